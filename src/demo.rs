@@ -1,0 +1,82 @@
+//! `keyfleet --demo`: the app against the in-process sandbox fakes, with
+//! sample accounts in a temporary config dir and tokens in memory. It never
+//! touches the user's profiles or keyring.
+
+use std::sync::Arc;
+
+use crate::keys::SecretString;
+use crate::providers::ProviderKind;
+use crate::sandbox::{self, Sandbox};
+use crate::store::secrets::SecretStore;
+use crate::store::{MemoryStore, Profile, ProfileStore};
+
+/// Everything the demo needs; drop it to stop the fakes and delete the
+/// temporary config dir.
+pub struct Demo {
+    /// The fake servers.
+    pub sandbox: Sandbox,
+    /// The temporary profiles file.
+    pub store: ProfileStore,
+    /// Tokens, in memory only.
+    pub secrets: Arc<MemoryStore>,
+    // Removed on drop.
+    _config_dir: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Demo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Demo")
+            .field("sandbox", &self.sandbox)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Gcore regions whose legacy keypairs the demo account shows.
+pub const DEMO_REGIONS: [u64; 2] = [76, 38];
+
+impl Demo {
+    /// Starts the fakes with sample data and writes sample profiles.
+    pub fn start() -> std::io::Result<Self> {
+        let sandbox = Sandbox::start_demo()?;
+        let config_dir = tempfile::Builder::new()
+            .prefix("keyfleet-demo-")
+            .tempdir()?;
+        let store = ProfileStore::new(config_dir.path());
+        let secrets = Arc::new(MemoryStore::default());
+
+        let mut gcore = Profile::new(ProviderKind::Gcore);
+        gcore.name = "Gcore · Default project".into();
+        gcore.base_url = sandbox.gcore_url.clone();
+        gcore.project_id = Some(1);
+        gcore.region_ids = DEMO_REGIONS.to_vec();
+
+        let mut sesterce = Profile::new(ProviderKind::Sesterce);
+        sesterce.name = "Sesterce GPU".into();
+        sesterce.base_url = sandbox.sesterce_url.clone();
+
+        let mut terraform = Profile::new(ProviderKind::Terraform);
+        terraform.name = "Terraform · acme-infra".into();
+        terraform.base_url = sandbox.terraform_url.clone();
+        terraform.organization = Some("acme-infra".into());
+
+        let tokens = [
+            (&gcore, sandbox::GCORE_TOKEN),
+            (&sesterce, sandbox::SESTERCE_TOKEN),
+            (&terraform, sandbox::TERRAFORM_TOKEN),
+        ];
+        for (profile, token) in tokens {
+            secrets
+                .set(&profile.id, &SecretString::new(token))
+                .map_err(|err| std::io::Error::other(err.message))?;
+        }
+        store
+            .save(&[gcore, sesterce, terraform])
+            .map_err(std::io::Error::other)?;
+        Ok(Self {
+            sandbox,
+            store,
+            secrets,
+            _config_dir: config_dir,
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! Parsing and checking OpenSSH public keys, and their fingerprints.
+
+use md5::{Digest, Md5};
+use ssh_key::{HashAlg, PublicKey};
+
+use super::KeyError;
+
+/// Largest public key file we read (an authorized_keys line is < 16 KB).
+pub const MAX_PUBLIC_KEY_FILE_BYTES: u64 = 64 * 1024;
+
+/// A public key that parsed, with what the tables show about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedPublicKey {
+    /// The key as one normalised OpenSSH line: `algorithm base64 [comment]`.
+    pub openssh: String,
+    /// Algorithm name, such as `ssh-ed25519`.
+    pub algorithm: String,
+    /// `SHA256:…`, as `ssh-keygen -l -E sha256` prints it.
+    pub fingerprint_sha256: String,
+    /// Colon-separated MD5 hex, as `ssh-keygen -l -E md5` prints it (without `MD5:`).
+    pub fingerprint_md5: String,
+    /// The comment after the key, possibly empty.
+    pub comment: String,
+}
+
+/// Parses one OpenSSH public key line, with a specific message for each
+/// common mistake (empty input, a private key, two keys, garbage).
+pub fn parse_public_key(text: &str) -> Result<ParsedPublicKey, KeyError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(KeyError::Empty);
+    }
+    if trimmed.contains("PRIVATE KEY") || trimmed.starts_with("PuTTY-User-Key-File") {
+        return Err(KeyError::PrivateKeyGiven);
+    }
+    if trimmed.starts_with("---- BEGIN SSH2 PUBLIC KEY") {
+        return Err(KeyError::NotAPublicKey(
+            "this is an SSH2 (RFC 4716) public key; convert it to one OpenSSH line with `ssh-keygen -i -f FILE`".into(),
+        ));
+    }
+    if trimmed.starts_with("-----BEGIN PUBLIC KEY-----")
+        || trimmed.starts_with("-----BEGIN RSA PUBLIC KEY-----")
+    {
+        return Err(KeyError::NotAPublicKey(
+            "this is a PEM public key; convert it to an OpenSSH line with `ssh-keygen -i -m PKCS8 -f FILE`".into(),
+        ));
+    }
+    let lines: Vec<&str> = trimmed
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect();
+    if lines.len() > 1 {
+        return Err(KeyError::MultipleKeys(lines.len()));
+    }
+    let line = lines.first().copied().unwrap_or_default();
+    let key = PublicKey::from_openssh(line).map_err(|err| {
+        let first = line.split_whitespace().next().unwrap_or_default();
+        if first.starts_with("ssh-") || first.starts_with("ecdsa-") || first.starts_with("sk-") {
+            KeyError::NotAPublicKey(format!(
+                "the \"{}\" key data is damaged or incomplete ({err})",
+                shorten(first, 40)
+            ))
+        } else {
+            KeyError::NotAPublicKey(
+                "it should start with ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256/384/521".into(),
+            )
+        }
+    })?;
+    from_key(&key)
+}
+
+/// Builds the parsed form of an already decoded key.
+pub fn from_key(key: &PublicKey) -> Result<ParsedPublicKey, KeyError> {
+    let algorithm = key.algorithm();
+    let supported = matches!(
+        algorithm,
+        ssh_key::Algorithm::Ed25519
+            | ssh_key::Algorithm::Rsa { .. }
+            | ssh_key::Algorithm::Ecdsa { .. }
+    );
+    if !supported {
+        return Err(KeyError::UnsupportedAlgorithm(
+            algorithm.as_str().to_string(),
+        ));
+    }
+    let openssh = key
+        .to_openssh()
+        .map_err(|err| KeyError::NotAPublicKey(err.to_string()))?;
+    Ok(ParsedPublicKey {
+        openssh,
+        algorithm: algorithm.as_str().to_string(),
+        fingerprint_sha256: fingerprint_sha256(key),
+        fingerprint_md5: fingerprint_md5(key),
+        comment: key.comment().to_string(),
+    })
+}
+
+/// `SHA256:<base64>` of the key blob.
+pub fn fingerprint_sha256(key: &PublicKey) -> String {
+    key.fingerprint(HashAlg::Sha256).to_string()
+}
+
+/// Colon hex MD5 of the key blob (the legacy form Gcore shows).
+pub fn fingerprint_md5(key: &PublicKey) -> String {
+    // The blob is the key data alone (no comment), as ssh-keygen hashes it.
+    let blob = key.to_bytes().unwrap_or_default();
+    let digest = Md5::digest(&blob);
+    let mut out = String::with_capacity(47);
+    for (i, byte) in digest.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// Reads and parses a `.pub` file, refusing unreadable or oversized files.
+pub fn read_public_key_file(path: &std::path::Path) -> Result<ParsedPublicKey, KeyError> {
+    let text = super::read_small_text_file(path, MAX_PUBLIC_KEY_FILE_BYTES)?;
+    parse_public_key(&text)
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A throwaway key generated by ssh-keygen for these tests.
+    const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICmKh9SyV8y8APuriPd7rS6vh1kgormYJmwIYGaabatB test@keyfleet.local";
+    /// `ssh-keygen -l -E sha256` of [`ED25519`].
+    const ED25519_SHA256: &str = "SHA256:/0ANFQW2kyjkt6GDNlS8EXRBpxK7IpBgphofzu/m9eI";
+    /// `ssh-keygen -l -E md5` of [`ED25519`], without `MD5:`.
+    const ED25519_MD5: &str = "6a:3b:57:75:ae:ae:02:79:51:2a:c9:71:af:5a:76:6f";
+
+    #[test]
+    fn parses_a_key_with_fingerprints() {
+        let key = parse_public_key(&format!("  \n# my key\n{ED25519}\r\n\n")).unwrap();
+        assert_eq!(key.openssh, ED25519);
+        assert_eq!(key.algorithm, "ssh-ed25519");
+        assert_eq!(key.comment, "test@keyfleet.local");
+        assert_eq!(key.fingerprint_sha256, ED25519_SHA256);
+        assert_eq!(key.fingerprint_md5, ED25519_MD5);
+    }
+
+    #[test]
+    fn empty_input() {
+        assert_eq!(parse_public_key(""), Err(KeyError::Empty));
+        assert_eq!(parse_public_key(" \n\t "), Err(KeyError::Empty));
+    }
+
+    #[test]
+    fn private_keys_are_refused_without_echoing_them() {
+        let pasted = [
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUSECRETSECRET\n-----END OPENSSH PRIVATE KEY-----\n",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEASECRETSECRET\n-----END RSA PRIVATE KEY-----\n",
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEISECRETSECRET\n-----END PRIVATE KEY-----\n",
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\nSECRETSECRET\n",
+        ];
+        for text in pasted {
+            let err = parse_public_key(text).unwrap_err();
+            assert_eq!(err, KeyError::PrivateKeyGiven, "{text}");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("SECRETSECRET"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn two_keys() {
+        let text = format!("{ED25519}\n{ED25519}");
+        assert_eq!(parse_public_key(&text), Err(KeyError::MultipleKeys(2)));
+    }
+
+    #[test]
+    fn garbage() {
+        let err = parse_public_key("hello there, this is not a key").unwrap_err();
+        assert!(
+            matches!(err, KeyError::NotAPublicKey(ref r) if r.contains("should start with")),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("hello"));
+    }
+
+    #[test]
+    fn truncated_base64() {
+        let cut = &ED25519[..40];
+        let err = parse_public_key(cut).unwrap_err();
+        assert!(
+            matches!(err, KeyError::NotAPublicKey(ref r) if r.contains("damaged or incomplete")),
+            "{err:?}"
+        );
+        let err =
+            parse_public_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICmKh9SyV8y8APuriPd7rS6vh1kg")
+                .unwrap_err();
+        assert!(matches!(err, KeyError::NotAPublicKey(_)), "{err:?}");
+    }
+
+    #[test]
+    fn unsupported_algorithm() {
+        // A real 1024-bit DSA key (ssh-keygen -t dsa), kept only for this test.
+        let dsa = "ssh-dss AAAAB3NzaC1kc3MAAACBAO9jUNc8nF8m3vZrQeURKpYFCHGLC3sHxBndMsGMwbGpnpxGRZTvaydlU6AtFBAr2NINNQx+32o9kPQ4xEt0Q7fxwA+2kmq82Czf53mb5tj8hPM8mN39cYdEsVrow9kxkSxhQr3V6gzG5yTIOXcB7D4PdYy2uOYn0UZXdY9NS5tlAAAAFQC3HXlIZbXO7VHdtmBu0VssZXZHWQAAAIAI9TRbod6qVYkqD3FgwsEuFdbx2iC1BaCF/qmQTd/C3Roe4Oog0GDdsS51MILg+YIO5A1oGHSRAenPAa1LNUL3yAHHpFy6i5J55owmi+rxxNzCywH/3/YIR/7qLbm5y6V1Es5O94inlybYjtXvVjdcaYSMp5ghDvZKqANKuAxdMQAAAIEAxuJpwi6SWzEh8eE7ySR8Tdk26Vj9WxEeK9WKi54TemST41DEelQCshFKdWp+plxYRxb3NQpNCv1LG/1Si/VstW+4rqYjoaFopOfZOXOZKNRZaWv06KoT6iAlV/1WzaUz9tON0ACovp5cPUZmD8RI1FOooLb6egV0xM/nsds8Gh4= dsa@test";
+        match parse_public_key(dsa) {
+            Err(KeyError::UnsupportedAlgorithm(alg)) => assert_eq!(alg, "ssh-dss"),
+            other => panic!("expected UnsupportedAlgorithm, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn other_public_key_formats_get_conversion_advice() {
+        let ssh2 =
+            "---- BEGIN SSH2 PUBLIC KEY ----\nAAAAC3NzaC1lZDI1NTE5\n---- END SSH2 PUBLIC KEY ----";
+        assert!(
+            matches!(parse_public_key(ssh2), Err(KeyError::NotAPublicKey(r)) if r.contains("ssh-keygen -i"))
+        );
+        let pem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----";
+        assert!(
+            matches!(parse_public_key(pem), Err(KeyError::NotAPublicKey(r)) if r.contains("PKCS8"))
+        );
+    }
+
+    #[test]
+    fn public_key_file_is_read_and_limited() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.pub");
+        std::fs::write(&path, format!("{ED25519}\n")).unwrap();
+        assert_eq!(read_public_key_file(&path).unwrap().openssh, ED25519);
+        std::fs::write(&path, vec![b'a'; MAX_PUBLIC_KEY_FILE_BYTES as usize + 1]).unwrap();
+        assert!(matches!(
+            read_public_key_file(&path),
+            Err(KeyError::FileTooLarge { .. })
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn parse_never_panics(text in any::<String>()) {
+            let _ = parse_public_key(&text);
+        }
+
+        #[test]
+        fn parse_never_panics_on_key_like_text(body in "[A-Za-z0-9+/=]{0,120}", comment in "\\PC{0,20}") {
+            let _ = parse_public_key(&format!("ssh-ed25519 {body} {comment}"));
+            let _ = parse_public_key(&format!("ssh-rsa AAAAB3NzaC1yc2E{body}"));
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! Saving a private key and its `.pub` file safely: never overwriting, the
+//! private key created with mode 0600 from the start, and both files read
+//! back and checked before reporting success.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ssh_key::PublicKey;
+use ssh_key::public::KeyData;
+
+use super::private::{inspect_private_key, read_private_key_file};
+use super::public::{parse_public_key, read_public_key_file};
+use super::{KeyError, SecretString};
+
+/// Where a key pair was saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedKey {
+    /// The private key file (mode 0600).
+    pub private_path: PathBuf,
+    /// The public key file beside it (mode 0644).
+    pub public_path: PathBuf,
+}
+
+/// Saves a private key at `path` and its public key at `path.pub`.
+///
+/// Refuses when either file exists ([`KeyError::AlreadyExists`]), when the
+/// folder is missing ([`KeyError::MissingFolder`]) or cannot be written
+/// ([`KeyError::WriteFailed`] with the OS reason). The private key and public
+/// key must be a pair ([`KeyError::KeyPairMismatch`], checked before writing).
+/// Each file is written to a temporary file in the same folder (the private
+/// one created with mode 0600), synced, then linked into place without ever
+/// replacing an existing file. Both files are then read back: the private
+/// key must open (with `passphrase` when encrypted) and both must hold the
+/// same key as `public_key_openssh`. On any failure, whatever was written is
+/// removed, so no partial private key is left behind.
+pub fn save_private_key(
+    path: &Path,
+    private_key: &SecretString,
+    public_key_openssh: &str,
+    passphrase: Option<&SecretString>,
+) -> Result<SavedKey, KeyError> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    match std::fs::metadata(&folder) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return Err(KeyError::WriteFailed(format!(
+                "{} is not a folder",
+                folder.display()
+            )));
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(KeyError::MissingFolder(folder.display().to_string()));
+        }
+        Err(err) => {
+            return Err(KeyError::WriteFailed(format!(
+                "cannot open the folder {}: {err}",
+                folder.display()
+            )));
+        }
+    }
+    if path.file_name().is_none() {
+        return Err(KeyError::WriteFailed(format!(
+            "{} does not name a file",
+            path.display()
+        )));
+    }
+    let public_path = public_path_for(path);
+    for target in [path, public_path.as_path()] {
+        // symlink_metadata: a dangling symlink also counts as "exists".
+        if std::fs::symlink_metadata(target).is_ok() {
+            return Err(KeyError::AlreadyExists(target.display().to_string()));
+        }
+    }
+
+    // Check the pair in memory first, so mismatched input never touches disk.
+    let public = parse_public_key(public_key_openssh)?;
+    let expected = key_data_of(&public.openssh)
+        .ok_or_else(|| KeyError::NotAPublicKey("it could not be decoded".into()))?;
+    let info = inspect_private_key(private_key, None)?;
+    if key_data_of(&info.public.openssh).as_ref() != Some(&expected) {
+        return Err(KeyError::KeyPairMismatch);
+    }
+
+    write_new_file(&folder, path, private_key.expose().as_bytes(), 0o600)?;
+    let public_line = format!("{}\n", public.openssh);
+    if let Err(err) = write_new_file(&folder, &public_path, public_line.as_bytes(), 0o644) {
+        remove_quietly(path);
+        return Err(err);
+    }
+    sync_folder(&folder);
+
+    if let Err(reason) = verify(path, &public_path, passphrase, &expected) {
+        remove_quietly(path);
+        remove_quietly(&public_path);
+        sync_folder(&folder);
+        return Err(KeyError::VerifyFailed(reason));
+    }
+    Ok(SavedKey {
+        private_path: path.to_path_buf(),
+        public_path,
+    })
+}
+
+/// The `.pub` path for a private key path: `id_x` -> `id_x.pub`.
+pub fn public_path_for(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(".pub");
+    PathBuf::from(name)
+}
+
+fn key_data_of(openssh: &str) -> Option<KeyData> {
+    PublicKey::from_openssh(openssh)
+        .ok()
+        .map(|key| key.key_data().clone())
+}
+
+/// Reads both files back and checks they hold `expected`. The reason
+/// names the file and problem, never key material.
+fn verify(
+    private_path: &Path,
+    public_path: &Path,
+    passphrase: Option<&SecretString>,
+    expected: &KeyData,
+) -> Result<(), String> {
+    let text = read_private_key_file(private_path)
+        .map_err(|err| format!("reading {} back failed: {err}", private_path.display()))?;
+    let info = inspect_private_key(&text, passphrase)
+        .map_err(|err| format!("{} did not open: {err}", private_path.display()))?;
+    if key_data_of(&info.public.openssh).as_ref() != Some(expected) {
+        return Err(format!("{} holds a different key", private_path.display()));
+    }
+    let public = read_public_key_file(public_path)
+        .map_err(|err| format!("reading {} back failed: {err}", public_path.display()))?;
+    if key_data_of(&public.openssh).as_ref() != Some(expected) {
+        return Err(format!("{} holds a different key", public_path.display()));
+    }
+    Ok(())
+}
+
+/// Writes `content` to a new file at `target`, never replacing an existing
+/// one: a temporary file in `folder` (created with `mode`) is filled, synced
+/// and then linked into place with a no-clobber rename.
+fn write_new_file(folder: &Path, target: &Path, content: &[u8], mode: u32) -> Result<(), KeyError> {
+    let shown = target.display().to_string();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".keyfleet-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Created with this mode from the start: the key is never readable by others.
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut temp = builder.tempfile_in(folder).map_err(|err| {
+        KeyError::WriteFailed(format!(
+            "cannot create a file in {}: {err}",
+            folder.display()
+        ))
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The umask may have narrowed the requested mode (e.g. 0644 -> 0640); set it exactly.
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|err| {
+                KeyError::WriteFailed(format!("cannot set permissions on {shown}: {err}"))
+            })?;
+    }
+    let needs_newline = !content.ends_with(b"\n");
+    let written = temp
+        .write_all(content)
+        .and_then(|()| {
+            if needs_newline {
+                temp.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| temp.as_file().sync_all());
+    if let Err(err) = written {
+        // Dropping `temp` removes the temporary file.
+        return Err(KeyError::WriteFailed(format!(
+            "writing {shown} failed: {err}"
+        )));
+    }
+    match temp.persist_noclobber(target) {
+        Ok(_file) => Ok(()),
+        Err(err) if err.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(KeyError::AlreadyExists(shown))
+        }
+        Err(err) => Err(KeyError::WriteFailed(format!(
+            "moving the key into {shown} failed: {}",
+            err.error
+        ))),
+    }
+}
+
+fn remove_quietly(path: &Path) {
+    // Best effort: the caller already reports the original failure.
+    let _ = std::fs::remove_file(path);
+}
+
+/// Makes the new directory entries durable; failure only weakens crash safety.
+fn sync_folder(folder: &Path) {
+    if let Ok(dir) = File::open(folder) {
+        let _ = dir.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
+
+    fn ed25519() -> crate::keys::generate::GeneratedKey {
+        generate(&GenerateRequest {
+            algorithm: KeyAlgorithm::Ed25519,
+            comment: "save@test".into(),
+            passphrase: None,
+            encoding: PrivateKeyEncoding::OpenSsh,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn public_path_appends_pub() {
+        assert_eq!(
+            public_path_for(Path::new("/a/id_x")),
+            PathBuf::from("/a/id_x.pub")
+        );
+        assert_eq!(
+            public_path_for(Path::new("id.key")),
+            PathBuf::from("id.key.pub")
+        );
+    }
+
+    #[test]
+    fn mismatched_pair_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (ed25519(), ed25519());
+        let path = dir.path().join("id_a");
+        let err = save_private_key(&path, &a.private_key, &b.public.openssh, None).unwrap_err();
+        assert_eq!(err, KeyError::KeyPairMismatch);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn existing_pub_file_blocks_saving_and_is_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ed25519();
+        let path = dir.path().join("id_a");
+        std::fs::write(public_path_for(&path), "keep me").unwrap();
+        let err = save_private_key(&path, &key.private_key, &key.public.openssh, None).unwrap_err();
+        assert!(
+            matches!(err, KeyError::AlreadyExists(ref p) if p.ends_with("id_a.pub")),
+            "{err:?}"
+        );
+        assert!(!path.exists());
+        assert_eq!(
+            std::fs::read_to_string(public_path_for(&path)).unwrap(),
+            "keep me"
+        );
+    }
+
+    #[test]
+    fn no_temporary_files_are_left_after_success() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ed25519();
+        let saved = save_private_key(
+            &dir.path().join("id_ok"),
+            &key.private_key,
+            &key.public.openssh,
+            None,
+        )
+        .unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["id_ok", "id_ok.pub"]);
+        assert_eq!(
+            std::fs::read_to_string(&saved.public_path).unwrap(),
+            format!("{}\n", key.public.openssh)
+        );
+    }
+}

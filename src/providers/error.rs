@@ -1,0 +1,158 @@
+//! The one error type every provider maps its failures to.
+
+use std::time::Duration;
+
+/// What kind of failure happened, in terms a user can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiErrorKind {
+    /// The token was refused (401, or Sesterce's 403).
+    BadCredentials,
+    /// The token is valid but may not do this (a real 403).
+    Forbidden,
+    /// The project, organization or key does not exist (or, for Terraform,
+    /// the token may not see it).
+    NotFound,
+    /// The provider refused the request's content (400/422), with field messages.
+    Validation,
+    /// The object already exists or changed meanwhile (409).
+    Conflict,
+    /// Too many requests (429); `retry_after` says how long to wait.
+    RateLimited,
+    /// The provider failed (5xx).
+    Server,
+    /// The request took longer than the timeout.
+    Timeout,
+    /// The request never reached the provider or its answer never arrived.
+    Network,
+    /// The provider answered with something that is not what its API returns.
+    MalformedResponse,
+    /// Any other unexpected HTTP status.
+    UnexpectedStatus,
+    /// The input was refused locally before anything was sent.
+    InvalidInput,
+    /// No token is stored or set for the account.
+    MissingToken,
+    /// The OS keyring could not be used.
+    Keyring,
+}
+
+/// One field the provider (or local validation) complained about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name as the API spells it.
+    pub field: String,
+    /// What is wrong with it.
+    pub messages: Vec<String>,
+}
+
+/// A failure of a provider call, with a message to show the user.
+///
+/// Never holds a secret: provider bodies are shortened and scrubbed before
+/// they are stored in `details`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// The class of failure.
+    pub kind: ApiErrorKind,
+    /// One sentence for the toast.
+    pub message: String,
+    /// The HTTP status, when there was a response.
+    pub status: Option<u16>,
+    /// Field messages from a validation error.
+    pub fields: Vec<FieldError>,
+    /// How long the provider asked us to wait.
+    pub retry_after: Option<Duration>,
+    /// A short, scrubbed excerpt of the raw body, for the details view.
+    pub details: Option<String>,
+}
+
+impl ApiError {
+    /// An error of `kind` with a user-facing message.
+    pub fn new(kind: ApiErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            status: None,
+            fields: Vec::new(),
+            retry_after: None,
+            details: None,
+        }
+    }
+
+    /// Input refused locally before sending.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ApiErrorKind::InvalidInput, message)
+    }
+
+    /// Sets the HTTP status.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets the details excerpt.
+    pub fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    /// Sets the field messages.
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// Sets the wait the provider asked for.
+    pub fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+        self.retry_after = wait;
+        self
+    }
+
+    /// Whether an idempotent request may be sent again after this error.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            ApiErrorKind::RateLimited
+                | ApiErrorKind::Server
+                | ApiErrorKind::Timeout
+                | ApiErrorKind::Network
+        )
+    }
+
+    /// Whether the request may have reached the provider although no answer
+    /// came back (so a create may have happened).
+    pub fn answer_lost(&self) -> bool {
+        matches!(self.kind, ApiErrorKind::Timeout | ApiErrorKind::Network) && self.status.is_none()
+    }
+
+    /// The message plus every field message, for the details view.
+    pub fn full_text(&self) -> String {
+        let mut text = self.message.clone();
+        for field in &self.fields {
+            text.push_str(&format!(
+                "\n• {}: {}",
+                field.field,
+                field.messages.join("; ")
+            ));
+        }
+        if let Some(status) = self.status {
+            text.push_str(&format!("\nHTTP status: {status}"));
+        }
+        if let Some(details) = &self.details {
+            text.push_str("\nResponse: ");
+            text.push_str(details);
+        }
+        text
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        for field in &self.fields {
+            write!(f, " {}: {}.", field.field, field.messages.join("; "))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}

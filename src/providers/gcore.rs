@@ -1,0 +1,1120 @@
+//! Gcore Cloud: project SSH keys (`/cloud/v1/ssh_keys`) and legacy regional
+//! keypairs (`/cloud/v1/keypairs`), plus the project and region pickers.
+//!
+//! Lists page with `limit=1000`; once the first page gives the total, the
+//! remaining pages are fetched concurrently. Creates are never retried (a
+//! lost answer may mean the key exists); everything else is idempotent and
+//! retried by [`http::with_retries`].
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::http::{self, RawResponse};
+use super::{
+    ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
+    RemoteKey, scrub,
+};
+use crate::keys::SecretString;
+use crate::keys::public::parse_public_key;
+
+/// Gcore's public API address.
+pub const DEFAULT_BASE_URL: &str = "https://api.gcore.com";
+
+/// Page size we ask for (the API's maximum; its default is only 10).
+const PAGE_LIMIT: usize = 1000;
+/// Pages fetched at once after the first one.
+const PAGE_CONCURRENCY: usize = 8;
+/// Most pages one listing pass will fetch, whatever `count` claims.
+const MAX_PAGES: usize = 1000;
+/// Most extra pages fetched for keys created while we were paging.
+const MAX_TAIL_PAGES: usize = 20;
+/// Key name length limits implied by the seed's pattern.
+const NAME_MIN_CHARS: usize = 3;
+const NAME_MAX_CHARS: usize = 63;
+/// Longest provider message we repeat in our own message.
+const MAX_PROVIDER_MESSAGE_CHARS: usize = 300;
+
+/// What a 404 means for most calls.
+const NOT_FOUND_GENERIC: &str = "Gcore says the project or key does not exist";
+
+/// Checks a key name against Gcore's pattern (from the API seed)
+/// `^[a-zA-Z0-9][a-zA-Z 0-9._\-]{1,61}[a-zA-Z0-9._]$`, explaining in plain
+/// words what is wrong: empty, too short (min 3), too long (max 63), the
+/// first or last character, or which character is not allowed.
+pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
+    let chars: Vec<char> = name.chars().collect();
+    let reason = if chars.is_empty() {
+        Some(format!(
+            "The key name is empty. Enter {NAME_MIN_CHARS} to {NAME_MAX_CHARS} characters: letters, digits, spaces, '.', '_' or '-'."
+        ))
+    } else if chars.len() < NAME_MIN_CHARS {
+        Some(format!(
+            "The key name \"{name}\" is too short: Gcore needs at least {NAME_MIN_CHARS} characters."
+        ))
+    } else if chars.len() > NAME_MAX_CHARS {
+        Some(format!(
+            "The key name is too long ({} characters): Gcore allows at most {NAME_MAX_CHARS}.",
+            chars.len()
+        ))
+    } else if let Some(&first) = chars.first().filter(|c| !c.is_ascii_alphanumeric()) {
+        Some(format!(
+            "The key name must start with a letter or digit (A-Z, a-z, 0-9), not {}.",
+            describe_char(first)
+        ))
+    } else if let Some(&last) = chars
+        .last()
+        .filter(|c| !(c.is_ascii_alphanumeric() || **c == '.' || **c == '_'))
+    {
+        Some(format!(
+            "The key name must end with a letter, digit, '.' or '_', not {}.",
+            describe_char(last)
+        ))
+    } else {
+        chars
+            .iter()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-')))
+            .map(|bad| {
+                format!(
+                    "The key name contains {}, which Gcore does not allow; use only letters (A-Z, a-z), digits, spaces, '.', '_' and '-'.",
+                    describe_char(*bad)
+                )
+            })
+    };
+    match reason {
+        None => Ok(()),
+        Some(reason) => {
+            Err(
+                ApiError::invalid_input(reason.clone()).with_fields(vec![FieldError {
+                    field: "name".into(),
+                    messages: vec![reason],
+                }]),
+            )
+        }
+    }
+}
+
+fn describe_char(c: char) -> String {
+    match c {
+        ' ' => "a space".into(),
+        '\t' => "a tab".into(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c => format!("'{c}'"),
+    }
+}
+
+/// A client for one Gcore account (token) and project.
+///
+/// `Debug` shows no token: [`SecretString`] redacts it.
+#[derive(Clone, Debug)]
+pub struct GcoreClient {
+    http: Http,
+    base_url: String,
+    token: SecretString,
+    project_id: Option<u64>,
+    region_ids: Vec<u64>,
+    // Region display names, fetched once per client (they rarely change).
+    region_names: Arc<OnceCell<HashMap<u64, String>>>,
+}
+
+impl GcoreClient {
+    /// A client for `base_url` (already normalised), acting in `project_id`
+    /// and showing the legacy keypairs of `region_ids`.
+    pub fn new(
+        http: Http,
+        base_url: &str,
+        token: SecretString,
+        project_id: Option<u64>,
+        region_ids: Vec<u64>,
+    ) -> Self {
+        let mut unique = HashSet::new();
+        let region_ids = region_ids
+            .into_iter()
+            .filter(|id| unique.insert(*id))
+            .collect();
+        Self {
+            http,
+            base_url: base_url.trim().trim_end_matches('/').to_string(),
+            token,
+            project_id,
+            region_ids,
+            region_names: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// Checks the token by listing one project, and that the chosen project
+    /// exists. Returns e.g. "Token works: 2 projects visible".
+    pub async fn test_connection(&self) -> Result<String, ApiError> {
+        let url = self.url(&["cloud", "v1", "projects"], Some("limit=1&offset=0"))?;
+        let response = self.get(url, NOT_FOUND_GENERIC).await?;
+        let page: Page<Value> = self.decode(&response)?;
+        let count = page.count.unwrap_or(page.results.len() as u64);
+        let plural = if count == 1 { "" } else { "s" };
+        let mut summary = format!("Token works: {count} project{plural} visible");
+        if let Some(project_id) = self.project_id {
+            let url = self.url(&["cloud", "v1", "projects", &project_id.to_string()], None)?;
+            let project: ProjectDto = match self.get(url, NOT_FOUND_GENERIC).await {
+                Ok(response) => self.decode(&response)?,
+                Err(mut err) if err.kind == ApiErrorKind::NotFound => {
+                    err.message = format!(
+                        "Project {project_id} does not exist or the token cannot see it (404). Choose another project in the account settings."
+                    );
+                    return Err(err);
+                }
+                Err(err) => return Err(err),
+            };
+            summary.push_str(&format!(
+                "; project {project_id} \"{}\" is reachable",
+                project.name.unwrap_or_default()
+            ));
+        }
+        Ok(summary)
+    }
+
+    /// Every project SSH key (all pages) plus the legacy keypairs of every
+    /// configured region, fetched concurrently.
+    pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
+        let project_id = self.project()?;
+        let project_keys = async {
+            let segments = ["cloud", "v1", "ssh_keys", &project_id.to_string()].map(String::from);
+            let dtos: Vec<SshKeyDto> = self
+                .list_all(
+                    &segments,
+                    |dto: &SshKeyDto| dto.id.clone(),
+                    NOT_FOUND_GENERIC,
+                )
+                .await?;
+            dtos.into_iter()
+                .map(|dto| dto.into_remote(KeyScope::Account).map(|(key, _)| key))
+                .collect::<Result<Vec<_>, ApiError>>()
+        };
+        let regional_keys = async {
+            if self.region_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let lists = futures::future::try_join_all(
+                self.region_ids
+                    .iter()
+                    .map(|&region_id| self.list_keypairs(project_id, region_id)),
+            );
+            let (names, lists) = futures::join!(self.region_names(), lists);
+            let mut keys = Vec::new();
+            for (&region_id, dtos) in self.region_ids.iter().zip(lists?) {
+                let region_name = names
+                    .get(&region_id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("Region {region_id}"));
+                for dto in dtos {
+                    let scope = KeyScope::Region {
+                        region_id,
+                        region_name: region_name.clone(),
+                    };
+                    keys.push(dto.into_remote(scope)?.0);
+                }
+            }
+            Ok(keys)
+        };
+        let (mut keys, regional) = futures::try_join!(project_keys, regional_keys)?;
+        keys.extend(regional);
+        Ok(keys)
+    }
+
+    /// Creates (imports or has Gcore generate) a project key or a regional
+    /// keypair. Validates the name and key locally first and is never
+    /// retried. A generated private key comes back in
+    /// [`CreatedKey::private_key`].
+    pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
+        let project_id = self.project()?;
+        let public_key = match &new_key.material {
+            NewKeyMaterial::PublicKey(text) => Some(
+                parse_public_key(text)
+                    .map_err(|err| ApiError::invalid_input(err.to_string()))?
+                    .openssh,
+            ),
+            NewKeyMaterial::GenerateOnServer => None,
+            NewKeyMaterial::PrivateKey(_) => {
+                return Err(ApiError::invalid_input(
+                    "Gcore stores public keys only; the private key was not sent. Paste the public key (the .pub file) or let Gcore generate the pair.",
+                ));
+            }
+        };
+        validate_key_name(&new_key.name)?;
+        let (url, name_field, not_found) = match &new_key.scope {
+            KeyScope::Account => (
+                self.url(&["cloud", "v1", "ssh_keys", &project_id.to_string()], None)?,
+                "name",
+                NOT_FOUND_GENERIC.to_string(),
+            ),
+            KeyScope::Region { region_id, .. } => (
+                self.url(
+                    &[
+                        "cloud",
+                        "v1",
+                        "keypairs",
+                        &project_id.to_string(),
+                        &region_id.to_string(),
+                    ],
+                    None,
+                )?,
+                "sshkey_name",
+                format!("Gcore says project {project_id} or region {region_id} does not exist"),
+            ),
+        };
+        let mut body = json!({
+            name_field: new_key.name,
+            "shared_in_project": new_key.shared_in_project,
+        });
+        if let (Some(public_key), Some(object)) = (public_key, body.as_object_mut()) {
+            object.insert("public_key".into(), Value::String(public_key));
+        }
+        let mut response = http::with_retries(&self.http.policy, false, |_attempt| {
+            let url = url.clone();
+            let body = &body;
+            let not_found = &not_found;
+            async move {
+                self.call_checked(Method::POST, url, Some(body), not_found)
+                    .await
+            }
+        })
+        .await
+        .map_err(|mut err| {
+            if err.kind == ApiErrorKind::Conflict {
+                err.message.push_str(&format!(
+                    " A key named \"{}\" probably exists already: choose another name.",
+                    new_key.name
+                ));
+            }
+            may_have_been_created(err)
+        })?;
+        let decoded = match &new_key.scope {
+            KeyScope::Account => self
+                .decode::<SshKeyDto>(&response)
+                .and_then(|dto| dto.into_remote(new_key.scope.clone())),
+            KeyScope::Region { .. } => self
+                .decode::<KeypairDto>(&response)
+                .and_then(|dto| dto.into_remote(new_key.scope.clone())),
+        };
+        // The body may hold the generated private key: wipe our copy of it.
+        response.body.zeroize();
+        let (key, private_key) = decoded.map_err(may_have_been_created)?;
+        Ok(CreatedKey { key, private_key })
+    }
+
+    /// Deletes a key or keypair. Retried when safe; a 404 on a retry means
+    /// the first attempt already deleted it, so it counts as success.
+    pub async fn delete_key(&self, key: &RemoteKey) -> Result<(), ApiError> {
+        let url = self.key_url(&key.scope, &key.id, false)?;
+        http::with_retries(&self.http.policy, true, |attempt| {
+            let url = url.clone();
+            async move {
+                let response = self.call(Method::DELETE, url, None).await?;
+                if response.is_success() || (response.status == 404 && attempt > 0) {
+                    Ok(())
+                } else {
+                    Err(self.status_error(&response, NOT_FOUND_GENERIC))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Shares (`true`) or unshares a key with all users of the project;
+    /// returns the key as Gcore now reports it.
+    pub async fn set_shared(&self, key: &RemoteKey, shared: bool) -> Result<RemoteKey, ApiError> {
+        let url = self.key_url(&key.scope, &key.id, true)?;
+        let body = json!({ "shared_in_project": shared });
+        let response = http::with_retries(&self.http.policy, true, |_attempt| {
+            let url = url.clone();
+            let body = &body;
+            async move {
+                self.call_checked(Method::PATCH, url, Some(body), NOT_FOUND_GENERIC)
+                    .await
+            }
+        })
+        .await
+        .map_err(|mut err| {
+            if err.kind == ApiErrorKind::Conflict {
+                err.message
+                    .push_str(" The key may be being deleted: refresh the list.");
+            }
+            err
+        })?;
+        let updated = match &key.scope {
+            KeyScope::Account => self
+                .decode::<SshKeyDto>(&response)?
+                .into_remote(key.scope.clone())?,
+            KeyScope::Region { .. } => self
+                .decode::<KeypairDto>(&response)?
+                .into_remote(key.scope.clone())?,
+        };
+        Ok(updated.0)
+    }
+
+    /// The token's projects for the profile picker, labelled "name (id)".
+    pub async fn list_projects(&self) -> Result<Vec<Choice>, ApiError> {
+        let segments = ["cloud", "v1", "projects"].map(String::from);
+        let projects: Vec<ProjectDto> = self
+            .list_all(
+                &segments,
+                |project: &ProjectDto| project.id.clone(),
+                NOT_FOUND_GENERIC,
+            )
+            .await?;
+        Ok(projects
+            .into_iter()
+            .filter_map(|project| {
+                let id = project.id?;
+                let label = match project.name.filter(|name| !name.trim().is_empty()) {
+                    Some(name) => format!("{name} ({id})"),
+                    None => format!("Project {id}"),
+                };
+                Some(Choice { id, label })
+            })
+            .collect())
+    }
+
+    /// Gcore's regions for the profile picker, labelled by display name.
+    pub async fn list_regions(&self) -> Result<Vec<Choice>, ApiError> {
+        let regions = self.fetch_regions().await?;
+        let names: HashMap<u64, String> = regions
+            .iter()
+            .filter_map(|choice| Some((choice.id.parse().ok()?, choice.label.clone())))
+            .collect();
+        // Fill the name cache for free; it is fine if it was already set.
+        let _ = self.region_names.set(names);
+        Ok(regions)
+    }
+
+    // -----------------------------------------------------------------------
+    // Internals
+
+    fn project(&self) -> Result<u64, ApiError> {
+        self.project_id.ok_or_else(|| {
+            ApiError::invalid_input("Choose a project for this Gcore account first.")
+        })
+    }
+
+    async fn fetch_regions(&self) -> Result<Vec<Choice>, ApiError> {
+        let segments = ["cloud", "v1", "regions"].map(String::from);
+        let regions: Vec<RegionDto> = self
+            .list_all(
+                &segments,
+                |region: &RegionDto| region.id.clone(),
+                NOT_FOUND_GENERIC,
+            )
+            .await?;
+        Ok(regions
+            .into_iter()
+            .filter_map(|region| {
+                let id = region.id?;
+                let label = region
+                    .display_name
+                    .or(region.slug)
+                    .filter(|name| !name.trim().is_empty())
+                    .unwrap_or_else(|| format!("Region {id}"));
+                Some(Choice { id, label })
+            })
+            .collect())
+    }
+
+    /// Region names by id, fetched once; empty (ids shown instead) when the
+    /// lookup fails, since names are cosmetic and must not hide the keys.
+    async fn region_names(&self) -> HashMap<u64, String> {
+        let result = self
+            .region_names
+            .get_or_try_init(|| async {
+                let regions = self.fetch_regions().await?;
+                Ok::<_, ApiError>(
+                    regions
+                        .into_iter()
+                        .filter_map(|choice| Some((choice.id.parse().ok()?, choice.label)))
+                        .collect(),
+                )
+            })
+            .await;
+        match result {
+            Ok(names) => names.clone(),
+            Err(err) => {
+                tracing::debug!(kind = ?err.kind, "could not fetch Gcore region names");
+                HashMap::new()
+            }
+        }
+    }
+
+    async fn list_keypairs(
+        &self,
+        project_id: u64,
+        region_id: u64,
+    ) -> Result<Vec<KeypairDto>, ApiError> {
+        let segments = [
+            "cloud".to_string(),
+            "v1".into(),
+            "keypairs".into(),
+            project_id.to_string(),
+            region_id.to_string(),
+        ];
+        let not_found = format!(
+            "Gcore says region {region_id} or project {project_id} does not exist; remove the region from the account settings"
+        );
+        self.list_all(&segments, KeypairDto::id, &not_found).await
+    }
+
+    /// The URL of one key: `ssh_keys/{p}/{id}` or `keypairs/{p}/{r}/{id}`
+    /// (plus `/share` for sharing a keypair).
+    fn key_url(&self, scope: &KeyScope, id: &str, share: bool) -> Result<Url, ApiError> {
+        let project_id = self.project()?.to_string();
+        if id.trim().is_empty() {
+            return Err(ApiError::invalid_input(
+                "This key has no id; refresh the list and try again.",
+            ));
+        }
+        match scope {
+            KeyScope::Account => self.url(&["cloud", "v1", "ssh_keys", &project_id, id], None),
+            KeyScope::Region { region_id, .. } => {
+                let region_id = region_id.to_string();
+                let mut segments = vec!["cloud", "v1", "keypairs", &project_id, &region_id, id];
+                if share {
+                    segments.push("share");
+                }
+                self.url(&segments, None)
+            }
+        }
+    }
+
+    /// Builds a URL from path segments (each percent-encoded) and a query.
+    fn url(&self, segments: &[&str], query: Option<&str>) -> Result<Url, ApiError> {
+        let invalid = || {
+            ApiError::invalid_input(format!(
+                "The API base URL \"{}\" is not a valid web address; fix it in the account settings.",
+                self.base_url
+            ))
+        };
+        let mut url = Url::parse(&self.base_url).map_err(|_| invalid())?;
+        url.path_segments_mut()
+            .map_err(|_| invalid())?
+            .pop_if_empty()
+            .extend(segments);
+        url.set_query(query);
+        Ok(url)
+    }
+
+    /// Sends one request with the token and reads the whole answer.
+    async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<RawResponse, ApiError> {
+        let header_text = Zeroizing::new(format!("APIKey {}", self.token.expose()));
+        let mut auth = HeaderValue::from_str(&header_text).map_err(|_| {
+            ApiError::invalid_input(
+                "The API token contains characters that cannot be sent in a header; paste it again.",
+            )
+        })?;
+        auth.set_sensitive(true);
+        let mut request = self
+            .http
+            .client
+            .request(method, url)
+            .header(AUTHORIZATION, auth)
+            .header(ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        http::send(request).await.map_err(|err| self.clean(err))
+    }
+
+    /// [`Self::call`], turning a non-2xx status into an error.
+    async fn call_checked(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        not_found: &str,
+    ) -> Result<RawResponse, ApiError> {
+        let response = self.call(method, url, body).await?;
+        if response.is_success() {
+            Ok(response)
+        } else {
+            Err(self.status_error(&response, not_found))
+        }
+    }
+
+    /// A GET with retries.
+    async fn get(&self, url: Url, not_found: &str) -> Result<RawResponse, ApiError> {
+        http::with_retries(&self.http.policy, true, |_attempt| {
+            let url = url.clone();
+            async move { self.call_checked(Method::GET, url, None, not_found).await }
+        })
+        .await
+    }
+
+    fn decode<T: DeserializeOwned>(&self, response: &RawResponse) -> Result<T, ApiError> {
+        response.json::<T>().map_err(|err| self.clean(err))
+    }
+
+    /// Every item of a paged list. Asks for [`PAGE_LIMIT`] items; when the
+    /// first page shows more remain, fetches the other pages concurrently.
+    /// If the list changed meanwhile (the total moved, or a page came back
+    /// short), lists once more, since offsets then shifted; items are
+    /// deduplicated by id and the number of pages is bounded.
+    async fn list_all<T>(
+        &self,
+        segments: &[String],
+        id_of: fn(&T) -> Option<String>,
+        not_found: &str,
+    ) -> Result<Vec<T>, ApiError>
+    where
+        T: DeserializeOwned,
+    {
+        let (items, consistent) = self.list_pass(segments, id_of, not_found).await?;
+        if consistent {
+            return Ok(items);
+        }
+        tracing::debug!(
+            path = segments.join("/"),
+            "list changed while paging; listing again"
+        );
+        let (items, consistent) = self.list_pass(segments, id_of, not_found).await?;
+        if !consistent {
+            tracing::warn!(
+                path = segments.join("/"),
+                "Gcore's list kept changing while paging; showing what was read"
+            );
+        }
+        Ok(items)
+    }
+
+    async fn fetch_page<T: DeserializeOwned>(
+        &self,
+        segments: &[String],
+        offset: usize,
+        not_found: &str,
+    ) -> Result<Page<T>, ApiError> {
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let query = format!("limit={PAGE_LIMIT}&offset={offset}");
+        let url = self.url(&segments, Some(&query))?;
+        let response = self.get(url, not_found).await?;
+        self.decode(&response)
+    }
+
+    /// One listing pass; the flag says whether the pages were consistent.
+    async fn list_pass<T: DeserializeOwned>(
+        &self,
+        segments: &[String],
+        id_of: fn(&T) -> Option<String>,
+        not_found: &str,
+    ) -> Result<(Vec<T>, bool), ApiError> {
+        let first: Page<T> = self.fetch_page(segments, 0, not_found).await?;
+        let step = first.results.len();
+        // Without a count there is nothing to page through.
+        let first_count = first.count.map_or(step, to_usize);
+        let mut items = Deduplicated::new(id_of);
+        items.extend(first.results);
+        if step == 0 || step >= first_count {
+            return Ok((items.into_vec(), true));
+        }
+
+        let offsets: Vec<usize> = (step..first_count).step_by(step).take(MAX_PAGES).collect();
+        let pages: Vec<(usize, Page<T>)> = futures::stream::iter(offsets)
+            .map(|offset| async move {
+                self.fetch_page::<T>(segments, offset, not_found)
+                    .await
+                    .map(|page| (offset, page))
+            })
+            .buffered(PAGE_CONCURRENCY)
+            .try_collect()
+            .await?;
+
+        let mut consistent = true;
+        let mut count = first_count;
+        let mut next_offset = step;
+        for (offset, page) in pages {
+            let len = page.results.len();
+            count = page.count.map_or(count, to_usize);
+            let expected = step.min(first_count.saturating_sub(offset));
+            if count != first_count || len < expected {
+                consistent = false;
+            }
+            next_offset = offset + len;
+            items.extend(page.results);
+        }
+
+        // Keys created while we paged land after the last page (oldest first).
+        let mut tail_pages = 0;
+        while next_offset < count && tail_pages < MAX_TAIL_PAGES {
+            let page: Page<T> = self.fetch_page(segments, next_offset, not_found).await?;
+            tail_pages += 1;
+            let len = page.results.len();
+            count = page.count.map_or(count, to_usize);
+            let added = items.extend(page.results);
+            if len == 0 || added == 0 {
+                break;
+            }
+            next_offset += len;
+        }
+        if items.len() != count {
+            consistent = false;
+        }
+        Ok((items.into_vec(), consistent))
+    }
+
+    /// The error for a non-2xx answer, in Gcore's terms, with the field
+    /// messages Gcore gave and a scrubbed excerpt of the body.
+    fn status_error(&self, response: &RawResponse, not_found: &str) -> ApiError {
+        let body: GcoreErrorBody = serde_json::from_slice(&response.body).unwrap_or_default();
+        let said = body
+            .message()
+            .map(|message| format!(": {message}"))
+            .unwrap_or_default();
+        let mut error = http::generic_status_error(response, String::new());
+        let status = response.status;
+        error.message = match status {
+            401 => {
+                "Gcore refused the API token (401). Check the token in the account settings.".into()
+            }
+            403 => format!(
+                "Gcore denied access (403){said}. The token's role may not allow this in the project."
+            ),
+            404 => format!(
+                "{not_found} (404){said}. Refresh the list or check the project in the account settings."
+            ),
+            400 | 422 => format!("Gcore refused the request ({status}){said}."),
+            // Callers add what a conflict means for their request.
+            409 => format!("Gcore reports a conflict (409){said}."),
+            429 => match error.retry_after {
+                Some(wait) => format!(
+                    "Gcore is limiting requests (429); wait {} s and try again.",
+                    wait.as_secs_f64().ceil()
+                ),
+                None => "Gcore is limiting requests (429); wait a moment and try again.".into(),
+            },
+            500..=599 => {
+                format!("Gcore had a server error (HTTP {status}){said}. Try again in a moment.")
+            }
+            _ => format!("Gcore answered with unexpected HTTP status {status}{said}."),
+        };
+        error.fields = body.fields();
+        self.clean(error)
+    }
+
+    /// Removes the token and any private key from an error's texts.
+    fn clean(&self, mut error: ApiError) -> ApiError {
+        error.message = scrub(&error.message, &[&self.token]);
+        for field in &mut error.fields {
+            for message in &mut field.messages {
+                *message = scrub(message, &[&self.token]);
+            }
+        }
+        error.details = error
+            .details
+            .map(|details| redact_private_key(&scrub(&details, &[&self.token])));
+        error
+    }
+}
+
+/// Adds the warning a create needs when its answer was lost or unreadable.
+fn may_have_been_created(mut error: ApiError) -> ApiError {
+    if error.answer_lost() || error.kind == ApiErrorKind::MalformedResponse {
+        error.message.push_str(
+            " The key may have been created anyway: refresh the list before trying again.",
+        );
+    }
+    error
+}
+
+/// Cuts a body excerpt before anything that looks like private key material.
+fn redact_private_key(text: &str) -> String {
+    let cut = [
+        text.find("-----BEGIN"),
+        text.find("\"private_key\"").map(|at| at + 13),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    match cut {
+        Some(at) => format!("{}<private key removed>", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+fn to_usize(count: u64) -> usize {
+    usize::try_from(count).unwrap_or(usize::MAX)
+}
+
+/// Items in arrival order, each id kept once.
+struct Deduplicated<T> {
+    items: Vec<T>,
+    seen: HashSet<String>,
+    id_of: fn(&T) -> Option<String>,
+}
+
+impl<T> Deduplicated<T> {
+    fn new(id_of: fn(&T) -> Option<String>) -> Self {
+        Self {
+            items: Vec::new(),
+            seen: HashSet::new(),
+            id_of,
+        }
+    }
+
+    /// Adds the items not seen yet; returns how many were new.
+    fn extend(&mut self, items: Vec<T>) -> usize {
+        let before = self.items.len();
+        for item in items {
+            let is_new = match (self.id_of)(&item) {
+                Some(id) => self.seen.insert(id),
+                None => true,
+            };
+            if is_new {
+                self.items.push(item);
+            }
+        }
+        self.items.len() - before
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn into_vec(self) -> Vec<T> {
+        self.items
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Wire formats
+
+/// `{"count": total, "results": [...]}`; a missing count means one page.
+#[derive(Deserialize)]
+struct Page<T> {
+    #[serde(default)]
+    count: Option<u64>,
+    results: Vec<T>,
+}
+
+/// Accepts a string or a number (ids are strings, but be lenient).
+fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        Some(Value::String(text)) => Some(text),
+        Some(Value::Number(number)) => Some(number.to_string()),
+        _ => None,
+    })
+}
+
+/// Reads a private key straight into a [`SecretString`].
+fn optional_secret<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SecretString>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?
+        .filter(|text| !text.trim().is_empty())
+        .map(SecretString::new))
+}
+
+fn md5_fingerprint(fingerprint: Option<String>) -> Option<String> {
+    fingerprint
+        .map(|text| text.trim().trim_start_matches("MD5:").to_ascii_lowercase())
+        .filter(|text| !text.is_empty())
+}
+
+/// A project SSH key (`SSHKeySerializer`, plus `private_key` on create).
+/// No `Debug`: it may hold a private key.
+#[derive(Deserialize)]
+pub(crate) struct SshKeyDto {
+    #[serde(deserialize_with = "lenient_string")]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    public_key: Option<String>,
+    #[serde(default)]
+    fingerprint: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    shared_in_project: Option<bool>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default, deserialize_with = "optional_secret")]
+    private_key: Option<SecretString>,
+}
+
+impl SshKeyDto {
+    fn into_remote(self, scope: KeyScope) -> Result<(RemoteKey, Option<SecretString>), ApiError> {
+        let id = self.id.filter(|id| !id.trim().is_empty()).ok_or_else(|| {
+            ApiError::new(
+                ApiErrorKind::MalformedResponse,
+                "Gcore returned an SSH key without an id.",
+            )
+        })?;
+        let key = RemoteKey {
+            id,
+            name: self.name.unwrap_or_default(),
+            public_key: self.public_key.filter(|text| !text.trim().is_empty()),
+            fingerprint_md5: md5_fingerprint(self.fingerprint),
+            created_at: self.created_at,
+            shared_in_project: self.shared_in_project,
+            state: self.state,
+            scope,
+            ..RemoteKey::default()
+        }
+        .with_local_fingerprints();
+        Ok((key, self.private_key))
+    }
+}
+
+/// A legacy regional keypair. The API answers with `sshkey_id` and
+/// `sshkey_name`; the seed's schema calls them `id` and `name`. Both
+/// spellings are accepted, also together (the `sshkey_*` ones win), which
+/// plain serde aliases would refuse as duplicates. No `Debug`: it may hold a
+/// private key.
+#[derive(Deserialize)]
+pub(crate) struct KeypairDto {
+    #[serde(default, deserialize_with = "lenient_string")]
+    sshkey_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    id: Option<String>,
+    #[serde(default)]
+    sshkey_name: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    public_key: Option<String>,
+    #[serde(default)]
+    fingerprint: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    shared_in_project: Option<bool>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default, deserialize_with = "optional_secret")]
+    private_key: Option<SecretString>,
+}
+
+impl KeypairDto {
+    fn id(&self) -> Option<String> {
+        self.sshkey_id.clone().or_else(|| self.id.clone())
+    }
+
+    fn into_remote(self, scope: KeyScope) -> Result<(RemoteKey, Option<SecretString>), ApiError> {
+        let id = self
+            .id()
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| {
+                ApiError::new(
+                    ApiErrorKind::MalformedResponse,
+                    "Gcore returned a keypair without an id (neither sshkey_id nor id).",
+                )
+            })?;
+        let key = RemoteKey {
+            id,
+            name: self.sshkey_name.or(self.name).unwrap_or_default(),
+            public_key: self.public_key.filter(|text| !text.trim().is_empty()),
+            fingerprint_md5: md5_fingerprint(self.fingerprint),
+            created_at: self.created_at,
+            shared_in_project: self.shared_in_project,
+            state: self.state,
+            scope,
+            ..RemoteKey::default()
+        }
+        .with_local_fingerprints();
+        Ok((key, self.private_key))
+    }
+}
+
+#[derive(Deserialize)]
+struct ProjectDto {
+    #[serde(default, deserialize_with = "lenient_string")]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RegionDto {
+    #[serde(default, deserialize_with = "lenient_string")]
+    id: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    slug: Option<String>,
+}
+
+/// Gcore's error body; every part optional, since proxies answer otherwise.
+#[derive(Deserialize, Default)]
+struct GcoreErrorBody {
+    #[serde(default)]
+    message: Option<Value>,
+    #[serde(default)]
+    detail: Option<Value>,
+    #[serde(default)]
+    invalid_fields: Option<Value>,
+}
+
+impl GcoreErrorBody {
+    /// Gcore's message, shortened and without a final period.
+    fn message(&self) -> Option<String> {
+        let text = match self.message.as_ref().or(self.detail.as_ref())? {
+            Value::String(text) => text.clone(),
+            Value::Null => return None,
+            other => other.to_string(),
+        };
+        let text = text.trim().trim_end_matches('.').trim();
+        if text.is_empty() {
+            return None;
+        }
+        let mut short: String = text.chars().take(MAX_PROVIDER_MESSAGE_CHARS).collect();
+        if text.chars().count() > MAX_PROVIDER_MESSAGE_CHARS {
+            short.push('…');
+        }
+        Some(short)
+    }
+
+    /// `invalid_fields: {field: [messages]}` (a single string also accepted).
+    fn fields(&self) -> Vec<FieldError> {
+        let Some(Value::Object(fields)) = &self.invalid_fields else {
+            return Vec::new();
+        };
+        fields
+            .iter()
+            .map(|(field, value)| {
+                let messages = match value {
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|item| match item {
+                            Value::String(text) => text.clone(),
+                            other => other.to_string(),
+                        })
+                        .collect(),
+                    Value::String(text) => vec![text.clone()],
+                    other => vec![other.to_string()],
+                };
+                FieldError {
+                    field: field.clone(),
+                    messages,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SEED_PATTERN: &str = r"^[a-zA-Z0-9][a-zA-Z 0-9._\-]{1,61}[a-zA-Z0-9._]$";
+
+    #[test]
+    fn name_rules_explain_what_is_wrong() {
+        assert!(validate_key_name("my-ssh-key").is_ok());
+        assert!(validate_key_name("abc").is_ok());
+        assert!(validate_key_name("Work laptop 2024.").is_ok());
+        let cases = [
+            ("", "empty"),
+            ("ab", "too short"),
+            (&"a".repeat(64), "too long"),
+            ("-abc", "start with"),
+            (" abc", "a space"),
+            ("abc-", "end with"),
+            ("ab/cd", "'/'"),
+            ("abécd", "'é'"),
+        ];
+        for (name, expected) in cases {
+            let err = validate_key_name(name).unwrap_err();
+            assert_eq!(err.kind, ApiErrorKind::InvalidInput);
+            assert!(err.message.contains(expected), "{name:?}: {}", err.message);
+            assert_eq!(err.fields[0].field, "name");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn name_check_matches_the_seed_pattern(name in "[a-zA-Z0-9 ._/é-]{0,70}") {
+            let pattern = regex::Regex::new(SEED_PATTERN).unwrap();
+            prop_assert_eq!(validate_key_name(&name).is_ok(), pattern.is_match(&name));
+        }
+    }
+
+    #[test]
+    fn keypair_accepts_both_spellings() {
+        let seed_spelling: KeypairDto = serde_json::from_str(
+            r#"{"id":"kp-1","name":"alice","public_key":null,"fingerprint":null,"state":"ACTIVE",
+                "shared_in_project":true,"project_id":1,"created_at":"2022-06-16T17:05:50","private_key":null}"#,
+        )
+        .unwrap();
+        let (key, private_key) = seed_spelling.into_remote(KeyScope::Account).unwrap();
+        assert_eq!((key.id.as_str(), key.name.as_str()), ("kp-1", "alice"));
+        assert!(private_key.is_none());
+        assert!(key.public_key.is_none());
+
+        let api_spelling: KeypairDto =
+            serde_json::from_str(r#"{"sshkey_id":"kp-2","sshkey_name":"bob","state":"DELETING"}"#)
+                .unwrap();
+        let (key, _) = api_spelling.into_remote(KeyScope::Account).unwrap();
+        assert_eq!((key.id.as_str(), key.name.as_str()), ("kp-2", "bob"));
+        assert_eq!(key.state.as_deref(), Some("DELETING"));
+
+        let both: KeypairDto = serde_json::from_str(
+            r#"{"sshkey_id":"u-3","id":"carol","sshkey_name":"carol","name":"carol"}"#,
+        )
+        .unwrap();
+        assert_eq!(both.into_remote(KeyScope::Account).unwrap().0.id, "u-3");
+
+        let neither: KeypairDto = serde_json::from_str(r#"{"name":"x"}"#).unwrap();
+        let err = neither.into_remote(KeyScope::Account).unwrap_err();
+        assert_eq!(err.kind, ApiErrorKind::MalformedResponse);
+    }
+
+    #[test]
+    fn ssh_keys_tolerate_nulls_but_need_an_id() {
+        let dto: SshKeyDto = serde_json::from_str(
+            r#"{"id":"k-1","name":null,"public_key":null,"fingerprint":"MD5:AA:BB","state":null,
+                "shared_in_project":null,"project_id":null,"created_at":null}"#,
+        )
+        .unwrap();
+        let (key, private_key) = dto.into_remote(KeyScope::Account).unwrap();
+        assert_eq!(key.id, "k-1");
+        assert_eq!(key.fingerprint_md5.as_deref(), Some("aa:bb"));
+        assert!(key.fingerprint_sha256.is_none() && private_key.is_none());
+        let dto: SshKeyDto = serde_json::from_str(r#"{"id":null,"name":"x"}"#).unwrap();
+        let err = dto.into_remote(KeyScope::Account).unwrap_err();
+        assert_eq!(err.kind, ApiErrorKind::MalformedResponse);
+        assert!(serde_json::from_str::<SshKeyDto>(r#"{"name":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn error_body_is_read_tolerantly() {
+        let body: GcoreErrorBody = serde_json::from_str(
+            r#"{"exception_class":"ValidationError","message":"Validation error.","request_id":"r",
+                "invalid_fields":{"name":["bad"],"public_key":"worse"}}"#,
+        )
+        .unwrap();
+        assert_eq!(body.message().as_deref(), Some("Validation error"));
+        let fields = body.fields();
+        assert_eq!(fields.len(), 2);
+        assert_eq!(fields[1].messages, vec!["worse".to_string()]);
+        let empty = GcoreErrorBody::default();
+        assert!(empty.message().is_none());
+        assert!(empty.fields().is_empty());
+    }
+
+    #[test]
+    fn private_keys_are_cut_from_excerpts() {
+        let text = r#"{"id":"1","private_key":"-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn"#;
+        let cleaned = redact_private_key(text);
+        assert!(!cleaned.contains("BEGIN"));
+        assert!(!cleaned.contains("b3Blbn"));
+        assert!(cleaned.starts_with(r#"{"id":"1","private_key""#));
+        assert_eq!(redact_private_key("plain"), "plain");
+    }
+}

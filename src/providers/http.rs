@@ -1,0 +1,428 @@
+//! The HTTP policy every provider shares: timeouts, User-Agent, body limits,
+//! transport-error mapping, JSON decoding with useful errors, and retries for
+//! idempotent requests.
+
+use std::future::Future;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use super::error::{ApiError, ApiErrorKind};
+
+/// Largest response body we accept; a bigger one is an error, not an OOM.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// How many characters of a bad body the details view shows.
+const EXCERPT_CHARS: usize = 200;
+
+/// Timeouts, retries and identity used for every provider request.
+#[derive(Clone, Debug)]
+pub struct HttpPolicy {
+    /// Time allowed to open the TCP/TLS connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, body included.
+    pub request_timeout: Duration,
+    /// Extra attempts for idempotent requests after the first one.
+    pub max_retries: u32,
+    /// First backoff; doubled on each retry, with jitter.
+    pub base_backoff: Duration,
+    /// Longest wait we honour from `Retry-After` / `X-RateLimit-Reset`.
+    pub max_wait: Duration,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_retries: 3,
+            base_backoff: Duration::from_millis(250),
+            max_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The User-Agent every request sends.
+pub fn user_agent() -> String {
+    format!("Keyfleet/{} (+ssh-key manager)", env!("CARGO_PKG_VERSION"))
+}
+
+/// A configured HTTP client plus the policy it was built with.
+#[derive(Clone, Debug)]
+pub struct Http {
+    /// The reqwest client (connection pool shared by all requests).
+    pub client: reqwest::Client,
+    /// The policy used for retries.
+    pub policy: HttpPolicy,
+}
+
+impl Http {
+    /// Builds the client. Fails with a clear message when, for example, the
+    /// system has no CA certificates.
+    pub fn new(policy: HttpPolicy) -> Result<Self, ApiError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.request_timeout)
+            .user_agent(user_agent())
+            .build()
+            .map_err(|err| {
+                ApiError::new(
+                    ApiErrorKind::Network,
+                    format!(
+                        "Could not set up HTTPS (is the ca-certificates package installed?): {}",
+                        error_chain(&err)
+                    ),
+                )
+            })?;
+        Ok(Self { client, policy })
+    }
+}
+
+/// A response read completely: status, headers and a size-limited body.
+#[derive(Debug)]
+pub struct RawResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body bytes (at most [`MAX_BODY_BYTES`]).
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// True for 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Decodes the body as JSON of type `T`, or explains what was wrong.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        decode_json(self.status, &self.body)
+    }
+
+    /// The body as text, shortened for a details view.
+    pub fn excerpt(&self) -> String {
+        excerpt(&self.body)
+    }
+}
+
+/// Sends a request and reads its body, mapping transport failures to
+/// [`ApiError`]s. Never panics on any response.
+pub async fn send(request: reqwest::RequestBuilder) -> Result<RawResponse, ApiError> {
+    let mut response = request.send().await.map_err(transport_error)?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    if let Some(length) = response.content_length()
+        && length as usize > MAX_BODY_BYTES
+    {
+        return Err(too_large(status));
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large(status));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(err) => {
+                let mut error = transport_error(err);
+                if error.kind == ApiErrorKind::Network {
+                    error.message = format!(
+                        "The connection broke while reading the answer (HTTP {status}): {}",
+                        error.message
+                    );
+                }
+                return Err(error);
+            }
+        }
+    }
+    Ok(RawResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn too_large(status: u16) -> ApiError {
+    ApiError::new(
+        ApiErrorKind::MalformedResponse,
+        format!(
+            "The provider's answer is larger than {} MB; refusing to read it.",
+            MAX_BODY_BYTES / (1024 * 1024)
+        ),
+    )
+    .with_status(status)
+}
+
+/// Maps a reqwest transport error to a timeout or network error.
+pub fn transport_error(err: reqwest::Error) -> ApiError {
+    if err.is_timeout() {
+        ApiError::new(
+            ApiErrorKind::Timeout,
+            "The provider did not answer in time (timeout). Check your connection and try again.",
+        )
+    } else if err.is_connect() {
+        ApiError::new(
+            ApiErrorKind::Network,
+            format!("Could not connect to the provider: {}", error_chain(&err)),
+        )
+    } else if err.is_builder() {
+        ApiError::new(
+            ApiErrorKind::InvalidInput,
+            format!(
+                "The request could not be built (check the API base URL): {}",
+                error_chain(&err)
+            ),
+        )
+    } else {
+        ApiError::new(
+            ApiErrorKind::Network,
+            format!("Network error: {}", error_chain(&err)),
+        )
+    }
+}
+
+/// The error and its sources joined, without the URL (which may be long).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = inner.source();
+    }
+    parts.join(": ")
+}
+
+/// Decodes `body` as JSON, or returns a malformed-response error naming what
+/// was found instead (an HTML page, an empty or truncated body).
+pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|err| {
+        let trimmed = String::from_utf8_lossy(body);
+        let trimmed = trimmed.trim_start();
+        let what = if body.is_empty() {
+            "an empty body".to_string()
+        } else if trimmed.starts_with('<') {
+            "an HTML page (a proxy or login page?)".to_string()
+        } else if err.is_eof() {
+            "a truncated JSON document".to_string()
+        } else if err.is_data() {
+            format!("JSON of an unexpected shape ({err})")
+        } else {
+            "text that is not JSON".to_string()
+        };
+        ApiError::new(
+            ApiErrorKind::MalformedResponse,
+            format!("The provider answered HTTP {status} with {what}."),
+        )
+        .with_status(status)
+        .with_details(excerpt(body))
+    })
+}
+
+/// The first characters of a body, lossily decoded, for a details view.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_CHARS * 4)]);
+    let mut short: String = text.chars().take(EXCERPT_CHARS).collect();
+    if text.chars().count() > EXCERPT_CHARS || body.len() > EXCERPT_CHARS * 4 {
+        short.push('…');
+    }
+    short
+}
+
+/// Error for a status no provider-specific rule covered.
+pub fn generic_status_error(response: &RawResponse, message: String) -> ApiError {
+    let kind = match response.status {
+        401 => ApiErrorKind::BadCredentials,
+        403 => ApiErrorKind::Forbidden,
+        404 => ApiErrorKind::NotFound,
+        400 | 422 => ApiErrorKind::Validation,
+        409 => ApiErrorKind::Conflict,
+        429 => ApiErrorKind::RateLimited,
+        500..=599 => ApiErrorKind::Server,
+        _ => ApiErrorKind::UnexpectedStatus,
+    };
+    let retry_after = if response.status == 429 || response.status == 503 {
+        wait_from_headers(&response.headers)
+    } else {
+        None
+    };
+    ApiError::new(kind, message)
+        .with_status(response.status)
+        .with_retry_after(retry_after)
+        .with_details(response.excerpt())
+}
+
+/// The wait a provider asked for: `Retry-After` (seconds) or Terraform's
+/// `X-RateLimit-Reset` (seconds to wait, a float).
+pub fn wait_from_headers(headers: &HeaderMap) -> Option<Duration> {
+    let read = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|text| text.trim().parse::<f64>().ok())
+            .filter(|secs| secs.is_finite() && *secs >= 0.0)
+            .map(|secs| Duration::from_secs_f64(secs.min(3600.0)))
+    };
+    read("retry-after").or_else(|| read("x-ratelimit-reset"))
+}
+
+/// Runs `attempt` once, and for idempotent requests again after retryable
+/// failures, at most `policy.max_retries` more times, with exponential
+/// backoff plus jitter, honouring the provider's requested wait.
+pub async fn with_retries<T, F, Fut>(
+    policy: &HttpPolicy,
+    idempotent: bool,
+    mut attempt: F,
+) -> Result<T, ApiError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt(tries).await {
+            Ok(value) => return Ok(value),
+            Err(err) if idempotent && err.is_retryable() && tries < policy.max_retries => {
+                let backoff = policy.base_backoff * 2u32.saturating_pow(tries);
+                let jitter = Duration::from_millis(rand::random::<u64>() % 100);
+                let wait = err
+                    .retry_after
+                    .map(|asked| asked.min(policy.max_wait))
+                    .unwrap_or(backoff + jitter);
+                tracing::debug!(?wait, tries, kind = ?err.kind, "retrying request");
+                tokio::time::sleep(wait).await;
+                tries += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Normalises a base URL: trims spaces and trailing slashes, and refuses
+/// anything but https (plain http only to loopback addresses).
+pub fn normalize_base_url(input: &str) -> Result<String, ApiError> {
+    let trimmed = input.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Err(ApiError::invalid_input("The API base URL is empty."));
+    }
+    let url = reqwest::Url::parse(trimmed).map_err(|err| {
+        ApiError::invalid_input(format!(
+            "The API base URL \"{trimmed}\" is not a valid URL ({err})."
+        ))
+    })?;
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(ApiError::invalid_input(format!(
+                "The API base URL must use https:// (plain http is only allowed for 127.0.0.1 or localhost), got \"{trimmed}\"."
+            )));
+        }
+        other => {
+            return Err(ApiError::invalid_input(format!(
+                "The API base URL must start with https://, not {other}://."
+            )));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ApiError::invalid_input(
+            "The API base URL must not contain ? or # parts.",
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+/// Refuses tokens that cannot be sent as a header (spaces, newlines).
+pub fn check_token(token: &str) -> Result<(), ApiError> {
+    if token.is_empty() {
+        return Err(ApiError::new(
+            ApiErrorKind::MissingToken,
+            "No API token is set for this account.",
+        ));
+    }
+    if token.chars().any(|c| c.is_whitespace()) {
+        return Err(ApiError::invalid_input(
+            "The API token contains spaces or line breaks; paste it again without them.",
+        ));
+    }
+    if token.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        return Err(ApiError::invalid_input(
+            "The API token contains characters that cannot be sent in a header.",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        assert_eq!(
+            normalize_base_url(" https://api.gcore.com/ ").unwrap(),
+            "https://api.gcore.com"
+        );
+        assert!(normalize_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(normalize_base_url("http://localhost:1").is_ok());
+        let err = normalize_base_url("http://api.gcore.com").unwrap_err();
+        assert!(err.message.contains("https://"), "{}", err.message);
+        assert!(normalize_base_url("ftp://x").is_err());
+        assert!(normalize_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn token_rules() {
+        assert!(check_token("1234$abcdef").is_ok());
+        assert!(
+            check_token("abc def")
+                .unwrap_err()
+                .message
+                .contains("spaces")
+        );
+        assert!(check_token("abc\n").is_err());
+        assert_eq!(
+            check_token("").unwrap_err().kind,
+            ApiErrorKind::MissingToken
+        );
+    }
+
+    #[test]
+    fn json_errors_say_what_came_back() {
+        let err = decode_json::<serde_json::Value>(502, b"<html>Bad gateway</html>").unwrap_err();
+        assert!(err.message.contains("HTML"), "{}", err.message);
+        let err = decode_json::<serde_json::Value>(200, b"{\"count\": 3, \"res").unwrap_err();
+        assert!(err.message.contains("truncated"), "{}", err.message);
+        let err = decode_json::<serde_json::Value>(200, b"").unwrap_err();
+        assert!(err.message.contains("empty"), "{}", err.message);
+    }
+
+    #[test]
+    fn waits_from_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-reset", "0.25".parse().unwrap());
+        assert_eq!(
+            wait_from_headers(&headers),
+            Some(Duration::from_millis(250))
+        );
+        headers.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(wait_from_headers(&headers), Some(Duration::from_secs(2)));
+    }
+}

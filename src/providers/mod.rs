@@ -1,0 +1,398 @@
+//! Provider clients behind one model: [`RemoteKey`], [`Capabilities`] and
+//! [`ApiError`]. Adding a provider means one file here, one fake in
+//! `src/sandbox/`, and one entry in [`ProviderKind::ALL`].
+
+pub mod error;
+pub mod gcore;
+pub mod http;
+pub mod sesterce;
+pub mod terraform;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::{ApiError, ApiErrorKind, FieldError};
+pub use http::{Http, HttpPolicy};
+
+use crate::keys::secret::SecretString;
+
+/// The cloud services Keyfleet talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Gcore Cloud: project SSH keys and legacy regional keypairs.
+    Gcore,
+    /// Sesterce GPU cloud.
+    Sesterce,
+    /// HCP Terraform / Terraform Enterprise organization SSH keys.
+    Terraform,
+}
+
+impl ProviderKind {
+    /// Every provider, in the order the UI lists them.
+    pub const ALL: [ProviderKind; 3] = [Self::Gcore, Self::Sesterce, Self::Terraform];
+
+    /// Name shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Gcore => "Gcore Cloud",
+            Self::Sesterce => "Sesterce",
+            Self::Terraform => "HCP Terraform / TFE",
+        }
+    }
+
+    /// The public API address a new profile starts with.
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            Self::Gcore => gcore::DEFAULT_BASE_URL,
+            Self::Sesterce => sesterce::DEFAULT_BASE_URL,
+            Self::Terraform => terraform::DEFAULT_BASE_URL,
+        }
+    }
+
+    /// The environment variable the provider's own tools read the token from.
+    pub fn default_env_var(self) -> &'static str {
+        match self {
+            Self::Gcore => "GCORE_API_KEY",
+            Self::Sesterce => "SESTERCE_API_KEY",
+            Self::Terraform => "TFE_TOKEN",
+        }
+    }
+
+    /// What the provider can do.
+    pub fn capabilities(self) -> Capabilities {
+        match self {
+            Self::Gcore => Capabilities {
+                server_generate: true,
+                share: true,
+                make_default: false,
+                rename: false,
+                replace_value: false,
+                stores: StoredMaterial::PublicKey,
+                regional_keypairs: true,
+            },
+            Self::Sesterce => Capabilities {
+                server_generate: false,
+                share: false,
+                make_default: true,
+                rename: false,
+                replace_value: false,
+                stores: StoredMaterial::PublicKey,
+                regional_keypairs: false,
+            },
+            Self::Terraform => Capabilities {
+                server_generate: false,
+                share: false,
+                make_default: false,
+                rename: true,
+                replace_value: true,
+                stores: StoredMaterial::PrivateKey,
+                regional_keypairs: false,
+            },
+        }
+    }
+}
+
+/// What key material a provider stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredMaterial {
+    /// An OpenSSH public key (Gcore, Sesterce).
+    PublicKey,
+    /// A private key, write-only (HCP Terraform).
+    PrivateKey,
+}
+
+/// The actions a provider supports; the UI shows only these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The server can generate a key pair and return the private key once.
+    pub server_generate: bool,
+    /// Keys can be shared/unshared within a project.
+    pub share: bool,
+    /// One key can be marked as the account default.
+    pub make_default: bool,
+    /// Keys can be renamed.
+    pub rename: bool,
+    /// The stored key text can be replaced.
+    pub replace_value: bool,
+    /// Public or private key material.
+    pub stores: StoredMaterial,
+    /// Legacy region-scoped keypairs exist beside project keys.
+    pub regional_keypairs: bool,
+}
+
+/// Where a key lives inside an account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub enum KeyScope {
+    /// The account's (project's, organization's) own key list.
+    #[default]
+    Account,
+    /// A Gcore legacy keypair in one region.
+    Region {
+        /// Region id.
+        region_id: u64,
+        /// Region name to show.
+        region_name: String,
+    },
+}
+
+/// One SSH key as a provider reports it, with locally computed fingerprints.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RemoteKey {
+    /// The provider's id of the key.
+    pub id: String,
+    /// The key's name.
+    pub name: String,
+    /// The OpenSSH public key, when the provider has one.
+    pub public_key: Option<String>,
+    /// `SHA256:…` computed locally from the public key.
+    pub fingerprint_sha256: Option<String>,
+    /// MD5 colon hex (Gcore's own, else computed locally).
+    pub fingerprint_md5: Option<String>,
+    /// Key algorithm, such as `ssh-ed25519`.
+    pub algorithm: Option<String>,
+    /// The public key's comment.
+    pub comment: Option<String>,
+    /// Creation time as the provider gave it.
+    pub created_at: Option<String>,
+    /// Last update time as the provider gave it.
+    pub updated_at: Option<String>,
+    /// Gcore: shared with all users in the project.
+    pub shared_in_project: Option<bool>,
+    /// Sesterce: the account's default key.
+    pub is_default: Option<bool>,
+    /// Gcore: `ACTIVE` or `DELETING`.
+    pub state: Option<String>,
+    /// Project key or regional keypair.
+    pub scope: KeyScope,
+}
+
+impl RemoteKey {
+    /// Fills algorithm, comment and fingerprints from `public_key`. A key
+    /// that does not parse keeps what the provider sent (e.g. Gcore's MD5).
+    pub fn with_local_fingerprints(mut self) -> Self {
+        if let Some(text) = &self.public_key
+            && let Ok(parsed) = crate::keys::public::parse_public_key(text)
+        {
+            self.algorithm = Some(parsed.algorithm.clone());
+            self.fingerprint_sha256 = Some(parsed.fingerprint_sha256.clone());
+            if self.fingerprint_md5.is_none() {
+                self.fingerprint_md5 = Some(parsed.fingerprint_md5.clone());
+            }
+            if !parsed.comment.is_empty() {
+                self.comment = Some(parsed.comment);
+            }
+        }
+        self
+    }
+}
+
+/// What to create.
+#[derive(Clone, Debug)]
+pub struct NewKey {
+    /// The key's name.
+    pub name: String,
+    /// The key material, or a request to generate it on the server.
+    pub material: NewKeyMaterial,
+    /// Gcore: share in project (the API default is true).
+    pub shared_in_project: bool,
+    /// Project key or a regional keypair.
+    pub scope: KeyScope,
+}
+
+/// Key material to upload.
+#[derive(Clone, Debug)]
+pub enum NewKeyMaterial {
+    /// An OpenSSH public key line.
+    PublicKey(String),
+    /// Ask the provider to generate the pair (Gcore).
+    GenerateOnServer,
+    /// A private key (HCP Terraform).
+    PrivateKey(SecretString),
+}
+
+/// The result of a create.
+#[derive(Clone, Debug)]
+pub struct CreatedKey {
+    /// The key as the provider stored it.
+    pub key: RemoteKey,
+    /// A private key the provider generated and shows once.
+    pub private_key: Option<SecretString>,
+}
+
+/// An entry for a picker (project, region, organization).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// The id to store (project id, region id, organization name).
+    pub id: String,
+    /// What to show.
+    pub label: String,
+}
+
+/// Everything needed to reach one account.
+#[derive(Clone, Debug)]
+pub struct AccountTarget {
+    /// Which provider.
+    pub kind: ProviderKind,
+    /// Normalised API base URL.
+    pub base_url: String,
+    /// The token.
+    pub token: SecretString,
+    /// Gcore project id.
+    pub project_id: Option<u64>,
+    /// Gcore regions whose legacy keypairs to show.
+    pub region_ids: Vec<u64>,
+    /// Terraform organization name.
+    pub organization: Option<String>,
+}
+
+/// A client for one account of any provider.
+#[derive(Clone, Debug)]
+pub enum ProviderClient {
+    /// Gcore Cloud.
+    Gcore(gcore::GcoreClient),
+    /// Sesterce.
+    Sesterce(sesterce::SesterceClient),
+    /// HCP Terraform.
+    Terraform(terraform::TerraformClient),
+}
+
+impl ProviderClient {
+    /// Builds the client for `target`, validating URL and token first.
+    pub fn new(http: Http, target: &AccountTarget) -> Result<Self, ApiError> {
+        let base_url = http::normalize_base_url(&target.base_url)?;
+        http::check_token(target.token.expose())?;
+        Ok(match target.kind {
+            ProviderKind::Gcore => Self::Gcore(gcore::GcoreClient::new(
+                http,
+                &base_url,
+                target.token.clone(),
+                target.project_id,
+                target.region_ids.clone(),
+            )),
+            ProviderKind::Sesterce => Self::Sesterce(sesterce::SesterceClient::new(
+                http,
+                &base_url,
+                target.token.clone(),
+            )),
+            ProviderKind::Terraform => Self::Terraform(terraform::TerraformClient::new(
+                http,
+                &base_url,
+                target.token.clone(),
+                target.organization.clone(),
+            )),
+        })
+    }
+
+    /// Checks that the token works; returns a short description of what it reached.
+    pub async fn test_connection(&self) -> Result<String, ApiError> {
+        match self {
+            Self::Gcore(c) => c.test_connection().await,
+            Self::Sesterce(c) => c.test_connection().await,
+            Self::Terraform(c) => c.test_connection().await,
+        }
+    }
+
+    /// Every key of the account (all pages, all chosen regions).
+    pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
+        match self {
+            Self::Gcore(c) => c.list_keys().await,
+            Self::Sesterce(c) => c.list_keys().await,
+            Self::Terraform(c) => c.list_keys().await,
+        }
+    }
+
+    /// Creates a key. Never retried automatically.
+    pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
+        match self {
+            Self::Gcore(c) => c.create_key(new_key).await,
+            Self::Sesterce(c) => c.create_key(new_key).await,
+            Self::Terraform(c) => c.create_key(new_key).await,
+        }
+    }
+
+    /// Deletes a key. A 404 on a retry counts as done.
+    pub async fn delete_key(&self, key: &RemoteKey) -> Result<(), ApiError> {
+        match self {
+            Self::Gcore(c) => c.delete_key(key).await,
+            Self::Sesterce(c) => c.delete_key(&key.id).await,
+            Self::Terraform(c) => c.delete_key(&key.id).await,
+        }
+    }
+
+    /// Gcore: share or unshare in the project.
+    pub async fn set_shared(&self, key: &RemoteKey, shared: bool) -> Result<RemoteKey, ApiError> {
+        match self {
+            Self::Gcore(c) => c.set_shared(key, shared).await,
+            _ => Err(unsupported("Sharing")),
+        }
+    }
+
+    /// Sesterce: make this key the default.
+    pub async fn make_default(&self, key: &RemoteKey) -> Result<(), ApiError> {
+        match self {
+            Self::Sesterce(c) => c.make_default(&key.id).await,
+            _ => Err(unsupported("Making a key the default")),
+        }
+    }
+
+    /// Terraform: rename a key.
+    pub async fn rename_key(&self, key: &RemoteKey, name: &str) -> Result<RemoteKey, ApiError> {
+        match self {
+            Self::Terraform(c) => c.update_key(&key.id, Some(name), None).await,
+            _ => Err(unsupported("Renaming")),
+        }
+    }
+
+    /// Terraform: replace the stored private key.
+    pub async fn replace_key_value(
+        &self,
+        key: &RemoteKey,
+        private_key: &SecretString,
+    ) -> Result<RemoteKey, ApiError> {
+        match self {
+            Self::Terraform(c) => c.update_key(&key.id, None, Some(private_key)).await,
+            _ => Err(unsupported("Replacing the key text")),
+        }
+    }
+
+    /// Gcore projects for the profile picker.
+    pub async fn list_projects(&self) -> Result<Vec<Choice>, ApiError> {
+        match self {
+            Self::Gcore(c) => c.list_projects().await,
+            _ => Err(unsupported("Listing projects")),
+        }
+    }
+
+    /// Gcore regions for the profile picker.
+    pub async fn list_regions(&self) -> Result<Vec<Choice>, ApiError> {
+        match self {
+            Self::Gcore(c) => c.list_regions().await,
+            _ => Err(unsupported("Listing regions")),
+        }
+    }
+
+    /// Terraform organizations for the profile picker.
+    pub async fn list_organizations(&self) -> Result<Vec<Choice>, ApiError> {
+        match self {
+            Self::Terraform(c) => c.list_organizations().await,
+            _ => Err(unsupported("Listing organizations")),
+        }
+    }
+}
+
+fn unsupported(what: &str) -> ApiError {
+    ApiError::invalid_input(format!("{what} is not supported by this provider."))
+}
+
+/// Removes every occurrence of each secret from `text` (for details views of
+/// bodies that might echo a token back).
+pub fn scrub(text: &str, secrets: &[&SecretString]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets {
+        let value = secret.expose();
+        if value.len() >= 4 {
+            out = out.replace(value, "<redacted>");
+        }
+    }
+    out
+}

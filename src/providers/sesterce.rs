@@ -1,0 +1,471 @@
+//! Sesterce GPU cloud SSH keys (`/gpu-cloud/ssh-keys`).
+//!
+//! Sesterce stores public keys only, returns no fingerprint (we compute it
+//! locally), cannot generate keys, and marks exactly one key as the account
+//! default. Authentication is the `x-api-key` header. Errors come in the
+//! NestJS shape `{"statusCode", "timestamp", "path", "message"}` where
+//! `message` is a string or, for validation errors, an array of strings.
+
+use reqwest::Method;
+use reqwest::header::{ACCEPT, HeaderValue};
+use serde::Deserialize;
+
+use super::http::{self, RawResponse};
+use super::{
+    ApiError, ApiErrorKind, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
+};
+use crate::keys::SecretString;
+
+/// The public Sesterce API address (the official CLI's default).
+pub const DEFAULT_BASE_URL: &str = "https://api.cloud.sesterce.com";
+
+/// Longest key name we send; Sesterce documents no limit, so this only
+/// stops absurd input.
+const MAX_NAME_CHARS: usize = 255;
+
+/// Checks a key name before anything is sent: required, not only spaces,
+/// at most 255 characters, no control characters (line breaks, tabs).
+pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::invalid_input(
+            "Enter a name for the key (Sesterce requires one).",
+        ));
+    }
+    let length = trimmed.chars().count();
+    if length > MAX_NAME_CHARS {
+        return Err(ApiError::invalid_input(format!(
+            "The key name is {length} characters long; use at most {MAX_NAME_CHARS}."
+        )));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ApiError::invalid_input(
+            "The key name contains a line break, tab or other control character; remove it.",
+        ));
+    }
+    Ok(())
+}
+
+/// A client for one Sesterce account.
+#[derive(Clone, Debug)]
+pub struct SesterceClient {
+    http: Http,
+    base_url: String,
+    token: SecretString,
+}
+
+/// One key as Sesterce returns it (`SSHKeyDto`).
+#[derive(Debug, Deserialize)]
+struct SshKeyDto {
+    #[serde(rename = "_id")]
+    id: String,
+    name: String,
+    #[serde(rename = "publicKey")]
+    public_key: String,
+    #[serde(rename = "isDefault", default)]
+    is_default: Option<bool>,
+    #[serde(rename = "createdAt", default)]
+    created_at: Option<String>,
+    #[serde(rename = "updatedAt", default)]
+    updated_at: Option<String>,
+}
+
+impl SshKeyDto {
+    fn into_remote(self) -> RemoteKey {
+        RemoteKey {
+            id: self.id,
+            name: self.name,
+            public_key: Some(self.public_key),
+            // A key without the flag is not the default: the API always sends it.
+            is_default: Some(self.is_default.unwrap_or(false)),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            ..RemoteKey::default()
+        }
+        .with_local_fingerprints()
+    }
+}
+
+/// The create request body (`CreateSSHKeyDto`).
+#[derive(serde::Serialize)]
+struct CreateBody<'a> {
+    name: &'a str,
+    #[serde(rename = "publicKey")]
+    public_key: &'a str,
+}
+
+/// What the call was about, for error messages.
+#[derive(Clone, Copy)]
+enum Operation {
+    List,
+    Create,
+    MakeDefault,
+    Delete,
+}
+
+impl Operation {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::List => "listing SSH keys",
+            Self::Create => "adding the SSH key",
+            Self::MakeDefault => "making the key the default",
+            Self::Delete => "deleting the SSH key",
+        }
+    }
+}
+
+impl SesterceClient {
+    /// A client for the account behind `token` at `base_url` (already normalised).
+    pub fn new(http: Http, base_url: &str, token: SecretString) -> Self {
+        Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            token,
+        }
+    }
+
+    /// Checks the API key by listing the keys.
+    pub async fn test_connection(&self) -> Result<String, ApiError> {
+        let keys = self.list_keys().await?;
+        let count = keys.len();
+        Ok(format!(
+            "API key works: {count} key{}",
+            if count == 1 { "" } else { "s" }
+        ))
+    }
+
+    /// Every key of the account (Sesterce does not page).
+    pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
+        http::with_retries(&self.http.policy, true, |_attempt| async move {
+            let response = self.send(Method::GET, &[], None).await?;
+            if !response.is_success() {
+                return Err(self.error(&response, Operation::List));
+            }
+            let keys: Vec<SshKeyDto> = self.decode(&response)?;
+            Ok(keys.into_iter().map(SshKeyDto::into_remote).collect())
+        })
+        .await
+    }
+
+    /// Uploads a public key. Never retried: a lost answer may mean the key
+    /// was created, so the user refreshes instead of creating a duplicate.
+    pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
+        validate_key_name(&new_key.name)?;
+        let public_key = match &new_key.material {
+            NewKeyMaterial::PublicKey(text) => crate::keys::public::parse_public_key(text)
+                .map_err(|err| ApiError::invalid_input(err.to_string()))?,
+            NewKeyMaterial::GenerateOnServer => {
+                return Err(ApiError::invalid_input(
+                    "Sesterce cannot generate keys; generate one locally and upload its public key.",
+                ));
+            }
+            NewKeyMaterial::PrivateKey(_) => {
+                return Err(ApiError::invalid_input(
+                    "Sesterce stores public keys only; the private key was not sent. Upload the public key (the .pub file) instead.",
+                ));
+            }
+        };
+        let body = serde_json::to_vec(&CreateBody {
+            name: new_key.name.trim(),
+            public_key: &public_key.openssh,
+        })
+        .map_err(|err| {
+            ApiError::invalid_input(format!("The request could not be encoded: {err}"))
+        })?;
+        let response = self
+            .send(Method::POST, &[], Some(body))
+            .await
+            .map_err(|mut err| {
+                if err.answer_lost() {
+                    err.message.push_str(
+                        " The key may have been added anyway: refresh the list before trying again.",
+                    );
+                }
+                err
+            })?;
+        if !response.is_success() {
+            return Err(self.error(&response, Operation::Create));
+        }
+        let created: SshKeyDto = self.decode(&response)?;
+        Ok(CreatedKey {
+            key: created.into_remote(),
+            private_key: None,
+        })
+    }
+
+    /// Marks the key as the account default (PATCH with no body, 204).
+    pub async fn make_default(&self, id: &str) -> Result<(), ApiError> {
+        check_id(id)?;
+        http::with_retries(&self.http.policy, true, |_attempt| async move {
+            let response = self.send(Method::PATCH, &[id, "makedefault"], None).await?;
+            if !response.is_success() {
+                return Err(self.error(&response, Operation::MakeDefault));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes the key. A "not found" on a retry means an earlier attempt
+    /// already deleted it, so it counts as done.
+    pub async fn delete_key(&self, id: &str) -> Result<(), ApiError> {
+        check_id(id)?;
+        http::with_retries(&self.http.policy, true, |attempt| async move {
+            let response = self.send(Method::DELETE, &[id], None).await?;
+            if response.is_success() {
+                return Ok(());
+            }
+            let err = self.error(&response, Operation::Delete);
+            if attempt > 0 && err.kind == ApiErrorKind::NotFound {
+                return Ok(());
+            }
+            Err(err)
+        })
+        .await
+    }
+
+    /// Sends one request to `/gpu-cloud/ssh-keys[/segments…]`.
+    async fn send(
+        &self,
+        method: Method,
+        segments: &[&str],
+        json_body: Option<Vec<u8>>,
+    ) -> Result<RawResponse, ApiError> {
+        let url = self.url(segments)?;
+        let mut api_key = HeaderValue::from_str(self.token.expose()).map_err(|_| {
+            ApiError::invalid_input(
+                "The API key contains characters that cannot be sent in a header; paste it again.",
+            )
+        })?;
+        // Keeps the key out of any Debug output of the request.
+        api_key.set_sensitive(true);
+        let mut request = self
+            .http
+            .client
+            .request(method, url)
+            .header("x-api-key", api_key)
+            .header(ACCEPT, "application/json");
+        if let Some(body) = json_body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        http::send(request).await
+    }
+
+    /// Builds the URL with each segment percent-encoded, so an id can never
+    /// change the path or add a query.
+    fn url(&self, segments: &[&str]) -> Result<reqwest::Url, ApiError> {
+        let mut url = reqwest::Url::parse(&self.base_url).map_err(|err| {
+            ApiError::invalid_input(format!(
+                "The API base URL \"{}\" is not a valid URL ({err}).",
+                self.base_url
+            ))
+        })?;
+        {
+            let mut path = url.path_segments_mut().map_err(|_| {
+                ApiError::invalid_input(format!(
+                    "The API base URL \"{}\" cannot have a path; use https://host.",
+                    self.base_url
+                ))
+            })?;
+            path.pop_if_empty()
+                .extend(["gpu-cloud", "ssh-keys"])
+                .extend(segments);
+        }
+        Ok(url)
+    }
+
+    /// Maps an error response to an [`ApiError`] the user can act on.
+    fn error(&self, response: &RawResponse, operation: Operation) -> ApiError {
+        let messages = error_messages(&response.body);
+        let joined = messages.join("; ");
+        let status = response.status;
+        let server_said = |fallback: &str| {
+            if joined.is_empty() {
+                fallback.to_string()
+            } else {
+                joined.clone()
+            }
+        };
+        let mut err = match status {
+            401 | 403 => ApiError::new(
+                ApiErrorKind::BadCredentials,
+                format!(
+                    "Sesterce refused the API key ({status} {}). Check that the key is complete and still active in the Sesterce dashboard, then update this account.",
+                    server_said("API key invalid")
+                ),
+            ),
+            404 if joined.to_ascii_lowercase().contains("api key") => ApiError::new(
+                ApiErrorKind::BadCredentials,
+                format!(
+                    "Sesterce does not know this API key (404 {}). It may have been revoked: create a new key in the Sesterce dashboard and update this account.",
+                    server_said("API key not found")
+                ),
+            ),
+            404 => ApiError::new(
+                ApiErrorKind::NotFound,
+                format!(
+                    "SSH key not found on Sesterce while {} (it may have been deleted meanwhile). Refresh the list.",
+                    operation.describe()
+                ),
+            ),
+            400 | 422 => ApiError::new(
+                ApiErrorKind::Validation,
+                format!(
+                    "Sesterce refused the request while {}: {}.",
+                    operation.describe(),
+                    server_said("the request was invalid")
+                ),
+            )
+            .with_fields(field_errors(&messages)),
+            429 => ApiError::new(
+                ApiErrorKind::RateLimited,
+                "Sesterce is limiting requests (429 Too Many Requests); wait a moment and try again.",
+            ),
+            500..=599 => ApiError::new(
+                ApiErrorKind::Server,
+                format!(
+                    "Sesterce had a server error (HTTP {status}) while {}; try again later.",
+                    operation.describe()
+                ),
+            ),
+            _ => ApiError::new(
+                ApiErrorKind::UnexpectedStatus,
+                format!(
+                    "Sesterce answered HTTP {status} while {}{}.",
+                    operation.describe(),
+                    if joined.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {joined}")
+                    }
+                ),
+            ),
+        };
+        err.message = super::scrub(&err.message, &[&self.token]);
+        if status == 429 || status == 503 {
+            err = err.with_retry_after(http::wait_from_headers(&response.headers));
+        }
+        err.with_status(status)
+            .with_details(self.safe_details(&response.body))
+    }
+
+    /// Decodes a success body; a decoding error is scrubbed like any other.
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        response: &RawResponse,
+    ) -> Result<T, ApiError> {
+        response.json().map_err(|mut err| {
+            // serde quotes unexpected string values, which could be the key.
+            err.message = super::scrub(&err.message, &[&self.token]);
+            err.with_details(self.safe_details(&response.body))
+        })
+    }
+
+    /// The body excerpt for the details view, scrubbed before it is cut so
+    /// no partial API key survives at the cut.
+    fn safe_details(&self, body: &[u8]) -> String {
+        let text = String::from_utf8_lossy(body);
+        http::excerpt(super::scrub(&text, &[&self.token]).as_bytes())
+    }
+}
+
+/// Refuses an empty id, which would address the list instead of one key.
+fn check_id(id: &str) -> Result<(), ApiError> {
+    if id.trim().is_empty() {
+        return Err(ApiError::invalid_input(
+            "No SSH key was chosen (the key id is empty).",
+        ));
+    }
+    Ok(())
+}
+
+/// The `message` of a NestJS error body: a string or an array of strings.
+/// Anything else (an HTML page, no body) gives no messages.
+fn error_messages(body: &[u8]) -> Vec<String> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    match value.get("message") {
+        Some(serde_json::Value::String(text)) if !text.trim().is_empty() => {
+            vec![text.trim().to_string()]
+        }
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| item.as_str())
+            .map(|text| text.trim().to_string())
+            .filter(|text| !text.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Groups NestJS validation messages ("publicKey must be a string") by the
+/// property they start with; other messages go under "request".
+fn field_errors(messages: &[String]) -> Vec<FieldError> {
+    let mut fields: Vec<FieldError> = Vec::new();
+    for message in messages {
+        let first = message.split_whitespace().next().unwrap_or_default();
+        let field = match first {
+            "name" | "publicKey" => first,
+            _ => "request",
+        };
+        match fields.iter_mut().find(|existing| existing.field == field) {
+            Some(existing) => existing.messages.push(message.clone()),
+            None => fields.push(FieldError {
+                field: field.to_string(),
+                messages: vec![message.clone()],
+            }),
+        }
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked() {
+        assert!(validate_key_name("laptop").is_ok());
+        assert!(
+            validate_key_name("   ")
+                .unwrap_err()
+                .message
+                .contains("Enter a name")
+        );
+        assert!(
+            validate_key_name(&"x".repeat(256))
+                .unwrap_err()
+                .message
+                .contains("at most 255")
+        );
+        assert!(validate_key_name(&"x".repeat(255)).is_ok());
+        assert!(
+            validate_key_name("a\nb")
+                .unwrap_err()
+                .message
+                .contains("line break")
+        );
+    }
+
+    #[test]
+    fn messages_as_string_or_array() {
+        assert_eq!(
+            error_messages(br#"{"statusCode":404,"message":"Not found"}"#),
+            vec!["Not found"]
+        );
+        assert_eq!(
+            error_messages(br#"{"statusCode":400,"message":["name must be a string","publicKey must be a string"]}"#),
+            vec!["name must be a string", "publicKey must be a string"]
+        );
+        assert!(error_messages(b"<html>").is_empty());
+        let fields = field_errors(&[
+            "publicKey must be a string".into(),
+            "Invalid public key".into(),
+        ]);
+        assert_eq!(fields[0].field, "publicKey");
+        assert_eq!(fields[1].field, "request");
+    }
+}

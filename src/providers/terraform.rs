@@ -1,0 +1,804 @@
+//! HCP Terraform / Terraform Enterprise organization SSH keys.
+//!
+//! The key stored here is a **private** key (Terraform clones modules with
+//! it) and is write-only: the API never returns it, so listed keys carry no
+//! key material. The API is JSON:API (`application/vnd.api+json`) under
+//! `/api/v2`, with `Authorization: Bearer <token>`. Organization tokens are
+//! refused by every SSH key endpoint, and "forbidden" is reported as 404.
+
+use std::collections::HashSet;
+
+use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+use super::http::{self, RawResponse};
+use super::{
+    ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
+};
+use crate::keys::{KeyError, SecretString};
+
+/// HCP Terraform's address; `/api/v2` is appended by the client.
+pub const DEFAULT_BASE_URL: &str = "https://app.terraform.io";
+
+/// The JSON:API media type the API speaks.
+const JSON_API: &str = "application/vnd.api+json";
+
+/// The largest page the API serves.
+const PAGE_SIZE: u32 = 100;
+
+/// A stop for paging that never ends (100 keys a page: 100 000 items).
+const MAX_PAGES: u64 = 1000;
+
+/// Longest key name we send.
+const MAX_NAME_CHARS: usize = 255;
+
+/// Said wherever an SSH key endpoint answers 404, since the usual cause is
+/// an organization token rather than a missing key.
+const ORG_TOKEN_HINT: &str =
+    "Organization tokens cannot manage SSH keys: use a user or team token.";
+
+/// Checks a key name before anything is sent: not only spaces, at most 255
+/// characters, no control characters.
+pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::invalid_input(
+            "Enter a name for the SSH key (HCP Terraform requires one).",
+        ));
+    }
+    let length = trimmed.chars().count();
+    if length > MAX_NAME_CHARS {
+        return Err(ApiError::invalid_input(format!(
+            "The key name is {length} characters long; use at most {MAX_NAME_CHARS}."
+        )));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ApiError::invalid_input(
+            "The key name contains a line break, tab or other control character; remove it.",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the private key locally so a wrong paste is never uploaded: it
+/// must be a private key Keyfleet can read, without a passphrase (Terraform
+/// cannot enter one). Messages never quote the key. The "not PEM" warnings
+/// of the full check are for the UI to show before uploading.
+fn check_private_key(secret: &SecretString) -> Result<(), ApiError> {
+    match crate::keys::private::check_terraform_private_key(secret) {
+        Ok(_) => Ok(()),
+        Err(KeyError::PublicKeyGiven) => Err(ApiError::invalid_input(
+            "HCP Terraform needs the PRIVATE key (it clones modules with it); this is a public key. Paste the file without .pub.",
+        )),
+        Err(err) => Err(ApiError::invalid_input(err.to_string())),
+    }
+}
+
+/// A client for one HCP Terraform / TFE account (token), optionally bound
+/// to one organization.
+#[derive(Clone, Debug)]
+pub struct TerraformClient {
+    http: Http,
+    /// The API root, ending in `/api/v2`.
+    api_root: String,
+    token: SecretString,
+    organization: Option<String>,
+}
+
+/// A JSON:API document whose `data` is `T`.
+#[derive(Debug, Deserialize)]
+struct Document<T> {
+    data: T,
+    #[serde(default)]
+    meta: Option<Meta>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Meta {
+    #[serde(default)]
+    pagination: Option<Pagination>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Pagination {
+    #[serde(rename = "current-page", default)]
+    current_page: Option<u64>,
+    #[serde(rename = "next-page", default)]
+    next_page: Option<u64>,
+    #[serde(rename = "total-count", default)]
+    total_count: Option<u64>,
+}
+
+/// One resource object (an SSH key or an organization).
+#[derive(Debug, Deserialize)]
+struct Resource {
+    id: String,
+    #[serde(default)]
+    attributes: Attributes,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Attributes {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(rename = "created-at", default)]
+    created_at: Option<String>,
+    #[serde(rename = "updated-at", default)]
+    updated_at: Option<String>,
+}
+
+impl Resource {
+    fn into_remote(self) -> RemoteKey {
+        RemoteKey {
+            name: self.attributes.name.unwrap_or_else(|| self.id.clone()),
+            id: self.id,
+            // Write-only on the server: there is no key material to show.
+            public_key: None,
+            created_at: self.attributes.created_at,
+            updated_at: self.attributes.updated_at,
+            ..RemoteKey::default()
+        }
+    }
+}
+
+/// The request body for create and update; attributes left `None` are
+/// omitted so an update keeps them.
+#[derive(Serialize)]
+struct WriteBody<'a> {
+    data: WriteData<'a>,
+}
+
+#[derive(Serialize)]
+struct WriteData<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    attributes: WriteAttributes<'a>,
+}
+
+#[derive(Serialize)]
+struct WriteAttributes<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+}
+
+/// Which endpoint failed, to word 404s and errors precisely.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Organizations,
+    OrganizationKeys(&'a str),
+    Key(&'a str),
+}
+
+impl TerraformClient {
+    /// A client for `token` at `base_url` (already normalised; `/api/v2` is
+    /// appended unless present). `organization` is needed for key lists and
+    /// creates.
+    pub fn new(
+        http: Http,
+        base_url: &str,
+        token: SecretString,
+        organization: Option<String>,
+    ) -> Self {
+        let trimmed = base_url.trim().trim_end_matches('/');
+        let api_root = if trimmed.ends_with("/api/v2") {
+            trimmed.to_string()
+        } else {
+            format!("{trimmed}/api/v2")
+        };
+        let organization = organization
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty());
+        Self {
+            http,
+            api_root,
+            token,
+            organization,
+        }
+    }
+
+    /// Checks the token (one organizations page) and, when an organization
+    /// is set, that this token may read its SSH keys.
+    pub async fn test_connection(&self) -> Result<String, ApiError> {
+        let orgs: Document<Vec<Resource>> = self
+            .get_json(
+                &["organizations"],
+                &[("page[size]", "1".to_string())],
+                Target::Organizations,
+            )
+            .await?;
+        let org_count = orgs
+            .meta
+            .as_ref()
+            .and_then(|meta| meta.pagination.as_ref())
+            .and_then(|pagination| pagination.total_count)
+            .unwrap_or(orgs.data.len() as u64);
+        let Some(org) = &self.organization else {
+            return Ok(format!(
+                "Token works: {org_count} organization{} visible",
+                plural(org_count)
+            ));
+        };
+        let keys: Result<Document<Vec<Resource>>, ApiError> = self
+            .get_json(
+                &["organizations", org, "ssh-keys"],
+                &[("page[size]", "1".to_string())],
+                Target::OrganizationKeys(org),
+            )
+            .await;
+        match keys {
+            Ok(keys) => {
+                let key_count = keys
+                    .meta
+                    .as_ref()
+                    .and_then(|meta| meta.pagination.as_ref())
+                    .and_then(|pagination| pagination.total_count)
+                    .unwrap_or(keys.data.len() as u64);
+                Ok(format!(
+                    "Token works: organization {org} has {key_count} SSH key{}",
+                    plural(key_count)
+                ))
+            }
+            Err(mut err) if err.kind == ApiErrorKind::NotFound => {
+                err.message = format!(
+                    "Organization \"{org}\" not found, or this token may not manage SSH keys: organization tokens cannot (use a user or team token)."
+                );
+                Err(err)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Every organization the token can see, for the profile picker.
+    pub async fn list_organizations(&self) -> Result<Vec<Choice>, ApiError> {
+        let resources = self
+            .get_all_pages(&["organizations"], Target::Organizations)
+            .await?;
+        Ok(resources
+            .into_iter()
+            .map(|resource| {
+                let name = resource.attributes.name.unwrap_or(resource.id);
+                Choice {
+                    id: name.clone(),
+                    label: name,
+                }
+            })
+            .collect())
+    }
+
+    /// Every SSH key of the organization (names only: values are write-only).
+    pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
+        let org = self.organization()?;
+        let resources = self
+            .get_all_pages(
+                &["organizations", org, "ssh-keys"],
+                Target::OrganizationKeys(org),
+            )
+            .await?;
+        Ok(resources.into_iter().map(Resource::into_remote).collect())
+    }
+
+    /// Uploads a private key. Never retried: a lost answer may mean the key
+    /// was created.
+    pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
+        let org = self.organization()?;
+        validate_key_name(&new_key.name)?;
+        let secret = match &new_key.material {
+            NewKeyMaterial::PrivateKey(secret) => secret,
+            NewKeyMaterial::PublicKey(_) => {
+                return Err(ApiError::invalid_input(
+                    "HCP Terraform needs the PRIVATE key (it clones modules with it); this is a public key. Paste the file without .pub.",
+                ));
+            }
+            NewKeyMaterial::GenerateOnServer => {
+                return Err(ApiError::invalid_input(
+                    "HCP Terraform cannot generate keys; generate one locally and upload its private key.",
+                ));
+            }
+        };
+        check_private_key(secret)?;
+        let body = encode_body(Some(new_key.name.trim()), Some(secret))?;
+        let target = Target::OrganizationKeys(org);
+        let response = self
+            .send(Method::POST, &["organizations", org, "ssh-keys"], &[], Some(body))
+            .await
+            .map_err(|mut err| {
+                if err.answer_lost() {
+                    err.message.push_str(
+                        " The key may have been added anyway: refresh the list before trying again.",
+                    );
+                }
+                err
+            })?;
+        if !response.is_success() {
+            return Err(self.error(&response, target, Some(secret)));
+        }
+        let created: Document<Resource> = self.decode(&response, Some(secret))?;
+        Ok(CreatedKey {
+            key: created.data.into_remote(),
+            private_key: None,
+        })
+    }
+
+    /// Renames the key and/or replaces its private key; omitted parts keep
+    /// their current value.
+    pub async fn update_key(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        value: Option<&SecretString>,
+    ) -> Result<RemoteKey, ApiError> {
+        check_id(id)?;
+        if name.is_none() && value.is_none() {
+            return Err(ApiError::invalid_input(
+                "Nothing to change: give a new name or a new private key.",
+            ));
+        }
+        if let Some(name) = name {
+            validate_key_name(name)?;
+        }
+        if let Some(secret) = value {
+            check_private_key(secret)?;
+        }
+        let body = encode_body(name.map(str::trim), value)?;
+        // Sending the same attributes twice leaves the same result.
+        http::with_retries(&self.http.policy, true, |_attempt| {
+            let body = body.clone();
+            async move {
+                let response = self
+                    .send(Method::PATCH, &["ssh-keys", id], &[], Some(body))
+                    .await?;
+                if !response.is_success() {
+                    return Err(self.error(&response, Target::Key(id), value));
+                }
+                let updated: Document<Resource> = self.decode(&response, value)?;
+                Ok(updated.data.into_remote())
+            }
+        })
+        .await
+    }
+
+    /// Deletes the key. A 404 on a retry means an earlier attempt already
+    /// deleted it.
+    pub async fn delete_key(&self, id: &str) -> Result<(), ApiError> {
+        check_id(id)?;
+        http::with_retries(&self.http.policy, true, |attempt| async move {
+            let response = self
+                .send(Method::DELETE, &["ssh-keys", id], &[], None)
+                .await?;
+            if response.is_success() {
+                return Ok(());
+            }
+            let err = self.error(&response, Target::Key(id), None);
+            if attempt > 0 && err.kind == ApiErrorKind::NotFound {
+                return Ok(());
+            }
+            Err(err)
+        })
+        .await
+    }
+
+    fn organization(&self) -> Result<&str, ApiError> {
+        self.organization.as_deref().ok_or_else(|| {
+            ApiError::invalid_input(
+                "Choose an organization first (edit the account and pick one from the list).",
+            )
+        })
+    }
+
+    /// Follows `meta.pagination` until the last page. Stops on an empty
+    /// page; fails if the pages go backwards or never end.
+    async fn get_all_pages(
+        &self,
+        segments: &[&str],
+        target: Target<'_>,
+    ) -> Result<Vec<Resource>, ApiError> {
+        let mut items = Vec::new();
+        let mut page: u64 = 1;
+        let mut seen = HashSet::new();
+        loop {
+            if !seen.insert(page) || page > MAX_PAGES {
+                return Err(ApiError::new(
+                    ApiErrorKind::MalformedResponse,
+                    format!(
+                        "HCP Terraform's paging did not end (page {page} requested again or more than {MAX_PAGES} pages); the list was not loaded."
+                    ),
+                ));
+            }
+            let query = [
+                ("page[size]", PAGE_SIZE.to_string()),
+                ("page[number]", page.to_string()),
+            ];
+            let document: Document<Vec<Resource>> = self.get_json(segments, &query, target).await?;
+            let count = document.data.len();
+            items.extend(document.data);
+            let pagination = document
+                .meta
+                .and_then(|meta| meta.pagination)
+                .unwrap_or_default();
+            let next = match pagination.next_page {
+                Some(next) if count > 0 => next,
+                _ => break,
+            };
+            let current = pagination.current_page.unwrap_or(page);
+            if next <= current {
+                return Err(ApiError::new(
+                    ApiErrorKind::MalformedResponse,
+                    format!(
+                        "HCP Terraform's paging went backwards (page {current} points to page {next}); the list was not loaded."
+                    ),
+                ));
+            }
+            page = next;
+        }
+        Ok(items)
+    }
+
+    /// An idempotent GET decoded as JSON, with retries.
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, String)],
+        target: Target<'_>,
+    ) -> Result<T, ApiError> {
+        http::with_retries(&self.http.policy, true, |_attempt| async move {
+            let response = self.send(Method::GET, segments, query, None).await?;
+            if !response.is_success() {
+                return Err(self.error(&response, target, None));
+            }
+            self.decode(&response, None)
+        })
+        .await
+    }
+
+    /// Sends one request to `<api root>/segments…?query`.
+    async fn send(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<RawResponse, ApiError> {
+        let mut url = self.url(segments)?;
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(key, value)| (*key, value.as_str())));
+        }
+        let mut bearer = HeaderValue::from_str(&format!("Bearer {}", self.token.expose()))
+            .map_err(|_| {
+                ApiError::invalid_input(
+                    "The API token contains characters that cannot be sent in a header; paste it again.",
+                )
+            })?;
+        // Keeps the token out of any Debug output of the request.
+        bearer.set_sensitive(true);
+        let mut request = self
+            .http
+            .client
+            .request(method, url)
+            .header(AUTHORIZATION, bearer)
+            .header(ACCEPT, JSON_API);
+        if let Some(body) = body {
+            request = request.header(CONTENT_TYPE, JSON_API).body(body);
+        }
+        http::send(request).await
+    }
+
+    /// The URL with each segment percent-encoded, so an id or organization
+    /// name can never change the path or add a query.
+    fn url(&self, segments: &[&str]) -> Result<reqwest::Url, ApiError> {
+        let mut url = reqwest::Url::parse(&self.api_root).map_err(|err| {
+            ApiError::invalid_input(format!(
+                "The API base URL \"{}\" is not a valid URL ({err}).",
+                self.api_root
+            ))
+        })?;
+        url.path_segments_mut()
+            .map_err(|_| {
+                ApiError::invalid_input(format!(
+                    "The API base URL \"{}\" cannot have a path; use https://host.",
+                    self.api_root
+                ))
+            })?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    /// Maps an error response to an [`ApiError`] the user can act on. Text
+    /// from the server passes through [`Self::clean`] first.
+    fn error(
+        &self,
+        response: &RawResponse,
+        target: Target<'_>,
+        private_key: Option<&SecretString>,
+    ) -> ApiError {
+        let errors = parse_errors(&response.body);
+        let status = response.status;
+        let summary = errors
+            .iter()
+            .map(|error| self.clean(&error.text(), private_key))
+            .filter(|text| !text.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut err = match status {
+            401 => ApiError::new(
+                ApiErrorKind::BadCredentials,
+                "HCP Terraform refused the token (401). It may be mistyped, expired or revoked: create a user or team API token in HCP Terraform and update this account.",
+            ),
+            404 => ApiError::new(ApiErrorKind::NotFound, not_found_message(target)),
+            400 | 422 => {
+                let mut fields = field_errors(&errors);
+                for field in &mut fields {
+                    for message in &mut field.messages {
+                        *message = self.clean(message, private_key);
+                    }
+                }
+                ApiError::new(
+                    ApiErrorKind::Validation,
+                    format!(
+                        "HCP Terraform refused the request ({status}): {}.",
+                        if summary.is_empty() {
+                            "the request was invalid"
+                        } else {
+                            &summary
+                        }
+                    ),
+                )
+                .with_fields(fields)
+            }
+            429 => ApiError::new(
+                ApiErrorKind::RateLimited,
+                "HCP Terraform is limiting requests (429, at most 30 per second); wait a moment and try again.",
+            ),
+            500..=599 => ApiError::new(
+                ApiErrorKind::Server,
+                format!("HCP Terraform had a server error (HTTP {status}); try again later."),
+            ),
+            _ => http::generic_status_error(
+                response,
+                format!(
+                    "HCP Terraform answered HTTP {status}{}.",
+                    if summary.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {summary}")
+                    }
+                ),
+            ),
+        };
+        if status == 429 || status == 503 {
+            err = err.with_retry_after(http::wait_from_headers(&response.headers));
+        }
+        err.with_status(status)
+            .with_details(self.safe_details(&response.body, private_key))
+    }
+
+    /// Decodes a success body; a decoding error is cleaned like any other.
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        response: &RawResponse,
+        private_key: Option<&SecretString>,
+    ) -> Result<T, ApiError> {
+        response.json().map_err(|mut err| {
+            // serde quotes unexpected string values, which could be a secret.
+            err.message = self.clean(&err.message, private_key);
+            err.with_details(self.safe_details(&response.body, private_key))
+        })
+    }
+
+    /// The body excerpt for the details view, cleaned before it is cut so
+    /// no partial secret survives at the cut.
+    fn safe_details(&self, body: &[u8], private_key: Option<&SecretString>) -> String {
+        let text = String::from_utf8_lossy(body);
+        http::excerpt(self.clean(&text, private_key).as_bytes())
+    }
+
+    /// Removes the token and private key material from server text. Text
+    /// that quotes a private key header is withheld as a whole, since the
+    /// key body may be escaped in ways a plain replace would miss.
+    fn clean(&self, text: &str, private_key: Option<&SecretString>) -> String {
+        if text.contains("PRIVATE KEY") {
+            return "<withheld: the text contained private key material>".to_string();
+        }
+        let mut out = super::scrub(text, &[&self.token]);
+        if let Some(key) = private_key {
+            for line in key
+                .expose()
+                .lines()
+                .map(str::trim)
+                .filter(|line| line.len() >= 16)
+            {
+                out = out.replace(line, "<redacted>");
+            }
+        }
+        out
+    }
+}
+
+fn plural(count: u64) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// Refuses an empty id, which would address another endpoint.
+fn check_id(id: &str) -> Result<(), ApiError> {
+    if id.trim().is_empty() {
+        return Err(ApiError::invalid_input(
+            "No SSH key was chosen (the key id is empty).",
+        ));
+    }
+    Ok(())
+}
+
+/// Serialises a create/update body. The private key passes through here
+/// only; it never reaches a message.
+fn encode_body(name: Option<&str>, value: Option<&SecretString>) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(&WriteBody {
+        data: WriteData {
+            kind: "ssh-keys",
+            attributes: WriteAttributes {
+                name,
+                value: value.map(SecretString::expose),
+            },
+        },
+    })
+    .map_err(|_| ApiError::invalid_input("The request could not be encoded."))
+}
+
+fn not_found_message(target: Target<'_>) -> String {
+    match target {
+        Target::Organizations => {
+            "HCP Terraform says the organizations list was not found or not authorized for this token; check the API base URL.".to_string()
+        }
+        Target::OrganizationKeys(org) => format!(
+            "Organization \"{org}\" not found or not authorized for this token. {ORG_TOKEN_HINT}"
+        ),
+        Target::Key(id) => format!(
+            "SSH key {id} not found or not authorized (it may have been deleted; refresh the list). {ORG_TOKEN_HINT}"
+        ),
+    }
+}
+
+/// One JSON:API error object.
+#[derive(Debug, Default, Deserialize)]
+struct JsonApiError {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    source: Option<ErrorSource>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ErrorSource {
+    #[serde(default)]
+    pointer: Option<String>,
+}
+
+impl JsonApiError {
+    /// The detail, else the title.
+    fn text(&self) -> String {
+        self.detail
+            .as_deref()
+            .filter(|detail| !detail.trim().is_empty())
+            .or(self.title.as_deref())
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+
+    /// The last segment of `source.pointer` (`/data/attributes/name` → `name`).
+    fn field(&self) -> String {
+        self.source
+            .as_ref()
+            .and_then(|source| source.pointer.as_deref())
+            .and_then(|pointer| pointer.rsplit('/').next())
+            .filter(|segment| !segment.is_empty())
+            .unwrap_or("request")
+            .to_string()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorDocument {
+    #[serde(default)]
+    errors: Vec<JsonApiError>,
+}
+
+/// The error objects of a body; none if it is not a JSON:API error document.
+fn parse_errors(body: &[u8]) -> Vec<JsonApiError> {
+    serde_json::from_slice::<ErrorDocument>(body)
+        .map(|document| document.errors)
+        .unwrap_or_default()
+}
+
+/// One field error per pointed-at field, in the order the API gave them.
+fn field_errors(errors: &[JsonApiError]) -> Vec<FieldError> {
+    let mut fields: Vec<FieldError> = Vec::new();
+    for error in errors {
+        let text = error.text();
+        if text.is_empty() {
+            continue;
+        }
+        let field = error.field();
+        match fields.iter_mut().find(|existing| existing.field == field) {
+            Some(existing) => existing.messages.push(text),
+            None => fields.push(FieldError {
+                field,
+                messages: vec![text],
+            }),
+        }
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_root_gets_api_v2_once() {
+        let http = Http::new(http::HttpPolicy::default()).unwrap();
+        let client =
+            TerraformClient::new(http.clone(), "https://tfe.example.com", "t".into(), None);
+        assert_eq!(client.api_root, "https://tfe.example.com/api/v2");
+        let client =
+            TerraformClient::new(http, "https://tfe.example.com/api/v2/", "t".into(), None);
+        assert_eq!(client.api_root, "https://tfe.example.com/api/v2");
+        assert_eq!(
+            client.url(&["ssh-keys", "a/b?c"]).unwrap().as_str(),
+            "https://tfe.example.com/api/v2/ssh-keys/a%2Fb%3Fc"
+        );
+    }
+
+    #[test]
+    fn field_errors_from_pointers() {
+        let errors = parse_errors(
+            br#"{"errors":[{"status":"422","title":"invalid attribute","detail":"Name can't be blank","source":{"pointer":"/data/attributes/name"}},{"status":"422","title":"bad"}]}"#,
+        );
+        let fields = field_errors(&errors);
+        assert_eq!(fields[0].field, "name");
+        assert_eq!(fields[0].messages, vec!["Name can't be blank"]);
+        assert_eq!(fields[1].field, "request");
+        assert_eq!(fields[1].messages, vec!["bad"]);
+    }
+
+    #[test]
+    fn private_key_check_refuses_wrong_pastes() {
+        let public = SecretString::new(
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDb0dANa2HkfRoY9RfuQxgZUW1i2P8XAinARx3I5xuNY x",
+        );
+        assert!(
+            check_private_key(&public)
+                .unwrap_err()
+                .message
+                .contains("public key")
+        );
+        let encrypted = SecretString::new(
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----",
+        );
+        assert!(
+            check_private_key(&encrypted)
+                .unwrap_err()
+                .message
+                .contains("passphrase")
+        );
+        let garbage = SecretString::new("hello");
+        assert!(
+            check_private_key(&garbage)
+                .unwrap_err()
+                .message
+                .contains("not a private key")
+        );
+        let damaged = SecretString::new(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
+        );
+        assert_eq!(
+            check_private_key(&damaged).unwrap_err().kind,
+            ApiErrorKind::InvalidInput
+        );
+    }
+}

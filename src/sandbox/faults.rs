@@ -1,0 +1,192 @@
+//! Fault injection shared by every fake server: the next N requests fail in
+//! a chosen way, every request can be slowed down, and every request is
+//! recorded so tests can count round trips and check for duplicates.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// A way for the fake to misbehave.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Answer 500 with a provider-like error body, without handling the request.
+    ServerError,
+    /// Answer 429 with `header` (such as `Retry-After` or `X-RateLimit-Reset`)
+    /// set to `seconds`, without handling the request.
+    RateLimited {
+        /// Header name.
+        header: &'static str,
+        /// Header value in seconds.
+        seconds: f64,
+    },
+    /// Wait this long before handling the request.
+    Delay(Duration),
+    /// Handle the request, then break the connection mid-body so the client
+    /// never sees the answer (a create is done but its reply is lost).
+    DropAfterHandling,
+    /// Answer 200 with an HTML proxy page instead of JSON.
+    HtmlPage,
+    /// Handle the request, then cut the JSON answer in half.
+    TruncatedBody,
+    /// Answer 200 with a body bigger than the client's limit.
+    HugeBody,
+}
+
+/// One request the fake received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+}
+
+#[derive(Default)]
+struct FaultState {
+    queue: VecDeque<Fault>,
+    latency: Duration,
+    requests: Vec<RecordedRequest>,
+}
+
+/// Handle to a fake's fault injection; clones share state.
+#[derive(Clone, Default)]
+pub struct Faults {
+    state: Arc<Mutex<FaultState>>,
+}
+
+impl std::fmt::Debug for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Faults")
+    }
+}
+
+impl Faults {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
+        // A panicking test thread must not poison the fake for the others.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The next `times` requests suffer `fault`.
+    pub fn inject(&self, fault: Fault, times: usize) {
+        let mut state = self.lock();
+        for _ in 0..times {
+            state.queue.push_back(fault.clone());
+        }
+    }
+
+    /// Removes every pending fault.
+    pub fn clear(&self) {
+        self.lock().queue.clear();
+    }
+
+    /// Adds `latency` to every request (benchmarks, spinner tests).
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    /// How many requests were received.
+    pub fn request_count(&self) -> usize {
+        self.lock().requests.len()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn reset_requests(&self) {
+        self.lock().requests.clear();
+    }
+}
+
+/// Axum middleware applying the queued faults; install with
+/// `axum::middleware::from_fn_with_state(faults, apply_faults)`.
+pub async fn apply_faults(State(faults): State<Faults>, request: Request, next: Next) -> Response {
+    let (fault, latency) = {
+        let mut state = faults.lock();
+        state.requests.push(RecordedRequest {
+            method: request.method().to_string(),
+            path: request
+                .uri()
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+        });
+        (state.queue.pop_front(), state.latency)
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        None => next.run(request).await,
+        Some(Fault::ServerError) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [("content-type", "application/json")],
+            r#"{"message":"Internal server error (injected)"}"#,
+        )
+            .into_response(),
+        Some(Fault::RateLimited { header, seconds }) => {
+            let mut response = (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("content-type", "application/json")],
+                r#"{"message":"Too many requests"}"#,
+            )
+                .into_response();
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header, value);
+            }
+            response
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            next.run(request).await
+        }
+        Some(Fault::DropAfterHandling) => {
+            let (mut parts, _) = next.run(request).await.into_parts();
+            // A 204 has no body, so the server would never send the broken
+            // stream; answer 200 so the client really loses the reply.
+            if parts.status == StatusCode::NO_CONTENT {
+                parts.status = StatusCode::OK;
+            }
+            let broken = futures::stream::once(async {
+                Err::<axum::body::Bytes, _>(std::io::Error::other("connection dropped (injected)"))
+            });
+            let mut response = Response::from_parts(parts, Body::from_stream(broken));
+            response.headers_mut().remove("content-length");
+            response
+        }
+        Some(Fault::HtmlPage) => (
+            StatusCode::OK,
+            [("content-type", "text/html")],
+            "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>",
+        )
+            .into_response(),
+        Some(Fault::TruncatedBody) => {
+            let (mut parts, body) = next.run(request).await.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            parts.headers.remove("content-length");
+            Response::from_parts(parts, Body::from(half))
+        }
+        Some(Fault::HugeBody) => {
+            let size = crate::providers::http::MAX_BODY_BYTES + 1024;
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                vec![b' '; size],
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Plain UI state with no egui in it: per-account key lists, the keys
+//! table's sort/filter cache, and in-flight bookkeeping.
+
+pub mod key_table;
+pub mod loadable;
+
+pub use key_table::{KeyTable, SortColumn};
+pub use loadable::Loadable;

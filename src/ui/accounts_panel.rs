@@ -1,0 +1,87 @@
+//! The left panel: every account, its provider and whether it is busy.
+
+use super::UiAction;
+use crate::store::Profile;
+
+/// What the panel needs to know about one account's state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountBadge {
+    /// Requests in flight for this account.
+    pub busy: bool,
+    /// The last list request failed.
+    pub failed: bool,
+    /// Number of keys loaded, if any.
+    pub key_count: Option<usize>,
+}
+
+/// Draws the accounts list.
+pub fn show(
+    ui: &mut egui::Ui,
+    profiles: &[Profile],
+    selected: Option<&str>,
+    badge: impl Fn(&str) -> AccountBadge,
+    actions: &mut Vec<UiAction>,
+) {
+    ui.horizontal(|ui| {
+        ui.heading("Accounts");
+    });
+    ui.horizontal(|ui| {
+        if ui.button("➕ Add account").clicked() {
+            actions.push(UiAction::EditProfile(None));
+        }
+        if ui
+            .add_enabled(!profiles.is_empty(), egui::Button::new("⟳ Refresh all"))
+            .on_hover_text("Reload every account (Ctrl+R reloads the selected one)")
+            .clicked()
+        {
+            actions.push(UiAction::RefreshAll);
+        }
+    });
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for profile in profiles {
+                let state = badge(&profile.id);
+                let is_selected = selected == Some(profile.id.as_str());
+                ui.horizontal(|ui| {
+                    let title = if profile.name.is_empty() {
+                        "(unnamed)"
+                    } else {
+                        profile.name.as_str()
+                    };
+                    let response =
+                        ui.selectable_label(is_selected, egui::RichText::new(title).strong());
+                    if response.clicked() {
+                        actions.push(UiAction::SelectAccount(profile.id.clone()));
+                    }
+                    response.context_menu(|ui| {
+                        if ui.button("Refresh").clicked() {
+                            actions.push(UiAction::Refresh(profile.id.clone()));
+                        }
+                        if ui.button("Edit account…").clicked() {
+                            actions.push(UiAction::EditProfile(Some(profile.id.clone())));
+                        }
+                        if ui.button("Remove account…").clicked() {
+                            actions.push(UiAction::AskRemoveProfile(profile.id.clone()));
+                        }
+                    });
+                    if state.busy {
+                        ui.add(egui::Spinner::new()).on_hover_text("Loading…");
+                    } else if state.failed {
+                        ui.colored_label(ui.visuals().error_fg_color, "⚠")
+                            .on_hover_text(
+                                "The last refresh failed; select the account for details",
+                            );
+                    }
+                });
+                let mut detail =
+                    format!("{} · {}", profile.provider.label(), profile.scope_label());
+                if let Some(count) = state.key_count {
+                    detail.push_str(&format!(" · {count} keys"));
+                }
+                ui.label(egui::RichText::new(detail).small().weak());
+                ui.add_space(4.0);
+            }
+        });
+}

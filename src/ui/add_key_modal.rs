@@ -1,0 +1,352 @@
+//! "Add key": paste or open a public key (Gcore, Sesterce) or a private key
+//! (HCP Terraform), name it, and upload; or ask Gcore to generate one.
+//! Also used to replace a Terraform key's text.
+
+use super::{UiAction, error_line, labeled_text, warning_line};
+use crate::backend::{FileKind, LoadedFile, RequestId};
+use crate::keys::SecretString;
+use crate::keys::private::check_terraform_private_key;
+use crate::keys::public::parse_public_key;
+use crate::providers::{
+    KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey, gcore, sesterce, terraform,
+};
+use crate::store::Profile;
+
+/// Gcore: upload a public key or let the server generate the pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddMode {
+    /// Upload a public key.
+    Upload,
+    /// Gcore generates an Ed25519 pair and returns the private key once.
+    GenerateOnServer,
+}
+
+/// The dialog's state.
+#[derive(Debug)]
+pub struct AddKeyModal {
+    /// The account.
+    pub profile: Profile,
+    /// Upload or server generation.
+    pub mode: AddMode,
+    /// Name typed.
+    pub name: String,
+    /// Public key text (Gcore, Sesterce).
+    pub public_key: String,
+    /// Private key text (Terraform).
+    pub private_key: SecretString,
+    /// Gcore: shared in project.
+    pub shared_in_project: bool,
+    /// Gcore: 0 = project keys, else a region id for a legacy keypair.
+    pub region_id: u64,
+    /// A path typed instead of using the file dialog.
+    pub path_text: String,
+    /// Terraform: replace this key's text instead of creating one.
+    pub replace: Option<RemoteKey>,
+    /// File open in flight.
+    pub file_pending: Option<RequestId>,
+    /// Create in flight.
+    pub pending: Option<RequestId>,
+    /// Why the last attempt failed (fields are kept).
+    pub error: Option<String>,
+}
+
+/// What happened this frame.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AddKeyResult {
+    /// Keep showing.
+    Open,
+    /// Closed without doing anything.
+    Cancelled,
+}
+
+impl AddKeyModal {
+    /// A dialog for adding to `profile`.
+    pub fn new(profile: Profile) -> Self {
+        Self {
+            profile,
+            mode: AddMode::Upload,
+            name: String::new(),
+            public_key: String::new(),
+            private_key: SecretString::default(),
+            shared_in_project: true,
+            region_id: 0,
+            path_text: String::new(),
+            replace: None,
+            file_pending: None,
+            pending: None,
+            error: None,
+        }
+    }
+
+    /// A dialog replacing the private key of a Terraform key.
+    pub fn replace(profile: Profile, key: RemoteKey) -> Self {
+        let mut modal = Self::new(profile);
+        modal.name = key.name.clone();
+        modal.replace = Some(key);
+        modal
+    }
+
+    fn wants_private_key(&self) -> bool {
+        self.profile.provider == ProviderKind::Terraform
+    }
+
+    /// Fills the fields from an opened file.
+    pub fn on_file(&mut self, request: RequestId, result: Result<Option<LoadedFile>, String>) {
+        if self.file_pending != Some(request) {
+            return;
+        }
+        self.file_pending = None;
+        match result {
+            Ok(None) => {}
+            Ok(Some(LoadedFile::Public { path, key })) => {
+                self.error = None;
+                self.public_key = key.openssh;
+                self.default_name_from(&path);
+            }
+            Ok(Some(LoadedFile::Private { path, text, .. })) => {
+                self.error = None;
+                self.private_key = text;
+                self.default_name_from(&path);
+            }
+            Err(message) => self.error = Some(message),
+        }
+    }
+
+    fn default_name_from(&mut self, path: &std::path::Path) {
+        if self.name.trim().is_empty()
+            && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+        {
+            self.name = stem.to_string();
+        }
+    }
+
+    /// Checks the name with the provider's rules.
+    fn check_name(&self) -> Result<(), String> {
+        let name = self.name.trim();
+        let checked = match self.profile.provider {
+            ProviderKind::Gcore => gcore::validate_key_name(name),
+            ProviderKind::Sesterce => sesterce::validate_key_name(name),
+            ProviderKind::Terraform => terraform::validate_key_name(name),
+        };
+        checked.map_err(|err| err.message)
+    }
+
+    /// Builds the action to send, or says what is wrong.
+    pub fn build(&self) -> Result<UiAction, String> {
+        self.check_name()?;
+        let name = self.name.trim().to_string();
+        if let Some(key) = &self.replace {
+            check_terraform_private_key(&self.private_key).map_err(|err| err.to_string())?;
+            if name != key.name {
+                return Err(
+                    "Change the name with Rename; this dialog replaces the key text only.".into(),
+                );
+            }
+            return Ok(UiAction::ReplaceValue(
+                key.clone(),
+                self.private_key.clone(),
+            ));
+        }
+        let material = if self.wants_private_key() {
+            check_terraform_private_key(&self.private_key).map_err(|err| err.to_string())?;
+            NewKeyMaterial::PrivateKey(self.private_key.clone())
+        } else if self.mode == AddMode::GenerateOnServer {
+            NewKeyMaterial::GenerateOnServer
+        } else {
+            let parsed = parse_public_key(&self.public_key).map_err(|err| err.to_string())?;
+            NewKeyMaterial::PublicKey(parsed.openssh)
+        };
+        let scope = if self.region_id == 0 {
+            KeyScope::Account
+        } else {
+            KeyScope::Region {
+                region_id: self.region_id,
+                region_name: format!("Region {}", self.region_id),
+            }
+        };
+        Ok(UiAction::CreateKey(NewKey {
+            name,
+            material,
+            shared_in_project: self.shared_in_project,
+            scope,
+        }))
+    }
+
+    /// Draws the dialog.
+    pub fn show(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) -> AddKeyResult {
+        let mut result = AddKeyResult::Open;
+        let title = match (&self.replace, self.profile.provider) {
+            (Some(_), _) => "Replace private key".to_string(),
+            (None, ProviderKind::Terraform) => format!("Add private key to {}", self.profile.name),
+            (None, _) => format!("Add key to {}", self.profile.name),
+        };
+        let modal = egui::Modal::new(egui::Id::unique("add_key_modal")).show(ctx, |ui| {
+            ui.set_width(620.0);
+            ui.heading(title);
+            ui.add_space(6.0);
+            if self.profile.provider.capabilities().server_generate && self.replace.is_none() {
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut self.mode, AddMode::Upload, "Upload a public key");
+                    ui.radio_value(&mut self.mode, AddMode::GenerateOnServer, "Generate on server (Ed25519)");
+                });
+            }
+            if self.replace.is_none() {
+                labeled_text(ui, "Name:", &mut self.name);
+                if !self.name.is_empty()
+                    && let Err(reason) = self.check_name()
+                {
+                    error_line(ui, &reason);
+                }
+            } else {
+                ui.label(format!("Key: {}", self.name));
+            }
+            if self.wants_private_key() {
+                self.private_key_fields(ui, actions);
+            } else if self.mode == AddMode::Upload {
+                self.public_key_fields(ui, actions);
+            } else {
+                ui.label(
+                    "Gcore generates the key pair and shows the private key once: you will be asked to save it.",
+                );
+            }
+            if self.profile.provider == ProviderKind::Gcore {
+                ui.checkbox(&mut self.shared_in_project, "Shared with all users of the project");
+                if !self.profile.region_ids.is_empty() {
+                    ui.horizontal(|ui| {
+                        ui.label("Create as:");
+                        ui.radio_value(&mut self.region_id, 0, "Project SSH key");
+                        for region in self.profile.region_ids.clone() {
+                            ui.radio_value(&mut self.region_id, region, format!("Legacy keypair in region {region}"));
+                        }
+                    });
+                }
+            }
+            if let Some(error) = &self.error {
+                error_line(ui, error);
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                let busy = self.pending.is_some();
+                let submit = match (&self.replace, self.mode) {
+                    (Some(_), _) => "Replace key",
+                    (None, AddMode::GenerateOnServer) => "Generate",
+                    (None, AddMode::Upload) => "Add key",
+                };
+                if ui.add_enabled(!busy, egui::Button::new(submit)).clicked() {
+                    match self.build() {
+                        Ok(action) => {
+                            self.error = None;
+                            actions.push(action);
+                        }
+                        Err(message) => self.error = Some(message),
+                    }
+                }
+                if busy {
+                    ui.add(egui::Spinner::new());
+                    ui.label("Sending…");
+                }
+                if ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked() {
+                    result = AddKeyResult::Cancelled;
+                }
+            });
+        });
+        if modal.should_close() && self.pending.is_none() {
+            result = AddKeyResult::Cancelled;
+        }
+        result
+    }
+
+    fn file_row(&mut self, ui: &mut egui::Ui, kind: FileKind, actions: &mut Vec<UiAction>) {
+        ui.horizontal(|ui| {
+            let button = match kind {
+                FileKind::PublicKey => "Open .pub file…",
+                FileKind::PrivateKey => "Open private key file…",
+            };
+            if ui.button(button).clicked() {
+                actions.push(UiAction::OpenKeyFile { kind, path: None });
+            }
+            let label = ui.label("or path:");
+            ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(260.0))
+                .labelled_by(label.id);
+            if ui
+                .add_enabled(!self.path_text.trim().is_empty(), egui::Button::new("Read"))
+                .clicked()
+            {
+                actions.push(UiAction::OpenKeyFile {
+                    kind,
+                    path: Some(std::path::PathBuf::from(self.path_text.trim())),
+                });
+            }
+            if self.file_pending.is_some() {
+                ui.add(egui::Spinner::new());
+            }
+        });
+    }
+
+    fn public_key_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        let label =
+            ui.label("Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):");
+        ui.add(
+            egui::TextEdit::multiline(&mut self.public_key)
+                .desired_rows(3)
+                .desired_width(f32::INFINITY)
+                .font(egui::TextStyle::Monospace),
+        )
+        .labelled_by(label.id);
+        self.file_row(ui, FileKind::PublicKey, actions);
+        if !self.public_key.trim().is_empty() {
+            match parse_public_key(&self.public_key) {
+                Ok(parsed) => {
+                    ui.label(format!(
+                        "✔ {} · {}",
+                        parsed.algorithm, parsed.fingerprint_sha256
+                    ));
+                }
+                Err(err) => error_line(ui, &err.to_string()),
+            }
+        }
+    }
+
+    fn private_key_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        ui.label(
+            "HCP Terraform stores a PRIVATE key (write-only) to clone modules; the Git server needs the matching public key as a deploy key.",
+        );
+        let label = ui.label("Private key (PEM, no passphrase):");
+        let mut text = self.private_key.expose().to_string();
+        let response = ui
+            .add(
+                egui::TextEdit::multiline(&mut text)
+                    .desired_rows(4)
+                    .desired_width(f32::INFINITY)
+                    .font(egui::TextStyle::Monospace),
+            )
+            .labelled_by(label.id);
+        if response.changed() {
+            *self.private_key.expose_mut() = text;
+        }
+        self.file_row(ui, FileKind::PrivateKey, actions);
+        if !self.private_key.is_empty() {
+            match check_terraform_private_key(&self.private_key) {
+                Ok(check) => {
+                    ui.horizontal(|ui| {
+                        ui.label(format!(
+                            "✔ {} private key · public key {}",
+                            check.info.format.label(),
+                            check.info.public.fingerprint_sha256
+                        ));
+                        if ui.button("Copy public key").clicked() {
+                            actions.push(UiAction::Copy {
+                                text: check.info.public.openssh.clone(),
+                                what: "public key",
+                            });
+                        }
+                    });
+                    for warning in &check.warnings {
+                        warning_line(ui, warning);
+                    }
+                }
+                Err(err) => error_line(ui, &err.to_string()),
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! "Generate key": make a key pair on this computer, then upload it (the
+//! public half, or for HCP Terraform the private key) and save the private
+//! key through the save-once dialog.
+
+use super::{UiAction, error_line, labeled_password, labeled_text};
+use crate::backend::RequestId;
+use crate::keys::SecretString;
+use crate::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, default_comment};
+use crate::providers::{ProviderKind, gcore, sesterce, terraform};
+use crate::store::Profile;
+
+/// The dialog's state.
+#[derive(Debug)]
+pub struct GenerateModal {
+    /// The account to upload to.
+    pub profile: Profile,
+    /// Algorithm.
+    pub algorithm: KeyAlgorithm,
+    /// Comment in the public key.
+    pub comment: String,
+    /// Optional passphrase.
+    pub passphrase: SecretString,
+    /// Passphrase again.
+    pub passphrase_again: SecretString,
+    /// Name of the uploaded key.
+    pub name: String,
+    /// Gcore: shared in project.
+    pub shared_in_project: bool,
+    /// Generation in flight.
+    pub pending: Option<RequestId>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+}
+
+/// What happened this frame.
+#[derive(Debug, PartialEq, Eq)]
+pub enum GenerateResult {
+    /// Keep showing.
+    Open,
+    /// Closed.
+    Cancelled,
+}
+
+impl GenerateModal {
+    /// A dialog for `profile`, with that provider's sensible defaults
+    /// (RSA 4096 PEM for Terraform, as its docs ask; Ed25519 elsewhere).
+    pub fn new(profile: Profile) -> Self {
+        let algorithm = if profile.provider == ProviderKind::Terraform {
+            KeyAlgorithm::Rsa4096
+        } else {
+            KeyAlgorithm::Ed25519
+        };
+        Self {
+            profile,
+            algorithm,
+            comment: default_comment(),
+            passphrase: SecretString::default(),
+            passphrase_again: SecretString::default(),
+            name: String::new(),
+            shared_in_project: true,
+            pending: None,
+            error: None,
+        }
+    }
+
+    fn is_terraform(&self) -> bool {
+        self.profile.provider == ProviderKind::Terraform
+    }
+
+    fn algorithms(&self) -> Vec<KeyAlgorithm> {
+        if self.is_terraform() {
+            // Terraform clones over SSH with git: RSA PEM as documented, or Ed25519.
+            vec![KeyAlgorithm::Rsa4096, KeyAlgorithm::Ed25519]
+        } else {
+            KeyAlgorithm::ALL.to_vec()
+        }
+    }
+
+    /// Builds the request, or says what is wrong.
+    pub fn build(&self) -> Result<UiAction, String> {
+        let name = self.name.trim();
+        let checked = match self.profile.provider {
+            ProviderKind::Gcore => gcore::validate_key_name(name),
+            ProviderKind::Sesterce => sesterce::validate_key_name(name),
+            ProviderKind::Terraform => terraform::validate_key_name(name),
+        };
+        checked.map_err(|err| err.message)?;
+        if self.passphrase != self.passphrase_again {
+            return Err("The two passphrases differ.".into());
+        }
+        let passphrase = (!self.passphrase.is_empty()).then(|| self.passphrase.clone());
+        let encoding = if self.is_terraform() && self.algorithm != KeyAlgorithm::Ed25519 {
+            PrivateKeyEncoding::Pem
+        } else {
+            PrivateKeyEncoding::OpenSsh
+        };
+        Ok(UiAction::GenerateAndUpload {
+            spec: GenerateRequest {
+                algorithm: self.algorithm,
+                comment: self.comment.trim().to_string(),
+                passphrase,
+                encoding,
+            },
+            name: name.to_string(),
+            shared_in_project: self.shared_in_project,
+        })
+    }
+
+    /// Draws the dialog.
+    pub fn show(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) -> GenerateResult {
+        let mut result = GenerateResult::Open;
+        let modal = egui::Modal::new(egui::Id::unique("generate_modal")).show(ctx, |ui| {
+            ui.set_width(520.0);
+            ui.heading(if self.is_terraform() { "Generate deploy key" } else { "Generate key locally" });
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                let label = ui.label("Algorithm:");
+                egui::ComboBox::from_id_salt("algorithm_combo")
+                    .selected_text(self.algorithm.label())
+                    .show_ui(ui, |ui| {
+                        for algorithm in self.algorithms() {
+                            ui.selectable_value(&mut self.algorithm, algorithm, algorithm.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            });
+            labeled_text(ui, "Name:", &mut self.name);
+            labeled_text(ui, "Comment:", &mut self.comment);
+            if self.is_terraform() {
+                ui.label(
+                    egui::RichText::new(
+                        "No passphrase: HCP Terraform cannot use an encrypted key. The private key is uploaded; \
+                         add the public key to your Git server's deploy keys.",
+                    )
+                    .small(),
+                );
+            } else {
+                let mut first = self.passphrase.expose().to_string();
+                if labeled_password(ui, "Passphrase (optional):", &mut first).changed() {
+                    *self.passphrase.expose_mut() = first;
+                }
+                let mut second = self.passphrase_again.expose().to_string();
+                if labeled_password(ui, "Passphrase again:", &mut second).changed() {
+                    *self.passphrase_again.expose_mut() = second;
+                }
+                ui.label(
+                    egui::RichText::new("Only the public key is uploaded; the private key stays on this computer.")
+                        .small(),
+                );
+            }
+            if self.profile.provider == ProviderKind::Gcore {
+                ui.checkbox(&mut self.shared_in_project, "Shared with all users of the project");
+            }
+            if let Some(error) = &self.error {
+                error_line(ui, error);
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                let busy = self.pending.is_some();
+                if ui.add_enabled(!busy, egui::Button::new("Generate and upload")).clicked() {
+                    match self.build() {
+                        Ok(action) => {
+                            self.error = None;
+                            actions.push(action);
+                        }
+                        Err(message) => self.error = Some(message),
+                    }
+                }
+                if busy {
+                    ui.add(egui::Spinner::new());
+                    ui.label(match self.algorithm {
+                        KeyAlgorithm::Rsa4096 | KeyAlgorithm::Rsa3072 => "Generating (RSA can take several seconds)…",
+                        _ => "Generating…",
+                    });
+                }
+                if ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked() {
+                    result = GenerateResult::Cancelled;
+                }
+            });
+        });
+        if modal.should_close() && self.pending.is_none() {
+            result = GenerateResult::Cancelled;
+        }
+        result
+    }
+}

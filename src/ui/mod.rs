@@ -1,0 +1,148 @@
+//! The window's pieces, one file per panel or dialog. Panels and dialogs
+//! never talk to the backend: they return [`UiAction`]s that the app turns
+//! into commands.
+
+pub mod accounts_panel;
+pub mod add_key_modal;
+pub mod confirm_modal;
+pub mod generate_modal;
+pub mod keys_panel;
+pub mod private_key_modal;
+pub mod profile_modal;
+pub mod rename_modal;
+pub mod status_bar;
+pub mod toasts;
+
+use crate::backend::{ChoiceKind, FileKind};
+use crate::keys::SecretString;
+use crate::keys::generate::GenerateRequest;
+use crate::providers::{NewKey, RemoteKey};
+use crate::store::Profile;
+
+/// Something the user asked for, for the app to carry out.
+#[derive(Debug)]
+pub enum UiAction {
+    /// Show this account's keys.
+    SelectAccount(String),
+    /// Reload one account.
+    Refresh(String),
+    /// Reload every account.
+    RefreshAll,
+    /// Open the profile dialog (edit one, or add a new one).
+    EditProfile(Option<String>),
+    /// Ask before removing an account.
+    AskRemoveProfile(String),
+    /// Remove an account (confirmed).
+    RemoveProfile(String),
+    /// Save a profile from the dialog, with a token to store if typed.
+    SaveProfile {
+        /// The profile.
+        profile: Profile,
+        /// A token to store in the keyring.
+        token: Option<SecretString>,
+    },
+    /// Test a profile from the dialog.
+    TestConnection {
+        /// The profile as edited.
+        profile: Profile,
+        /// A typed token, not stored yet.
+        token: Option<SecretString>,
+    },
+    /// Load a picker list for the dialog.
+    LoadChoices {
+        /// The profile as edited.
+        profile: Profile,
+        /// A typed token, not stored yet.
+        token: Option<SecretString>,
+        /// Which list.
+        kind: ChoiceKind,
+    },
+    /// Open the "Add key" dialog.
+    OpenAddKey,
+    /// Open the "Generate key" dialog (local generation).
+    OpenGenerate,
+    /// Create a key in the selected account.
+    CreateKey(NewKey),
+    /// Generate locally, then upload to the selected account.
+    GenerateAndUpload {
+        /// What to generate.
+        spec: GenerateRequest,
+        /// Name for the uploaded key.
+        name: String,
+        /// Gcore: shared in project.
+        shared_in_project: bool,
+    },
+    /// Open (dialog, or typed path) and read a key file.
+    OpenKeyFile {
+        /// Public or private.
+        kind: FileKind,
+        /// A typed path, or `None` for the native dialog.
+        path: Option<std::path::PathBuf>,
+    },
+    /// Put text on the clipboard; the string names what was copied.
+    Copy {
+        /// The text.
+        text: String,
+        /// What it is ("public key", "fingerprint").
+        what: &'static str,
+    },
+    /// Gcore: share/unshare.
+    SetShared(RemoteKey, bool),
+    /// Sesterce: make default.
+    MakeDefault(RemoteKey),
+    /// Terraform: open the rename dialog.
+    AskRename(RemoteKey),
+    /// Terraform: rename.
+    Rename(RemoteKey, String),
+    /// Terraform: replace the stored private key.
+    ReplaceValue(RemoteKey, SecretString),
+    /// Ask before deleting.
+    AskDelete(RemoteKey),
+    /// Delete (confirmed).
+    Delete(RemoteKey),
+    /// Gcore legacy keypair: create the same public key as a project key.
+    CopyToProject(RemoteKey),
+    /// Save the shown private key: native dialog, or a typed path.
+    SavePrivateKey(Option<std::path::PathBuf>),
+    /// Discard the shown private key (confirmed twice).
+    DiscardPrivateKey,
+    /// Close the shown private key dialog after it was saved.
+    DonePrivateKey,
+    /// Show an error's full text.
+    ShowErrorDetails(String),
+}
+
+/// A single-line text field with a visible label that also names it for
+/// screen readers and UI tests.
+pub fn labeled_text(ui: &mut egui::Ui, label: &str, value: &mut String) -> egui::Response {
+    ui.horizontal(|ui| {
+        let label = ui.label(label);
+        ui.add(egui::TextEdit::singleline(value).desired_width(320.0))
+            .labelled_by(label.id)
+    })
+    .inner
+}
+
+/// Like [`labeled_text`] but hides what is typed.
+pub fn labeled_password(ui: &mut egui::Ui, label: &str, value: &mut String) -> egui::Response {
+    ui.horizontal(|ui| {
+        let label = ui.label(label);
+        ui.add(
+            egui::TextEdit::singleline(value)
+                .password(true)
+                .desired_width(320.0),
+        )
+        .labelled_by(label.id)
+    })
+    .inner
+}
+
+/// A red line explaining a problem, for dialogs.
+pub fn error_line(ui: &mut egui::Ui, text: &str) {
+    ui.colored_label(ui.visuals().error_fg_color, text);
+}
+
+/// A yellow line warning about something.
+pub fn warning_line(ui: &mut egui::Ui, text: &str) {
+    ui.colored_label(ui.visuals().warn_fg_color, text);
+}

@@ -1,0 +1,117 @@
+//! Short-lived notices in the corner; errors keep a "Details" button.
+
+use std::time::Duration;
+
+use super::UiAction;
+
+/// How long a notice stays.
+const LIFETIME: Duration = Duration::from_secs(6);
+
+/// Kind of notice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToastKind {
+    /// Something worked.
+    Success,
+    /// Something to know.
+    Info,
+    /// Something failed.
+    Error,
+}
+
+/// One notice.
+#[derive(Clone, Debug)]
+pub struct Toast {
+    /// Kind.
+    pub kind: ToastKind,
+    /// The one-line text.
+    pub text: String,
+    /// Full text for the details view (errors).
+    pub details: Option<String>,
+    /// Seconds left (counted in frame time).
+    remaining: f32,
+}
+
+/// The list of notices.
+#[derive(Debug, Default)]
+pub struct Toasts {
+    items: Vec<Toast>,
+}
+
+impl Toasts {
+    /// Adds a notice.
+    pub fn push(&mut self, kind: ToastKind, text: impl Into<String>, details: Option<String>) {
+        self.items.push(Toast {
+            kind,
+            text: text.into(),
+            details,
+            remaining: LIFETIME.as_secs_f32(),
+        });
+        // Keep the stack short; old notices are in the status bar history.
+        if self.items.len() > 5 {
+            self.items.remove(0);
+        }
+    }
+
+    /// Shorthand for a success notice.
+    pub fn success(&mut self, text: impl Into<String>) {
+        self.push(ToastKind::Success, text, None);
+    }
+
+    /// Shorthand for an error notice with details.
+    pub fn error(&mut self, text: impl Into<String>, details: impl Into<String>) {
+        self.push(ToastKind::Error, text, Some(details.into()));
+    }
+
+    /// The notices shown now.
+    pub fn items(&self) -> &[Toast] {
+        &self.items
+    }
+
+    /// Draws the notices and ages them.
+    pub fn show(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        let dt = ctx.input(|i| i.stable_dt).min(0.1);
+        let hovered = ctx.is_pointer_over_egui();
+        for toast in &mut self.items {
+            // Errors stay until dismissed or their time runs out while not hovered.
+            if !hovered {
+                toast.remaining -= dt;
+            }
+        }
+        self.items.retain(|toast| toast.remaining > 0.0);
+        if self.items.is_empty() {
+            return;
+        }
+        ctx.request_repaint_after(Duration::from_millis(250));
+        let mut dismiss = None;
+        egui::Area::new(egui::Id::unique("toasts"))
+            .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
+            .order(egui::Order::Foreground)
+            .show(ctx, |ui| {
+                for (index, toast) in self.items.iter().enumerate() {
+                    let color = match toast.kind {
+                        ToastKind::Success => egui::Color32::from_rgb(46, 125, 50),
+                        ToastKind::Info => ui.visuals().widgets.active.bg_fill,
+                        ToastKind::Error => egui::Color32::from_rgb(183, 28, 28),
+                    };
+                    egui::Frame::popup(ui.style()).fill(color).show(ui, |ui| {
+                        ui.set_max_width(420.0);
+                        ui.horizontal(|ui| {
+                            ui.colored_label(egui::Color32::WHITE, &toast.text);
+                            if let Some(details) = &toast.details
+                                && ui.small_button("Details").clicked()
+                            {
+                                actions.push(UiAction::ShowErrorDetails(details.clone()));
+                            }
+                            if ui.small_button("×").on_hover_text("Dismiss").clicked() {
+                                dismiss = Some(index);
+                            }
+                        });
+                    });
+                    ui.add_space(4.0);
+                }
+            });
+        if let Some(index) = dismiss {
+            self.items.remove(index);
+        }
+    }
+}

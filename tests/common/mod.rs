@@ -1,0 +1,185 @@
+//! Helpers shared by the UI tests: a harness around the real `App`, wired
+//! to the sandbox fakes, an in-memory secret store and scripted dialogs.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use keyfleet::app::{App, AppOptions};
+use keyfleet::backend::{ScriptedDialogs, Services};
+use keyfleet::providers::HttpPolicy;
+use keyfleet::sandbox::Sandbox;
+use keyfleet::store::{MemoryStore, ProfileStore};
+
+/// A running app plus everything around it.
+pub struct TestApp {
+    /// The harness driving the real `App`.
+    pub harness: Harness<'static, App>,
+    /// The fake servers.
+    pub sandbox: Sandbox,
+    /// Answers for the file dialogs.
+    pub dialogs: Arc<ScriptedDialogs>,
+    /// Tokens.
+    pub secrets: Arc<MemoryStore>,
+    /// The profiles file.
+    pub store: ProfileStore,
+    /// Config dir (kept alive).
+    pub config_dir: tempfile::TempDir,
+}
+
+/// Starts the app against `sandbox` with the profiles already in `store`.
+pub fn start_app(
+    sandbox: Sandbox,
+    config_dir: tempfile::TempDir,
+    secrets: Arc<MemoryStore>,
+) -> TestApp {
+    let store = ProfileStore::new(config_dir.path());
+    let dialogs = Arc::new(ScriptedDialogs::default());
+    let services = Services {
+        secrets: secrets.clone(),
+        dialogs: dialogs.clone(),
+        http_policy: HttpPolicy {
+            base_backoff: Duration::from_millis(10),
+            ..HttpPolicy::default()
+        },
+    };
+    let app_store = store.clone();
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| {
+            App::new(
+                &cc.egui_ctx,
+                AppOptions {
+                    store: app_store,
+                    services,
+                    demo: false,
+                },
+            )
+        });
+    TestApp {
+        harness,
+        sandbox,
+        dialogs,
+        secrets,
+        store,
+        config_dir,
+    }
+}
+
+/// Steps frames until `done` holds (the backend answers asynchronously).
+pub fn wait_until(
+    harness: &mut Harness<'static, App>,
+    what: &str,
+    done: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            panic!(
+                "timed out waiting for: {what}\nscreen:\n{}",
+                screen_text(harness)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A few more frames so the UI reflects the new state.
+    harness.run_steps(3);
+}
+
+/// Waits until a widget with this exact label exists.
+pub fn wait_for_label(harness: &mut Harness<'static, App>, label: &str) {
+    let wanted = label.to_string();
+    wait_until(harness, label, move |h| {
+        h.query_all_by_label(&wanted).next().is_some()
+    });
+}
+
+/// Waits until a widget whose label contains `part` exists.
+pub fn wait_for_label_containing(harness: &mut Harness<'static, App>, part: &str) {
+    let wanted = part.to_string();
+    wait_until(harness, part, move |h| {
+        h.query_all_by_label_contains(&wanted).next().is_some()
+    });
+}
+
+/// Sets a text field (found by its label) to `value`.
+pub fn set_text(harness: &mut Harness<'static, App>, label: &str, value: &str) {
+    harness.get_by_label(label).set_text_value_accesskit(value);
+    harness.run_steps(2);
+}
+
+/// Clicks the widget with this label.
+pub fn click(harness: &mut Harness<'static, App>, label: &str) {
+    harness.get_by_label(label).click();
+    // New windows (modals) are invisible in their first (sizing) frame.
+    harness.run_steps(4);
+}
+
+/// Clicks, then returns every text copied to the clipboard in the next frames.
+pub fn click_and_collect_copies(harness: &mut Harness<'static, App>, label: &str) -> Vec<String> {
+    harness.get_by_label(label).click();
+    let mut copied = Vec::new();
+    for _ in 0..4 {
+        harness.step();
+        for command in &harness.output().platform_output.commands {
+            if let egui::OutputCommand::CopyText(text) = command {
+                copied.push(text.clone());
+            }
+        }
+    }
+    copied
+}
+
+/// A fresh public key line of the given algorithm.
+pub fn public_key(algorithm: ssh_key::Algorithm, comment: &str) -> String {
+    let mut key = ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, algorithm).unwrap();
+    key.set_comment(comment);
+    key.public_key().to_openssh().unwrap()
+}
+
+/// Runs `ssh-keygen -y -f path` and returns the public key line it prints.
+pub fn ssh_keygen_public(path: &std::path::Path, passphrase: &str) -> String {
+    let output = std::process::Command::new("ssh-keygen")
+        .args(["-y", "-P", passphrase, "-f"])
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("ssh-keygen must be installed (apt-get install openssh-client)");
+    assert!(
+        output.status.success(),
+        "ssh-keygen -y failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// The key data part ("algorithm base64") of a public key line.
+pub fn key_data(line: &str) -> String {
+    line.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every label and value on screen, one per line (for failure messages).
+pub fn screen_text(harness: &Harness<'static, App>) -> String {
+    use egui_kittest::kittest::NodeT;
+    let root = harness.root();
+    std::iter::once(root)
+        .chain(root.children_recursive())
+        .filter_map(|node| {
+            let accesskit = node.accesskit_node();
+            accesskit
+                .label()
+                .or_else(|| accesskit.value())
+                .map(|text| text.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,106 @@
+//! Drives the real app against the HCP Terraform fake: add a profile, pick
+//! the organization from the list, generate a deploy key, and check the
+//! public key reached the clipboard and the private key reached the fake.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use egui_kittest::kittest::Queryable;
+use keyfleet::sandbox::{Sandbox, TERRAFORM_TOKEN};
+use keyfleet::store::MemoryStore;
+
+#[test]
+fn terraform_profile_org_picker_and_deploy_key() {
+    let sandbox = Sandbox::start().unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    let mut test = start_app(sandbox, config_dir, Arc::new(MemoryStore::default()));
+    let h = &mut test.harness;
+    h.run_steps(2);
+
+    click(h, "➕ Add your first account");
+    click(h, "Provider:");
+    h.get_by_label("HCP Terraform / TFE").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("organization tokens cannot manage SSH keys")
+            .is_some()
+    );
+    set_text(h, "Display name:", "Modules");
+    set_text(h, "Hostname / base URL:", &test.sandbox.terraform_url);
+    set_text(h, "API token:", TERRAFORM_TOKEN);
+    click(h, "Load organizations");
+    wait_for_label(h, "Pick an organization");
+    click(h, "Pick an organization");
+    h.get_by_label("acme-modules").click();
+    h.run_steps(2);
+    click(h, "Save");
+    wait_until(h, "keys listed", |h| {
+        let app = h.state();
+        app.selected()
+            .and_then(|id| app.account(id))
+            .is_some_and(|a| a.loaded)
+    });
+    let before = test.sandbox.terraform.keys("acme-modules").len();
+
+    click(h, "🔑 Generate deploy key");
+    set_text(h, "Name:", "modules-deploy");
+    h.get_by_label("Generate and upload").click();
+    // RSA 4096 runs on the backend; collect clipboard output while waiting.
+    let mut copied = Vec::new();
+    let start = std::time::Instant::now();
+    while h.query_by_label("💾 Save private key…").is_none() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "generation timed out"
+        );
+        h.step();
+        for command in &h.output().platform_output.commands {
+            if let egui::OutputCommand::CopyText(text) = command {
+                copied.push(text.clone());
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    wait_until(h, "uploaded", |h| {
+        let app = h.state();
+        let id = app.selected().unwrap();
+        app.account(id)
+            .unwrap()
+            .table
+            .rows()
+            .iter()
+            .any(|k| k.name == "modules-deploy")
+    });
+    assert_eq!(
+        test.sandbox.terraform.keys("acme-modules").len(),
+        before + 1
+    );
+    let (id, _) = test
+        .sandbox
+        .terraform
+        .keys("acme-modules")
+        .into_iter()
+        .find(|(_, name)| name == "modules-deploy")
+        .unwrap();
+    let stored = test
+        .sandbox
+        .terraform
+        .stored_value(&id)
+        .expect("private key stored");
+    assert!(stored.contains("BEGIN RSA PRIVATE KEY"), "PEM expected");
+    assert_eq!(copied.len(), 1, "public key copied once: {copied:?}");
+    assert!(copied[0].starts_with("ssh-rsa "));
+    // The copied public key belongs to the uploaded private key.
+    let info = keyfleet::keys::private::inspect_private_key(
+        &keyfleet::keys::SecretString::new(stored),
+        None,
+    )
+    .unwrap();
+    assert_eq!(key_data(&info.public.openssh), key_data(&copied[0]));
+    // Discard the local copy (Terraform keeps the private key).
+    click(h, "Discard private key…");
+    click(h, "Yes, discard it");
+    assert_eq!(h.state().unsaved_private_keys(), 0);
+}
