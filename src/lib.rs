@@ -5,6 +5,8 @@
 //! through `Command`s and `Event`s; provider clients live in `providers`,
 //! local key handling in `keys`, profiles and secrets in `store`.
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod backend;
 #[cfg(feature = "sandbox")]

@@ -121,6 +121,25 @@ fn gcore_profile_keys_filter_copy_share_delete_generate_and_save() {
     click(h, "Generate");
     wait_for_label(h, "💾 Save private key…");
     assert_eq!(h.state().unsaved_private_keys(), 1);
+
+    // Closing the window with an unsaved private key asks first.
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.step();
+    let close_cancelled = h
+        .output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .is_some_and(|v| v.commands.contains(&egui::ViewportCommand::CancelClose));
+    assert!(close_cancelled, "closing with an unsaved key must be cancelled");
+    h.run_steps(4);
+    click(h, "Go back and save");
+    assert_eq!(h.state().unsaved_private_keys(), 1);
+
     let save_dir = tempfile::tempdir().unwrap();
     let key_path = save_dir.path().join("id_server_made");
     test.dialogs.push(&key_path);

@@ -103,7 +103,7 @@ pub fn columns_for(profile: &Profile) -> Vec<KeyColumn> {
             Name, Actions, Algorithm, Sha256, Md5, Shared, State, Created,
         ],
         ProviderKind::Sesterce => vec![
-            Name, Actions, Algorithm, Sha256, Md5, Default, Created, Updated,
+            Name, Default, Actions, Algorithm, Sha256, Md5, Created, Updated,
         ],
         ProviderKind::Terraform => vec![Name, Actions, Id],
     }
