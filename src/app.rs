@@ -765,6 +765,12 @@ impl App {
                 });
             }
             UiAction::AskRename(key) => self.rename_modal = Some(RenameModal::new(key)),
+            UiAction::AskReplace(key) => {
+                if let Some(profile) = self.selected_profile().cloned() {
+                    self.add_key_modal = Some(AddKeyModal::replace(profile, key));
+                }
+            }
+
             UiAction::Rename(key, name) => {
                 let request =
                     self.key_command(key, "Renamed", |request, profile, key| Command::RenameKey {

@@ -135,7 +135,10 @@ fn gcore_profile_keys_filter_copy_share_delete_generate_and_save() {
         .viewport_output
         .get(&egui::ViewportId::ROOT)
         .is_some_and(|v| v.commands.contains(&egui::ViewportCommand::CancelClose));
-    assert!(close_cancelled, "closing with an unsaved key must be cancelled");
+    assert!(
+        close_cancelled,
+        "closing with an unsaved key must be cancelled"
+    );
     h.run_steps(4);
     click(h, "Go back and save");
     assert_eq!(h.state().unsaved_private_keys(), 1);

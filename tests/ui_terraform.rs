@@ -103,4 +103,32 @@ fn terraform_profile_org_picker_and_deploy_key() {
     click(h, "Discard private key…");
     click(h, "Yes, discard it");
     assert_eq!(h.state().unsaved_private_keys(), 0);
+
+    // Replace the stored key text with another private key (PEM).
+    let replacement =
+        keyfleet::keys::generate::generate(&keyfleet::keys::generate::GenerateRequest {
+            algorithm: keyfleet::keys::generate::KeyAlgorithm::EcdsaP256,
+            comment: "replacement".into(),
+            passphrase: None,
+            encoding: keyfleet::keys::generate::PrivateKeyEncoding::Pem,
+        })
+        .unwrap();
+    set_text(h, "Filter:", "modules-deploy");
+    click(h, "Replace key");
+    set_text(
+        h,
+        "Private key (PEM, no passphrase):",
+        replacement.private_key.expose(),
+    );
+    click(h, "Upload new key");
+    let wanted = replacement.private_key.expose().to_string();
+    let fake = test.sandbox.terraform.clone();
+    let key_id = id.clone();
+    wait_until(h, "key text replaced", move |_| {
+        fake.stored_value(&key_id).as_deref() == Some(wanted.as_str())
+    });
+    assert!(
+        h.query_by_label("Upload new key").is_none(),
+        "dialog closes after success"
+    );
 }

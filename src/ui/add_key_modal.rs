@@ -228,7 +228,8 @@ impl AddKeyModal {
             ui.horizontal(|ui| {
                 let busy = self.pending.is_some();
                 let submit = match (&self.replace, self.mode) {
-                    (Some(_), _) => "Replace key",
+                    (Some(_), _) => "Upload new key",
+
                     (None, AddMode::GenerateOnServer) => "Generate",
                     (None, AddMode::Upload) => "Add key",
                 };

@@ -424,6 +424,15 @@ fn row_actions(
     if capabilities.rename && ui.small_button("Rename").clicked() {
         actions.push(UiAction::AskRename(key.clone()));
     }
+    if capabilities.replace_value
+        && ui
+            .small_button("Replace key")
+            .on_hover_text("Upload a new private key under this name")
+            .clicked()
+    {
+        actions.push(UiAction::AskReplace(key.clone()));
+    }
+
     if let KeyScope::Region { .. } = key.scope
         && key.public_key.is_some()
         && ui

@@ -94,8 +94,11 @@ pub enum UiAction {
     AskRename(RemoteKey),
     /// Terraform: rename.
     Rename(RemoteKey, String),
+    /// Terraform: open the dialog that replaces the stored private key.
+    AskReplace(RemoteKey),
     /// Terraform: replace the stored private key.
     ReplaceValue(RemoteKey, SecretString),
+
     /// Ask before deleting.
     AskDelete(RemoteKey),
     /// Delete (confirmed).

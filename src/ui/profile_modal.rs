@@ -276,8 +276,13 @@ impl ProfileModal {
                     "API token (empty keeps the stored one):"
                 };
                 let mut token = self.token.expose().to_string();
-                if labeled_password(ui, label, &mut token).changed() {
+                let response = labeled_password(ui, label, &mut token);
+                if response.changed() {
                     *self.token.expose_mut() = token;
+                }
+                // Fill the picker as soon as a token is entered.
+                if response.lost_focus() && !self.token.is_empty() {
+                    self.auto_load_picker(actions);
                 }
             }
             if self.profile.provider == ProviderKind::Terraform {
@@ -357,6 +362,22 @@ impl ProfileModal {
             Some(ChoiceKind::Projects) => self.projects.pending = Some(request),
             Some(ChoiceKind::Regions) => self.regions.pending = Some(request),
             Some(ChoiceKind::Organizations) => self.organizations.pending = Some(request),
+        }
+    }
+
+    /// Loads the project or organization list once, if not loaded yet.
+    fn auto_load_picker(&mut self, actions: &mut Vec<UiAction>) {
+        let (kind, list) = match self.profile.provider {
+            ProviderKind::Gcore => (ChoiceKind::Projects, &self.projects),
+            ProviderKind::Terraform => (ChoiceKind::Organizations, &self.organizations),
+            ProviderKind::Sesterce => return,
+        };
+        if list.items.is_empty() && list.pending.is_none() && list.error.is_none() {
+            actions.push(UiAction::LoadChoices {
+                profile: self.draft(),
+                token: self.typed_token(),
+                kind,
+            });
         }
     }
 
