@@ -313,10 +313,14 @@ impl App {
                 }
             }
             EventPayload::KeysListed(result) => {
-                let account = self.accounts.entry(profile_id.clone()).or_default();
+                // The account may have been removed, or refreshed again since.
+                let Some(account) = self.accounts.get_mut(&profile_id) else {
+                    return;
+                };
                 if account.loading != Some(request) {
-                    return; // superseded by a newer refresh
+                    return;
                 }
+
                 account.loading = None;
                 match result {
                     Ok(keys) => {
@@ -332,9 +336,7 @@ impl App {
                     }
                 }
             }
-            EventPayload::KeyCreated(result) => {
-                self.on_key_created(ctx, request, &profile_id, result)
-            }
+            EventPayload::KeyCreated(result) => self.on_key_created(request, &profile_id, result),
             EventPayload::KeyDeleted { key_id, result } => match result {
                 Ok(()) => {
                     if let Some(account) = self.accounts.get_mut(&profile_id) {
@@ -432,7 +434,6 @@ impl App {
 
     fn on_key_created(
         &mut self,
-        ctx: &egui::Context,
         request: RequestId,
         profile_id: &str,
         result: Result<CreateOutcome, ApiError>,
@@ -512,7 +513,6 @@ impl App {
                 self.report_error("Adding the key failed", &err);
             }
         }
-        let _ = ctx;
     }
 
     fn on_generated(
