@@ -490,7 +490,7 @@ impl App {
                     self.confirm_modal = Some(ConfirmModal::new(
                         "Private key lost",
                         format!(
-                            "The connection broke while {account_name} answered, so the private key it generated for \"{name}\" never arrived and cannot be fetched again. The key exists without a usable private key. Delete this orphan key?"
+                            "The answer was lost, but \"{name}\" was created in {account_name}. The private key generated for it was in that answer, so it never arrived and cannot be fetched again: the key exists without a usable private key. Delete this orphan key?"
                         ),
                         "Delete orphan key",
                         UiAction::Delete(key),

@@ -684,8 +684,10 @@ impl GcoreClient {
             403 => format!(
                 "Gcore denied access (403){said}. The token's role may not allow this in the project."
             ),
+            // A typo in the base URL also ends in 404, so name it as a cause.
             404 => format!(
-                "{not_found} (404){said}. Refresh the list or check the project in the account settings."
+                "{not_found} (404){said}. Refresh the list, or check the project and the API base URL ({}) in the account settings.",
+                self.base_url
             ),
             400 | 422 => format!("Gcore refused the request ({status}){said}."),
             // Callers add what a conflict means for their request.

@@ -200,7 +200,10 @@ pub struct NewKey {
 }
 
 /// Key material to upload.
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows a public key only when it parses as one: text pasted into
+/// the public key field may be a private key or a token by mistake.
+#[derive(Clone)]
 pub enum NewKeyMaterial {
     /// An OpenSSH public key line.
     PublicKey(String),
@@ -208,6 +211,23 @@ pub enum NewKeyMaterial {
     GenerateOnServer,
     /// A private key (HCP Terraform).
     PrivateKey(SecretString),
+}
+
+impl std::fmt::Debug for NewKeyMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::PublicKey(text) if crate::keys::public::parse_public_key(text).is_ok() => {
+                f.debug_tuple("PublicKey").field(text).finish()
+            }
+            Self::PublicKey(text) => write!(
+                f,
+                "PublicKey(<{} characters that are not a public key, redacted>)",
+                text.chars().count()
+            ),
+            Self::GenerateOnServer => f.write_str("GenerateOnServer"),
+            Self::PrivateKey(secret) => f.debug_tuple("PrivateKey").field(secret).finish(),
+        }
+    }
 }
 
 /// The result of a create.

@@ -303,6 +303,22 @@ impl SesterceClient {
                     server_said("API key not found")
                 ),
             ),
+            // NestJS answers "Cannot GET /path" for a route that does not
+            // exist, and the key list itself always exists: both mean the
+            // base URL is wrong, not that a key is missing.
+            404 if joined.starts_with("Cannot ")
+                || matches!(operation, Operation::List | Operation::Create) =>
+            {
+                ApiError::new(
+                    ApiErrorKind::NotFound,
+                    format!(
+                        "Sesterce answered 404 ({}) while {}: the API address was not found. Check the API base URL ({}) in the account settings; it is normally {DEFAULT_BASE_URL}.",
+                        server_said("Not Found"),
+                        operation.describe(),
+                        self.base_url
+                    ),
+                )
+            }
             404 => ApiError::new(
                 ApiErrorKind::NotFound,
                 format!(

@@ -528,7 +528,18 @@ impl TerraformClient {
                 ApiErrorKind::BadCredentials,
                 "HCP Terraform refused the token (401). It may be mistyped, expired or revoked: create a user or team API token in HCP Terraform and update this account.",
             ),
-            404 => ApiError::new(ApiErrorKind::NotFound, not_found_message(target)),
+            404 => {
+                let mut message = not_found_message(target);
+                // Terraform answers 404 for unknown paths too: a typo in the
+                // base URL looks exactly like a missing organization.
+                if let Target::OrganizationKeys(_) = target {
+                    message.push_str(&format!(
+                        " If the organization and token are right, check the API base URL ({}) in the account settings.",
+                        self.api_root
+                    ));
+                }
+                ApiError::new(ApiErrorKind::NotFound, message)
+            }
             400 | 422 => {
                 let mut fields = field_errors(&errors);
                 for field in &mut fields {

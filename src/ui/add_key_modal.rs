@@ -21,8 +21,8 @@ pub enum AddMode {
     GenerateOnServer,
 }
 
-/// The dialog's state.
-#[derive(Debug)]
+/// The dialog's state. `Debug` redacts the public key box unless it holds
+/// a valid public key (a private key may have been pasted there by mistake).
 pub struct AddKeyModal {
     /// The account.
     pub profile: Profile,
@@ -48,6 +48,28 @@ pub struct AddKeyModal {
     pub pending: Option<RequestId>,
     /// Why the last attempt failed (fields are kept).
     pub error: Option<String>,
+}
+
+impl std::fmt::Debug for AddKeyModal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddKeyModal")
+            .field("profile", &self.profile)
+            .field("mode", &self.mode)
+            .field("name", &self.name)
+            .field(
+                "public_key",
+                &NewKeyMaterial::PublicKey(self.public_key.clone()),
+            )
+            .field("private_key", &self.private_key)
+            .field("shared_in_project", &self.shared_in_project)
+            .field("region_id", &self.region_id)
+            .field("path_text", &self.path_text)
+            .field("replace", &self.replace)
+            .field("file_pending", &self.file_pending)
+            .field("pending", &self.pending)
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// What happened this frame.

@@ -1,0 +1,656 @@
+//! Drives the real app while the fake providers misbehave, for every
+//! provider: a slow answer never freezes the window, each failure (500s,
+//! 429s, an HTML page, a truncated or huge body, a dropped connection) shows
+//! a specific message or is retried, retries stop after a bounded number of
+//! attempts, a lost create answer never leads to a duplicate key, and the
+//! add-key dialog keeps what the user typed when the provider fails.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use egui_kittest::kittest::{NodeT, Queryable};
+use keyfleet::keys::SecretString;
+use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
+use keyfleet::providers::ProviderKind;
+use keyfleet::sandbox::{Fault, Faults, GCORE_TOKEN, SESTERCE_TOKEN, Sandbox, TERRAFORM_TOKEN};
+use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
+
+/// The Terraform organization the tests use (it exists in the fake).
+const ORGANIZATION: &str = "acme-infra";
+/// The name of the account in every test.
+const ACCOUNT: &str = "Faulty account";
+
+/// A running app with one account of `kind`, its keys listed once.
+struct Setup {
+    test: TestApp,
+    kind: ProviderKind,
+    profile_id: String,
+}
+
+impl Setup {
+    /// Starts the fakes with `seeded` keys in the account and the app with
+    /// one profile for it, and waits for the first list.
+    fn start(kind: ProviderKind, seeded: usize) -> Self {
+        let sandbox = Sandbox::start().unwrap();
+        for i in 0..seeded {
+            seed_key(&sandbox, kind, &format!("seeded-{i}"));
+        }
+        let config_dir = tempfile::tempdir().unwrap();
+        let mut profile = Profile::new(kind);
+        profile.name = ACCOUNT.into();
+        let token = match kind {
+            ProviderKind::Gcore => {
+                profile.base_url = sandbox.gcore_url.clone();
+                profile.project_id = Some(1);
+                GCORE_TOKEN
+            }
+            ProviderKind::Sesterce => {
+                profile.base_url = sandbox.sesterce_url.clone();
+                SESTERCE_TOKEN
+            }
+            ProviderKind::Terraform => {
+                profile.base_url = sandbox.terraform_url.clone();
+                profile.organization = Some(ORGANIZATION.into());
+                TERRAFORM_TOKEN
+            }
+        };
+        ProfileStore::new(config_dir.path())
+            .save(std::slice::from_ref(&profile))
+            .unwrap();
+        let secrets = Arc::new(MemoryStore::default());
+        secrets.set(&profile.id, &SecretString::new(token)).unwrap();
+        let mut test = start_app(sandbox, config_dir, secrets);
+        let id = profile.id.clone();
+        wait_until(&mut test.harness, "first list", move |h| {
+            h.state().account(&id).is_some_and(|a| a.loaded)
+        });
+        assert_eq!(
+            test.harness
+                .state()
+                .account(&profile.id)
+                .unwrap()
+                .table
+                .len(),
+            seeded
+        );
+        Self {
+            test,
+            kind,
+            profile_id: profile.id,
+        }
+    }
+
+    fn faults(&self) -> Faults {
+        match self.kind {
+            ProviderKind::Gcore => self.test.sandbox.gcore.faults(),
+            ProviderKind::Sesterce => self.test.sandbox.sesterce.faults(),
+            ProviderKind::Terraform => self.test.sandbox.terraform.faults(),
+        }
+    }
+
+    /// The names the fake stores for the account.
+    fn remote_names(&self) -> Vec<String> {
+        let sandbox = &self.test.sandbox;
+        match self.kind {
+            ProviderKind::Gcore => sandbox.gcore.keys(1).into_iter().map(|k| k.1).collect(),
+            ProviderKind::Sesterce => sandbox
+                .sesterce
+                .keys()
+                .into_iter()
+                .map(|k| k.name)
+                .collect(),
+            ProviderKind::Terraform => sandbox
+                .terraform
+                .keys(ORGANIZATION)
+                .into_iter()
+                .map(|k| k.1)
+                .collect(),
+        }
+    }
+
+    /// The number of keys the app shows for the account.
+    fn shown(&self) -> usize {
+        self.test
+            .harness
+            .state()
+            .account(&self.profile_id)
+            .unwrap()
+            .table
+            .len()
+    }
+
+    /// How many create requests (POST) reached the fake.
+    fn posts(&self) -> usize {
+        self.faults()
+            .requests()
+            .iter()
+            .filter(|request| request.method == "POST")
+            .count()
+    }
+
+    /// The add-key dialog's heading for this provider.
+    fn add_key_heading(&self) -> String {
+        match self.kind {
+            ProviderKind::Terraform => format!("Add private key to {ACCOUNT}"),
+            _ => format!("Add key to {ACCOUNT}"),
+        }
+    }
+
+    /// Opens the add-key dialog and fills in a name and the key material
+    /// this provider takes; returns the key text typed.
+    fn fill_add_key_dialog(&mut self, name: &str) -> String {
+        let h = &mut self.test.harness;
+        let (open_label, key_label, key_text) = match self.kind {
+            ProviderKind::Terraform => (
+                "➕ Add private key",
+                "Private key (PEM, no passphrase):",
+                private_key_text(),
+            ),
+            _ => (
+                "➕ Add key",
+                "Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):",
+                public_key(ssh_key::Algorithm::Ed25519, "typed@laptop"),
+            ),
+        };
+        click(h, open_label);
+        set_text(h, "Name:", name);
+        set_text(h, key_label, &key_text);
+        key_text
+    }
+}
+
+/// A fresh unencrypted private key (what Terraform stores).
+fn private_key_text() -> String {
+    generate(&GenerateRequest {
+        algorithm: KeyAlgorithm::Ed25519,
+        comment: "deploy@ci".into(),
+        passphrase: None,
+        encoding: PrivateKeyEncoding::OpenSsh,
+    })
+    .unwrap()
+    .private_key
+    .expose()
+    .to_string()
+}
+
+/// Stores a key straight in the fake.
+fn seed_key(sandbox: &Sandbox, kind: ProviderKind, name: &str) {
+    match kind {
+        ProviderKind::Gcore => {
+            let key = public_key(ssh_key::Algorithm::Ed25519, name);
+            sandbox.gcore.add_key(1, name, &key, true);
+        }
+        ProviderKind::Sesterce => {
+            let key = public_key(ssh_key::Algorithm::Ed25519, name);
+            sandbox.sesterce.add_key(name, &key);
+        }
+        ProviderKind::Terraform => {
+            sandbox
+                .terraform
+                .add_key(ORGANIZATION, name, &private_key_text());
+        }
+    }
+}
+
+/// The header each provider uses to say how long to wait after a 429.
+fn rate_limit_fault(kind: ProviderKind) -> (Fault, Duration) {
+    match kind {
+        ProviderKind::Terraform => (
+            Fault::RateLimited {
+                header: "x-ratelimit-reset",
+                seconds: 0.6,
+            },
+            Duration::from_millis(600),
+        ),
+        _ => (
+            Fault::RateLimited {
+                header: "retry-after",
+                seconds: 1.0,
+            },
+            Duration::from_secs(1),
+        ),
+    }
+}
+
+/// The value (text) of the widget labelled `label`.
+fn field_value(setup: &Setup, label: &str) -> String {
+    setup
+        .test
+        .harness
+        .get_by_label(label)
+        .accesskit_node()
+        .value()
+        .map(|value| value.to_string())
+        .unwrap_or_default()
+}
+
+/// A slow answer: the window keeps drawing frames (none blocks on the
+/// network) and shows the account as busy until the answer arrives.
+fn slow_answer_keeps_the_window_drawing(setup: &mut Setup) {
+    let faults = setup.faults();
+    let before = faults.request_count();
+    faults.inject(Fault::Delay(Duration::from_millis(1500)), 1);
+    let h = &mut setup.test.harness;
+    let started = Instant::now();
+    click(h, "⟳ Refresh");
+    let mut busy_frames = 0;
+    let mut saw_status = false;
+    let mut slowest = Duration::ZERO;
+    loop {
+        let frame = Instant::now();
+        h.step();
+        slowest = slowest.max(frame.elapsed());
+        let account = h.state().account(&setup.profile_id).unwrap();
+        if account.loading.is_none() {
+            break;
+        }
+        busy_frames += 1;
+        assert!(
+            h.state().in_flight() > 0,
+            "a loading account counts as in flight"
+        );
+        saw_status |= h.query_by_label_contains("request(s) running").is_some();
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the delayed list never finished:\n{}",
+            screen_text(h)
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1400),
+        "the answer came before the injected delay ended ({waited:?})"
+    );
+    assert!(
+        busy_frames >= 20,
+        "only {busy_frames} frames were drawn during a 1.5 s request"
+    );
+    assert!(
+        slowest < Duration::from_millis(1000),
+        "one frame took {slowest:?}: the UI thread waited for the network"
+    );
+    assert!(
+        saw_status,
+        "the status bar never said a request was running"
+    );
+    let account = h.state().account(&setup.profile_id).unwrap();
+    assert!(account.error.is_none(), "{:?}", account.error);
+    assert_eq!(
+        faults.request_count() - before,
+        1,
+        "a slow answer is not retried"
+    );
+}
+
+/// Four 500s: the idempotent list is tried exactly four times (one try and
+/// three retries), then a server-error message is shown and the keys loaded
+/// before stay on screen.
+fn server_errors_are_bounded_and_specific(setup: &mut Setup) {
+    let faults = setup.faults();
+    let shown_before = setup.shown();
+    let before = faults.request_count();
+    faults.inject(Fault::ServerError, 4);
+    let id = setup.profile_id.clone();
+    let h = &mut setup.test.harness;
+    click(h, "⟳ Refresh");
+    wait_until(h, "list error shown", move |h| {
+        let account = h.state().account(&id).unwrap();
+        account.loading.is_none() && account.error.is_some()
+    });
+    wait_for_label_containing(h, "server error (HTTP 500)");
+    assert!(
+        h.query_by_label_contains("Refresh failed:").is_some(),
+        "{}",
+        screen_text(h)
+    );
+    assert_eq!(
+        faults.request_count() - before,
+        4,
+        "1 try + 3 retries, no more"
+    );
+    assert_eq!(
+        setup.shown(),
+        shown_before,
+        "keys shown before the error stay"
+    );
+
+    // The next refresh works again and clears the error.
+    let id = setup.profile_id.clone();
+    let h = &mut setup.test.harness;
+    click(h, "⟳ Refresh");
+    wait_until(h, "error cleared", move |h| {
+        let account = h.state().account(&id).unwrap();
+        account.loading.is_none() && account.error.is_none()
+    });
+}
+
+/// A 429 asking to wait: the app waits as asked, retries once, and the new
+/// key appears without any error.
+fn rate_limit_is_waited_out(setup: &mut Setup) {
+    let (fault, wait) = rate_limit_fault(setup.kind);
+    seed_key(&setup.test.sandbox, setup.kind, "added-meanwhile");
+    let expected = setup.shown() + 1;
+    let faults = setup.faults();
+    let before = faults.request_count();
+    faults.inject(fault, 1);
+    let started = Instant::now();
+    let id = setup.profile_id.clone();
+    let h = &mut setup.test.harness;
+    click(h, "⟳ Refresh");
+    wait_until(h, "new key listed after the 429", move |h| {
+        let account = h.state().account(&id).unwrap();
+        account.loading.is_none() && account.table.len() == expected
+    });
+    assert!(
+        started.elapsed() >= wait,
+        "retried after {:?}, before the {wait:?} the provider asked for",
+        started.elapsed()
+    );
+    assert_eq!(faults.request_count() - before, 2, "one 429, one success");
+    let account = h.state().account(&setup.profile_id).unwrap();
+    assert!(account.error.is_none(), "{:?}", account.error);
+    assert!(
+        account
+            .table
+            .rows()
+            .iter()
+            .any(|row| row.name == "added-meanwhile")
+    );
+}
+
+/// An answer that is not the provider's JSON (an HTML proxy page, a body
+/// cut in half, a body over 10 MB): one request (not retried), and the
+/// error names what came back.
+fn malformed_answer_is_named(setup: &mut Setup, fault: Fault, expected: &str) {
+    let faults = setup.faults();
+    let before = faults.request_count();
+    faults.inject(fault.clone(), 1);
+    let id = setup.profile_id.clone();
+    let h = &mut setup.test.harness;
+    click(h, "⟳ Refresh");
+    let wanted = expected.to_string();
+    wait_until(h, expected, move |h| {
+        let account = h.state().account(&id).unwrap();
+        account.loading.is_none()
+            && account
+                .error
+                .as_ref()
+                .is_some_and(|err| err.message.contains(&wanted))
+    });
+    wait_for_label_containing(h, expected);
+    let error = h
+        .state()
+        .account(&setup.profile_id)
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert_eq!(
+        error.kind,
+        keyfleet::providers::ApiErrorKind::MalformedResponse,
+        "{fault:?}: {error:?}"
+    );
+    if fault == Fault::HtmlPage {
+        assert!(
+            error
+                .details
+                .as_deref()
+                .unwrap_or("")
+                .contains("Bad Gateway"),
+            "the details show an excerpt: {:?}",
+            error.details
+        );
+    }
+    assert_eq!(
+        faults.request_count() - before,
+        1,
+        "{fault:?}: a malformed answer is not retried"
+    );
+}
+
+/// The connection drops while a list answer is read: the list is retried
+/// once and works, with no error left on screen.
+fn dropped_list_answer_is_retried(setup: &mut Setup) {
+    let faults = setup.faults();
+    let before = faults.request_count();
+    let shown = setup.shown();
+    faults.inject(Fault::DropAfterHandling, 1);
+    let id = setup.profile_id.clone();
+    let h = &mut setup.test.harness;
+    click(h, "⟳ Refresh");
+    wait_until(h, "list after a dropped answer", move |h| {
+        let account = h.state().account(&id).unwrap();
+        account.loading.is_none() && account.error.is_none()
+    });
+    assert_eq!(faults.request_count() - before, 2, "one drop, one retry");
+    assert_eq!(setup.shown(), shown);
+}
+
+/// A 500 on create: the dialog stays open with the name and key as typed,
+/// nothing is created or retried, and sending again works.
+fn add_key_dialog_keeps_fields_on_error(setup: &mut Setup) {
+    let faults = setup.faults();
+    let posts_before = setup.posts();
+    let names_before = setup.remote_names().len();
+    let key_label = match setup.kind {
+        ProviderKind::Terraform => "Private key (PEM, no passphrase):",
+        _ => "Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):",
+    };
+    let heading = setup.add_key_heading();
+    let key_text = setup.fill_add_key_dialog("kept-on-error");
+    faults.inject(Fault::ServerError, 1);
+    let h = &mut setup.test.harness;
+    click(h, "Add key");
+    wait_for_label_containing(h, "server error (HTTP 500)");
+    assert!(
+        h.query_by_label(&heading).is_some(),
+        "the dialog closed:\n{}",
+        screen_text(h)
+    );
+    assert_eq!(field_value(setup, "Name:"), "kept-on-error");
+    assert_eq!(field_value(setup, key_label).trim(), key_text.trim());
+    assert_eq!(setup.posts() - posts_before, 1, "a create is never retried");
+    assert_eq!(
+        setup.remote_names().len(),
+        names_before,
+        "nothing was created"
+    );
+
+    // Sending the kept fields again creates the key, once.
+    let h = &mut setup.test.harness;
+    click(h, "Add key");
+    let id = setup.profile_id.clone();
+    wait_until(h, "key added after the retry", move |h| {
+        h.state()
+            .account(&id)
+            .unwrap()
+            .table
+            .rows()
+            .iter()
+            .any(|row| row.name == "kept-on-error")
+    });
+    assert!(setup.test.harness.query_by_label(&heading).is_none());
+    let names = setup.remote_names();
+    assert_eq!(
+        names.iter().filter(|name| *name == "kept-on-error").count(),
+        1
+    );
+}
+
+/// A create whose answer is dropped after the provider handled it: the app
+/// finds the key by listing, says so, and there is exactly one such key.
+fn lost_create_answer_is_found_once(setup: &mut Setup) {
+    let faults = setup.faults();
+    let posts_before = setup.posts();
+    setup.fill_add_key_dialog("answer-lost");
+    faults.inject(Fault::DropAfterHandling, 1);
+    let h = &mut setup.test.harness;
+    click(h, "Add key");
+    wait_until(h, "lost answer reported", |h| {
+        h.state()
+            .toasts()
+            .items()
+            .iter()
+            .any(|toast| toast.text.contains("answer was lost, but"))
+    });
+    h.run_steps(2);
+    let toast = h
+        .state()
+        .toasts()
+        .items()
+        .iter()
+        .find(|toast| toast.text.contains("answer was lost, but"))
+        .unwrap()
+        .text
+        .clone();
+    assert_eq!(
+        toast,
+        format!("The answer was lost, but \"answer-lost\" was created in {ACCOUNT}.")
+    );
+    assert!(h.query_by_label(&toast).is_some(), "{}", screen_text(h));
+    assert_eq!(setup.posts() - posts_before, 1, "the create was sent once");
+    let remote = setup.remote_names();
+    assert_eq!(
+        remote.iter().filter(|name| *name == "answer-lost").count(),
+        1,
+        "{remote:?}"
+    );
+    let shown = setup
+        .test
+        .harness
+        .state()
+        .account(&setup.profile_id)
+        .unwrap()
+        .table
+        .rows()
+        .iter()
+        .filter(|row| row.name == "answer-lost")
+        .count();
+    assert_eq!(shown, 1, "the found key is shown once");
+    assert!(
+        setup
+            .test
+            .harness
+            .query_by_label(&setup.add_key_heading())
+            .is_none(),
+        "the dialog closed once the key was found"
+    );
+}
+
+fn survives_faults(kind: ProviderKind) {
+    let mut setup = Setup::start(kind, 2);
+    slow_answer_keeps_the_window_drawing(&mut setup);
+    server_errors_are_bounded_and_specific(&mut setup);
+    rate_limit_is_waited_out(&mut setup);
+    malformed_answer_is_named(&mut setup, Fault::HtmlPage, "an HTML page");
+    malformed_answer_is_named(
+        &mut setup,
+        Fault::TruncatedBody,
+        "a truncated JSON document",
+    );
+    malformed_answer_is_named(&mut setup, Fault::HugeBody, "larger than 10 MB");
+    dropped_list_answer_is_retried(&mut setup);
+}
+
+fn create_faults(kind: ProviderKind) {
+    let mut setup = Setup::start(kind, 1);
+    add_key_dialog_keeps_fields_on_error(&mut setup);
+    lost_create_answer_is_found_once(&mut setup);
+}
+
+#[test]
+fn gcore_list_faults() {
+    survives_faults(ProviderKind::Gcore);
+}
+
+#[test]
+fn sesterce_list_faults() {
+    survives_faults(ProviderKind::Sesterce);
+}
+
+#[test]
+fn terraform_list_faults() {
+    survives_faults(ProviderKind::Terraform);
+}
+
+#[test]
+fn gcore_create_faults() {
+    create_faults(ProviderKind::Gcore);
+}
+
+#[test]
+fn sesterce_create_faults() {
+    create_faults(ProviderKind::Sesterce);
+}
+
+#[test]
+fn terraform_create_faults() {
+    create_faults(ProviderKind::Terraform);
+}
+
+/// Gcore generates the pair and the answer holding the private key is lost:
+/// the app says the private key never arrived, offers to delete the orphan,
+/// and deleting it removes the one key that was created.
+#[test]
+fn gcore_lost_generated_key_offers_to_delete_the_orphan() {
+    let mut setup = Setup::start(ProviderKind::Gcore, 1);
+    let faults = setup.faults();
+    let h = &mut setup.test.harness;
+    click(h, "➕ Add key");
+    click(h, "Generate on server (Ed25519)");
+    set_text(h, "Name:", "orphan-key");
+    faults.inject(Fault::DropAfterHandling, 1);
+    click(h, "Generate");
+    wait_for_label(h, "Delete orphan key");
+    let screen = screen_text(h);
+    assert!(
+        screen.contains(&format!(
+            "The answer was lost, but \"orphan-key\" was created in {ACCOUNT}. The private key generated for it was in that answer, so it never arrived"
+        )),
+        "{screen}"
+    );
+    assert_eq!(
+        h.state().unsaved_private_keys(),
+        0,
+        "no private key to save"
+    );
+    assert_eq!(setup.posts(), 1, "the create was sent once");
+    let remote = setup.remote_names();
+    assert_eq!(
+        remote.iter().filter(|name| *name == "orphan-key").count(),
+        1,
+        "{remote:?}"
+    );
+
+    let h = &mut setup.test.harness;
+    click(h, "Delete orphan key");
+    let id = setup.profile_id.clone();
+    wait_until(h, "orphan deleted", move |h| {
+        !h.state()
+            .account(&id)
+            .unwrap()
+            .table
+            .rows()
+            .iter()
+            .any(|row| row.name == "orphan-key")
+    });
+    assert!(
+        !setup.remote_names().iter().any(|name| name == "orphan-key"),
+        "the orphan is gone from Gcore"
+    );
+    assert_eq!(setup.remote_names(), ["seeded-0"]);
+    assert!(
+        setup
+            .test
+            .harness
+            .state()
+            .toasts()
+            .items()
+            .iter()
+            .any(|toast| toast.text == "Deleted \"orphan-key\"")
+    );
+}
