@@ -400,6 +400,32 @@ impl ProviderClient {
     }
 }
 
+/// Longest free-form key name we send (providers without a documented pattern).
+const MAX_NAME_CHARS: usize = 255;
+
+/// The name rules of providers that document no pattern: required, not only
+/// spaces, at most 255 characters, no control characters.
+fn check_free_form_name(name: &str, noun: &str, provider: &str) -> Result<(), ApiError> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::invalid_input(format!(
+            "Enter a name for the {noun} ({provider} requires one)."
+        )));
+    }
+    let length = trimmed.chars().count();
+    if length > MAX_NAME_CHARS {
+        return Err(ApiError::invalid_input(format!(
+            "The key name is {length} characters long; use at most {MAX_NAME_CHARS}."
+        )));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ApiError::invalid_input(
+            "The key name contains a line break, tab or other control character; remove it.",
+        ));
+    }
+    Ok(())
+}
+
 fn unsupported(what: &str) -> ApiError {
     ApiError::invalid_input(format!("{what} is not supported by this provider."))
 }

@@ -19,31 +19,11 @@ use crate::keys::SecretString;
 /// The public Sesterce API address (the official CLI's default).
 pub const DEFAULT_BASE_URL: &str = "https://api.cloud.sesterce.com";
 
-/// Longest key name we send; Sesterce documents no limit, so this only
-/// stops absurd input.
-const MAX_NAME_CHARS: usize = 255;
-
 /// Checks a key name before anything is sent: required, not only spaces,
-/// at most 255 characters, no control characters (line breaks, tabs).
+/// at most 255 characters (Sesterce documents no limit; this only stops
+/// absurd input), no control characters.
 pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
-        return Err(ApiError::invalid_input(
-            "Enter a name for the key (Sesterce requires one).",
-        ));
-    }
-    let length = trimmed.chars().count();
-    if length > MAX_NAME_CHARS {
-        return Err(ApiError::invalid_input(format!(
-            "The key name is {length} characters long; use at most {MAX_NAME_CHARS}."
-        )));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::invalid_input(
-            "The key name contains a line break, tab or other control character; remove it.",
-        ));
-    }
-    Ok(())
+    super::check_free_form_name(name, "key", "Sesterce")
 }
 
 /// A client for one Sesterce account.

@@ -30,9 +30,6 @@ const PAGE_SIZE: u32 = 100;
 /// A stop for paging that never ends (100 keys a page: 100 000 items).
 const MAX_PAGES: u64 = 1000;
 
-/// Longest key name we send.
-const MAX_NAME_CHARS: usize = 255;
-
 /// Said wherever an SSH key endpoint answers 404, since the usual cause is
 /// an organization token rather than a missing key.
 const ORG_TOKEN_HINT: &str =
@@ -41,24 +38,7 @@ const ORG_TOKEN_HINT: &str =
 /// Checks a key name before anything is sent: not only spaces, at most 255
 /// characters, no control characters.
 pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
-        return Err(ApiError::invalid_input(
-            "Enter a name for the SSH key (HCP Terraform requires one).",
-        ));
-    }
-    let length = trimmed.chars().count();
-    if length > MAX_NAME_CHARS {
-        return Err(ApiError::invalid_input(format!(
-            "The key name is {length} characters long; use at most {MAX_NAME_CHARS}."
-        )));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::invalid_input(
-            "The key name contains a line break, tab or other control character; remove it.",
-        ));
-    }
-    Ok(())
+    super::check_free_form_name(name, "SSH key", "HCP Terraform")
 }
 
 /// Checks the private key locally so a wrong paste is never uploaded: it
