@@ -564,18 +564,7 @@ impl App {
             shared_in_project: upload.shared_in_project,
             scope: KeyScope::Account,
         };
-        let profile_id = profile.id.clone();
-        let request = self.backend.send(|request| Command::CreateKey {
-            request,
-            profile,
-            new_key,
-        });
-        self.track(
-            request,
-            Some(&profile_id),
-            None,
-            format!("upload {}", upload.name),
-        );
+        self.send_create(profile, new_key, format!("upload {}", upload.name));
     }
 
     // ----- actions ------------------------------------------------------
@@ -689,14 +678,8 @@ impl App {
                 else {
                     return;
                 };
-                let profile_id = profile.id.clone();
                 let label = format!("create {}", new_key.name);
-                let request = self.backend.send(|request| Command::CreateKey {
-                    request,
-                    profile,
-                    new_key,
-                });
-                self.track(request, Some(&profile_id), None, label);
+                let request = self.send_create(profile, new_key, label);
                 if let Some(modal) = &mut self.add_key_modal {
                     modal.pending = Some(request);
                 }
@@ -837,18 +820,7 @@ impl App {
                     shared_in_project: key.shared_in_project.unwrap_or(true),
                     scope: KeyScope::Account,
                 };
-                let profile_id = profile.id.clone();
-                let request = self.backend.send(|request| Command::CreateKey {
-                    request,
-                    profile,
-                    new_key,
-                });
-                self.track(
-                    request,
-                    Some(&profile_id),
-                    None,
-                    format!("copy {} to project", key.name),
-                );
+                self.send_create(profile, new_key, format!("copy {} to project", key.name));
             }
             UiAction::SavePrivateKey(path) => {
                 let Some(key) = self.private_keys.front_mut() else {
@@ -885,6 +857,18 @@ impl App {
             }
             UiAction::ShowErrorDetails(text) => self.details = Some(text),
         }
+    }
+
+    /// Sends a create for `profile`; returns its request id.
+    fn send_create(&mut self, profile: Profile, new_key: NewKey, label: String) -> RequestId {
+        let profile_id = profile.id.clone();
+        let request = self.backend.send(|request| Command::CreateKey {
+            request,
+            profile,
+            new_key,
+        });
+        self.track(request, Some(&profile_id), None, label);
+        request
     }
 
     /// Sends a command about one key of the selected account; returns its id.

@@ -36,7 +36,7 @@ use keyfleet::keys::{KeyError, SecretString};
 use keyfleet::providers::http::normalize_base_url;
 use keyfleet::providers::{
     AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
-    ProviderClient, ProviderKind, gcore, sesterce, terraform,
+    ProviderClient, ProviderKind,
 };
 use keyfleet::sandbox::gcore::GcoreFake;
 use keyfleet::sandbox::sesterce::SesterceFake;
@@ -147,12 +147,8 @@ fn good_material(kind: ProviderKind) -> NewKeyMaterial {
 /// for this provider, and nothing reaches the provider.
 async fn refuses_name(kind: ProviderKind, name: &str, expected: &str) {
     let account = account(kind, "").await;
-    let local = match kind {
-        ProviderKind::Gcore => gcore::validate_key_name(name),
-        ProviderKind::Sesterce => sesterce::validate_key_name(name),
-        ProviderKind::Terraform => terraform::validate_key_name(name),
-    }
-    .unwrap_err();
+    let local = kind.validate_key_name(name).unwrap_err();
+
     assert!(
         local.message.contains(expected),
         "{kind:?} {name:?}: {}",

@@ -58,6 +58,15 @@ impl ProviderKind {
         }
     }
 
+    /// Checks a key name with this provider's rules, before anything is sent.
+    pub fn validate_key_name(self, name: &str) -> Result<(), ApiError> {
+        match self {
+            Self::Gcore => gcore::validate_key_name(name),
+            Self::Sesterce => sesterce::validate_key_name(name),
+            Self::Terraform => terraform::validate_key_name(name),
+        }
+    }
+
     /// What the provider can do.
     pub fn capabilities(self) -> Capabilities {
         match self {

@@ -7,9 +7,7 @@ use crate::backend::{FileKind, LoadedFile, RequestId};
 use crate::keys::SecretString;
 use crate::keys::private::check_terraform_private_key;
 use crate::keys::public::parse_public_key;
-use crate::providers::{
-    KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey, gcore, sesterce, terraform,
-};
+use crate::providers::{KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey};
 use crate::store::Profile;
 
 /// Gcore: upload a public key or let the server generate the pair.
@@ -144,13 +142,10 @@ impl AddKeyModal {
 
     /// Checks the name with the provider's rules.
     fn check_name(&self) -> Result<(), String> {
-        let name = self.name.trim();
-        let checked = match self.profile.provider {
-            ProviderKind::Gcore => gcore::validate_key_name(name),
-            ProviderKind::Sesterce => sesterce::validate_key_name(name),
-            ProviderKind::Terraform => terraform::validate_key_name(name),
-        };
-        checked.map_err(|err| err.message)
+        self.profile
+            .provider
+            .validate_key_name(self.name.trim())
+            .map_err(|err| err.message)
     }
 
     /// Builds the action to send, or says what is wrong.

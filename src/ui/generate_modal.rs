@@ -6,7 +6,7 @@ use super::{UiAction, error_line, labeled_password, labeled_text};
 use crate::backend::RequestId;
 use crate::keys::SecretString;
 use crate::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, default_comment};
-use crate::providers::{ProviderKind, gcore, sesterce, terraform};
+use crate::providers::ProviderKind;
 use crate::store::Profile;
 
 /// The dialog's state.
@@ -79,12 +79,10 @@ impl GenerateModal {
     /// Builds the request, or says what is wrong.
     pub fn build(&self) -> Result<UiAction, String> {
         let name = self.name.trim();
-        let checked = match self.profile.provider {
-            ProviderKind::Gcore => gcore::validate_key_name(name),
-            ProviderKind::Sesterce => sesterce::validate_key_name(name),
-            ProviderKind::Terraform => terraform::validate_key_name(name),
-        };
-        checked.map_err(|err| err.message)?;
+        self.profile
+            .provider
+            .validate_key_name(name)
+            .map_err(|err| err.message)?;
         if self.passphrase != self.passphrase_again {
             return Err("The two passphrases differ.".into());
         }

@@ -2,7 +2,7 @@
 
 use super::{UiAction, error_line, labeled_text};
 use crate::backend::RequestId;
-use crate::providers::{RemoteKey, terraform};
+use crate::providers::{ProviderKind, RemoteKey};
 
 /// The dialog's state.
 #[derive(Debug)]
@@ -41,7 +41,7 @@ impl RenameModal {
             ui.horizontal(|ui| {
                 let busy = self.pending.is_some();
                 if ui.add_enabled(!busy, egui::Button::new("Rename")).clicked() {
-                    match terraform::validate_key_name(self.name.trim()) {
+                    match ProviderKind::Terraform.validate_key_name(self.name.trim()) {
                         Ok(()) => actions.push(UiAction::Rename(
                             self.key.clone(),
                             self.name.trim().to_string(),
