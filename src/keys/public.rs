@@ -1,7 +1,10 @@
 //! Parsing and checking OpenSSH public keys, and their fingerprints.
 
-use md5::{Digest, Md5};
-use ssh_key::{HashAlg, PublicKey};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use md5::Md5;
+use sha2::{Digest, Sha256};
+use ssh_key::PublicKey;
 
 use super::KeyError;
 
@@ -45,15 +48,18 @@ pub fn parse_public_key(text: &str) -> Result<ParsedPublicKey, KeyError> {
             "this is a PEM public key; convert it to an OpenSSH line with `ssh-keygen -i -m PKCS8 -f FILE`".into(),
         ));
     }
-    let lines: Vec<&str> = trimmed
+    let mut lines = trimmed
         .lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .collect();
-    if lines.len() > 1 {
-        return Err(KeyError::MultipleKeys(lines.len()));
+        .filter(|line| !line.is_empty() && !line.starts_with('#'));
+    let line = lines.next().unwrap_or_default();
+    let more = lines.count();
+    if more > 0 {
+        return Err(KeyError::MultipleKeys(more + 1));
     }
-    let line = lines.first().copied().unwrap_or_default();
+    if let Some(parsed) = parse_line_fast(line) {
+        return Ok(parsed);
+    }
     let key = PublicKey::from_openssh(line).map_err(|err| {
         let first = line.split_whitespace().next().unwrap_or_default();
         if first.starts_with("ssh-") || first.starts_with("ecdsa-") || first.starts_with("sk-") {
@@ -73,47 +79,128 @@ pub fn parse_public_key(text: &str) -> Result<ParsedPublicKey, KeyError> {
 /// Builds the parsed form of an already decoded key.
 pub fn from_key(key: &PublicKey) -> Result<ParsedPublicKey, KeyError> {
     let algorithm = key.algorithm();
-    let supported = matches!(
-        algorithm,
-        ssh_key::Algorithm::Ed25519
-            | ssh_key::Algorithm::Rsa { .. }
-            | ssh_key::Algorithm::Ecdsa { .. }
-    );
-    if !supported {
+    if !is_supported(&algorithm) {
         return Err(KeyError::UnsupportedAlgorithm(
             algorithm.as_str().to_string(),
         ));
     }
-    let openssh = key
-        .to_openssh()
+    let blob = key
+        .to_bytes()
         .map_err(|err| KeyError::NotAPublicKey(err.to_string()))?;
-    Ok(ParsedPublicKey {
+    Ok(parsed(
+        algorithm.as_str(),
+        &STANDARD.encode(&blob),
+        &blob,
+        key.comment(),
+    ))
+}
+
+fn is_supported(algorithm: &ssh_key::Algorithm) -> bool {
+    matches!(
+        algorithm,
+        ssh_key::Algorithm::Ed25519
+            | ssh_key::Algorithm::Rsa { .. }
+            | ssh_key::Algorithm::Ecdsa { .. }
+    )
+}
+
+/// The parsed form from the key blob and its base64 text: the OpenSSH line
+/// and both fingerprints all come from the one blob.
+fn parsed(algorithm: &str, base64: &str, blob: &[u8], comment: &str) -> ParsedPublicKey {
+    let mut openssh = String::with_capacity(algorithm.len() + base64.len() + comment.len() + 2);
+    openssh.push_str(algorithm);
+    openssh.push(' ');
+    openssh.push_str(base64);
+    if !comment.is_empty() {
+        openssh.push(' ');
+        openssh.push_str(comment);
+    }
+    ParsedPublicKey {
         openssh,
-        algorithm: algorithm.as_str().to_string(),
-        fingerprint_sha256: fingerprint_sha256(key),
-        fingerprint_md5: fingerprint_md5(key),
-        comment: key.comment().to_string(),
-    })
+        algorithm: algorithm.to_string(),
+        fingerprint_sha256: sha256_of_blob(blob),
+        fingerprint_md5: md5_of_blob(blob),
+        comment: comment.to_string(),
+    }
+}
+
+/// Parses `algorithm base64 [comment]` exactly like
+/// [`PublicKey::from_openssh`] followed by [`from_key`] (a test checks
+/// this on damaged input), but fast: listing an account fingerprints every
+/// key, and ssh-key's constant-time base64 (meant for secrets) and
+/// re-encoding made that slower than `ssh-keygen -l`. Returns `None` for
+/// anything else, which then goes the slow way for its error message.
+fn parse_line_fast(line: &str) -> Option<ParsedPublicKey> {
+    // ssh-key's layout: single spaces separate the algorithm, the base64
+    // data and the rest (the comment, trailing space trimmed).
+    let line = line.trim_end();
+    let (algorithm, rest) = line.split_once(' ')?;
+    let (data, comment) = rest.split_once(' ').unwrap_or((rest, ""));
+    if algorithm.is_empty() || data.is_empty() {
+        return None;
+    }
+    // Strict base64 (canonical padding, no stray bits), so `data` is the one
+    // encoding of `blob` and serves as the normalised line's middle. Most
+    // keys fit the stack buffer (RSA-4096 needs 535 bytes).
+    let mut buffer = [0u8; 1024];
+    let heap;
+    let blob: &[u8] = match STANDARD.decode_slice(data, &mut buffer) {
+        Ok(len) => &buffer[..len],
+        Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+            heap = STANDARD.decode(data).ok()?;
+            &heap
+        }
+        Err(_) => return None,
+    };
+    // An Ed25519 blob in canonical layout is a valid ssh-ed25519 key for
+    // ssh-key whatever its 32 key bytes: no need to decode it.
+    const ED25519_PREFIX: &[u8] = b"\0\0\0\x0bssh-ed25519\0\0\0\x20";
+    if blob.len() == 51 && blob.starts_with(ED25519_PREFIX) {
+        return (algorithm == "ssh-ed25519").then(|| parsed(algorithm, data, blob, comment));
+    }
+    let key = PublicKey::from_bytes(blob).ok()?;
+    let key_algorithm = key.algorithm();
+    if key_algorithm.as_str() != algorithm || !is_supported(&key_algorithm) {
+        return None;
+    }
+    // ssh-key's decoder tolerates some odd length fields that re-encoding
+    // then corrects, and the fingerprints are of the re-encoded key (as
+    // ssh-keygen's are): only an already canonical blob may be used as is.
+    if !key.to_bytes().is_ok_and(|encoded| encoded == blob) {
+        return None;
+    }
+    Some(parsed(algorithm, data, blob, comment))
 }
 
 /// `SHA256:<base64>` of the key blob.
 pub fn fingerprint_sha256(key: &PublicKey) -> String {
-    key.fingerprint(HashAlg::Sha256).to_string()
+    sha256_of_blob(&key.to_bytes().unwrap_or_default())
 }
 
 /// Colon hex MD5 of the key blob (the legacy form Gcore shows).
 pub fn fingerprint_md5(key: &PublicKey) -> String {
     // The blob is the key data alone (no comment), as ssh-keygen hashes it.
-    let blob = key.to_bytes().unwrap_or_default();
-    let digest = Md5::digest(&blob);
-    let mut out = String::with_capacity(47);
-    for (i, byte) in digest.iter().enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        out.push_str(&format!("{byte:02x}"));
-    }
+    md5_of_blob(&key.to_bytes().unwrap_or_default())
+}
+
+/// `SHA256:` and the unpadded base64 digest, as `ssh-keygen -l` prints it.
+fn sha256_of_blob(blob: &[u8]) -> String {
+    let mut out = String::with_capacity(50);
+    out.push_str("SHA256:");
+    STANDARD_NO_PAD.encode_string(Sha256::digest(blob), &mut out);
     out
+}
+
+fn md5_of_blob(blob: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Md5::digest(blob);
+    // "xx:" per byte, without the last colon.
+    let mut out = [b':'; 48];
+    for (i, byte) in digest.iter().enumerate() {
+        out[i * 3] = HEX[usize::from(byte >> 4)];
+        out[i * 3 + 1] = HEX[usize::from(byte & 0x0f)];
+    }
+    String::from_utf8_lossy(&out[..47]).into_owned()
 }
 
 /// Reads and parses a `.pub` file, refusing unreadable or oversized files.
@@ -135,6 +222,9 @@ fn shorten(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Generated once: RSA key generation is slow.
+    static SAMPLE_LINES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
 
     /// A throwaway key generated by ssh-keygen for these tests.
     const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICmKh9SyV8y8APuriPd7rS6vh1kgormYJmwIYGaabatB test@keyfleet.local";
@@ -241,8 +331,94 @@ mod tests {
         ));
     }
 
+    /// Public keys of every supported algorithm, with and without comments.
+    fn sample_lines() -> Vec<String> {
+        use ssh_key::{Algorithm, EcdsaCurve, PrivateKey, rand_core::OsRng};
+        let algorithms = [
+            Algorithm::Ed25519,
+            Algorithm::Ecdsa {
+                curve: EcdsaCurve::NistP256,
+            },
+            Algorithm::Ecdsa {
+                curve: EcdsaCurve::NistP384,
+            },
+        ];
+        let mut keys: Vec<PublicKey> = algorithms
+            .into_iter()
+            .map(|algorithm| {
+                PrivateKey::random(&mut OsRng, algorithm)
+                    .unwrap()
+                    .public_key()
+                    .clone()
+            })
+            .collect();
+        let rsa = ssh_key::private::RsaKeypair::random(&mut OsRng, 2048).unwrap();
+        keys.push(PublicKey::from(ssh_key::public::KeyData::from(
+            ssh_key::public::RsaPublicKey::from(&rsa),
+        )));
+        let mut lines = Vec::new();
+        for mut key in keys {
+            for comment in ["", "user@host", "two words  and\ttab é"] {
+                key.set_comment(comment);
+                lines.push(key.to_openssh().unwrap());
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn fast_decoding_matches_ssh_key() {
+        for line in sample_lines() {
+            let reference = PublicKey::from_openssh(&line).unwrap();
+            let fast = parse_line_fast(&line).expect("the fast path takes well-formed keys");
+            assert_eq!(fast, from_key(&reference).unwrap(), "{line}");
+            let parsed = parse_public_key(&format!("  {line}  \n")).unwrap();
+            assert_eq!(parsed, fast);
+            assert_eq!(parsed.openssh, reference.to_openssh().unwrap());
+            assert_eq!(
+                parsed.fingerprint_sha256,
+                reference.fingerprint(ssh_key::HashAlg::Sha256).to_string()
+            );
+            assert_eq!(parsed.algorithm, reference.algorithm().as_str());
+            assert_eq!(parsed.comment, reference.comment());
+            let blob = reference.to_bytes().unwrap();
+            let md5: Vec<String> = Md5::digest(&blob)
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            assert_eq!(parsed.fingerprint_md5, md5.join(":"));
+        }
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Whatever the fast path accepts, ssh-key accepts, with the same
+        /// result: damaged lines must not parse differently than before.
+        #[test]
+        fn fast_decoding_never_accepts_more(
+            pick in 0usize..64,
+            position in any::<proptest::sample::Index>(),
+            replacement in proptest::sample::select(b"A/+=@.-_ \t0z".to_vec()),
+            cut in any::<bool>(),
+        ) {
+            let lines = SAMPLE_LINES.get_or_init(sample_lines);
+            let line = &lines[pick % lines.len()];
+            let mut bytes = line.as_bytes().to_vec();
+            let at = position.index(bytes.len());
+            if cut {
+                bytes.truncate(at);
+            } else {
+                bytes[at] = replacement;
+            }
+            let damaged = String::from_utf8_lossy(&bytes).into_owned();
+            if let Some(fast) = parse_line_fast(&damaged) {
+                let slow = PublicKey::from_openssh(&damaged)
+                    .ok()
+                    .and_then(|key| from_key(&key).ok());
+                prop_assert_eq!(Some(fast), slow);
+            }
+        }
 
         #[test]
         fn parse_never_panics(text in any::<String>()) {

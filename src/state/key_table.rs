@@ -1,6 +1,10 @@
 //! The keys table's rows with a cached sort order and filter result, so a
 //! frame only lays out visible rows and typing in the filter box does not
-//! re-sort anything.
+//! re-sort anything. The filter searches compact lower-cased copies of the
+//! searchable text, stored in sort order; typing a character re-checks
+//! only the rows that matched before, from where they matched, and
+//! backspace restores an earlier result (100,000 keys: well under a
+//! millisecond per keystroke; see docs/PERFORMANCE.md).
 
 use std::cmp::Ordering;
 
@@ -31,26 +35,192 @@ pub enum SortColumn {
     Updated,
 }
 
+/// How many earlier filter results are kept for backspace.
+const FILTER_HISTORY: usize = 32;
+
+/// Separates the parts of a row's search text.
+const SEPARATOR: char = '\u{1f}';
+
 /// Rows plus the derived order and filter.
 #[derive(Debug, Default, Clone)]
 pub struct KeyTable {
     rows: Vec<RemoteKey>,
-    /// Lower-cased `name fingerprints comment` per row, for filtering.
-    haystacks: Vec<String>,
-    /// Row indices in sort order.
+    /// Row indices in sort order; a "position" is an index into this.
     sorted: Vec<usize>,
-    /// Sorted indices that match the filter.
-    visible: Vec<usize>,
+    /// Every row's lower-cased `name␟comment`, back to back in sort
+    /// order: a filter pass over 100,000 rows reads one small buffer from
+    /// start to end instead of 100,000 scattered strings.
+    names: Text,
+    /// Every row's lower-cased `sha256␟md5`, likewise. Searched only for
+    /// needles that can occur in fingerprints. A row's search text is its
+    /// `names` part, a separator, then this part; offsets below count in it.
+    fingerprints: Text,
+    /// Position `p`'s lower-cased name is the first `name_lens[p]` bytes of its names part.
+    name_lens: Vec<usize>,
+    /// Every byte that occurs in some fingerprint (or a few more). A needle
+    /// with any other byte can only match in a name or comment, so the
+    /// fingerprints (most of the text) need not be searched.
+    fingerprint_bytes: ByteSet,
+    /// The current filter, trimmed and lower-cased.
+    needle: String,
+    /// Positions matching it, ascending.
+    visible: Vec<u32>,
+    /// Per visible position: a byte offset in its text at or before the
+    /// needle's first occurrence (exactly it after a search). Typing one
+    /// more character then costs a short comparison for every row whose
+    /// match simply continues. Both vectors are reused between keystrokes.
+    match_at: Vec<u32>,
+    /// Earlier results whose needle is part of the current one: backspace
+    /// restores them, and narrowing can start from them.
+    history: Vec<Snapshot>,
     sort: Option<(SortColumn, bool)>,
     filter: String,
+}
+
+/// The rows that matched an earlier needle, one bit per position (12.5 KB
+/// for 100,000 rows, so keeping a few dozen costs little).
+#[derive(Debug, Default, Clone)]
+struct Snapshot {
+    needle: String,
+    bits: Vec<u64>,
+}
+
+impl Snapshot {
+    fn new(needle: String, visible: &[u32], rows: usize) -> Self {
+        let mut bits = vec![0u64; rows.div_ceil(64)];
+        for &position in visible {
+            bits[position as usize / 64] |= 1 << (position % 64);
+        }
+        Self { needle, bits }
+    }
+
+    /// Writes the positions into `out`, ascending.
+    fn positions_into(&self, out: &mut Vec<u32>) {
+        out.clear();
+        for (word_index, &word) in self.bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                out.push(word_index as u32 * 64 + word.trailing_zeros());
+                word &= word - 1;
+            }
+        }
+    }
+}
+
+/// Where a needle can occur in a row's search text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SearchScope {
+    /// Anywhere.
+    Everything,
+    /// Only in the name or comment: the needle has a byte no fingerprint
+    /// has (and no separator, so a match cannot span parts).
+    NameAndComment,
+    /// The needle contains the separator, so it could match across parts:
+    /// check the text in the order the filter has always used
+    /// (`name␟sha256␟md5␟comment`). Such a needle cannot be typed, only
+    /// pasted, so this slow path never matters for speed.
+    AcrossParts,
+}
+
+/// Per-position strings stored back to back.
+#[derive(Debug, Default, Clone)]
+struct Text {
+    text: String,
+    /// Position `p`'s string is `text[starts[p]..starts[p + 1]]`.
+    starts: Vec<usize>,
+}
+
+impl Text {
+    fn with_capacity(rows: usize, bytes: usize) -> Self {
+        let mut starts = Vec::with_capacity(rows + 1);
+        starts.push(0);
+        Self {
+            text: String::with_capacity(bytes),
+            starts,
+        }
+    }
+
+    /// Empties it for `rows` strings of about `bytes` in all, keeping the
+    /// allocations.
+    fn clear(&mut self, rows: usize, bytes: usize) {
+        self.text.clear();
+        self.text.reserve(bytes);
+        self.starts.clear();
+        self.starts.reserve(rows + 1);
+        self.starts.push(0);
+    }
+
+    /// Ends the string of the position being written.
+    fn end_row(&mut self) {
+        self.starts.push(self.text.len());
+    }
+
+    fn get(&self, position: usize) -> &str {
+        &self.text[self.starts[position]..self.starts[position + 1]]
+    }
+
+    fn bytes(&self, position: usize) -> &[u8] {
+        &self.text.as_bytes()[self.starts[position]..self.starts[position + 1]]
+    }
+}
+
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    /// What lower-cased fingerprints are made of: `sha256:` and base64,
+    /// or colon-separated hex.
+    const FINGERPRINT_ALPHABET: ByteSet = ByteSet::of(b"abcdefghijklmnopqrstuvwxyz0123456789+/=:");
+
+    const fn of(bytes: &[u8]) -> Self {
+        let mut words = [0u64; 4];
+        let mut i = 0;
+        while i < bytes.len() {
+            words[(bytes[i] / 64) as usize] |= 1 << (bytes[i] % 64);
+            i += 1;
+        }
+        Self(words)
+    }
+
+    fn insert(&mut self, byte: u8) {
+        self.0[usize::from(byte / 64)] |= 1 << (byte % 64);
+    }
+
+    /// Adds the bytes of `text`, or a superset of them (fine for a set
+    /// used to rule needles out): the usual fingerprint alphabet at once
+    /// when `text` stays within it, which a branch-free pass can tell.
+    fn insert_all(&mut self, text: &[u8]) {
+        let usual = text.iter().fold(true, |usual, &byte| {
+            usual
+                & (byte.is_ascii_lowercase()
+                    | byte.is_ascii_digit()
+                    | (byte == b'+')
+                    | (byte == b'/')
+                    | (byte == b'=')
+                    | (byte == b':'))
+        });
+        if usual {
+            for (word, usual_word) in self.0.iter_mut().zip(Self::FINGERPRINT_ALPHABET.0) {
+                *word |= usual_word;
+            }
+        } else {
+            for &byte in text {
+                self.insert(byte);
+            }
+        }
+    }
+
+    fn contains(&self, byte: u8) -> bool {
+        self.0[usize::from(byte / 64)] & (1 << (byte % 64)) != 0
+    }
 }
 
 impl KeyTable {
     /// Replaces the rows, keeping sort and filter.
     pub fn set_rows(&mut self, rows: Vec<RemoteKey>) {
-        self.haystacks = rows.iter().map(haystack).collect();
         self.rows = rows;
-        self.resort();
+        self.rebuild();
     }
 
     /// All rows in provider order.
@@ -61,9 +231,8 @@ impl KeyTable {
     /// Changes one row in place (share toggle, rename) without a reload.
     pub fn update_row(&mut self, key: RemoteKey) {
         if let Some(index) = self.rows.iter().position(|row| row.id == key.id) {
-            self.haystacks[index] = haystack(&key);
             self.rows[index] = key;
-            self.resort();
+            self.rebuild();
         }
     }
 
@@ -72,7 +241,7 @@ impl KeyTable {
         for row in &mut self.rows {
             change(row);
         }
-        self.resort();
+        self.rebuild();
     }
 
     /// Adds a row (after a create).
@@ -109,22 +278,58 @@ impl KeyTable {
         &self.filter
     }
 
-    /// Sets the filter. When the new text extends the old one, only the
-    /// rows that matched before are checked again.
+    /// Sets the filter. A row matches when its name, fingerprints or
+    /// comment contain the trimmed filter, ignoring case. Typing more only
+    /// re-checks the rows that matched before (from where they matched),
+    /// and backspace brings back the earlier result without searching.
     pub fn set_filter(&mut self, filter: &str) {
         if filter == self.filter {
             return;
         }
-        let needle = filter.trim().to_lowercase();
-        let previous = self.filter.trim().to_lowercase();
         self.filter = filter.to_string();
-        if !previous.is_empty() && needle.contains(&previous) {
-            let haystacks = &self.haystacks;
-            self.visible
-                .retain(|&index| haystacks[index].contains(&needle));
-        } else {
-            self.refilter();
+        let needle = filter.trim().to_lowercase();
+        if needle == self.needle {
+            return;
         }
+        if needle.is_empty() {
+            self.history.clear();
+            self.needle = needle;
+            self.show_all();
+            return;
+        }
+        let previous = std::mem::take(&mut self.needle);
+        let narrow_current = !previous.is_empty() && needle.contains(&previous);
+        let extends = narrow_current && needle.starts_with(&previous);
+        if !previous.is_empty() {
+            let snapshot = Snapshot::new(previous, &self.visible, self.rows.len());
+            self.history.push(snapshot);
+        }
+        // Only results for parts of the new needle stay useful: every row
+        // matching the new needle is among theirs.
+        self.history
+            .retain(|earlier| needle.contains(&earlier.needle));
+        self.history.sort_by_key(|earlier| earlier.needle.len());
+        if self.history.len() > FILTER_HISTORY {
+            let excess = self.history.len() - FILTER_HISTORY;
+            self.history.drain(..excess);
+        }
+        match self.history.last() {
+            // Backspace: the result is known.
+            Some(earlier) if earlier.needle == needle => {
+                earlier.positions_into(&mut self.visible);
+                self.match_at.clear();
+                self.match_at.resize(self.visible.len(), 0);
+            }
+            _ if narrow_current => self.narrow(&needle, extends),
+            Some(earlier) => {
+                earlier.positions_into(&mut self.visible);
+                self.match_at.clear();
+                self.match_at.resize(self.visible.len(), 0);
+                self.narrow(&needle, false);
+            }
+            None => self.search_all(&needle),
+        }
+        self.needle = needle;
     }
 
     /// Number of rows shown.
@@ -134,7 +339,8 @@ impl KeyTable {
 
     /// The `n`th shown row.
     pub fn visible_row(&self, n: usize) -> Option<&RemoteKey> {
-        self.visible.get(n).and_then(|&index| self.rows.get(index))
+        let position = *self.visible.get(n)? as usize;
+        self.rows.get(*self.sorted.get(position)?)
     }
 
     /// Total rows.
@@ -147,44 +353,343 @@ impl KeyTable {
         self.rows.is_empty()
     }
 
+    /// Rows changed: rebuild the search text (in row order), then sort.
+    fn rebuild(&mut self) {
+        let rows = self.rows.len();
+        // Refill the old buffers: after a refresh the sizes barely change,
+        // and fresh memory would cost a page fault per 4 KB.
+        let mut names = std::mem::take(&mut self.names);
+        let mut fingerprints = std::mem::take(&mut self.fingerprints);
+        names.clear(rows, rows * 32);
+        fingerprints.clear(rows, rows * 100);
+        let mut name_lens = std::mem::take(&mut self.name_lens);
+        name_lens.clear();
+        let mut fingerprint_bytes = ByteSet::default();
+        for key in &self.rows {
+            let start = names.text.len();
+            push_lowercase(&mut names.text, &key.name);
+            name_lens.push(names.text.len() - start);
+            if let Some(comment) = &key.comment {
+                names.text.push(SEPARATOR);
+                push_lowercase(&mut names.text, comment);
+            }
+            names.end_row();
+            let start = fingerprints.text.len();
+            for fingerprint in [&key.fingerprint_sha256, &key.fingerprint_md5]
+                .into_iter()
+                .flatten()
+            {
+                if fingerprints.text.len() > start {
+                    fingerprints.text.push(SEPARATOR);
+                }
+                let from = fingerprints.text.len();
+                push_lowercase(&mut fingerprints.text, fingerprint);
+                fingerprint_bytes.insert_all(&fingerprints.text.as_bytes()[from..]);
+            }
+            fingerprints.end_row();
+        }
+        self.names = names;
+        self.fingerprints = fingerprints;
+        self.name_lens = name_lens;
+        self.fingerprint_bytes = fingerprint_bytes;
+        self.sorted = (0..rows).collect();
+        self.resort();
+    }
+
     fn resort(&mut self) {
-        self.sorted = (0..self.rows.len()).collect();
+        let mut order: Vec<usize> = (0..self.rows.len()).collect();
         if let Some((column, ascending)) = self.sort {
-            let rows = &self.rows;
-            self.sorted.sort_by(|&a, &b| {
-                let order = compare(&rows[a], &rows[b], column);
+            // Where each row's text is now, for the lower-cased names.
+            let mut position_of = vec![0; self.rows.len()];
+            for (position, &row) in self.sorted.iter().enumerate() {
+                position_of[row] = position;
+            }
+            order.sort_by(|&a, &b| {
+                let order = self.compare(a, b, column, &position_of);
                 if ascending { order } else { order.reverse() }
             });
+        }
+        if order != self.sorted {
+            self.lay_out(&order);
         }
         self.refilter();
     }
 
-    fn refilter(&mut self) {
-        let needle = self.filter.trim().to_lowercase();
-        if needle.is_empty() {
-            self.visible = self.sorted.clone();
-        } else {
-            let haystacks = &self.haystacks;
-            self.visible = self
-                .sorted
-                .iter()
-                .copied()
-                .filter(|&index| haystacks[index].contains(&needle))
-                .collect();
+    /// Rearranges the search text into `order` (row indices).
+    fn lay_out(&mut self, order: &[usize]) {
+        let mut position_of = vec![0; self.rows.len()];
+        for (position, &row) in self.sorted.iter().enumerate() {
+            position_of[row] = position;
         }
+        let mut names = Text::with_capacity(order.len(), self.names.text.len());
+        let mut fingerprints = Text::with_capacity(order.len(), self.fingerprints.text.len());
+        let mut name_lens = Vec::with_capacity(order.len());
+        for &row in order {
+            let old = position_of[row];
+            names.text.push_str(self.names.get(old));
+            names.end_row();
+            fingerprints.text.push_str(self.fingerprints.get(old));
+            fingerprints.end_row();
+            name_lens.push(self.name_lens[old]);
+        }
+        self.names = names;
+        self.fingerprints = fingerprints;
+        self.name_lens = name_lens;
+        self.sorted = order.to_vec();
+    }
+
+    /// Recomputes the filter result from scratch (rows or order changed).
+    fn refilter(&mut self) {
+        self.history.clear();
+        self.needle = self.filter.trim().to_lowercase();
+        if self.needle.is_empty() {
+            self.show_all();
+        } else {
+            let needle = self.needle.clone();
+            self.search_all(&needle);
+        }
+    }
+
+    fn show_all(&mut self) {
+        self.visible.clear();
+        self.visible.extend(0..self.rows.len() as u32);
+        self.match_at.clear();
+        self.match_at.resize(self.rows.len(), 0);
+    }
+
+    fn search_all(&mut self, needle: &str) {
+        let mut visible = std::mem::take(&mut self.visible);
+        let mut match_at = std::mem::take(&mut self.match_at);
+        visible.clear();
+        match_at.clear();
+        let scope = self.scope_for(needle);
+        for position in 0..self.rows.len() {
+            if let Some(at) = self.find_in_row(position, needle, 0, scope) {
+                visible.push(position as u32);
+                match_at.push(at as u32);
+            }
+        }
+        self.visible = visible;
+        self.match_at = match_at;
+    }
+
+    /// Keeps the visible rows that contain `needle`, which contains the
+    /// needle they were found with (`extends`: starts with it, so no
+    /// occurrence comes before the old one's).
+    fn narrow(&mut self, needle: &str, extends: bool) {
+        let mut visible = std::mem::take(&mut self.visible);
+        let mut match_at = std::mem::take(&mut self.match_at);
+        let scope = self.scope_for(needle);
+        let mut kept = 0;
+        for index in 0..visible.len() {
+            let position = visible[index] as usize;
+            let from = if extends { match_at[index] as usize } else { 0 };
+            if let Some(found) = self.find_in_row(position, needle, from, scope) {
+                visible[kept] = position as u32;
+                match_at[kept] = found as u32;
+                kept += 1;
+            }
+        }
+        visible.truncate(kept);
+        match_at.truncate(kept);
+        self.visible = visible;
+        self.match_at = match_at;
+    }
+
+    /// Which parts of the rows can contain `needle`.
+    fn scope_for(&self, needle: &str) -> SearchScope {
+        if needle.contains(SEPARATOR) {
+            SearchScope::AcrossParts
+        } else if needle
+            .bytes()
+            .all(|byte| self.fingerprint_bytes.contains(byte))
+        {
+            SearchScope::Everything
+        } else {
+            SearchScope::NameAndComment
+        }
+    }
+
+    /// The byte offset of the first occurrence of `needle` in position
+    /// `p`'s search text, given an offset `from` at or before it.
+    #[inline]
+    fn find_in_row(
+        &self,
+        position: usize,
+        needle: &str,
+        from: usize,
+        scope: SearchScope,
+    ) -> Option<usize> {
+        if scope == SearchScope::AcrossParts {
+            let row = &self.rows[self.sorted[position]];
+            // Offsets in this text mean nothing in ours: report 0, a safe
+            // lower bound.
+            return legacy_search_text(row).contains(needle).then_some(0);
+        }
+        let wanted = needle.as_bytes();
+        let names = self.names.bytes(position);
+        if from <= names.len() {
+            // Most typed filters are name prefixes, and a longer needle
+            // mostly continues where the shorter one matched: look there first.
+            if occurs_at(names, from, wanted) {
+                return Some(from);
+            }
+            if let Some(at) = find(self.names.get(position), needle, from + 1) {
+                return Some(at);
+            }
+        }
+        if scope == SearchScope::NameAndComment {
+            return None;
+        }
+        let base = names.len() + 1;
+        let fingerprints = self.fingerprints.get(position);
+        let from = from.saturating_sub(base);
+        if occurs_at(fingerprints.as_bytes(), from, wanted) {
+            return Some(base + from);
+        }
+        find(fingerprints, needle, from + 1).map(|at| base + at)
+    }
+
+    fn compare(&self, a: usize, b: usize, column: SortColumn, position_of: &[usize]) -> Ordering {
+        let (x, y) = (&self.rows[a], &self.rows[b]);
+        let by_text = |x: &Option<String>, y: &Option<String>| {
+            x.as_deref().unwrap_or("").cmp(y.as_deref().unwrap_or(""))
+        };
+        let primary = match column {
+            // Lower-cased names are already in the search text.
+            SortColumn::Name => {
+                let name = |row: usize| {
+                    let position = position_of[row];
+                    &self.names.get(position)[..self.name_lens[position]]
+                };
+                name(a).cmp(name(b))
+            }
+            SortColumn::Algorithm => by_text(&x.algorithm, &y.algorithm),
+            SortColumn::Sha256 => by_text(&x.fingerprint_sha256, &y.fingerprint_sha256),
+            SortColumn::Md5 => by_text(&x.fingerprint_md5, &y.fingerprint_md5),
+            SortColumn::Kind => compare_kind(&x.scope, &y.scope),
+            SortColumn::Shared => x.shared_in_project.cmp(&y.shared_in_project),
+            SortColumn::Default => x.is_default.cmp(&y.is_default),
+            SortColumn::State => by_text(&x.state, &y.state),
+            SortColumn::Created => by_text(&x.created_at, &y.created_at),
+            SortColumn::Updated => by_text(&x.updated_at, &y.updated_at),
+        };
+        // Stable tie-break so equal keys don't jump around between refreshes.
+        primary.then_with(|| x.id.cmp(&y.id))
     }
 }
 
-fn haystack(key: &RemoteKey) -> String {
-    let mut text = key.name.to_lowercase();
+/// A row's text in the filter's historical order, `name␟sha256␟md5␟comment`
+/// (only needed for needles containing the separator).
+fn legacy_search_text(key: &RemoteKey) -> String {
+    let mut text = String::new();
+    push_lowercase(&mut text, &key.name);
     for part in [&key.fingerprint_sha256, &key.fingerprint_md5, &key.comment]
         .into_iter()
         .flatten()
     {
-        text.push('\u{1f}');
-        text.push_str(&part.to_lowercase());
+        text.push(SEPARATOR);
+        push_lowercase(&mut text, part);
     }
     text
+}
+
+/// Appends `text` lower-cased (ASCII in place; anything else through
+/// `str::to_lowercase`, which handles context such as a final sigma).
+fn push_lowercase(out: &mut String, text: &str) {
+    if text.is_ascii() {
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
+    } else {
+        out.push_str(&text.to_lowercase());
+    }
+}
+
+/// Whether `needle` occurs in `text` at byte `at` (a plain loop: needles
+/// are short, and this runs once per row per keystroke).
+fn occurs_at(text: &[u8], at: usize, needle: &[u8]) -> bool {
+    match text.get(at..at.saturating_add(needle.len())) {
+        Some(here) => here.iter().zip(needle).all(|(a, b)| a == b),
+        None => false,
+    }
+}
+
+/// The byte offset of the first occurrence of `needle` in `text` at or
+/// after byte `from`. Byte-wise matching is exact for UTF-8: a match can
+/// only start at a character boundary.
+fn find(text: &str, needle: &str, from: usize) -> Option<usize> {
+    let rest = text.as_bytes().get(from..)?;
+    let wanted = needle.as_bytes();
+    let found = if rest.len() < 64 {
+        // Short text (a name, a comment): jump from one candidate first
+        // byte to the next, eight bytes at a time.
+        find_short(rest, wanted)
+    } else {
+        // `str::contains` is SIMD-accelerated; `find` only runs on matches.
+        let mut start = from;
+        while !text.is_char_boundary(start) {
+            start += 1;
+        }
+        let rest = &text[start..];
+        return rest
+            .contains(needle)
+            .then(|| rest.find(needle))
+            .flatten()
+            .map(|at| start + at);
+    };
+    found.map(|at| from + at)
+}
+
+fn find_short(text: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, tail) = needle.split_first()?;
+    let last_start = text.len().checked_sub(needle.len())?;
+    let mut at = 0;
+    while at <= last_start {
+        let start = at + position_of(&text[at..=last_start], first)?;
+        if text[start + 1..start + needle.len()] == *tail {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
+}
+
+/// The first position of `byte` in `text`, checking eight bytes per step
+/// (the classic "has a zero byte" word trick; the lowest hit is exact).
+fn position_of(text: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(byte);
+    let mut chunks = text.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let diff = u64::from_le_bytes(word) ^ pattern;
+        let zero_bytes = diff.wrapping_sub(ONES) & !diff & HIGHS;
+        if zero_bytes != 0 {
+            return Some(offset + zero_bytes.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
+    }
+    if chunks.remainder().is_empty() {
+        return None;
+    }
+    if text.len() >= 8 {
+        // The last eight bytes, overlapping checked ones (which hold no hit).
+        let last = text.len() - 8;
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&text[last..]);
+        let diff = u64::from_le_bytes(word) ^ pattern;
+        let zero_bytes = diff.wrapping_sub(ONES) & !diff & HIGHS;
+        return (zero_bytes != 0).then(|| last + zero_bytes.trailing_zeros() as usize / 8);
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == byte)
+        .map(|at| offset + at)
 }
 
 /// Text shown in the Kind column.
@@ -195,24 +700,17 @@ pub fn kind_label(key: &RemoteKey) -> String {
     }
 }
 
-fn compare(a: &RemoteKey, b: &RemoteKey, column: SortColumn) -> Ordering {
-    let by_text = |x: &Option<String>, y: &Option<String>| {
-        x.as_deref().unwrap_or("").cmp(y.as_deref().unwrap_or(""))
-    };
-    let primary = match column {
-        SortColumn::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-        SortColumn::Algorithm => by_text(&a.algorithm, &b.algorithm),
-        SortColumn::Sha256 => by_text(&a.fingerprint_sha256, &b.fingerprint_sha256),
-        SortColumn::Md5 => by_text(&a.fingerprint_md5, &b.fingerprint_md5),
-        SortColumn::Kind => kind_label(a).cmp(&kind_label(b)),
-        SortColumn::Shared => a.shared_in_project.cmp(&b.shared_in_project),
-        SortColumn::Default => a.is_default.cmp(&b.is_default),
-        SortColumn::State => by_text(&a.state, &b.state),
-        SortColumn::Created => by_text(&a.created_at, &b.created_at),
-        SortColumn::Updated => by_text(&a.updated_at, &b.updated_at),
-    };
-    // Stable tie-break so equal keys don't jump around between refreshes.
-    primary.then_with(|| a.id.cmp(&b.id))
+/// Orders like comparing [`kind_label`]s, without building them.
+fn compare_kind(a: &KeyScope, b: &KeyScope) -> Ordering {
+    match (a, b) {
+        (KeyScope::Account, KeyScope::Account) => Ordering::Equal,
+        // "Project" < "Regional (legacy): …"
+        (KeyScope::Account, KeyScope::Region { .. }) => Ordering::Less,
+        (KeyScope::Region { .. }, KeyScope::Account) => Ordering::Greater,
+        (KeyScope::Region { region_name: x, .. }, KeyScope::Region { region_name: y, .. }) => {
+            x.cmp(y)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -280,5 +778,173 @@ mod tests {
         assert_eq!(names(&table), ["desk-2", "desk"]);
         table.remove_row("2");
         assert_eq!(names(&table), ["desk-2"]);
+    }
+
+    #[test]
+    fn backspace_restores_and_middle_edits_narrow() {
+        let mut table = KeyTable::default();
+        table.set_rows(vec![
+            key("1", "alice-laptop", "1"),
+            key("2", "ALICE-desk", "2"),
+            key("3", "bob-laptop", "3"),
+        ]);
+        table.toggle_sort(SortColumn::Name);
+        for (typed, expected) in [
+            ("a", vec!["alice-desk", "alice-laptop", "bob-laptop"]),
+            ("al", vec!["alice-desk", "alice-laptop"]),
+            ("ali", vec!["alice-desk", "alice-laptop"]),
+            ("al", vec!["alice-desk", "alice-laptop"]),
+            ("a", vec!["alice-desk", "alice-laptop", "bob-laptop"]),
+            ("lap", vec!["alice-laptop", "bob-laptop"]),
+            // A character inserted before the old text.
+            ("-lap", vec!["alice-laptop", "bob-laptop"]),
+            ("e-lap", vec!["alice-laptop"]),
+            ("  E-LAP ", vec!["alice-laptop"]),
+            ("desk", vec!["alice-desk"]),
+        ] {
+            table.set_filter(typed);
+            let shown: Vec<String> = names(&table).iter().map(|n| n.to_lowercase()).collect();
+            assert_eq!(shown, expected, "filter {typed:?}");
+        }
+    }
+
+    #[test]
+    fn byte_search_finds_the_first_occurrence() {
+        let text: Vec<u8> = (0..40u8).map(|i| b'a' + i % 7).collect();
+        for byte in 0..=255u8 {
+            for start in 0..text.len() {
+                let expected = text[start..].iter().position(|&b| b == byte);
+                assert_eq!(
+                    position_of(&text[start..], byte),
+                    expected,
+                    "{byte} {start}"
+                );
+            }
+        }
+        assert_eq!(
+            position_of(&[0x80, 0x01, 0x00, 1, 1, 1, 1, 1, 1], 0x00),
+            Some(2)
+        );
+        assert_eq!(find_short(b"aab-aab-aabc", b"aabc"), Some(8));
+        assert_eq!(find_short(b"abc", b"abcd"), None);
+    }
+
+    #[test]
+    fn sorting_by_kind_matches_the_labels() {
+        let region = |id: &str, name: &str| RemoteKey {
+            id: id.into(),
+            name: id.into(),
+            scope: KeyScope::Region {
+                region_id: 1,
+                region_name: name.into(),
+            },
+            ..RemoteKey::default()
+        };
+        let mut rows = vec![
+            region("r1", "Luxembourg-2"),
+            key("p1", "p1", "1"),
+            region("r2", "Frankfurt"),
+            key("p2", "p2", "1"),
+        ];
+        let mut table = KeyTable::default();
+        table.set_rows(rows.clone());
+        table.toggle_sort(SortColumn::Kind);
+        rows.sort_by(|a, b| {
+            kind_label(a)
+                .cmp(&kind_label(b))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let expected: Vec<String> = rows.iter().map(|k| k.name.clone()).collect();
+        assert_eq!(names(&table), expected);
+    }
+
+    mod filter_model {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// What the filter promises, computed the slow, obvious way.
+        fn expected(rows: &[RemoteKey], sorted_names: &[String], filter: &str) -> Vec<String> {
+            let needle = filter.trim().to_lowercase();
+            sorted_names
+                .iter()
+                .filter(|name| {
+                    let key = rows.iter().find(|k| &&k.name == name).unwrap();
+                    let parts = [
+                        Some(key.name.clone()),
+                        key.fingerprint_sha256.clone(),
+                        key.fingerprint_md5.clone(),
+                        key.comment.clone(),
+                    ];
+                    parts
+                        .iter()
+                        .flatten()
+                        .map(|part| part.to_lowercase())
+                        .collect::<Vec<_>>()
+                        .join("\u{1f}")
+                        .contains(&needle)
+                })
+                .cloned()
+                .collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            /// Any sequence of typing, backspacing and replacing shows
+            /// exactly the rows that contain the filter, in sort order.
+            #[test]
+            fn incremental_filter_equals_a_full_scan(
+                names in proptest::collection::btree_set("[abAB\u{e9}\u{c9}\u{3a3}\u{3c3}ß -]{1,8}", 1..25),
+                comments in proptest::collection::vec(proptest::option::of("[abΣé ]{0,6}"), 25),
+                steps in proptest::collection::vec(
+                    prop_oneof![
+                        "[abAB\u{e9}\u{c9}\u{3a3}ß :1\u{1f}-]".prop_map(Some),
+                        Just(None),
+                    ],
+                    1..30,
+                ),
+                resets in proptest::collection::vec("[abé ]{0,3}", 0..3),
+            ) {
+                let rows: Vec<RemoteKey> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| RemoteKey {
+                        id: format!("{i:03}"),
+                        name: name.clone(),
+                        comment: comments[i % comments.len()].clone(),
+                        fingerprint_md5: (i % 3 == 0).then(|| format!("aB:{i}")),
+                        // Unusual bytes in a fingerprint (for the byte-set shortcut).
+                        fingerprint_sha256: (i % 4 == 1).then(|| format!("SHA256:{name}")),
+                        ..RemoteKey::default()
+                    })
+                    .collect();
+                let mut table = KeyTable::default();
+                table.set_rows(rows.clone());
+                table.toggle_sort(SortColumn::Name);
+                let sorted_names: Vec<String> = {
+                    table.set_filter("");
+                    names_of(&table)
+                };
+                let mut typed = String::new();
+                for step in &steps {
+                    match step {
+                        Some(text) => typed.push_str(text),
+                        None => {
+                            typed.pop();
+                        }
+                    }
+                    table.set_filter(&typed);
+                    prop_assert_eq!(names_of(&table), expected(&rows, &sorted_names, &typed));
+                }
+                for reset in &resets {
+                    table.set_filter(reset);
+                    prop_assert_eq!(names_of(&table), expected(&rows, &sorted_names, reset));
+                }
+            }
+        }
+
+        fn names_of(table: &KeyTable) -> Vec<String> {
+            names(table)
+        }
     }
 }

@@ -91,21 +91,20 @@ impl KeyColumn {
 }
 
 /// The columns a provider's keys have; actions come right after the name.
-pub fn columns_for(profile: &Profile) -> Vec<KeyColumn> {
+/// (Static lists: the table asks every frame.)
+pub fn columns_for(profile: &Profile) -> &'static [KeyColumn] {
     use KeyColumn::*;
     match profile.provider {
-        ProviderKind::Gcore if !profile.region_ids.is_empty() => {
-            vec![
-                Name, Actions, Kind, Algorithm, Sha256, Md5, Shared, State, Created,
-            ]
-        }
-        ProviderKind::Gcore => vec![
+        ProviderKind::Gcore if !profile.region_ids.is_empty() => &[
+            Name, Actions, Kind, Algorithm, Sha256, Md5, Shared, State, Created,
+        ],
+        ProviderKind::Gcore => &[
             Name, Actions, Algorithm, Sha256, Md5, Shared, State, Created,
         ],
-        ProviderKind::Sesterce => vec![
+        ProviderKind::Sesterce => &[
             Name, Default, Actions, Algorithm, Sha256, Md5, Created, Updated,
         ],
-        ProviderKind::Terraform => vec![Name, Actions, Id],
+        ProviderKind::Terraform => &[Name, Actions, Id],
     }
 }
 
@@ -237,7 +236,7 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
     let columns = columns_for(profile);
     // Wide fingerprint columns may not fit: scroll sideways rather than squash.
     egui::ScrollArea::horizontal().show(ui, |ui| {
-        draw_table(ui, table, &columns, capabilities, busy_keys, actions);
+        draw_table(ui, table, columns, capabilities, busy_keys, actions);
     });
 }
 
@@ -344,9 +343,15 @@ fn cell(
         KeyColumn::Id => {
             ui.monospace(&key.id);
         }
-        KeyColumn::Kind => {
-            ui.label(kind_label(key));
-        }
+        KeyColumn::Kind => match key.scope {
+            // Most rows: no string to build.
+            KeyScope::Account => {
+                ui.label("Project");
+            }
+            KeyScope::Region { .. } => {
+                ui.label(kind_label(key));
+            }
+        },
         KeyColumn::Algorithm => text_or_dash(ui, key.algorithm.as_deref()),
         KeyColumn::Sha256 => {
             ui.monospace(key.fingerprint_sha256.as_deref().unwrap_or("—"));

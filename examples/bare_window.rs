@@ -1,0 +1,82 @@
+//! The baseline for Keyfleet's start-up and memory figures: a bare eframe
+//! window (same eframe features, same window size) showing one label.
+//!
+//! `benches/perf.rs` runs it with `KEYFLEET_EXIT_AFTER_FIRST_FRAME=1`; it then
+//! prints the same `keyfleet-probe` line as `keyfleet` (time since `main`,
+//! peak RSS) once its first frame is painted, and exits. Build it with
+//! `cargo build --release --example bare_window`.
+
+use std::time::Instant;
+
+fn main() -> std::process::ExitCode {
+    let started = Instant::now();
+    let probe = std::env::var("KEYFLEET_EXIT_AFTER_FIRST_FRAME").is_ok_and(|value| value == "1");
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("bare eframe window")
+            .with_inner_size([1280.0, 780.0]),
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "bare_window",
+        options,
+        Box::new(move |_cc| {
+            Ok(Box::new(Bare {
+                probe,
+                started,
+                ready_at_frame: None,
+            }))
+        }),
+    );
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("bare_window: could not open the window: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+struct Bare {
+    probe: bool,
+    started: Instant,
+    /// `cumulative_frame_nr` of the first frame (painted once the next starts).
+    ready_at_frame: Option<u64>,
+}
+
+impl eframe::App for Bare {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.probe
+            && let Some(ready) = self.ready_at_frame
+            && ctx.cumulative_frame_nr() > ready
+        {
+            println!(
+                "keyfleet-probe ms={:.1} peak_rss_kb={} keys=0",
+                self.started.elapsed().as_secs_f64() * 1000.0,
+                peak_rss_kb().map_or_else(|| "unknown".to_string(), |kb| kb.to_string()),
+            );
+            std::process::exit(0);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.label("bare eframe window");
+        });
+        if self.probe {
+            if self.ready_at_frame.is_none() {
+                self.ready_at_frame = Some(ui.ctx().cumulative_frame_nr());
+            }
+            ui.ctx().request_repaint();
+        }
+    }
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in KiB.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
