@@ -1018,9 +1018,17 @@ impl App {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        // Apply answers for at most a few milliseconds per frame, so twenty
+        // big accounts arriving together never stall one frame.
+        let budget = std::time::Instant::now();
         while let Some(event) = self.backend.try_recv() {
             self.handle_event(ctx, event);
+            if budget.elapsed() > std::time::Duration::from_millis(4) {
+                ctx.request_repaint();
+                break;
+            }
         }
+
         if ctx.input(|i| i.viewport().close_requested())
             && self.unsaved_private_keys() > 0
             && !self.allow_close
