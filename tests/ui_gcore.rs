@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::*;
 use egui_kittest::kittest::Queryable;
 use keyfleet::sandbox::{GCORE_TOKEN, Sandbox};
-use keyfleet::store::{MemoryStore, SecretStore};
+use keyfleet::store::MemoryStore;
 
 fn visible_names(app: &keyfleet::app::App) -> Vec<String> {
     let id = app.selected().unwrap().to_string();

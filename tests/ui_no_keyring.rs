@@ -10,17 +10,14 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use keyfleet::app::{App, AppOptions};
-use keyfleet::backend::{ScriptedDialogs, Services};
-use keyfleet::providers::HttpPolicy;
+use keyfleet::app::App;
 use keyfleet::sandbox::{GCORE_TOKEN, Sandbox};
+use keyfleet::store::TokenSource;
 use keyfleet::store::secrets::UnavailableStore;
-use keyfleet::store::{ProfileStore, TokenSource};
 
 /// Unique to this test so no real variable is touched.
 const TOKEN_VARIABLE: &str = "KEYFLEET_UI_NO_KEYRING_TEST_TOKEN";
@@ -48,29 +45,9 @@ fn no_keyring_says_so_keeps_the_dialog_and_the_env_var_option_works() {
         true,
     );
     let config_dir = tempfile::tempdir().unwrap();
-    let store = ProfileStore::new(config_dir.path());
-    let services = Services {
-        secrets: Arc::new(UnavailableStore),
-        dialogs: Arc::new(ScriptedDialogs::default()),
-        http_policy: HttpPolicy {
-            base_backoff: Duration::from_millis(10),
-            ..HttpPolicy::default()
-        },
-    };
-    let app_store = store.clone();
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| {
-            App::new(
-                &cc.egui_ctx,
-                AppOptions {
-                    store: app_store,
-                    services,
-                    demo: false,
-                },
-            )
-        });
-    let h = &mut harness;
+    let mut test = start_app(sandbox, config_dir, Arc::new(UnavailableStore));
+    let (sandbox, store) = (&test.sandbox, test.store.clone());
+    let h = &mut test.harness;
     h.run_steps(2);
 
     click(h, "➕ Add your first account");

@@ -11,7 +11,7 @@ use keyfleet::app::{App, AppOptions};
 use keyfleet::backend::{ScriptedDialogs, Services};
 use keyfleet::providers::HttpPolicy;
 use keyfleet::sandbox::Sandbox;
-use keyfleet::store::{MemoryStore, ProfileStore};
+use keyfleet::store::{ProfileStore, SecretStore};
 
 /// A running app plus everything around it.
 pub struct TestApp {
@@ -22,7 +22,7 @@ pub struct TestApp {
     /// Answers for the file dialogs.
     pub dialogs: Arc<ScriptedDialogs>,
     /// Tokens.
-    pub secrets: Arc<MemoryStore>,
+    pub secrets: Arc<dyn SecretStore>,
     /// The profiles file.
     pub store: ProfileStore,
     /// Config dir (kept alive).
@@ -33,7 +33,7 @@ pub struct TestApp {
 pub fn start_app(
     sandbox: Sandbox,
     config_dir: tempfile::TempDir,
-    secrets: Arc<MemoryStore>,
+    secrets: Arc<dyn SecretStore>,
 ) -> TestApp {
     let store = ProfileStore::new(config_dir.path());
     let dialogs = Arc::new(ScriptedDialogs::default());
