@@ -320,7 +320,6 @@ impl App {
                 if account.loading != Some(request) {
                     return;
                 }
-
                 account.loading = None;
                 match result {
                     Ok(keys) => {
@@ -753,7 +752,6 @@ impl App {
                     self.add_key_modal = Some(AddKeyModal::replace(profile, key));
                 }
             }
-
             UiAction::Rename(key, name) => {
                 let request =
                     self.key_command(key, "Renamed", |request, profile, key| Command::RenameKey {
@@ -1028,7 +1026,6 @@ impl eframe::App for App {
                 break;
             }
         }
-
         if ctx.input(|i| i.viewport().close_requested())
             && self.unsaved_private_keys() > 0
             && !self.allow_close

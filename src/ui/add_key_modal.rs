@@ -246,7 +246,6 @@ impl AddKeyModal {
                 let busy = self.pending.is_some();
                 let submit = match (&self.replace, self.mode) {
                     (Some(_), _) => "Upload new key",
-
                     (None, AddMode::GenerateOnServer) => "Generate",
                     (None, AddMode::Upload) => "Add key",
                 };

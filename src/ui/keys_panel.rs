@@ -437,7 +437,6 @@ fn row_actions(
     {
         actions.push(UiAction::AskReplace(key.clone()));
     }
-
     if let KeyScope::Region { .. } = key.scope
         && key.public_key.is_some()
         && ui

@@ -98,7 +98,6 @@ pub enum UiAction {
     AskReplace(RemoteKey),
     /// Terraform: replace the stored private key.
     ReplaceValue(RemoteKey, SecretString),
-
     /// Ask before deleting.
     AskDelete(RemoteKey),
     /// Delete (confirmed).
