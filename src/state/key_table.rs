@@ -692,11 +692,12 @@ fn position_of(text: &[u8], byte: u8) -> Option<usize> {
         .map(|at| offset + at)
 }
 
-/// Text shown in the Kind column.
-pub fn kind_label(key: &RemoteKey) -> String {
+/// Text shown in the Kind column (borrowed for project keys, the common
+/// case, so drawing a row builds no string).
+pub fn kind_label(key: &RemoteKey) -> std::borrow::Cow<'static, str> {
     match &key.scope {
-        KeyScope::Account => "Project".to_string(),
-        KeyScope::Region { region_name, .. } => format!("Regional (legacy): {region_name}"),
+        KeyScope::Account => "Project".into(),
+        KeyScope::Region { region_name, .. } => format!("Regional (legacy): {region_name}").into(),
     }
 }
 

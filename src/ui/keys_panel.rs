@@ -343,15 +343,9 @@ fn cell(
         KeyColumn::Id => {
             ui.monospace(&key.id);
         }
-        KeyColumn::Kind => match key.scope {
-            // Most rows: no string to build.
-            KeyScope::Account => {
-                ui.label("Project");
-            }
-            KeyScope::Region { .. } => {
-                ui.label(kind_label(key));
-            }
-        },
+        KeyColumn::Kind => {
+            ui.label(kind_label(key));
+        }
         KeyColumn::Algorithm => text_or_dash(ui, key.algorithm.as_deref()),
         KeyColumn::Sha256 => {
             ui.monospace(key.fingerprint_sha256.as_deref().unwrap_or("—"));
