@@ -413,7 +413,7 @@ async fn create_with_recovery(
             match client.list_keys().await {
                 Ok(keys) => match keys
                     .into_iter()
-                    .find(|key| key.name == new_key.name && same_scope(&key.scope, &new_key.scope))
+                    .find(|key| key.name == new_key.name && key.scope.same_place(&new_key.scope))
                 {
                     Some(key) => Ok(CreateOutcome::LostButFound {
                         key,
@@ -475,16 +475,5 @@ fn open_key_file(
                 keys::private::inspect_private_key(&text, None).map_err(|err| err.to_string())?;
             Ok(Some(LoadedFile::Private { path, text, info }))
         }
-    }
-}
-
-/// Same place in the account; region names may differ in spelling (the
-/// dialog knows only the id), so regions compare by id.
-fn same_scope(a: &crate::providers::KeyScope, b: &crate::providers::KeyScope) -> bool {
-    use crate::providers::KeyScope;
-    match (a, b) {
-        (KeyScope::Account, KeyScope::Account) => true,
-        (KeyScope::Region { region_id: x, .. }, KeyScope::Region { region_id: y, .. }) => x == y,
-        _ => false,
     }
 }

@@ -144,6 +144,19 @@ pub enum KeyScope {
     },
 }
 
+impl KeyScope {
+    /// Whether two scopes are the same place in the account. Regions compare
+    /// by id: the add-key dialog knows only the id, so its region name is a
+    /// placeholder, not the provider's spelling.
+    pub fn same_place(&self, other: &KeyScope) -> bool {
+        match (self, other) {
+            (Self::Account, Self::Account) => true,
+            (Self::Region { region_id: a, .. }, Self::Region { region_id: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
 /// One SSH key as a provider reports it, with locally computed fingerprints.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct RemoteKey {
@@ -450,4 +463,21 @@ pub fn scrub(text: &str, secrets: &[&SecretString]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_compare_regions_by_id_only() {
+        let region = |id, name: &str| KeyScope::Region {
+            region_id: id,
+            region_name: name.into(),
+        };
+        assert!(region(76, "Luxembourg-2").same_place(&region(76, "Region 76")));
+        assert!(!region(76, "Luxembourg-2").same_place(&region(38, "Luxembourg-2")));
+        assert!(KeyScope::Account.same_place(&KeyScope::Account));
+        assert!(!KeyScope::Account.same_place(&region(76, "x")));
+    }
 }
