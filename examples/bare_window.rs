@@ -50,12 +50,7 @@ impl eframe::App for Bare {
             && let Some(ready) = self.ready_at_frame
             && ctx.cumulative_frame_nr() > ready
         {
-            println!(
-                "keyfleet-probe ms={:.1} peak_rss_kb={} keys=0",
-                self.started.elapsed().as_secs_f64() * 1000.0,
-                peak_rss_kb().map_or_else(|| "unknown".to_string(), |kb| kb.to_string()),
-            );
-            std::process::exit(0);
+            keyfleet::probe::report_and_exit(self.started, 0);
         }
     }
 
@@ -70,13 +65,4 @@ impl eframe::App for Bare {
             ui.ctx().request_repaint();
         }
     }
-}
-
-/// Peak resident memory of this process (Linux `VmHWM`), in KiB.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }

@@ -12,6 +12,7 @@ pub mod backend;
 #[cfg(feature = "sandbox")]
 pub mod demo;
 pub mod keys;
+pub mod probe;
 pub mod providers;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

@@ -219,13 +219,7 @@ impl eframe::App for Probed {
                 .filter_map(|profile| self.app.account(&profile.id))
                 .map(|account| account.table.len())
                 .sum();
-            println!(
-                "keyfleet-probe ms={:.1} peak_rss_kb={} keys={keys}",
-                self.started.elapsed().as_secs_f64() * 1000.0,
-                peak_rss_kb().map_or_else(|| "unknown".to_string(), |kb| kb.to_string()),
-            );
-            // Skip teardown: only the time to the painted frame is measured.
-            std::process::exit(0);
+            keyfleet::probe::report_and_exit(self.started, keys);
         }
         eframe::App::logic(&mut self.app, ctx, frame);
     }
@@ -277,13 +271,4 @@ impl eframe::App for Probed {
     fn raw_input_hook(&mut self, ctx: &egui::Context, raw_input: &mut egui::RawInput) {
         eframe::App::raw_input_hook(&mut self.app, ctx, raw_input);
     }
-}
-
-/// Peak resident memory of this process (Linux `VmHWM`), in KiB.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
