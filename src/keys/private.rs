@@ -190,8 +190,12 @@ pub fn read_private_key_file(path: &Path) -> Result<SecretString, KeyError> {
     Ok(SecretString::new(text))
 }
 
-/// One `-----BEGIN X-----` … `-----END X-----` block, re-assembled with
-/// trimmed lines (pastes often carry indentation or CRLF).
+/// One `-----BEGIN X-----` … `-----END X-----` block, rebuilt in the layout
+/// the decoders insist on: 70 Base64 columns for OpenSSH keys (what
+/// `ssh-key` accepts), 64 for PEM (RFC 7468). OpenSSH itself reads any width,
+/// and real keys arrive at 64, 76 (Python's `cryptography`) or unwrapped, with
+/// CRLFs and indentation from pastes, so the input's own line breaks are
+/// never trusted.
 struct PemBlock {
     label: String,
     normalized: Zeroizing<String>,
@@ -199,61 +203,97 @@ struct PemBlock {
     proc_type_encrypted: bool,
 }
 
+const PEM_BEGIN: &str = "-----BEGIN ";
+const PEM_DASHES: &str = "-----";
+
 fn find_pem_block(text: &str) -> Result<PemBlock, KeyError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(KeyError::Empty);
     }
-    let mut lines = trimmed.lines().map(str::trim);
-    let Some(label) = lines.by_ref().find_map(begin_label) else {
+    let Some(begin_at) = trimmed.find(PEM_BEGIN) else {
         return Err(classify_non_pem(trimmed));
     };
-    let end_line = format!("-----END {label}-----");
-    let mut normalized = Zeroizing::new(String::with_capacity(trimmed.len() + 64));
-    normalized.push_str(&format!("-----BEGIN {label}-----\n"));
-    let mut proc_type_encrypted = false;
-    let mut ended = false;
-    for line in lines.by_ref() {
-        if line.is_empty() {
-            continue;
-        }
-        if line == end_line {
-            ended = true;
-            break;
-        }
-        if line.starts_with("-----") {
-            return Err(KeyError::NotAPrivateKey(format!(
-                "the key block has no matching \"{end_line}\" line; copy the whole key again"
-            )));
-        }
-        if line.starts_with("Proc-Type:") && line.contains("ENCRYPTED") {
-            proc_type_encrypted = true;
-        }
-        normalized.push_str(line);
-        normalized.push('\n');
+    let after_begin = &trimmed[begin_at + PEM_BEGIN.len()..];
+    let incomplete = || {
+        KeyError::NotAPrivateKey(
+            "the -----BEGIN line is incomplete; copy the whole key again".into(),
+        )
+    };
+    let label_len = after_begin.find(PEM_DASHES).ok_or_else(incomplete)?;
+    let label = after_begin[..label_len].trim().to_string();
+    if label.is_empty() || label.contains(['\n', '\r']) {
+        return Err(incomplete());
     }
-    if !ended {
+    let body_and_rest = &after_begin[label_len + PEM_DASHES.len()..];
+    let end_marker = format!("-----END {label}-----");
+    let Some(end_at) = body_and_rest.find(&end_marker) else {
+        return Err(KeyError::NotAPrivateKey(
+            if body_and_rest.contains(PEM_DASHES) {
+                format!(
+                    "the key block has no matching \"{end_marker}\" line; copy the whole key again"
+                )
+            } else {
+                format!(
+                    "the \"{end_marker}\" line is missing, so the key was cut off; copy the whole key again"
+                )
+            },
+        ));
+    };
+    let body = &body_and_rest[..end_at];
+    if body.contains(PEM_DASHES) {
         return Err(KeyError::NotAPrivateKey(format!(
-            "the \"{end_line}\" line is missing, so the key was cut off; copy the whole key again"
+            "the key block has no matching \"{end_marker}\" line; copy the whole key again"
         )));
     }
-    normalized.push_str(&end_line);
-    normalized.push('\n');
-    if lines.any(|line| begin_label(line).is_some()) {
+    if body_and_rest[end_at + end_marker.len()..].contains(PEM_BEGIN) {
         return Err(KeyError::NotAPrivateKey(
             "the text holds more than one key; give exactly one private key".into(),
         ));
     }
+
+    let mut proc_type_encrypted = false;
+    let mut base64 = Zeroizing::new(String::with_capacity(body.len()));
+    for line in body.lines() {
+        // Base64 has no colon, so a line with one is an RFC 1421 header
+        // (`Proc-Type:`, `DEK-Info:`), not key data.
+        if line.contains(':') {
+            proc_type_encrypted |=
+                line.trim().starts_with("Proc-Type:") && line.contains("ENCRYPTED");
+            continue;
+        }
+        base64.extend(line.chars().filter(|c| !c.is_ascii_whitespace()));
+    }
+    if !base64
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return Err(KeyError::NotAPrivateKey(
+            "the key data holds characters that are not Base64; copy the whole key again".into(),
+        ));
+    }
+
+    let width = if label == "OPENSSH PRIVATE KEY" {
+        70
+    } else {
+        64
+    };
+    let mut normalized = Zeroizing::new(String::with_capacity(base64.len() * 66 / 64 + 96));
+    normalized.push_str(PEM_BEGIN);
+    normalized.push_str(&label);
+    normalized.push_str("-----\n");
+    for chunk in base64.as_bytes().chunks(width) {
+        // Checked above: every byte is ASCII, so any chunk is valid UTF-8.
+        normalized.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        normalized.push('\n');
+    }
+    normalized.push_str(&end_marker);
+    normalized.push('\n');
     Ok(PemBlock {
         label,
         normalized,
         proc_type_encrypted,
     })
-}
-
-fn begin_label(line: &str) -> Option<String> {
-    let label = line.strip_prefix("-----BEGIN ")?.strip_suffix("-----")?;
-    Some(label.trim().to_string())
 }
 
 /// Explains text that has no PEM block at all.

@@ -84,7 +84,23 @@ struct FakeState {
     regions: Vec<Region>,
     keys: Vec<StoredKey>,
     next_seq: u64,
+    /// How many private keys were generated, which picks the next layout.
+    generated: usize,
+    /// Exact `private_key` text for the next generated key (a test of a key
+    /// the client cannot read).
+    next_private_key: Option<String>,
 }
+
+/// Layouts the fake writes generated private keys in, in turn: OpenSSH
+/// reads them all (Python's `cryptography` writes 76 columns), so a client
+/// that only reads ssh-key's own 70 columns fails here first. CRLF is left
+/// out: OpenSSH refuses it in an OpenSSH-format key, so no server can send it.
+const PRIVATE_KEY_LAYOUTS: [(Option<usize>, &str); 4] = [
+    (Some(76), "\n"),
+    (Some(64), "\n"),
+    (Some(70), "\n"),
+    (None, "\n"),
+];
 
 impl FakeState {
     fn project_exists(&self, id: u64) -> bool {
@@ -201,6 +217,8 @@ impl GcoreFake {
                 regions,
                 keys: Vec::new(),
                 next_seq: 0,
+                generated: 0,
+                next_private_key: None,
             })),
             faults: Faults::default(),
         }
@@ -353,6 +371,12 @@ impl GcoreFake {
             .layer(from_fn_with_state(self.clone(), require_token))
             .layer(from_fn_with_state(self.faults.clone(), apply_faults))
             .with_state(self.clone())
+    }
+
+    /// The next server-generated key answers with exactly `private_key` as
+    /// its `private_key` field (for example damaged text), once.
+    pub fn answer_next_private_key_with(&self, private_key: &str) {
+        self.lock().next_private_key = Some(private_key.to_string());
     }
 
     /// Changes the token the fake accepts (to test a revoked token).
@@ -513,13 +537,40 @@ fn generated_public_key(kind: Kind, comment: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A new Ed25519 pair for server-side generation: (private PEM, public line).
-fn generate_pair(comment: &str) -> Option<(String, String)> {
+/// A new Ed25519 pair for server-side generation: (private key text, public
+/// line). The private key is laid out as `layout` says (Base64 width, `None`
+/// for one unwrapped line, and line end), or is replaced by exact text.
+fn generate_pair(
+    comment: &str,
+    layout: Result<(Option<usize>, &str), String>,
+) -> Option<(String, String)> {
     let mut private = ssh_key::PrivateKey::random(&mut OsRng, ssh_key::Algorithm::Ed25519).ok()?;
     private.set_comment(comment);
     let pem = private.to_openssh(ssh_key::LineEnding::LF).ok()?;
     let public = private.public_key().to_openssh().ok()?;
-    Some((pem.to_string(), public))
+    let text = match layout {
+        Ok((width, line_end)) => relayout_pem(&pem, width, line_end),
+        Err(exact) => exact,
+    };
+    Some((text, public))
+}
+
+/// Rewrites a PEM block's Base64 at another width and line end.
+fn relayout_pem(pem: &str, width: Option<usize>, line_end: &str) -> String {
+    let lines: Vec<&str> = pem.lines().collect();
+    let (Some(first), Some(last)) = (lines.first(), lines.last()) else {
+        return pem.to_string();
+    };
+    let base64: String = lines[1..lines.len() - 1].concat();
+    let mut out = format!("{first}{line_end}");
+    let width = width.unwrap_or(base64.len().max(1));
+    for chunk in base64.as_bytes().chunks(width) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push_str(line_end);
+    }
+    out.push_str(last);
+    out.push_str(line_end);
+    out
 }
 
 /// A uuid4-looking id.
@@ -1196,13 +1247,24 @@ fn create(
     let (public_key, private_key) = match request.public_key {
         Some(public_key) => (public_key, None),
         None => {
-            let (private_key, public_key) = generate_pair(&request.name).ok_or_else(|| {
-                error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "InternalError",
-                    "Key generation failed.",
-                )
-            })?;
+            let layout = {
+                let mut state = fake.lock();
+                state.generated += 1;
+                match state.next_private_key.take() {
+                    Some(exact) => Err(exact),
+                    None => {
+                        Ok(PRIVATE_KEY_LAYOUTS[(state.generated - 1) % PRIVATE_KEY_LAYOUTS.len()])
+                    }
+                }
+            };
+            let (private_key, public_key) =
+                generate_pair(&request.name, layout).ok_or_else(|| {
+                    error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "InternalError",
+                        "Key generation failed.",
+                    )
+                })?;
             (public_key, Some(private_key))
         }
     };
