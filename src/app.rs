@@ -452,14 +452,14 @@ impl App {
                 if let Some(private_key) = created.private_key {
                     let public_key = key.public_key.clone().unwrap_or_default();
                     let fingerprint = key.fingerprint_sha256.clone().unwrap_or_default();
-                    self.private_keys.push_back(PendingPrivateKey::new(
-                        format!("Private key of \"{name}\" ({account_name})"),
-                        private_key,
-                        public_key,
-                        fingerprint,
-                        None,
-                        suggested_file_name(&name),
-                    ));
+                    self.private_keys
+                        .push_back(PendingPrivateKey::received_from_server(
+                            format!("Private key of \"{name}\" ({account_name})"),
+                            private_key,
+                            public_key,
+                            fingerprint,
+                            suggested_file_name(&name),
+                        ));
                 }
                 self.accounts
                     .entry(profile_id.to_string())
@@ -827,9 +827,10 @@ impl App {
                 key.error = None;
                 let command_key = (
                     key.private_key.clone(),
-                    key.public_key.clone(),
+                    key.public_key_for_save(),
                     key.passphrase.clone(),
                     key.suggested_name.clone(),
+                    key.save_as_received,
                 );
                 let request = self.backend.send(|request| Command::SavePrivateKey {
                     request,
@@ -838,6 +839,7 @@ impl App {
                     passphrase: command_key.2,
                     suggested_name: command_key.3,
                     path,
+                    exactly_as_received: command_key.4,
                 });
                 if let Some(key) = self.private_keys.front_mut() {
                     key.saving = Some(request);

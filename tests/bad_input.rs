@@ -239,6 +239,7 @@ impl Files {
             passphrase: None,
             suggested_name: "id_test".into(),
             path,
+            exactly_as_received: false,
         }) {
             EventPayload::PrivateKeySaved(Err(message)) => message,
             other => panic!("the save was not refused: {other:?}"),

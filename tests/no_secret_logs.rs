@@ -197,6 +197,7 @@ impl Driver {
             passphrase: passphrase.map(SecretString::new),
             suggested_name: "id_test".into(),
             path,
+            exactly_as_received: false,
         }) {
             EventPayload::PrivateKeySaved(Ok(Some(_))) => {}
             other => panic!("save failed: {other:?}"),

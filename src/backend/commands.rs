@@ -172,6 +172,10 @@ pub enum Command {
         suggested_name: String,
         /// A path typed by the user instead of the dialog.
         path: Option<PathBuf>,
+        /// Write the bytes as received without checking them as a key (a
+        /// server's key Keyfleet cannot read); `.pub` only when
+        /// `public_key` is not empty.
+        exactly_as_received: bool,
     },
 }
 

@@ -380,8 +380,9 @@ async fn handle(ctx: Arc<Context>, command: Command) {
             passphrase,
             suggested_name,
             path,
+            exactly_as_received,
         } => {
-            tracing::info!(request, "save private key");
+            tracing::info!(request, exactly_as_received, "save private key");
             let dialogs = ctx.services.dialogs.clone();
             let result = tokio::task::spawn_blocking(move || {
                 let Some(path) =
@@ -389,9 +390,19 @@ async fn handle(ctx: Arc<Context>, command: Command) {
                 else {
                     return Ok(None);
                 };
-                keys::save::save_private_key(&path, &private_key, &public_key, passphrase.as_ref())
-                    .map(Some)
-                    .map_err(|err| err.to_string())
+                let saved = if exactly_as_received {
+                    let public_key =
+                        Some(public_key.as_str()).filter(|line| !line.trim().is_empty());
+                    keys::save::save_private_key_as_received(&path, &private_key, public_key)
+                } else {
+                    keys::save::save_private_key(
+                        &path,
+                        &private_key,
+                        &public_key,
+                        passphrase.as_ref(),
+                    )
+                };
+                saved.map(Some).map_err(|err| err.to_string())
             })
             .await
             .unwrap_or_else(|err| Err(format!("Saving stopped: {err}")));

@@ -59,6 +59,8 @@ pub enum KeyError {
     EncryptedNotAllowed,
     /// The private key and the public key given together are not a pair.
     KeyPairMismatch,
+    /// A private key was to be saved under a name ending in `.pub`.
+    PublicNameForPrivateKey(String),
 }
 
 impl std::fmt::Display for KeyError {
@@ -106,6 +108,11 @@ impl std::fmt::Display for KeyError {
             ),
             Self::KeyPairMismatch => f.write_str(
                 "The private key and the public key do not belong together; nothing was saved.",
+            ),
+            Self::PublicNameForPrivateKey(path) => write!(
+                f,
+                "{path} ends in .pub, the name tools and people take for a PUBLIC key, so this private key could be shared by mistake. \
+                 Choose a name without .pub; the .pub file is written beside it."
             ),
         }
     }

@@ -13,13 +13,26 @@ use super::private::{inspect_private_key, read_private_key_file};
 use super::public::{parse_public_key, read_public_key_file};
 use super::{KeyError, SecretString};
 
-/// Where a key pair was saved.
+/// Where a private key was saved, and how the saved files were checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SavedKey {
     /// The private key file (mode 0600).
     pub private_path: PathBuf,
-    /// The public key file beside it (mode 0644).
-    pub public_path: PathBuf,
+    /// The public key file beside it (mode 0644), when one was written.
+    pub public_path: Option<PathBuf>,
+    /// What reading the files back proved.
+    pub verified: SaveVerification,
+}
+
+/// What was checked after a save.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveVerification {
+    /// Both files were read back, the private key opened and both hold the
+    /// expected key.
+    KeyPair,
+    /// The private key file was read back and is byte for byte what was
+    /// received; Keyfleet could not check it as a key.
+    ExactBytes,
 }
 
 /// Saves a private key at `path` and its public key at `path.pub`.
@@ -28,8 +41,10 @@ pub struct SavedKey {
 /// folder is missing ([`KeyError::MissingFolder`]) or cannot be written
 /// ([`KeyError::WriteFailed`] with the OS reason). The private key and public
 /// key must be a pair ([`KeyError::KeyPairMismatch`], checked before writing).
-/// Each file is written to a temporary file in the same folder (the private
-/// one created with mode 0600), synced, then linked into place without ever
+/// The private key is written as given, except that CRLF line ends become LF
+/// (OpenSSH refuses CRLF in its own format). Each file is written to a
+/// temporary file in the same folder (the private one created with mode
+/// 0600), synced, then linked into place without ever
 /// replacing an existing file. Both files are then read back: the private
 /// key must open (with `passphrase` when encrypted) and both must hold the
 /// same key as `public_key_openssh`. On any failure, whatever was written is
@@ -40,6 +55,103 @@ pub fn save_private_key(
     public_key_openssh: &str,
     passphrase: Option<&SecretString>,
 ) -> Result<SavedKey, KeyError> {
+    let folder = check_target(path)?;
+    let public_path = public_path_for(path);
+    refuse_existing(&public_path)?;
+
+    // Check the pair in memory first, so mismatched input never touches disk.
+    let public = parse_public_key(public_key_openssh)?;
+    let expected = key_data_of(&public.openssh)
+        .ok_or_else(|| KeyError::NotAPublicKey("it could not be decoded".into()))?;
+    let info = inspect_private_key(private_key, None)?;
+    if key_data_of(&info.public.openssh).as_ref() != Some(&expected) {
+        return Err(KeyError::KeyPairMismatch);
+    }
+
+    // OpenSSH refuses CRLF line ends in its own key format (a paste from
+    // Windows has them); the key checked above is the same with LF.
+    let lf_text = SecretString::new(private_key.expose().replace("\r\n", "\n"));
+    write_new_file(&folder, path, lf_text.expose().as_bytes(), 0o600, true)?;
+    let public_line = format!("{}\n", public.openssh);
+    if let Err(err) = write_new_file(&folder, &public_path, public_line.as_bytes(), 0o644, true) {
+        remove_quietly(path);
+        return Err(err);
+    }
+    sync_folder(&folder);
+
+    if let Err(reason) = verify(path, &public_path, passphrase, &expected) {
+        remove_quietly(path);
+        remove_quietly(&public_path);
+        sync_folder(&folder);
+        return Err(KeyError::VerifyFailed(reason));
+    }
+    Ok(SavedKey {
+        private_path: path.to_path_buf(),
+        public_path: Some(public_path),
+        verified: SaveVerification::KeyPair,
+    })
+}
+
+/// Saves a private key exactly as a server sent it, for when Keyfleet cannot
+/// read it (or it does not match the public key the server sent): OpenSSH
+/// may still use it, and the server will not show it again, so losing it is
+/// worse than saving bytes Keyfleet cannot check.
+///
+/// The same safety as [`save_private_key`] applies: a new file with mode
+/// 0600, never overwriting. It is read back and must equal `private_key`
+/// byte for byte. `public_key`, when the server sent one, is written as
+/// received (one line) to `path.pub`; without one no `.pub` file is made.
+pub fn save_private_key_as_received(
+    path: &Path,
+    private_key: &SecretString,
+    public_key: Option<&str>,
+) -> Result<SavedKey, KeyError> {
+    let folder = check_target(path)?;
+    let public = public_key.map(str::trim).filter(|line| !line.is_empty());
+    let public_path = public.map(|_| public_path_for(path));
+    if let Some(public_path) = &public_path {
+        refuse_existing(public_path)?;
+    }
+    let bytes = private_key.expose().as_bytes();
+    write_new_file(&folder, path, bytes, 0o600, false)?;
+    if let (Some(line), Some(public_path)) = (public, &public_path) {
+        let public_line = format!("{line}\n");
+        if let Err(err) = write_new_file(&folder, public_path, public_line.as_bytes(), 0o644, false)
+        {
+            remove_quietly(path);
+            return Err(err);
+        }
+    }
+    sync_folder(&folder);
+    let read_back = std::fs::read(path).map(zeroize::Zeroizing::new);
+    let same = matches!(&read_back, Ok(read) if read.as_slice() == bytes);
+    if !same {
+        remove_quietly(path);
+        if let Some(public_path) = &public_path {
+            remove_quietly(public_path);
+        }
+        sync_folder(&folder);
+        let reason = match read_back {
+            Ok(_) => format!(
+                "{} does not hold the bytes that were written",
+                path.display()
+            ),
+            Err(err) => format!("reading {} back failed: {err}", path.display()),
+        };
+        return Err(KeyError::VerifyFailed(reason));
+    }
+    Ok(SavedKey {
+        private_path: path.to_path_buf(),
+        public_path,
+        verified: SaveVerification::ExactBytes,
+    })
+}
+
+/// Checks that `path` can take a new private key file, and returns its folder:
+/// the folder exists, the name is a file name that does not end in `.pub`
+/// (the name every tool reads as a public key, which users share), and no
+/// file is there yet.
+fn check_target(path: &Path) -> Result<PathBuf, KeyError> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -68,41 +180,24 @@ pub fn save_private_key(
             path.display()
         )));
     }
-    let public_path = public_path_for(path);
-    for target in [path, public_path.as_path()] {
-        // symlink_metadata: a dangling symlink also counts as "exists".
-        if std::fs::symlink_metadata(target).is_ok() {
-            return Err(KeyError::AlreadyExists(target.display().to_string()));
-        }
+    if path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("pub"))
+    {
+        return Err(KeyError::PublicNameForPrivateKey(
+            path.display().to_string(),
+        ));
     }
+    refuse_existing(path)?;
+    Ok(folder)
+}
 
-    // Check the pair in memory first, so mismatched input never touches disk.
-    let public = parse_public_key(public_key_openssh)?;
-    let expected = key_data_of(&public.openssh)
-        .ok_or_else(|| KeyError::NotAPublicKey("it could not be decoded".into()))?;
-    let info = inspect_private_key(private_key, None)?;
-    if key_data_of(&info.public.openssh).as_ref() != Some(&expected) {
-        return Err(KeyError::KeyPairMismatch);
+fn refuse_existing(target: &Path) -> Result<(), KeyError> {
+    // symlink_metadata: a dangling symlink also counts as "exists".
+    if std::fs::symlink_metadata(target).is_ok() {
+        return Err(KeyError::AlreadyExists(target.display().to_string()));
     }
-
-    write_new_file(&folder, path, private_key.expose().as_bytes(), 0o600)?;
-    let public_line = format!("{}\n", public.openssh);
-    if let Err(err) = write_new_file(&folder, &public_path, public_line.as_bytes(), 0o644) {
-        remove_quietly(path);
-        return Err(err);
-    }
-    sync_folder(&folder);
-
-    if let Err(reason) = verify(path, &public_path, passphrase, &expected) {
-        remove_quietly(path);
-        remove_quietly(&public_path);
-        sync_folder(&folder);
-        return Err(KeyError::VerifyFailed(reason));
-    }
-    Ok(SavedKey {
-        private_path: path.to_path_buf(),
-        public_path,
-    })
+    Ok(())
 }
 
 /// The `.pub` path for a private key path: `id_x` -> `id_x.pub`.
@@ -143,8 +238,15 @@ fn verify(
 
 /// Writes `content` to a new file at `target`, never replacing an existing
 /// one: a temporary file in `folder` (created with `mode`) is filled, synced
-/// and then linked into place with a no-clobber rename.
-fn write_new_file(folder: &Path, target: &Path, content: &[u8], mode: u32) -> Result<(), KeyError> {
+/// and then linked into place with a no-clobber rename. With
+/// `ensure_newline`, a missing final newline is added.
+fn write_new_file(
+    folder: &Path,
+    target: &Path,
+    content: &[u8],
+    mode: u32,
+    ensure_newline: bool,
+) -> Result<(), KeyError> {
     let shown = target.display().to_string();
     let mut builder = tempfile::Builder::new();
     builder.prefix(".keyfleet-").suffix(".tmp");
@@ -172,7 +274,7 @@ fn write_new_file(folder: &Path, target: &Path, content: &[u8], mode: u32) -> Re
                 KeyError::WriteFailed(format!("cannot set permissions on {shown}: {err}"))
             })?;
     }
-    let needs_newline = !content.ends_with(b"\n");
+    let needs_newline = ensure_newline && !content.ends_with(b"\n");
     let written = temp
         .write_all(content)
         .and_then(|()| {
@@ -286,7 +388,7 @@ mod tests {
         names.sort();
         assert_eq!(names, ["id_ok", "id_ok.pub"]);
         assert_eq!(
-            std::fs::read_to_string(&saved.public_path).unwrap(),
+            std::fs::read_to_string(saved.public_path.as_ref().unwrap()).unwrap(),
             format!("{}\n", key.public.openssh)
         );
     }

@@ -5,7 +5,9 @@
 use super::{UiAction, error_line, labeled_text};
 use crate::backend::RequestId;
 use crate::keys::SecretString;
-use crate::keys::save::SavedKey;
+use crate::keys::private::inspect_private_key;
+use crate::keys::public::parse_public_key;
+use crate::keys::save::{SaveVerification, SavedKey};
 
 /// A private key waiting to be saved.
 #[derive(Debug)]
@@ -34,6 +36,17 @@ pub struct PendingPrivateKey {
     pub saved: Option<SavedKey>,
     /// A note shown above the buttons (e.g. the public key is on the clipboard).
     pub note: Option<String>,
+    /// The key came from a server, which will not show it again: it may be
+    /// saved exactly as received when Keyfleet cannot check it.
+    pub from_server: bool,
+    /// Why Keyfleet cannot check this key as a key pair (it does not parse,
+    /// or does not match the public key the server sent).
+    pub problem: Option<String>,
+    /// Save the bytes exactly as received (no key check, no derived `.pub`).
+    pub save_as_received: bool,
+    /// The public key line exactly as the server sent it (possibly empty),
+    /// for the `.pub` of a save "exactly as received".
+    pub public_key_as_received: String,
 }
 
 impl PendingPrivateKey {
@@ -59,7 +72,62 @@ impl PendingPrivateKey {
             confirm_discard: false,
             saved: None,
             note: None,
+            from_server: false,
+            problem: None,
+            save_as_received: false,
+            public_key_as_received: String::new(),
         }
+    }
+
+    /// The public key line to send with a save request: as received when
+    /// saving exactly as received, the checked line otherwise.
+    pub fn public_key_for_save(&self) -> String {
+        if self.save_as_received {
+            self.public_key_as_received.clone()
+        } else {
+            self.public_key.clone()
+        }
+    }
+
+    /// A private key a server sent once (Gcore "generate on server"). It is
+    /// checked now, so a key Keyfleet cannot read is offered "Save exactly
+    /// as received" up front instead of failing at save time. When the server
+    /// sent no public key, the one derived from the private key is used.
+    pub fn received_from_server(
+        title: impl Into<String>,
+        private_key: SecretString,
+        public_key: String,
+        fingerprint: String,
+        suggested_name: impl Into<String>,
+    ) -> Self {
+        let mut pending = Self::new(
+            title,
+            private_key,
+            public_key,
+            fingerprint,
+            None,
+            suggested_name,
+        );
+        pending.from_server = true;
+        pending.public_key_as_received = pending.public_key.clone();
+        match inspect_private_key(&pending.private_key, None) {
+            Err(err) => pending.problem = Some(err.to_string()),
+            Ok(info) if pending.public_key.trim().is_empty() => {
+                pending.fingerprint = info.public.fingerprint_sha256.clone();
+                pending.public_key = info.public.openssh;
+            }
+            Ok(info) => {
+                let sent = parse_public_key(&pending.public_key);
+                if !sent.is_ok_and(|sent| sent.fingerprint_sha256 == info.public.fingerprint_sha256)
+                {
+                    pending.problem = Some(
+                        "The private key does not match the public key the server sent.".into(),
+                    );
+                }
+            }
+        }
+        pending.save_as_received = pending.problem.is_some();
+        pending
     }
 }
 
@@ -96,8 +164,16 @@ pub fn show(
         ui.add_space(6.0);
         if let Some(saved) = &key.saved {
             ui.label(format!("✔ Private key saved to {} (mode 0600).", saved.private_path.display()));
-            ui.label(format!("Public key saved to {}.", saved.public_path.display()));
-            ui.label("Both files were read back and match the key.");
+            match &saved.public_path {
+                Some(path) => ui.label(format!("Public key saved to {}.", path.display())),
+                None => ui.label("No .pub file was written: the server sent no public key."),
+            };
+            ui.label(match saved.verified {
+                SaveVerification::KeyPair => "Both files were read back and match the key.",
+                SaveVerification::ExactBytes => {
+                    "The file was read back and is byte for byte what the server sent."
+                }
+            });
             ui.add_space(6.0);
             if ui.button("Done").clicked() {
                 actions.push(UiAction::DonePrivateKey);
@@ -110,7 +186,17 @@ pub fn show(
             )
             .strong(),
         );
-        ui.label(format!("Public key fingerprint: {}", key.fingerprint));
+        if !key.fingerprint.is_empty() {
+            ui.label(format!("Public key fingerprint: {}", key.fingerprint));
+        }
+        if let Some(problem) = &key.problem {
+            error_line(
+                ui,
+                &format!(
+                    "Keyfleet cannot check this key: {problem} OpenSSH may still use it, so save it exactly as received."
+                ),
+            );
+        }
         if let Some(note) = &key.note {
             ui.label(note);
         }
@@ -124,8 +210,13 @@ pub fn show(
         });
         ui.separator();
         let busy = key.saving.is_some();
+        let save_label = if key.save_as_received {
+            "💾 Save exactly as received…"
+        } else {
+            "💾 Save private key…"
+        };
         ui.horizontal(|ui| {
-            if ui.add_enabled(!busy, egui::Button::new("💾 Save private key…")).clicked() {
+            if ui.add_enabled(!busy, egui::Button::new(save_label)).clicked() {
                 key.confirm_discard = false;
                 actions.push(UiAction::SavePrivateKey(None));
             }
@@ -144,13 +235,25 @@ pub fn show(
                 actions.push(UiAction::SavePrivateKey(Some(expand_home(key.path_text.trim()))));
             }
         });
-        ui.label(
-            egui::RichText::new("The file is created new with mode 0600 (never overwritten); the .pub file is written beside it.")
-                .small()
-                .weak(),
-        );
+        let how = if key.save_as_received {
+            "The file is created new with mode 0600 (never overwritten) and holds the exact bytes received; a .pub file is written beside it only if the server sent a public key."
+        } else {
+            "The file is created new with mode 0600 (never overwritten); the .pub file is written beside it."
+        };
+        ui.label(egui::RichText::new(how).small().weak());
         if let Some(error) = &key.error {
             error_line(ui, error);
+            // A server's key that failed to save as a key pair must still
+            // have a way out other than "Discard".
+            if key.from_server
+                && !key.save_as_received
+                && ui
+                    .add_enabled(!busy, egui::Button::new("Save exactly as received instead"))
+                    .clicked()
+            {
+                key.save_as_received = true;
+                key.error = None;
+            }
         }
         ui.separator();
         if key.confirm_discard {
