@@ -452,7 +452,27 @@ fn add_key_dialog_keeps_fields_on_error(setup: &mut Setup) {
         screen_text(h)
     );
     assert_eq!(field_value(setup, "Name:"), "kept-on-error");
-    assert_eq!(field_value(setup, key_label).trim(), key_text.trim());
+    if setup.kind == ProviderKind::Terraform {
+        // A private key is kept, but shown only as its summary.
+        let public = keyfleet::keys::private::inspect_private_key(
+            &SecretString::new(key_text.as_str()),
+            None,
+        )
+        .unwrap()
+        .public;
+        let summary = format!(
+            "🔑 Private key loaded: OpenSSH ssh-ed25519, {}",
+            public.fingerprint_sha256
+        );
+        assert!(
+            setup.test.harness.query_by_label(&summary).is_some(),
+            "{}",
+            screen_text(&setup.test.harness)
+        );
+        assert!(setup.test.harness.query_by_label(key_label).is_none());
+    } else {
+        assert_eq!(field_value(setup, key_label).trim(), key_text.trim());
+    }
     assert_eq!(setup.posts() - posts_before, 1, "a create is never retried");
     assert_eq!(
         setup.remote_names().len(),

@@ -120,6 +120,18 @@ fn terraform_profile_org_picker_and_deploy_key() {
         "Private key (PEM, no passphrase):",
         replacement.private_key.expose(),
     );
+    // The key is read at once and shown as a summary, never as text.
+    let summary = format!(
+        "🔑 Private key loaded: PEM (SEC1 EC) ecdsa-sha2-nistp256, {}",
+        replacement.public.fingerprint_sha256
+    );
+    wait_for_label(h, &summary);
+    assert!(
+        h.query_by_label("Private key (PEM, no passphrase):")
+            .is_none()
+    );
+    // The dialog shrank; let the centred modal settle before clicking.
+    h.run_steps(4);
     click(h, "Upload new key");
     let wanted = replacement.private_key.expose().to_string();
     let fake = test.sandbox.terraform.clone();

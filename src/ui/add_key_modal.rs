@@ -4,8 +4,9 @@
 
 use super::{UiAction, error_line, labeled_text, warning_line};
 use crate::backend::{FileKind, LoadedFile, RequestId};
+use crate::keys::KeyError;
 use crate::keys::SecretString;
-use crate::keys::private::check_terraform_private_key;
+use crate::keys::private::{TerraformKeyCheck, check_terraform_private_key};
 use crate::keys::public::parse_public_key;
 use crate::providers::{KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey};
 use crate::store::Profile;
@@ -30,8 +31,11 @@ pub struct AddKeyModal {
     pub name: String,
     /// Public key text (Gcore, Sesterce).
     pub public_key: String,
-    /// Private key text (Terraform).
+    /// Private key text (Terraform). Only ever held here, zeroized on drop:
+    /// once read it is shown as a summary, never as text.
     pub private_key: SecretString,
+    /// What `private_key` is, checked once when it was loaded.
+    private_key_check: Option<Result<TerraformKeyCheck, KeyError>>,
     /// Gcore: shared in project.
     pub shared_in_project: bool,
     /// Gcore: 0 = project keys, else a region id for a legacy keypair.
@@ -70,6 +74,12 @@ impl std::fmt::Debug for AddKeyModal {
     }
 }
 
+/// The id of the private-key paste box, whose egui state (undo history)
+/// must never keep a key.
+pub fn private_key_paste_id() -> egui::Id {
+    egui::Id::unique("keyfleet.add_key.private_key_paste")
+}
+
 /// What happened this frame.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AddKeyResult {
@@ -88,6 +98,7 @@ impl AddKeyModal {
             name: String::new(),
             public_key: String::new(),
             private_key: SecretString::default(),
+            private_key_check: None,
             shared_in_project: true,
             region_id: 0,
             path_text: String::new(),
@@ -125,11 +136,23 @@ impl AddKeyModal {
             }
             Ok(Some(LoadedFile::Private { path, text, .. })) => {
                 self.error = None;
-                self.private_key = text;
+                self.load_private_key(text);
                 self.default_name_from(&path);
             }
             Err(message) => self.error = Some(message),
         }
+    }
+
+    /// Takes a private key (pasted or read from a file) and checks it once.
+    pub fn load_private_key(&mut self, text: SecretString) {
+        self.private_key_check = (!text.is_empty()).then(|| check_terraform_private_key(&text));
+        self.private_key = text;
+    }
+
+    /// Forgets the loaded private key (its memory is zeroized).
+    fn clear_private_key(&mut self) {
+        self.private_key = SecretString::default();
+        self.private_key_check = None;
     }
 
     fn default_name_from(&mut self, path: &std::path::Path) {
@@ -328,42 +351,65 @@ impl AddKeyModal {
         ui.label(
             "HCP Terraform stores a PRIVATE key (write-only) to clone modules; the Git server needs the matching public key as a deploy key.",
         );
+        let Some(check) = &self.private_key_check else {
+            self.private_key_paste_box(ui);
+            self.file_row(ui, FileKind::PrivateKey, actions);
+            return;
+        };
+        let mut replace = false;
+        match check {
+            Ok(check) => {
+                let public = &check.info.public;
+                ui.horizontal(|ui| {
+                    ui.label(format!(
+                        "🔑 Private key loaded: {} {}, {}",
+                        check.info.format.label(),
+                        public.algorithm,
+                        public.fingerprint_sha256
+                    ));
+                });
+                ui.horizontal(|ui| {
+                    if ui.button("Copy public key").clicked() {
+                        actions.push(UiAction::Copy {
+                            text: public.openssh.clone(),
+                            what: "public key",
+                        });
+                    }
+                    replace = ui.button("Replace private key…").clicked();
+                });
+                for warning in &check.warnings {
+                    warning_line(ui, warning);
+                }
+            }
+            Err(err) => {
+                error_line(ui, &format!("The text given cannot be used: {err}"));
+                replace = ui.button("Clear and give another key…").clicked();
+            }
+        }
+        if replace {
+            self.clear_private_key();
+        }
+    }
+
+    /// A box to paste a private key into. It never holds the key past the
+    /// frame it arrives in: the text moves into the zeroizing secret and the
+    /// box's state (cursor, undo history, which keeps copies) is wiped.
+    fn private_key_paste_box(&mut self, ui: &mut egui::Ui) {
         let label = ui.label("Private key (PEM, no passphrase):");
-        let mut text = self.private_key.expose().to_string();
+        let mut pasted = zeroize::Zeroizing::new(String::new());
         let response = ui
             .add(
-                egui::TextEdit::multiline(&mut text)
+                egui::TextEdit::multiline(&mut *pasted)
+                    .id(private_key_paste_id())
+                    .hint_text("-----BEGIN RSA PRIVATE KEY----- …")
                     .desired_rows(4)
                     .desired_width(f32::INFINITY)
                     .font(egui::TextStyle::Monospace),
             )
             .labelled_by(label.id);
-        if response.changed() {
-            *self.private_key.expose_mut() = text;
-        }
-        self.file_row(ui, FileKind::PrivateKey, actions);
-        if !self.private_key.is_empty() {
-            match check_terraform_private_key(&self.private_key) {
-                Ok(check) => {
-                    ui.horizontal(|ui| {
-                        ui.label(format!(
-                            "✔ {} private key · public key {}",
-                            check.info.format.label(),
-                            check.info.public.fingerprint_sha256
-                        ));
-                        if ui.button("Copy public key").clicked() {
-                            actions.push(UiAction::Copy {
-                                text: check.info.public.openssh.clone(),
-                                what: "public key",
-                            });
-                        }
-                    });
-                    for warning in &check.warnings {
-                        warning_line(ui, warning);
-                    }
-                }
-                Err(err) => error_line(ui, &err.to_string()),
-            }
+        if !pasted.is_empty() {
+            egui::text_edit::TextEditState::default().store(ui.ctx(), response.id);
+            self.load_private_key(SecretString::new(std::mem::take(&mut *pasted)));
         }
     }
 }
