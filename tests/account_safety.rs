@@ -5,7 +5,7 @@ use keyfleet::keys::SecretString;
 use keyfleet::providers::ProviderKind;
 use keyfleet::providers::http::normalize_base_url;
 use keyfleet::providers::{AccountTarget, ApiErrorKind, Http, HttpPolicy, ProviderClient};
-use keyfleet::ui::profile_modal::ProfileModal;
+use keyfleet::ui::profile_modal::{ProfileModal, unofficial_host_warning, url_origin};
 
 #[test]
 fn urls_with_user_or_password_are_refused_without_repeating_them() {
@@ -50,4 +50,69 @@ fn urls_with_user_or_password_are_refused_without_repeating_them() {
     assert!(!err.message.contains("hunter2"), "{}", err.message);
     // An @ in the path is not userinfo.
     assert!(normalize_base_url("https://tfe.example.com/team@x").is_ok());
+}
+
+#[test]
+fn unofficial_gcore_and_sesterce_hosts_warn() {
+    use ProviderKind::*;
+    // The official hosts, however typed, do not warn.
+    for (kind, url) in [
+        (Gcore, "https://api.gcore.com"),
+        (Gcore, "https://API.gcore.com/"),
+        (Gcore, "https://api.gcore.com:443"),
+        (Sesterce, "https://api.cloud.sesterce.com"),
+        // Loopback: the sandbox, --demo, a local proxy.
+        (Gcore, "http://127.0.0.1:41234"),
+        (Sesterce, "http://localhost:8080"),
+        (Gcore, "http://[::1]:9000"),
+        // Self-hosted Terraform Enterprise is normal.
+        (Terraform, "https://tfe.example.com"),
+        (Terraform, "https://app.terraform.io"),
+        // Invalid URLs are Save's business, not a host warning.
+        (Gcore, "not a url"),
+    ] {
+        assert_eq!(unofficial_host_warning(kind, url), None, "{url}");
+    }
+    for (kind, url, official) in [
+        (Gcore, "https://api.gcore.co", "https://api.gcore.com"),
+        (
+            Gcore,
+            "https://api.gcore.com.evil.example",
+            "https://api.gcore.com",
+        ),
+        (Gcore, "https://api.gcore.com:8443", "https://api.gcore.com"),
+        (
+            Sesterce,
+            "https://api.sesterce.com",
+            "https://api.cloud.sesterce.com",
+        ),
+        (
+            Sesterce,
+            "https://api.gcore.com",
+            "https://api.cloud.sesterce.com",
+        ),
+    ] {
+        let warning = unofficial_host_warning(kind, url).expect(url);
+        assert!(
+            warning.contains(&url_origin(url).unwrap()) && warning.contains(official),
+            "{warning}"
+        );
+    }
+}
+
+#[test]
+fn origin_is_scheme_host_and_port() {
+    assert_eq!(
+        url_origin("https://API.gcore.com:443/cloud/").as_deref(),
+        Some("https://api.gcore.com")
+    );
+    assert_eq!(
+        url_origin("http://127.0.0.1:8080/x").as_deref(),
+        Some("http://127.0.0.1:8080")
+    );
+    assert_eq!(
+        url_origin("https://a.example:8443").as_deref(),
+        Some("https://a.example:8443")
+    );
+    assert_eq!(url_origin("http://a.example"), None);
 }
