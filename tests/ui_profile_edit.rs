@@ -1,6 +1,7 @@
-//! Editing accounts through the real app (issue 10, part 3): a changed
-//! host gets no request with the stored token until the user confirms that
-//! exact host or types a new token.
+//! Editing and removing accounts through the real app (issue 10, parts 3
+//! and 7): a changed host gets no request with the stored token until the
+//! user confirms that exact host or types a new token, and a token the
+//! account no longer uses leaves the keyring.
 
 mod common;
 
@@ -10,13 +11,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
+use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::app::App;
 use keyfleet::keys::SecretString;
 use keyfleet::providers::ProviderKind;
-use keyfleet::sandbox::{GCORE_TOKEN, Sandbox};
-use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
+use keyfleet::sandbox::{GCORE_TOKEN, SESTERCE_TOKEN, Sandbox};
+use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore, TokenSource};
 
 /// A stranger's server on 127.0.0.1: records every connection and request
 /// head it receives, and answers 401.
@@ -242,5 +244,71 @@ fn confirming_the_exact_new_host_sends_the_stored_token_there() {
     assert_eq!(
         secrets.get(&profile.id).unwrap().unwrap().expose(),
         GCORE_TOKEN
+    );
+}
+
+/// A saved Sesterce account with its token in the keyring (memory store).
+fn sesterce_account(config: &std::path::Path, url: &str, secrets: &MemoryStore) -> Profile {
+    let mut profile = Profile::new(ProviderKind::Sesterce);
+    profile.name = "GPU account".into();
+    profile.base_url = url.into();
+    ProfileStore::new(config).save(&[profile.clone()]).unwrap();
+    secrets
+        .set(&profile.id, &SecretString::new(SESTERCE_TOKEN))
+        .unwrap();
+    profile
+}
+
+#[test]
+fn removing_an_account_deletes_its_keyring_entry() {
+    let sandbox = Sandbox::start().unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let profile = sesterce_account(config_dir.path(), &sandbox.sesterce_url, &secrets);
+    let mut test = start_app(sandbox, config_dir, secrets.clone());
+    let h = &mut test.harness;
+    let id = profile.id.clone();
+    wait_until(h, "initial list", |h| {
+        h.state().account(&id).is_some_and(|a| a.loaded)
+    });
+
+    account_menu(h, "GPU account", "Remove account…");
+    h.get_by_role_and_label(Role::Button, "Remove account")
+        .click();
+    h.run_steps(4);
+    let store = secrets.clone();
+    let id = profile.id.clone();
+    wait_until(h, "keyring entry deleted", move |_| {
+        store.get(&id).unwrap().is_none()
+    });
+    assert!(h.state().profiles().is_empty());
+    assert!(test.store.load().profiles.is_empty());
+}
+
+#[test]
+fn switching_to_an_environment_variable_deletes_the_keyring_entry() {
+    let sandbox = Sandbox::start().unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let profile = sesterce_account(config_dir.path(), &sandbox.sesterce_url, &secrets);
+    let mut test = start_app(sandbox, config_dir, secrets.clone());
+    let h = &mut test.harness;
+    let id = profile.id.clone();
+    wait_until(h, "initial list", |h| {
+        h.state().account(&id).is_some_and(|a| a.loaded)
+    });
+
+    account_menu(h, "GPU account", "Edit account…");
+    click(h, "Read token from environment variable");
+    set_text(h, "Variable name:", "KEYFLEET_UI_PROFILE_EDIT_SURELY_UNSET");
+    click(h, "Save");
+    let store = secrets.clone();
+    let id = profile.id.clone();
+    wait_until(h, "keyring entry deleted", move |_| {
+        store.get(&id).unwrap().is_none()
+    });
+    assert_eq!(
+        test.store.load().profiles[0].token_source,
+        TokenSource::EnvVar("KEYFLEET_UI_PROFILE_EDIT_SURELY_UNSET".into())
     );
 }
