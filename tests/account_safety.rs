@@ -5,6 +5,7 @@ use keyfleet::keys::SecretString;
 use keyfleet::providers::ProviderKind;
 use keyfleet::providers::http::normalize_base_url;
 use keyfleet::providers::{AccountTarget, ApiErrorKind, Http, HttpPolicy, ProviderClient};
+use keyfleet::store::{KeyringStore, SecretStore};
 use keyfleet::ui::profile_modal::{ProfileModal, unofficial_host_warning, url_origin};
 
 #[test]
@@ -115,4 +116,37 @@ fn origin_is_scheme_host_and_port() {
         Some("https://a.example:8443")
     );
     assert_eq!(url_origin("http://a.example"), None);
+}
+
+/// keyring 3 falls back to a mock store that forgets every token (macOS or
+/// Windows without the native features). Simulated here by making the mock
+/// the default store, as it is on those builds: the store must say there is
+/// no keyring instead of appearing to save.
+#[test]
+fn a_mock_only_keyring_reports_no_keyring() {
+    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
+    let store = KeyringStore;
+    let err = store
+        .set("profile-1", &SecretString::new("s3cret-token"))
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Keyring);
+    assert!(
+        err.message.contains("No keyring is available"),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("Read token from environment variable"),
+        "{}",
+        err.message
+    );
+    assert!(!err.message.contains("s3cret-token"));
+    assert_eq!(
+        store.get("profile-1").unwrap_err().kind,
+        ApiErrorKind::Keyring
+    );
+    assert_eq!(
+        store.delete("profile-1").unwrap_err().kind,
+        ApiErrorKind::Keyring
+    );
 }
