@@ -5,7 +5,7 @@ use keyfleet::keys::SecretString;
 use keyfleet::providers::ProviderKind;
 use keyfleet::providers::http::normalize_base_url;
 use keyfleet::providers::{AccountTarget, ApiErrorKind, Http, HttpPolicy, ProviderClient};
-use keyfleet::store::{KeyringStore, SecretStore};
+use keyfleet::store::{KeyringStore, Profile, ProfileStore, SecretStore};
 use keyfleet::ui::profile_modal::{ProfileModal, unofficial_host_warning, url_origin};
 
 #[test]
@@ -148,5 +148,69 @@ fn a_mock_only_keyring_reports_no_keyring() {
     assert_eq!(
         store.delete("profile-1").unwrap_err().kind,
         ApiErrorKind::Keyring
+    );
+}
+
+/// Run by `profiles_rename_is_followed_by_a_folder_sync` under strace.
+#[test]
+#[ignore = "run under strace by profiles_rename_is_followed_by_a_folder_sync"]
+fn save_profiles_into_the_dir_named_by_the_environment() {
+    if let Some(dir) = std::env::var_os(SAVE_DIR_VARIABLE) {
+        ProfileStore::new(dir)
+            .save(&[Profile::new(ProviderKind::Gcore)])
+            .unwrap();
+    }
+}
+
+const SAVE_DIR_VARIABLE: &str = "KEYFLEET_TEST_PROFILES_SAVE_DIR";
+
+/// The rename that replaces profiles.json is only durable once the folder
+/// is flushed: without it a crash can bring back the old file. Watched with
+/// strace (the only way to see an fsync); skipped where strace cannot run.
+#[test]
+fn profiles_rename_is_followed_by_a_folder_sync() {
+    use std::process::{Command, Stdio};
+    let usable = Command::new("strace")
+        .args(["-qq", "-o", "/dev/null", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !usable {
+        eprintln!("strace is missing or cannot trace here: skipping");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let save_dir = dir.path().join("config");
+    std::fs::create_dir(&save_dir).unwrap();
+    let log = dir.path().join("strace.log");
+    let status = Command::new("strace")
+        .args(["-f", "-y", "-qq", "-o"])
+        .arg(&log)
+        .args(["-e", "trace=rename,renameat,renameat2,fsync,fdatasync"])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "save_profiles_into_the_dir_named_by_the_environment",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env(SAVE_DIR_VARIABLE, &save_dir)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(save_dir.join("profiles.json").exists());
+    let trace = std::fs::read_to_string(&log).unwrap();
+    let folder = format!("<{}>)", save_dir.canonicalize().unwrap().display());
+    let lines: Vec<&str> = trace.lines().collect();
+    let rename = lines
+        .iter()
+        .position(|line| line.contains("rename") && line.contains("profiles.json\""))
+        .unwrap_or_else(|| panic!("no rename of profiles.json in:\n{trace}"));
+    assert!(
+        lines[rename..]
+            .iter()
+            .any(|line| line.contains("fsync(") && line.contains(&folder)),
+        "the folder is not flushed after the rename:\n{trace}"
     );
 }
