@@ -151,6 +151,15 @@ fn a_mock_only_keyring_reports_no_keyring() {
     );
 }
 
+#[test]
+fn library_and_binary_forbid_unsafe_code() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for file in ["src/lib.rs", "src/main.rs"] {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+        assert!(text.contains("#![forbid(unsafe_code)]"), "{file}");
+    }
+}
+
 /// Run by `profiles_rename_is_followed_by_a_folder_sync` under strace.
 #[test]
 #[ignore = "run under strace by profiles_rename_is_followed_by_a_folder_sync"]
