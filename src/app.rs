@@ -224,33 +224,38 @@ impl App {
         }
     }
 
-    fn persist_profiles(&mut self) {
+    /// Writes the profiles file; false (and a notice) when it was not saved.
+    fn persist_profiles(&mut self) -> bool {
         if self.profiles_read_only {
             self.toasts.error(
                 "Accounts were not saved",
                 "The profiles file is from a newer Keyfleet or unreadable; it is left untouched.",
             );
-            return;
+            return false;
         }
         if let Err(message) = self.store.save(&self.profiles) {
             self.toasts
                 .error("Accounts were not saved", message.clone());
             self.status.error("Accounts were not saved", message);
+            return false;
         }
+        true
     }
 
-    fn commit_profile(&mut self, profile: Profile) {
+    /// Applies a saved dialog; returns whether the profiles file was written.
+    fn commit_profile(&mut self, profile: Profile) -> bool {
         let id = profile.id.clone();
         let name = profile.name.clone();
         match self.profiles.iter_mut().find(|p| p.id == id) {
             Some(existing) => *existing = profile,
             None => self.profiles.push(profile),
         }
-        self.persist_profiles();
+        let persisted = self.persist_profiles();
         self.profile_modal = None;
         self.selected = Some(id.clone());
         self.toasts.success(format!("Saved account \"{name}\""));
         self.refresh(&id);
+        persisted
     }
 
     fn report_error(&mut self, context: &str, err: &ApiError) {
@@ -303,7 +308,9 @@ impl App {
                     return;
                 };
                 match result {
-                    Ok(()) => self.commit_profile(profile),
+                    Ok(()) => {
+                        self.commit_profile(profile);
+                    }
                     Err(err) => {
                         if let Some(modal) = &mut self.profile_modal {
                             modal.saving = None;
@@ -606,11 +613,7 @@ impl App {
                 }
                 self.persist_profiles();
                 if profile.token_source == TokenSource::Keyring {
-                    let request = self.backend.send(|request| Command::DeleteToken {
-                        request,
-                        profile_id: id.clone(),
-                    });
-                    self.track(request, None, None, "remove token");
+                    self.forget_token(&id);
                 }
                 self.toasts
                     .success(format!("Removed account \"{}\"", profile.name));
@@ -629,7 +632,20 @@ impl App {
                         modal.saving = Some(request);
                     }
                 }
-                None => self.commit_profile(profile),
+                None => {
+                    // A token left in the keyring after switching to an
+                    // environment variable would outlive the user's intent.
+                    let id = profile.id.clone();
+                    let leaves_keyring = matches!(profile.token_source, TokenSource::EnvVar(_))
+                        && self
+                            .profile(&id)
+                            .is_some_and(|old| old.token_source == TokenSource::Keyring);
+                    // Only once the file says "environment variable": else
+                    // a restart would find a keyring account without token.
+                    if self.commit_profile(profile) && leaves_keyring {
+                        self.forget_token(&id);
+                    }
+                }
             },
             UiAction::TestConnection { profile, token } => {
                 let request = self.backend.send(|request| Command::TestConnection {
@@ -857,6 +873,16 @@ impl App {
             }
             UiAction::ShowErrorDetails(text) => self.details = Some(text),
         }
+    }
+
+    /// Deletes the account's keyring entry; a failure is reported as a notice.
+    fn forget_token(&mut self, profile_id: &str) {
+        let profile_id = profile_id.to_string();
+        let request = self.backend.send(|request| Command::DeleteToken {
+            request,
+            profile_id,
+        });
+        self.track(request, None, None, "remove token");
     }
 
     /// Sends a create for `profile`; returns its request id.

@@ -5,6 +5,7 @@
 //! through `Command`s and `Event`s; provider clients live in `providers`,
 //! local key handling in `keys`, profiles and secrets in `store`.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod app;

@@ -1,5 +1,7 @@
 //! The `keyfleet` binary: flags, logging, the window.
 
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 
 use keyfleet::app::{App, AppOptions};

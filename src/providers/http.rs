@@ -312,11 +312,25 @@ pub fn normalize_base_url(input: &str) -> Result<String, ApiError> {
     if trimmed.is_empty() {
         return Err(ApiError::invalid_input("The API base URL is empty."));
     }
+    // A password typed into the URL must not be echoed back in a message.
+    let shown = if trimmed.contains('@') {
+        "(not shown: it contains @)"
+    } else {
+        trimmed
+    };
     let url = reqwest::Url::parse(trimmed).map_err(|err| {
         ApiError::invalid_input(format!(
-            "The API base URL \"{trimmed}\" is not a valid URL ({err})."
+            "The API base URL \"{shown}\" is not a valid URL ({err})."
         ))
     })?;
+    // Credentials in the URL would be sent (and logged by proxies) with every
+    // request; the token belongs in the token field. Checked before the
+    // scheme so the messages below never repeat a password.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ApiError::invalid_input(
+            "The API base URL must not contain a user name or password (user:password@host); remove that part and enter the API token in the token field.",
+        ));
+    }
     let host = url.host_str().unwrap_or_default();
     match url.scheme() {
         "https" => {}

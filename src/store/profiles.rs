@@ -203,7 +203,7 @@ impl ProfileStore {
     }
 
     /// Writes the profiles atomically: a temp file in the same folder,
-    /// flushed to disk, then renamed over the old file.
+    /// flushed to disk, renamed over the old file, then the folder flushed.
     pub fn save(&self, profiles: &[Profile]) -> Result<(), String> {
         self.save_with(profiles, |_| Ok(()))
     }
@@ -238,7 +238,17 @@ impl ProfileStore {
         before_rename(temp.path()).map_err(|err| fail("interrupted", err))?;
         temp.persist(self.path())
             .map_err(|err| fail("replacing the file", err.error))?;
+        sync_folder(&self.dir);
         Ok(())
+    }
+}
+
+/// Makes the rename itself durable: without it a crash soon after saving can
+/// bring back the old file. The new file is already complete, so a failure
+/// here only weakens crash safety and is not reported.
+fn sync_folder(folder: &Path) {
+    if let Ok(dir) = std::fs::File::open(folder) {
+        let _ = dir.sync_all();
     }
 }
 

@@ -30,8 +30,29 @@ pub trait SecretStore: Send + Sync {
 }
 
 /// The OS keyring (Secret Service on Linux, Keychain, Credential Manager).
+/// Where keyring has only its in-memory mock store (a platform or build
+/// without a native store), every call fails with the "no keyring" message
+/// instead of pretending to keep the token.
 #[derive(Debug, Default)]
 pub struct KeyringStore;
+
+/// The entry for `profile_id`, refused when it would live in keyring's mock
+/// store: that store forgets the token as soon as the entry is dropped.
+fn native_entry(profile_id: &str) -> Result<keyring::Entry, ApiError> {
+    let entry = keyring::Entry::new(KEYRING_SERVICE, profile_id).map_err(keyring_error)?;
+    if entry
+        .get_credential()
+        .downcast_ref::<keyring::mock::MockCredential>()
+        .is_some()
+    {
+        return Err(ApiError::new(
+            ApiErrorKind::Keyring,
+            "No keyring is available: this build of Keyfleet has no OS keyring support on this platform. \
+             Choose \"Read token from environment variable\" for this account instead.",
+        ));
+    }
+    Ok(entry)
+}
 
 fn keyring_error(err: keyring::Error) -> ApiError {
     let message = match &err {
@@ -47,7 +68,7 @@ fn keyring_error(err: keyring::Error) -> ApiError {
 
 impl SecretStore for KeyringStore {
     fn get(&self, profile_id: &str) -> Result<Option<SecretString>, ApiError> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, profile_id).map_err(keyring_error)?;
+        let entry = native_entry(profile_id)?;
         match entry.get_password() {
             Ok(token) => Ok(Some(SecretString::new(token))),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -56,12 +77,12 @@ impl SecretStore for KeyringStore {
     }
 
     fn set(&self, profile_id: &str, secret: &SecretString) -> Result<(), ApiError> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, profile_id).map_err(keyring_error)?;
+        let entry = native_entry(profile_id)?;
         entry.set_password(secret.expose()).map_err(keyring_error)
     }
 
     fn delete(&self, profile_id: &str) -> Result<(), ApiError> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, profile_id).map_err(keyring_error)?;
+        let entry = native_entry(profile_id)?;
         match entry.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(err) => Err(keyring_error(err)),

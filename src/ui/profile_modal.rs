@@ -1,11 +1,11 @@
 //! The account dialog: provider, name, API base URL, project/regions or
 //! organization, and where the token comes from.
 
-use super::{UiAction, error_line, labeled_password, labeled_text};
+use super::{UiAction, error_line, labeled_password, labeled_text, warning_line};
 use crate::backend::{ChoiceKind, RequestId};
 use crate::keys::SecretString;
 use crate::providers::http::{check_token, normalize_base_url};
-use crate::providers::{ApiError, Choice, ProviderKind};
+use crate::providers::{ApiError, Choice, ProviderKind, gcore, sesterce};
 use crate::store::{Profile, TokenSource};
 
 /// A picker list being loaded or loaded.
@@ -50,6 +50,11 @@ pub struct ProfileModal {
     pub error: Option<String>,
     /// Saving (token being stored).
     pub saving: Option<RequestId>,
+    /// Scheme, host and port of the saved account's URL (editing only): the
+    /// only place its stored token may go without asking again.
+    saved_origin: Option<String>,
+    /// A new origin the user explicitly allowed the stored token to go to.
+    confirmed_origin: Option<String>,
 }
 
 /// What the dialog asks the app to do this frame.
@@ -77,6 +82,11 @@ impl ProfileModal {
             TokenSource::EnvVar(name) => (true, name.clone()),
             TokenSource::Keyring => (false, profile.provider.default_env_var().to_string()),
         };
+        let saved_origin = if is_new {
+            None
+        } else {
+            url_origin(&profile.base_url)
+        };
         Self {
             project_text: profile
                 .project_id
@@ -95,6 +105,43 @@ impl ProfileModal {
             organizations: ChoiceList::default(),
             error: None,
             saving: None,
+            saved_origin,
+            confirmed_origin: None,
+        }
+    }
+
+    /// The new host the typed URL points to, when it differs from the saved
+    /// account's and the stored (or environment) token has not been allowed
+    /// there: nothing may be sent until the user confirms it or types a new
+    /// token. `None` for new accounts, an unchanged host, a typed token, or a
+    /// URL so invalid that no request can be built from it.
+    pub fn unconfirmed_new_host(&self) -> Option<String> {
+        if self.is_new || self.typed_token().is_some() {
+            return None;
+        }
+        let origin = url_origin(&self.profile.base_url)?;
+        let allowed = [&self.saved_origin, &self.confirmed_origin]
+            .into_iter()
+            .any(|known| known.as_deref() == Some(origin.as_str()));
+        (!allowed).then_some(origin)
+    }
+
+    /// What the dialog shows when a request or Save is held back because
+    /// the host changed.
+    fn new_host_message(&self, origin: &str) -> String {
+        format!(
+            "The API address now points to {origin}, not the saved {}. Tick \"{}\" or enter the token again; until then nothing is sent.",
+            self.saved_origin.as_deref().unwrap_or("address"),
+            self.confirm_label(origin)
+        )
+    }
+
+    /// The confirmation checkbox's text, naming the exact host.
+    fn confirm_label(&self, origin: &str) -> String {
+        if self.use_env {
+            format!("Send the token from ${} to {origin}", self.env_var.trim())
+        } else {
+            format!("Send my stored token to {origin}")
         }
     }
 
@@ -112,6 +159,9 @@ impl ProfileModal {
             return Err("Enter a display name for the account.".into());
         }
         profile.base_url = normalize_base_url(&profile.base_url).map_err(|err| err.message)?;
+        if let Some(origin) = self.unconfirmed_new_host() {
+            return Err(self.new_host_message(&origin));
+        }
         profile.token_source = if self.use_env {
             let name = self.env_var.trim();
             let valid = !name.is_empty()
@@ -249,6 +299,12 @@ impl ProfileModal {
                 _ => "API base URL:",
             };
             labeled_text(ui, url_label, &mut self.profile.base_url);
+            if let Some(warning) =
+                unofficial_host_warning(self.profile.provider, &self.profile.base_url)
+            {
+                warning_line(ui, &format!("⚠ {warning}"));
+            }
+            self.new_host_fields(ui);
             if self.profile.provider == ProviderKind::Terraform {
                 ui.label(
                     egui::RichText::new(
@@ -302,11 +358,16 @@ impl ProfileModal {
             ui.add_space(6.0);
             ui.horizontal(|ui| {
                 if ui.button("Test connection").clicked() {
-                    self.test_result = None;
-                    actions.push(UiAction::TestConnection {
-                        profile: self.draft(),
-                        token: self.typed_token(),
-                    });
+                    self.test_result = match self.unconfirmed_new_host() {
+                        Some(origin) => Some(Err(self.new_host_message(&origin))),
+                        None => {
+                            actions.push(UiAction::TestConnection {
+                                profile: self.draft(),
+                                token: self.typed_token(),
+                            });
+                            None
+                        }
+                    };
                 }
                 if self.test_pending.is_some() {
                     ui.add(egui::Spinner::new());
@@ -372,12 +433,63 @@ impl ProfileModal {
             ProviderKind::Terraform => (ChoiceKind::Organizations, &self.organizations),
             ProviderKind::Sesterce => return,
         };
-        if list.items.is_empty() && list.pending.is_none() && list.error.is_none() {
+        if list.items.is_empty()
+            && list.pending.is_none()
+            && list.error.is_none()
+            && self.unconfirmed_new_host().is_none()
+        {
             actions.push(UiAction::LoadChoices {
                 profile: self.draft(),
                 token: self.typed_token(),
                 kind,
             });
+        }
+    }
+
+    /// Asks for a picker list, unless the host changed unconfirmed (then the
+    /// list shows why nothing was sent).
+    fn load_choices(&mut self, kind: ChoiceKind, actions: &mut Vec<UiAction>) {
+        let blocked = self
+            .unconfirmed_new_host()
+            .map(|origin| self.new_host_message(&origin));
+        let list = match kind {
+            ChoiceKind::Projects => &mut self.projects,
+            ChoiceKind::Regions => &mut self.regions,
+            ChoiceKind::Organizations => &mut self.organizations,
+        };
+        list.error = blocked;
+        if list.error.is_none() {
+            actions.push(UiAction::LoadChoices {
+                profile: self.draft(),
+                token: self.typed_token(),
+                kind,
+            });
+        }
+    }
+
+    /// When editing and the typed URL's host differs from the saved one:
+    /// says so, and offers the checkbox that allows the stored token there.
+    fn new_host_fields(&mut self, ui: &mut egui::Ui) {
+        if self.is_new || self.typed_token().is_some() {
+            return;
+        }
+        let Some(origin) = url_origin(&self.profile.base_url) else {
+            return;
+        };
+        if self.saved_origin.as_deref() == Some(origin.as_str()) {
+            return;
+        }
+        warning_line(
+            ui,
+            &format!(
+                "⚠ The API address changed from {} to {origin}. Keyfleet sends nothing there with the existing token until you confirm the new host below or enter the token again.",
+                self.saved_origin.as_deref().unwrap_or("(none)")
+            ),
+        );
+        let mut confirmed = self.confirmed_origin.as_deref() == Some(origin.as_str());
+        let label = self.confirm_label(&origin);
+        if ui.checkbox(&mut confirmed, label).changed() {
+            self.confirmed_origin = confirmed.then_some(origin);
         }
     }
 
@@ -387,11 +499,7 @@ impl ProfileModal {
             ui.add(egui::TextEdit::singleline(&mut self.project_text).desired_width(100.0))
                 .labelled_by(label.id);
             if ui.button("Load projects").clicked() {
-                actions.push(UiAction::LoadChoices {
-                    profile: self.draft(),
-                    token: self.typed_token(),
-                    kind: ChoiceKind::Projects,
-                });
+                self.load_choices(ChoiceKind::Projects, actions);
             }
             if self.projects.pending.is_some() {
                 ui.add(egui::Spinner::new());
@@ -427,11 +535,7 @@ impl ProfileModal {
         ui.horizontal(|ui| {
             ui.label("Legacy regional keypairs:");
             if ui.button("Load regions").clicked() {
-                actions.push(UiAction::LoadChoices {
-                    profile: self.draft(),
-                    token: self.typed_token(),
-                    kind: ChoiceKind::Regions,
-                });
+                self.load_choices(ChoiceKind::Regions, actions);
             }
             if self.regions.pending.is_some() {
                 ui.add(egui::Spinner::new());
@@ -476,11 +580,7 @@ impl ProfileModal {
             ui.add(egui::TextEdit::singleline(&mut self.organization_text).desired_width(180.0))
                 .labelled_by(label.id);
             if ui.button("Load organizations").clicked() {
-                actions.push(UiAction::LoadChoices {
-                    profile: self.draft(),
-                    token: self.typed_token(),
-                    kind: ChoiceKind::Organizations,
-                });
+                self.load_choices(ChoiceKind::Organizations, actions);
             }
             if self.organizations.pending.is_some() {
                 ui.add(egui::Spinner::new());
@@ -512,4 +612,43 @@ impl ProfileModal {
             error_line(ui, error);
         }
     }
+}
+
+/// The scheme, host and port of a base URL ("https://api.gcore.com"): the
+/// part that decides who receives the token. `None` when the URL is refused.
+pub fn url_origin(base_url: &str) -> Option<String> {
+    let normalized = normalize_base_url(base_url).ok()?;
+    let url = reqwest::Url::parse(&normalized).ok()?;
+    Some(url.origin().ascii_serialization())
+}
+
+/// A warning when a Gcore or Sesterce address is not the provider's official
+/// API host, where a typo would hand the token to a stranger. Loopback
+/// addresses (the sandbox, `--demo`, a local proxy) and Terraform
+/// (self-hosted Enterprise is normal) never warn; an invalid URL is reported
+/// by Save instead.
+pub fn unofficial_host_warning(provider: ProviderKind, base_url: &str) -> Option<String> {
+    let official = match provider {
+        ProviderKind::Gcore => gcore::DEFAULT_BASE_URL,
+        ProviderKind::Sesterce => sesterce::DEFAULT_BASE_URL,
+        ProviderKind::Terraform => return None,
+    };
+    let origin = url_origin(base_url)?;
+    if Some(origin.as_str()) == url_origin(official).as_deref() {
+        return None;
+    }
+    let url = reqwest::Url::parse(&origin).ok()?;
+    let host = url.host_str()?;
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (!loopback).then(|| {
+        format!(
+            "{origin} is not the official {} API address ({official}). Check the spelling: the token is sent to this host.",
+            provider.label()
+        )
+    })
 }
