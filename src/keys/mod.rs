@@ -59,6 +59,9 @@ pub enum KeyError {
     EncryptedNotAllowed,
     /// The private key and the public key given together are not a pair.
     KeyPairMismatch,
+    /// The key is valid but cannot be used here; the reason says why (a
+    /// security-key stub or a DSA key for HCP Terraform).
+    NotUsableHere(String),
 }
 
 impl std::fmt::Display for KeyError {
@@ -107,6 +110,7 @@ impl std::fmt::Display for KeyError {
             Self::KeyPairMismatch => f.write_str(
                 "The private key and the public key do not belong together; nothing was saved.",
             ),
+            Self::NotUsableHere(reason) => write!(f, "{reason}."),
         }
     }
 }
