@@ -555,6 +555,9 @@ fn remote_key() -> impl Strategy<Value = RemoteKey> {
                 is_default: default,
                 state: None,
                 algorithm: None,
+                algorithm_label: None,
+                algorithm_details: None,
+                weak: false,
                 public_key: None,
                 scope: match region {
                     Some((region_id, region_name)) => KeyScope::Region {

@@ -61,6 +61,9 @@ pub enum KeyError {
     KeyPairMismatch,
     /// A private key was to be saved under a name ending in `.pub`.
     PublicNameForPrivateKey(String),
+    /// The key is valid but cannot be used here; the reason says why (a
+    /// security-key stub or a DSA key for HCP Terraform).
+    NotUsableHere(String),
 }
 
 impl std::fmt::Display for KeyError {
@@ -114,6 +117,7 @@ impl std::fmt::Display for KeyError {
                 "{path} ends in .pub, the name tools and people take for a PUBLIC key, so this private key could be shared by mistake. \
                  Choose a name without .pub; the .pub file is written beside it."
             ),
+            Self::NotUsableHere(reason) => write!(f, "{reason}."),
         }
     }
 }

@@ -61,6 +61,32 @@ pub struct PrivateKeyInfo {
     pub public: ParsedPublicKey,
 }
 
+impl PrivateKeyInfo {
+    /// True for a FIDO security-key stub (`sk-…` in an OpenSSH private key
+    /// file): the file holds only a handle, the private key stays on the
+    /// device. Its public half is shown, saved and uploaded like any other.
+    pub fn held_on_security_key(&self) -> bool {
+        self.public.is_security_key()
+    }
+}
+
+/// Why HCP Terraform cannot use this key, if it cannot: its runners clone
+/// with the key alone, so a security-key stub (whose private key never
+/// leaves the device) cannot work there, and Git servers refuse DSA.
+fn terraform_refusal(info: &PrivateKeyInfo) -> Option<String> {
+    if info.held_on_security_key() {
+        return Some(format!(
+            "This {} key is held on a security key: the file is only a handle, and HCP Terraform has no security key to use it with. \
+             Upload a key without a security key (for example RSA 4096 in PEM form) instead; nothing was sent",
+            info.public.label
+        ));
+    }
+    info.public
+        .weakness()
+        .filter(|_| matches!(info.public.kind, super::public::KeyKind::Dsa { .. }))
+        .map(|why| format!("{why}; nothing was sent"))
+}
+
 /// A private key that HCP Terraform can use, with advice about it.
 #[derive(Clone, Debug)]
 pub struct TerraformKeyCheck {
@@ -133,6 +159,9 @@ pub fn check_terraform_private_key(text: &SecretString) -> Result<TerraformKeyCh
         Err(KeyError::Encrypted) => return Err(KeyError::EncryptedNotAllowed),
         Err(other) => return Err(other),
     };
+    if let Some(reason) = terraform_refusal(&info) {
+        return Err(KeyError::NotUsableHere(reason));
+    }
     let mut warnings = Vec::new();
     if !info.format.is_pem() {
         if info.public.algorithm == "ssh-ed25519" {

@@ -24,7 +24,6 @@ use super::{
     RemoteKey, scrub,
 };
 use crate::keys::SecretString;
-use crate::keys::public::parse_public_key;
 
 /// Gcore's public API address.
 pub const DEFAULT_BASE_URL: &str = "https://api.gcore.com";
@@ -234,11 +233,9 @@ impl GcoreClient {
     pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
         let project_id = self.project()?;
         let public_key = match &new_key.material {
-            NewKeyMaterial::PublicKey(text) => Some(
-                parse_public_key(text)
-                    .map_err(|err| ApiError::invalid_input(err.to_string()))?
-                    .openssh,
-            ),
+            NewKeyMaterial::PublicKey(text) => {
+                Some(super::ProviderKind::Gcore.check_public_key(text)?.openssh)
+            }
             NewKeyMaterial::GenerateOnServer => None,
             NewKeyMaterial::PrivateKey(_) => {
                 return Err(ApiError::invalid_input(

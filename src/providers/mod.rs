@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub use error::{ApiError, ApiErrorKind, FieldError};
 pub use http::{Http, HttpPolicy};
 
+use crate::keys::public::ParsedPublicKey;
 use crate::keys::secret::SecretString;
 
 /// The cloud services Keyfleet talks to.
@@ -64,6 +65,29 @@ impl ProviderKind {
             Self::Gcore => gcore::validate_key_name(name),
             Self::Sesterce => sesterce::validate_key_name(name),
             Self::Terraform => terraform::validate_key_name(name),
+        }
+    }
+
+    /// Parses a public key to upload and checks this provider can take
+    /// it, before anything is sent. DSA keys, certificates and unknown
+    /// algorithms are refused everywhere (see
+    /// [`ParsedPublicKey::upload_refusal`]). Security keys (`sk-…`) are
+    /// accepted: neither Gcore's seed ("The public part of an SSH key …
+    /// provide the public part here (usually found in a file like
+    /// `id_ed25519.pub`)") nor Sesterce's (`publicKey`: a string) restricts
+    /// the key type. HCP Terraform stores private keys: see
+    /// [`crate::keys::private::check_terraform_private_key`].
+    pub fn check_public_key(self, text: &str) -> Result<ParsedPublicKey, ApiError> {
+        let parsed = crate::keys::public::parse_public_key(text)
+            .map_err(|err| ApiError::invalid_input(err.to_string()))?;
+        if let Some(reason) = parsed.upload_refusal() {
+            return Err(ApiError::invalid_input(format!("{reason}.")));
+        }
+        match self {
+            Self::Gcore | Self::Sesterce => Ok(parsed),
+            Self::Terraform => Err(ApiError::invalid_input(
+                "HCP Terraform stores a private key, not a public key.",
+            )),
         }
     }
 
@@ -172,6 +196,15 @@ pub struct RemoteKey {
     pub fingerprint_md5: Option<String>,
     /// Key algorithm, such as `ssh-ed25519`.
     pub algorithm: Option<String>,
+    /// The key type as `ssh-keygen -l` names it, with its size where keys
+    /// of the type differ (`ED25519`, `RSA 4096`, `ED25519-SK`,
+    /// `ED25519-CERT`); shown in the Algorithm column.
+    pub algorithm_label: Option<String>,
+    /// More about the key type, for a tooltip: certificate principals and
+    /// validity, "held on a security key", why it is weak.
+    pub algorithm_details: Option<String>,
+    /// The key type is weak (DSA, short RSA); the table marks it.
+    pub weak: bool,
     /// The public key's comment.
     pub comment: Option<String>,
     /// Creation time as the provider gave it.
@@ -189,6 +222,14 @@ pub struct RemoteKey {
 }
 
 impl RemoteKey {
+    /// What the Algorithm column shows: the OpenSSH label, else the
+    /// algorithm name the provider gave.
+    pub fn algorithm_shown(&self) -> Option<&str> {
+        self.algorithm_label
+            .as_deref()
+            .or(self.algorithm.as_deref())
+    }
+
     /// Fills algorithm, comment and fingerprints from `public_key`. A key
     /// that does not parse keeps what the provider sent (e.g. Gcore's MD5).
     pub fn with_local_fingerprints(mut self) -> Self {
@@ -196,6 +237,9 @@ impl RemoteKey {
             && let Ok(parsed) = crate::keys::public::parse_public_key(text)
         {
             self.algorithm = Some(parsed.algorithm.clone());
+            self.algorithm_label = Some(parsed.label.to_string());
+            self.algorithm_details = parsed.details();
+            self.weak = parsed.weakness().is_some();
             self.fingerprint_sha256 = Some(parsed.fingerprint_sha256.clone());
             if self.fingerprint_md5.is_none() {
                 self.fingerprint_md5 = Some(parsed.fingerprint_md5.clone());

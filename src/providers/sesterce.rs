@@ -132,8 +132,9 @@ impl SesterceClient {
     pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
         validate_key_name(&new_key.name)?;
         let public_key = match &new_key.material {
-            NewKeyMaterial::PublicKey(text) => crate::keys::public::parse_public_key(text)
-                .map_err(|err| ApiError::invalid_input(err.to_string()))?,
+            NewKeyMaterial::PublicKey(text) => {
+                super::ProviderKind::Sesterce.check_public_key(text)?
+            }
             NewKeyMaterial::GenerateOnServer => {
                 return Err(ApiError::invalid_input(
                     "Sesterce cannot generate keys; generate one locally and upload its public key.",

@@ -564,7 +564,11 @@ impl KeyTable {
                 };
                 name(a).cmp(name(b))
             }
-            SortColumn::Algorithm => by_text(&x.algorithm, &y.algorithm),
+            // By what the column shows, so "RSA 2048" sorts before "RSA 4096".
+            SortColumn::Algorithm => x
+                .algorithm_shown()
+                .unwrap_or("")
+                .cmp(y.algorithm_shown().unwrap_or("")),
             SortColumn::Sha256 => by_text(&x.fingerprint_sha256, &y.fingerprint_sha256),
             SortColumn::Md5 => by_text(&x.fingerprint_md5, &y.fingerprint_md5),
             SortColumn::Kind => compare_kind(&x.scope, &y.scope),

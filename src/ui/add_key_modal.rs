@@ -193,7 +193,11 @@ impl AddKeyModal {
         } else if self.mode == AddMode::GenerateOnServer {
             NewKeyMaterial::GenerateOnServer
         } else {
-            let parsed = parse_public_key(&self.public_key).map_err(|err| err.to_string())?;
+            let parsed = self
+                .profile
+                .provider
+                .check_public_key(&self.public_key)
+                .map_err(|err| err.message)?;
             NewKeyMaterial::PublicKey(parsed.openssh)
         };
         let scope = if self.region_id == 0 {
@@ -339,8 +343,15 @@ impl AddKeyModal {
                 Ok(parsed) => {
                     ui.label(format!(
                         "✔ {} · {}",
-                        parsed.algorithm, parsed.fingerprint_sha256
+                        parsed.label, parsed.fingerprint_sha256
                     ));
+                    if let Some(details) = parsed.details() {
+                        ui.label(egui::RichText::new(details).weak());
+                    }
+                    // Refused kinds are named before anything is sent.
+                    if let Err(err) = self.profile.provider.check_public_key(&self.public_key) {
+                        error_line(ui, &err.message);
+                    }
                 }
                 Err(err) => error_line(ui, &err.to_string()),
             }

@@ -317,6 +317,30 @@ fn text_or_dash(ui: &mut egui::Ui, value: Option<&str>) {
     }
 }
 
+/// The key type, marked "⚠" when weak, with details (certificate,
+/// security key, weakness) and the algorithm name on hover.
+fn algorithm_cell(ui: &mut egui::Ui, key: &RemoteKey) {
+    let Some(shown) = key.algorithm_shown().filter(|text| !text.is_empty()) else {
+        ui.weak("—");
+        return;
+    };
+    let response = if key.weak {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {shown}"))
+    } else {
+        ui.label(shown)
+    };
+    if key.algorithm_details.is_some() || key.algorithm_label.is_some() {
+        response.on_hover_ui(|ui| {
+            if let Some(algorithm) = &key.algorithm {
+                ui.monospace(algorithm);
+            }
+            if let Some(details) = &key.algorithm_details {
+                ui.label(details);
+            }
+        });
+    }
+}
+
 fn yes_no(value: Option<bool>) -> &'static str {
     match value {
         Some(true) => "yes",
@@ -346,7 +370,7 @@ fn cell(
         KeyColumn::Kind => {
             ui.label(kind_label(key));
         }
-        KeyColumn::Algorithm => text_or_dash(ui, key.algorithm.as_deref()),
+        KeyColumn::Algorithm => algorithm_cell(ui, key),
         KeyColumn::Sha256 => {
             ui.monospace(key.fingerprint_sha256.as_deref().unwrap_or("—"));
         }
