@@ -10,18 +10,19 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use super::http::{self, RawResponse};
+use super::redact::Redactor;
 use super::{
     ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
-    RemoteKey, scrub,
+    RemoteKey,
 };
 use crate::keys::SecretString;
 use crate::keys::public::parse_public_key;
@@ -491,19 +492,14 @@ impl GcoreClient {
 
     /// Builds a URL from path segments (each percent-encoded) and a query.
     fn url(&self, segments: &[&str], query: Option<&str>) -> Result<Url, ApiError> {
-        let invalid = || {
-            ApiError::invalid_input(format!(
-                "The API base URL \"{}\" is not a valid web address; fix it in the account settings.",
-                self.base_url
-            ))
-        };
-        let mut url = Url::parse(&self.base_url).map_err(|_| invalid())?;
-        url.path_segments_mut()
-            .map_err(|_| invalid())?
-            .pop_if_empty()
-            .extend(segments);
+        let mut url = http::join_url(&self.base_url, segments)?;
         url.set_query(query);
         Ok(url)
+    }
+
+    /// What removes this account's secrets from text out of an answer.
+    fn redactor(&self) -> Redactor<'_> {
+        Redactor::new(&self.token)
     }
 
     /// Sends one request with the token and reads the whole answer.
@@ -513,13 +509,7 @@ impl GcoreClient {
         url: Url,
         body: Option<&Value>,
     ) -> Result<RawResponse, ApiError> {
-        let header_text = Zeroizing::new(format!("APIKey {}", self.token.expose()));
-        let mut auth = HeaderValue::from_str(&header_text).map_err(|_| {
-            ApiError::invalid_input(
-                "The API token contains characters that cannot be sent in a header; paste it again.",
-            )
-        })?;
-        auth.set_sensitive(true);
+        let auth = http::secret_header("APIKey ", self.token.expose())?;
         let mut request = self
             .http
             .client
@@ -529,7 +519,7 @@ impl GcoreClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        http::send(request).await.map_err(|err| self.clean(err))
+        http::send(request, &self.redactor()).await
     }
 
     /// [`Self::call`], turning a non-2xx status into an error.
@@ -558,7 +548,7 @@ impl GcoreClient {
     }
 
     fn decode<T: DeserializeOwned>(&self, response: &RawResponse) -> Result<T, ApiError> {
-        response.json::<T>().map_err(|err| self.clean(err))
+        response.json::<T>(&self.redactor())
     }
 
     /// Every item of a paged list. Asks for [`PAGE_LIMIT`] items; when the
@@ -668,14 +658,16 @@ impl GcoreClient {
     }
 
     /// The error for a non-2xx answer, in Gcore's terms, with the field
-    /// messages Gcore gave and a scrubbed excerpt of the body.
+    /// messages Gcore gave and an excerpt of the body, all redacted.
     fn status_error(&self, response: &RawResponse, not_found: &str) -> ApiError {
+        let redactor = self.redactor();
         let body: GcoreErrorBody = serde_json::from_slice(&response.body).unwrap_or_default();
+        // Redacted before it is shortened, so no cut leaves part of a secret.
         let said = body
             .message()
-            .map(|message| format!(": {message}"))
+            .map(|message| format!(": {}", redactor.short(&message, MAX_PROVIDER_MESSAGE_CHARS)))
             .unwrap_or_default();
-        let mut error = http::generic_status_error(response, String::new());
+        let mut error = http::generic_status_error(response, String::new(), &redactor);
         let status = response.status;
         error.message = match status {
             401 => {
@@ -705,21 +697,7 @@ impl GcoreClient {
             _ => format!("Gcore answered with unexpected HTTP status {status}{said}."),
         };
         error.fields = body.fields();
-        self.clean(error)
-    }
-
-    /// Removes the token and any private key from an error's texts.
-    fn clean(&self, mut error: ApiError) -> ApiError {
-        error.message = scrub(&error.message, &[&self.token]);
-        for field in &mut error.fields {
-            for message in &mut field.messages {
-                *message = scrub(message, &[&self.token]);
-            }
-        }
-        error.details = error
-            .details
-            .map(|details| redact_private_key(&scrub(&details, &[&self.token])));
-        error
+        redactor.error(error)
     }
 }
 
@@ -731,21 +709,6 @@ fn may_have_been_created(mut error: ApiError) -> ApiError {
         );
     }
     error
-}
-
-/// Cuts a body excerpt before anything that looks like private key material.
-fn redact_private_key(text: &str) -> String {
-    let cut = [
-        text.find("-----BEGIN"),
-        text.find("\"private_key\"").map(|at| at + 13),
-    ]
-    .into_iter()
-    .flatten()
-    .min();
-    match cut {
-        Some(at) => format!("{}<private key removed>", &text[..at]),
-        None => text.to_string(),
-    }
 }
 
 fn to_usize(count: u64) -> usize {
@@ -963,7 +926,7 @@ struct GcoreErrorBody {
 }
 
 impl GcoreErrorBody {
-    /// Gcore's message, shortened and without a final period.
+    /// Gcore's message without a final period (not yet redacted or cut).
     fn message(&self) -> Option<String> {
         let text = match self.message.as_ref().or(self.detail.as_ref())? {
             Value::String(text) => text.clone(),
@@ -974,11 +937,7 @@ impl GcoreErrorBody {
         if text.is_empty() {
             return None;
         }
-        let mut short: String = text.chars().take(MAX_PROVIDER_MESSAGE_CHARS).collect();
-        if text.chars().count() > MAX_PROVIDER_MESSAGE_CHARS {
-            short.push('…');
-        }
-        Some(short)
+        Some(text.to_string())
     }
 
     /// `invalid_fields: {field: [messages]}` (a single string also accepted).
@@ -1108,15 +1067,5 @@ mod tests {
         let empty = GcoreErrorBody::default();
         assert!(empty.message().is_none());
         assert!(empty.fields().is_empty());
-    }
-
-    #[test]
-    fn private_keys_are_cut_from_excerpts() {
-        let text = r#"{"id":"1","private_key":"-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn"#;
-        let cleaned = redact_private_key(text);
-        assert!(!cleaned.contains("BEGIN"));
-        assert!(!cleaned.contains("b3Blbn"));
-        assert!(cleaned.starts_with(r#"{"id":"1","private_key""#));
-        assert_eq!(redact_private_key("plain"), "plain");
     }
 }

@@ -1,20 +1,20 @@
 //! The HTTP policy every provider shares: timeouts, User-Agent, body limits,
 //! transport-error mapping, JSON decoding with useful errors, and retries for
-//! idempotent requests.
+//! idempotent requests. Every text taken from an answer goes through a
+//! [`Redactor`].
 
 use std::future::Future;
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
+use reqwest::Url;
+use reqwest::header::{HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, ApiErrorKind};
+use super::redact::Redactor;
 
 /// Largest response body we accept; a bigger one is an error, not an OOM.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
-
-/// How many characters of a bad body the details view shows.
-const EXCERPT_CHARS: usize = 200;
 
 /// Timeouts, retries and identity used for every provider request.
 #[derive(Clone, Debug)]
@@ -80,7 +80,9 @@ impl Http {
 }
 
 /// A response read completely: status, headers and a size-limited body.
-#[derive(Debug)]
+///
+/// `Debug` shows the body's length only: after a Gcore create it holds the
+/// generated private key.
 pub struct RawResponse {
     /// HTTP status code.
     pub status: u16,
@@ -90,26 +92,40 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
+impl std::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
 impl RawResponse {
     /// True for 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
-    /// Decodes the body as JSON of type `T`, or explains what was wrong.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        decode_json(self.status, &self.body)
-    }
-
-    /// The body as text, shortened for a details view.
-    pub fn excerpt(&self) -> String {
-        excerpt(&self.body)
+    /// Decodes the body as JSON of type `T`, or explains what was wrong
+    /// (redacted by `redactor`).
+    pub fn json<T: DeserializeOwned>(&self, redactor: &Redactor<'_>) -> Result<T, ApiError> {
+        decode_json(self.status, &self.body, redactor)
     }
 }
 
 /// Sends a request and reads its body, mapping transport failures to
-/// [`ApiError`]s. Never panics on any response.
-pub async fn send(request: reqwest::RequestBuilder) -> Result<RawResponse, ApiError> {
+/// [`ApiError`]s cleaned by `redactor`. Never panics on any
+/// response.
+pub async fn send(
+    request: reqwest::RequestBuilder,
+    redactor: &Redactor<'_>,
+) -> Result<RawResponse, ApiError> {
+    read(request).await.map_err(|err| redactor.error(err))
+}
+
+async fn read(request: reqwest::RequestBuilder) -> Result<RawResponse, ApiError> {
     let mut response = request.send().await.map_err(transport_error)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
@@ -201,8 +217,13 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Decodes `body` as JSON, or returns a malformed-response error naming what
-/// was found instead (an HTML page, an empty or truncated body).
-pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
+/// was found instead (an HTML page, an empty or truncated body). serde's
+/// message may quote the body, so the error is redacted like the excerpt.
+pub fn decode_json<T: DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    redactor: &Redactor<'_>,
+) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|err| {
         let trimmed = String::from_utf8_lossy(body);
         let trimmed = trimmed.trim_start();
@@ -217,27 +238,24 @@ pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, A
         } else {
             "text that is not JSON".to_string()
         };
-        ApiError::new(
-            ApiErrorKind::MalformedResponse,
-            format!("The provider answered HTTP {status} with {what}."),
+        redactor.error(
+            ApiError::new(
+                ApiErrorKind::MalformedResponse,
+                format!("The provider answered HTTP {status} with {what}."),
+            )
+            .with_status(status)
+            .with_details(redactor.excerpt(body)),
         )
-        .with_status(status)
-        .with_details(excerpt(body))
     })
 }
 
-/// The first characters of a body, lossily decoded, for a details view.
-pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_CHARS * 4)]);
-    let mut short: String = text.chars().take(EXCERPT_CHARS).collect();
-    if text.chars().count() > EXCERPT_CHARS || body.len() > EXCERPT_CHARS * 4 {
-        short.push('…');
-    }
-    short
-}
-
-/// Error for a status no provider-specific rule covered.
-pub fn generic_status_error(response: &RawResponse, message: String) -> ApiError {
+/// Error for a status no provider-specific rule covered; `message` and the
+/// body excerpt are redacted.
+pub fn generic_status_error(
+    response: &RawResponse,
+    message: String,
+    redactor: &Redactor<'_>,
+) -> ApiError {
     let kind = match response.status {
         401 => ApiErrorKind::BadCredentials,
         403 => ApiErrorKind::Forbidden,
@@ -253,10 +271,41 @@ pub fn generic_status_error(response: &RawResponse, message: String) -> ApiError
     } else {
         None
     };
-    ApiError::new(kind, message)
-        .with_status(response.status)
-        .with_retry_after(retry_after)
-        .with_details(response.excerpt())
+    redactor.error(
+        ApiError::new(kind, message)
+            .with_status(response.status)
+            .with_retry_after(retry_after)
+            .with_details(redactor.excerpt(&response.body)),
+    )
+}
+
+/// A header value holding the token (`prefix` + token), marked sensitive so
+/// no Debug output of the request shows it.
+pub fn secret_header(prefix: &str, token: &str) -> Result<HeaderValue, ApiError> {
+    let text = zeroize::Zeroizing::new(format!("{prefix}{token}"));
+    let mut value = HeaderValue::from_str(&text).map_err(|_| {
+        ApiError::invalid_input(
+            "The API token contains characters that cannot be sent in a header; paste it again.",
+        )
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// `base` with `segments` appended, each percent-encoded so an id or a name
+/// can never change the path or add a query.
+pub fn join_url(base: &str, segments: &[&str]) -> Result<Url, ApiError> {
+    let invalid = || {
+        ApiError::invalid_input(format!(
+            "The API base URL \"{base}\" is not a valid web address; fix it in the account settings."
+        ))
+    };
+    let mut url = Url::parse(base).map_err(|_| invalid())?;
+    url.path_segments_mut()
+        .map_err(|_| invalid())?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
 }
 
 /// The wait a provider asked for: `Retry-After` (seconds) or Terraform's
@@ -406,12 +455,27 @@ mod tests {
 
     #[test]
     fn json_errors_say_what_came_back() {
-        let err = decode_json::<serde_json::Value>(502, b"<html>Bad gateway</html>").unwrap_err();
+        let token = crate::keys::SecretString::new("unused-token");
+        let redactor = Redactor::new(&token);
+        let decode = |body: &[u8]| decode_json::<serde_json::Value>(200, body, &redactor);
+        let err = decode(b"<html>Bad gateway</html>").unwrap_err();
         assert!(err.message.contains("HTML"), "{}", err.message);
-        let err = decode_json::<serde_json::Value>(200, b"{\"count\": 3, \"res").unwrap_err();
+        let err = decode(b"{\"count\": 3, \"res").unwrap_err();
         assert!(err.message.contains("truncated"), "{}", err.message);
-        let err = decode_json::<serde_json::Value>(200, b"").unwrap_err();
+        let err = decode(b"").unwrap_err();
         assert!(err.message.contains("empty"), "{}", err.message);
+    }
+
+    #[test]
+    fn raw_response_debug_hides_the_body() {
+        let response = RawResponse {
+            status: 201,
+            headers: HeaderMap::new(),
+            body: b"{\"private_key\":\"-----BEGIN OPENSSH PRIVATE KEY-----\"}".to_vec(),
+        };
+        let shown = format!("{response:?}");
+        assert!(!shown.contains("PRIVATE"), "{shown}");
+        assert!(shown.contains("<53 bytes>"), "{shown}");
     }
 
     #[test]
