@@ -1,20 +1,23 @@
-//! The HTTP policy every provider shares: timeouts, User-Agent, body limits,
-//! transport-error mapping, JSON decoding with useful errors, and retries for
-//! idempotent requests. Every text taken from an answer goes through a
-//! [`Redactor`].
+//! The HTTP policy every provider shares: timeouts, User-Agent, no
+//! redirects, body limits, transport-error mapping, JSON
+//! decoding with useful errors, and retries for idempotent requests. Every
+//! text taken from an answer goes through a [`Redactor`].
 
 use std::future::Future;
 use std::time::Duration;
 
 use reqwest::Url;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderValue, LOCATION};
 use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, ApiErrorKind};
-use super::redact::Redactor;
+use super::redact::{Redactor, cut};
 
 /// Largest response body we accept; a bigger one is an error, not an OOM.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Longest redirect target we repeat in a message.
+const MAX_TARGET_CHARS: usize = 200;
 
 /// Timeouts, retries and identity used for every provider request.
 #[derive(Clone, Debug)]
@@ -60,10 +63,15 @@ pub struct Http {
 impl Http {
     /// Builds the client. Fails with a clear message when, for example, the
     /// system has no CA certificates.
+    ///
+    /// Redirects are never followed: reqwest would carry a Sesterce
+    /// `x-api-key` to the new host, and re-send a 307/308'd Terraform body,
+    /// which holds a private key. [`send`] turns a 3xx into an error.
     pub fn new(policy: HttpPolicy) -> Result<Self, ApiError> {
         let client = reqwest::Client::builder()
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(user_agent())
             .build()
             .map_err(|err| {
@@ -115,8 +123,8 @@ impl RawResponse {
     }
 }
 
-/// Sends a request and reads its body, mapping transport failures to
-/// [`ApiError`]s cleaned by `redactor`. Never panics on any
+/// Sends a request and reads its body, mapping transport failures and
+/// redirects to [`ApiError`]s cleaned by `redactor`. Never panics on any
 /// response.
 pub async fn send(
     request: reqwest::RequestBuilder,
@@ -128,6 +136,13 @@ pub async fn send(
 async fn read(request: reqwest::RequestBuilder) -> Result<RawResponse, ApiError> {
     let mut response = request.send().await.map_err(transport_error)?;
     let status = response.status().as_u16();
+    if (300..400).contains(&status) {
+        return Err(redirect_error(
+            status,
+            response.headers().get(LOCATION),
+            response.url(),
+        ));
+    }
     let headers = response.headers().clone();
     if let Some(length) = response.content_length()
         && length as usize > MAX_BODY_BYTES
@@ -161,6 +176,46 @@ async fn read(request: reqwest::RequestBuilder) -> Result<RawResponse, ApiError>
         headers,
         body,
     })
+}
+
+/// The error for a 3xx: names where the API address points now (without
+/// user name, password, query or fragment, which may hold secrets), so the
+/// user can fix the base URL.
+fn redirect_error(status: u16, location: Option<&HeaderValue>, from: &Url) -> ApiError {
+    let Some(location) = location else {
+        return ApiError::new(
+            ApiErrorKind::UnexpectedStatus,
+            format!(
+                "The API address answered with a redirect (HTTP {status}) without saying where to; check the account's base URL."
+            ),
+        )
+        .with_status(status);
+    };
+    let target = location
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        // A relative Location is relative to the address we asked.
+        .and_then(|text| from.join(text).ok())
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+    let message = match target {
+        Some(mut url) => {
+            // Cannot fail for http(s) URLs with a host (checked above).
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            format!(
+                "The API address redirects to {} (HTTP {status}); check the account's base URL. Keyfleet does not follow redirects, so the token and keys never go to another address.",
+                cut(url.as_str(), MAX_TARGET_CHARS)
+            )
+        }
+        None => format!(
+            "The API address answered with a redirect (HTTP {status}) to an address that cannot be read; check the account's base URL."
+        ),
+    };
+    ApiError::new(ApiErrorKind::UnexpectedStatus, message).with_status(status)
 }
 
 fn too_large(status: u16) -> ApiError {
