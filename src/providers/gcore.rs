@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use zeroize::Zeroize;
 
-use super::http::{self, RawResponse};
+use super::http::{self, ListBudget, RawResponse};
 use super::redact::Redactor;
 use super::{
     ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
@@ -565,7 +565,9 @@ impl GcoreClient {
     where
         T: DeserializeOwned,
     {
-        let (items, consistent) = self.list_pass(segments, id_of, not_found).await?;
+        // One budget for both passes: together they are one listing.
+        let budget = ListBudget::new(&self.http.policy);
+        let (items, consistent) = self.list_pass(segments, id_of, not_found, &budget).await?;
         if consistent {
             return Ok(items);
         }
@@ -573,7 +575,7 @@ impl GcoreClient {
             path = segments.join("/"),
             "list changed while paging; listing again"
         );
-        let (items, consistent) = self.list_pass(segments, id_of, not_found).await?;
+        let (items, consistent) = self.list_pass(segments, id_of, not_found, &budget).await?;
         if !consistent {
             tracing::warn!(
                 path = segments.join("/"),
@@ -588,11 +590,13 @@ impl GcoreClient {
         segments: &[String],
         offset: usize,
         not_found: &str,
+        budget: &ListBudget,
     ) -> Result<Page<T>, ApiError> {
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let query = format!("limit={PAGE_LIMIT}&offset={offset}");
         let url = self.url(&segments, Some(&query))?;
         let response = self.get(url, not_found).await?;
+        budget.charge(&response)?;
         self.decode(&response)
     }
 
@@ -602,8 +606,9 @@ impl GcoreClient {
         segments: &[String],
         id_of: fn(&T) -> Option<String>,
         not_found: &str,
+        budget: &ListBudget,
     ) -> Result<(Vec<T>, bool), ApiError> {
-        let first: Page<T> = self.fetch_page(segments, 0, not_found).await?;
+        let first: Page<T> = self.fetch_page(segments, 0, not_found, budget).await?;
         let step = first.results.len();
         // Without a count there is nothing to page through.
         let first_count = first.count.map_or(step, to_usize);
@@ -616,7 +621,7 @@ impl GcoreClient {
         let offsets: Vec<usize> = (step..first_count).step_by(step).take(MAX_PAGES).collect();
         let pages: Vec<(usize, Page<T>)> = futures::stream::iter(offsets)
             .map(|offset| async move {
-                self.fetch_page::<T>(segments, offset, not_found)
+                self.fetch_page::<T>(segments, offset, not_found, budget)
                     .await
                     .map(|page| (offset, page))
             })
@@ -641,7 +646,9 @@ impl GcoreClient {
         // Keys created while we paged land after the last page (oldest first).
         let mut tail_pages = 0;
         while next_offset < count && tail_pages < MAX_TAIL_PAGES {
-            let page: Page<T> = self.fetch_page(segments, next_offset, not_found).await?;
+            let page: Page<T> = self
+                .fetch_page(segments, next_offset, not_found, budget)
+                .await?;
             tail_pages += 1;
             let len = page.results.len();
             count = page.count.map_or(count, to_usize);

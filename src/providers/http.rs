@@ -1,9 +1,10 @@
 //! The HTTP policy every provider shares: timeouts, User-Agent, no
-//! redirects, body limits, transport-error mapping, JSON
+//! redirects, body and listing limits, transport-error mapping, JSON
 //! decoding with useful errors, and retries for idempotent requests. Every
 //! text taken from an answer goes through a [`Redactor`].
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest::Url;
@@ -15,6 +16,10 @@ use super::redact::{Redactor, cut};
 
 /// Largest response body we accept; a bigger one is an error, not an OOM.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Default for [`HttpPolicy::max_list_bytes`]: what all pages of one
+/// listing may add up to.
+pub const MAX_LIST_BYTES: usize = 64 * 1024 * 1024;
 
 /// Longest redirect target we repeat in a message.
 const MAX_TARGET_CHARS: usize = 200;
@@ -32,6 +37,9 @@ pub struct HttpPolicy {
     pub base_backoff: Duration,
     /// Longest wait we honour from `Retry-After` / `X-RateLimit-Reset`.
     pub max_wait: Duration,
+    /// Most body bytes all pages of one listing may add up to, so a server
+    /// that pages forever cannot make us read without end.
+    pub max_list_bytes: usize,
 }
 
 impl Default for HttpPolicy {
@@ -42,6 +50,7 @@ impl Default for HttpPolicy {
             max_retries: 3,
             base_backoff: Duration::from_millis(250),
             max_wait: Duration::from_secs(60),
+            max_list_bytes: MAX_LIST_BYTES,
         }
     }
 }
@@ -216,6 +225,48 @@ fn redirect_error(status: u16, location: Option<&HeaderValue>, from: &Url) -> Ap
         ),
     };
     ApiError::new(ApiErrorKind::UnexpectedStatus, message).with_status(status)
+}
+
+/// Counts what the pages of one listing have read, and stops the listing
+/// once they add up to more than [`HttpPolicy::max_list_bytes`]. Shared by
+/// concurrently fetched pages.
+#[derive(Debug)]
+pub struct ListBudget {
+    limit: usize,
+    used: AtomicUsize,
+    pages: AtomicUsize,
+}
+
+impl ListBudget {
+    /// A budget for one listing under `policy`.
+    pub fn new(policy: &HttpPolicy) -> Self {
+        Self {
+            limit: policy.max_list_bytes,
+            used: AtomicUsize::new(0),
+            pages: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts one page's body; fails once the listing has read too much.
+    pub fn charge(&self, response: &RawResponse) -> Result<(), ApiError> {
+        let size = response.body.len();
+        let used = self
+            .used
+            .fetch_add(size, Ordering::Relaxed)
+            .saturating_add(size);
+        let pages = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
+        if used > self.limit {
+            return Err(ApiError::new(
+                ApiErrorKind::MalformedResponse,
+                format!(
+                    "The list is larger than {} MB ({pages} pages read); Keyfleet stopped reading it. The server may be paging without end; check the account's base URL or try again later.",
+                    self.limit.div_ceil(1024 * 1024)
+                ),
+            )
+            .with_status(response.status));
+        }
+        Ok(())
+    }
 }
 
 fn too_large(status: u16) -> ApiError {

@@ -12,7 +12,7 @@ use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
 
-use super::http::{self, RawResponse};
+use super::http::{self, ListBudget, RawResponse};
 use super::redact::Redactor;
 use super::{
     ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
@@ -191,6 +191,7 @@ impl TerraformClient {
                 &["organizations"],
                 &[("page[size]", "1".to_string())],
                 Target::Organizations,
+                None,
             )
             .await?;
         let org_count = orgs
@@ -210,6 +211,7 @@ impl TerraformClient {
                 &["organizations", org, "ssh-keys"],
                 &[("page[size]", "1".to_string())],
                 Target::OrganizationKeys(org),
+                None,
             )
             .await;
         match keys {
@@ -387,6 +389,7 @@ impl TerraformClient {
         let mut items = Vec::new();
         let mut page: u64 = 1;
         let mut seen = HashSet::new();
+        let budget = ListBudget::new(&self.http.policy);
         loop {
             if !seen.insert(page) || page > MAX_PAGES {
                 return Err(ApiError::new(
@@ -400,7 +403,9 @@ impl TerraformClient {
                 ("page[size]", PAGE_SIZE.to_string()),
                 ("page[number]", page.to_string()),
             ];
-            let document: Document<Vec<Resource>> = self.get_json(segments, &query, target).await?;
+            let document: Document<Vec<Resource>> = self
+                .get_json(segments, &query, target, Some(&budget))
+                .await?;
             let count = document.data.len();
             items.extend(document.data);
             let pagination = document
@@ -425,17 +430,22 @@ impl TerraformClient {
         Ok(items)
     }
 
-    /// An idempotent GET decoded as JSON, with retries.
+    /// An idempotent GET decoded as JSON, with retries; a listing's pages
+    /// are counted against its `budget`.
     async fn get_json<T: serde::de::DeserializeOwned>(
         &self,
         segments: &[&str],
         query: &[(&str, String)],
         target: Target<'_>,
+        budget: Option<&ListBudget>,
     ) -> Result<T, ApiError> {
         http::with_retries(&self.http.policy, true, |_attempt| async move {
             let response = self.send(Method::GET, segments, query, None).await?;
             if !response.is_success() {
                 return Err(self.error(&response, target, None));
+            }
+            if let Some(budget) = budget {
+                budget.charge(&response)?;
             }
             self.decode(&response, None)
         })
