@@ -10,18 +10,19 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
-use super::http::{self, RawResponse};
+use super::http::{self, ListBudget, RawResponse};
+use super::redact::Redactor;
 use super::{
     ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
-    RemoteKey, scrub,
+    RemoteKey,
 };
 use crate::keys::SecretString;
 
@@ -488,19 +489,14 @@ impl GcoreClient {
 
     /// Builds a URL from path segments (each percent-encoded) and a query.
     fn url(&self, segments: &[&str], query: Option<&str>) -> Result<Url, ApiError> {
-        let invalid = || {
-            ApiError::invalid_input(format!(
-                "The API base URL \"{}\" is not a valid web address; fix it in the account settings.",
-                self.base_url
-            ))
-        };
-        let mut url = Url::parse(&self.base_url).map_err(|_| invalid())?;
-        url.path_segments_mut()
-            .map_err(|_| invalid())?
-            .pop_if_empty()
-            .extend(segments);
+        let mut url = http::join_url(&self.base_url, segments)?;
         url.set_query(query);
         Ok(url)
+    }
+
+    /// What removes this account's secrets from text out of an answer.
+    fn redactor(&self) -> Redactor<'_> {
+        Redactor::new(&self.token)
     }
 
     /// Sends one request with the token and reads the whole answer.
@@ -510,13 +506,7 @@ impl GcoreClient {
         url: Url,
         body: Option<&Value>,
     ) -> Result<RawResponse, ApiError> {
-        let header_text = Zeroizing::new(format!("APIKey {}", self.token.expose()));
-        let mut auth = HeaderValue::from_str(&header_text).map_err(|_| {
-            ApiError::invalid_input(
-                "The API token contains characters that cannot be sent in a header; paste it again.",
-            )
-        })?;
-        auth.set_sensitive(true);
+        let auth = http::secret_header("APIKey ", self.token.expose())?;
         let mut request = self
             .http
             .client
@@ -526,7 +516,7 @@ impl GcoreClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        http::send(request).await.map_err(|err| self.clean(err))
+        http::send(request, &self.redactor()).await
     }
 
     /// [`Self::call`], turning a non-2xx status into an error.
@@ -555,7 +545,7 @@ impl GcoreClient {
     }
 
     fn decode<T: DeserializeOwned>(&self, response: &RawResponse) -> Result<T, ApiError> {
-        response.json::<T>().map_err(|err| self.clean(err))
+        response.json::<T>(&self.redactor())
     }
 
     /// Every item of a paged list. Asks for [`PAGE_LIMIT`] items; when the
@@ -572,7 +562,9 @@ impl GcoreClient {
     where
         T: DeserializeOwned,
     {
-        let (items, consistent) = self.list_pass(segments, id_of, not_found).await?;
+        // One budget for both passes: together they are one listing.
+        let budget = ListBudget::new(&self.http.policy);
+        let (items, consistent) = self.list_pass(segments, id_of, not_found, &budget).await?;
         if consistent {
             return Ok(items);
         }
@@ -580,7 +572,7 @@ impl GcoreClient {
             path = segments.join("/"),
             "list changed while paging; listing again"
         );
-        let (items, consistent) = self.list_pass(segments, id_of, not_found).await?;
+        let (items, consistent) = self.list_pass(segments, id_of, not_found, &budget).await?;
         if !consistent {
             tracing::warn!(
                 path = segments.join("/"),
@@ -595,11 +587,13 @@ impl GcoreClient {
         segments: &[String],
         offset: usize,
         not_found: &str,
+        budget: &ListBudget,
     ) -> Result<Page<T>, ApiError> {
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let query = format!("limit={PAGE_LIMIT}&offset={offset}");
         let url = self.url(&segments, Some(&query))?;
         let response = self.get(url, not_found).await?;
+        budget.charge(&response)?;
         self.decode(&response)
     }
 
@@ -609,8 +603,9 @@ impl GcoreClient {
         segments: &[String],
         id_of: fn(&T) -> Option<String>,
         not_found: &str,
+        budget: &ListBudget,
     ) -> Result<(Vec<T>, bool), ApiError> {
-        let first: Page<T> = self.fetch_page(segments, 0, not_found).await?;
+        let first: Page<T> = self.fetch_page(segments, 0, not_found, budget).await?;
         let step = first.results.len();
         // Without a count there is nothing to page through.
         let first_count = first.count.map_or(step, to_usize);
@@ -623,7 +618,7 @@ impl GcoreClient {
         let offsets: Vec<usize> = (step..first_count).step_by(step).take(MAX_PAGES).collect();
         let pages: Vec<(usize, Page<T>)> = futures::stream::iter(offsets)
             .map(|offset| async move {
-                self.fetch_page::<T>(segments, offset, not_found)
+                self.fetch_page::<T>(segments, offset, not_found, budget)
                     .await
                     .map(|page| (offset, page))
             })
@@ -648,7 +643,9 @@ impl GcoreClient {
         // Keys created while we paged land after the last page (oldest first).
         let mut tail_pages = 0;
         while next_offset < count && tail_pages < MAX_TAIL_PAGES {
-            let page: Page<T> = self.fetch_page(segments, next_offset, not_found).await?;
+            let page: Page<T> = self
+                .fetch_page(segments, next_offset, not_found, budget)
+                .await?;
             tail_pages += 1;
             let len = page.results.len();
             count = page.count.map_or(count, to_usize);
@@ -665,14 +662,16 @@ impl GcoreClient {
     }
 
     /// The error for a non-2xx answer, in Gcore's terms, with the field
-    /// messages Gcore gave and a scrubbed excerpt of the body.
+    /// messages Gcore gave and an excerpt of the body, all redacted.
     fn status_error(&self, response: &RawResponse, not_found: &str) -> ApiError {
+        let redactor = self.redactor();
         let body: GcoreErrorBody = serde_json::from_slice(&response.body).unwrap_or_default();
+        // Redacted before it is shortened, so no cut leaves part of a secret.
         let said = body
             .message()
-            .map(|message| format!(": {message}"))
+            .map(|message| format!(": {}", redactor.short(&message, MAX_PROVIDER_MESSAGE_CHARS)))
             .unwrap_or_default();
-        let mut error = http::generic_status_error(response, String::new());
+        let mut error = http::generic_status_error(response, String::new(), &redactor);
         let status = response.status;
         error.message = match status {
             401 => {
@@ -702,21 +701,7 @@ impl GcoreClient {
             _ => format!("Gcore answered with unexpected HTTP status {status}{said}."),
         };
         error.fields = body.fields();
-        self.clean(error)
-    }
-
-    /// Removes the token and any private key from an error's texts.
-    fn clean(&self, mut error: ApiError) -> ApiError {
-        error.message = scrub(&error.message, &[&self.token]);
-        for field in &mut error.fields {
-            for message in &mut field.messages {
-                *message = scrub(message, &[&self.token]);
-            }
-        }
-        error.details = error
-            .details
-            .map(|details| redact_private_key(&scrub(&details, &[&self.token])));
-        error
+        redactor.error(error)
     }
 }
 
@@ -728,21 +713,6 @@ fn may_have_been_created(mut error: ApiError) -> ApiError {
         );
     }
     error
-}
-
-/// Cuts a body excerpt before anything that looks like private key material.
-fn redact_private_key(text: &str) -> String {
-    let cut = [
-        text.find("-----BEGIN"),
-        text.find("\"private_key\"").map(|at| at + 13),
-    ]
-    .into_iter()
-    .flatten()
-    .min();
-    match cut {
-        Some(at) => format!("{}<private key removed>", &text[..at]),
-        None => text.to_string(),
-    }
 }
 
 fn to_usize(count: u64) -> usize {
@@ -960,7 +930,7 @@ struct GcoreErrorBody {
 }
 
 impl GcoreErrorBody {
-    /// Gcore's message, shortened and without a final period.
+    /// Gcore's message without a final period (not yet redacted or cut).
     fn message(&self) -> Option<String> {
         let text = match self.message.as_ref().or(self.detail.as_ref())? {
             Value::String(text) => text.clone(),
@@ -971,11 +941,7 @@ impl GcoreErrorBody {
         if text.is_empty() {
             return None;
         }
-        let mut short: String = text.chars().take(MAX_PROVIDER_MESSAGE_CHARS).collect();
-        if text.chars().count() > MAX_PROVIDER_MESSAGE_CHARS {
-            short.push('…');
-        }
-        Some(short)
+        Some(text.to_string())
     }
 
     /// `invalid_fields: {field: [messages]}` (a single string also accepted).
@@ -1105,15 +1071,5 @@ mod tests {
         let empty = GcoreErrorBody::default();
         assert!(empty.message().is_none());
         assert!(empty.fields().is_empty());
-    }
-
-    #[test]
-    fn private_keys_are_cut_from_excerpts() {
-        let text = r#"{"id":"1","private_key":"-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn"#;
-        let cleaned = redact_private_key(text);
-        assert!(!cleaned.contains("BEGIN"));
-        assert!(!cleaned.contains("b3Blbn"));
-        assert!(cleaned.starts_with(r#"{"id":"1","private_key""#));
-        assert_eq!(redact_private_key("plain"), "plain");
     }
 }

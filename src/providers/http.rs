@@ -1,20 +1,28 @@
-//! The HTTP policy every provider shares: timeouts, User-Agent, body limits,
-//! transport-error mapping, JSON decoding with useful errors, and retries for
-//! idempotent requests.
+//! The HTTP policy every provider shares: timeouts, User-Agent, no
+//! redirects, body and listing limits, transport-error mapping, JSON
+//! decoding with useful errors, and retries for idempotent requests. Every
+//! text taken from an answer goes through a [`Redactor`].
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
+use reqwest::Url;
+use reqwest::header::{HeaderMap, HeaderValue, LOCATION};
 use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, ApiErrorKind};
+use super::redact::{Redactor, cut};
 
 /// Largest response body we accept; a bigger one is an error, not an OOM.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
-/// How many characters of a bad body the details view shows.
-const EXCERPT_CHARS: usize = 200;
+/// Default for [`HttpPolicy::max_list_bytes`]: what all pages of one
+/// listing may add up to.
+pub const MAX_LIST_BYTES: usize = 64 * 1024 * 1024;
+
+/// Longest redirect target we repeat in a message.
+const MAX_TARGET_CHARS: usize = 200;
 
 /// Timeouts, retries and identity used for every provider request.
 #[derive(Clone, Debug)]
@@ -29,6 +37,9 @@ pub struct HttpPolicy {
     pub base_backoff: Duration,
     /// Longest wait we honour from `Retry-After` / `X-RateLimit-Reset`.
     pub max_wait: Duration,
+    /// Most body bytes all pages of one listing may add up to, so a server
+    /// that pages forever cannot make us read without end.
+    pub max_list_bytes: usize,
 }
 
 impl Default for HttpPolicy {
@@ -39,6 +50,7 @@ impl Default for HttpPolicy {
             max_retries: 3,
             base_backoff: Duration::from_millis(250),
             max_wait: Duration::from_secs(60),
+            max_list_bytes: MAX_LIST_BYTES,
         }
     }
 }
@@ -60,10 +72,15 @@ pub struct Http {
 impl Http {
     /// Builds the client. Fails with a clear message when, for example, the
     /// system has no CA certificates.
+    ///
+    /// Redirects are never followed: reqwest would carry a Sesterce
+    /// `x-api-key` to the new host, and re-send a 307/308'd Terraform body,
+    /// which holds a private key. [`send`] turns a 3xx into an error.
     pub fn new(policy: HttpPolicy) -> Result<Self, ApiError> {
         let client = reqwest::Client::builder()
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(user_agent())
             .build()
             .map_err(|err| {
@@ -80,7 +97,9 @@ impl Http {
 }
 
 /// A response read completely: status, headers and a size-limited body.
-#[derive(Debug)]
+///
+/// `Debug` shows the body's length only: after a Gcore create it holds the
+/// generated private key.
 pub struct RawResponse {
     /// HTTP status code.
     pub status: u16,
@@ -90,28 +109,49 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
+impl std::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
 impl RawResponse {
     /// True for 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
-    /// Decodes the body as JSON of type `T`, or explains what was wrong.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        decode_json(self.status, &self.body)
-    }
-
-    /// The body as text, shortened for a details view.
-    pub fn excerpt(&self) -> String {
-        excerpt(&self.body)
+    /// Decodes the body as JSON of type `T`, or explains what was wrong
+    /// (redacted by `redactor`).
+    pub fn json<T: DeserializeOwned>(&self, redactor: &Redactor<'_>) -> Result<T, ApiError> {
+        decode_json(self.status, &self.body, redactor)
     }
 }
 
-/// Sends a request and reads its body, mapping transport failures to
-/// [`ApiError`]s. Never panics on any response.
-pub async fn send(request: reqwest::RequestBuilder) -> Result<RawResponse, ApiError> {
+/// Sends a request and reads its body, mapping transport failures and
+/// redirects to [`ApiError`]s cleaned by `redactor`. Never panics on any
+/// response.
+pub async fn send(
+    request: reqwest::RequestBuilder,
+    redactor: &Redactor<'_>,
+) -> Result<RawResponse, ApiError> {
+    read(request).await.map_err(|err| redactor.error(err))
+}
+
+async fn read(request: reqwest::RequestBuilder) -> Result<RawResponse, ApiError> {
     let mut response = request.send().await.map_err(transport_error)?;
     let status = response.status().as_u16();
+    if (300..400).contains(&status) {
+        return Err(redirect_error(
+            status,
+            response.headers().get(LOCATION),
+            response.url(),
+        ));
+    }
     let headers = response.headers().clone();
     if let Some(length) = response.content_length()
         && length as usize > MAX_BODY_BYTES
@@ -145,6 +185,88 @@ pub async fn send(request: reqwest::RequestBuilder) -> Result<RawResponse, ApiEr
         headers,
         body,
     })
+}
+
+/// The error for a 3xx: names where the API address points now (without
+/// user name, password, query or fragment, which may hold secrets), so the
+/// user can fix the base URL.
+fn redirect_error(status: u16, location: Option<&HeaderValue>, from: &Url) -> ApiError {
+    let Some(location) = location else {
+        return ApiError::new(
+            ApiErrorKind::UnexpectedStatus,
+            format!(
+                "The API address answered with a redirect (HTTP {status}) without saying where to; check the account's base URL."
+            ),
+        )
+        .with_status(status);
+    };
+    let target = location
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        // A relative Location is relative to the address we asked.
+        .and_then(|text| from.join(text).ok())
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+    let message = match target {
+        Some(mut url) => {
+            // Cannot fail for http(s) URLs with a host (checked above).
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            format!(
+                "The API address redirects to {} (HTTP {status}); check the account's base URL. Keyfleet does not follow redirects, so the token and keys never go to another address.",
+                cut(url.as_str(), MAX_TARGET_CHARS)
+            )
+        }
+        None => format!(
+            "The API address answered with a redirect (HTTP {status}) to an address that cannot be read; check the account's base URL."
+        ),
+    };
+    ApiError::new(ApiErrorKind::UnexpectedStatus, message).with_status(status)
+}
+
+/// Counts what the pages of one listing have read, and stops the listing
+/// once they add up to more than [`HttpPolicy::max_list_bytes`]. Shared by
+/// concurrently fetched pages.
+#[derive(Debug)]
+pub struct ListBudget {
+    limit: usize,
+    used: AtomicUsize,
+    pages: AtomicUsize,
+}
+
+impl ListBudget {
+    /// A budget for one listing under `policy`.
+    pub fn new(policy: &HttpPolicy) -> Self {
+        Self {
+            limit: policy.max_list_bytes,
+            used: AtomicUsize::new(0),
+            pages: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts one page's body; fails once the listing has read too much.
+    pub fn charge(&self, response: &RawResponse) -> Result<(), ApiError> {
+        let size = response.body.len();
+        let used = self
+            .used
+            .fetch_add(size, Ordering::Relaxed)
+            .saturating_add(size);
+        let pages = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
+        if used > self.limit {
+            return Err(ApiError::new(
+                ApiErrorKind::MalformedResponse,
+                format!(
+                    "The list is larger than {} MB ({pages} pages read); Keyfleet stopped reading it. The server may be paging without end; check the account's base URL or try again later.",
+                    self.limit.div_ceil(1024 * 1024)
+                ),
+            )
+            .with_status(response.status));
+        }
+        Ok(())
+    }
 }
 
 fn too_large(status: u16) -> ApiError {
@@ -201,8 +323,13 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Decodes `body` as JSON, or returns a malformed-response error naming what
-/// was found instead (an HTML page, an empty or truncated body).
-pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
+/// was found instead (an HTML page, an empty or truncated body). serde's
+/// message may quote the body, so the error is redacted like the excerpt.
+pub fn decode_json<T: DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    redactor: &Redactor<'_>,
+) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|err| {
         let trimmed = String::from_utf8_lossy(body);
         let trimmed = trimmed.trim_start();
@@ -217,27 +344,24 @@ pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, A
         } else {
             "text that is not JSON".to_string()
         };
-        ApiError::new(
-            ApiErrorKind::MalformedResponse,
-            format!("The provider answered HTTP {status} with {what}."),
+        redactor.error(
+            ApiError::new(
+                ApiErrorKind::MalformedResponse,
+                format!("The provider answered HTTP {status} with {what}."),
+            )
+            .with_status(status)
+            .with_details(redactor.excerpt(body)),
         )
-        .with_status(status)
-        .with_details(excerpt(body))
     })
 }
 
-/// The first characters of a body, lossily decoded, for a details view.
-pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_CHARS * 4)]);
-    let mut short: String = text.chars().take(EXCERPT_CHARS).collect();
-    if text.chars().count() > EXCERPT_CHARS || body.len() > EXCERPT_CHARS * 4 {
-        short.push('…');
-    }
-    short
-}
-
-/// Error for a status no provider-specific rule covered.
-pub fn generic_status_error(response: &RawResponse, message: String) -> ApiError {
+/// Error for a status no provider-specific rule covered; `message` and the
+/// body excerpt are redacted.
+pub fn generic_status_error(
+    response: &RawResponse,
+    message: String,
+    redactor: &Redactor<'_>,
+) -> ApiError {
     let kind = match response.status {
         401 => ApiErrorKind::BadCredentials,
         403 => ApiErrorKind::Forbidden,
@@ -253,10 +377,41 @@ pub fn generic_status_error(response: &RawResponse, message: String) -> ApiError
     } else {
         None
     };
-    ApiError::new(kind, message)
-        .with_status(response.status)
-        .with_retry_after(retry_after)
-        .with_details(response.excerpt())
+    redactor.error(
+        ApiError::new(kind, message)
+            .with_status(response.status)
+            .with_retry_after(retry_after)
+            .with_details(redactor.excerpt(&response.body)),
+    )
+}
+
+/// A header value holding the token (`prefix` + token), marked sensitive so
+/// no Debug output of the request shows it.
+pub fn secret_header(prefix: &str, token: &str) -> Result<HeaderValue, ApiError> {
+    let text = zeroize::Zeroizing::new(format!("{prefix}{token}"));
+    let mut value = HeaderValue::from_str(&text).map_err(|_| {
+        ApiError::invalid_input(
+            "The API token contains characters that cannot be sent in a header; paste it again.",
+        )
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// `base` with `segments` appended, each percent-encoded so an id or a name
+/// can never change the path or add a query.
+pub fn join_url(base: &str, segments: &[&str]) -> Result<Url, ApiError> {
+    let invalid = || {
+        ApiError::invalid_input(format!(
+            "The API base URL \"{base}\" is not a valid web address; fix it in the account settings."
+        ))
+    };
+    let mut url = Url::parse(base).map_err(|_| invalid())?;
+    url.path_segments_mut()
+        .map_err(|_| invalid())?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
 }
 
 /// The wait a provider asked for: `Retry-After` (seconds) or Terraform's
@@ -420,12 +575,27 @@ mod tests {
 
     #[test]
     fn json_errors_say_what_came_back() {
-        let err = decode_json::<serde_json::Value>(502, b"<html>Bad gateway</html>").unwrap_err();
+        let token = crate::keys::SecretString::new("unused-token");
+        let redactor = Redactor::new(&token);
+        let decode = |body: &[u8]| decode_json::<serde_json::Value>(200, body, &redactor);
+        let err = decode(b"<html>Bad gateway</html>").unwrap_err();
         assert!(err.message.contains("HTML"), "{}", err.message);
-        let err = decode_json::<serde_json::Value>(200, b"{\"count\": 3, \"res").unwrap_err();
+        let err = decode(b"{\"count\": 3, \"res").unwrap_err();
         assert!(err.message.contains("truncated"), "{}", err.message);
-        let err = decode_json::<serde_json::Value>(200, b"").unwrap_err();
+        let err = decode(b"").unwrap_err();
         assert!(err.message.contains("empty"), "{}", err.message);
+    }
+
+    #[test]
+    fn raw_response_debug_hides_the_body() {
+        let response = RawResponse {
+            status: 201,
+            headers: HeaderMap::new(),
+            body: b"{\"private_key\":\"-----BEGIN OPENSSH PRIVATE KEY-----\"}".to_vec(),
+        };
+        let shown = format!("{response:?}");
+        assert!(!shown.contains("PRIVATE"), "{shown}");
+        assert!(shown.contains("<53 bytes>"), "{shown}");
     }
 
     #[test]

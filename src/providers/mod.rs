@@ -5,6 +5,7 @@
 pub mod error;
 pub mod gcore;
 pub mod http;
+pub mod redact;
 pub mod sesterce;
 pub mod terraform;
 
@@ -494,19 +495,6 @@ fn check_free_form_name(name: &str, noun: &str, provider: &str) -> Result<(), Ap
 
 fn unsupported(what: &str) -> ApiError {
     ApiError::invalid_input(format!("{what} is not supported by this provider."))
-}
-
-/// Removes every occurrence of each secret from `text` (for details views of
-/// bodies that might echo a token back).
-pub fn scrub(text: &str, secrets: &[&SecretString]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets {
-        let value = secret.expose();
-        if value.len() >= 4 {
-            out = out.replace(value, "<redacted>");
-        }
-    }
-    out
 }
 
 #[cfg(test)]

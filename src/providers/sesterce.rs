@@ -7,10 +7,11 @@
 //! `message` is a string or, for validation errors, an array of strings.
 
 use reqwest::Method;
-use reqwest::header::{ACCEPT, HeaderValue};
+use reqwest::header::ACCEPT;
 use serde::Deserialize;
 
 use super::http::{self, RawResponse};
+use super::redact::Redactor;
 use super::{
     ApiError, ApiErrorKind, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
 };
@@ -18,6 +19,9 @@ use crate::keys::SecretString;
 
 /// The public Sesterce API address (the official CLI's default).
 pub const DEFAULT_BASE_URL: &str = "https://api.cloud.sesterce.com";
+
+/// Longest server message we repeat in our own message.
+const MAX_MESSAGE_CHARS: usize = 300;
 
 /// Checks a key name before anything is sent: required, not only spaces,
 /// at most 255 characters (Sesterce documents no limit; this only stops
@@ -213,13 +217,7 @@ impl SesterceClient {
         json_body: Option<Vec<u8>>,
     ) -> Result<RawResponse, ApiError> {
         let url = self.url(segments)?;
-        let mut api_key = HeaderValue::from_str(self.token.expose()).map_err(|_| {
-            ApiError::invalid_input(
-                "The API key contains characters that cannot be sent in a header; paste it again.",
-            )
-        })?;
-        // Keeps the key out of any Debug output of the request.
-        api_key.set_sensitive(true);
+        let api_key = http::secret_header("", self.token.expose())?;
         let mut request = self
             .http
             .client
@@ -231,35 +229,29 @@ impl SesterceClient {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        http::send(request).await
+        http::send(request, &self.redactor()).await
     }
 
-    /// Builds the URL with each segment percent-encoded, so an id can never
-    /// change the path or add a query.
+    /// `/gpu-cloud/ssh-keys/segments…`, each segment percent-encoded.
     fn url(&self, segments: &[&str]) -> Result<reqwest::Url, ApiError> {
-        let mut url = reqwest::Url::parse(&self.base_url).map_err(|err| {
-            ApiError::invalid_input(format!(
-                "The API base URL \"{}\" is not a valid URL ({err}).",
-                self.base_url
-            ))
-        })?;
-        {
-            let mut path = url.path_segments_mut().map_err(|_| {
-                ApiError::invalid_input(format!(
-                    "The API base URL \"{}\" cannot have a path; use https://host.",
-                    self.base_url
-                ))
-            })?;
-            path.pop_if_empty()
-                .extend(["gpu-cloud", "ssh-keys"])
-                .extend(segments);
-        }
-        Ok(url)
+        let mut all = vec!["gpu-cloud", "ssh-keys"];
+        all.extend_from_slice(segments);
+        http::join_url(&self.base_url, &all)
     }
 
-    /// Maps an error response to an [`ApiError`] the user can act on.
+    /// What removes this account's secrets from text out of an answer.
+    fn redactor(&self) -> Redactor<'_> {
+        Redactor::new(&self.token)
+    }
+
+    /// Maps an error response to an [`ApiError`] the user can act on. The
+    /// server's messages are redacted before anything is built from them.
     fn error(&self, response: &RawResponse, operation: Operation) -> ApiError {
-        let messages = error_messages(&response.body);
+        let redactor = self.redactor();
+        let messages: Vec<String> = error_messages(&response.body)
+            .iter()
+            .map(|message| redactor.short(message, MAX_MESSAGE_CHARS))
+            .collect();
         let joined = messages.join("; ");
         let status = response.status;
         let server_said = |fallback: &str| {
@@ -340,31 +332,21 @@ impl SesterceClient {
                 ),
             ),
         };
-        err.message = super::scrub(&err.message, &[&self.token]);
         if status == 429 || status == 503 {
             err = err.with_retry_after(http::wait_from_headers(&response.headers));
         }
-        err.with_status(status)
-            .with_details(self.safe_details(&response.body))
+        redactor.error(
+            err.with_status(status)
+                .with_details(redactor.excerpt(&response.body)),
+        )
     }
 
-    /// Decodes a success body; a decoding error is scrubbed like any other.
+    /// Decodes a success body; a decoding error is redacted like any other.
     fn decode<T: serde::de::DeserializeOwned>(
         &self,
         response: &RawResponse,
     ) -> Result<T, ApiError> {
-        response.json().map_err(|mut err| {
-            // serde quotes unexpected string values, which could be the key.
-            err.message = super::scrub(&err.message, &[&self.token]);
-            err.with_details(self.safe_details(&response.body))
-        })
-    }
-
-    /// The body excerpt for the details view, scrubbed before it is cut so
-    /// no partial API key survives at the cut.
-    fn safe_details(&self, body: &[u8]) -> String {
-        let text = String::from_utf8_lossy(body);
-        http::excerpt(super::scrub(&text, &[&self.token]).as_bytes())
+        response.json(&self.redactor())
     }
 }
 

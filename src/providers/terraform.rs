@@ -9,10 +9,11 @@
 use std::collections::HashSet;
 
 use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
 
-use super::http::{self, RawResponse};
+use super::http::{self, ListBudget, RawResponse};
+use super::redact::Redactor;
 use super::{
     ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
 };
@@ -29,6 +30,9 @@ const PAGE_SIZE: u32 = 100;
 
 /// A stop for paging that never ends (100 keys a page: 100 000 items).
 const MAX_PAGES: u64 = 1000;
+
+/// Longest server message we repeat in our own message.
+const MAX_MESSAGE_CHARS: usize = 300;
 
 /// Said wherever an SSH key endpoint answers 404, since the usual cause is
 /// an organization token rather than a missing key.
@@ -187,6 +191,7 @@ impl TerraformClient {
                 &["organizations"],
                 &[("page[size]", "1".to_string())],
                 Target::Organizations,
+                None,
             )
             .await?;
         let org_count = orgs
@@ -206,6 +211,7 @@ impl TerraformClient {
                 &["organizations", org, "ssh-keys"],
                 &[("page[size]", "1".to_string())],
                 Target::OrganizationKeys(org),
+                None,
             )
             .await;
         match keys {
@@ -282,7 +288,12 @@ impl TerraformClient {
         let body = encode_body(Some(new_key.name.trim()), Some(secret))?;
         let target = Target::OrganizationKeys(org);
         let response = self
-            .send(Method::POST, &["organizations", org, "ssh-keys"], &[], Some(body))
+            .send(
+                Method::POST,
+                &["organizations", org, "ssh-keys"],
+                &[],
+                Some((body, Some(secret))),
+            )
             .await
             .map_err(|mut err| {
                 if err.answer_lost() {
@@ -328,7 +339,7 @@ impl TerraformClient {
             let body = body.clone();
             async move {
                 let response = self
-                    .send(Method::PATCH, &["ssh-keys", id], &[], Some(body))
+                    .send(Method::PATCH, &["ssh-keys", id], &[], Some((body, value)))
                     .await?;
                 if !response.is_success() {
                     return Err(self.error(&response, Target::Key(id), value));
@@ -378,6 +389,7 @@ impl TerraformClient {
         let mut items = Vec::new();
         let mut page: u64 = 1;
         let mut seen = HashSet::new();
+        let budget = ListBudget::new(&self.http.policy);
         loop {
             if !seen.insert(page) || page > MAX_PAGES {
                 return Err(ApiError::new(
@@ -391,7 +403,9 @@ impl TerraformClient {
                 ("page[size]", PAGE_SIZE.to_string()),
                 ("page[number]", page.to_string()),
             ];
-            let document: Document<Vec<Resource>> = self.get_json(segments, &query, target).await?;
+            let document: Document<Vec<Resource>> = self
+                .get_json(segments, &query, target, Some(&budget))
+                .await?;
             let count = document.data.len();
             items.extend(document.data);
             let pagination = document
@@ -416,90 +430,83 @@ impl TerraformClient {
         Ok(items)
     }
 
-    /// An idempotent GET decoded as JSON, with retries.
+    /// An idempotent GET decoded as JSON, with retries; a listing's pages
+    /// are counted against its `budget`.
     async fn get_json<T: serde::de::DeserializeOwned>(
         &self,
         segments: &[&str],
         query: &[(&str, String)],
         target: Target<'_>,
+        budget: Option<&ListBudget>,
     ) -> Result<T, ApiError> {
         http::with_retries(&self.http.policy, true, |_attempt| async move {
             let response = self.send(Method::GET, segments, query, None).await?;
             if !response.is_success() {
                 return Err(self.error(&response, target, None));
             }
+            if let Some(budget) = budget {
+                budget.charge(&response)?;
+            }
             self.decode(&response, None)
         })
         .await
     }
 
-    /// Sends one request to `<api root>/segments…?query`.
+    /// Sends one request to `<api root>/segments…?query`, with a body and
+    /// the private key it holds, if any (so an echo of it is redacted).
     async fn send(
         &self,
         method: Method,
         segments: &[&str],
         query: &[(&str, String)],
-        body: Option<Vec<u8>>,
+        body: Option<(Vec<u8>, Option<&SecretString>)>,
     ) -> Result<RawResponse, ApiError> {
         let mut url = self.url(segments)?;
         if !query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(key, value)| (*key, value.as_str())));
         }
-        let mut bearer = HeaderValue::from_str(&format!("Bearer {}", self.token.expose()))
-            .map_err(|_| {
-                ApiError::invalid_input(
-                    "The API token contains characters that cannot be sent in a header; paste it again.",
-                )
-            })?;
-        // Keeps the token out of any Debug output of the request.
-        bearer.set_sensitive(true);
+        let bearer = http::secret_header("Bearer ", self.token.expose())?;
         let mut request = self
             .http
             .client
             .request(method, url)
             .header(AUTHORIZATION, bearer)
             .header(ACCEPT, JSON_API);
-        if let Some(body) = body {
+        let mut private_key = None;
+        if let Some((body, key)) = body {
             request = request.header(CONTENT_TYPE, JSON_API).body(body);
+            private_key = key;
         }
-        http::send(request).await
+        http::send(request, &self.redactor(private_key)).await
     }
 
     /// The URL with each segment percent-encoded, so an id or organization
     /// name can never change the path or add a query.
     fn url(&self, segments: &[&str]) -> Result<reqwest::Url, ApiError> {
-        let mut url = reqwest::Url::parse(&self.api_root).map_err(|err| {
-            ApiError::invalid_input(format!(
-                "The API base URL \"{}\" is not a valid URL ({err}).",
-                self.api_root
-            ))
-        })?;
-        url.path_segments_mut()
-            .map_err(|_| {
-                ApiError::invalid_input(format!(
-                    "The API base URL \"{}\" cannot have a path; use https://host.",
-                    self.api_root
-                ))
-            })?
-            .pop_if_empty()
-            .extend(segments);
-        Ok(url)
+        http::join_url(&self.api_root, segments)
+    }
+
+    /// What removes the token, and the private key a request sent, from
+    /// text out of an answer.
+    fn redactor<'a>(&'a self, private_key: Option<&'a SecretString>) -> Redactor<'a> {
+        Redactor::new(&self.token).with_private_key(private_key)
     }
 
     /// Maps an error response to an [`ApiError`] the user can act on. Text
-    /// from the server passes through [`Self::clean`] first.
+    /// from the server is redacted before anything is built from it.
     fn error(
         &self,
         response: &RawResponse,
         target: Target<'_>,
         private_key: Option<&SecretString>,
     ) -> ApiError {
+        let redactor = self.redactor(private_key);
         let errors = parse_errors(&response.body);
         let status = response.status;
         let summary = errors
             .iter()
-            .map(|error| self.clean(&error.text(), private_key))
+            .map(|error| redactor.short(&error.text(), MAX_MESSAGE_CHARS))
             .filter(|text| !text.is_empty())
             .collect::<Vec<_>>()
             .join("; ");
@@ -524,7 +531,7 @@ impl TerraformClient {
                 let mut fields = field_errors(&errors);
                 for field in &mut fields {
                     for message in &mut field.messages {
-                        *message = self.clean(message, private_key);
+                        *message = redactor.short(message, MAX_MESSAGE_CHARS);
                     }
                 }
                 ApiError::new(
@@ -558,54 +565,25 @@ impl TerraformClient {
                         format!(": {summary}")
                     }
                 ),
+                &redactor,
             ),
         };
         if status == 429 || status == 503 {
             err = err.with_retry_after(http::wait_from_headers(&response.headers));
         }
-        err.with_status(status)
-            .with_details(self.safe_details(&response.body, private_key))
+        redactor.error(
+            err.with_status(status)
+                .with_details(redactor.excerpt(&response.body)),
+        )
     }
 
-    /// Decodes a success body; a decoding error is cleaned like any other.
+    /// Decodes a success body; a decoding error is redacted like any other.
     fn decode<T: serde::de::DeserializeOwned>(
         &self,
         response: &RawResponse,
         private_key: Option<&SecretString>,
     ) -> Result<T, ApiError> {
-        response.json().map_err(|mut err| {
-            // serde quotes unexpected string values, which could be a secret.
-            err.message = self.clean(&err.message, private_key);
-            err.with_details(self.safe_details(&response.body, private_key))
-        })
-    }
-
-    /// The body excerpt for the details view, cleaned before it is cut so
-    /// no partial secret survives at the cut.
-    fn safe_details(&self, body: &[u8], private_key: Option<&SecretString>) -> String {
-        let text = String::from_utf8_lossy(body);
-        http::excerpt(self.clean(&text, private_key).as_bytes())
-    }
-
-    /// Removes the token and private key material from server text. Text
-    /// that quotes a private key header is withheld as a whole, since the
-    /// key body may be escaped in ways a plain replace would miss.
-    fn clean(&self, text: &str, private_key: Option<&SecretString>) -> String {
-        if text.contains("PRIVATE KEY") {
-            return "<withheld: the text contained private key material>".to_string();
-        }
-        let mut out = super::scrub(text, &[&self.token]);
-        if let Some(key) = private_key {
-            for line in key
-                .expose()
-                .lines()
-                .map(str::trim)
-                .filter(|line| line.len() >= 16)
-            {
-                out = out.replace(line, "<redacted>");
-            }
-        }
-        out
+        response.json(&self.redactor(private_key))
     }
 }
 

@@ -36,6 +36,15 @@ pub enum Fault {
     TruncatedBody,
     /// Answer 200 with a body bigger than the client's limit.
     HugeBody,
+    /// Answer `status` (a 3xx) with `Location: location` (none when `None`),
+    /// without handling the request: a moved API or a hostile server trying
+    /// to pull the token or the request body to another address.
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header, sent as given (also when it is garbled).
+        location: Option<String>,
+    },
 }
 
 /// One request the fake received.
@@ -187,6 +196,15 @@ pub async fn apply_faults(State(faults): State<Faults>, request: Request, next: 
                 vec![b' '; size],
             )
                 .into_response()
+        }
+        Some(Fault::Redirect { status, location }) => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+            if let Some(value) = location.and_then(|text| HeaderValue::from_str(&text).ok()) {
+                response.headers_mut().insert("location", value);
+            }
+            response
         }
     }
 }

@@ -1,0 +1,325 @@
+//! Issue 10, part 2: no provider request follows a redirect. A sandbox fake
+//! answers 3xx pointing at a second listener on 127.0.0.1 that records
+//! every connection; for every provider and operation that listener must
+//! receive nothing, and the error must name the target (without any
+//! user name, password or query it carried).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use keyfleet::keys::SecretString;
+use keyfleet::providers::{
+    AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
+    ProviderClient, ProviderKind, RemoteKey,
+};
+use keyfleet::sandbox::gcore::GcoreFake;
+use keyfleet::sandbox::sesterce::SesterceFake;
+use keyfleet::sandbox::terraform::TerraformFake;
+use keyfleet::sandbox::{Fault, Faults, GCORE_TOKEN, SESTERCE_TOKEN, TERRAFORM_TOKEN, serve};
+use ssh_key::{Algorithm, LineEnding, PrivateKey};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A plain TCP listener that counts connections and keeps every byte it
+/// receives; it answers anything with a harmless 200 so a client that did
+/// follow the redirect would not hang.
+struct Recorder {
+    url: String,
+    connections: Arc<AtomicUsize>,
+    received: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Recorder {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let (count, store) = (connections.clone(), received.clone());
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 4096];
+                    // Read until the client pauses, then answer.
+                    while let Ok(Ok(read)) =
+                        tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buffer))
+                            .await
+                    {
+                        if read == 0 {
+                            break;
+                        }
+                        store.lock().unwrap().extend_from_slice(&buffer[..read]);
+                    }
+                    let body = "[]";
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    // The client may be gone already; nothing to record then.
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        Self {
+            url,
+            connections,
+            received,
+        }
+    }
+
+    fn assert_untouched(&self, what: &str) {
+        let received = self.received.lock().unwrap().clone();
+        assert_eq!(
+            self.connections.load(Ordering::SeqCst),
+            0,
+            "{what}: the redirect target was contacted; it received:\n{}",
+            String::from_utf8_lossy(&received)
+        );
+        assert!(received.is_empty());
+    }
+}
+
+const STATUSES: [u16; 4] = [301, 302, 307, 308];
+
+fn policy() -> HttpPolicy {
+    HttpPolicy {
+        base_backoff: Duration::from_millis(10),
+        request_timeout: Duration::from_secs(10),
+        ..HttpPolicy::default()
+    }
+}
+
+fn client(kind: ProviderKind, url: &str, token: &str) -> ProviderClient {
+    ProviderClient::new(
+        Http::new(policy()).unwrap(),
+        &AccountTarget {
+            kind,
+            base_url: url.to_string(),
+            token: SecretString::new(token),
+            project_id: Some(1),
+            region_ids: Vec::new(),
+            organization: Some("acme-infra".to_string()),
+        },
+    )
+    .unwrap()
+}
+
+fn public_key() -> String {
+    PrivateKey::random(&mut rand::rngs::OsRng, Algorithm::Ed25519)
+        .unwrap()
+        .public_key()
+        .to_openssh()
+        .unwrap()
+}
+
+fn private_key() -> SecretString {
+    SecretString::new(
+        PrivateKey::random(&mut rand::rngs::OsRng, Algorithm::Ed25519)
+            .unwrap()
+            .to_openssh(LineEnding::LF)
+            .unwrap()
+            .to_string(),
+    )
+}
+
+fn new_key(name: &str, material: NewKeyMaterial) -> NewKey {
+    NewKey {
+        name: name.to_string(),
+        material,
+        shared_in_project: true,
+        scope: KeyScope::Account,
+    }
+}
+
+/// The Location each redirect sends: the recorder, with a user name,
+/// password, query and fragment that must not be repeated.
+fn location(recorder: &Recorder) -> String {
+    let host = recorder.url.trim_start_matches("http://");
+    format!("http://user:hunter2@{host}/moved/api?token=abc123#frag")
+}
+
+/// Checks the error of one redirected call: a non-retryable error with the
+/// status, naming the target without its secret parts, and exactly one
+/// request reaching the fake.
+fn check(err: &ApiError, status: u16, recorder: &Recorder, faults: &Faults, what: &str) {
+    let what = format!("{what} after {status}");
+    recorder.assert_untouched(&what);
+    assert_eq!(err.kind, ApiErrorKind::UnexpectedStatus, "{what}: {err:?}");
+    assert_eq!(err.status, Some(status), "{what}");
+    assert!(!err.is_retryable(), "{what}");
+    let target = format!("{}/moved/api", recorder.url);
+    assert!(
+        err.message.contains(&format!(
+            "The API address redirects to {target} (HTTP {status})"
+        )),
+        "{what}: {}",
+        err.message
+    );
+    assert!(
+        err.message.contains("check the account's base URL"),
+        "{what}: {}",
+        err.message
+    );
+    let shown = format!("{err:?} {err} {}", err.full_text());
+    for secret in ["hunter2", "user:", "abc123", "token=", "frag"] {
+        assert!(!shown.contains(secret), "{what}: {secret} in {shown}");
+    }
+    assert_eq!(faults.request_count(), 1, "{what}: {:?}", faults.requests());
+    faults.reset_requests();
+}
+
+fn redirect(faults: &Faults, status: u16, recorder: &Recorder) {
+    faults.inject(
+        Fault::Redirect {
+            status,
+            location: Some(location(recorder)),
+        },
+        1,
+    );
+}
+
+#[tokio::test]
+async fn gcore_list_and_create_do_not_follow_redirects() {
+    let recorder = Recorder::start().await;
+    let fake = GcoreFake::new();
+    let url = serve(fake.router()).await.unwrap();
+    let gcore = client(ProviderKind::Gcore, &url, GCORE_TOKEN);
+    let faults = fake.faults();
+    for status in STATUSES {
+        redirect(&faults, status, &recorder);
+        let err = gcore.list_keys().await.unwrap_err();
+        check(&err, status, &recorder, &faults, "Gcore list");
+
+        redirect(&faults, status, &recorder);
+        let err = gcore
+            .create_key(&new_key("laptop", NewKeyMaterial::PublicKey(public_key())))
+            .await
+            .unwrap_err();
+        check(&err, status, &recorder, &faults, "Gcore create");
+
+        redirect(&faults, status, &recorder);
+        let err = gcore
+            .create_key(&new_key("generated", NewKeyMaterial::GenerateOnServer))
+            .await
+            .unwrap_err();
+        check(&err, status, &recorder, &faults, "Gcore generate");
+    }
+    assert_eq!(fake.key_count(1), 0);
+}
+
+#[tokio::test]
+async fn sesterce_list_and_create_do_not_follow_redirects() {
+    let recorder = Recorder::start().await;
+    let fake = SesterceFake::new();
+    let url = serve(fake.router()).await.unwrap();
+    let sesterce = client(ProviderKind::Sesterce, &url, SESTERCE_TOKEN);
+    let faults = fake.faults();
+    for status in STATUSES {
+        redirect(&faults, status, &recorder);
+        let err = sesterce.list_keys().await.unwrap_err();
+        check(&err, status, &recorder, &faults, "Sesterce list");
+
+        redirect(&faults, status, &recorder);
+        let err = sesterce
+            .create_key(&new_key("laptop", NewKeyMaterial::PublicKey(public_key())))
+            .await
+            .unwrap_err();
+        check(&err, status, &recorder, &faults, "Sesterce create");
+    }
+    assert!(fake.keys().is_empty());
+}
+
+#[tokio::test]
+async fn terraform_list_create_and_update_do_not_follow_redirects() {
+    let recorder = Recorder::start().await;
+    let fake = TerraformFake::new();
+    let url = serve(fake.router()).await.unwrap();
+    let terraform = client(ProviderKind::Terraform, &url, TERRAFORM_TOKEN);
+    let faults = fake.faults();
+    let existing = private_key();
+    let id = fake.add_key("acme-infra", "deploy", existing.expose());
+    let key = RemoteKey {
+        id: id.clone(),
+        name: "deploy".into(),
+        ..RemoteKey::default()
+    };
+    for status in STATUSES {
+        redirect(&faults, status, &recorder);
+        let err = terraform.list_keys().await.unwrap_err();
+        check(&err, status, &recorder, &faults, "Terraform list");
+
+        redirect(&faults, status, &recorder);
+        let err = terraform
+            .create_key(&new_key("new", NewKeyMaterial::PrivateKey(private_key())))
+            .await
+            .unwrap_err();
+        check(&err, status, &recorder, &faults, "Terraform create");
+
+        redirect(&faults, status, &recorder);
+        let err = terraform
+            .replace_key_value(&key, &private_key())
+            .await
+            .unwrap_err();
+        check(&err, status, &recorder, &faults, "Terraform update");
+
+        redirect(&faults, status, &recorder);
+        let err = terraform.rename_key(&key, "renamed").await.unwrap_err();
+        check(&err, status, &recorder, &faults, "Terraform rename");
+    }
+    assert_eq!(fake.keys("acme-infra").len(), 1);
+    assert_eq!(fake.stored_value(&id).as_deref(), Some(existing.expose()));
+}
+
+/// Relative, missing, garbled and non-web targets, and a target whose path
+/// holds the token: none is followed, each gets a clear message, and the
+/// token is never repeated.
+#[tokio::test]
+async fn odd_redirect_targets_are_explained_without_secrets() {
+    let fake = SesterceFake::new();
+    let url = serve(fake.router()).await.unwrap();
+    let sesterce = client(ProviderKind::Sesterce, &url, SESTERCE_TOKEN);
+    let faults = fake.faults();
+    let cases: [(Option<String>, String); 5] = [
+        (
+            Some("/v2/gpu-cloud/ssh-keys?page=2".into()),
+            format!("redirects to {url}/v2/gpu-cloud/ssh-keys (HTTP 308)"),
+        ),
+        (None, "without saying where to".into()),
+        (Some("http://[::1".into()), "cannot be read".into()),
+        (
+            Some("ftp://files.example.com/x".into()),
+            "cannot be read".into(),
+        ),
+        (
+            Some(format!("https://evil.example.com/{SESTERCE_TOKEN}/x")),
+            "redirects to https://evil.example.com/<redacted>/x (HTTP 308)".into(),
+        ),
+    ];
+    for (location, expected) in cases {
+        faults.inject(
+            Fault::Redirect {
+                status: 308,
+                location: location.clone(),
+            },
+            1,
+        );
+        let err = sesterce.list_keys().await.unwrap_err();
+        assert_eq!(err.kind, ApiErrorKind::UnexpectedStatus, "{location:?}");
+        assert!(
+            err.message.contains(&expected),
+            "{location:?}: {}",
+            err.message
+        );
+        assert!(
+            err.message.contains("check the account's base URL"),
+            "{location:?}: {}",
+            err.message
+        );
+        assert!(!format!("{err:?}").contains(SESTERCE_TOKEN));
+        assert_eq!(faults.request_count(), 1, "{location:?}");
+        faults.reset_requests();
+    }
+}
