@@ -802,6 +802,7 @@ impl App {
                 let what = match &key.scope {
                     KeyScope::Account => "key",
                     KeyScope::Region { .. } => "legacy keypair",
+                    KeyScope::Signing => "signing key",
                 };
                 self.confirm_modal = Some(ConfirmModal::new(
                     "Delete key",

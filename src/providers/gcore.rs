@@ -246,6 +246,7 @@ impl GcoreClient {
         };
         validate_key_name(&new_key.name)?;
         let (url, name_field, not_found) = match &new_key.scope {
+            KeyScope::Signing => return Err(no_signing_keys()),
             KeyScope::Account => (
                 self.url(&["cloud", "v1", "ssh_keys", &project_id.to_string()], None)?,
                 "name",
@@ -293,6 +294,7 @@ impl GcoreClient {
             may_have_been_created(err)
         })?;
         let decoded = match &new_key.scope {
+            KeyScope::Signing => return Err(no_signing_keys()),
             KeyScope::Account => self
                 .decode::<SshKeyDto>(&response)
                 .and_then(|dto| dto.into_remote(new_key.scope.clone())),
@@ -346,6 +348,7 @@ impl GcoreClient {
             err
         })?;
         let updated = match &key.scope {
+            KeyScope::Signing => return Err(no_signing_keys()),
             KeyScope::Account => self
                 .decode::<SshKeyDto>(&response)?
                 .into_remote(key.scope.clone())?,
@@ -475,6 +478,7 @@ impl GcoreClient {
             ));
         }
         match scope {
+            KeyScope::Signing => Err(no_signing_keys()),
             KeyScope::Account => self.url(&["cloud", "v1", "ssh_keys", &project_id, id], None),
             KeyScope::Region { region_id, .. } => {
                 let region_id = region_id.to_string();
@@ -970,6 +974,11 @@ impl GcoreErrorBody {
             })
             .collect()
     }
+}
+
+/// Gcore keys open connections; it has no commit-signing keys.
+fn no_signing_keys() -> ApiError {
+    ApiError::invalid_input("Gcore has no signing keys; add the key as a project SSH key.")
 }
 
 #[cfg(test)]

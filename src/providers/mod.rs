@@ -167,6 +167,9 @@ pub enum KeyScope {
         /// Region name to show.
         region_name: String,
     },
+    /// A key that signs commits rather than opening connections (GitHub's
+    /// SSH signing keys, a list of their own beside authentication keys).
+    Signing,
 }
 
 impl KeyScope {
@@ -177,6 +180,7 @@ impl KeyScope {
         match (self, other) {
             (Self::Account, Self::Account) => true,
             (Self::Region { region_id: a, .. }, Self::Region { region_id: b, .. }) => a == b,
+            (Self::Signing, Self::Signing) => true,
             _ => false,
         }
     }

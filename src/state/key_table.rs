@@ -702,6 +702,7 @@ pub fn kind_label(key: &RemoteKey) -> std::borrow::Cow<'static, str> {
     match &key.scope {
         KeyScope::Account => "Project".into(),
         KeyScope::Region { region_name, .. } => format!("Regional (legacy): {region_name}").into(),
+        KeyScope::Signing => "Signing".into(),
     }
 }
 
@@ -715,6 +716,10 @@ fn compare_kind(a: &KeyScope, b: &KeyScope) -> Ordering {
         (KeyScope::Region { region_name: x, .. }, KeyScope::Region { region_name: y, .. }) => {
             x.cmp(y)
         }
+        // "Project" < "Regional (legacy): …" < "Signing"
+        (KeyScope::Signing, KeyScope::Signing) => Ordering::Equal,
+        (KeyScope::Signing, _) => Ordering::Greater,
+        (_, KeyScope::Signing) => Ordering::Less,
     }
 }
 
