@@ -19,6 +19,7 @@ use egui_kittest::kittest::Queryable;
 use keyfleet::app::{App, AppOptions};
 use keyfleet::backend::{Backend, Command, EventPayload, ScriptedDialogs, Services};
 use keyfleet::keys::SecretString;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{HttpPolicy, ProviderKind, RemoteKey};
 use keyfleet::sandbox::{GCORE_TOKEN, Sandbox, TERRAFORM_TOKEN};
 use keyfleet::state::{KeyTable, SortColumn};
@@ -120,7 +121,7 @@ fn sample_keys(count: usize) -> Vec<RemoteKey> {
 fn gcore_profile(name: &str) -> Profile {
     let mut profile = Profile::new(ProviderKind::Gcore);
     profile.name = name.into();
-    profile.project_id = Some(1);
+    profile.settings = profile.settings.with_text(FieldKey::Project, "1");
     profile
 }
 
@@ -719,7 +720,9 @@ fn ui_thread_under_load(accounts: usize, keys_per_account: usize) -> LoadFigures
     let mut terraform = Profile::new(ProviderKind::Terraform);
     terraform.name = "Terraform".into();
     terraform.base_url = sandbox.terraform_url.clone();
-    terraform.organization = Some("acme-infra".into());
+    terraform.settings = terraform
+        .settings
+        .with_text(FieldKey::Organization, "acme-infra");
     secrets
         .set(&terraform.id, &SecretString::new(TERRAFORM_TOKEN))
         .unwrap();

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::backend::{Backend, Command, CreateOutcome, Event, EventPayload, RequestId, Services};
 use crate::keys::SecretString;
-use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey};
+use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, RemoteKey, StoredMaterial};
 use crate::state::KeyTable;
 use crate::store::{Profile, ProfileStore, TokenSource};
 use crate::ui::add_key_modal::{AddKeyModal, AddKeyResult};
@@ -544,7 +544,8 @@ impl App {
         let Some(profile) = self.profile(&upload.profile_id).cloned() else {
             return;
         };
-        let is_terraform = profile.provider == ProviderKind::Terraform;
+        let spec = profile.provider().spec();
+        let uploads_private_key = spec.capabilities.stores == StoredMaterial::PrivateKey;
         let mut pending = PendingPrivateKey::new(
             format!("Private key of \"{}\" ({})", upload.name, profile.name),
             generated.private_key.clone(),
@@ -553,12 +554,9 @@ impl App {
             upload.passphrase,
             suggested_file_name(&upload.name),
         );
-        let material = if is_terraform {
+        let material = if uploads_private_key {
             ctx.copy_text(generated.public.openssh.clone());
-            pending.note = Some(
-                "The public key is on the clipboard: add it to your Git server's deploy keys. HCP Terraform keeps the private key; save a copy here if you need it elsewhere."
-                    .into(),
-            );
+            pending.note = spec.generate.after_upload_note.map(str::to_string);
             NewKeyMaterial::PrivateKey(generated.private_key.clone())
         } else {
             NewKeyMaterial::PublicKey(generated.public.openssh.clone())
@@ -580,9 +578,7 @@ impl App {
             UiAction::SelectAccount(id) => self.selected = Some(id),
             UiAction::Refresh(id) => self.refresh(&id),
             UiAction::RefreshAll => self.refresh_all(),
-            UiAction::EditProfile(None) => {
-                self.profile_modal = Some(ProfileModal::new_profile(ProviderKind::Gcore))
-            }
+            UiAction::EditProfile(None) => self.profile_modal = Some(ProfileModal::new_account()),
             UiAction::EditProfile(Some(id)) => {
                 if let Some(profile) = self.profile(&id).cloned() {
                     self.profile_modal = Some(ProfileModal::edit(profile));
@@ -595,7 +591,7 @@ impl App {
                         format!(
                             "Remove the account \"{}\" from Keyfleet? Its keys stay at {}; only the profile and its stored token are removed.",
                             profile.name,
-                            profile.provider.label()
+                            profile.provider().label()
                         ),
                         "Remove account",
                         UiAction::RemoveProfile(id),
@@ -762,7 +758,11 @@ impl App {
                     }
                 });
             }
-            UiAction::AskRename(key) => self.rename_modal = Some(RenameModal::new(key)),
+            UiAction::AskRename(key) => {
+                if let Some(profile) = self.selected_profile() {
+                    self.rename_modal = Some(RenameModal::new(key, profile.provider()));
+                }
+            }
             UiAction::AskReplace(key) => {
                 if let Some(profile) = self.selected_profile().cloned() {
                     self.add_key_modal = Some(AddKeyModal::replace(profile, key));

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::keys::SecretString;
-use crate::providers::ProviderKind;
+use crate::providers::{ProviderKind, ProviderSettings};
 use crate::sandbox::{self, Sandbox};
 use crate::store::secrets::SecretStore;
 use crate::store::{MemoryStore, Profile, ProfileStore};
@@ -47,8 +47,10 @@ impl Demo {
         let mut gcore = Profile::new(ProviderKind::Gcore);
         gcore.name = "Gcore · Default project".into();
         gcore.base_url = sandbox.gcore_url.clone();
-        gcore.project_id = Some(1);
-        gcore.region_ids = DEMO_REGIONS.to_vec();
+        gcore.settings = ProviderSettings::Gcore {
+            project_id: Some(1),
+            region_ids: DEMO_REGIONS.to_vec(),
+        };
 
         let mut sesterce = Profile::new(ProviderKind::Sesterce);
         sesterce.name = "Sesterce GPU".into();
@@ -57,7 +59,9 @@ impl Demo {
         let mut terraform = Profile::new(ProviderKind::Terraform);
         terraform.name = "Terraform · acme-infra".into();
         terraform.base_url = sandbox.terraform_url.clone();
-        terraform.organization = Some("acme-infra".into());
+        terraform.settings = ProviderSettings::Terraform {
+            organization: Some("acme-infra".into()),
+        };
 
         let tokens = [
             (&gcore, sandbox::GCORE_TOKEN),

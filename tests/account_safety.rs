@@ -3,7 +3,9 @@
 
 use keyfleet::keys::SecretString;
 use keyfleet::providers::ProviderKind;
+use keyfleet::providers::ProviderSettings;
 use keyfleet::providers::http::normalize_base_url;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{AccountTarget, ApiErrorKind, Http, HttpPolicy, ProviderClient};
 use keyfleet::store::{KeyringStore, Profile, ProfileStore, SecretStore};
 use keyfleet::ui::profile_modal::{ProfileModal, unofficial_host_warning, url_origin};
@@ -28,12 +30,11 @@ fn urls_with_user_or_password_are_refused_without_repeating_them() {
         assert!(!err.message.contains("hunter2"), "{url}: {}", err.message);
         for kind in ProviderKind::ALL {
             let target = AccountTarget {
-                kind,
                 base_url: url.into(),
                 token: SecretString::new("token"),
-                project_id: Some(1),
-                region_ids: Vec::new(),
-                organization: Some("org".into()),
+                settings: ProviderSettings::new(kind)
+                    .with_text(FieldKey::Project, "1")
+                    .with_text(FieldKey::Organization, "org"),
             };
             let http = Http::new(HttpPolicy::default()).unwrap();
             let err = ProviderClient::new(http, &target).unwrap_err();

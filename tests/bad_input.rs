@@ -30,10 +30,12 @@ use keyfleet::backend::{
     Backend, Command, EventPayload, FileKind, LoadedFile, RequestId, ScriptedDialogs, Services,
 };
 use keyfleet::keys::generate::{GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding};
-use keyfleet::keys::private::{check_terraform_private_key, inspect_private_key};
+use keyfleet::keys::private::{check_private_key_for_upload, inspect_private_key};
 use keyfleet::keys::public::parse_public_key;
 use keyfleet::keys::{KeyError, SecretString};
+use keyfleet::providers::ProviderSettings;
 use keyfleet::providers::http::normalize_base_url;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
     AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
     ProviderClient, ProviderKind,
@@ -97,12 +99,11 @@ async fn account(kind: ProviderKind, base_suffix: &str) -> Account {
 
 fn target(kind: ProviderKind, base_url: &str, token: &str) -> AccountTarget {
     AccountTarget {
-        kind,
         base_url: base_url.into(),
         token: SecretString::new(token),
-        project_id: Some(1),
-        region_ids: vec![],
-        organization: Some(ORGANIZATION.into()),
+        settings: ProviderSettings::new(kind)
+            .with_text(FieldKey::Project, "1")
+            .with_text(FieldKey::Organization, ORGANIZATION),
     }
 }
 
@@ -407,7 +408,7 @@ async fn row06_public_key_where_terraform_needs_a_private_key() {
 #[tokio::test]
 async fn row07_encrypted_private_key_for_terraform() {
     let key = generated(Some("a passphrase"));
-    let err = check_terraform_private_key(&key.private_key).unwrap_err();
+    let err = check_private_key_for_upload(&key.private_key).unwrap_err();
     assert_eq!(err, KeyError::EncryptedNotAllowed);
     let account = account(ProviderKind::Terraform, "").await;
     let err = account
@@ -465,8 +466,10 @@ fn row08_wrong_passphrase() {
 fn profile(kind: ProviderKind) -> Profile {
     let mut profile = Profile::new(kind);
     profile.name = "Account".into();
-    profile.project_id = Some(1);
-    profile.organization = Some(ORGANIZATION.into());
+    profile.settings = profile
+        .settings
+        .with_text(FieldKey::Project, "1")
+        .with_text(FieldKey::Organization, ORGANIZATION);
     profile
 }
 
@@ -475,8 +478,14 @@ fn filled_dialog(kind: ProviderKind) -> ProfileModal {
     let mut modal = ProfileModal::new_profile(kind);
     modal.profile.name = "Account".into();
     modal.token = SecretString::new("good-token");
-    modal.project_text = "1".into();
-    modal.organization_text = ORGANIZATION.into();
+    // The provider's one single-valued field, if any: a project or an organization.
+    for text in &mut modal.field_texts {
+        *text = if kind == ProviderKind::Gcore {
+            "1".into()
+        } else {
+            ORGANIZATION.into()
+        };
+    }
     assert!(modal.build_profile().is_ok(), "{:?}", modal.build_profile());
     modal
 }

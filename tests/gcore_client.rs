@@ -13,10 +13,11 @@ use axum::response::{IntoResponse, Response};
 use keyfleet::keys::SecretString;
 use keyfleet::keys::private::inspect_private_key;
 use keyfleet::keys::public::parse_public_key;
+use keyfleet::providers::ProviderSettings;
 use keyfleet::providers::gcore::{GcoreClient, validate_key_name};
 use keyfleet::providers::{
     AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
-    ProviderClient, ProviderKind, RemoteKey,
+    ProviderClient, RemoteKey,
 };
 use keyfleet::sandbox::gcore::GcoreFake;
 use keyfleet::sandbox::{Fault, GCORE_TOKEN, serve};
@@ -329,12 +330,12 @@ async fn works_through_the_provider_client_enum() {
     fake.seed_demo();
     let url = start(&fake).await;
     let target = AccountTarget {
-        kind: ProviderKind::Gcore,
         base_url: format!("{url}/"),
         token: SecretString::new(GCORE_TOKEN),
-        project_id: Some(1),
-        region_ids: vec![76, 38],
-        organization: None,
+        settings: ProviderSettings::Gcore {
+            project_id: Some(1),
+            region_ids: vec![76, 38],
+        },
     };
     let provider = ProviderClient::new(Http::new(policy()).unwrap(), &target).unwrap();
     let keys = provider.list_keys().await.unwrap();

@@ -15,12 +15,13 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
-use keyfleet::keys::private::{check_terraform_private_key, inspect_private_key};
+use keyfleet::keys::private::{check_private_key_for_upload, inspect_private_key};
 use keyfleet::keys::public::{KeyKind, parse_public_key};
 use keyfleet::keys::save::save_private_key;
 use keyfleet::keys::{KeyError, SecretString};
 use keyfleet::providers::gcore::GcoreClient;
 use keyfleet::providers::sesterce::SesterceClient;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
     ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey,
 };
@@ -594,7 +595,7 @@ fn security_key_private_stubs_show_and_save_their_public_key() {
             assert!(provider.check_public_key(&info.public.openssh).is_ok());
         }
         // …but HCP Terraform, which needs the private key itself, is told why not.
-        let err = check_terraform_private_key(&stub).unwrap_err();
+        let err = check_private_key_for_upload(&stub).unwrap_err();
         assert!(
             matches!(&err, KeyError::NotUsableHere(why) if why.contains("security key")),
             "{err:?}"
@@ -683,7 +684,7 @@ fn keys_table_shows_a_security_key_with_copy_sha256() {
     let mut profile = Profile::new(ProviderKind::Gcore);
     profile.name = "Gcore".into();
     profile.base_url = sandbox.gcore_url.clone();
-    profile.project_id = Some(1);
+    profile.settings = profile.settings.with_text(FieldKey::Project, "1");
     ProfileStore::new(config_dir.path())
         .save(&[profile.clone()])
         .unwrap();

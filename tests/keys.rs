@@ -12,7 +12,7 @@ use keyfleet::keys::generate::{
     GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding, generate,
 };
 use keyfleet::keys::private::{
-    PrivateKeyFormat, check_terraform_private_key, inspect_private_key, read_private_key_file,
+    PrivateKeyFormat, check_private_key_for_upload, inspect_private_key, read_private_key_file,
 };
 use keyfleet::keys::public::{parse_public_key, read_public_key_file};
 use keyfleet::keys::save::{public_path_for, save_private_key};
@@ -160,7 +160,7 @@ fn round_trip(algorithm: KeyAlgorithm, encoding: PrivateKeyEncoding, passphrase:
             key.public.fingerprint_sha256
         );
         assert_eq!(
-            check_terraform_private_key(&text).unwrap_err(),
+            check_private_key_for_upload(&text).unwrap_err(),
             KeyError::EncryptedNotAllowed
         );
     }
@@ -201,7 +201,7 @@ fn rsa_4096_round_trips_through_ssh_keygen() {
 fn rsa_4096_pem_is_read_by_ssh_keygen_and_fits_terraform() {
     round_trip(KeyAlgorithm::Rsa4096, PrivateKeyEncoding::Pem, None);
     let key = generate_key(KeyAlgorithm::Rsa4096, PrivateKeyEncoding::Pem, None);
-    let check = check_terraform_private_key(&key.private_key).unwrap();
+    let check = check_private_key_for_upload(&key.private_key).unwrap();
     assert_eq!(check.info.format, PrivateKeyFormat::PemRsa);
     assert!(check.warnings.is_empty(), "{:?}", check.warnings);
 }
@@ -363,7 +363,7 @@ fn reads_encrypted_keys_made_by_ssh_keygen() {
         KeyError::Encrypted
     );
     assert_eq!(
-        check_terraform_private_key(&pem).unwrap_err(),
+        check_private_key_for_upload(&pem).unwrap_err(),
         KeyError::EncryptedNotAllowed
     );
 }
@@ -385,7 +385,7 @@ fn reads_an_ed25519_pkcs8_key_from_openssl() {
 #[test]
 fn terraform_key_checks() {
     let rsa_pem = generate_key(KeyAlgorithm::Rsa3072, PrivateKeyEncoding::Pem, None);
-    let check = check_terraform_private_key(&rsa_pem.private_key).unwrap();
+    let check = check_private_key_for_upload(&rsa_pem.private_key).unwrap();
     assert_eq!(check.info.format, PrivateKeyFormat::PemRsa);
     assert!(check.warnings.is_empty());
     assert_eq!(
@@ -394,13 +394,13 @@ fn terraform_key_checks() {
     );
 
     let ed = generate_key(KeyAlgorithm::Ed25519, PrivateKeyEncoding::OpenSsh, None);
-    let check = check_terraform_private_key(&ed.private_key).unwrap();
+    let check = check_private_key_for_upload(&ed.private_key).unwrap();
     assert_eq!(check.info.format, PrivateKeyFormat::OpenSsh);
     assert_eq!(check.warnings.len(), 1);
     assert!(check.warnings[0].contains("PEM"), "{}", check.warnings[0]);
 
     let ecdsa = generate_key(KeyAlgorithm::EcdsaP256, PrivateKeyEncoding::OpenSsh, None);
-    let check = check_terraform_private_key(&ecdsa.private_key).unwrap();
+    let check = check_private_key_for_upload(&ecdsa.private_key).unwrap();
     assert!(
         check.warnings[0].contains("ssh-keygen -p -m PEM -N \"\" -f KEY"),
         "{}",
@@ -412,7 +412,7 @@ fn terraform_key_checks() {
         PrivateKeyEncoding::OpenSsh,
         Some(PASSPHRASE),
     );
-    let err = check_terraform_private_key(&encrypted.private_key).unwrap_err();
+    let err = check_private_key_for_upload(&encrypted.private_key).unwrap_err();
     assert_eq!(err, KeyError::EncryptedNotAllowed);
     assert!(
         err.to_string().contains("ssh-keygen -p -N \"\" -f KEY"),
@@ -421,11 +421,11 @@ fn terraform_key_checks() {
 
     let public = SecretString::new(ed.public.openssh.clone());
     assert_eq!(
-        check_terraform_private_key(&public).unwrap_err(),
+        check_private_key_for_upload(&public).unwrap_err(),
         KeyError::PublicKeyGiven
     );
 
-    let garbage = check_terraform_private_key(&SecretString::new("not a key at all")).unwrap_err();
+    let garbage = check_private_key_for_upload(&SecretString::new("not a key at all")).unwrap_err();
     assert!(
         matches!(garbage, KeyError::NotAPrivateKey(_)),
         "{garbage:?}"
@@ -539,7 +539,7 @@ proptest! {
     #[test]
     fn inspect_never_panics_on_arbitrary_text(text in any::<String>()) {
         let _ = inspect_private_key(&SecretString::new(text.clone()), None);
-        let _ = check_terraform_private_key(&SecretString::new(text.clone()));
+        let _ = check_private_key_for_upload(&SecretString::new(text.clone()));
         let _ = parse_public_key(&text);
     }
 

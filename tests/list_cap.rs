@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use axum::extract::Query;
 use keyfleet::keys::SecretString;
+use keyfleet::providers::ProviderSettings;
 use keyfleet::providers::http::MAX_LIST_BYTES;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
     AccountTarget, ApiErrorKind, Http, HttpPolicy, ProviderClient, ProviderKind,
 };
@@ -26,12 +28,11 @@ fn client(kind: ProviderKind, url: &str, max_list_bytes: usize) -> ProviderClien
         })
         .unwrap(),
         &AccountTarget {
-            kind,
             base_url: url.to_string(),
             token: SecretString::new("1234$cap-test-token"),
-            project_id: Some(1),
-            region_ids: Vec::new(),
-            organization: Some("acme-infra".to_string()),
+            settings: ProviderSettings::new(kind)
+                .with_text(FieldKey::Project, "1")
+                .with_text(FieldKey::Organization, "acme-infra"),
         },
     )
     .unwrap()

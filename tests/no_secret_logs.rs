@@ -23,6 +23,8 @@ use keyfleet::backend::{
 };
 use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding};
+use keyfleet::providers::ProviderSettings;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
     AccountTarget, ApiError, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial, ProviderClient,
     ProviderKind, RemoteKey,
@@ -221,8 +223,15 @@ fn profile(kind: ProviderKind, name: &str, base_url: &str) -> Profile {
     profile.name = name.into();
     profile.base_url = base_url.into();
     match kind {
-        ProviderKind::Gcore => profile.project_id = Some(1),
-        ProviderKind::Terraform => profile.organization = Some(ORGANIZATION.into()),
+        ProviderKind::Gcore => {
+            profile.settings = profile.settings.clone().with_text(FieldKey::Project, "1")
+        }
+        ProviderKind::Terraform => {
+            profile.settings = profile
+                .settings
+                .clone()
+                .with_text(FieldKey::Organization, ORGANIZATION)
+        }
         ProviderKind::Sesterce => {}
     }
     profile
@@ -584,12 +593,11 @@ fn no_secret_reaches_logs_or_debug_output() {
         (ProviderKind::Terraform, TERRAFORM_TOKEN),
     ] {
         let target = AccountTarget {
-            kind,
             base_url: "https://example.com".into(),
             token: SecretString::new(token),
-            project_id: Some(1),
-            region_ids: vec![],
-            organization: Some(ORGANIZATION.into()),
+            settings: ProviderSettings::new(kind)
+                .with_text(FieldKey::Project, "1")
+                .with_text(FieldKey::Organization, ORGANIZATION),
         };
         let client = ProviderClient::new(http.clone(), &target).unwrap();
         driver.texts.push(format!("{target:?} {client:?}"));

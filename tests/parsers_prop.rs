@@ -19,6 +19,9 @@ use axum::extract::State;
 use axum::response::Response;
 use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
+use keyfleet::providers::ChoiceKind;
+use keyfleet::providers::ProviderSettings;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
     AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
     ProviderClient, ProviderKind, RemoteKey,
@@ -93,12 +96,12 @@ impl Fixture {
         })
         .unwrap();
         let target = AccountTarget {
-            kind,
             base_url: url,
             token: SecretString::new("prop-test-token"),
-            project_id: Some(1),
-            region_ids: vec![7],
-            organization: Some("acme".into()),
+            settings: ProviderSettings::new(kind)
+                .with_text(FieldKey::Project, "1")
+                .with_values(FieldKey::Regions, &["7"])
+                .with_text(FieldKey::Organization, "acme"),
         };
         let client = ProviderClient::new(http, &target).unwrap();
         let generated = generate(&GenerateRequest {
@@ -159,8 +162,14 @@ impl Fixture {
             let public = NewKeyMaterial::PublicKey(self.public_key.clone());
             match client {
                 ProviderClient::Gcore(_) => {
-                    outcomes.push(("list_projects", client.list_projects().await.map(drop)));
-                    outcomes.push(("list_regions", client.list_regions().await.map(drop)));
+                    outcomes.push((
+                        "list_projects",
+                        client.list_choices(ChoiceKind::Projects).await.map(drop),
+                    ));
+                    outcomes.push((
+                        "list_regions",
+                        client.list_choices(ChoiceKind::Regions).await.map(drop),
+                    ));
                     let create = self.new_key(public, KeyScope::Account);
                     outcomes.push(("create_key", client.create_key(&create).await.map(drop)));
                     let generate =
@@ -193,7 +202,10 @@ impl Fixture {
                 ProviderClient::Terraform(_) => {
                     outcomes.push((
                         "list_organizations",
-                        client.list_organizations().await.map(drop),
+                        client
+                            .list_choices(ChoiceKind::Organizations)
+                            .await
+                            .map(drop),
                     ));
                     let create = self.new_key(
                         NewKeyMaterial::PrivateKey(self.private_key.clone()),

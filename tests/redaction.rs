@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 use keyfleet::keys::SecretString;
+use keyfleet::providers::ProviderSettings;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
     AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
     ProviderClient, ProviderKind,
@@ -75,12 +77,11 @@ fn client(kind: ProviderKind, url: &str, token: &str) -> ProviderClient {
         })
         .unwrap(),
         &AccountTarget {
-            kind,
             base_url: url.to_string(),
             token: SecretString::new(token),
-            project_id: Some(1),
-            region_ids: Vec::new(),
-            organization: Some("acme-infra".to_string()),
+            settings: ProviderSettings::new(kind)
+                .with_text(FieldKey::Project, "1")
+                .with_text(FieldKey::Organization, "acme-infra"),
         },
     )
     .unwrap()

@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use keyfleet::keys::SecretString;
+use keyfleet::providers::ProviderSettings;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
     AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
     ProviderClient, ProviderKind, RemoteKey,
@@ -96,12 +98,11 @@ fn client(kind: ProviderKind, url: &str, token: &str) -> ProviderClient {
     ProviderClient::new(
         Http::new(policy()).unwrap(),
         &AccountTarget {
-            kind,
             base_url: url.to_string(),
             token: SecretString::new(token),
-            project_id: Some(1),
-            region_ids: Vec::new(),
-            organization: Some("acme-infra".to_string()),
+            settings: ProviderSettings::new(kind)
+                .with_text(FieldKey::Project, "1")
+                .with_text(FieldKey::Organization, "acme-infra"),
         },
     )
     .unwrap()

@@ -15,6 +15,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
 use keyfleet::providers::ProviderKind;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::sandbox::{Fault, Faults, GCORE_TOKEN, SESTERCE_TOKEN, Sandbox, TERRAFORM_TOKEN};
 use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
 
@@ -44,7 +45,7 @@ impl Setup {
         let token = match kind {
             ProviderKind::Gcore => {
                 profile.base_url = sandbox.gcore_url.clone();
-                profile.project_id = Some(1);
+                profile.settings = profile.settings.with_text(FieldKey::Project, "1");
                 GCORE_TOKEN
             }
             ProviderKind::Sesterce => {
@@ -53,7 +54,9 @@ impl Setup {
             }
             ProviderKind::Terraform => {
                 profile.base_url = sandbox.terraform_url.clone();
-                profile.organization = Some(ORGANIZATION.into());
+                profile.settings = profile
+                    .settings
+                    .with_text(FieldKey::Organization, ORGANIZATION);
                 TERRAFORM_TOKEN
             }
         };

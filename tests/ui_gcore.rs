@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use common::*;
 use egui_kittest::kittest::Queryable;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::sandbox::{GCORE_TOKEN, Sandbox};
 use keyfleet::store::MemoryStore;
 
@@ -63,7 +64,7 @@ fn gcore_profile_keys_filter_copy_share_delete_generate_and_save() {
         .into_iter()
         .next()
         .expect("profile saved");
-    assert_eq!(profile.project_id, Some(1));
+    assert_eq!(profile.settings.text(FieldKey::Project), "1");
     assert_eq!(
         test.secrets
             .get(&profile.id)

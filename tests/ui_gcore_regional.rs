@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use common::*;
 use keyfleet::keys::SecretString;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{KeyScope, ProviderKind};
 use keyfleet::sandbox::{GCORE_TOKEN, Sandbox};
 use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
@@ -24,8 +25,10 @@ fn regional_keypairs_listed_and_copied_to_project() {
     let mut profile = Profile::new(ProviderKind::Gcore);
     profile.name = "Gcore".into();
     profile.base_url = sandbox.gcore_url.clone();
-    profile.project_id = Some(1);
-    profile.region_ids = vec![76];
+    profile.settings = profile
+        .settings
+        .with_text(FieldKey::Project, "1")
+        .with_values(FieldKey::Regions, &["76"]);
     ProfileStore::new(config_dir.path())
         .save(&[profile.clone()])
         .unwrap();

@@ -17,6 +17,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::app::App;
 use keyfleet::keys::SecretString;
 use keyfleet::providers::ProviderKind;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::sandbox::{GCORE_TOKEN, SESTERCE_TOKEN, Sandbox};
 use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore, TokenSource};
 
@@ -89,7 +90,7 @@ fn gcore_account(config: &std::path::Path, url: &str, secrets: &MemoryStore) -> 
     let mut profile = Profile::new(ProviderKind::Gcore);
     profile.name = "Edited account".into();
     profile.base_url = url.into();
-    profile.project_id = Some(1);
+    profile.settings = profile.settings.with_text(FieldKey::Project, "1");
     ProfileStore::new(config).save(&[profile.clone()]).unwrap();
     secrets
         .set(&profile.id, &SecretString::new(GCORE_TOKEN))

@@ -12,6 +12,7 @@ use egui_kittest::kittest::Queryable;
 use keyfleet::keys::SecretString;
 use keyfleet::keys::save::public_path_for;
 use keyfleet::providers::ProviderKind;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::sandbox::{GCORE_TOKEN, Sandbox};
 use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
 
@@ -21,7 +22,7 @@ fn gcore_app() -> TestApp {
     let mut profile = Profile::new(ProviderKind::Gcore);
     profile.name = "Gcore".into();
     profile.base_url = sandbox.gcore_url.clone();
-    profile.project_id = Some(1);
+    profile.settings = profile.settings.with_text(FieldKey::Project, "1");
     ProfileStore::new(config_dir.path())
         .save(&[profile.clone()])
         .unwrap();

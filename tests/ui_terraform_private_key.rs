@@ -12,6 +12,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
 use keyfleet::providers::ProviderKind;
+use keyfleet::providers::spec::FieldKey;
 use keyfleet::sandbox::{Sandbox, TERRAFORM_TOKEN};
 use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
 use keyfleet::ui::add_key_modal::private_key_paste_id;
@@ -24,7 +25,9 @@ fn terraform_app() -> TestApp {
     let mut profile = Profile::new(ProviderKind::Terraform);
     profile.name = "Modules".into();
     profile.base_url = sandbox.terraform_url.clone();
-    profile.organization = Some("acme-infra".into());
+    profile.settings = profile
+        .settings
+        .with_text(FieldKey::Organization, "acme-infra");
     ProfileStore::new(config_dir.path())
         .save(&[profile.clone()])
         .unwrap();

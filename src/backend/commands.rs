@@ -14,16 +14,7 @@ use crate::store::Profile;
 /// UI can ignore answers older than the request it is waiting for.
 pub type RequestId = u64;
 
-/// Which picker list to load.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChoiceKind {
-    /// Gcore projects.
-    Projects,
-    /// Gcore regions.
-    Regions,
-    /// Terraform organizations.
-    Organizations,
-}
+pub use crate::providers::ChoiceKind;
 
 /// Which kind of key file the user is opening.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

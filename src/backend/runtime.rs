@@ -7,7 +7,7 @@ use std::sync::mpsc as std_mpsc;
 use tokio::sync::mpsc;
 
 use super::commands::{
-    ChoiceKind, Command, CreateOutcome, Event, EventPayload, FileKind, LoadedFile, RequestId,
+    Command, CreateOutcome, Event, EventPayload, FileKind, LoadedFile, RequestId,
 };
 use super::dialogs::FileDialogs;
 use crate::keys::{self, SecretString};
@@ -142,12 +142,9 @@ impl Context {
         let http = self.http.clone()?;
         let token = self.token_for(profile, typed).await?;
         let target = AccountTarget {
-            kind: profile.provider,
             base_url: profile.base_url.clone(),
             token,
-            project_id: profile.project_id,
-            region_ids: profile.region_ids.clone(),
-            organization: profile.organization.clone(),
+            settings: profile.settings.clone(),
         };
         ProviderClient::new(http, &target)
     }
@@ -195,7 +192,7 @@ async fn handle(ctx: Arc<Context>, command: Command) {
             profile,
             token,
         } => {
-            tracing::info!(request, provider = ?profile.provider, "test connection");
+            tracing::info!(request, provider = ?profile.provider(), "test connection");
             let result = match ctx.client(&profile, token).await {
                 Ok(client) => client.test_connection().await,
                 Err(err) => Err(err),
@@ -214,11 +211,7 @@ async fn handle(ctx: Arc<Context>, command: Command) {
         } => {
             tracing::info!(request, ?kind, "load choices");
             let result = match ctx.client(&profile, token).await {
-                Ok(client) => match kind {
-                    ChoiceKind::Projects => client.list_projects().await,
-                    ChoiceKind::Regions => client.list_regions().await,
-                    ChoiceKind::Organizations => client.list_organizations().await,
-                },
+                Ok(client) => client.list_choices(kind).await,
                 Err(err) => Err(err),
             };
             ctx.emit(
@@ -253,7 +246,7 @@ async fn handle(ctx: Arc<Context>, command: Command) {
             ctx.emit(request, Some(profile_id), EventPayload::TokenStored(result));
         }
         Command::ListKeys { request, profile } => {
-            tracing::info!(request, provider = ?profile.provider, "list keys");
+            tracing::info!(request, provider = ?profile.provider(), "list keys");
             let result = match ctx.client(&profile, None).await {
                 Ok(client) => client.list_keys().await,
                 Err(err) => Err(err),
@@ -268,7 +261,7 @@ async fn handle(ctx: Arc<Context>, command: Command) {
             profile,
             new_key,
         } => {
-            tracing::info!(request, provider = ?profile.provider, "create key");
+            tracing::info!(request, provider = ?profile.provider(), "create key");
             let result = match ctx.client(&profile, None).await {
                 Ok(client) => create_with_recovery(&client, &new_key).await,
                 Err(err) => Err(err),
@@ -280,7 +273,7 @@ async fn handle(ctx: Arc<Context>, command: Command) {
             profile,
             key,
         } => {
-            tracing::info!(request, provider = ?profile.provider, "delete key");
+            tracing::info!(request, provider = ?profile.provider(), "delete key");
             let result = match ctx.client(&profile, None).await {
                 Ok(client) => client.delete_key(&key).await,
                 Err(err) => Err(err),

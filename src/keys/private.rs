@@ -89,7 +89,7 @@ fn terraform_refusal(info: &PrivateKeyInfo) -> Option<String> {
 
 /// A private key that HCP Terraform can use, with advice about it.
 #[derive(Clone, Debug)]
-pub struct TerraformKeyCheck {
+pub struct UploadKeyCheck {
     /// What the key is.
     pub info: PrivateKeyInfo,
     /// Non-fatal advice to show the user (for example: not in PEM form).
@@ -152,7 +152,7 @@ pub fn inspect_private_key(
 /// key and must not be passphrase-protected ([`KeyError::EncryptedNotAllowed`]).
 /// Keys not in PEM form are accepted with a warning, since Terraform's docs
 /// ask for PEM.
-pub fn check_terraform_private_key(text: &SecretString) -> Result<TerraformKeyCheck, KeyError> {
+pub fn check_private_key_for_upload(text: &SecretString) -> Result<UploadKeyCheck, KeyError> {
     let info = match inspect_private_key(text, None) {
         Ok(info) if info.encrypted => return Err(KeyError::EncryptedNotAllowed),
         Ok(info) => info,
@@ -179,7 +179,7 @@ pub fn check_terraform_private_key(text: &SecretString) -> Result<TerraformKeyCh
             );
         }
     }
-    Ok(TerraformKeyCheck { info, warnings })
+    Ok(UploadKeyCheck { info, warnings })
 }
 
 /// Reads a private key file (at most [`MAX_PRIVATE_KEY_FILE_BYTES`]) into a
@@ -610,20 +610,20 @@ h1kgormYJmwIYGaabatBAAAAE3Rlc3RAa2V5ZmxlZXQubG9jYWwBAg==
             matches!(with_pass, KeyError::NotAPrivateKey(ref r) if r.contains("ssh-keygen -p"))
         );
         assert_eq!(
-            check_terraform_private_key(&secret).unwrap_err(),
+            check_private_key_for_upload(&secret).unwrap_err(),
             KeyError::EncryptedNotAllowed
         );
         let pkcs8 =
             "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
         assert_eq!(
-            check_terraform_private_key(&SecretString::new(pkcs8)).unwrap_err(),
+            check_private_key_for_upload(&SecretString::new(pkcs8)).unwrap_err(),
             KeyError::EncryptedNotAllowed
         );
     }
 
     #[test]
     fn terraform_warns_about_openssh_ed25519() {
-        let check = check_terraform_private_key(&SecretString::new(ED25519_OPENSSH)).unwrap();
+        let check = check_private_key_for_upload(&SecretString::new(ED25519_OPENSSH)).unwrap();
         assert_eq!(check.warnings.len(), 1);
         assert!(check.warnings[0].contains("PEM"));
     }

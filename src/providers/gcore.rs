@@ -6,6 +6,12 @@
 //! lost answer may mean the key exists); everything else is idempotent and
 //! retried by [`http::with_retries`].
 
+use super::spec::{
+    ChoiceKind, FieldKey, GenerateSpec, KeyColumn, Notice, ProfileField, ProviderSettings,
+    ProviderSpec,
+};
+use super::{Capabilities, ProviderKind, StoredMaterial};
+use crate::keys::generate::KeyAlgorithm;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -28,6 +34,106 @@ use crate::keys::SecretString;
 
 /// Gcore's public API address.
 pub const DEFAULT_BASE_URL: &str = "https://api.gcore.com";
+
+/// Gcore's entry in the provider table: project keys, optional legacy
+/// regional keypairs, server-side generation and sharing.
+pub static SPEC: ProviderSpec = ProviderSpec {
+    kind: ProviderKind::Gcore,
+    label: "Gcore Cloud",
+    default_base_url: DEFAULT_BASE_URL,
+    base_url_label: "API base URL:",
+    base_url_hint: None,
+    official_base_url: Some(DEFAULT_BASE_URL),
+    token_env_var: "GCORE_API_KEY",
+    token_hint: None,
+    capabilities: Capabilities {
+        server_generate: true,
+        share: true,
+        make_default: false,
+        rename: false,
+        replace_value: false,
+        stores: StoredMaterial::PublicKey,
+        regional_keypairs: true,
+    },
+    validate_key_name,
+    profile_fields: &[
+        ProfileField {
+            key: FieldKey::Project,
+            label: "Project ID:",
+            choices: ChoiceKind::Projects,
+            load_label: "Load projects",
+            pick_label: "Pick a project",
+            multiple: false,
+            load_when_token_entered: true,
+            required: Some("Choose a project (load the list, or type the project number)."),
+        },
+        ProfileField {
+            key: FieldKey::Regions,
+            label: "Legacy regional keypairs:",
+            choices: ChoiceKind::Regions,
+            load_label: "Load regions",
+            pick_label: "Regions",
+            multiple: true,
+            load_when_token_entered: false,
+            required: None,
+        },
+    ],
+    new_settings: || ProviderSettings::Gcore {
+        project_id: None,
+        region_ids: Vec::new(),
+    },
+    account_summary: |settings| match settings {
+        ProviderSettings::Gcore {
+            project_id: Some(project),
+            ..
+        } => format!("project {project}"),
+        _ => "no project".into(),
+    },
+    columns: |settings| {
+        use KeyColumn::*;
+        match settings {
+            ProviderSettings::Gcore { region_ids, .. } if !region_ids.is_empty() => &[
+                Name, Actions, Kind, Algorithm, Sha256, Md5, Shared, State, Created,
+            ],
+            _ => &[
+                Name, Actions, Algorithm, Sha256, Md5, Shared, State, Created,
+            ],
+        }
+    },
+    notices: |settings| match settings {
+        ProviderSettings::Gcore { region_ids, .. } if !region_ids.is_empty() => vec![Notice {
+            warning: true,
+            text: "Regional keypairs use Gcore's deprecated keypairs API; use \"Copy to project\" to copy one to project SSH keys.",
+        }],
+        _ => Vec::new(),
+    },
+    key_scopes: |settings| {
+        let mut scopes = vec![(KeyScope::Account, "Project SSH key".to_string())];
+        if let ProviderSettings::Gcore { region_ids, .. } = settings {
+            scopes.extend(region_ids.iter().map(|&region_id| {
+                (
+                    KeyScope::Region {
+                        region_id,
+                        region_name: format!("Region {region_id}"),
+                    },
+                    format!("Legacy keypair in region {region_id}"),
+                )
+            }));
+        }
+        scopes
+    },
+    add_key_label: "➕ Add key",
+    private_key_hint: None,
+    generate: GenerateSpec {
+        button_label: "🔑 Generate locally",
+        title: "Generate key locally",
+        algorithms: &KeyAlgorithm::ALL,
+        pem: false,
+        passphrase: true,
+        note: None,
+        after_upload_note: None,
+    },
+};
 
 /// Page size we ask for (the API's maximum; its default is only 10).
 const PAGE_LIMIT: usize = 1000;

@@ -1,18 +1,22 @@
 //! Provider clients behind one model: [`RemoteKey`], [`Capabilities`] and
-//! [`ApiError`]. Adding a provider means one file here, one fake in
-//! `src/sandbox/`, and one entry in [`ProviderKind::ALL`].
+//! [`ApiError`], and each provider's [`spec::ProviderSpec`], which is all the
+//! window reads. Adding a provider means one file here (client and spec),
+//! one fake in `src/sandbox/`, and one variant in [`ProviderKind`] and
+//! [`spec::ProviderSettings`].
 
 pub mod error;
 pub mod gcore;
 pub mod http;
 pub mod redact;
 pub mod sesterce;
+pub mod spec;
 pub mod terraform;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::{ApiError, ApiErrorKind, FieldError};
 pub use http::{Http, HttpPolicy};
+pub use spec::{ChoiceKind, ProviderSettings, ProviderSpec};
 
 use crate::keys::public::ParsedPublicKey;
 use crate::keys::secret::SecretString;
@@ -33,40 +37,29 @@ impl ProviderKind {
     /// Every provider, in the order the UI lists them.
     pub const ALL: [ProviderKind; 3] = [Self::Gcore, Self::Sesterce, Self::Terraform];
 
+    /// Everything the UI knows about this provider.
+    pub fn spec(self) -> &'static ProviderSpec {
+        spec::of(self)
+    }
+
     /// Name shown to users.
     pub fn label(self) -> &'static str {
-        match self {
-            Self::Gcore => "Gcore Cloud",
-            Self::Sesterce => "Sesterce",
-            Self::Terraform => "HCP Terraform / TFE",
-        }
+        self.spec().label
     }
 
     /// The public API address a new profile starts with.
     pub fn default_base_url(self) -> &'static str {
-        match self {
-            Self::Gcore => gcore::DEFAULT_BASE_URL,
-            Self::Sesterce => sesterce::DEFAULT_BASE_URL,
-            Self::Terraform => terraform::DEFAULT_BASE_URL,
-        }
+        self.spec().default_base_url
     }
 
     /// The environment variable the provider's own tools read the token from.
     pub fn default_env_var(self) -> &'static str {
-        match self {
-            Self::Gcore => "GCORE_API_KEY",
-            Self::Sesterce => "SESTERCE_API_KEY",
-            Self::Terraform => "TFE_TOKEN",
-        }
+        self.spec().token_env_var
     }
 
     /// Checks a key name with this provider's rules, before anything is sent.
     pub fn validate_key_name(self, name: &str) -> Result<(), ApiError> {
-        match self {
-            Self::Gcore => gcore::validate_key_name(name),
-            Self::Sesterce => sesterce::validate_key_name(name),
-            Self::Terraform => terraform::validate_key_name(name),
-        }
+        (self.spec().validate_key_name)(name)
     }
 
     /// Parses a public key to upload and checks this provider can take
@@ -76,53 +69,26 @@ impl ProviderKind {
     /// accepted: neither Gcore's seed ("The public part of an SSH key …
     /// provide the public part here (usually found in a file like
     /// `id_ed25519.pub`)") nor Sesterce's (`publicKey`: a string) restricts
-    /// the key type. HCP Terraform stores private keys: see
-    /// [`crate::keys::private::check_terraform_private_key`].
+    /// the key type. Providers that store private keys take none: see
+    /// [`crate::keys::private::check_private_key_for_upload`].
     pub fn check_public_key(self, text: &str) -> Result<ParsedPublicKey, ApiError> {
         let parsed = crate::keys::public::parse_public_key(text)
             .map_err(|err| ApiError::invalid_input(err.to_string()))?;
         if let Some(reason) = parsed.upload_refusal() {
             return Err(ApiError::invalid_input(format!("{reason}.")));
         }
-        match self {
-            Self::Gcore | Self::Sesterce => Ok(parsed),
-            Self::Terraform => Err(ApiError::invalid_input(
-                "HCP Terraform stores a private key, not a public key.",
-            )),
+        match self.capabilities().stores {
+            StoredMaterial::PublicKey => Ok(parsed),
+            StoredMaterial::PrivateKey => Err(ApiError::invalid_input(format!(
+                "{} stores a private key, not a public key.",
+                self.label()
+            ))),
         }
     }
 
     /// What the provider can do.
     pub fn capabilities(self) -> Capabilities {
-        match self {
-            Self::Gcore => Capabilities {
-                server_generate: true,
-                share: true,
-                make_default: false,
-                rename: false,
-                replace_value: false,
-                stores: StoredMaterial::PublicKey,
-                regional_keypairs: true,
-            },
-            Self::Sesterce => Capabilities {
-                server_generate: false,
-                share: false,
-                make_default: true,
-                rename: false,
-                replace_value: false,
-                stores: StoredMaterial::PublicKey,
-                regional_keypairs: false,
-            },
-            Self::Terraform => Capabilities {
-                server_generate: false,
-                share: false,
-                make_default: false,
-                rename: true,
-                replace_value: true,
-                stores: StoredMaterial::PrivateKey,
-                regional_keypairs: false,
-            },
-        }
+        self.spec().capabilities
     }
 }
 
@@ -322,18 +288,12 @@ pub struct Choice {
 /// Everything needed to reach one account.
 #[derive(Clone, Debug)]
 pub struct AccountTarget {
-    /// Which provider.
-    pub kind: ProviderKind,
     /// Normalised API base URL.
     pub base_url: String,
     /// The token.
     pub token: SecretString,
-    /// Gcore project id.
-    pub project_id: Option<u64>,
-    /// Gcore regions whose legacy keypairs to show.
-    pub region_ids: Vec<u64>,
-    /// Terraform organization name.
-    pub organization: Option<String>,
+    /// What the provider needs beyond URL and token (project, organization).
+    pub settings: ProviderSettings,
 }
 
 /// A client for one account of any provider.
@@ -352,25 +312,24 @@ impl ProviderClient {
     pub fn new(http: Http, target: &AccountTarget) -> Result<Self, ApiError> {
         let base_url = http::normalize_base_url(&target.base_url)?;
         http::check_token(target.token.expose())?;
-        Ok(match target.kind {
-            ProviderKind::Gcore => Self::Gcore(gcore::GcoreClient::new(
+        let token = target.token.clone();
+        Ok(match &target.settings {
+            ProviderSettings::Gcore {
+                project_id,
+                region_ids,
+            } => Self::Gcore(gcore::GcoreClient::new(
                 http,
                 &base_url,
-                target.token.clone(),
-                target.project_id,
-                target.region_ids.clone(),
+                token,
+                *project_id,
+                region_ids.clone(),
             )),
-            ProviderKind::Sesterce => Self::Sesterce(sesterce::SesterceClient::new(
-                http,
-                &base_url,
-                target.token.clone(),
-            )),
-            ProviderKind::Terraform => Self::Terraform(terraform::TerraformClient::new(
-                http,
-                &base_url,
-                target.token.clone(),
-                target.organization.clone(),
-            )),
+            ProviderSettings::Sesterce {} => {
+                Self::Sesterce(sesterce::SesterceClient::new(http, &base_url, token))
+            }
+            ProviderSettings::Terraform { organization } => Self::Terraform(
+                terraform::TerraformClient::new(http, &base_url, token, organization.clone()),
+            ),
         })
     }
 
@@ -446,27 +405,14 @@ impl ProviderClient {
         }
     }
 
-    /// Gcore projects for the profile picker.
-    pub async fn list_projects(&self) -> Result<Vec<Choice>, ApiError> {
-        match self {
-            Self::Gcore(c) => c.list_projects().await,
-            _ => Err(unsupported("Listing projects")),
-        }
-    }
-
-    /// Gcore regions for the profile picker.
-    pub async fn list_regions(&self) -> Result<Vec<Choice>, ApiError> {
-        match self {
-            Self::Gcore(c) => c.list_regions().await,
-            _ => Err(unsupported("Listing regions")),
-        }
-    }
-
-    /// Terraform organizations for the profile picker.
-    pub async fn list_organizations(&self) -> Result<Vec<Choice>, ApiError> {
-        match self {
-            Self::Terraform(c) => c.list_organizations().await,
-            _ => Err(unsupported("Listing organizations")),
+    /// A list for an account field's picker (projects, regions,
+    /// organizations), where the provider has it.
+    pub async fn list_choices(&self, kind: ChoiceKind) -> Result<Vec<Choice>, ApiError> {
+        match (self, kind) {
+            (Self::Gcore(c), ChoiceKind::Projects) => c.list_projects().await,
+            (Self::Gcore(c), ChoiceKind::Regions) => c.list_regions().await,
+            (Self::Terraform(c), ChoiceKind::Organizations) => c.list_organizations().await,
+            _ => Err(unsupported("This list")),
         }
     }
 }

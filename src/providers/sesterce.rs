@@ -6,6 +6,9 @@
 //! NestJS shape `{"statusCode", "timestamp", "path", "message"}` where
 //! `message` is a string or, for validation errors, an array of strings.
 
+use super::spec::{self, GenerateSpec, KeyColumn, ProviderSettings, ProviderSpec};
+use super::{Capabilities, ProviderKind, StoredMaterial};
+use crate::keys::generate::KeyAlgorithm;
 use reqwest::Method;
 use reqwest::header::ACCEPT;
 use serde::Deserialize;
@@ -19,6 +22,50 @@ use crate::keys::SecretString;
 
 /// The public Sesterce API address (the official CLI's default).
 pub const DEFAULT_BASE_URL: &str = "https://api.cloud.sesterce.com";
+
+/// Sesterce's entry in the provider table: keys and a default key.
+pub static SPEC: ProviderSpec = ProviderSpec {
+    kind: ProviderKind::Sesterce,
+    label: "Sesterce",
+    default_base_url: DEFAULT_BASE_URL,
+    base_url_label: "API base URL:",
+    base_url_hint: None,
+    official_base_url: Some(DEFAULT_BASE_URL),
+    token_env_var: "SESTERCE_API_KEY",
+    token_hint: None,
+    capabilities: Capabilities {
+        server_generate: false,
+        share: false,
+        make_default: true,
+        rename: false,
+        replace_value: false,
+        stores: StoredMaterial::PublicKey,
+        regional_keypairs: false,
+    },
+    validate_key_name,
+    profile_fields: &[],
+    new_settings: || ProviderSettings::Sesterce {},
+    account_summary: |_| "account".into(),
+    columns: |_| {
+        use KeyColumn::*;
+        &[
+            Name, Default, Actions, Algorithm, Sha256, Md5, Created, Updated,
+        ]
+    },
+    notices: spec::no_notices,
+    key_scopes: spec::account_scope_only,
+    add_key_label: "➕ Add key",
+    private_key_hint: None,
+    generate: GenerateSpec {
+        button_label: "🔑 Generate locally",
+        title: "Generate key locally",
+        algorithms: &KeyAlgorithm::ALL,
+        pem: false,
+        passphrase: true,
+        note: None,
+        after_upload_note: None,
+    },
+};
 
 /// Longest server message we repeat in our own message.
 const MAX_MESSAGE_CHARS: usize = 300;

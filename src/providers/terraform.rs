@@ -6,6 +6,12 @@
 //! `/api/v2`, with `Authorization: Bearer <token>`. Organization tokens are
 //! refused by every SSH key endpoint, and "forbidden" is reported as 404.
 
+use super::spec::{
+    self, ChoiceKind, FieldKey, GenerateSpec, KeyColumn, Notice, ProfileField, ProviderSettings,
+    ProviderSpec,
+};
+use super::{Capabilities, ProviderKind, StoredMaterial};
+use crate::keys::generate::KeyAlgorithm;
 use std::collections::HashSet;
 
 use reqwest::Method;
@@ -21,6 +27,73 @@ use crate::keys::{KeyError, SecretString};
 
 /// HCP Terraform's address; `/api/v2` is appended by the client.
 pub const DEFAULT_BASE_URL: &str = "https://app.terraform.io";
+
+/// HCP Terraform's entry in the provider table: organization keys that
+/// hold a write-only private key.
+pub static SPEC: ProviderSpec = ProviderSpec {
+    kind: ProviderKind::Terraform,
+    label: "HCP Terraform / TFE",
+    default_base_url: DEFAULT_BASE_URL,
+    base_url_label: "Hostname / base URL:",
+    base_url_hint: Some("Keyfleet adds /api/v2. For Terraform Enterprise use https://<your-host>."),
+    // Self-hosted Terraform Enterprise is normal: no host is "unofficial".
+    official_base_url: None,
+    token_env_var: "TFE_TOKEN",
+    token_hint: Some("Use a user or team API token: organization tokens cannot manage SSH keys."),
+    capabilities: Capabilities {
+        server_generate: false,
+        share: false,
+        make_default: false,
+        rename: true,
+        replace_value: true,
+        stores: StoredMaterial::PrivateKey,
+        regional_keypairs: false,
+    },
+    validate_key_name,
+    profile_fields: &[ProfileField {
+        key: FieldKey::Organization,
+        label: "Organization:",
+        choices: ChoiceKind::Organizations,
+        load_label: "Load organizations",
+        pick_label: "Pick an organization",
+        multiple: false,
+        load_when_token_entered: true,
+        required: Some("Choose an organization (load the list, or type its name)."),
+    }],
+    new_settings: || ProviderSettings::Terraform { organization: None },
+    account_summary: |settings| match settings {
+        ProviderSettings::Terraform {
+            organization: Some(organization),
+        } => organization.clone(),
+        _ => "no organization".into(),
+    },
+    columns: |_| &[KeyColumn::Name, KeyColumn::Actions, KeyColumn::Id],
+    notices: |_| {
+        vec![Notice {
+            warning: false,
+            text: "HCP Terraform never returns key material: stored keys are write-only, so no public key or fingerprint can be shown.",
+        }]
+    },
+    key_scopes: spec::account_scope_only,
+    add_key_label: "➕ Add private key",
+    private_key_hint: Some(
+        "HCP Terraform stores a PRIVATE key (write-only) to clone modules; the Git server needs the matching public key as a deploy key.",
+    ),
+    generate: GenerateSpec {
+        button_label: "🔑 Generate deploy key",
+        title: "Generate deploy key",
+        // Terraform clones over SSH with git: RSA PEM as documented, or Ed25519.
+        algorithms: &[KeyAlgorithm::Rsa4096, KeyAlgorithm::Ed25519],
+        pem: true,
+        passphrase: false,
+        note: Some(
+            "No passphrase: HCP Terraform cannot use an encrypted key. The private key is uploaded; add the public key to your Git server's deploy keys.",
+        ),
+        after_upload_note: Some(
+            "The public key is on the clipboard: add it to your Git server's deploy keys. HCP Terraform keeps the private key; save a copy here if you need it elsewhere.",
+        ),
+    },
+};
 
 /// The JSON:API media type the API speaks.
 const JSON_API: &str = "application/vnd.api+json";
@@ -50,7 +123,7 @@ pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
 /// cannot enter one). Messages never quote the key. The "not PEM" warnings
 /// of the full check are for the UI to show before uploading.
 fn check_private_key(secret: &SecretString) -> Result<(), ApiError> {
-    match crate::keys::private::check_terraform_private_key(secret) {
+    match crate::keys::private::check_private_key_for_upload(secret) {
         Ok(_) => Ok(()),
         Err(KeyError::PublicKeyGiven) => Err(ApiError::invalid_input(
             "HCP Terraform needs the PRIVATE key (it clones modules with it); this is a public key. Paste the file without .pub.",

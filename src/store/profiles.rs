@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::ProviderKind;
+use crate::providers::{ProviderKind, ProviderSettings};
 
 /// The file format version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -32,19 +32,12 @@ pub struct Profile {
     pub id: String,
     /// Name shown in the accounts list.
     pub name: String,
-    /// Which provider.
-    pub provider: ProviderKind,
+    /// The provider and what it needs beyond URL and token (project,
+    /// organization), stored flat beside the other fields.
+    #[serde(flatten)]
+    pub settings: ProviderSettings,
     /// API base URL.
     pub base_url: String,
-    /// Gcore project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<u64>,
-    /// Gcore regions whose legacy keypairs are shown.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub region_ids: Vec<u64>,
-    /// Terraform organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization: Option<String>,
     /// Where the token is read from.
     pub token_source: TokenSource,
 }
@@ -55,28 +48,20 @@ impl Profile {
         Self {
             id: new_profile_id(),
             name: String::new(),
-            provider,
+            settings: (provider.spec().new_settings)(),
             base_url: provider.default_base_url().to_string(),
-            project_id: None,
-            region_ids: Vec::new(),
-            organization: None,
             token_source: TokenSource::Keyring,
         }
     }
 
+    /// Which provider.
+    pub fn provider(&self) -> ProviderKind {
+        self.settings.kind()
+    }
+
     /// What the accounts list shows under the name.
     pub fn scope_label(&self) -> String {
-        match self.provider {
-            ProviderKind::Gcore => match self.project_id {
-                Some(project) => format!("project {project}"),
-                None => "no project".into(),
-            },
-            ProviderKind::Sesterce => "account".into(),
-            ProviderKind::Terraform => self
-                .organization
-                .clone()
-                .unwrap_or_else(|| "no organization".into()),
-        }
+        (self.provider().spec().account_summary)(&self.settings)
     }
 }
 
@@ -259,7 +244,10 @@ mod tests {
     fn sample() -> Profile {
         Profile {
             name: "Prod".into(),
-            project_id: Some(7),
+            settings: ProviderSettings::Gcore {
+                project_id: Some(7),
+                region_ids: vec![76],
+            },
             ..Profile::new(ProviderKind::Gcore)
         }
     }
@@ -269,10 +257,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ProfileStore::new(dir.path());
         assert!(store.load().profiles.is_empty());
-        store.save(&[sample()]).unwrap();
+        let saved = sample();
+        store.save(std::slice::from_ref(&saved)).unwrap();
         let loaded = store.load();
-        assert_eq!(loaded.profiles.len(), 1);
-        assert_eq!(loaded.profiles[0].project_id, Some(7));
+        assert_eq!(loaded.profiles, [saved]);
         assert!(loaded.warning.is_none());
     }
 
@@ -322,14 +310,42 @@ mod tests {
     }
 
     #[test]
-    fn file_never_contains_tokens() {
+    fn files_written_before_per_provider_settings_still_load() {
+        // The flat layout every earlier version wrote; settings now live in
+        // an enum flattened under the same `provider` tag.
         let dir = tempfile::tempdir().unwrap();
         let store = ProfileStore::new(dir.path());
-        let mut env_profile = sample();
-        env_profile.token_source = TokenSource::EnvVar("GCORE_API_KEY".into());
-        store.save(&[sample(), env_profile]).unwrap();
+        let old = br#"{"version": 1, "profiles": [
+            {"id": "p1", "name": "G", "provider": "gcore", "base_url": "https://api.gcore.com",
+             "project_id": 7, "region_ids": [76, 38], "token_source": {"type": "keyring"}},
+            {"id": "p2", "name": "S", "provider": "sesterce", "base_url": "https://api.cloud.sesterce.com",
+             "token_source": {"type": "env_var", "name": "SESTERCE_API_KEY"}},
+            {"id": "p3", "name": "T", "provider": "terraform", "base_url": "https://app.terraform.io",
+             "organization": "acme", "token_source": {"type": "keyring"}}
+        ]}"#;
+        std::fs::write(store.path(), old).unwrap();
+        let loaded = store.load();
+        assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+        let settings: Vec<_> = loaded.profiles.iter().map(|p| p.settings.clone()).collect();
+        assert_eq!(
+            settings,
+            [
+                ProviderSettings::Gcore {
+                    project_id: Some(7),
+                    region_ids: vec![76, 38]
+                },
+                ProviderSettings::Sesterce {},
+                ProviderSettings::Terraform {
+                    organization: Some("acme".into())
+                },
+            ]
+        );
+        // Written back, the file keeps the flat layout.
+        store.save(&loaded.profiles).unwrap();
         let text = std::fs::read_to_string(store.path()).unwrap();
-        assert!(!text.contains("token\""), "{text}");
-        assert!(text.contains("GCORE_API_KEY"));
+        assert!(text.contains(r#""provider": "gcore""#), "{text}");
+        assert!(text.contains(r#""project_id": 7"#), "{text}");
+        assert!(text.contains(r#""organization": "acme""#), "{text}");
+        assert_eq!(store.load().profiles, loaded.profiles);
     }
 }

@@ -76,7 +76,7 @@ pub fn show(
                     }
                 });
                 let mut detail =
-                    format!("{} · {}", profile.provider.label(), profile.scope_label());
+                    format!("{} · {}", profile.provider().label(), profile.scope_label());
                 if let Some(count) = state.key_count {
                     detail.push_str(&format!(" · {count} keys"));
                 }

@@ -1,22 +1,22 @@
-//! "Add key": paste or open a public key (Gcore, Sesterce) or a private key
-//! (HCP Terraform), name it, and upload; or ask Gcore to generate one.
-//! Also used to replace a Terraform key's text.
+//! "Add key": paste or open a public key, or a private key for providers
+//! that store one, name it, and upload; or ask a provider that can to
+//! generate the pair. Also used to replace a stored private key's text.
 
 use super::{UiAction, error_line, labeled_text, warning_line};
 use crate::backend::{FileKind, LoadedFile, RequestId};
 use crate::keys::KeyError;
 use crate::keys::SecretString;
-use crate::keys::private::{TerraformKeyCheck, check_terraform_private_key};
+use crate::keys::private::{UploadKeyCheck, check_private_key_for_upload};
 use crate::keys::public::parse_public_key;
-use crate::providers::{KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey};
+use crate::providers::{KeyScope, NewKey, NewKeyMaterial, RemoteKey, StoredMaterial};
 use crate::store::Profile;
 
-/// Gcore: upload a public key or let the server generate the pair.
+/// Upload a public key, or let the server generate the pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AddMode {
     /// Upload a public key.
     Upload,
-    /// Gcore generates an Ed25519 pair and returns the private key once.
+    /// The server generates an Ed25519 pair and returns the private key once.
     GenerateOnServer,
 }
 
@@ -29,20 +29,20 @@ pub struct AddKeyModal {
     pub mode: AddMode,
     /// Name typed.
     pub name: String,
-    /// Public key text (Gcore, Sesterce).
+    /// Public key text.
     pub public_key: String,
-    /// Private key text (Terraform). Only ever held here, zeroized on drop:
+    /// Private key text (providers that store one). Only ever held here, zeroized on drop:
     /// once read it is shown as a summary, never as text.
     pub private_key: SecretString,
     /// What `private_key` is, checked once when it was loaded.
-    private_key_check: Option<Result<TerraformKeyCheck, KeyError>>,
-    /// Gcore: shared in project.
+    private_key_check: Option<Result<UploadKeyCheck, KeyError>>,
+    /// Shared in project (providers that share keys).
     pub shared_in_project: bool,
-    /// Gcore: 0 = project keys, else a region id for a legacy keypair.
-    pub region_id: u64,
+    /// Where the key goes: an index into the provider's key scopes.
+    pub scope_index: usize,
     /// A path typed instead of using the file dialog.
     pub path_text: String,
-    /// Terraform: replace this key's text instead of creating one.
+    /// Replace this key's text instead of creating one.
     pub replace: Option<RemoteKey>,
     /// File open in flight.
     pub file_pending: Option<RequestId>,
@@ -64,7 +64,7 @@ impl std::fmt::Debug for AddKeyModal {
             )
             .field("private_key", &self.private_key)
             .field("shared_in_project", &self.shared_in_project)
-            .field("region_id", &self.region_id)
+            .field("scope_index", &self.scope_index)
             .field("path_text", &self.path_text)
             .field("replace", &self.replace)
             .field("file_pending", &self.file_pending)
@@ -100,7 +100,7 @@ impl AddKeyModal {
             private_key: SecretString::default(),
             private_key_check: None,
             shared_in_project: true,
-            region_id: 0,
+            scope_index: 0,
             path_text: String::new(),
             replace: None,
             file_pending: None,
@@ -109,7 +109,7 @@ impl AddKeyModal {
         }
     }
 
-    /// A dialog replacing the private key of a Terraform key.
+    /// A dialog replacing the private key of a stored key.
     pub fn replace(profile: Profile, key: RemoteKey) -> Self {
         let mut modal = Self::new(profile);
         modal.name = key.name.clone();
@@ -118,7 +118,7 @@ impl AddKeyModal {
     }
 
     fn wants_private_key(&self) -> bool {
-        self.profile.provider == ProviderKind::Terraform
+        self.profile.provider().capabilities().stores == StoredMaterial::PrivateKey
     }
 
     /// Fills the fields from an opened file.
@@ -145,7 +145,7 @@ impl AddKeyModal {
 
     /// Takes a private key (pasted or read from a file) and checks it once.
     pub fn load_private_key(&mut self, text: SecretString) {
-        self.private_key_check = (!text.is_empty()).then(|| check_terraform_private_key(&text));
+        self.private_key_check = (!text.is_empty()).then(|| check_private_key_for_upload(&text));
         self.private_key = text;
     }
 
@@ -163,10 +163,15 @@ impl AddKeyModal {
         }
     }
 
+    /// Where a new key can go in this account, with labels.
+    fn scopes(&self) -> Vec<(KeyScope, String)> {
+        (self.profile.provider().spec().key_scopes)(&self.profile.settings)
+    }
+
     /// Checks the name with the provider's rules.
     fn check_name(&self) -> Result<(), String> {
         self.profile
-            .provider
+            .provider()
             .validate_key_name(self.name.trim())
             .map_err(|err| err.message)
     }
@@ -176,7 +181,7 @@ impl AddKeyModal {
         self.check_name()?;
         let name = self.name.trim().to_string();
         if let Some(key) = &self.replace {
-            check_terraform_private_key(&self.private_key).map_err(|err| err.to_string())?;
+            check_private_key_for_upload(&self.private_key).map_err(|err| err.to_string())?;
             if name != key.name {
                 return Err(
                     "Change the name with Rename; this dialog replaces the key text only.".into(),
@@ -188,26 +193,24 @@ impl AddKeyModal {
             ));
         }
         let material = if self.wants_private_key() {
-            check_terraform_private_key(&self.private_key).map_err(|err| err.to_string())?;
+            check_private_key_for_upload(&self.private_key).map_err(|err| err.to_string())?;
             NewKeyMaterial::PrivateKey(self.private_key.clone())
         } else if self.mode == AddMode::GenerateOnServer {
             NewKeyMaterial::GenerateOnServer
         } else {
             let parsed = self
                 .profile
-                .provider
+                .provider()
                 .check_public_key(&self.public_key)
                 .map_err(|err| err.message)?;
             NewKeyMaterial::PublicKey(parsed.openssh)
         };
-        let scope = if self.region_id == 0 {
-            KeyScope::Account
-        } else {
-            KeyScope::Region {
-                region_id: self.region_id,
-                region_name: format!("Region {}", self.region_id),
-            }
-        };
+        let scope = self
+            .scopes()
+            .into_iter()
+            .nth(self.scope_index)
+            .map(|(scope, _)| scope)
+            .unwrap_or(KeyScope::Account);
         Ok(UiAction::CreateKey(NewKey {
             name,
             material,
@@ -219,16 +222,19 @@ impl AddKeyModal {
     /// Draws the dialog.
     pub fn show(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) -> AddKeyResult {
         let mut result = AddKeyResult::Open;
-        let title = match (&self.replace, self.profile.provider) {
+        let capabilities = self.profile.provider().capabilities();
+        let title = match (&self.replace, capabilities.stores) {
             (Some(_), _) => "Replace private key".to_string(),
-            (None, ProviderKind::Terraform) => format!("Add private key to {}", self.profile.name),
-            (None, _) => format!("Add key to {}", self.profile.name),
+            (None, StoredMaterial::PrivateKey) => {
+                format!("Add private key to {}", self.profile.name)
+            }
+            (None, StoredMaterial::PublicKey) => format!("Add key to {}", self.profile.name),
         };
         let modal = egui::Modal::new(egui::Id::unique("add_key_modal")).show(ctx, |ui| {
             ui.set_width(620.0);
             ui.heading(title);
             ui.add_space(6.0);
-            if self.profile.provider.capabilities().server_generate && self.replace.is_none() {
+            if capabilities.server_generate && self.replace.is_none() {
                 ui.horizontal(|ui| {
                     ui.radio_value(&mut self.mode, AddMode::Upload, "Upload a public key");
                     ui.radio_value(&mut self.mode, AddMode::GenerateOnServer, "Generate on server (Ed25519)");
@@ -249,21 +255,22 @@ impl AddKeyModal {
             } else if self.mode == AddMode::Upload {
                 self.public_key_fields(ui, actions);
             } else {
-                ui.label(
-                    "Gcore generates the key pair and shows the private key once: you will be asked to save it.",
-                );
+                ui.label(format!(
+                    "{} generates the key pair and shows the private key once: you will be asked to save it.",
+                    self.profile.provider().label()
+                ));
             }
-            if self.profile.provider == ProviderKind::Gcore {
+            if capabilities.share {
                 ui.checkbox(&mut self.shared_in_project, "Shared with all users of the project");
-                if !self.profile.region_ids.is_empty() {
-                    ui.horizontal(|ui| {
-                        ui.label("Create as:");
-                        ui.radio_value(&mut self.region_id, 0, "Project SSH key");
-                        for region in self.profile.region_ids.clone() {
-                            ui.radio_value(&mut self.region_id, region, format!("Legacy keypair in region {region}"));
-                        }
-                    });
-                }
+            }
+            let scopes = self.scopes();
+            if scopes.len() > 1 && self.replace.is_none() {
+                ui.horizontal(|ui| {
+                    ui.label("Create as:");
+                    for (index, (_, label)) in scopes.iter().enumerate() {
+                        ui.radio_value(&mut self.scope_index, index, label);
+                    }
+                });
             }
             if let Some(error) = &self.error {
                 error_line(ui, error);
@@ -349,7 +356,7 @@ impl AddKeyModal {
                         ui.label(egui::RichText::new(details).weak());
                     }
                     // Refused kinds are named before anything is sent.
-                    if let Err(err) = self.profile.provider.check_public_key(&self.public_key) {
+                    if let Err(err) = self.profile.provider().check_public_key(&self.public_key) {
                         error_line(ui, &err.message);
                     }
                 }
@@ -359,9 +366,9 @@ impl AddKeyModal {
     }
 
     fn private_key_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
-        ui.label(
-            "HCP Terraform stores a PRIVATE key (write-only) to clone modules; the Git server needs the matching public key as a deploy key.",
-        );
+        if let Some(hint) = self.profile.provider().spec().private_key_hint {
+            ui.label(hint);
+        }
         let Some(check) = &self.private_key_check else {
             self.private_key_paste_box(ui);
             self.file_row(ui, FileKind::PrivateKey, actions);

@@ -1,12 +1,12 @@
 //! "Generate key": make a key pair on this computer, then upload it (the
-//! public half, or for HCP Terraform the private key) and save the private
+//! public half, or the private key for providers that store one) and save the private
 //! key through the save-once dialog.
 
 use super::{UiAction, error_line, labeled_password, labeled_text};
 use crate::backend::RequestId;
 use crate::keys::SecretString;
 use crate::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, default_comment};
-use crate::providers::ProviderKind;
+use crate::providers::spec::GenerateSpec;
 use crate::store::Profile;
 
 /// The dialog's state.
@@ -24,7 +24,7 @@ pub struct GenerateModal {
     pub passphrase_again: SecretString,
     /// Name of the uploaded key.
     pub name: String,
-    /// Gcore: shared in project.
+    /// Shared in project (providers that share keys).
     pub shared_in_project: bool,
     /// Generation in flight.
     pub pending: Option<RequestId>,
@@ -42,14 +42,18 @@ pub enum GenerateResult {
 }
 
 impl GenerateModal {
-    /// A dialog for `profile`, with that provider's sensible defaults
-    /// (RSA 4096 PEM for Terraform, as its docs ask; Ed25519 elsewhere).
+    /// A dialog for `profile`, with that provider's sensible defaults from
+    /// its spec (for example RSA 4096 PEM where the provider's docs ask for
+    /// it, Ed25519 elsewhere).
     pub fn new(profile: Profile) -> Self {
-        let algorithm = if profile.provider == ProviderKind::Terraform {
-            KeyAlgorithm::Rsa4096
-        } else {
-            KeyAlgorithm::Ed25519
-        };
+        let algorithm = profile
+            .provider()
+            .spec()
+            .generate
+            .algorithms
+            .first()
+            .copied()
+            .unwrap_or_default();
         Self {
             profile,
             algorithm,
@@ -63,31 +67,22 @@ impl GenerateModal {
         }
     }
 
-    fn is_terraform(&self) -> bool {
-        self.profile.provider == ProviderKind::Terraform
-    }
-
-    fn algorithms(&self) -> Vec<KeyAlgorithm> {
-        if self.is_terraform() {
-            // Terraform clones over SSH with git: RSA PEM as documented, or Ed25519.
-            vec![KeyAlgorithm::Rsa4096, KeyAlgorithm::Ed25519]
-        } else {
-            KeyAlgorithm::ALL.to_vec()
-        }
+    fn spec(&self) -> &'static GenerateSpec {
+        &self.profile.provider().spec().generate
     }
 
     /// Builds the request, or says what is wrong.
     pub fn build(&self) -> Result<UiAction, String> {
         let name = self.name.trim();
         self.profile
-            .provider
+            .provider()
             .validate_key_name(name)
             .map_err(|err| err.message)?;
         if self.passphrase != self.passphrase_again {
             return Err("The two passphrases differ.".into());
         }
         let passphrase = (!self.passphrase.is_empty()).then(|| self.passphrase.clone());
-        let encoding = if self.is_terraform() && self.algorithm != KeyAlgorithm::Ed25519 {
+        let encoding = if self.spec().pem && self.algorithm != KeyAlgorithm::Ed25519 {
             PrivateKeyEncoding::Pem
         } else {
             PrivateKeyEncoding::OpenSsh
@@ -109,14 +104,14 @@ impl GenerateModal {
         let mut result = GenerateResult::Open;
         let modal = egui::Modal::new(egui::Id::unique("generate_modal")).show(ctx, |ui| {
             ui.set_width(520.0);
-            ui.heading(if self.is_terraform() { "Generate deploy key" } else { "Generate key locally" });
+            ui.heading(self.spec().title);
             ui.add_space(6.0);
             ui.horizontal(|ui| {
                 let label = ui.label("Algorithm:");
                 egui::ComboBox::from_id_salt("algorithm_combo")
                     .selected_text(self.algorithm.label())
                     .show_ui(ui, |ui| {
-                        for algorithm in self.algorithms() {
+                        for &algorithm in self.spec().algorithms {
                             ui.selectable_value(&mut self.algorithm, algorithm, algorithm.label());
                         }
                     })
@@ -125,14 +120,10 @@ impl GenerateModal {
             });
             labeled_text(ui, "Name:", &mut self.name);
             labeled_text(ui, "Comment:", &mut self.comment);
-            if self.is_terraform() {
-                ui.label(
-                    egui::RichText::new(
-                        "No passphrase: HCP Terraform cannot use an encrypted key. The private key is uploaded; \
-                         add the public key to your Git server's deploy keys.",
-                    )
-                    .small(),
-                );
+            if !self.spec().passphrase {
+                if let Some(note) = self.spec().note {
+                    ui.label(egui::RichText::new(note).small());
+                }
             } else {
                 let mut first = self.passphrase.expose().to_string();
                 if labeled_password(ui, "Passphrase (optional):", &mut first).changed() {
@@ -143,12 +134,17 @@ impl GenerateModal {
                     *self.passphrase_again.expose_mut() = second;
                 }
                 ui.label(
-                    egui::RichText::new("Only the public key is uploaded; the private key stays on this computer.")
-                        .small(),
+                    egui::RichText::new(
+                        "Only the public key is uploaded; the private key stays on this computer.",
+                    )
+                    .small(),
                 );
             }
-            if self.profile.provider == ProviderKind::Gcore {
-                ui.checkbox(&mut self.shared_in_project, "Shared with all users of the project");
+            if self.profile.provider().capabilities().share {
+                ui.checkbox(
+                    &mut self.shared_in_project,
+                    "Shared with all users of the project",
+                );
             }
             if let Some(error) = &self.error {
                 error_line(ui, error);
@@ -156,7 +152,10 @@ impl GenerateModal {
             ui.separator();
             ui.horizontal(|ui| {
                 let busy = self.pending.is_some();
-                if ui.add_enabled(!busy, egui::Button::new("Generate and upload")).clicked() {
+                if ui
+                    .add_enabled(!busy, egui::Button::new("Generate and upload"))
+                    .clicked()
+                {
                     match self.build() {
                         Ok(action) => {
                             self.error = None;
@@ -168,7 +167,9 @@ impl GenerateModal {
                 if busy {
                     ui.add(egui::Spinner::new());
                     ui.label(match self.algorithm {
-                        KeyAlgorithm::Rsa4096 | KeyAlgorithm::Rsa3072 => "Generating (RSA can take several seconds)…",
+                        KeyAlgorithm::Rsa4096 | KeyAlgorithm::Rsa3072 => {
+                            "Generating (RSA can take several seconds)…"
+                        }
                         _ => "Generating…",
                     });
                 }

@@ -4,43 +4,22 @@
 use egui_extras::{Column, TableBuilder};
 
 use super::UiAction;
-use crate::providers::{ApiError, Capabilities, KeyScope, ProviderKind, RemoteKey};
+pub use crate::providers::spec::KeyColumn;
+use crate::providers::{ApiError, Capabilities, KeyScope, RemoteKey};
 use crate::state::key_table::{KeyTable, SortColumn, kind_label};
 use crate::store::Profile;
 
 /// Height of one table row; constant so the table can virtualize.
 pub const ROW_HEIGHT: f32 = 22.0;
 
-/// One column of the table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyColumn {
-    /// Name.
-    Name,
-    /// Provider id (Terraform).
-    Id,
-    /// Project key or regional keypair.
-    Kind,
-    /// Algorithm.
-    Algorithm,
-    /// SHA256 fingerprint.
-    Sha256,
-    /// MD5 fingerprint.
-    Md5,
-    /// Shared in project.
-    Shared,
-    /// Default marker.
-    Default,
-    /// State.
-    State,
-    /// Created.
-    Created,
-    /// Updated.
-    Updated,
-    /// Row buttons.
-    Actions,
+/// How the table draws and sorts each column.
+trait ColumnLayout {
+    fn title(self) -> &'static str;
+    fn sort(self) -> Option<SortColumn>;
+    fn width(self) -> Column;
 }
 
-impl KeyColumn {
+impl ColumnLayout for KeyColumn {
     fn title(self) -> &'static str {
         match self {
             Self::Name => "Name",
@@ -90,22 +69,11 @@ impl KeyColumn {
     }
 }
 
-/// The columns a provider's keys have; actions come right after the name.
-/// (Static lists: the table asks every frame.)
+/// The columns an account's keys have, as its provider's spec says;
+/// actions come right after the name. (Static lists: the table asks every
+/// frame.)
 pub fn columns_for(profile: &Profile) -> &'static [KeyColumn] {
-    use KeyColumn::*;
-    match profile.provider {
-        ProviderKind::Gcore if !profile.region_ids.is_empty() => &[
-            Name, Actions, Kind, Algorithm, Sha256, Md5, Shared, State, Created,
-        ],
-        ProviderKind::Gcore => &[
-            Name, Actions, Algorithm, Sha256, Md5, Shared, State, Created,
-        ],
-        ProviderKind::Sesterce => &[
-            Name, Default, Actions, Algorithm, Sha256, Md5, Created, Updated,
-        ],
-        ProviderKind::Terraform => &[Name, Actions, Id],
-    }
+    (profile.provider().spec().columns)(&profile.settings)
 }
 
 /// What the panel shows for one account.
@@ -134,17 +102,11 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
         error,
         busy_keys,
     } = view;
-    let capabilities = profile.provider.capabilities();
+    let spec = profile.provider().spec();
+    let capabilities = spec.capabilities;
     ui.horizontal(|ui| {
         ui.heading(&profile.name);
-        ui.label(
-            egui::RichText::new(format!(
-                "{} · {}",
-                profile.provider.label(),
-                profile.scope_label()
-            ))
-            .weak(),
-        );
+        ui.label(egui::RichText::new(format!("{} · {}", spec.label, profile.scope_label())).weak());
         if loading {
             ui.add(egui::Spinner::new());
         }
@@ -157,20 +119,11 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
         {
             actions.push(UiAction::Refresh(profile.id.clone()));
         }
-        let add_label = match capabilities.stores {
-            crate::providers::StoredMaterial::PublicKey => "➕ Add key",
-            crate::providers::StoredMaterial::PrivateKey => "➕ Add private key",
-        };
-        if ui.button(add_label).clicked() {
+        if ui.button(spec.add_key_label).clicked() {
             actions.push(UiAction::OpenAddKey);
         }
-        let generate_label = if profile.provider == ProviderKind::Terraform {
-            "🔑 Generate deploy key"
-        } else {
-            "🔑 Generate locally"
-        };
         if ui
-            .button(generate_label)
+            .button(spec.generate.button_label)
             .on_hover_text("Generate a key pair on this computer")
             .clicked()
         {
@@ -204,19 +157,12 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
             }
         });
     }
-    if profile.provider == ProviderKind::Terraform {
-        ui.label(
-            egui::RichText::new(
-                "HCP Terraform never returns key material: stored keys are write-only, so no public key or fingerprint can be shown.",
-            )
-            .weak(),
-        );
-    }
-    if profile.provider == ProviderKind::Gcore && !profile.region_ids.is_empty() {
-        super::warning_line(
-            ui,
-            "Regional keypairs use Gcore's deprecated keypairs API; use \"Copy to project\" to copy one to project SSH keys.",
-        );
+    for notice in (spec.notices)(&profile.settings) {
+        if notice.warning {
+            super::warning_line(ui, notice.text);
+        } else {
+            ui.label(egui::RichText::new(notice.text).weak());
+        }
     }
     ui.separator();
     if !loaded && loading {

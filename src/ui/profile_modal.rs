@@ -1,11 +1,13 @@
-//! The account dialog: provider, name, API base URL, project/regions or
-//! organization, and where the token comes from.
+//! The account dialog: provider, name, API base URL, the fields the
+//! provider's spec asks for (a project, regions, an organization), and where
+//! the token comes from.
 
 use super::{UiAction, error_line, labeled_password, labeled_text, warning_line};
 use crate::backend::{ChoiceKind, RequestId};
 use crate::keys::SecretString;
 use crate::providers::http::{check_token, normalize_base_url};
-use crate::providers::{ApiError, Choice, ProviderKind, gcore, sesterce};
+use crate::providers::spec::{self, ProfileField};
+use crate::providers::{ApiError, Choice, ProviderKind};
 use crate::store::{Profile, TokenSource};
 
 /// A picker list being loaded or loaded.
@@ -32,20 +34,15 @@ pub struct ProfileModal {
     pub env_var: String,
     /// Read the token from the environment instead of the keyring.
     pub use_env: bool,
-    /// Gcore project id as typed.
-    pub project_text: String,
-    /// Terraform organization as typed.
-    pub organization_text: String,
+    /// The text of each single-valued field of the provider's spec, as
+    /// typed (parallel to `ProviderSpec::profile_fields`).
+    pub field_texts: Vec<String>,
     /// Pending "Test connection".
     pub test_pending: Option<RequestId>,
     /// Result of the last test: Ok(message) or Err(message).
     pub test_result: Option<Result<String, String>>,
-    /// Gcore projects.
-    pub projects: ChoiceList,
-    /// Gcore regions.
-    pub regions: ChoiceList,
-    /// Terraform organizations.
-    pub organizations: ChoiceList,
+    /// The picker list of each field (parallel to `field_texts`).
+    pub choices: Vec<ChoiceList>,
     /// Why "Save" was refused.
     pub error: Option<String>,
     /// Saving (token being stored).
@@ -67,6 +64,11 @@ pub enum ProfileModalResult {
 }
 
 impl ProfileModal {
+    /// A dialog for a new account of the first provider listed.
+    pub fn new_account() -> Self {
+        Self::new_profile(spec::all()[0].kind)
+    }
+
     /// A dialog for a new account.
     pub fn new_profile(provider: ProviderKind) -> Self {
         Self::from_profile(Profile::new(provider), true)
@@ -80,19 +82,20 @@ impl ProfileModal {
     fn from_profile(profile: Profile, is_new: bool) -> Self {
         let (use_env, env_var) = match &profile.token_source {
             TokenSource::EnvVar(name) => (true, name.clone()),
-            TokenSource::Keyring => (false, profile.provider.default_env_var().to_string()),
+            TokenSource::Keyring => (false, profile.provider().default_env_var().to_string()),
         };
         let saved_origin = if is_new {
             None
         } else {
             url_origin(&profile.base_url)
         };
+        let fields = profile.provider().spec().profile_fields;
         Self {
-            project_text: profile
-                .project_id
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-            organization_text: profile.organization.clone().unwrap_or_default(),
+            field_texts: fields
+                .iter()
+                .map(|field| profile.settings.text(field.key))
+                .collect(),
+            choices: fields.iter().map(|_| ChoiceList::default()).collect(),
             profile,
             is_new,
             token: SecretString::default(),
@@ -100,9 +103,6 @@ impl ProfileModal {
             use_env,
             test_pending: None,
             test_result: None,
-            projects: ChoiceList::default(),
-            regions: ChoiceList::default(),
-            organizations: ChoiceList::default(),
             error: None,
             saving: None,
             saved_origin,
@@ -186,27 +186,16 @@ impl ProfileModal {
                 check_token(token).map_err(|err| err.message)?;
             }
         }
-        match profile.provider {
-            ProviderKind::Gcore => {
-                let text = self.project_text.trim();
-                profile.project_id = if text.is_empty() {
-                    return Err(
-                        "Choose a project (load the list, or type the project number).".into(),
-                    );
-                } else {
-                    Some(text.parse::<u64>().map_err(|_| {
-                        format!("The project must be a number (the project ID), not \"{text}\".")
-                    })?)
-                };
+        for (field, text) in self.fields().iter().zip(&self.field_texts) {
+            if field.multiple {
+                continue;
             }
-            ProviderKind::Terraform => {
-                let org = self.organization_text.trim();
-                if org.is_empty() {
-                    return Err("Choose an organization (load the list, or type its name).".into());
-                }
-                profile.organization = Some(org.to_string());
+            if let Some(message) = field.required
+                && text.trim().is_empty()
+            {
+                return Err(message.into());
             }
-            ProviderKind::Sesterce => {}
+            profile.settings.set_text(field.key, text)?;
         }
         Ok(profile)
     }
@@ -215,9 +204,12 @@ impl ProfileModal {
     /// what is missing left empty.
     fn draft(&self) -> Profile {
         let mut profile = self.profile.clone();
-        profile.project_id = self.project_text.trim().parse().ok();
-        let org = self.organization_text.trim();
-        profile.organization = (!org.is_empty()).then(|| org.to_string());
+        for (field, text) in self.fields().iter().zip(&self.field_texts) {
+            if !field.multiple && profile.settings.set_text(field.key, text).is_err() {
+                // Not valid yet: the request goes without it.
+                let _ = profile.settings.set_text(field.key, "");
+            }
+        }
         profile.token_source = if self.use_env {
             TokenSource::EnvVar(self.env_var.trim().to_string())
         } else {
@@ -241,10 +233,8 @@ impl ProfileModal {
         kind: ChoiceKind,
         result: Result<Vec<Choice>, ApiError>,
     ) {
-        let list = match kind {
-            ChoiceKind::Projects => &mut self.projects,
-            ChoiceKind::Regions => &mut self.regions,
-            ChoiceKind::Organizations => &mut self.organizations,
+        let Some(list) = self.choice_list(kind) else {
+            return;
         };
         if list.pending != Some(request) {
             return;
@@ -275,15 +265,16 @@ impl ProfileModal {
                 ui.horizontal(|ui| {
                     let label = ui.label("Provider:");
                     egui::ComboBox::from_id_salt("provider_combo")
-                        .selected_text(self.profile.provider.label())
+                        .selected_text(self.profile.provider().label())
                         .show_ui(ui, |ui| {
-                            for kind in ProviderKind::ALL {
+                            let current = self.profile.provider();
+                            for provider in spec::all() {
                                 if ui
-                                    .selectable_label(self.profile.provider == kind, kind.label())
+                                    .selectable_label(current == provider.kind, provider.label)
                                     .clicked()
-                                    && self.profile.provider != kind
+                                    && current != provider.kind
                                 {
-                                    *self = Self::new_profile(kind);
+                                    *self = Self::new_profile(provider.kind);
                                 }
                             }
                         })
@@ -291,28 +282,19 @@ impl ProfileModal {
                         .labelled_by(label.id);
                 });
             } else {
-                ui.label(format!("Provider: {}", self.profile.provider.label()));
+                ui.label(format!("Provider: {}", self.profile.provider().label()));
             }
             labeled_text(ui, "Display name:", &mut self.profile.name);
-            let url_label = match self.profile.provider {
-                ProviderKind::Terraform => "Hostname / base URL:",
-                _ => "API base URL:",
-            };
-            labeled_text(ui, url_label, &mut self.profile.base_url);
+            let provider = self.profile.provider().spec();
+            labeled_text(ui, provider.base_url_label, &mut self.profile.base_url);
             if let Some(warning) =
-                unofficial_host_warning(self.profile.provider, &self.profile.base_url)
+                unofficial_host_warning(self.profile.provider(), &self.profile.base_url)
             {
                 warning_line(ui, &format!("⚠ {warning}"));
             }
             self.new_host_fields(ui);
-            if self.profile.provider == ProviderKind::Terraform {
-                ui.label(
-                    egui::RichText::new(
-                        "Keyfleet adds /api/v2. For Terraform Enterprise use https://<your-host>.",
-                    )
-                    .small()
-                    .weak(),
-                );
+            if let Some(hint) = provider.base_url_hint {
+                ui.label(egui::RichText::new(hint).small().weak());
             }
             ui.add_space(4.0);
             ui.horizontal(|ui| {
@@ -341,19 +323,12 @@ impl ProfileModal {
                     self.auto_load_picker(actions);
                 }
             }
-            if self.profile.provider == ProviderKind::Terraform {
-                ui.label(
-                    egui::RichText::new(
-                        "Use a user or team API token: organization tokens cannot manage SSH keys.",
-                    )
-                    .small(),
-                );
+            if let Some(hint) = provider.token_hint {
+                ui.label(egui::RichText::new(hint).small());
             }
             ui.add_space(4.0);
-            match self.profile.provider {
-                ProviderKind::Gcore => self.gcore_fields(ui, actions),
-                ProviderKind::Terraform => self.terraform_fields(ui, actions),
-                ProviderKind::Sesterce => {}
+            for index in 0..self.fields().len() {
+                self.field_ui(ui, index, actions);
             }
             ui.add_space(6.0);
             ui.horizontal(|ui| {
@@ -420,29 +395,45 @@ impl ProfileModal {
     pub fn remember_request(&mut self, request: RequestId, kind: Option<ChoiceKind>) {
         match kind {
             None => self.test_pending = Some(request),
-            Some(ChoiceKind::Projects) => self.projects.pending = Some(request),
-            Some(ChoiceKind::Regions) => self.regions.pending = Some(request),
-            Some(ChoiceKind::Organizations) => self.organizations.pending = Some(request),
+            Some(kind) => {
+                if let Some(list) = self.choice_list(kind) {
+                    list.pending = Some(request);
+                }
+            }
         }
     }
 
-    /// Loads the project or organization list once, if not loaded yet.
+    /// The provider's account fields.
+    fn fields(&self) -> &'static [ProfileField] {
+        self.profile.provider().spec().profile_fields
+    }
+
+    /// The picker list filled by `kind`, if a field uses it.
+    fn choice_list(&mut self, kind: ChoiceKind) -> Option<&mut ChoiceList> {
+        let index = self
+            .fields()
+            .iter()
+            .position(|field| field.choices == kind)?;
+        self.choices.get_mut(index)
+    }
+
+    /// Loads the pickers that fill as soon as a token is entered, once.
     fn auto_load_picker(&mut self, actions: &mut Vec<UiAction>) {
-        let (kind, list) = match self.profile.provider {
-            ProviderKind::Gcore => (ChoiceKind::Projects, &self.projects),
-            ProviderKind::Terraform => (ChoiceKind::Organizations, &self.organizations),
-            ProviderKind::Sesterce => return,
-        };
-        if list.items.is_empty()
-            && list.pending.is_none()
-            && list.error.is_none()
-            && self.unconfirmed_new_host().is_none()
-        {
-            actions.push(UiAction::LoadChoices {
-                profile: self.draft(),
-                token: self.typed_token(),
-                kind,
-            });
+        if self.unconfirmed_new_host().is_some() {
+            return;
+        }
+        for (field, list) in self.fields().iter().zip(&self.choices) {
+            if field.load_when_token_entered
+                && list.items.is_empty()
+                && list.pending.is_none()
+                && list.error.is_none()
+            {
+                actions.push(UiAction::LoadChoices {
+                    profile: self.draft(),
+                    token: self.typed_token(),
+                    kind: field.choices,
+                });
+            }
         }
     }
 
@@ -452,10 +443,8 @@ impl ProfileModal {
         let blocked = self
             .unconfirmed_new_host()
             .map(|origin| self.new_host_message(&origin));
-        let list = match kind {
-            ChoiceKind::Projects => &mut self.projects,
-            ChoiceKind::Regions => &mut self.regions,
-            ChoiceKind::Organizations => &mut self.organizations,
+        let Some(list) = self.choice_list(kind) else {
+            return;
         };
         list.error = blocked;
         if list.error.is_none() {
@@ -493,123 +482,98 @@ impl ProfileModal {
         }
     }
 
-    fn gcore_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+    /// Draws account field `index`: a text box with a picker filled from
+    /// the API, or checkboxes for a multi-valued field.
+    fn field_ui(&mut self, ui: &mut egui::Ui, index: usize, actions: &mut Vec<UiAction>) {
+        let field = &self.fields()[index];
+        if field.multiple {
+            self.multi_field_ui(ui, index, actions);
+            return;
+        }
         ui.horizontal(|ui| {
-            let label = ui.label("Project ID:");
-            ui.add(egui::TextEdit::singleline(&mut self.project_text).desired_width(100.0))
+            let label = ui.label(field.label);
+            ui.add(egui::TextEdit::singleline(&mut self.field_texts[index]).desired_width(180.0))
                 .labelled_by(label.id);
-            if ui.button("Load projects").clicked() {
-                self.load_choices(ChoiceKind::Projects, actions);
+            if ui.button(field.load_label).clicked() {
+                self.load_choices(field.choices, actions);
             }
-            if self.projects.pending.is_some() {
+            let list = &self.choices[index];
+            if list.pending.is_some() {
                 ui.add(egui::Spinner::new());
             }
-            if !self.projects.items.is_empty() {
-                let selected = self
-                    .projects
+            if !list.items.is_empty() {
+                let text = &mut self.field_texts[index];
+                let selected = list
                     .items
                     .iter()
-                    .find(|choice| choice.id == self.project_text.trim())
+                    .find(|choice| choice.id == text.trim())
                     .map(|choice| choice.label.clone())
                     .unwrap_or_else(|| "Choose…".into());
-                egui::ComboBox::from_label("Pick a project")
+                egui::ComboBox::from_label(field.pick_label)
                     .selected_text(selected)
                     .show_ui(ui, |ui| {
-                        for choice in &self.projects.items {
+                        for choice in &list.items {
                             if ui
-                                .selectable_label(
-                                    choice.id == self.project_text.trim(),
-                                    &choice.label,
-                                )
+                                .selectable_label(choice.id == text.trim(), &choice.label)
                                 .clicked()
                             {
-                                self.project_text = choice.id.clone();
+                                *text = choice.id.clone();
                             }
                         }
                     });
             }
         });
-        if let Some(error) = &self.projects.error {
+        if let Some(error) = &self.choices[index].error {
             error_line(ui, error);
-        }
-        ui.horizontal(|ui| {
-            ui.label("Legacy regional keypairs:");
-            if ui.button("Load regions").clicked() {
-                self.load_choices(ChoiceKind::Regions, actions);
-            }
-            if self.regions.pending.is_some() {
-                ui.add(egui::Spinner::new());
-            }
-        });
-        if let Some(error) = &self.regions.error {
-            error_line(ui, error);
-        }
-        let mut region_ids: Vec<u64> = self.profile.region_ids.clone();
-        let mut known: Vec<(u64, String)> = self
-            .regions
-            .items
-            .iter()
-            .filter_map(|choice| choice.id.parse().ok().map(|id| (id, choice.label.clone())))
-            .collect();
-        for id in &region_ids {
-            if !known.iter().any(|(known_id, _)| known_id == id) {
-                known.push((*id, format!("Region {id}")));
-            }
-        }
-        if !known.is_empty() {
-            ui.horizontal_wrapped(|ui| {
-                for (id, label) in known {
-                    let mut checked = region_ids.contains(&id);
-                    if ui.checkbox(&mut checked, label).changed() {
-                        if checked {
-                            region_ids.push(id);
-                        } else {
-                            region_ids.retain(|r| *r != id);
-                        }
-                    }
-                }
-            });
-            region_ids.sort_unstable();
-            self.profile.region_ids = region_ids;
         }
     }
 
-    fn terraform_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+    /// Checkboxes for a multi-valued field: every loaded choice, plus the
+    /// values already set (so they can be unticked before loading).
+    fn multi_field_ui(&mut self, ui: &mut egui::Ui, index: usize, actions: &mut Vec<UiAction>) {
+        let field = &self.fields()[index];
         ui.horizontal(|ui| {
-            let label = ui.label("Organization:");
-            ui.add(egui::TextEdit::singleline(&mut self.organization_text).desired_width(180.0))
-                .labelled_by(label.id);
-            if ui.button("Load organizations").clicked() {
-                self.load_choices(ChoiceKind::Organizations, actions);
+            ui.label(field.label);
+            if ui.button(field.load_label).clicked() {
+                self.load_choices(field.choices, actions);
             }
-            if self.organizations.pending.is_some() {
+            if self.choices[index].pending.is_some() {
                 ui.add(egui::Spinner::new());
             }
-            if !self.organizations.items.is_empty() {
-                let selected = if self.organization_text.trim().is_empty() {
-                    "Choose…".to_string()
-                } else {
-                    self.organization_text.trim().to_string()
-                };
-                egui::ComboBox::from_label("Pick an organization")
-                    .selected_text(selected)
-                    .show_ui(ui, |ui| {
-                        for choice in &self.organizations.items {
-                            if ui
-                                .selectable_label(
-                                    choice.id == self.organization_text.trim(),
-                                    &choice.label,
-                                )
-                                .clicked()
-                            {
-                                self.organization_text = choice.id.clone();
-                            }
-                        }
-                    });
+        });
+        if let Some(error) = &self.choices[index].error {
+            error_line(ui, error);
+        }
+        let mut values = self.profile.settings.values(field.key);
+        let mut known: Vec<(String, String)> = self.choices[index]
+            .items
+            .iter()
+            .map(|choice| (choice.id.clone(), choice.label.clone()))
+            .collect();
+        for value in &values {
+            if !known.iter().any(|(id, _)| id == value) {
+                known.push((value.clone(), value.clone()));
+            }
+        }
+        if known.is_empty() {
+            return;
+        }
+        let mut changed = false;
+        ui.horizontal_wrapped(|ui| {
+            for (id, label) in known {
+                let mut checked = values.contains(&id);
+                if ui.checkbox(&mut checked, label).changed() {
+                    changed = true;
+                    if checked {
+                        values.push(id);
+                    } else {
+                        values.retain(|value| *value != id);
+                    }
+                }
             }
         });
-        if let Some(error) = &self.organizations.error {
-            error_line(ui, error);
+        if changed {
+            self.profile.settings.set_values(field.key, &values);
         }
     }
 }
@@ -628,11 +592,7 @@ pub fn url_origin(base_url: &str) -> Option<String> {
 /// (self-hosted Enterprise is normal) never warn; an invalid URL is reported
 /// by Save instead.
 pub fn unofficial_host_warning(provider: ProviderKind, base_url: &str) -> Option<String> {
-    let official = match provider {
-        ProviderKind::Gcore => gcore::DEFAULT_BASE_URL,
-        ProviderKind::Sesterce => sesterce::DEFAULT_BASE_URL,
-        ProviderKind::Terraform => return None,
-    };
+    let official = provider.spec().official_base_url?;
     let origin = url_origin(base_url)?;
     if Some(origin.as_str()) == url_origin(official).as_deref() {
         return None;

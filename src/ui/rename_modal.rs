@@ -1,4 +1,4 @@
-//! Rename a key (HCP Terraform).
+//! Rename a key (providers whose keys can be renamed).
 
 use super::{UiAction, error_line, labeled_text};
 use crate::backend::RequestId;
@@ -9,6 +9,8 @@ use crate::providers::{ProviderKind, RemoteKey};
 pub struct RenameModal {
     /// The key.
     pub key: RemoteKey,
+    /// Its provider, whose name rules apply.
+    pub provider: ProviderKind,
     /// New name typed.
     pub name: String,
     /// Rename in flight.
@@ -18,11 +20,12 @@ pub struct RenameModal {
 }
 
 impl RenameModal {
-    /// A dialog renaming `key`.
-    pub fn new(key: RemoteKey) -> Self {
+    /// A dialog renaming `key`, a key of `provider`.
+    pub fn new(key: RemoteKey, provider: ProviderKind) -> Self {
         Self {
             name: key.name.clone(),
             key,
+            provider,
             pending: None,
             error: None,
         }
@@ -41,7 +44,7 @@ impl RenameModal {
             ui.horizontal(|ui| {
                 let busy = self.pending.is_some();
                 if ui.add_enabled(!busy, egui::Button::new("Rename")).clicked() {
-                    match ProviderKind::Terraform.validate_key_name(self.name.trim()) {
+                    match self.provider.validate_key_name(self.name.trim()) {
                         Ok(()) => actions.push(UiAction::Rename(
                             self.key.clone(),
                             self.name.trim().to_string(),
