@@ -1015,7 +1015,10 @@ impl App {
             ui.vertical_centered(|ui| {
                 ui.add_space(ui.available_height() / 3.0);
                 ui.heading("No accounts yet");
-                ui.label("Add a Gcore Cloud, Sesterce or HCP Terraform account to see its SSH keys here.");
+                ui.label(format!(
+                    "Add {} account to see its SSH keys here.",
+                    providers_in_words()
+                ));
                 ui.add_space(8.0);
                 if ui.button("➕ Add your first account").clicked() {
                     actions.push(UiAction::EditProfile(None));
@@ -1118,5 +1121,18 @@ impl eframe::App for App {
         for action in actions {
             self.handle_action(&ctx, action);
         }
+    }
+}
+
+/// "a Gcore Cloud, Sesterce or HCP Terraform" from the provider specs.
+fn providers_in_words() -> String {
+    let labels: Vec<&str> = crate::providers::spec::all()
+        .iter()
+        .map(|spec| spec.label)
+        .collect();
+    match labels.split_last() {
+        Some((last, [])) => format!("a {last}"),
+        Some((last, rest)) => format!("a {} or {last}", rest.join(", ")),
+        None => "an".into(),
     }
 }

@@ -69,7 +69,7 @@ pub enum UiAction {
         spec: GenerateRequest,
         /// Name for the uploaded key.
         name: String,
-        /// Gcore: shared in project.
+        /// Shared in project (providers that share keys).
         shared_in_project: bool,
     },
     /// Open (dialog, or typed path) and read a key file.
@@ -86,23 +86,23 @@ pub enum UiAction {
         /// What it is ("public key", "fingerprint").
         what: &'static str,
     },
-    /// Gcore: share/unshare.
+    /// Share/unshare (providers that share keys).
     SetShared(RemoteKey, bool),
-    /// Sesterce: make default.
+    /// Make default (providers with a default key).
     MakeDefault(RemoteKey),
-    /// Terraform: open the rename dialog.
+    /// Open the rename dialog (providers that rename keys).
     AskRename(RemoteKey),
-    /// Terraform: rename.
+    /// Rename.
     Rename(RemoteKey, String),
-    /// Terraform: open the dialog that replaces the stored private key.
+    /// Open the dialog that replaces a stored private key.
     AskReplace(RemoteKey),
-    /// Terraform: replace the stored private key.
+    /// Replace a stored private key.
     ReplaceValue(RemoteKey, SecretString),
     /// Ask before deleting.
     AskDelete(RemoteKey),
     /// Delete (confirmed).
     Delete(RemoteKey),
-    /// Gcore legacy keypair: create the same public key as a project key.
+    /// A legacy regional keypair: create the same public key as a project key.
     CopyToProject(RemoteKey),
     /// Save the shown private key: native dialog, or a typed path.
     SavePrivateKey(Option<std::path::PathBuf>),

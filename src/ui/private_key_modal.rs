@@ -1,5 +1,5 @@
 //! The save-once dialog for a private key the user has not saved yet (shown
-//! once by Gcore, or generated locally). It cannot be dismissed: the key is
+//! once by a provider that generates keys, or generated locally). It cannot be dismissed: the key is
 //! saved, or discarded after a second confirmation.
 
 use super::{UiAction, error_line, labeled_text};
@@ -89,7 +89,7 @@ impl PendingPrivateKey {
         }
     }
 
-    /// A private key a server sent once (Gcore "generate on server"). It is
+    /// A private key a server sent once ("generate on server"). It is
     /// checked now, so a key Keyfleet cannot read is offered "Save exactly
     /// as received" up front instead of failing at save time. When the server
     /// sent no public key, the one derived from the private key is used.

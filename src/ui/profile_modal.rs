@@ -586,11 +586,11 @@ pub fn url_origin(base_url: &str) -> Option<String> {
     Some(url.origin().ascii_serialization())
 }
 
-/// A warning when a Gcore or Sesterce address is not the provider's official
+/// A warning when an account's address is not its provider's official
 /// API host, where a typo would hand the token to a stranger. Loopback
-/// addresses (the sandbox, `--demo`, a local proxy) and Terraform
-/// (self-hosted Enterprise is normal) never warn; an invalid URL is reported
-/// by Save instead.
+/// addresses (the sandbox, `--demo`, a local proxy) and providers without
+/// one official address (self-hosting is normal) never warn; an invalid URL
+/// is reported by Save instead.
 pub fn unofficial_host_warning(provider: ProviderKind, base_url: &str) -> Option<String> {
     let official = provider.spec().official_base_url?;
     let origin = url_origin(base_url)?;
