@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod gcore;
+pub mod github;
 pub mod http;
 pub mod redact;
 pub mod sesterce;

@@ -5,6 +5,7 @@
 
 pub mod faults;
 pub mod gcore;
+pub mod github;
 pub mod sesterce;
 pub mod terraform;
 

@@ -1,0 +1,980 @@
+//! GitHub (github.com and GitHub Enterprise Server): the signed-in user's
+//! SSH authentication keys (`/user/keys`) and SSH signing keys
+//! (`/user/ssh_signing_keys`).
+//!
+//! GitHub stores public keys only and cannot generate them. Lists are paged
+//! with the `Link` header; only a `next` link to the API's own origin is
+//! followed, so the token never goes to another host. Classic tokens that
+//! lack a scope get 404 on the key endpoints, fine-grained tokens 403;
+//! both become a message naming the scope or permission to add.
+//!
+//! Signing keys are listed beside authentication keys. When the token may
+//! read authentication keys but not signing keys, [`GithubClient::list_keys`]
+//! fails with a message naming the missing permission (the app has no way
+//! to show half a list as such), while [`GithubClient::list_keys_detailed`]
+//! returns the authentication keys plus that error, for a caller that can
+//! show a partial list with a notice.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, LINK};
+use reqwest::{Method, Url};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::http::{self, ListBudget, RawResponse};
+use super::redact::Redactor;
+use super::{
+    ApiError, ApiErrorKind, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
+    RemoteKey,
+};
+use crate::keys::SecretString;
+
+/// The github.com API address. GitHub Enterprise Server uses
+/// `https://HOST/api/v3`.
+pub const DEFAULT_BASE_URL: &str = "https://api.github.com";
+
+/// The REST API version every request asks for (`X-GitHub-Api-Version`).
+pub const API_VERSION: &str = "2022-11-28";
+
+/// The media type GitHub documents for its REST API.
+pub const MEDIA_TYPE: &str = "application/vnd.github+json";
+
+/// Keys per page we ask for (GitHub's maximum; its default is 30).
+const PAGE_SIZE: u32 = 100;
+/// Most pages one listing follows, whatever the links say.
+const MAX_PAGES: usize = 1000;
+/// Longest server message we repeat in our own message.
+const MAX_MESSAGE_CHARS: usize = 300;
+/// Longest title we send. GitHub documents no limit; this only stops
+/// absurd input.
+const MAX_TITLE_CHARS: usize = 255;
+/// GitHub's advice when a limit answer names no wait: at least a minute.
+const DEFAULT_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// Longest wait we believe from a header (a garbled reset is not a day).
+const MAX_HEADER_WAIT: Duration = Duration::from_secs(3600);
+
+/// Checks a key title before anything is sent: required, not only spaces,
+/// at most 255 characters, no control characters. GitHub accepts free-form
+/// titles; this is the rule `providers::check_free_form_name` applies to the
+/// other free-form providers, repeated here because that helper is private
+/// to `providers/mod.rs`.
+pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
+    let trimmed = name.trim();
+    let reason = if trimmed.is_empty() {
+        Some("Enter a title for the key (Keyfleet requires one for GitHub keys).".to_string())
+    } else if trimmed.chars().count() > MAX_TITLE_CHARS {
+        Some(format!(
+            "The key title is {} characters long; use at most {MAX_TITLE_CHARS}.",
+            trimmed.chars().count()
+        ))
+    } else if trimmed.chars().any(char::is_control) {
+        Some(
+            "The key title contains a line break, tab or other control character; remove it."
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    match reason {
+        None => Ok(()),
+        Some(reason) => {
+            Err(
+                ApiError::invalid_input(reason.clone()).with_fields(vec![FieldError {
+                    field: "title".into(),
+                    messages: vec![reason],
+                }]),
+            )
+        }
+    }
+}
+
+/// Which of the user's two key lists a request is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyList {
+    /// `/user/keys`: keys that open SSH connections.
+    Authentication,
+    /// `/user/ssh_signing_keys`: keys that sign commits and tags.
+    Signing,
+}
+
+impl KeyList {
+    fn from_scope(scope: &KeyScope) -> Result<Self, ApiError> {
+        match scope {
+            KeyScope::Account => Ok(Self::Authentication),
+            KeyScope::Signing => Ok(Self::Signing),
+            KeyScope::Region { .. } => Err(ApiError::invalid_input(
+                "GitHub has no regions; add the key as an authentication or signing key.",
+            )),
+        }
+    }
+
+    fn scope(self) -> KeyScope {
+        match self {
+            Self::Authentication => KeyScope::Account,
+            Self::Signing => KeyScope::Signing,
+        }
+    }
+
+    fn segments(self) -> [&'static str; 2] {
+        match self {
+            Self::Authentication => ["user", "keys"],
+            Self::Signing => ["user", "ssh_signing_keys"],
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Self::Authentication => "SSH authentication keys",
+            Self::Signing => "SSH signing keys",
+        }
+    }
+
+    /// What a token needs for `operation` on this list, in GitHub's words
+    /// (from the REST reference of each endpoint).
+    fn permission(self, operation: Operation) -> String {
+        let (family, fine_grained) = match self {
+            Self::Authentication => ("public_key", "Git SSH keys"),
+            Self::Signing => ("ssh_signing_key", "SSH signing keys"),
+        };
+        let (classic, access) = match operation {
+            Operation::Connect | Operation::List => (
+                format!("read:{family} (or write:{family} / admin:{family})"),
+                "read",
+            ),
+            Operation::Create => (
+                format!("write:{family} (or admin:{family})"),
+                "read and write",
+            ),
+            Operation::Delete => (format!("admin:{family}"), "read and write"),
+        };
+        format!(
+            "a classic token needs the {classic} scope; a fine-grained token needs the \"{fine_grained}\" user permission ({access})"
+        )
+    }
+}
+
+/// What the call was about, for error messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Operation {
+    Connect,
+    List,
+    Create,
+    Delete,
+}
+
+impl Operation {
+    fn describe(self, list: Option<KeyList>) -> String {
+        let noun = list.map_or("the account", KeyList::noun);
+        match self {
+            Self::Connect => "signing in".to_string(),
+            Self::List => format!("listing {noun}"),
+            Self::Create => format!("adding to {noun}"),
+            Self::Delete => format!("deleting from {noun}"),
+        }
+    }
+}
+
+/// One key as GitHub returns it. Authentication keys also carry `verified`
+/// and `read_only`, which [`RemoteKey`] has no place for yet.
+#[derive(Debug, Deserialize)]
+struct KeyDto {
+    id: u64,
+    key: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+}
+
+impl KeyDto {
+    fn into_remote(self, list: KeyList) -> RemoteKey {
+        RemoteKey {
+            id: self.id.to_string(),
+            name: self.title.unwrap_or_default(),
+            public_key: Some(self.key),
+            created_at: self.created_at,
+            scope: list.scope(),
+            ..RemoteKey::default()
+        }
+        .with_local_fingerprints()
+    }
+}
+
+/// `GET /user`, of which we only need the login.
+#[derive(Debug, Deserialize)]
+struct UserDto {
+    login: String,
+}
+
+/// The create request body.
+#[derive(serde::Serialize)]
+struct CreateBody<'a> {
+    title: &'a str,
+    key: &'a str,
+}
+
+/// Every key the token could read, and why the signing keys are missing
+/// when only they could not be read.
+#[derive(Clone, Debug)]
+pub struct KeyListing {
+    /// Authentication keys, then signing keys (scope [`KeyScope::Signing`]).
+    pub keys: Vec<RemoteKey>,
+    /// Set when the token may not read signing keys (404/403 without a
+    /// rate limit); `keys` then holds the authentication keys only.
+    pub signing_keys_error: Option<ApiError>,
+}
+
+/// A client for one GitHub user (token) on github.com or an Enterprise
+/// Server.
+///
+/// `Debug` shows no token: [`SecretString`] redacts it.
+#[derive(Clone, Debug)]
+pub struct GithubClient {
+    http: Http,
+    base_url: String,
+    token: SecretString,
+}
+
+impl GithubClient {
+    /// A client for the user behind `token` at `base_url` (already
+    /// normalised): [`DEFAULT_BASE_URL`] or `https://HOST/api/v3`.
+    pub fn new(http: Http, base_url: &str, token: SecretString) -> Self {
+        Self {
+            http,
+            base_url: base_url.trim().trim_end_matches('/').to_string(),
+            token,
+        }
+    }
+
+    /// Checks the token: who it signs in as, and that it may read both key
+    /// lists. Returns e.g. "Signed in as octocat; the token can read SSH
+    /// authentication and signing keys".
+    pub async fn test_connection(&self) -> Result<String, ApiError> {
+        let url = self.url(&["user"])?;
+        let login = self
+            .retrying(|_attempt| {
+                let url = url.clone();
+                async move {
+                    let response = self.send(Method::GET, url, None).await?;
+                    if !response.is_success() {
+                        return Err(self.error(&response, Operation::Connect, None));
+                    }
+                    Ok(self.decode::<UserDto>(&response)?.login)
+                }
+            })
+            .await?;
+        let login = self.redactor().short(&login, 100);
+        let probe = |list: KeyList| async move {
+            let mut url = self.url(&list.segments())?;
+            url.query_pairs_mut().append_pair("per_page", "1");
+            self.get_page(list, url, None).await.map(|_| ())
+        };
+        let (authentication, signing) =
+            futures::join!(probe(KeyList::Authentication), probe(KeyList::Signing));
+        for result in [authentication, signing] {
+            if let Err(mut err) = result {
+                err.message = format!("Signed in as {login}, but: {}", err.message);
+                return Err(err);
+            }
+        }
+        Ok(format!(
+            "Signed in as {login}; the token can read SSH authentication and signing keys"
+        ))
+    }
+
+    /// Every authentication key, then every signing key (all pages).
+    ///
+    /// Fails when either list cannot be read, naming the missing scope or
+    /// permission; see [`Self::list_keys_detailed`] for a partial list.
+    pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
+        let listing = self.list_keys_detailed().await?;
+        match listing.signing_keys_error {
+            Some(err) => Err(err),
+            None => Ok(listing.keys),
+        }
+    }
+
+    /// Like [`Self::list_keys`], except that a token which may read
+    /// authentication keys but not signing keys still gets its
+    /// authentication keys, with the reason in
+    /// [`KeyListing::signing_keys_error`]. Any other failure fails the call.
+    pub async fn list_keys_detailed(&self) -> Result<KeyListing, ApiError> {
+        let (authentication, signing) = futures::join!(
+            self.list_all(KeyList::Authentication),
+            self.list_all(KeyList::Signing)
+        );
+        let mut keys = authentication?;
+        let signing_keys_error = match signing {
+            Ok(signing) => {
+                keys.extend(signing);
+                None
+            }
+            Err(err) if is_permission_error(&err) => Some(err),
+            Err(err) => return Err(err),
+        };
+        Ok(KeyListing {
+            keys,
+            signing_keys_error,
+        })
+    }
+
+    /// Uploads a public key as an authentication key ([`KeyScope::Account`])
+    /// or a signing key ([`KeyScope::Signing`]). Never retried: a lost
+    /// answer may mean the key was added, so the user refreshes instead.
+    ///
+    /// A key GitHub already has fails with [`ApiErrorKind::Conflict`].
+    pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
+        let list = KeyList::from_scope(&new_key.scope)?;
+        let public_key = match &new_key.material {
+            NewKeyMaterial::PublicKey(text) => check_public_key(text)?,
+            NewKeyMaterial::GenerateOnServer => {
+                return Err(ApiError::invalid_input(
+                    "GitHub cannot generate keys; generate one locally and upload its public key.",
+                ));
+            }
+            NewKeyMaterial::PrivateKey(_) => {
+                return Err(ApiError::invalid_input(
+                    "GitHub stores public keys only; the private key was not sent. Upload the public key (the .pub file) instead.",
+                ));
+            }
+        };
+        validate_key_name(&new_key.name)?;
+        let body = serde_json::to_vec(&CreateBody {
+            title: new_key.name.trim(),
+            key: &public_key,
+        })
+        .map_err(|err| {
+            ApiError::invalid_input(format!("The request could not be encoded: {err}"))
+        })?;
+        let url = self.url(&list.segments())?;
+        let response = self
+            .send(Method::POST, url, Some(body))
+            .await
+            .map_err(|mut err| {
+                if err.answer_lost() {
+                    err.message.push_str(
+                        " The key may have been added anyway: refresh the list before trying again.",
+                    );
+                }
+                err
+            })?;
+        if !response.is_success() {
+            return Err(self.error(&response, Operation::Create, Some(list)));
+        }
+        let created: KeyDto = self.decode(&response)?;
+        Ok(CreatedKey {
+            key: created.into_remote(list),
+            private_key: None,
+        })
+    }
+
+    /// Deletes an authentication or signing key (by its scope). A 404 on a
+    /// retry means an earlier attempt already deleted it, so it counts as
+    /// done.
+    pub async fn delete_key(&self, key: &RemoteKey) -> Result<(), ApiError> {
+        let list = KeyList::from_scope(&key.scope)?;
+        // GitHub ids are integers; anything else is not a key of ours.
+        let id: u64 = key.id.trim().parse().map_err(|_| {
+            ApiError::invalid_input(format!(
+                "\"{}\" is not a GitHub key id; refresh the list.",
+                crate::providers::redact::cut(&key.id, 40)
+            ))
+        })?;
+        let [first, second] = list.segments();
+        let url = self.url(&[first, second, &id.to_string()])?;
+        self.retrying(|attempt| {
+            let url = url.clone();
+            async move {
+                let response = self.send(Method::DELETE, url, None).await?;
+                if response.is_success() || (response.status == 404 && attempt > 0) {
+                    return Ok(());
+                }
+                Err(self.error(&response, Operation::Delete, Some(list)))
+            }
+        })
+        .await
+    }
+
+    // -----------------------------------------------------------------------
+    // Internals
+
+    /// Every page of one list, following `Link: <…>; rel="next"`.
+    async fn list_all(&self, list: KeyList) -> Result<Vec<RemoteKey>, ApiError> {
+        let budget = ListBudget::new(&self.http.policy);
+        let mut url = self.url(&list.segments())?;
+        url.query_pairs_mut()
+            .append_pair("per_page", &PAGE_SIZE.to_string());
+        let mut seen = HashSet::new();
+        let mut keys = Vec::new();
+        loop {
+            // A link back to a page already read would loop for ever.
+            if !seen.insert(url.to_string()) || seen.len() > MAX_PAGES {
+                return Err(ApiError::new(
+                    ApiErrorKind::MalformedResponse,
+                    format!(
+                        "GitHub's paging of the {} did not end (a page was linked again, or more than {MAX_PAGES} pages); the list was not loaded.",
+                        list.noun()
+                    ),
+                ));
+            }
+            let (page, next) = self.get_page(list, url, Some(&budget)).await?;
+            let empty = page.is_empty();
+            keys.extend(page.into_iter().map(|dto| dto.into_remote(list)));
+            match next {
+                // An empty page ends the list even if it links on.
+                Some(next) if !empty => url = next,
+                _ => break,
+            }
+        }
+        Ok(keys)
+    }
+
+    /// One page (with retries) and the checked link to the next one.
+    async fn get_page(
+        &self,
+        list: KeyList,
+        url: Url,
+        budget: Option<&ListBudget>,
+    ) -> Result<(Vec<KeyDto>, Option<Url>), ApiError> {
+        self.retrying(|_attempt| {
+            let url = url.clone();
+            async move {
+                let response = self.send(Method::GET, url.clone(), None).await?;
+                if !response.is_success() {
+                    return Err(self.error(&response, Operation::List, Some(list)));
+                }
+                if let Some(budget) = budget {
+                    budget.charge(&response)?;
+                }
+                let page: Vec<KeyDto> = self.decode(&response)?;
+                let next = self.next_page(&response.headers, &url)?;
+                Ok((page, next))
+            }
+        })
+        .await
+    }
+
+    /// The `rel="next"` link, resolved against the page it came with.
+    /// Refused when it leaves the API's origin: following it would send the
+    /// token to another host.
+    fn next_page(&self, headers: &HeaderMap, current: &Url) -> Result<Option<Url>, ApiError> {
+        let Some(target) = headers
+            .get_all(LINK)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(next_link)
+        else {
+            return Ok(None);
+        };
+        let malformed = |what: String| {
+            self.redactor().error(ApiError::new(
+                ApiErrorKind::MalformedResponse,
+                format!("{what} The list was not loaded."),
+            ))
+        };
+        let next = current.join(target).map_err(|_| {
+            malformed(format!(
+                "GitHub's link to the next page cannot be read (\"{}\").",
+                crate::providers::redact::cut(target, 120)
+            ))
+        })?;
+        let base = Url::parse(&self.base_url).map_err(|_| self.bad_base_url())?;
+        if next.origin() != base.origin() {
+            let host = next.host_str().unwrap_or("an unknown host");
+            return Err(malformed(format!(
+                "GitHub's link to the next page points to another address ({}://{host}); Keyfleet did not follow it, so the token was not sent there.",
+                next.scheme()
+            )));
+        }
+        Ok(Some(next))
+    }
+
+    /// Runs `attempt` with the shared retry policy, except that a rate
+    /// limit lasting longer than the policy's longest wait fails at once:
+    /// retrying before GitHub's reset only spends more of the limit.
+    async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, ApiError>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let max_wait = self.http.policy.max_wait;
+        http::with_retries(&self.http.policy, true, |tries| {
+            let running = attempt(tries);
+            async move {
+                match running.await {
+                    Err(err)
+                        if err.kind == ApiErrorKind::RateLimited
+                            && err.retry_after.is_some_and(|wait| wait > max_wait) =>
+                    {
+                        Ok(Err(err))
+                    }
+                    other => other.map(Ok),
+                }
+            }
+        })
+        .await
+        .and_then(|result| result)
+    }
+
+    /// Sends one request with GitHub's headers (the User-Agent GitHub
+    /// requires comes from [`Http`]).
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        json_body: Option<Vec<u8>>,
+    ) -> Result<RawResponse, ApiError> {
+        let bearer = http::secret_header("Bearer ", self.token.expose())?;
+        let mut request = self
+            .http
+            .client
+            .request(method, url)
+            .header(AUTHORIZATION, bearer)
+            .header(ACCEPT, MEDIA_TYPE)
+            .header("X-GitHub-Api-Version", API_VERSION);
+        if let Some(body) = json_body {
+            request = request.header(CONTENT_TYPE, "application/json").body(body);
+        }
+        http::send(request, &self.redactor()).await
+    }
+
+    /// `base/segments…`, each segment percent-encoded.
+    fn url(&self, segments: &[&str]) -> Result<Url, ApiError> {
+        http::join_url(&self.base_url, segments)
+    }
+
+    fn bad_base_url(&self) -> ApiError {
+        ApiError::invalid_input(format!(
+            "The API base URL \"{}\" is not a valid web address; fix it in the account settings.",
+            self.base_url
+        ))
+    }
+
+    /// What removes this account's token from text out of an answer.
+    fn redactor(&self) -> Redactor<'_> {
+        Redactor::new(&self.token)
+    }
+
+    /// Decodes a success body; a decoding error is redacted like any other.
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        response: &RawResponse,
+    ) -> Result<T, ApiError> {
+        response.json(&self.redactor())
+    }
+
+    /// Maps an error response to an [`ApiError`] the user can act on. Text
+    /// from the server is redacted before anything is built from it.
+    fn error(
+        &self,
+        response: &RawResponse,
+        operation: Operation,
+        list: Option<KeyList>,
+    ) -> ApiError {
+        let redactor = self.redactor();
+        let body = ErrorBody::parse(&response.body);
+        let message = body
+            .message
+            .as_deref()
+            .map(|text| redactor.short(text.trim(), MAX_MESSAGE_CHARS))
+            .filter(|text| !text.is_empty());
+        let fields: Vec<FieldError> = body
+            .errors
+            .iter()
+            .map(|(field, text)| FieldError {
+                field: field.clone(),
+                messages: vec![redactor.short(text, MAX_MESSAGE_CHARS)],
+            })
+            .collect();
+        let status = response.status;
+        let said = message.clone().unwrap_or_default();
+        let what = operation.describe(list);
+        let err = if let Some(limited) = rate_limit(response, &said) {
+            limited
+        } else {
+            match (status, list) {
+                (401, _) => ApiError::new(
+                    ApiErrorKind::BadCredentials,
+                    format!(
+                        "GitHub refused the token (401 {}). It may be mistyped, expired or revoked: create a new token in GitHub's developer settings and update this account.",
+                        message.as_deref().unwrap_or("Bad credentials")
+                    ),
+                ),
+                (404, Some(list)) if operation != Operation::Delete => {
+                    if body.is_github {
+                        ApiError::new(
+                            ApiErrorKind::Forbidden,
+                            format!(
+                                "GitHub answered 404 while {what}: the token may not use the {}. {}.{}{}",
+                                list.noun(),
+                                capitalise(&list.permission(operation)),
+                                granted_scopes(&response.headers),
+                                if list == KeyList::Signing {
+                                    " (An older GitHub Enterprise Server without signing keys answers 404 too.)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        )
+                    } else {
+                        self.not_github(status, &what)
+                    }
+                }
+                (404, Some(list)) => ApiError::new(
+                    ApiErrorKind::NotFound,
+                    format!(
+                        "GitHub answered 404 while {what}: the key was deleted meanwhile (refresh the list), or the token may not delete {}: {}.{}",
+                        list.noun(),
+                        list.permission(operation),
+                        granted_scopes(&response.headers)
+                    ),
+                ),
+                (404, None) => self.not_github(status, &what),
+                (403, _) => {
+                    let mut text = format!(
+                        "GitHub refused {what} (403{}).",
+                        message
+                            .as_deref()
+                            .map(|said| format!(": {said}"))
+                            .unwrap_or_default()
+                    );
+                    if let Some(list) = list {
+                        text.push_str(&format!(
+                            " {}.{}",
+                            capitalise(&list.permission(operation)),
+                            granted_scopes(&response.headers)
+                        ));
+                    }
+                    ApiError::new(ApiErrorKind::Forbidden, text)
+                }
+                (400 | 422, _) => {
+                    let mut reasons: Vec<String> = fields
+                        .iter()
+                        .flat_map(|field| field.messages.iter().cloned())
+                        .collect();
+                    if reasons.is_empty() {
+                        reasons.push(
+                            message
+                                .clone()
+                                .unwrap_or_else(|| "the request was invalid".to_string()),
+                        );
+                    }
+                    let duplicate = reasons
+                        .iter()
+                        .any(|reason| reason.to_ascii_lowercase().contains("already in use"));
+                    let mut text = format!(
+                        "GitHub refused the request while {what}: {}.",
+                        reasons.join("; ").trim_end_matches('.')
+                    );
+                    if duplicate {
+                        text.push_str(
+                            " GitHub accepts each key once per list: it is already on this account (refresh the list) or, for an authentication key, on another GitHub account.",
+                        );
+                    }
+                    ApiError::new(
+                        if duplicate {
+                            ApiErrorKind::Conflict
+                        } else {
+                            ApiErrorKind::Validation
+                        },
+                        text,
+                    )
+                    .with_fields(fields)
+                }
+                (500..=599, _) => ApiError::new(
+                    ApiErrorKind::Server,
+                    format!(
+                        "GitHub had a server error (HTTP {status}) while {what}; try again later."
+                    ),
+                ),
+                _ => ApiError::new(
+                    ApiErrorKind::UnexpectedStatus,
+                    format!(
+                        "GitHub answered HTTP {status} while {what}{}.",
+                        message
+                            .as_deref()
+                            .map(|said| format!(": {said}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+            }
+        };
+        redactor.error(
+            err.with_status(status)
+                .with_details(redactor.excerpt(&response.body)),
+        )
+    }
+
+    /// A 404 that is not GitHub's own JSON: the base URL points elsewhere.
+    fn not_github(&self, status: u16, what: &str) -> ApiError {
+        ApiError::new(
+            ApiErrorKind::NotFound,
+            format!(
+                "The API address was not found (HTTP {status}) while {what}. Check the API base URL ({}): it is {DEFAULT_BASE_URL} for github.com, or https://HOST/api/v3 for GitHub Enterprise Server.",
+                self.base_url
+            ),
+        )
+    }
+}
+
+/// Parses and checks a public key to upload; returns its normalised line.
+/// GitHub takes ed25519, ecdsa, rsa and security keys, like the other
+/// public-key providers; DSA, certificates and unknown types are refused.
+fn check_public_key(text: &str) -> Result<String, ApiError> {
+    let parsed = crate::keys::public::parse_public_key(text)
+        .map_err(|err| ApiError::invalid_input(err.to_string()))?;
+    if let Some(reason) = parsed.upload_refusal() {
+        return Err(ApiError::invalid_input(format!("{reason}.")));
+    }
+    Ok(parsed.openssh)
+}
+
+/// Whether a listing failed only because the token lacks a permission
+/// (not a rate limit, bad token or outage).
+fn is_permission_error(err: &ApiError) -> bool {
+    err.kind == ApiErrorKind::Forbidden && matches!(err.status, Some(403 | 404))
+}
+
+/// A rate-limit error when the answer is one, per GitHub's rules:
+/// `retry-after` first (secondary limits), then `x-ratelimit-remaining: 0`
+/// with `x-ratelimit-reset` (epoch seconds), else a 429 or a message about a
+/// secondary limit means waiting a minute.
+fn rate_limit(response: &RawResponse, said: &str) -> Option<ApiError> {
+    if !matches!(response.status, 403 | 429) {
+        return None;
+    }
+    let header = |name: &str| {
+        response
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::trim)
+    };
+    let status = response.status;
+    if let Some(wait) = header("retry-after")
+        .and_then(|text| text.parse::<f64>().ok())
+        .filter(|secs| secs.is_finite() && *secs >= 0.0)
+        .map(|secs| Duration::from_secs_f64(secs).min(MAX_HEADER_WAIT))
+    {
+        return Some(limited(
+            format!(
+                "GitHub's secondary rate limit stopped the request (HTTP {status}); it asks to wait {}.",
+                describe_wait(wait)
+            ),
+            wait,
+        ));
+    }
+    if header("x-ratelimit-remaining") == Some("0") {
+        let wait = header("x-ratelimit-reset")
+            .and_then(|text| text.parse::<u64>().ok())
+            .map(until_epoch)
+            .unwrap_or(DEFAULT_LIMIT_WAIT);
+        return Some(limited(
+            format!(
+                "GitHub's API rate limit for this token is used up (HTTP {status}); it resets in {}.",
+                describe_wait(wait)
+            ),
+            wait,
+        ));
+    }
+    if status == 429 || said.to_ascii_lowercase().contains("secondary rate limit") {
+        return Some(limited(
+            format!(
+                "GitHub is limiting requests (HTTP {status}); wait {} and try again.",
+                describe_wait(DEFAULT_LIMIT_WAIT)
+            ),
+            DEFAULT_LIMIT_WAIT,
+        ));
+    }
+    None
+}
+
+fn limited(message: String, wait: Duration) -> ApiError {
+    ApiError::new(ApiErrorKind::RateLimited, message).with_retry_after(Some(wait))
+}
+
+/// The wait until `reset` (epoch seconds). A reset already past (clocks
+/// differ) still waits a second, so the retry is not immediate.
+fn until_epoch(reset: u64) -> Duration {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Duration::from_secs(reset)
+        .checked_sub(now)
+        .filter(|wait| !wait.is_zero())
+        .unwrap_or(Duration::from_secs(1))
+        .min(MAX_HEADER_WAIT)
+}
+
+fn describe_wait(wait: Duration) -> String {
+    let secs = wait.as_secs_f64().ceil() as u64;
+    match secs {
+        0..=1 => "a second".to_string(),
+        2..=119 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+/// " The token has the scopes: …" from GitHub's `X-OAuth-Scopes` (classic
+/// tokens only; fine-grained tokens send no such header).
+fn granted_scopes(headers: &HeaderMap) -> String {
+    match headers
+        .get("x-oauth-scopes")
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+    {
+        Some("") => " The token has no scopes.".to_string(),
+        Some(scopes) => format!(
+            " The token has the scopes: {}.",
+            crate::providers::redact::cut(scopes, 200)
+        ),
+        None => String::new(),
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The first `rel="next"` target of one `Link` header value
+/// (`<url>; rel="next", <url>; rel="last"`). Relation names are compared
+/// case-insensitively and may be a space-separated list.
+fn next_link(header: &str) -> Option<&str> {
+    let mut rest = header;
+    loop {
+        let start = rest.find('<')?;
+        let end = start + rest[start..].find('>')?;
+        let target = &rest[start + 1..end];
+        let after = &rest[end + 1..];
+        let params_end = after.find('<').unwrap_or(after.len());
+        let is_next = after[..params_end].split([';', ',']).any(|param| {
+            param.split_once('=').is_some_and(|(name, value)| {
+                name.trim().eq_ignore_ascii_case("rel")
+                    && value
+                        .trim()
+                        .trim_matches('"')
+                        .split_whitespace()
+                        .any(|rel| rel.eq_ignore_ascii_case("next"))
+            })
+        });
+        if is_next {
+            return Some(target.trim());
+        }
+        rest = &after[params_end..];
+    }
+}
+
+/// GitHub's error body, `{"message", "documentation_url", "errors"?}`, read
+/// leniently: `errors` items are objects (`field`, `message` or `code`) or
+/// plain strings.
+struct ErrorBody {
+    /// The body was a JSON object with a `message`: GitHub's own answer.
+    is_github: bool,
+    message: Option<String>,
+    /// `(field, message)` per item of `errors`.
+    errors: Vec<(String, String)>,
+}
+
+impl ErrorBody {
+    fn parse(body: &[u8]) -> Self {
+        let value = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
+        let message = value
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let errors = value
+            .get("errors")
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(error_item).collect())
+            .unwrap_or_default();
+        Self {
+            is_github: message.is_some(),
+            message,
+            errors,
+        }
+    }
+}
+
+fn error_item(item: &Value) -> Option<(String, String)> {
+    if let Some(text) = item.as_str() {
+        return Some(("request".to_string(), text.trim().to_string()));
+    }
+    let field = item
+        .get("field")
+        .and_then(Value::as_str)
+        .unwrap_or("request")
+        .to_string();
+    let text = match (
+        item.get("message").and_then(Value::as_str),
+        item.get("code").and_then(Value::as_str),
+    ) {
+        (Some(message), _) => message.trim().to_string(),
+        (None, Some(code)) => format!("{field} {}", code.replace('_', " ")),
+        (None, None) => return None,
+    };
+    (!text.is_empty()).then_some((field, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_checked() {
+        assert!(validate_key_name("laptop").is_ok());
+        assert!(validate_key_name("  ").is_err());
+        assert!(validate_key_name("a\nb").is_err());
+        assert!(validate_key_name(&"x".repeat(256)).is_err());
+        assert!(validate_key_name(&"é".repeat(255)).is_ok());
+        assert_eq!(validate_key_name("").unwrap_err().fields[0].field, "title");
+    }
+
+    #[test]
+    fn next_links_are_found() {
+        let header = r#"<https://api.github.com/user/keys?per_page=100&page=2>; rel="next", <https://api.github.com/user/keys?per_page=100&page=3>; rel="last""#;
+        assert_eq!(
+            next_link(header),
+            Some("https://api.github.com/user/keys?per_page=100&page=2")
+        );
+        let last_first = r#"<https://x/y?page=1>; rel="prev", <https://x/y?page=3>; rel="next""#;
+        assert_eq!(next_link(last_first), Some("https://x/y?page=3"));
+        assert_eq!(next_link(r#"<a>; rel="last""#), None);
+        assert_eq!(next_link(r#"<b>; REL="prev next""#), Some("b"));
+        assert_eq!(next_link(r#"<c>;rel=next"#), Some("c"));
+        for garbage in ["", "<", "rel=\"next\"", "<x; rel=next", ">;<"] {
+            assert_eq!(next_link(garbage), None, "{garbage}");
+        }
+    }
+
+    #[test]
+    fn error_items_take_every_shape() {
+        let body = br#"{"message":"Validation Failed","errors":[{"resource":"PublicKey","code":"custom","field":"key","message":"key is already in use"},"plain",{"field":"title","code":"missing_field"},{}]}"#;
+        let parsed = ErrorBody::parse(body);
+        assert!(parsed.is_github);
+        assert_eq!(
+            parsed.errors,
+            vec![
+                ("key".to_string(), "key is already in use".to_string()),
+                ("request".to_string(), "plain".to_string()),
+                ("title".to_string(), "title missing field".to_string()),
+            ]
+        );
+        assert!(!ErrorBody::parse(b"<html>").is_github);
+    }
+
+    #[test]
+    fn waits_read_as_people_say_them() {
+        assert_eq!(describe_wait(Duration::from_millis(300)), "a second");
+        assert_eq!(describe_wait(Duration::from_secs(42)), "42 seconds");
+        assert_eq!(describe_wait(Duration::from_secs(1800)), "30 minutes");
+        assert_eq!(until_epoch(0), Duration::from_secs(1));
+        assert_eq!(until_epoch(u64::MAX / 2), MAX_HEADER_WAIT);
+    }
+}
