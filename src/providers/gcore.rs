@@ -100,6 +100,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
             ],
         }
     },
+    account_key_kind: "Project",
     notices: |settings| match settings {
         ProviderSettings::Gcore { region_ids, .. } if !region_ids.is_empty() => vec![Notice {
             warning: true,

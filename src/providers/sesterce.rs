@@ -52,6 +52,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
             Name, Default, Actions, Algorithm, Sha256, Md5, Created, Updated,
         ]
     },
+    account_key_kind: "Account",
     notices: spec::no_notices,
     key_scopes: spec::account_scope_only,
     add_key_label: "➕ Add key",

@@ -40,6 +40,9 @@ pub struct ProviderSpec {
     /// The key table's columns for an account; actions come right after
     /// the name. Static lists: the table asks every frame.
     pub columns: fn(&ProviderSettings) -> &'static [KeyColumn],
+    /// The Kind column's word for an account's own keys (beside regional or
+    /// signing keys).
+    pub account_key_kind: &'static str,
     /// Notices shown above an account's key table.
     pub notices: fn(&ProviderSettings) -> Vec<Notice>,
     /// Where a new key can go in an account (the "Create as" choice), with

@@ -68,6 +68,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         _ => "no organization".into(),
     },
     columns: |_| &[KeyColumn::Name, KeyColumn::Actions, KeyColumn::Id],
+    account_key_kind: "Organization",
     notices: |_| {
         vec![Notice {
             warning: false,

@@ -696,11 +696,12 @@ fn position_of(text: &[u8], byte: u8) -> Option<usize> {
         .map(|at| offset + at)
 }
 
-/// Text shown in the Kind column (borrowed for project keys, the common
-/// case, so drawing a row builds no string).
-pub fn kind_label(key: &RemoteKey) -> std::borrow::Cow<'static, str> {
+/// Text shown in the Kind column: `account_kind` (the provider's word for
+/// an account's own keys) for those, borrowed so drawing a row builds no
+/// string in the common case.
+pub fn kind_label(key: &RemoteKey, account_kind: &'static str) -> std::borrow::Cow<'static, str> {
     match &key.scope {
-        KeyScope::Account => "Project".into(),
+        KeyScope::Account => account_kind.into(),
         KeyScope::Region { region_name, .. } => format!("Regional (legacy): {region_name}").into(),
         KeyScope::Signing => "Signing".into(),
     }
@@ -860,8 +861,8 @@ mod tests {
         table.set_rows(rows.clone());
         table.toggle_sort(SortColumn::Kind);
         rows.sort_by(|a, b| {
-            kind_label(a)
-                .cmp(&kind_label(b))
+            kind_label(a, "Project")
+                .cmp(&kind_label(b, "Project"))
                 .then_with(|| a.id.cmp(&b.id))
         });
         let expected: Vec<String> = rows.iter().map(|k| k.name.clone()).collect();

@@ -5,7 +5,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::UiAction;
 pub use crate::providers::spec::KeyColumn;
-use crate::providers::{ApiError, Capabilities, KeyScope, RemoteKey};
+use crate::providers::{ApiError, Capabilities, KeyScope, ProviderSpec, RemoteKey};
 use crate::state::key_table::{KeyTable, SortColumn, kind_label};
 use crate::store::Profile;
 
@@ -103,7 +103,6 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
         busy_keys,
     } = view;
     let spec = profile.provider().spec();
-    let capabilities = spec.capabilities;
     ui.horizontal(|ui| {
         ui.heading(&profile.name);
         ui.label(egui::RichText::new(format!("{} · {}", spec.label, profile.scope_label())).weak());
@@ -182,7 +181,7 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
     let columns = columns_for(profile);
     // Wide fingerprint columns may not fit: scroll sideways rather than squash.
     egui::ScrollArea::horizontal().show(ui, |ui| {
-        draw_table(ui, table, columns, capabilities, busy_keys, actions);
+        draw_table(ui, table, columns, spec, busy_keys, actions);
     });
 }
 
@@ -190,7 +189,7 @@ fn draw_table(
     ui: &mut egui::Ui,
     table: &mut KeyTable,
     columns: &[KeyColumn],
-    capabilities: Capabilities,
+    spec: &'static ProviderSpec,
     busy_keys: &[String],
     actions: &mut Vec<UiAction>,
 ) {
@@ -243,7 +242,7 @@ fn draw_table(
                     return;
                 };
                 for column in columns {
-                    row.col(|ui| cell(ui, key, *column, capabilities, busy_keys, actions));
+                    row.col(|ui| cell(ui, key, *column, spec, busy_keys, actions));
                 }
             });
         });
@@ -299,7 +298,7 @@ fn cell(
     ui: &mut egui::Ui,
     key: &RemoteKey,
     column: KeyColumn,
-    capabilities: Capabilities,
+    spec: &'static ProviderSpec,
     busy_keys: &[String],
     actions: &mut Vec<UiAction>,
 ) {
@@ -314,7 +313,7 @@ fn cell(
             ui.monospace(&key.id);
         }
         KeyColumn::Kind => {
-            ui.label(kind_label(key));
+            ui.label(kind_label(key, spec.account_key_kind));
         }
         KeyColumn::Algorithm => algorithm_cell(ui, key),
         KeyColumn::Sha256 => {
@@ -336,7 +335,7 @@ fn cell(
         KeyColumn::State => text_or_dash(ui, key.state.as_deref()),
         KeyColumn::Created => text_or_dash(ui, key.created_at.as_deref()),
         KeyColumn::Updated => text_or_dash(ui, key.updated_at.as_deref()),
-        KeyColumn::Actions => row_actions(ui, key, capabilities, busy_keys, actions),
+        KeyColumn::Actions => row_actions(ui, key, spec.capabilities, busy_keys, actions),
     }
 }
 
