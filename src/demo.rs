@@ -63,10 +63,15 @@ impl Demo {
             organization: Some("acme-infra".into()),
         };
 
+        let mut github = Profile::new(ProviderKind::Github);
+        github.name = "GitHub · keyfleet-sandbox".into();
+        github.base_url = sandbox.github_url.clone();
+
         let tokens = [
             (&gcore, sandbox::GCORE_TOKEN),
             (&sesterce, sandbox::SESTERCE_TOKEN),
             (&terraform, sandbox::TERRAFORM_TOKEN),
+            (&github, sandbox::GITHUB_TOKEN),
         ];
         for (profile, token) in tokens {
             secrets
@@ -74,7 +79,7 @@ impl Demo {
                 .map_err(|err| std::io::Error::other(err.message))?;
         }
         store
-            .save(&[gcore, sesterce, terraform])
+            .save(&[gcore, sesterce, terraform, github])
             .map_err(std::io::Error::other)?;
         Ok(Self {
             sandbox,

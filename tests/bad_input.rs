@@ -38,12 +38,9 @@ use keyfleet::providers::http::normalize_base_url;
 use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
     AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
-    ProviderClient, ProviderKind,
+    ProviderClient, ProviderKind, StoredMaterial,
 };
-use keyfleet::sandbox::gcore::GcoreFake;
-use keyfleet::sandbox::sesterce::SesterceFake;
-use keyfleet::sandbox::terraform::TerraformFake;
-use keyfleet::sandbox::{Faults, GCORE_TOKEN, SESTERCE_TOKEN, TERRAFORM_TOKEN, serve};
+use keyfleet::sandbox::{self, Faults, serve_fresh};
 use keyfleet::store::{MemoryStore, Profile};
 use keyfleet::ui::add_key_modal::AddKeyModal;
 use keyfleet::ui::profile_modal::ProfileModal;
@@ -62,32 +59,8 @@ struct Account {
 }
 
 async fn account(kind: ProviderKind, base_suffix: &str) -> Account {
-    let (url, faults, token) = match kind {
-        ProviderKind::Gcore => {
-            let fake = GcoreFake::new();
-            (
-                serve(fake.router()).await.unwrap(),
-                fake.faults(),
-                GCORE_TOKEN,
-            )
-        }
-        ProviderKind::Sesterce => {
-            let fake = SesterceFake::new();
-            (
-                serve(fake.router()).await.unwrap(),
-                fake.faults(),
-                SESTERCE_TOKEN,
-            )
-        }
-        ProviderKind::Terraform => {
-            let fake = TerraformFake::new();
-            (
-                serve(fake.router()).await.unwrap(),
-                fake.faults(),
-                TERRAFORM_TOKEN,
-            )
-        }
-    };
+    let (url, faults) = serve_fresh(kind).await.unwrap();
+    let token = sandbox::token(kind);
     let base_url = format!("{url}{base_suffix}");
     let target = target(kind, &base_url, token);
     Account {
@@ -138,9 +111,9 @@ fn new_key(name: &str, material: NewKeyMaterial) -> NewKey {
 /// Material each provider accepts, so only the name can be wrong.
 fn good_material(kind: ProviderKind) -> NewKeyMaterial {
     let key = generated(None);
-    match kind {
-        ProviderKind::Terraform => NewKeyMaterial::PrivateKey(key.private_key),
-        _ => NewKeyMaterial::PublicKey(key.public.openssh),
+    match kind.capabilities().stores {
+        StoredMaterial::PrivateKey => NewKeyMaterial::PrivateKey(key.private_key),
+        StoredMaterial::PublicKey => NewKeyMaterial::PublicKey(key.public.openssh),
     }
 }
 

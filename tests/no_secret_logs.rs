@@ -222,18 +222,11 @@ fn profile(kind: ProviderKind, name: &str, base_url: &str) -> Profile {
     let mut profile = Profile::new(kind);
     profile.name = name.into();
     profile.base_url = base_url.into();
-    match kind {
-        ProviderKind::Gcore => {
-            profile.settings = profile.settings.clone().with_text(FieldKey::Project, "1")
-        }
-        ProviderKind::Terraform => {
-            profile.settings = profile
-                .settings
-                .clone()
-                .with_text(FieldKey::Organization, ORGANIZATION)
-        }
-        ProviderKind::Sesterce => {}
-    }
+    // Each provider takes the fields it has and ignores the others.
+    profile.settings = profile
+        .settings
+        .with_text(FieldKey::Project, "1")
+        .with_text(FieldKey::Organization, ORGANIZATION);
     profile
 }
 

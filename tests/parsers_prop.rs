@@ -123,7 +123,7 @@ impl Fixture {
 
     fn key(&self) -> RemoteKey {
         RemoteKey {
-            id: "key-1".into(),
+            id: "1001".into(),
             name: "key".into(),
             ..RemoteKey::default()
         }
@@ -222,6 +222,24 @@ impl Fixture {
                             .replace_key_value(&self.key(), &self.private_key)
                             .await
                             .map(drop),
+                    ));
+                }
+                ProviderClient::Github(_) => {
+                    let create = self.new_key(public.clone(), KeyScope::Account);
+                    outcomes.push(("create_key", client.create_key(&create).await.map(drop)));
+                    let signing = self.new_key(public, KeyScope::Signing);
+                    outcomes.push((
+                        "create_signing_key",
+                        client.create_key(&signing).await.map(drop),
+                    ));
+                    outcomes.push((
+                        "delete_signing_key",
+                        client
+                            .delete_key(&RemoteKey {
+                                scope: KeyScope::Signing,
+                                ..self.key()
+                            })
+                            .await,
                     ));
                 }
             }
@@ -473,6 +491,41 @@ fn terraform_shaped() -> impl Strategy<Value = Value> {
     ]
 }
 
+fn github_shaped() -> impl Strategy<Value = Value> {
+    const KEY: &[&str] = &[
+        "id",
+        "key",
+        "title",
+        "created_at",
+        "verified",
+        "read_only",
+        "url",
+    ];
+    const ERROR: &[&str] = &["message", "documentation_url", "errors", "status"];
+    // GitHub's keys carry a numeric `id`, a `key` and a `title`: usually give
+    // those (mostly well typed), plus arbitrary extra fields.
+    let key = (
+        prop_oneof![3 => (0u64..1_000_000).prop_map(Value::from), 1 => leaf()],
+        prop_oneof![3 => any::<String>().prop_map(Value::String), 1 => leaf()],
+        prop_oneof![3 => any::<String>().prop_map(Value::String), 1 => leaf()],
+        object_with(KEY),
+    )
+        .prop_map(|(id, key, title, extra)| {
+            let mut object = json!({"id": id, "key": key, "title": title});
+            if let (Some(object), Value::Object(extra)) = (object.as_object_mut(), extra) {
+                object.extend(extra);
+            }
+            object
+        })
+        .boxed();
+    prop_oneof![
+        prop::collection::vec(key.clone(), 0..4).prop_map(Value::Array),
+        key,
+        object_with(KEY),
+        object_with(ERROR),
+    ]
+}
+
 /// A body: raw bytes, arbitrary JSON, or JSON shaped like the provider's.
 fn body(shaped: BoxedStrategy<Value>) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
@@ -529,6 +582,11 @@ fn sesterce_answers_never_panic() {
 #[test]
 fn terraform_answers_never_panic() {
     run_provider(ProviderKind::Terraform, terraform_shaped().boxed());
+}
+
+#[test]
+fn github_answers_never_panic() {
+    run_provider(ProviderKind::Github, github_shaped().boxed());
 }
 
 // ---------------------------------------------------------------------------

@@ -14,13 +14,15 @@ use common::*;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
-use keyfleet::providers::ProviderKind;
-use keyfleet::providers::spec::FieldKey;
-use keyfleet::sandbox::{Fault, Faults, GCORE_TOKEN, SESTERCE_TOKEN, Sandbox, TERRAFORM_TOKEN};
-use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
+use keyfleet::providers::{ProviderKind, StoredMaterial};
+use keyfleet::sandbox::{self, Fault, Faults, Sandbox};
+use keyfleet::store::{MemoryStore, ProfileStore, SecretStore};
 
-/// The Terraform organization the tests use (it exists in the fake).
-const ORGANIZATION: &str = "acme-infra";
+/// The add-key dialog's key field, for providers storing public keys.
+const PUBLIC_KEY_LABEL: &str =
+    "Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):";
+/// The add-key dialog's key field, for providers storing private keys.
+const PRIVATE_KEY_LABEL: &str = "Private key (PEM, no passphrase):";
 /// The name of the account in every test.
 const ACCOUNT: &str = "Faulty account";
 
@@ -29,6 +31,9 @@ struct Setup {
     test: TestApp,
     kind: ProviderKind,
     profile_id: String,
+    /// Requests a refresh makes beyond the first (GitHub lists two kinds of
+    /// key one after the other), measured on the first list.
+    extra_requests: usize,
 }
 
 impl Setup {
@@ -37,29 +42,13 @@ impl Setup {
     fn start(kind: ProviderKind, seeded: usize) -> Self {
         let sandbox = Sandbox::start().unwrap();
         for i in 0..seeded {
-            seed_key(&sandbox, kind, &format!("seeded-{i}"));
+            let name = format!("seeded-{i}");
+            let public = public_key(ssh_key::Algorithm::Ed25519, &name);
+            sandbox.seed_key(kind, &name, &public, &private_key_text());
         }
         let config_dir = tempfile::tempdir().unwrap();
-        let mut profile = Profile::new(kind);
-        profile.name = ACCOUNT.into();
-        let token = match kind {
-            ProviderKind::Gcore => {
-                profile.base_url = sandbox.gcore_url.clone();
-                profile.settings = profile.settings.with_text(FieldKey::Project, "1");
-                GCORE_TOKEN
-            }
-            ProviderKind::Sesterce => {
-                profile.base_url = sandbox.sesterce_url.clone();
-                SESTERCE_TOKEN
-            }
-            ProviderKind::Terraform => {
-                profile.base_url = sandbox.terraform_url.clone();
-                profile.settings = profile
-                    .settings
-                    .with_text(FieldKey::Organization, ORGANIZATION);
-                TERRAFORM_TOKEN
-            }
-        };
+        let profile = sandbox.profile(kind, ACCOUNT);
+        let token = sandbox::token(kind);
         ProfileStore::new(config_dir.path())
             .save(std::slice::from_ref(&profile))
             .unwrap();
@@ -79,39 +68,27 @@ impl Setup {
                 .len(),
             seeded
         );
+        let extra_requests = test.sandbox.faults(kind).request_count() - 1;
         Self {
             test,
             kind,
             profile_id: profile.id,
+            extra_requests,
         }
     }
 
     fn faults(&self) -> Faults {
-        match self.kind {
-            ProviderKind::Gcore => self.test.sandbox.gcore.faults(),
-            ProviderKind::Sesterce => self.test.sandbox.sesterce.faults(),
-            ProviderKind::Terraform => self.test.sandbox.terraform.faults(),
-        }
+        self.test.sandbox.faults(self.kind)
     }
 
     /// The names the fake stores for the account.
     fn remote_names(&self) -> Vec<String> {
-        let sandbox = &self.test.sandbox;
-        match self.kind {
-            ProviderKind::Gcore => sandbox.gcore.keys(1).into_iter().map(|k| k.1).collect(),
-            ProviderKind::Sesterce => sandbox
-                .sesterce
-                .keys()
-                .into_iter()
-                .map(|k| k.name)
-                .collect(),
-            ProviderKind::Terraform => sandbox
-                .terraform
-                .keys(ORGANIZATION)
-                .into_iter()
-                .map(|k| k.1)
-                .collect(),
-        }
+        self.test.sandbox.key_names(self.kind)
+    }
+
+    /// True when the provider stores private keys (the add dialog asks for one).
+    fn stores_private_keys(&self) -> bool {
+        self.kind.capabilities().stores == StoredMaterial::PrivateKey
     }
 
     /// The number of keys the app shows for the account.
@@ -136,29 +113,26 @@ impl Setup {
 
     /// The add-key dialog's heading for this provider.
     fn add_key_heading(&self) -> String {
-        match self.kind {
-            ProviderKind::Terraform => format!("Add private key to {ACCOUNT}"),
-            _ => format!("Add key to {ACCOUNT}"),
+        if self.stores_private_keys() {
+            format!("Add private key to {ACCOUNT}")
+        } else {
+            format!("Add key to {ACCOUNT}")
         }
     }
 
     /// Opens the add-key dialog and fills in a name and the key material
     /// this provider takes; returns the key text typed.
     fn fill_add_key_dialog(&mut self, name: &str) -> String {
-        let h = &mut self.test.harness;
-        let (open_label, key_label, key_text) = match self.kind {
-            ProviderKind::Terraform => (
-                "➕ Add private key",
-                "Private key (PEM, no passphrase):",
-                private_key_text(),
-            ),
-            _ => (
-                "➕ Add key",
-                "Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):",
+        let (key_label, key_text) = if self.stores_private_keys() {
+            (PRIVATE_KEY_LABEL, private_key_text())
+        } else {
+            (
+                PUBLIC_KEY_LABEL,
                 public_key(ssh_key::Algorithm::Ed25519, "typed@laptop"),
-            ),
+            )
         };
-        click(h, open_label);
+        let h = &mut self.test.harness;
+        click(h, self.kind.spec().add_key_label);
         set_text(h, "Name:", name);
         set_text(h, key_label, &key_text);
         key_text
@@ -177,25 +151,6 @@ fn private_key_text() -> String {
     .private_key
     .expose()
     .to_string()
-}
-
-/// Stores a key straight in the fake.
-fn seed_key(sandbox: &Sandbox, kind: ProviderKind, name: &str) {
-    match kind {
-        ProviderKind::Gcore => {
-            let key = public_key(ssh_key::Algorithm::Ed25519, name);
-            sandbox.gcore.add_key(1, name, &key, true);
-        }
-        ProviderKind::Sesterce => {
-            let key = public_key(ssh_key::Algorithm::Ed25519, name);
-            sandbox.sesterce.add_key(name, &key);
-        }
-        ProviderKind::Terraform => {
-            sandbox
-                .terraform
-                .add_key(ORGANIZATION, name, &private_key_text());
-        }
-    }
 }
 
 /// The header each provider uses to say how long to wait after a 429.
@@ -284,7 +239,7 @@ fn slow_answer_keeps_the_window_drawing(setup: &mut Setup) {
     assert!(account.error.is_none(), "{:?}", account.error);
     assert_eq!(
         faults.request_count() - before,
-        1,
+        1 + setup.extra_requests,
         "a slow answer is not retried"
     );
 }
@@ -335,7 +290,11 @@ fn server_errors_are_bounded_and_specific(setup: &mut Setup) {
 /// key appears without any error.
 fn rate_limit_is_waited_out(setup: &mut Setup) {
     let (fault, wait) = rate_limit_fault(setup.kind);
-    seed_key(&setup.test.sandbox, setup.kind, "added-meanwhile");
+    let public = public_key(ssh_key::Algorithm::Ed25519, "added-meanwhile");
+    setup
+        .test
+        .sandbox
+        .seed_key(setup.kind, "added-meanwhile", &public, &private_key_text());
     let expected = setup.shown() + 1;
     let faults = setup.faults();
     let before = faults.request_count();
@@ -353,7 +312,11 @@ fn rate_limit_is_waited_out(setup: &mut Setup) {
         "retried after {:?}, before the {wait:?} the provider asked for",
         started.elapsed()
     );
-    assert_eq!(faults.request_count() - before, 2, "one 429, one success");
+    assert_eq!(
+        faults.request_count() - before,
+        2 + setup.extra_requests,
+        "one 429, one success"
+    );
     let account = h.state().account(&setup.profile_id).unwrap();
     assert!(account.error.is_none(), "{:?}", account.error);
     assert!(
@@ -429,7 +392,11 @@ fn dropped_list_answer_is_retried(setup: &mut Setup) {
         let account = h.state().account(&id).unwrap();
         account.loading.is_none() && account.error.is_none()
     });
-    assert_eq!(faults.request_count() - before, 2, "one drop, one retry");
+    assert_eq!(
+        faults.request_count() - before,
+        2 + setup.extra_requests,
+        "one drop, one retry"
+    );
     assert_eq!(setup.shown(), shown);
 }
 
@@ -439,9 +406,10 @@ fn add_key_dialog_keeps_fields_on_error(setup: &mut Setup) {
     let faults = setup.faults();
     let posts_before = setup.posts();
     let names_before = setup.remote_names().len();
-    let key_label = match setup.kind {
-        ProviderKind::Terraform => "Private key (PEM, no passphrase):",
-        _ => "Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):",
+    let key_label = if setup.stores_private_keys() {
+        PRIVATE_KEY_LABEL
+    } else {
+        PUBLIC_KEY_LABEL
     };
     let heading = setup.add_key_heading();
     let key_text = setup.fill_add_key_dialog("kept-on-error");
@@ -455,7 +423,7 @@ fn add_key_dialog_keeps_fields_on_error(setup: &mut Setup) {
         screen_text(h)
     );
     assert_eq!(field_value(setup, "Name:"), "kept-on-error");
-    if setup.kind == ProviderKind::Terraform {
+    if setup.stores_private_keys() {
         // A private key is kept, but shown only as its summary.
         let public = keyfleet::keys::private::inspect_private_key(
             &SecretString::new(key_text.as_str()),
@@ -613,6 +581,16 @@ fn sesterce_create_faults() {
 #[test]
 fn terraform_create_faults() {
     create_faults(ProviderKind::Terraform);
+}
+
+#[test]
+fn github_list_faults() {
+    survives_faults(ProviderKind::Github);
+}
+
+#[test]
+fn github_create_faults() {
+    create_faults(ProviderKind::Github);
 }
 
 /// Gcore generates the pair and the answer holding the private key is lost:

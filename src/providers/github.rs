@@ -26,15 +26,70 @@ use serde_json::Value;
 
 use super::http::{self, ListBudget, RawResponse};
 use super::redact::Redactor;
+use super::spec::{self, GenerateSpec, KeyColumn, ProviderSettings, ProviderSpec};
 use super::{
     ApiError, ApiErrorKind, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
     RemoteKey,
 };
+use super::{Capabilities, ProviderKind, StoredMaterial};
 use crate::keys::SecretString;
+use crate::keys::generate::KeyAlgorithm;
 
 /// The github.com API address. GitHub Enterprise Server uses
 /// `https://HOST/api/v3`.
 pub const DEFAULT_BASE_URL: &str = "https://api.github.com";
+
+/// GitHub's entry in the provider table: the user's authentication keys
+/// and commit-signing keys, public keys only.
+pub static SPEC: ProviderSpec = ProviderSpec {
+    kind: ProviderKind::Github,
+    label: "GitHub",
+    default_base_url: DEFAULT_BASE_URL,
+    base_url_label: "API base URL:",
+    base_url_hint: Some("GitHub Enterprise Server: https://<your-host>/api/v3."),
+    // Enterprise Server runs on the customer's own host.
+    official_base_url: None,
+    token_env_var: "GITHUB_TOKEN",
+    token_hint: Some(
+        "Classic token: read:public_key and write:public_key (and read/write:ssh_signing_key for signing keys). Fine-grained: the \"Git SSH keys\" and \"SSH signing keys\" user permissions.",
+    ),
+    capabilities: Capabilities {
+        server_generate: false,
+        share: false,
+        make_default: false,
+        rename: false,
+        replace_value: false,
+        stores: StoredMaterial::PublicKey,
+        regional_keypairs: false,
+    },
+    validate_key_name,
+    profile_fields: &[],
+    new_settings: || ProviderSettings::Github {},
+    account_summary: |_| "user keys".into(),
+    columns: |_| {
+        use KeyColumn::*;
+        &[Name, Actions, Kind, Algorithm, Sha256, Md5, Created]
+    },
+    account_key_kind: "Authentication",
+    notices: spec::no_notices,
+    key_scopes: |_| {
+        vec![
+            (KeyScope::Account, "Authentication key".into()),
+            (KeyScope::Signing, "Signing key (commits)".into()),
+        ]
+    },
+    add_key_label: "➕ Add key",
+    private_key_hint: None,
+    generate: GenerateSpec {
+        button_label: "🔑 Generate locally",
+        title: "Generate key locally",
+        algorithms: &KeyAlgorithm::ALL,
+        pem: false,
+        passphrase: true,
+        note: None,
+        after_upload_note: None,
+    },
+};
 
 /// The REST API version every request asks for (`X-GitHub-Api-Version`).
 pub const API_VERSION: &str = "2022-11-28";
@@ -302,11 +357,14 @@ impl GithubClient {
     /// authentication keys, with the reason in
     /// [`KeyListing::signing_keys_error`]. Any other failure fails the call.
     pub async fn list_keys_detailed(&self) -> Result<KeyListing, ApiError> {
-        let (authentication, signing) = futures::join!(
-            self.list_all(KeyList::Authentication),
-            self.list_all(KeyList::Signing)
-        );
-        let mut keys = authentication?;
+        // One list after the other: a failure on the first (a wrong
+        // address, a bad token, an outage) then costs no second request, and
+        // retries stay per list. The price is one round trip per refresh.
+        let mut keys = match self.list_all(KeyList::Authentication).await {
+            Ok(keys) => keys,
+            Err(err) => return Err(self.explain_keys_404(err, "listing SSH keys").await),
+        };
+        let signing = self.list_all(KeyList::Signing).await;
         let signing_keys_error = match signing {
             Ok(signing) => {
                 keys.extend(signing);
@@ -709,6 +767,22 @@ impl GithubClient {
     }
 
     /// A 404 that is not GitHub's own JSON: the base URL points elsewhere.
+    /// GitHub answers a 404 both for a key list the token may not read
+    /// and for a wrong base URL path, with the same body. `GET /user` tells
+    /// them apart: when it is not found either, the address is wrong.
+    async fn explain_keys_404(&self, err: ApiError, what: &str) -> ApiError {
+        if err.status != Some(404) {
+            return err;
+        }
+        let Ok(url) = self.url(&["user"]) else {
+            return err;
+        };
+        match self.send(Method::GET, url, None).await {
+            Ok(response) if response.status == 404 => self.not_github(404, what).with_status(404),
+            _ => err,
+        }
+    }
+
     fn not_github(&self, status: u16, what: &str) -> ApiError {
         ApiError::new(
             ApiErrorKind::NotFound,

@@ -32,11 +32,14 @@ pub enum ProviderKind {
     Sesterce,
     /// HCP Terraform / Terraform Enterprise organization SSH keys.
     Terraform,
+    /// GitHub or GitHub Enterprise Server: the user's authentication and
+    /// signing keys.
+    Github,
 }
 
 impl ProviderKind {
     /// Every provider, in the order the UI lists them.
-    pub const ALL: [ProviderKind; 3] = [Self::Gcore, Self::Sesterce, Self::Terraform];
+    pub const ALL: [ProviderKind; 4] = [Self::Gcore, Self::Sesterce, Self::Terraform, Self::Github];
 
     /// Everything the UI knows about this provider.
     pub fn spec(self) -> &'static ProviderSpec {
@@ -306,6 +309,8 @@ pub enum ProviderClient {
     Sesterce(sesterce::SesterceClient),
     /// HCP Terraform.
     Terraform(terraform::TerraformClient),
+    /// GitHub.
+    Github(github::GithubClient),
 }
 
 impl ProviderClient {
@@ -331,6 +336,9 @@ impl ProviderClient {
             ProviderSettings::Terraform { organization } => Self::Terraform(
                 terraform::TerraformClient::new(http, &base_url, token, organization.clone()),
             ),
+            ProviderSettings::Github {} => {
+                Self::Github(github::GithubClient::new(http, &base_url, token))
+            }
         })
     }
 
@@ -340,6 +348,7 @@ impl ProviderClient {
             Self::Gcore(c) => c.test_connection().await,
             Self::Sesterce(c) => c.test_connection().await,
             Self::Terraform(c) => c.test_connection().await,
+            Self::Github(c) => c.test_connection().await,
         }
     }
 
@@ -349,6 +358,7 @@ impl ProviderClient {
             Self::Gcore(c) => c.list_keys().await,
             Self::Sesterce(c) => c.list_keys().await,
             Self::Terraform(c) => c.list_keys().await,
+            Self::Github(c) => c.list_keys().await,
         }
     }
 
@@ -358,6 +368,7 @@ impl ProviderClient {
             Self::Gcore(c) => c.create_key(new_key).await,
             Self::Sesterce(c) => c.create_key(new_key).await,
             Self::Terraform(c) => c.create_key(new_key).await,
+            Self::Github(c) => c.create_key(new_key).await,
         }
     }
 
@@ -367,6 +378,7 @@ impl ProviderClient {
             Self::Gcore(c) => c.delete_key(key).await,
             Self::Sesterce(c) => c.delete_key(&key.id).await,
             Self::Terraform(c) => c.delete_key(&key.id).await,
+            Self::Github(c) => c.delete_key(key).await,
         }
     }
 

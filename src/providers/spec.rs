@@ -187,6 +187,8 @@ pub enum ProviderSettings {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         organization: Option<String>,
     },
+    /// GitHub or GitHub Enterprise Server: the token's user's keys.
+    Github {},
 }
 
 impl ProviderSettings {
@@ -215,6 +217,7 @@ impl ProviderSettings {
             Self::Gcore { .. } => ProviderKind::Gcore,
             Self::Sesterce {} => ProviderKind::Sesterce,
             Self::Terraform { .. } => ProviderKind::Terraform,
+            Self::Github {} => ProviderKind::Github,
         }
     }
 
@@ -275,11 +278,12 @@ impl ProviderSettings {
 }
 
 /// Every provider's spec, in the order the UI lists them.
-pub fn all() -> [&'static ProviderSpec; 3] {
+pub fn all() -> [&'static ProviderSpec; 4] {
     [
         &super::gcore::SPEC,
         &super::sesterce::SPEC,
         &super::terraform::SPEC,
+        &super::github::SPEC,
     ]
 }
 
@@ -289,6 +293,7 @@ pub fn of(kind: ProviderKind) -> &'static ProviderSpec {
         ProviderKind::Gcore => &super::gcore::SPEC,
         ProviderKind::Sesterce => &super::sesterce::SPEC,
         ProviderKind::Terraform => &super::terraform::SPEC,
+        ProviderKind::Github => &super::github::SPEC,
     }
 }
 

@@ -13,6 +13,10 @@ use std::net::SocketAddr;
 
 pub use faults::{Fault, Faults};
 
+use crate::providers::ProviderKind;
+use crate::providers::spec::FieldKey;
+use crate::store::Profile;
+
 /// The token each fake accepts (Gcore tokens contain a literal `$`).
 pub const GCORE_TOKEN: &str = "1234$sandbox-gcore-token";
 /// The API key the Sesterce fake accepts.
@@ -21,6 +25,46 @@ pub const SESTERCE_TOKEN: &str = "sandbox-sesterce-key";
 pub const TERRAFORM_TOKEN: &str = "sandbox.atlasv1.user-token";
 /// An organization token: valid, but refused by the SSH key endpoints.
 pub const TERRAFORM_ORG_TOKEN: &str = "sandbox.atlasv1.org-token";
+pub use github::GITHUB_TOKEN;
+
+/// The Gcore project every fake-backed account uses.
+pub const SANDBOX_PROJECT: &str = "1";
+/// The Terraform organization every fake-backed account uses.
+pub const SANDBOX_ORGANIZATION: &str = "acme-infra";
+
+/// The token `kind`'s fake accepts.
+pub fn token(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Gcore => GCORE_TOKEN,
+        ProviderKind::Sesterce => SESTERCE_TOKEN,
+        ProviderKind::Terraform => TERRAFORM_TOKEN,
+        ProviderKind::Github => GITHUB_TOKEN,
+    }
+}
+
+/// Starts a fresh, empty fake of `kind` on this runtime; returns its base
+/// URL and its fault injection.
+pub async fn serve_fresh(kind: ProviderKind) -> std::io::Result<(String, Faults)> {
+    let (router, faults) = match kind {
+        ProviderKind::Gcore => {
+            let fake = gcore::GcoreFake::new();
+            (fake.router(), fake.faults())
+        }
+        ProviderKind::Sesterce => {
+            let fake = sesterce::SesterceFake::new();
+            (fake.router(), fake.faults())
+        }
+        ProviderKind::Terraform => {
+            let fake = terraform::TerraformFake::new();
+            (fake.router(), fake.faults())
+        }
+        ProviderKind::Github => {
+            let fake = github::GithubFake::new();
+            (fake.router(), fake.faults())
+        }
+    };
+    Ok((serve(router).await?, faults))
+}
 
 /// Serves `router` on a fresh loopback port; returns its base URL.
 pub async fn serve(router: axum::Router) -> std::io::Result<String> {
@@ -51,6 +95,10 @@ pub struct Sandbox {
     pub terraform: terraform::TerraformFake,
     /// Base URL of the Terraform fake (without `/api/v2`, as a user types it).
     pub terraform_url: String,
+    /// The GitHub fake's state.
+    pub github: github::GithubFake,
+    /// Base URL of the GitHub fake.
+    pub github_url: String,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -59,17 +107,87 @@ impl std::fmt::Debug for Sandbox {
             .field("gcore_url", &self.gcore_url)
             .field("sesterce_url", &self.sesterce_url)
             .field("terraform_url", &self.terraform_url)
+            .field("github_url", &self.github_url)
             .finish()
     }
 }
 
 impl Sandbox {
+    /// The base URL of `kind`'s fake.
+    pub fn url(&self, kind: ProviderKind) -> &str {
+        match kind {
+            ProviderKind::Gcore => &self.gcore_url,
+            ProviderKind::Sesterce => &self.sesterce_url,
+            ProviderKind::Terraform => &self.terraform_url,
+            ProviderKind::Github => &self.github_url,
+        }
+    }
+
+    /// `kind`'s fault injection and request log.
+    pub fn faults(&self, kind: ProviderKind) -> Faults {
+        match kind {
+            ProviderKind::Gcore => self.gcore.faults(),
+            ProviderKind::Sesterce => self.sesterce.faults(),
+            ProviderKind::Terraform => self.terraform.faults(),
+            ProviderKind::Github => self.github.faults(),
+        }
+    }
+
+    /// A profile named `name` for the sandbox account of `kind` (project
+    /// [`SANDBOX_PROJECT`], organization [`SANDBOX_ORGANIZATION`]).
+    pub fn profile(&self, kind: ProviderKind, name: &str) -> Profile {
+        let mut profile = Profile::new(kind);
+        profile.name = name.into();
+        profile.base_url = self.url(kind).to_string();
+        profile.settings = profile
+            .settings
+            .with_text(FieldKey::Project, SANDBOX_PROJECT)
+            .with_text(FieldKey::Organization, SANDBOX_ORGANIZATION);
+        profile
+    }
+
+    /// Stores a key in the sandbox account of `kind`, straight in the
+    /// fake: `public_key`, or `private_key` where the provider stores one.
+    pub fn seed_key(&self, kind: ProviderKind, name: &str, public_key: &str, private_key: &str) {
+        match kind {
+            ProviderKind::Gcore => {
+                self.gcore.add_key(1, name, public_key, true);
+            }
+            ProviderKind::Sesterce => {
+                self.sesterce.add_key(name, public_key);
+            }
+            ProviderKind::Terraform => {
+                self.terraform
+                    .add_key(SANDBOX_ORGANIZATION, name, private_key);
+            }
+            ProviderKind::Github => {
+                self.github.add_key(name, public_key);
+            }
+        }
+    }
+
+    /// The names of the keys in the sandbox account of `kind`.
+    pub fn key_names(&self, kind: ProviderKind) -> Vec<String> {
+        match kind {
+            ProviderKind::Gcore => self.gcore.keys(1).into_iter().map(|k| k.1).collect(),
+            ProviderKind::Sesterce => self.sesterce.keys().into_iter().map(|k| k.name).collect(),
+            ProviderKind::Terraform => self
+                .terraform
+                .keys(SANDBOX_ORGANIZATION)
+                .into_iter()
+                .map(|k| k.1)
+                .collect(),
+            ProviderKind::Github => self.github.keys().into_iter().map(|k| k.title).collect(),
+        }
+    }
+
     /// Starts empty fakes (one default project/organization, no keys).
     pub fn start() -> std::io::Result<Self> {
         Self::start_with(
             gcore::GcoreFake::new(),
             sesterce::SesterceFake::new(),
             terraform::TerraformFake::new(),
+            github::GithubFake::new(),
         )
     }
 
@@ -81,7 +199,9 @@ impl Sandbox {
         sesterce.seed_demo();
         let terraform = terraform::TerraformFake::new();
         terraform.seed_demo();
-        Self::start_with(gcore, sesterce, terraform)
+        let github = github::GithubFake::new();
+        github.seed_demo();
+        Self::start_with(gcore, sesterce, terraform, github)
     }
 
     /// Starts the given fakes.
@@ -89,17 +209,19 @@ impl Sandbox {
         gcore: gcore::GcoreFake,
         sesterce: sesterce::SesterceFake,
         terraform: terraform::TerraformFake,
+        github: github::GithubFake,
     ) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("keyfleet-sandbox")
             .enable_all()
             .build()?;
-        let (gcore_url, sesterce_url, terraform_url) = runtime.block_on(async {
+        let (gcore_url, sesterce_url, terraform_url, github_url) = runtime.block_on(async {
             Ok::<_, std::io::Error>((
                 serve(gcore.router()).await?,
                 serve(sesterce.router()).await?,
                 serve(terraform.router()).await?,
+                serve(github.router()).await?,
             ))
         })?;
         Ok(Self {
@@ -110,6 +232,8 @@ impl Sandbox {
             sesterce_url,
             terraform,
             terraform_url,
+            github,
+            github_url,
         })
     }
 }
