@@ -1,6 +1,9 @@
 //! The Gcore client against the strict Gcore fake (and a few tiny
 //! misbehaving servers), over real HTTP on 127.0.0.1.
 
+mod common;
+
+use common::client::{fast_policy, new_key};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,7 +19,7 @@ use keyfleet::keys::public::parse_public_key;
 use keyfleet::providers::ProviderSettings;
 use keyfleet::providers::gcore::{GcoreClient, validate_key_name};
 use keyfleet::providers::{
-    AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
+    AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKeyMaterial,
     ProviderClient, RemoteKey,
 };
 use keyfleet::sandbox::gcore::GcoreFake;
@@ -25,10 +28,9 @@ use serde_json::{Value, json};
 
 fn policy() -> HttpPolicy {
     HttpPolicy {
-        base_backoff: Duration::from_millis(10),
         max_wait: Duration::from_secs(2),
         request_timeout: Duration::from_secs(20),
-        ..HttpPolicy::default()
+        ..fast_policy()
     }
 }
 
@@ -71,15 +73,6 @@ fn ecdsa_private_pem() -> String {
     };
     let key = ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, algorithm).unwrap();
     key.to_openssh(ssh_key::LineEnding::LF).unwrap().to_string()
-}
-
-fn new_key(name: &str, material: NewKeyMaterial) -> NewKey {
-    NewKey {
-        name: name.to_string(),
-        material,
-        shared_in_project: true,
-        scope: KeyScope::Account,
-    }
 }
 
 /// No secret may reach an error's Debug, Display, details or full text.

@@ -2,6 +2,9 @@
 //! 127.0.0.1: paging by `Link`, both key kinds, errors, rate limits, and the
 //! token staying home.
 
+mod common;
+
+use common::client::fast_policy;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,10 +20,8 @@ use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey};
 
 fn policy() -> HttpPolicy {
     HttpPolicy {
-        base_backoff: Duration::from_millis(10),
-        request_timeout: Duration::from_secs(10),
         max_wait: Duration::from_secs(5),
-        ..HttpPolicy::default()
+        ..fast_policy()
     }
 }
 

@@ -7,10 +7,9 @@
 
 mod common;
 
+use common::client::fast_policy as policy;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -21,14 +20,12 @@ use keyfleet::keys::save::save_private_key;
 use keyfleet::keys::{KeyError, SecretString};
 use keyfleet::providers::gcore::GcoreClient;
 use keyfleet::providers::sesterce::SesterceClient;
-use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
-    ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey,
+    ApiErrorKind, Http, KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey,
 };
 use keyfleet::sandbox::gcore::GcoreFake;
 use keyfleet::sandbox::sesterce::SesterceFake;
 use keyfleet::sandbox::{GCORE_TOKEN, SESTERCE_TOKEN, Sandbox, serve};
-use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
 
 /// What `ssh-keygen -l` prints for a key file.
 #[derive(Debug)]
@@ -603,14 +600,6 @@ fn security_key_private_stubs_show_and_save_their_public_key() {
     }
 }
 
-fn policy() -> HttpPolicy {
-    HttpPolicy {
-        base_backoff: Duration::from_millis(10),
-        request_timeout: Duration::from_secs(10),
-        ..HttpPolicy::default()
-    }
-}
-
 fn new_key(name: &str, public_key: &str) -> NewKey {
     NewKey {
         name: name.to_string(),
@@ -680,20 +669,7 @@ fn keys_table_shows_a_security_key_with_copy_sha256() {
     sandbox
         .gcore
         .add_key(1, "old-dsa", &fixture("dsa1024.pub"), true);
-    let config_dir = tempfile::tempdir().unwrap();
-    let mut profile = Profile::new(ProviderKind::Gcore);
-    profile.name = "Gcore".into();
-    profile.base_url = sandbox.gcore_url.clone();
-    profile.settings = profile.settings.with_text(FieldKey::Project, "1");
-    ProfileStore::new(config_dir.path())
-        .save(&[profile.clone()])
-        .unwrap();
-    let secrets = Arc::new(MemoryStore::default());
-    secrets
-        .set(&profile.id, &SecretString::new(GCORE_TOKEN))
-        .unwrap();
-
-    let mut test = start_app(sandbox, config_dir, secrets);
+    let (mut test, profile) = start_with_account(sandbox, ProviderKind::Gcore, "Gcore");
     let h = &mut test.harness;
     let id = profile.id.clone();
     wait_until(h, "both keys listed", |h| {

@@ -2,40 +2,27 @@
 //! per response. Fake servers that page forever with big pages must be cut
 //! off with a clear message once the pages add up to the cap.
 
+mod common;
+
+use common::client::{account_client, fast_policy};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::Query;
-use keyfleet::keys::SecretString;
-use keyfleet::providers::ProviderSettings;
 use keyfleet::providers::http::MAX_LIST_BYTES;
-use keyfleet::providers::spec::FieldKey;
-use keyfleet::providers::{
-    AccountTarget, ApiErrorKind, Http, HttpPolicy, ProviderClient, ProviderKind,
-};
+use keyfleet::providers::{ApiErrorKind, HttpPolicy, ProviderClient, ProviderKind};
 use keyfleet::sandbox::serve;
 use serde_json::json;
 
 fn client(kind: ProviderKind, url: &str, max_list_bytes: usize) -> ProviderClient {
-    ProviderClient::new(
-        Http::new(HttpPolicy {
-            base_backoff: Duration::from_millis(5),
-            request_timeout: Duration::from_secs(30),
-            max_list_bytes,
-            ..HttpPolicy::default()
-        })
-        .unwrap(),
-        &AccountTarget {
-            base_url: url.to_string(),
-            token: SecretString::new("1234$cap-test-token"),
-            settings: ProviderSettings::new(kind)
-                .with_text(FieldKey::Project, "1")
-                .with_text(FieldKey::Organization, "acme-infra"),
-        },
-    )
-    .unwrap()
+    let policy = HttpPolicy {
+        request_timeout: Duration::from_secs(30),
+        max_list_bytes,
+        ..fast_policy()
+    };
+    account_client(kind, url, "1234$cap-test-token", policy)
 }
 
 /// A Terraform-like server whose every page points to the next one; each

@@ -6,16 +6,15 @@
 //! may reach the resulting error's Display, Debug, message, fields or
 //! details.
 
+mod common;
+
+use common::client::{account_client, fast_policy};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 use keyfleet::keys::SecretString;
-use keyfleet::providers::ProviderSettings;
-use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
-    AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
-    ProviderClient, ProviderKind,
+    ApiError, ApiErrorKind, KeyScope, NewKey, NewKeyMaterial, ProviderClient, ProviderKind,
 };
 use keyfleet::sandbox::serve;
 use serde_json::json;
@@ -69,22 +68,7 @@ impl Echo {
 }
 
 fn client(kind: ProviderKind, url: &str, token: &str) -> ProviderClient {
-    ProviderClient::new(
-        Http::new(HttpPolicy {
-            base_backoff: Duration::from_millis(5),
-            request_timeout: Duration::from_secs(10),
-            ..HttpPolicy::default()
-        })
-        .unwrap(),
-        &AccountTarget {
-            base_url: url.to_string(),
-            token: SecretString::new(token),
-            settings: ProviderSettings::new(kind)
-                .with_text(FieldKey::Project, "1")
-                .with_text(FieldKey::Organization, "acme-infra"),
-        },
-    )
-    .unwrap()
+    account_client(kind, url, token, fast_policy())
 }
 
 fn leaked_key() -> String {

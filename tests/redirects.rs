@@ -4,16 +4,16 @@
 //! receive nothing, and the error must name the target (without any
 //! user name, password or query it carried).
 
+mod common;
+
+use common::client::{account_client, fast_policy as policy, new_key};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use keyfleet::keys::SecretString;
-use keyfleet::providers::ProviderSettings;
-use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{
-    AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
-    ProviderClient, ProviderKind, RemoteKey,
+    ApiError, ApiErrorKind, NewKeyMaterial, ProviderClient, ProviderKind, RemoteKey,
 };
 use keyfleet::sandbox::gcore::GcoreFake;
 use keyfleet::sandbox::sesterce::SesterceFake;
@@ -86,26 +86,8 @@ impl Recorder {
 
 const STATUSES: [u16; 4] = [301, 302, 307, 308];
 
-fn policy() -> HttpPolicy {
-    HttpPolicy {
-        base_backoff: Duration::from_millis(10),
-        request_timeout: Duration::from_secs(10),
-        ..HttpPolicy::default()
-    }
-}
-
 fn client(kind: ProviderKind, url: &str, token: &str) -> ProviderClient {
-    ProviderClient::new(
-        Http::new(policy()).unwrap(),
-        &AccountTarget {
-            base_url: url.to_string(),
-            token: SecretString::new(token),
-            settings: ProviderSettings::new(kind)
-                .with_text(FieldKey::Project, "1")
-                .with_text(FieldKey::Organization, "acme-infra"),
-        },
-    )
-    .unwrap()
+    account_client(kind, url, token, policy())
 }
 
 fn public_key() -> String {
@@ -124,15 +106,6 @@ fn private_key() -> SecretString {
             .unwrap()
             .to_string(),
     )
-}
-
-fn new_key(name: &str, material: NewKeyMaterial) -> NewKey {
-    NewKey {
-        name: name.to_string(),
-        material,
-        shared_in_project: true,
-        scope: KeyScope::Account,
-    }
 }
 
 /// The Location each redirect sends: the recorder, with a user name,

@@ -1,22 +1,16 @@
 //! The Sesterce client against the strict Sesterce fake over real HTTP.
 
-use std::time::Duration;
+mod common;
+
+use common::client::{fast_policy as policy, new_key};
 
 use keyfleet::keys::SecretString;
 use keyfleet::providers::sesterce::SesterceClient;
-use keyfleet::providers::{ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial};
+use keyfleet::providers::{ApiErrorKind, Http, NewKeyMaterial};
 use keyfleet::sandbox::sesterce::SesterceFake;
 use keyfleet::sandbox::{Fault, SESTERCE_TOKEN, serve};
 use serde_json::{Value, json};
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey};
-
-fn policy() -> HttpPolicy {
-    HttpPolicy {
-        base_backoff: Duration::from_millis(10),
-        request_timeout: Duration::from_secs(10),
-        ..HttpPolicy::default()
-    }
-}
 
 async fn start(fake: &SesterceFake) -> String {
     serve(fake.router()).await.unwrap()
@@ -24,15 +18,6 @@ async fn start(fake: &SesterceFake) -> String {
 
 fn client(url: &str, token: &str) -> SesterceClient {
     SesterceClient::new(Http::new(policy()).unwrap(), url, SecretString::new(token))
-}
-
-fn new_key(name: &str, material: NewKeyMaterial) -> NewKey {
-    NewKey {
-        name: name.to_string(),
-        material,
-        shared_in_project: true,
-        scope: KeyScope::Account,
-    }
 }
 
 fn fresh_private_key(algorithm: Algorithm, comment: &str) -> PrivateKey {

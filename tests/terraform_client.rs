@@ -1,13 +1,14 @@
 //! The HCP Terraform client against the strict Terraform fake over real HTTP.
 
+mod common;
+
+use common::client::fast_policy as policy;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use keyfleet::keys::SecretString;
 use keyfleet::providers::terraform::TerraformClient;
-use keyfleet::providers::{
-    ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial,
-};
+use keyfleet::providers::{ApiError, ApiErrorKind, Http, KeyScope, NewKey, NewKeyMaterial};
 use keyfleet::sandbox::terraform::TerraformFake;
 use keyfleet::sandbox::{Fault, TERRAFORM_ORG_TOKEN, TERRAFORM_TOKEN, serve};
 use rsa::pkcs1::EncodeRsaPrivateKey;
@@ -15,14 +16,6 @@ use serde_json::{Value, json};
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
 const JSON_API: &str = "application/vnd.api+json";
-
-fn policy() -> HttpPolicy {
-    HttpPolicy {
-        base_backoff: Duration::from_millis(10),
-        request_timeout: Duration::from_secs(10),
-        ..HttpPolicy::default()
-    }
-}
 
 async fn start(fake: &TerraformFake) -> String {
     serve(fake.router()).await.unwrap()

@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -15,8 +14,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
 use keyfleet::providers::{ProviderKind, StoredMaterial};
-use keyfleet::sandbox::{self, Fault, Faults, Sandbox};
-use keyfleet::store::{MemoryStore, ProfileStore, SecretStore};
+use keyfleet::sandbox::{Fault, Faults, Sandbox};
 
 /// The add-key dialog's key field, for providers storing public keys.
 const PUBLIC_KEY_LABEL: &str =
@@ -46,19 +44,7 @@ impl Setup {
             let public = public_key(ssh_key::Algorithm::Ed25519, &name);
             sandbox.seed_key(kind, &name, &public, &private_key_text());
         }
-        let config_dir = tempfile::tempdir().unwrap();
-        let profile = sandbox.profile(kind, ACCOUNT);
-        let token = sandbox::token(kind);
-        ProfileStore::new(config_dir.path())
-            .save(std::slice::from_ref(&profile))
-            .unwrap();
-        let secrets = Arc::new(MemoryStore::default());
-        secrets.set(&profile.id, &SecretString::new(token)).unwrap();
-        let mut test = start_app(sandbox, config_dir, secrets);
-        let id = profile.id.clone();
-        wait_until(&mut test.harness, "first list", move |h| {
-            h.state().account(&id).is_some_and(|a| a.loaded)
-        });
+        let (test, profile) = start_with_account(sandbox, kind, ACCOUNT);
         assert_eq!(
             test.harness
                 .state()

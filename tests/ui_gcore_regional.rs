@@ -3,14 +3,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
-use keyfleet::keys::SecretString;
 use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{KeyScope, ProviderKind};
-use keyfleet::sandbox::{GCORE_TOKEN, Sandbox};
-use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
+use keyfleet::sandbox::Sandbox;
 
 #[test]
 fn regional_keypairs_listed_and_copied_to_project() {
@@ -21,23 +17,9 @@ fn regional_keypairs_listed_and_copied_to_project() {
     sandbox
         .gcore
         .add_keypair(1, 76, "old-regional", &legacy_key);
-    let config_dir = tempfile::tempdir().unwrap();
-    let mut profile = Profile::new(ProviderKind::Gcore);
-    profile.name = "Gcore".into();
-    profile.base_url = sandbox.gcore_url.clone();
-    profile.settings = profile
-        .settings
-        .with_text(FieldKey::Project, "1")
-        .with_values(FieldKey::Regions, &["76"]);
-    ProfileStore::new(config_dir.path())
-        .save(&[profile.clone()])
-        .unwrap();
-    let secrets = Arc::new(MemoryStore::default());
-    secrets
-        .set(&profile.id, &SecretString::new(GCORE_TOKEN))
-        .unwrap();
-
-    let mut test = start_app(sandbox, config_dir, secrets);
+    let mut profile = sandbox.profile(ProviderKind::Gcore, "Gcore");
+    profile.settings = profile.settings.with_values(FieldKey::Regions, &["76"]);
+    let mut test = start_with_profile(sandbox, &profile);
     let h = &mut test.harness;
     let id = profile.id.clone();
     wait_until(h, "both kinds listed", |h| {

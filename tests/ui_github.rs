@@ -5,14 +5,9 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
-use egui_kittest::kittest::Queryable;
-use keyfleet::keys::SecretString;
 use keyfleet::providers::{KeyScope, ProviderKind};
-use keyfleet::sandbox::{self, Sandbox};
-use keyfleet::store::{MemoryStore, ProfileStore, SecretStore};
+use keyfleet::sandbox::Sandbox;
 
 fn table_names(app: &keyfleet::app::App, id: &str) -> Vec<String> {
     let table = &app.account(id).unwrap().table;
@@ -34,19 +29,7 @@ fn github_keys_list_over_pages_add_signing_key_copy_and_delete() {
     let signing = public_key(ssh_key::Algorithm::Ed25519, "signer@home");
     sandbox.github.add_signing_key("commit-signing", &signing);
 
-    let config_dir = tempfile::tempdir().unwrap();
-    let profile = sandbox.profile(ProviderKind::Github, "GitHub");
-    ProfileStore::new(config_dir.path())
-        .save(std::slice::from_ref(&profile))
-        .unwrap();
-    let secrets = Arc::new(MemoryStore::default());
-    secrets
-        .set(
-            &profile.id,
-            &SecretString::new(sandbox::token(ProviderKind::Github)),
-        )
-        .unwrap();
-    let mut test = start_app(sandbox, config_dir, secrets);
+    let (mut test, profile) = start_with_account(sandbox, ProviderKind::Github, "GitHub");
     let h = &mut test.harness;
     let id = profile.id.clone();
     wait_until(h, "17 keys over several pages", |h| {

@@ -5,38 +5,15 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::sync::Arc;
 
 use common::*;
 use egui_kittest::kittest::Queryable;
-use keyfleet::keys::SecretString;
 use keyfleet::keys::save::public_path_for;
 use keyfleet::providers::ProviderKind;
-use keyfleet::providers::spec::FieldKey;
-use keyfleet::sandbox::{GCORE_TOKEN, Sandbox};
-use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
+use keyfleet::sandbox::Sandbox;
 
 fn gcore_app() -> TestApp {
-    let sandbox = Sandbox::start().unwrap();
-    let config_dir = tempfile::tempdir().unwrap();
-    let mut profile = Profile::new(ProviderKind::Gcore);
-    profile.name = "Gcore".into();
-    profile.base_url = sandbox.gcore_url.clone();
-    profile.settings = profile.settings.with_text(FieldKey::Project, "1");
-    ProfileStore::new(config_dir.path())
-        .save(&[profile.clone()])
-        .unwrap();
-    let secrets = Arc::new(MemoryStore::default());
-    secrets
-        .set(&profile.id, &SecretString::new(GCORE_TOKEN))
-        .unwrap();
-    let mut test = start_app(sandbox, config_dir, secrets);
-    wait_until(&mut test.harness, "account listed", |h| {
-        h.state()
-            .account(&profile.id)
-            .is_some_and(|account| account.loaded)
-    });
-    test
+    start_with_account(Sandbox::start().unwrap(), ProviderKind::Gcore, "Gcore").0
 }
 
 fn generate_on_server(test: &mut TestApp, name: &str) {

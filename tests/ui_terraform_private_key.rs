@@ -5,43 +5,22 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
 use egui_kittest::kittest::{NodeT, Queryable};
-use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
 use keyfleet::providers::ProviderKind;
-use keyfleet::providers::spec::FieldKey;
-use keyfleet::sandbox::{Sandbox, TERRAFORM_TOKEN};
-use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
+use keyfleet::sandbox::Sandbox;
 use keyfleet::ui::add_key_modal::private_key_paste_id;
 
 const KEY_LABEL: &str = "Private key (PEM, no passphrase):";
 
 fn terraform_app() -> TestApp {
-    let sandbox = Sandbox::start().unwrap();
-    let config_dir = tempfile::tempdir().unwrap();
-    let mut profile = Profile::new(ProviderKind::Terraform);
-    profile.name = "Modules".into();
-    profile.base_url = sandbox.terraform_url.clone();
-    profile.settings = profile
-        .settings
-        .with_text(FieldKey::Organization, "acme-infra");
-    ProfileStore::new(config_dir.path())
-        .save(&[profile.clone()])
-        .unwrap();
-    let secrets = Arc::new(MemoryStore::default());
-    secrets
-        .set(&profile.id, &SecretString::new(TERRAFORM_TOKEN))
-        .unwrap();
-    let mut test = start_app(sandbox, config_dir, secrets);
-    wait_until(&mut test.harness, "account listed", |h| {
-        h.state()
-            .account(&profile.id)
-            .is_some_and(|account| account.loaded)
-    });
-    test
+    start_with_account(
+        Sandbox::start().unwrap(),
+        ProviderKind::Terraform,
+        "Modules",
+    )
+    .0
 }
 
 /// Every text the window exposes, as a screen reader would read it.

@@ -1,6 +1,9 @@
-//! Helpers shared by the UI tests: a harness around the real `App`, wired
-//! to the sandbox fakes, an in-memory secret store and scripted dialogs.
+//! Helpers shared by the tests: for the UI tests a harness around the real
+//! `App`, wired to the sandbox fakes, an in-memory secret store and scripted
+//! dialogs; for the client tests, [`client`].
 #![allow(dead_code)]
+
+pub mod client;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,8 +13,9 @@ use egui_kittest::kittest::Queryable;
 use keyfleet::app::{App, AppOptions};
 use keyfleet::backend::{ScriptedDialogs, Services};
 use keyfleet::providers::HttpPolicy;
+use keyfleet::providers::ProviderKind;
 use keyfleet::sandbox::Sandbox;
-use keyfleet::store::{ProfileStore, SecretStore};
+use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
 
 /// A running app plus everything around it.
 pub struct TestApp {
@@ -66,6 +70,33 @@ pub fn start_app(
         store,
         config_dir,
     }
+}
+
+/// Starts the app with one account, `profile` (on `sandbox`), its token in
+/// the in-memory store, and waits until its first list has arrived.
+pub fn start_with_profile(sandbox: Sandbox, profile: &Profile) -> TestApp {
+    let config_dir = tempfile::tempdir().unwrap();
+    ProfileStore::new(config_dir.path())
+        .save(std::slice::from_ref(profile))
+        .unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    let token = keyfleet::sandbox::token(profile.provider());
+    secrets
+        .set(&profile.id, &keyfleet::keys::SecretString::new(token))
+        .unwrap();
+    let mut test = start_app(sandbox, config_dir, secrets);
+    let id = profile.id.clone();
+    wait_until(&mut test.harness, "first list", move |h| {
+        h.state().account(&id).is_some_and(|account| account.loaded)
+    });
+    test
+}
+
+/// Starts the app with the sandbox account of `kind` (project 1,
+/// organization acme-infra) named `name`; see [`start_with_profile`].
+pub fn start_with_account(sandbox: Sandbox, kind: ProviderKind, name: &str) -> (TestApp, Profile) {
+    let profile = sandbox.profile(kind, name);
+    (start_with_profile(sandbox, &profile), profile)
 }
 
 /// Steps frames until `done` holds (the backend answers asynchronously).
