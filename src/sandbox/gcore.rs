@@ -236,7 +236,9 @@ impl GcoreFake {
     /// project 2, and legacy keypairs in Luxembourg-2 and Frankfurt.
     pub fn seed_demo(&self) {
         let mut state = self.lock();
-        let project_keys: [(u64, &str, String, bool, i64); 10] = [
+        let project_keys: [(u64, &str, String, bool, i64); 12] = [
+            (1, "yubikey-5c", security_key_public(), true, 30),
+            (1, "ancient-dsa", DSA_1024.to_string(), true, 3000),
             (
                 1,
                 "alice-laptop",
@@ -535,6 +537,32 @@ fn generated_public_key(kind: Kind, comment: &str) -> String {
             public.to_openssh().ok()
         })
         .unwrap_or_default()
+}
+
+/// An old DSA key: still listed by accounts that never cleaned up, and
+/// shown as weak.
+const DSA_1024: &str = "ssh-dss AAAAB3NzaC1kc3MAAACBAKKnxMkRKbDCxmEadBgn3YtEm9rth05AvcR64LrWY8+GKMbH3zKzKEnqSRiNxdCEE3or7p87wFUVEnJnGReqvDloe/M0uI7vxbj0H9WlQqkJM4NxObcK1ga2PpdBSB4oJDB5VBQSJLpkqb8GZRlwapqkikHC/gkdGxQsLVDXXwE9AAAAFQCwFzlcigSJR6lbHrEoACHtk4ZFjQAAAIB8bfiHJReFqa6UZeAQWj6/h67KUtIm1XaBZKvmjD7thyqNycbfUDaOHBSBk0RWODeeHHYU+5AtFweEKFGJhsh1rfXOBJ1zXJAICVIwkEHzUYl45el5B1W1Su6WMC3s0CP8Xp0NCR2bDTQNgjvs2tko8q86l3ykieTuGlwfIDF4vQAAAIA37CNvRwzFhLeDucJOY+3HqGDsrf33cCwwpy6opip4etuRICUAnjMxYEkaAYRIismK1B1duWVNb4wEFC5Um8GF+Y6Cg+E9u5ymcRYdotVaZVXPrpgmxD+NoU00U7tB8v2BuwDWIAXEOJyUuynepRr2mHmPbBReI1IMTmgsOT56aA== dsa1024@keyfleet.test";
+
+/// A FIDO security-key public key (`sk-ssh-ed25519@openssh.com`), built
+/// from OpenSSH's documented wire format (PROTOCOL.u2f) since generating one
+/// needs the device: key type, 32-byte Ed25519 point, application.
+fn security_key_public() -> String {
+    use base64::Engine as _;
+    let mut point = [0u8; 32];
+    OsRng.fill_bytes(&mut point);
+    let mut blob = Vec::new();
+    for field in [
+        b"sk-ssh-ed25519@openssh.com".as_slice(),
+        point.as_slice(),
+        b"ssh:".as_slice(),
+    ] {
+        blob.extend_from_slice(&(field.len() as u32).to_be_bytes());
+        blob.extend_from_slice(field);
+    }
+    format!(
+        "sk-ssh-ed25519@openssh.com {} dana@yubikey",
+        base64::engine::general_purpose::STANDARD.encode(blob)
+    )
 }
 
 /// A new Ed25519 pair for server-side generation: (private key text, public
@@ -1368,7 +1396,7 @@ mod tests {
         let fake = GcoreFake::new();
         fake.seed_demo();
         let keys = fake.key_details(1);
-        assert_eq!(keys.len(), 8);
+        assert_eq!(keys.len(), 10);
         assert_eq!(fake.key_count(2), 2);
         assert!(keys.iter().any(|key| key.state == "DELETING"));
         assert!(keys.iter().any(|key| !key.shared_in_project));
@@ -1381,6 +1409,12 @@ mod tests {
             .map(|key| parse_public_key(&key.public_key).unwrap().algorithm)
             .collect();
         assert!(algorithms.len() >= 3, "{algorithms:?}");
+        // A security key and a weak DSA key, so --demo shows both.
+        assert!(
+            algorithms.contains("sk-ssh-ed25519@openssh.com"),
+            "{algorithms:?}"
+        );
+        assert!(algorithms.contains("ssh-dss"), "{algorithms:?}");
         assert_eq!(fake.keypair_count(1, 76), 2);
         assert_eq!(fake.keypair_count(1, 38), 1);
     }
