@@ -1,7 +1,8 @@
 //! Keyfleet's performance figures, each as a ratio against a baseline
 //! measured in the same run (absolute times drift on shared machines).
 //!
-//! Run: `cargo build --release --example bare_window && cargo bench --bench perf`.
+//! Run: `cargo bench --features bench --bench perf` (the `bench` feature
+//! builds the probes into `keyfleet` and builds the `bare_window` baseline).
 //! Prints a Markdown table; docs/PERFORMANCE.md explains every row.
 //!
 //! The start-up and memory rows need an X display: without `DISPLAY` the
@@ -887,31 +888,12 @@ fn probe(program: &std::path::Path, env: &[(&str, &str)]) -> Probe {
         .unwrap_or_else(|| panic!("{} never reported its first frame", program.display()))
 }
 
-fn bare_window_path() -> Option<std::path::PathBuf> {
-    // target/release/deps/perf-… → target/release/examples/bare_window
-    let exe = std::env::current_exe().ok()?;
-    let path = exe
-        .parent()?
-        .parent()?
-        .join("examples")
-        .join(format!("bare_window{}", std::env::consts::EXE_SUFFIX));
-    path.exists().then_some(path)
-}
-
 /// Start-up time and peak memory of the real `keyfleet` binary against a
 /// bare eframe window, alternating runs. Keyfleet has one Gcore account
 /// whose 10,000 keys the fake (in this process) serves without delay, so
 /// the refresh it starts at launch competes with its first frame.
 fn window_rows() {
-    let Some(bare) = bare_window_path() else {
-        row(
-            "start-up and memory",
-            "skipped".into(),
-            "needs `cargo build --release --example bare_window` first".into(),
-            "—".into(),
-        );
-        return;
-    };
+    let bare = std::path::PathBuf::from(env!("CARGO_BIN_EXE_bare_window"));
     let keyfleet = std::path::PathBuf::from(env!("CARGO_BIN_EXE_keyfleet"));
     let keys = 10_000;
     let sandbox = Sandbox::start().unwrap();

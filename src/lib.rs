@@ -13,6 +13,7 @@ pub mod backend;
 #[cfg(feature = "sandbox")]
 pub mod demo;
 pub mod keys;
+#[cfg(feature = "bench")]
 pub mod probe;
 pub mod providers;
 #[cfg(feature = "sandbox")]

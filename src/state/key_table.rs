@@ -1,12 +1,14 @@
 //! The keys table's rows with a cached sort order and filter result, so a
 //! frame only lays out visible rows and typing in the filter box does not
-//! re-sort anything. The filter searches compact lower-cased copies of the
-//! searchable text, stored in sort order; typing a character re-checks
-//! only the rows that matched before, from where they matched, and
-//! backspace restores an earlier result (100,000 keys: well under a
-//! millisecond per keystroke; see docs/PERFORMANCE.md).
+//! re-sort anything. The filter searches a compact lower-cased copy of the
+//! searchable text, stored in sort order, with `memchr::memmem`; typing a
+//! character re-checks only the rows that matched before, from where they
+//! matched, and backspace restores an earlier result (100,000 keys: well
+//! under a millisecond per keystroke; see docs/PERFORMANCE.md).
 
 use std::cmp::Ordering;
+
+use memchr::memmem::Finder;
 
 use crate::providers::{KeyScope, RemoteKey};
 
@@ -47,16 +49,24 @@ pub struct KeyTable {
     rows: Vec<RemoteKey>,
     /// Row indices in sort order; a "position" is an index into this.
     sorted: Vec<usize>,
-    /// Every row's lower-cased `name␟comment`, back to back in sort
-    /// order: a filter pass over 100,000 rows reads one small buffer from
-    /// start to end instead of 100,000 scattered strings.
+    /// Every row's search text, lower-cased `name␟sha256␟md5␟comment`
+    /// (absent parts left out), back to back in sort order: a filter pass
+    /// reads memory sequentially instead of 100,000 scattered strings.
+    /// Offsets below count in a row's text.
+    text: Text,
+    /// Every row's lower-cased `name` or `name␟comment`, likewise: the
+    /// same bytes as in `text`, without the fingerprints. Most filters
+    /// match or fail in names and comments, and this copy is a fifth of
+    /// the size, so a keystroke at 100,000 rows reads 2.5 MB, not 13 MB.
     names: Text,
-    /// Every row's lower-cased `sha256␟md5`, likewise. Searched only for
-    /// needles that can occur in fingerprints. A row's search text is its
-    /// `names` part, a separator, then this part; offsets below count in it.
-    fingerprints: Text,
-    /// Position `p`'s lower-cased name is the first `name_lens[p]` bytes of its names part.
-    name_lens: Vec<usize>,
+    /// Per position: its lower-cased name is the first `name_ends[p]`
+    /// bytes of its text (and of its `names` row). Read on every keystroke,
+    /// so kept apart from the offsets needed less often, and in 32 bits
+    /// (a row's text is far below 4 GiB).
+    name_ends: Vec<u32>,
+    /// Per position: where the comment starts in its text (the text's
+    /// length without a comment).
+    comment_starts: Vec<u32>,
     /// Every byte that occurs in some fingerprint (or a few more). A needle
     /// with any other byte can only match in a name or comment, so the
     /// fingerprints (most of the text) need not be searched.
@@ -110,16 +120,13 @@ impl Snapshot {
 /// Where a needle can occur in a row's search text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum SearchScope {
-    /// Anywhere.
+    /// Anywhere, across parts too: the needle has a (pasted) separator.
     Everything,
+    /// Inside one part: name, a fingerprint or comment.
+    WithinParts,
     /// Only in the name or comment: the needle has a byte no fingerprint
-    /// has (and no separator, so a match cannot span parts).
+    /// has, and no separator.
     NameAndComment,
-    /// The needle contains the separator, so it could match across parts:
-    /// check the text in the order the filter has always used
-    /// (`name␟sha256␟md5␟comment`). Such a needle cannot be typed, only
-    /// pasted, so this slow path never matters for speed.
-    AcrossParts,
 }
 
 /// Per-position strings stored back to back.
@@ -356,41 +363,51 @@ impl KeyTable {
     /// Rows changed: rebuild the search text (in row order), then sort.
     fn rebuild(&mut self) {
         let rows = self.rows.len();
-        // Refill the old buffers: after a refresh the sizes barely change,
+        // Refill the old buffer: after a refresh the sizes barely change,
         // and fresh memory would cost a page fault per 4 KB.
+        let mut text = std::mem::take(&mut self.text);
+        text.clear(rows, rows * 132);
         let mut names = std::mem::take(&mut self.names);
-        let mut fingerprints = std::mem::take(&mut self.fingerprints);
         names.clear(rows, rows * 32);
-        fingerprints.clear(rows, rows * 100);
-        let mut name_lens = std::mem::take(&mut self.name_lens);
-        name_lens.clear();
+        let mut name_ends = std::mem::take(&mut self.name_ends);
+        name_ends.clear();
+        let mut comment_starts = std::mem::take(&mut self.comment_starts);
+        comment_starts.clear();
         let mut fingerprint_bytes = ByteSet::default();
         for key in &self.rows {
-            let start = names.text.len();
-            push_lowercase(&mut names.text, &key.name);
-            name_lens.push(names.text.len() - start);
-            if let Some(comment) = &key.comment {
-                names.text.push(SEPARATOR);
-                push_lowercase(&mut names.text, comment);
-            }
-            names.end_row();
-            let start = fingerprints.text.len();
+            let start = text.text.len();
+            push_lowercase(&mut text.text, &key.name);
+            let name_end = text.text.len() - start;
             for fingerprint in [&key.fingerprint_sha256, &key.fingerprint_md5]
                 .into_iter()
                 .flatten()
             {
-                if fingerprints.text.len() > start {
-                    fingerprints.text.push(SEPARATOR);
-                }
-                let from = fingerprints.text.len();
-                push_lowercase(&mut fingerprints.text, fingerprint);
-                fingerprint_bytes.insert_all(&fingerprints.text.as_bytes()[from..]);
+                text.text.push(SEPARATOR);
+                let from = text.text.len();
+                push_lowercase(&mut text.text, fingerprint);
+                fingerprint_bytes.insert_all(&text.text.as_bytes()[from..]);
             }
-            fingerprints.end_row();
+            if key.comment.is_some() {
+                text.text.push(SEPARATOR);
+            }
+            let comment_start = text.text.len() - start;
+            if let Some(comment) = &key.comment {
+                push_lowercase(&mut text.text, comment);
+            }
+            names.text.push_str(&text.text[start..start + name_end]);
+            if key.comment.is_some() {
+                names.text.push(SEPARATOR);
+                names.text.push_str(&text.text[start + comment_start..]);
+            }
+            text.end_row();
+            names.end_row();
+            name_ends.push(name_end as u32);
+            comment_starts.push(comment_start as u32);
         }
+        self.text = text;
         self.names = names;
-        self.fingerprints = fingerprints;
-        self.name_lens = name_lens;
+        self.name_ends = name_ends;
+        self.comment_starts = comment_starts;
         self.fingerprint_bytes = fingerprint_bytes;
         self.sorted = (0..rows).collect();
         self.resort();
@@ -421,20 +438,23 @@ impl KeyTable {
         for (position, &row) in self.sorted.iter().enumerate() {
             position_of[row] = position;
         }
+        let mut text = Text::with_capacity(order.len(), self.text.text.len());
         let mut names = Text::with_capacity(order.len(), self.names.text.len());
-        let mut fingerprints = Text::with_capacity(order.len(), self.fingerprints.text.len());
-        let mut name_lens = Vec::with_capacity(order.len());
+        let mut name_ends = Vec::with_capacity(order.len());
+        let mut comment_starts = Vec::with_capacity(order.len());
         for &row in order {
             let old = position_of[row];
+            text.text.push_str(self.text.get(old));
+            text.end_row();
             names.text.push_str(self.names.get(old));
             names.end_row();
-            fingerprints.text.push_str(self.fingerprints.get(old));
-            fingerprints.end_row();
-            name_lens.push(self.name_lens[old]);
+            name_ends.push(self.name_ends[old]);
+            comment_starts.push(self.comment_starts[old]);
         }
+        self.text = text;
         self.names = names;
-        self.fingerprints = fingerprints;
-        self.name_lens = name_lens;
+        self.name_ends = name_ends;
+        self.comment_starts = comment_starts;
         self.sorted = order.to_vec();
     }
 
@@ -462,9 +482,10 @@ impl KeyTable {
         let mut match_at = std::mem::take(&mut self.match_at);
         visible.clear();
         match_at.clear();
+        let finder = Finder::new(needle);
         let scope = self.scope_for(needle);
         for position in 0..self.rows.len() {
-            if let Some(at) = self.find_in_row(position, needle, 0, scope) {
+            if let Some(at) = self.find_in_row(position, &finder, 0, scope) {
                 visible.push(position as u32);
                 match_at.push(at as u32);
             }
@@ -479,12 +500,13 @@ impl KeyTable {
     fn narrow(&mut self, needle: &str, extends: bool) {
         let mut visible = std::mem::take(&mut self.visible);
         let mut match_at = std::mem::take(&mut self.match_at);
+        let finder = Finder::new(needle);
         let scope = self.scope_for(needle);
         let mut kept = 0;
         for index in 0..visible.len() {
             let position = visible[index] as usize;
             let from = if extends { match_at[index] as usize } else { 0 };
-            if let Some(found) = self.find_in_row(position, needle, from, scope) {
+            if let Some(found) = self.find_in_row(position, &finder, from, scope) {
                 visible[kept] = position as u32;
                 match_at[kept] = found as u32;
                 kept += 1;
@@ -499,55 +521,68 @@ impl KeyTable {
     /// Which parts of the rows can contain `needle`.
     fn scope_for(&self, needle: &str) -> SearchScope {
         if needle.contains(SEPARATOR) {
-            SearchScope::AcrossParts
+            SearchScope::Everything
         } else if needle
             .bytes()
             .all(|byte| self.fingerprint_bytes.contains(byte))
         {
-            SearchScope::Everything
+            SearchScope::WithinParts
         } else {
             SearchScope::NameAndComment
         }
     }
 
-    /// The byte offset of the first occurrence of `needle` in position
-    /// `p`'s search text, given an offset `from` at or before it.
+    /// The byte offset of the first occurrence of the finder's needle in
+    /// position `p`'s search text, given an offset `from` at or before it.
+    /// Without a separator in the needle, the name and comment are searched
+    /// in their compact copy in `names` (one search: the needle cannot
+    /// span their separator), the fingerprints in the text only when the
+    /// needle could be there and no earlier match was found.
     #[inline]
     fn find_in_row(
         &self,
         position: usize,
-        needle: &str,
+        finder: &Finder<'_>,
         from: usize,
         scope: SearchScope,
     ) -> Option<usize> {
-        if scope == SearchScope::AcrossParts {
-            let row = &self.rows[self.sorted[position]];
-            // Offsets in this text mean nothing in ours: report 0, a safe
-            // lower bound.
-            return legacy_search_text(row).contains(needle).then_some(0);
+        if scope == SearchScope::Everything {
+            // A pasted separator can match across parts: only the whole
+            // text will do (never on a typing path, so never hot).
+            return find_from(finder, self.text.bytes(position), from);
         }
-        let wanted = needle.as_bytes();
         let names = self.names.bytes(position);
-        if from <= names.len() {
-            // Most typed filters are name prefixes, and a longer needle
-            // mostly continues where the shorter one matched: look there first.
-            if occurs_at(names, from, wanted) {
-                return Some(from);
+        let name_end = self.name_ends[position] as usize;
+        // Most typed filters are name prefixes, and a longer needle mostly
+        // continues where the shorter one matched: one comparison settles
+        // those rows without starting a search.
+        if from < name_end && occurs_at(names, from, finder.needle()) {
+            return Some(from);
+        }
+        // `names` is `name␟comment`; the text has the fingerprints between.
+        let comment_start = self.comment_starts[position] as usize;
+        let to_names = |at: usize| {
+            if at <= name_end {
+                at
+            } else {
+                name_end + 1 + at.saturating_sub(comment_start)
             }
-            if let Some(at) = find(self.names.get(position), needle, from + 1) {
+        };
+        let to_text = |at: usize| {
+            if at < name_end {
+                at
+            } else {
+                comment_start + (at - name_end - 1)
+            }
+        };
+        let in_names = find_from(finder, names, to_names(from)).map(to_text);
+        if scope == SearchScope::WithinParts && in_names.is_none_or(|at| at >= comment_start) {
+            let fingerprints = &self.text.bytes(position)[..comment_start];
+            if let Some(at) = find_from(finder, fingerprints, from.max(name_end)) {
                 return Some(at);
             }
         }
-        if scope == SearchScope::NameAndComment {
-            return None;
-        }
-        let base = names.len() + 1;
-        let fingerprints = self.fingerprints.get(position);
-        let from = from.saturating_sub(base);
-        if occurs_at(fingerprints.as_bytes(), from, wanted) {
-            return Some(base + from);
-        }
-        find(fingerprints, needle, from + 1).map(|at| base + at)
+        in_names
     }
 
     fn compare(&self, a: usize, b: usize, column: SortColumn, position_of: &[usize]) -> Ordering {
@@ -560,7 +595,7 @@ impl KeyTable {
             SortColumn::Name => {
                 let name = |row: usize| {
                     let position = position_of[row];
-                    &self.names.get(position)[..self.name_lens[position]]
+                    &self.names.get(position)[..self.name_ends[position] as usize]
                 };
                 name(a).cmp(name(b))
             }
@@ -583,21 +618,6 @@ impl KeyTable {
     }
 }
 
-/// A row's text in the filter's historical order, `name␟sha256␟md5␟comment`
-/// (only needed for needles containing the separator).
-fn legacy_search_text(key: &RemoteKey) -> String {
-    let mut text = String::new();
-    push_lowercase(&mut text, &key.name);
-    for part in [&key.fingerprint_sha256, &key.fingerprint_md5, &key.comment]
-        .into_iter()
-        .flatten()
-    {
-        text.push(SEPARATOR);
-        push_lowercase(&mut text, part);
-    }
-    text
-}
-
 /// Appends `text` lower-cased (ASCII in place; anything else through
 /// `str::to_lowercase`, which handles context such as a final sigma).
 fn push_lowercase(out: &mut String, text: &str) {
@@ -610,8 +630,10 @@ fn push_lowercase(out: &mut String, text: &str) {
     }
 }
 
-/// Whether `needle` occurs in `text` at byte `at` (a plain loop: needles
-/// are short, and this runs once per row per keystroke).
+/// Whether `needle` occurs in `text` at byte `at`. A plain loop: needles
+/// are short, this runs once per row per keystroke, and `starts_with`
+/// would call `memcmp` (0.4 ms more per keystroke at 100,000 rows).
+#[inline]
 fn occurs_at(text: &[u8], at: usize, needle: &[u8]) -> bool {
     match text.get(at..at.saturating_add(needle.len())) {
         Some(here) => here.iter().zip(needle).all(|(a, b)| a == b),
@@ -619,81 +641,12 @@ fn occurs_at(text: &[u8], at: usize, needle: &[u8]) -> bool {
     }
 }
 
-/// The byte offset of the first occurrence of `needle` in `text` at or
-/// after byte `from`. Byte-wise matching is exact for UTF-8: a match can
-/// only start at a character boundary.
-fn find(text: &str, needle: &str, from: usize) -> Option<usize> {
-    let rest = text.as_bytes().get(from..)?;
-    let wanted = needle.as_bytes();
-    let found = if rest.len() < 64 {
-        // Short text (a name, a comment): jump from one candidate first
-        // byte to the next, eight bytes at a time.
-        find_short(rest, wanted)
-    } else {
-        // `str::contains` is SIMD-accelerated; `find` only runs on matches.
-        let mut start = from;
-        while !text.is_char_boundary(start) {
-            start += 1;
-        }
-        let rest = &text[start..];
-        return rest
-            .contains(needle)
-            .then(|| rest.find(needle))
-            .flatten()
-            .map(|at| start + at);
-    };
-    found.map(|at| from + at)
-}
-
-fn find_short(text: &[u8], needle: &[u8]) -> Option<usize> {
-    let (&first, tail) = needle.split_first()?;
-    let last_start = text.len().checked_sub(needle.len())?;
-    let mut at = 0;
-    while at <= last_start {
-        let start = at + position_of(&text[at..=last_start], first)?;
-        if text[start + 1..start + needle.len()] == *tail {
-            return Some(start);
-        }
-        at = start + 1;
-    }
-    None
-}
-
-/// The first position of `byte` in `text`, checking eight bytes per step
-/// (the classic "has a zero byte" word trick; the lowest hit is exact).
-fn position_of(text: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let pattern = ONES * u64::from(byte);
-    let mut chunks = text.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let diff = u64::from_le_bytes(word) ^ pattern;
-        let zero_bytes = diff.wrapping_sub(ONES) & !diff & HIGHS;
-        if zero_bytes != 0 {
-            return Some(offset + zero_bytes.trailing_zeros() as usize / 8);
-        }
-        offset += 8;
-    }
-    if chunks.remainder().is_empty() {
-        return None;
-    }
-    if text.len() >= 8 {
-        // The last eight bytes, overlapping checked ones (which hold no hit).
-        let last = text.len() - 8;
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&text[last..]);
-        let diff = u64::from_le_bytes(word) ^ pattern;
-        let zero_bytes = diff.wrapping_sub(ONES) & !diff & HIGHS;
-        return (zero_bytes != 0).then(|| last + zero_bytes.trailing_zeros() as usize / 8);
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == byte)
-        .map(|at| offset + at)
+/// The byte offset of the first occurrence of the finder's needle in
+/// `text` at or after byte `from`. Byte-wise matching is exact for UTF-8:
+/// a match can only start at a character boundary.
+#[inline]
+fn find_from(finder: &Finder<'_>, text: &[u8], from: usize) -> Option<usize> {
+    finder.find(text.get(from..)?).map(|at| from + at)
 }
 
 /// Text shown in the Kind column: `account_kind` (the provider's word for
@@ -820,27 +773,6 @@ mod tests {
     }
 
     #[test]
-    fn byte_search_finds_the_first_occurrence() {
-        let text: Vec<u8> = (0..40u8).map(|i| b'a' + i % 7).collect();
-        for byte in 0..=255u8 {
-            for start in 0..text.len() {
-                let expected = text[start..].iter().position(|&b| b == byte);
-                assert_eq!(
-                    position_of(&text[start..], byte),
-                    expected,
-                    "{byte} {start}"
-                );
-            }
-        }
-        assert_eq!(
-            position_of(&[0x80, 0x01, 0x00, 1, 1, 1, 1, 1, 1], 0x00),
-            Some(2)
-        );
-        assert_eq!(find_short(b"aab-aab-aabc", b"aabc"), Some(8));
-        assert_eq!(find_short(b"abc", b"abcd"), None);
-    }
-
-    #[test]
     fn sorting_by_kind_matches_the_labels() {
         let region = |id: &str, name: &str| RemoteKey {
             id: id.into(),
@@ -956,6 +888,121 @@ mod tests {
 
         fn names_of(table: &KeyTable) -> Vec<String> {
             names(table)
+        }
+
+        /// Characters whose lower-casing is unusual: the Kelvin sign and
+        /// dotted capital I change length, sigma depends on its neighbours,
+        /// plus emoji, CJK, the separator and bytes fingerprints contain.
+        macro_rules! tricky {
+            ($repeat:literal) => {
+                concat!(
+                    "[aAkK\u{212a}iI\u{130}\u{131}ßẞΣσςéÉ😀中 :=+/_\u{1f}-]",
+                    $repeat
+                )
+            };
+        }
+
+        /// What a row shows to the filter, computed the obvious way.
+        fn naive_text(key: &RemoteKey) -> String {
+            [
+                Some(&key.name),
+                key.fingerprint_sha256.as_ref(),
+                key.fingerprint_md5.as_ref(),
+                key.comment.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .map(|part| part.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("\u{1f}")
+        }
+
+        fn ids(table: &KeyTable) -> Vec<String> {
+            (0..table.visible_len())
+                .map(|i| table.visible_row(i).unwrap().id.clone())
+                .collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            /// The memmem search shows exactly the rows whose lower-cased
+            /// text `str::contains` the lower-cased filter, whether the
+            /// filter is searched afresh or narrows the previous result.
+            #[test]
+            fn search_equals_naive_contains_on_lowercased_text(
+                parts in proptest::collection::vec(
+                    (
+                        tricky!("{0,10}"),
+                        proptest::option::of("[A-Za-z0-9+/=:]{0,12}"),
+                        proptest::option::of(tricky!("{0,6}")),
+                        proptest::option::of(tricky!("{0,10}")),
+                    ),
+                    1..20,
+                ),
+                picks in proptest::collection::vec(
+                    (
+                        proptest::option::of(tricky!("{1,4}")),
+                        any::<proptest::sample::Index>(),
+                        any::<proptest::sample::Index>(),
+                        0usize..5,
+                    ),
+                    1..12,
+                ),
+            ) {
+                let rows: Vec<RemoteKey> = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (name, sha256, md5, comment))| RemoteKey {
+                        id: format!("{i:03}"),
+                        name: name.clone(),
+                        fingerprint_sha256: sha256.as_ref().map(|fp| format!("SHA256:{fp}")),
+                        fingerprint_md5: md5.clone(),
+                        comment: comment.clone(),
+                        ..RemoteKey::default()
+                    })
+                    .collect();
+                let mut narrowing = KeyTable::default();
+                narrowing.set_rows(rows.clone());
+                for (random, row, start, len) in &picks {
+                    // Either random text or a piece of a row's text in upper
+                    // case, so that most filters match somewhere.
+                    let filter = random.clone().unwrap_or_else(|| {
+                        let text: Vec<char> = naive_text(&rows[row.index(rows.len())]).chars().collect();
+                        let from = start.index(text.len() + 1);
+                        let piece: String = text[from..(from + len).min(text.len())].iter().collect();
+                        piece.to_uppercase()
+                    });
+                    let needle = filter.trim().to_lowercase();
+                    let expected: Vec<String> = rows
+                        .iter()
+                        .filter(|key| naive_text(key).contains(&needle))
+                        .map(|key| key.id.clone())
+                        .collect();
+                    narrowing.set_filter(&filter);
+                    prop_assert_eq!(ids(&narrowing), expected.clone(), "narrowing, filter {:?}", filter);
+                    let mut fresh = KeyTable::default();
+                    fresh.set_rows(rows.clone());
+                    fresh.set_filter(&filter);
+                    prop_assert_eq!(ids(&fresh), expected, "fresh, filter {:?}", filter);
+                }
+            }
+
+            /// `find_from` agrees with `str::find` from any character
+            /// boundary, non-ASCII text included.
+            #[test]
+            fn find_from_equals_str_find(
+                text in tricky!("{0,80}"),
+                needle in tricky!("{1,3}"),
+                start in any::<proptest::sample::Index>(),
+            ) {
+                let boundaries: Vec<usize> =
+                    (0..=text.len()).filter(|&at| text.is_char_boundary(at)).collect();
+                let from = boundaries[start.index(boundaries.len())];
+                let expected = text[from..].find(needle.as_str()).map(|at| from + at);
+                let finder = Finder::new(&needle);
+                prop_assert_eq!(find_from(&finder, text.as_bytes(), from), expected);
+            }
         }
     }
 }

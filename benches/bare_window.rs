@@ -1,15 +1,15 @@
 //! The baseline for Keyfleet's start-up and memory figures: a bare eframe
 //! window (same eframe features, same window size) showing one label.
 //!
-//! `benches/perf.rs` runs it with `KEYFLEET_EXIT_AFTER_FIRST_FRAME=1`; it then
-//! prints the same `keyfleet-probe` line as `keyfleet` (time since `main`,
-//! peak RSS) once its first frame is painted, and exits. Build it with
-//! `cargo build --release --example bare_window`.
-
-use std::time::Instant;
+//! A binary built only with the `bench` feature, so that
+//! `cargo bench --features bench --bench perf` builds it next to `keyfleet`
+//! and the bench finds it as `CARGO_BIN_EXE_bare_window`. `benches/perf.rs`
+//! runs it with `KEYFLEET_EXIT_AFTER_FIRST_FRAME=1`; it then prints the same
+//! `keyfleet-probe` line as `keyfleet` (time since `main`, peak RSS) once
+//! its first frame is painted, and exits.
 
 fn main() -> std::process::ExitCode {
-    let started = Instant::now();
+    keyfleet::probe::mark_start();
     let probe = std::env::var("KEYFLEET_EXIT_AFTER_FIRST_FRAME").is_ok_and(|value| value == "1");
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -23,7 +23,6 @@ fn main() -> std::process::ExitCode {
         Box::new(move |_cc| {
             Ok(Box::new(Bare {
                 probe,
-                started,
                 ready_at_frame: None,
             }))
         }),
@@ -39,7 +38,6 @@ fn main() -> std::process::ExitCode {
 
 struct Bare {
     probe: bool,
-    started: Instant,
     /// `cumulative_frame_nr` of the first frame (painted once the next starts).
     ready_at_frame: Option<u64>,
 }
@@ -50,7 +48,7 @@ impl eframe::App for Bare {
             && let Some(ready) = self.ready_at_frame
             && ctx.cumulative_frame_nr() > ready
         {
-            keyfleet::probe::report_and_exit(self.started, 0);
+            keyfleet::probe::report_and_exit(0);
         }
     }
 
