@@ -8,7 +8,6 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use egui_kittest::kittest::Queryable;
 use keyfleet::keys::SecretString;
 use keyfleet::providers::{KeyScope, ProviderKind};
 use keyfleet::sandbox::{self, Sandbox};
