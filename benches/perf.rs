@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use keyfleet::app::{App, AppOptions};
-use keyfleet::backend::{Backend, Command, EventPayload, ScriptedDialogs, Services};
+use keyfleet::backend::{Backend, Command, Pending, ScriptedDialogs, Services};
 use keyfleet::keys::SecretString;
+use keyfleet::providers::ApiError;
 use keyfleet::providers::spec::FieldKey;
 use keyfleet::providers::{HttpPolicy, ProviderKind, RemoteKey};
 use keyfleet::sandbox::{GCORE_TOKEN, Sandbox, TERRAFORM_TOKEN};
@@ -615,7 +616,7 @@ fn refresh_many_accounts(accounts: usize, latency: Duration) -> (Duration, Durat
             p
         })
         .collect();
-    let mut backend = Backend::start(
+    let backend = Backend::start(
         || {},
         Services {
             secrets,
@@ -623,42 +624,23 @@ fn refresh_many_accounts(accounts: usize, latency: Duration) -> (Duration, Durat
             http_policy: HttpPolicy::default(),
         },
     );
-    let wait = |backend: &mut Backend, n: usize| {
-        let mut got = 0;
-        while got < n {
-            if let Some(event) = backend.try_recv() {
-                assert!(
-                    matches!(event.payload, EventPayload::KeysListed(Ok(_))),
-                    "{:?}",
-                    event.payload
-                );
-                got += 1;
-            } else {
-                std::thread::sleep(Duration::from_millis(1));
-            }
+    type List = Pending<Result<Vec<RemoteKey>, ApiError>>;
+    let list = |profile: Profile| -> List {
+        backend.request(|reply| Command::ListKeys { reply, profile })
+    };
+    let wait = |lists: Vec<List>| {
+        for list in lists {
+            let answer = list.wait(Duration::from_secs(120));
+            assert!(matches!(answer, Some(Ok(_))), "{answer:?}");
         }
     };
     // Warm up connections.
-    let first = profiles[0].clone();
-    backend.send(|request| Command::ListKeys {
-        request,
-        profile: first,
-    });
-    wait(&mut backend, 1);
-    let single = profiles[0].clone();
+    wait(vec![list(profiles[0].clone())]);
     let start = Instant::now();
-    backend.send(|request| Command::ListKeys {
-        request,
-        profile: single,
-    });
-    wait(&mut backend, 1);
+    wait(vec![list(profiles[0].clone())]);
     let one = start.elapsed();
     let start = Instant::now();
-    for profile in &profiles {
-        let profile = profile.clone();
-        backend.send(|request| Command::ListKeys { request, profile });
-    }
-    wait(&mut backend, accounts);
+    wait(profiles.iter().cloned().map(list).collect());
     (start.elapsed(), one)
 }
 

@@ -24,11 +24,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use keyfleet::backend::{
-    Backend, Command, EventPayload, FileKind, LoadedFile, RequestId, ScriptedDialogs, Services,
-};
+use keyfleet::backend::{Backend, Command, FileKind, LoadedFile, Reply, ScriptedDialogs, Services};
 use keyfleet::keys::generate::{GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding};
 use keyfleet::keys::private::{check_private_key_for_upload, inspect_private_key};
 use keyfleet::keys::public::parse_public_key;
@@ -175,29 +173,18 @@ impl Files {
         }
     }
 
-    fn ask(&mut self, build: impl FnOnce(RequestId) -> Command) -> EventPayload {
-        let request = self.backend.send(build);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(event) = self.backend.try_recv()
-                && event.request == request
-            {
-                return event.payload;
-            }
-            assert!(Instant::now() < deadline, "no answer from the backend");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+    fn ask<T>(&mut self, build: impl FnOnce(Reply<T>) -> Command) -> T {
+        self.backend
+            .request(build)
+            .wait(Duration::from_secs(30))
+            .expect("no answer from the backend")
     }
 
     /// Opens `path` as a key file of `kind`; returns the error shown.
     fn open_error(&mut self, kind: FileKind, path: &Path) -> String {
         let path = Some(path.to_path_buf());
-        match self.ask(|request| Command::OpenKeyFile {
-            request,
-            kind,
-            path,
-        }) {
-            EventPayload::FileOpened(Err(message)) => message,
+        match self.ask(|reply| Command::OpenKeyFile { reply, kind, path }) {
+            Err(message) => message,
             other => panic!("{} was opened: {other:?}", path_text(kind)),
         }
     }
@@ -206,8 +193,8 @@ impl Files {
     fn save_error(&mut self, path: &Path, key: &GeneratedKey) -> String {
         let (private_key, public_key) = (key.private_key.clone(), key.public.openssh.clone());
         let path = Some(path.to_path_buf());
-        match self.ask(|request| Command::SavePrivateKey {
-            request,
+        match self.ask(|reply| Command::SavePrivateKey {
+            reply,
             private_key,
             public_key,
             passphrase: None,
@@ -215,7 +202,7 @@ impl Files {
             path,
             exactly_as_received: false,
         }) {
-            EventPayload::PrivateKeySaved(Err(message)) => message,
+            Err(message) => message,
             other => panic!("the save was not refused: {other:?}"),
         }
     }
@@ -605,12 +592,12 @@ fn row12_unreadable_key_file() {
     // And the same files the right way round open fine.
     let path = Some(private.clone());
     assert!(matches!(
-        files.ask(|request| Command::OpenKeyFile {
-            request,
+        files.ask(|reply| Command::OpenKeyFile {
+            reply,
             kind: FileKind::PrivateKey,
             path,
         }),
-        EventPayload::FileOpened(Ok(Some(LoadedFile::Private { .. })))
+        Ok(Some(LoadedFile::Private { .. }))
     ));
 }
 

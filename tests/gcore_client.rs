@@ -332,7 +332,8 @@ async fn works_through_the_provider_client_enum() {
     };
     let provider = ProviderClient::new(Http::new(policy()).unwrap(), &target).unwrap();
     let keys = provider.list_keys().await.unwrap();
-    assert_eq!(keys.len(), 8 + 3);
+    // The demo project: 10 project keys and 3 regional keypairs.
+    assert_eq!(keys.len(), 10 + 3);
     assert!(
         keys.iter()
             .any(|key| key.state.as_deref() == Some("DELETING"))

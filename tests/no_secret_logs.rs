@@ -15,11 +15,10 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use keyfleet::backend::{
-    Backend, Command, CreateOutcome, EventPayload, FileKind, LoadedFile, RequestId,
-    ScriptedDialogs, Services,
+    Backend, Command, CreateOutcome, FileKind, LoadedFile, Reply, ScriptedDialogs, Services,
 };
 use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding};
@@ -77,6 +76,21 @@ fn capture_all_logs() -> Arc<Mutex<Vec<u8>>> {
     buffer
 }
 
+/// An answer whose error, if it is a provider error, is kept for the search.
+trait Answer: std::fmt::Debug {
+    fn api_error(&self) -> Option<&ApiError> {
+        None
+    }
+}
+
+impl<T: std::fmt::Debug> Answer for Result<T, ApiError> {
+    fn api_error(&self) -> Option<&ApiError> {
+        self.as_ref().err()
+    }
+}
+
+impl<T: std::fmt::Debug> Answer for Result<T, String> {}
+
 /// Sends commands to the real backend and keeps the `Debug` text of every
 /// command and event and the texts of every error.
 struct Driver {
@@ -86,30 +100,24 @@ struct Driver {
 }
 
 impl Driver {
-    fn run(&mut self, build: impl FnOnce(RequestId) -> Command) -> EventPayload {
+    fn run<T: Answer>(&mut self, build: impl FnOnce(Reply<T>) -> Command) -> T {
         let mut shown = String::new();
-        let request = self.backend.send(|request| {
-            let command = build(request);
+        let pending = self.backend.request(|reply| {
+            let command = build(reply);
             shown = format!("{command:?}");
             command
         });
         self.texts.push(shown);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            match self.backend.try_recv() {
-                Some(event) => {
-                    self.texts.push(format!("{event:?}"));
-                    if event.request == request {
-                        self.note_errors(&event.payload);
-                        return event.payload;
-                    }
-                }
-                None => {
-                    assert!(Instant::now() < deadline, "no answer to request {request}");
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            }
+        let request = pending.id();
+        let answer = pending
+            .wait(Duration::from_secs(60))
+            .unwrap_or_else(|| panic!("no answer to request {request}"));
+        self.texts.push(format!("{answer:?}"));
+        if let Some(err) = answer.api_error() {
+            let err = err.clone();
+            self.note_error(&err);
         }
+        answer
     }
 
     fn note_error(&mut self, err: &ApiError) {
@@ -117,55 +125,31 @@ impl Driver {
             .push(format!("{err:?}\n{err}\n{}", err.full_text()));
     }
 
-    fn note_errors(&mut self, payload: &EventPayload) {
-        let error = match payload {
-            EventPayload::ConnectionTested(Err(err))
-            | EventPayload::ChoicesLoaded(_, Err(err))
-            | EventPayload::TokenStored(Err(err))
-            | EventPayload::KeysListed(Err(err))
-            | EventPayload::KeyCreated(Err(err))
-            | EventPayload::KeyUpdated(Err(err))
-            | EventPayload::KeyDeleted {
-                result: Err(err), ..
-            }
-            | EventPayload::DefaultMade {
-                result: Err(err), ..
-            } => Some(err.clone()),
-            _ => None,
-        };
-        if let Some(err) = error {
-            self.note_error(&err);
-        }
-    }
-
     fn list(&mut self, profile: &Profile) -> Vec<RemoteKey> {
         let profile = profile.clone();
-        match self.run(|request| Command::ListKeys { request, profile }) {
-            EventPayload::KeysListed(Ok(keys)) => keys,
+        match self.run(|reply| Command::ListKeys { reply, profile }) {
+            Ok(keys) => keys,
             other => panic!("list failed: {other:?}"),
         }
     }
 
     fn create(&mut self, profile: &Profile, new_key: NewKey) -> Result<CreateOutcome, ApiError> {
         let profile = profile.clone();
-        match self.run(|request| Command::CreateKey {
-            request,
+        self.run(|reply| Command::CreateKey {
+            reply,
             profile,
             new_key,
-        }) {
-            EventPayload::KeyCreated(result) => result,
-            other => panic!("unexpected answer: {other:?}"),
-        }
+        })
     }
 
     fn delete(&mut self, profile: &Profile, key: RemoteKey) {
         let profile = profile.clone();
-        match self.run(|request| Command::DeleteKey {
-            request,
+        match self.run(|reply| Command::DeleteKey {
+            reply,
             profile,
             key,
         }) {
-            EventPayload::KeyDeleted { result: Ok(()), .. } => {}
+            Ok(()) => {}
             other => panic!("delete failed: {other:?}"),
         }
     }
@@ -177,8 +161,8 @@ impl Driver {
             passphrase: passphrase.map(SecretString::new),
             encoding: PrivateKeyEncoding::OpenSsh,
         };
-        match self.run(|request| Command::GenerateLocal { request, spec }) {
-            EventPayload::Generated(Ok(key)) => key,
+        match self.run(|reply| Command::GenerateLocal { reply, spec }) {
+            Ok(key) => key,
             other => panic!("generation failed: {other:?}"),
         }
     }
@@ -192,8 +176,8 @@ impl Driver {
     ) {
         let (private_key, public_key) = (private_key.clone(), public_key.to_string());
         let path = Some(path.to_path_buf());
-        match self.run(|request| Command::SavePrivateKey {
-            request,
+        match self.run(|reply| Command::SavePrivateKey {
+            reply,
             private_key,
             public_key,
             passphrase: passphrase.map(SecretString::new),
@@ -201,7 +185,7 @@ impl Driver {
             path,
             exactly_as_received: false,
         }) {
-            EventPayload::PrivateKeySaved(Ok(Some(_))) => {}
+            Ok(Some(_)) => {}
             other => panic!("save failed: {other:?}"),
         }
     }
@@ -234,38 +218,39 @@ fn gcore_flows(driver: &mut Driver, sandbox: &Sandbox, dir: &Path, secrets: &mut
     let profile = profile(ProviderKind::Gcore, "Gcore prod", &sandbox.gcore_url);
     let typed = || Some(SecretString::new(GCORE_TOKEN));
     let draft = profile.clone();
-    match driver.run(|request| Command::TestConnection {
-        request,
+    match driver.run(|reply| Command::TestConnection {
+        reply,
         profile: draft,
         token: typed(),
     }) {
-        EventPayload::ConnectionTested(Ok(_)) => {}
+        Ok(_) => {}
         other => panic!("test connection failed: {other:?}"),
     }
     let draft = profile.clone();
-    driver.run(|request| Command::LoadChoices {
-        request,
+    // Any answer will do: the request's logs are what is searched.
+    let _choices = driver.run(|reply| Command::LoadChoices {
+        reply,
         profile: draft,
         token: typed(),
         kind: keyfleet::backend::ChoiceKind::Projects,
     });
     // A token with a line break pasted into the dialog is refused without echoing it.
     let draft = profile.clone();
-    match driver.run(|request| Command::TestConnection {
-        request,
+    match driver.run(|reply| Command::TestConnection {
+        reply,
         profile: draft,
         token: Some(SecretString::new(format!("{GCORE_TOKEN}\nsecond line"))),
     }) {
-        EventPayload::ConnectionTested(Err(_)) => {}
+        Err(_) => {}
         other => panic!("a token with a line break was accepted: {other:?}"),
     }
     let profile_id = profile.id.clone();
-    match driver.run(|request| Command::StoreToken {
-        request,
+    match driver.run(|reply| Command::StoreToken {
+        reply,
         profile_id,
         token: SecretString::new(GCORE_TOKEN),
     }) {
-        EventPayload::TokenStored(Ok(())) => {}
+        Ok(()) => {}
         other => panic!("storing the token failed: {other:?}"),
     }
 
@@ -295,13 +280,13 @@ fn gcore_flows(driver: &mut Driver, sandbox: &Sandbox, dir: &Path, secrets: &mut
     driver.save(&dir.join("id_gcore"), &private_key, &public_key, None);
     let key = created.key.clone();
     let draft = profile.clone();
-    match driver.run(|request| Command::SetShared {
-        request,
+    match driver.run(|reply| Command::SetShared {
+        reply,
         profile: draft,
         key,
         shared: false,
     }) {
-        EventPayload::KeyUpdated(Ok(_)) => {}
+        Ok(_) => {}
         other => panic!("unshare failed: {other:?}"),
     }
     driver.delete(&profile, created.key);
@@ -352,11 +337,11 @@ fn gcore_flows(driver: &mut Driver, sandbox: &Sandbox, dir: &Path, secrets: &mut
     // A revoked token: the error must not quote it.
     sandbox.gcore.set_token("another-token");
     let draft = profile.clone();
-    match driver.run(|request| Command::ListKeys {
-        request,
+    match driver.run(|reply| Command::ListKeys {
+        reply,
         profile: draft,
     }) {
-        EventPayload::KeysListed(Err(_)) => {}
+        Err(_) => {}
         other => panic!("a refused token listed keys: {other:?}"),
     }
     sandbox.gcore.set_token(GCORE_TOKEN);
@@ -385,16 +370,13 @@ fn sesterce_flows(
         &generated.public.openssh,
         Some(PASSPHRASE),
     );
-    let opened = driver.run(|request| Command::OpenKeyFile {
-        request,
+    let opened = driver.run(|reply| Command::OpenKeyFile {
+        reply,
         kind: FileKind::PrivateKey,
         path: Some(path.clone()),
     });
     assert!(
-        matches!(
-            opened,
-            EventPayload::FileOpened(Ok(Some(LoadedFile::Private { .. })))
-        ),
+        matches!(opened, Ok(Some(LoadedFile::Private { .. }))),
         "{opened:?}"
     );
     let created = match driver.create(
@@ -430,12 +412,12 @@ fn sesterce_flows(
     driver.list(&profile);
     let key = created.key.clone();
     let draft = profile.clone();
-    match driver.run(|request| Command::MakeDefault {
-        request,
+    match driver.run(|reply| Command::MakeDefault {
+        reply,
         profile: draft,
         key,
     }) {
-        EventPayload::DefaultMade { result: Ok(()), .. } => {}
+        Ok(()) => {}
         other => panic!("make default failed: {other:?}"),
     }
     driver.delete(&profile, created.key);
@@ -501,25 +483,25 @@ fn terraform_flows(
     driver.list(&profile);
     let key = created.key.clone();
     let draft = profile.clone();
-    match driver.run(|request| Command::RenameKey {
-        request,
+    match driver.run(|reply| Command::RenameKey {
+        reply,
         profile: draft,
         key,
         name: "deploy-renamed".into(),
     }) {
-        EventPayload::KeyUpdated(Ok(_)) => {}
+        Ok(_) => {}
         other => panic!("rename failed: {other:?}"),
     }
     let key = created.key.clone();
     let draft = profile.clone();
     let private_key = second.private_key.clone();
-    match driver.run(|request| Command::ReplaceKeyValue {
-        request,
+    match driver.run(|reply| Command::ReplaceKeyValue {
+        reply,
         profile: draft,
         key,
         private_key,
     }) {
-        EventPayload::KeyUpdated(Ok(_)) => {}
+        Ok(_) => {}
         other => panic!("replace failed: {other:?}"),
     }
     driver.delete(&profile, created.key);
@@ -532,11 +514,11 @@ fn terraform_flows(
         .set(&org_profile.id, &SecretString::new(TERRAFORM_ORG_TOKEN))
         .unwrap();
     let draft = org_profile.clone();
-    match driver.run(|request| Command::ListKeys {
-        request,
+    match driver.run(|reply| Command::ListKeys {
+        reply,
         profile: draft,
     }) {
-        EventPayload::KeysListed(Err(_)) => {}
+        Err(_) => {}
         other => panic!("an organization token listed keys: {other:?}"),
     }
     // A token read from an environment variable that is not set.

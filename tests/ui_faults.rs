@@ -188,7 +188,7 @@ fn slow_answer_keeps_the_window_drawing(setup: &mut Setup) {
         h.step();
         slowest = slowest.max(frame.elapsed());
         let account = h.state().account(&setup.profile_id).unwrap();
-        if account.loading.is_none() {
+        if !account.is_loading() {
             break;
         }
         busy_frames += 1;
@@ -243,7 +243,7 @@ fn server_errors_are_bounded_and_specific(setup: &mut Setup) {
     click(h, "⟳ Refresh");
     wait_until(h, "list error shown", move |h| {
         let account = h.state().account(&id).unwrap();
-        account.loading.is_none() && account.error.is_some()
+        !account.is_loading() && account.error.is_some()
     });
     wait_for_label_containing(h, "server error (HTTP 500)");
     assert!(
@@ -268,7 +268,7 @@ fn server_errors_are_bounded_and_specific(setup: &mut Setup) {
     click(h, "⟳ Refresh");
     wait_until(h, "error cleared", move |h| {
         let account = h.state().account(&id).unwrap();
-        account.loading.is_none() && account.error.is_none()
+        !account.is_loading() && account.error.is_none()
     });
 }
 
@@ -291,7 +291,7 @@ fn rate_limit_is_waited_out(setup: &mut Setup) {
     click(h, "⟳ Refresh");
     wait_until(h, "new key listed after the 429", move |h| {
         let account = h.state().account(&id).unwrap();
-        account.loading.is_none() && account.table.len() == expected
+        !account.is_loading() && account.table.len() == expected
     });
     assert!(
         started.elapsed() >= wait,
@@ -327,7 +327,7 @@ fn malformed_answer_is_named(setup: &mut Setup, fault: Fault, expected: &str) {
     let wanted = expected.to_string();
     wait_until(h, expected, move |h| {
         let account = h.state().account(&id).unwrap();
-        account.loading.is_none()
+        !account.is_loading()
             && account
                 .error
                 .as_ref()
@@ -376,7 +376,7 @@ fn dropped_list_answer_is_retried(setup: &mut Setup) {
     click(h, "⟳ Refresh");
     wait_until(h, "list after a dropped answer", move |h| {
         let account = h.state().account(&id).unwrap();
-        account.loading.is_none() && account.error.is_none()
+        !account.is_loading() && account.error.is_none()
     });
     assert_eq!(
         faults.request_count() - before,

@@ -10,9 +10,7 @@ use crate::keys::save::SavedKey;
 use crate::providers::{ApiError, Choice, CreatedKey, NewKey, RemoteKey};
 use crate::store::Profile;
 
-/// Identifies one command and its answer; increases monotonically, so the
-/// UI can ignore answers older than the request it is waiting for.
-pub type RequestId = u64;
+use super::request::Reply;
 
 pub use crate::providers::ChoiceKind;
 
@@ -25,14 +23,14 @@ pub enum FileKind {
     PrivateKey,
 }
 
-/// What to do. Every variant carries the request id it answers to.
+/// What to do. Every variant carries the [`Reply`] its one answer goes to.
 #[derive(Debug)]
 pub enum Command {
     /// Check that a profile's token works. `token` is a token typed in the
     /// profile dialog and not stored yet; `None` uses the stored one.
     TestConnection {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<String, ApiError>>,
         /// The profile as edited.
         profile: Profile,
         /// A token not stored yet.
@@ -40,8 +38,8 @@ pub enum Command {
     },
     /// Load a picker list for the profile dialog.
     LoadChoices {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<Vec<Choice>, ApiError>>,
         /// The profile as edited.
         profile: Profile,
         /// A token not stored yet.
@@ -51,8 +49,8 @@ pub enum Command {
     },
     /// Store a token in the secret store.
     StoreToken {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<(), ApiError>>,
         /// Profile id (keyring entry).
         profile_id: String,
         /// The token.
@@ -60,22 +58,22 @@ pub enum Command {
     },
     /// Forget a stored token.
     DeleteToken {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<(), ApiError>>,
         /// Profile id.
         profile_id: String,
     },
     /// List every key of an account.
     ListKeys {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<Vec<RemoteKey>, ApiError>>,
         /// The account.
         profile: Profile,
     },
     /// Create a key (never retried; a lost answer is looked up by name).
     CreateKey {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<CreateOutcome, ApiError>>,
         /// The account.
         profile: Profile,
         /// What to create.
@@ -83,8 +81,8 @@ pub enum Command {
     },
     /// Delete a key.
     DeleteKey {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<(), ApiError>>,
         /// The account.
         profile: Profile,
         /// The key.
@@ -92,8 +90,8 @@ pub enum Command {
     },
     /// Gcore: share or unshare.
     SetShared {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<RemoteKey, ApiError>>,
         /// The account.
         profile: Profile,
         /// The key.
@@ -103,8 +101,8 @@ pub enum Command {
     },
     /// Sesterce: make default.
     MakeDefault {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<(), ApiError>>,
         /// The account.
         profile: Profile,
         /// The key.
@@ -112,8 +110,8 @@ pub enum Command {
     },
     /// Terraform: rename.
     RenameKey {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<RemoteKey, ApiError>>,
         /// The account.
         profile: Profile,
         /// The key.
@@ -123,8 +121,8 @@ pub enum Command {
     },
     /// Terraform: replace the stored private key.
     ReplaceKeyValue {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<RemoteKey, ApiError>>,
         /// The account.
         profile: Profile,
         /// The key.
@@ -134,15 +132,15 @@ pub enum Command {
     },
     /// Generate a key pair locally (CPU heavy).
     GenerateLocal {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<GeneratedKey, String>>,
         /// What to generate.
         spec: GenerateRequest,
     },
     /// Ask for a key file with the native dialog and read it.
     OpenKeyFile {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<Option<LoadedFile>, String>>,
         /// Public or private.
         kind: FileKind,
         /// A path chosen already (typed by the user); `None` opens the dialog.
@@ -151,8 +149,8 @@ pub enum Command {
     /// Save a private key: ask for a path with the native dialog (unless
     /// `path` is given), then write it safely.
     SavePrivateKey {
-        /// Request id.
-        request: RequestId,
+        /// Where the answer goes.
+        reply: Reply<Result<Option<SavedKey>, String>>,
         /// The private key.
         private_key: SecretString,
         /// Its public key line.
@@ -205,52 +203,4 @@ pub enum CreateOutcome {
         /// The server-generated private key was in the lost answer.
         private_key_lost: bool,
     },
-}
-
-/// An answer from the backend.
-#[derive(Debug)]
-pub struct Event {
-    /// The command this answers.
-    pub request: RequestId,
-    /// The account it concerns, if any.
-    pub profile_id: Option<String>,
-    /// What happened.
-    pub payload: EventPayload,
-}
-
-/// What happened.
-#[derive(Debug)]
-pub enum EventPayload {
-    /// Test connection result.
-    ConnectionTested(Result<String, ApiError>),
-    /// Picker list.
-    ChoicesLoaded(ChoiceKind, Result<Vec<Choice>, ApiError>),
-    /// Token stored or deleted.
-    TokenStored(Result<(), ApiError>),
-    /// Key list.
-    KeysListed(Result<Vec<RemoteKey>, ApiError>),
-    /// Create result.
-    KeyCreated(Result<CreateOutcome, ApiError>),
-    /// Delete result.
-    KeyDeleted {
-        /// The key that was deleted.
-        key_id: String,
-        /// Outcome.
-        result: Result<(), ApiError>,
-    },
-    /// Share/rename/replace result: the updated key.
-    KeyUpdated(Result<RemoteKey, ApiError>),
-    /// Make-default result.
-    DefaultMade {
-        /// The new default.
-        key_id: String,
-        /// Outcome.
-        result: Result<(), ApiError>,
-    },
-    /// Local generation result.
-    Generated(Result<GeneratedKey, String>),
-    /// A key file was read (`Ok(None)`: the dialog was cancelled).
-    FileOpened(Result<Option<LoadedFile>, String>),
-    /// A private key was saved (`Ok(None)`: the dialog was cancelled).
-    PrivateKeySaved(Result<Option<SavedKey>, String>),
 }

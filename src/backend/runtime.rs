@@ -2,14 +2,13 @@
 //! as a task, and sends events back with a repaint request.
 
 use std::sync::Arc;
-use std::sync::mpsc as std_mpsc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::mpsc;
 
-use super::commands::{
-    Command, CreateOutcome, Event, EventPayload, FileKind, LoadedFile, RequestId,
-};
+use super::commands::{Command, CreateOutcome, FileKind, LoadedFile};
 use super::dialogs::FileDialogs;
+use super::request::{self, Pending, Repaint, Reply};
 use crate::keys::{self, SecretString};
 use crate::providers::{
     AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, NewKeyMaterial, ProviderClient,
@@ -37,82 +36,69 @@ impl std::fmt::Debug for Services {
     }
 }
 
-/// Handle the UI holds: send commands, poll events.
+/// Handle the UI holds: asks for work, each answer coming back through the
+/// [`Pending`] that [`Backend::request`] returns.
 pub struct Backend {
     commands: mpsc::UnboundedSender<Command>,
-    events: std_mpsc::Receiver<Event>,
-    next_request: RequestId,
+    repaint: Repaint,
+    next_request: AtomicU64,
+    running: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Backend")
             .field("next_request", &self.next_request)
+            .field("running", &self.running)
             .finish()
     }
 }
 
 impl Backend {
-    /// Starts the runtime thread. `repaint` is called after every event
+    /// Starts the runtime thread. `repaint` is called after every answer
     /// (the app passes `ctx.request_repaint`).
     pub fn start(repaint: impl Fn() + Send + Sync + 'static, services: Services) -> Self {
         let (command_tx, command_rx) = mpsc::unbounded_channel();
-        let (event_tx, event_rx) = std_mpsc::channel();
-        let repaint: Arc<dyn Fn() + Send + Sync> = Arc::new(repaint);
         let spawned = std::thread::Builder::new()
             .name("keyfleet-backend".into())
-            .spawn(move || run(command_rx, event_tx, repaint, services));
+            .spawn(move || run(command_rx, services));
         if let Err(err) = spawned {
             tracing::error!(%err, "could not start the backend thread");
         }
         Self {
             commands: command_tx,
-            events: event_rx,
-            next_request: 1,
+            repaint: Arc::new(repaint),
+            next_request: AtomicU64::new(1),
+            running: Arc::new(AtomicUsize::new(0)),
         }
     }
 
-    /// A fresh request id.
-    pub fn next_request(&mut self) -> RequestId {
-        let id = self.next_request;
-        self.next_request += 1;
-        id
-    }
-
-    /// Sends a command built around a fresh request id; returns that id.
-    pub fn send(&mut self, build: impl FnOnce(RequestId) -> Command) -> RequestId {
-        let request = self.next_request();
-        if self.commands.send(build(request)).is_err() {
-            tracing::error!(request, "backend is gone; command dropped");
+    /// Sends the command `build` makes around a fresh [`Reply`]; the caller
+    /// keeps the returned [`Pending`] and polls it. If the backend is gone
+    /// the command (and its reply) is dropped, so the pending value answers
+    /// [`Lost`](super::Lost) instead of waiting forever.
+    pub fn request<T>(&self, build: impl FnOnce(Reply<T>) -> Command) -> Pending<T> {
+        let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+        let (reply, pending) = request::channel(id, self.repaint.clone(), &self.running);
+        if self.commands.send(build(reply)).is_err() {
+            tracing::error!(request = id, "backend is gone; command dropped");
         }
-        request
+        pending
     }
 
-    /// The next pending event, without waiting.
-    pub fn try_recv(&self) -> Option<Event> {
-        self.events.try_recv().ok()
+    /// Requests whose answer someone is still waiting for.
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::Relaxed)
     }
 }
 
 /// Shared by every task.
 struct Context {
-    events: std_mpsc::Sender<Event>,
-    repaint: Arc<dyn Fn() + Send + Sync>,
     services: Services,
     http: Result<Http, ApiError>,
 }
 
 impl Context {
-    fn emit(&self, request: RequestId, profile_id: Option<String>, payload: EventPayload) {
-        // The UI may be gone while shutting down; nothing to do then.
-        let _ = self.events.send(Event {
-            request,
-            profile_id,
-            payload,
-        });
-        (self.repaint)();
-    }
-
     async fn token_for(
         &self,
         profile: &Profile,
@@ -150,12 +136,7 @@ impl Context {
     }
 }
 
-fn run(
-    mut commands: mpsc::UnboundedReceiver<Command>,
-    events: std_mpsc::Sender<Event>,
-    repaint: Arc<dyn Fn() + Send + Sync>,
-    services: Services,
-) {
+fn run(mut commands: mpsc::UnboundedReceiver<Command>, services: Services) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("keyfleet-io")
@@ -169,12 +150,7 @@ fn run(
         }
     };
     let http = Http::new(services.http_policy.clone());
-    let context = Arc::new(Context {
-        events,
-        repaint,
-        services,
-        http,
-    });
+    let context = Arc::new(Context { services, http });
     runtime.block_on(async move {
         while let Some(command) = commands.recv().await {
             let context = context.clone();
@@ -187,187 +163,39 @@ fn run(
 
 async fn handle(ctx: Arc<Context>, command: Command) {
     match command {
-        Command::TestConnection {
-            request,
-            profile,
-            token,
-        } => {
-            tracing::info!(request, provider = ?profile.provider(), "test connection");
-            let result = match ctx.client(&profile, token).await {
-                Ok(client) => client.test_connection().await,
-                Err(err) => Err(err),
-            };
-            ctx.emit(
-                request,
-                Some(profile.id),
-                EventPayload::ConnectionTested(result),
-            );
-        }
-        Command::LoadChoices {
-            request,
-            profile,
-            token,
-            kind,
-        } => {
-            tracing::info!(request, ?kind, "load choices");
-            let result = match ctx.client(&profile, token).await {
-                Ok(client) => client.list_choices(kind).await,
-                Err(err) => Err(err),
-            };
-            ctx.emit(
-                request,
-                Some(profile.id),
-                EventPayload::ChoicesLoaded(kind, result),
-            );
-        }
         Command::StoreToken {
-            request,
+            reply,
             profile_id,
             token,
         } => {
-            tracing::info!(request, "store token");
+            tracing::info!(request = reply.id(), "store token");
             let secrets = ctx.services.secrets.clone();
-            let id = profile_id.clone();
-            let result = tokio::task::spawn_blocking(move || secrets.set(&id, &token))
-                .await
-                .unwrap_or_else(|err| Err(ApiError::new(ApiErrorKind::Keyring, err.to_string())));
-            ctx.emit(request, Some(profile_id), EventPayload::TokenStored(result));
+            reply.send(keyring(move || secrets.set(&profile_id, &token)).await);
         }
-        Command::DeleteToken {
-            request,
-            profile_id,
-        } => {
-            tracing::info!(request, "delete token");
+        Command::DeleteToken { reply, profile_id } => {
+            tracing::info!(request = reply.id(), "delete token");
             let secrets = ctx.services.secrets.clone();
-            let id = profile_id.clone();
-            let result = tokio::task::spawn_blocking(move || secrets.delete(&id))
-                .await
-                .unwrap_or_else(|err| Err(ApiError::new(ApiErrorKind::Keyring, err.to_string())));
-            ctx.emit(request, Some(profile_id), EventPayload::TokenStored(result));
+            reply.send(keyring(move || secrets.delete(&profile_id)).await);
         }
-        Command::ListKeys { request, profile } => {
-            tracing::info!(request, provider = ?profile.provider(), "list keys");
-            let result = match ctx.client(&profile, None).await {
-                Ok(client) => client.list_keys().await,
-                Err(err) => Err(err),
-            };
-            if let Err(err) = &result {
-                tracing::warn!(request, kind = ?err.kind, status = ?err.status, "list keys failed");
-            }
-            ctx.emit(request, Some(profile.id), EventPayload::KeysListed(result));
-        }
-        Command::CreateKey {
-            request,
-            profile,
-            new_key,
-        } => {
-            tracing::info!(request, provider = ?profile.provider(), "create key");
-            let result = match ctx.client(&profile, None).await {
-                Ok(client) => create_with_recovery(&client, &new_key).await,
-                Err(err) => Err(err),
-            };
-            ctx.emit(request, Some(profile.id), EventPayload::KeyCreated(result));
-        }
-        Command::DeleteKey {
-            request,
-            profile,
-            key,
-        } => {
-            tracing::info!(request, provider = ?profile.provider(), "delete key");
-            let result = match ctx.client(&profile, None).await {
-                Ok(client) => client.delete_key(&key).await,
-                Err(err) => Err(err),
-            };
-            ctx.emit(
-                request,
-                Some(profile.id),
-                EventPayload::KeyDeleted {
-                    key_id: key.id,
-                    result,
-                },
-            );
-        }
-        Command::SetShared {
-            request,
-            profile,
-            key,
-            shared,
-        } => {
-            tracing::info!(request, shared, "set shared");
-            let result = match ctx.client(&profile, None).await {
-                Ok(client) => client.set_shared(&key, shared).await,
-                Err(err) => Err(err),
-            };
-            ctx.emit(request, Some(profile.id), EventPayload::KeyUpdated(result));
-        }
-        Command::MakeDefault {
-            request,
-            profile,
-            key,
-        } => {
-            tracing::info!(request, "make default");
-            let result = match ctx.client(&profile, None).await {
-                Ok(client) => client.make_default(&key).await,
-                Err(err) => Err(err),
-            };
-            ctx.emit(
-                request,
-                Some(profile.id),
-                EventPayload::DefaultMade {
-                    key_id: key.id,
-                    result,
-                },
-            );
-        }
-        Command::RenameKey {
-            request,
-            profile,
-            key,
-            name,
-        } => {
-            tracing::info!(request, "rename key");
-            let result = match ctx.client(&profile, None).await {
-                Ok(client) => client.rename_key(&key, &name).await,
-                Err(err) => Err(err),
-            };
-            ctx.emit(request, Some(profile.id), EventPayload::KeyUpdated(result));
-        }
-        Command::ReplaceKeyValue {
-            request,
-            profile,
-            key,
-            private_key,
-        } => {
-            tracing::info!(request, "replace key value");
-            let result = match ctx.client(&profile, None).await {
-                Ok(client) => client.replace_key_value(&key, &private_key).await,
-                Err(err) => Err(err),
-            };
-            ctx.emit(request, Some(profile.id), EventPayload::KeyUpdated(result));
-        }
-        Command::GenerateLocal { request, spec } => {
-            tracing::info!(request, algorithm = ?spec.algorithm, "generate key locally");
+        Command::GenerateLocal { reply, spec } => {
+            tracing::info!(request = reply.id(), algorithm = ?spec.algorithm, "generate key locally");
             let result = tokio::task::spawn_blocking(move || keys::generate::generate(&spec))
                 .await
                 .map_err(|err| format!("Key generation stopped: {err}"))
                 .and_then(|inner| inner.map_err(|err| err.to_string()));
-            ctx.emit(request, None, EventPayload::Generated(result));
+            reply.send(result);
         }
-        Command::OpenKeyFile {
-            request,
-            kind,
-            path,
-        } => {
-            tracing::info!(request, ?kind, "open key file");
+        Command::OpenKeyFile { reply, kind, path } => {
+            tracing::info!(request = reply.id(), ?kind, "open key file");
             let dialogs = ctx.services.dialogs.clone();
             let result =
                 tokio::task::spawn_blocking(move || open_key_file(dialogs.as_ref(), kind, path))
                     .await
                     .unwrap_or_else(|err| Err(format!("Reading the file stopped: {err}")));
-            ctx.emit(request, None, EventPayload::FileOpened(result));
+            reply.send(result);
         }
         Command::SavePrivateKey {
-            request,
+            reply,
             private_key,
             public_key,
             passphrase,
@@ -375,7 +203,11 @@ async fn handle(ctx: Arc<Context>, command: Command) {
             path,
             exactly_as_received,
         } => {
-            tracing::info!(request, exactly_as_received, "save private key");
+            tracing::info!(
+                request = reply.id(),
+                exactly_as_received,
+                "save private key"
+            );
             let dialogs = ctx.services.dialogs.clone();
             let result = tokio::task::spawn_blocking(move || {
                 let Some(path) =
@@ -383,25 +215,157 @@ async fn handle(ctx: Arc<Context>, command: Command) {
                 else {
                     return Ok(None);
                 };
-                let saved = if exactly_as_received {
-                    let public_key =
-                        Some(public_key.as_str()).filter(|line| !line.trim().is_empty());
-                    keys::save::save_private_key_as_received(&path, &private_key, public_key)
-                } else {
-                    keys::save::save_private_key(
-                        &path,
-                        &private_key,
-                        &public_key,
-                        passphrase.as_ref(),
-                    )
-                };
-                saved.map(Some).map_err(|err| err.to_string())
+                save_private_key(
+                    &path,
+                    &private_key,
+                    &public_key,
+                    passphrase.as_ref(),
+                    exactly_as_received,
+                )
+                .map(Some)
             })
             .await
             .unwrap_or_else(|err| Err(format!("Saving stopped: {err}")));
-            ctx.emit(request, None, EventPayload::PrivateKeySaved(result));
+            reply.send(result);
         }
+        account_command => handle_account(&ctx, account_command).await,
     }
+}
+
+/// The commands that talk to a provider with an account's token.
+async fn handle_account(ctx: &Context, command: Command) {
+    match command {
+        Command::TestConnection {
+            reply,
+            profile,
+            token,
+        } => {
+            tracing::info!(request = reply.id(), provider = ?profile.provider(), "test connection");
+            reply.send(async { ctx.client(&profile, token).await?.test_connection().await }.await);
+        }
+        Command::LoadChoices {
+            reply,
+            profile,
+            token,
+            kind,
+        } => {
+            tracing::info!(request = reply.id(), ?kind, "load choices");
+            reply.send(async { ctx.client(&profile, token).await?.list_choices(kind).await }.await);
+        }
+        Command::ListKeys { reply, profile } => {
+            tracing::info!(request = reply.id(), provider = ?profile.provider(), "list keys");
+            let result = async { ctx.client(&profile, None).await?.list_keys().await }.await;
+            if let Err(err) = &result {
+                tracing::warn!(request = reply.id(), kind = ?err.kind, status = ?err.status, "list keys failed");
+            }
+            reply.send(result);
+        }
+        Command::CreateKey {
+            reply,
+            profile,
+            new_key,
+        } => {
+            tracing::info!(request = reply.id(), provider = ?profile.provider(), "create key");
+            let client = ctx.client(&profile, None).await;
+            reply.send(async { create_with_recovery(&client?, &new_key).await }.await);
+        }
+        key_command => handle_key_edit(ctx, key_command).await,
+    }
+}
+
+/// The commands that change one key of an account.
+async fn handle_key_edit(ctx: &Context, command: Command) {
+    match command {
+        Command::DeleteKey {
+            reply,
+            profile,
+            key,
+        } => {
+            tracing::info!(request = reply.id(), provider = ?profile.provider(), "delete key");
+            reply.send(async { ctx.client(&profile, None).await?.delete_key(&key).await }.await);
+        }
+        Command::SetShared {
+            reply,
+            profile,
+            key,
+            shared,
+        } => {
+            tracing::info!(request = reply.id(), shared, "set shared");
+            reply.send(
+                async {
+                    ctx.client(&profile, None)
+                        .await?
+                        .set_shared(&key, shared)
+                        .await
+                }
+                .await,
+            );
+        }
+        Command::MakeDefault {
+            reply,
+            profile,
+            key,
+        } => {
+            tracing::info!(request = reply.id(), "make default");
+            reply.send(async { ctx.client(&profile, None).await?.make_default(&key).await }.await);
+        }
+        Command::RenameKey {
+            reply,
+            profile,
+            key,
+            name,
+        } => {
+            tracing::info!(request = reply.id(), "rename key");
+            reply.send(
+                async {
+                    ctx.client(&profile, None)
+                        .await?
+                        .rename_key(&key, &name)
+                        .await
+                }
+                .await,
+            );
+        }
+        Command::ReplaceKeyValue {
+            reply,
+            profile,
+            key,
+            private_key,
+        } => {
+            tracing::info!(request = reply.id(), "replace key value");
+            let client = ctx.client(&profile, None).await;
+            reply.send(async { client?.replace_key_value(&key, &private_key).await }.await);
+        }
+        other => tracing::error!(?other, "not an account command"),
+    }
+}
+
+/// Runs a keyring call on a blocking thread: keyring's blocking calls panic
+/// inside a tokio task.
+async fn keyring(
+    call: impl FnOnce() -> Result<(), ApiError> + Send + 'static,
+) -> Result<(), ApiError> {
+    tokio::task::spawn_blocking(call)
+        .await
+        .unwrap_or_else(|err| Err(ApiError::new(ApiErrorKind::Keyring, err.to_string())))
+}
+
+/// Writes a private key: checked as a key pair, or exactly as received (a
+/// server's key Keyfleet cannot read; `.pub` only when one was sent).
+fn save_private_key(
+    path: &std::path::Path,
+    private_key: &SecretString,
+    public_key: &str,
+    passphrase: Option<&SecretString>,
+    exactly_as_received: bool,
+) -> Result<keys::save::SavedKey, String> {
+    let saved = if exactly_as_received {
+        let public_key = Some(public_key).filter(|line| !line.trim().is_empty());
+        keys::save::save_private_key_as_received(path, private_key, public_key)
+    } else {
+        keys::save::save_private_key(path, private_key, public_key, passphrase)
+    };
+    saved.map_err(|err| err.to_string())
 }
 
 /// Creates a key; when the answer is lost (timeout, dropped connection),

@@ -1,5 +1,5 @@
 //! Plain UI state with no egui in it: per-account key lists, the keys
-//! table's sort/filter cache, and in-flight bookkeeping.
+//! table's sort/filter cache, and values loaded in the background.
 
 pub mod key_table;
 pub mod loadable;

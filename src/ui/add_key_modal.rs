@@ -3,12 +3,12 @@
 //! generate the pair. Also used to replace a stored private key's text.
 
 use super::{UiAction, error_line, labeled_text, warning_line};
-use crate::backend::{FileKind, LoadedFile, RequestId};
+use crate::backend::{Backend, Command, CreateOutcome, FileKind, LoadedFile, Pending, take_answer};
 use crate::keys::KeyError;
 use crate::keys::SecretString;
 use crate::keys::private::{UploadKeyCheck, check_private_key_for_upload};
 use crate::keys::public::parse_public_key;
-use crate::providers::{KeyScope, NewKey, NewKeyMaterial, RemoteKey, StoredMaterial};
+use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, RemoteKey, StoredMaterial};
 use crate::store::Profile;
 
 /// Upload a public key, or let the server generate the pair.
@@ -44,10 +44,10 @@ pub struct AddKeyModal {
     pub path_text: String,
     /// Replace this key's text instead of creating one.
     pub replace: Option<RemoteKey>,
-    /// File open in flight.
-    pub file_pending: Option<RequestId>,
-    /// Create in flight.
-    pub pending: Option<RequestId>,
+    /// File open in flight, owned here until it answers.
+    file_pending: Option<Pending<Result<Option<LoadedFile>, String>>>,
+    /// Create or replace in flight, owned here until it answers.
+    pending: Option<Sending>,
     /// Why the last attempt failed (fields are kept).
     pub error: Option<String>,
 }
@@ -80,13 +80,35 @@ pub fn private_key_paste_id() -> egui::Id {
     egui::Id::unique("keyfleet.add_key.private_key_paste")
 }
 
+/// The request the dialog's main button sends.
+#[derive(Debug)]
+enum Sending {
+    Create(Pending<Result<CreateOutcome, ApiError>>),
+    Replace(Pending<Result<RemoteKey, ApiError>>),
+}
+
+/// What the dialog's main button asks for, once the fields are checked.
+#[derive(Debug)]
+pub enum Submit {
+    /// Create a key.
+    Create(NewKey),
+    /// Replace a stored private key.
+    Replace(Box<RemoteKey>, SecretString),
+}
+
 /// What happened this frame.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum AddKeyResult {
     /// Keep showing.
     Open,
     /// Closed without doing anything.
     Cancelled,
+    /// The key was created (or found after a lost answer).
+    Created(CreateOutcome),
+    /// The stored private key was replaced: the updated key.
+    Replaced(RemoteKey),
+    /// The provider refused; the dialog stays open, fields kept, showing why.
+    Failed(ApiError),
 }
 
 impl AddKeyModal {
@@ -121,12 +143,38 @@ impl AddKeyModal {
         self.profile.provider().capabilities().stores == StoredMaterial::PrivateKey
     }
 
-    /// Fills the fields from an opened file.
-    pub fn on_file(&mut self, request: RequestId, result: Result<Option<LoadedFile>, String>) {
-        if self.file_pending != Some(request) {
-            return;
+    /// True while the key is being sent.
+    pub fn is_busy(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Applies the answers that arrived: a file read fills the fields, a
+    /// create or replace ends the dialog's work (or shows why not).
+    pub fn poll(&mut self) -> AddKeyResult {
+        if let Some(result) = take_answer(&mut self.file_pending) {
+            self.on_file(result);
         }
-        self.file_pending = None;
+        let answer = match &mut self.pending {
+            None => return AddKeyResult::Open,
+            Some(Sending::Create(pending)) => pending
+                .poll()
+                .map(|answer| answer.map(AddKeyResult::Created)),
+            Some(Sending::Replace(pending)) => pending
+                .poll()
+                .map(|answer| answer.map(AddKeyResult::Replaced)),
+        };
+        let Some(answer) = answer else {
+            return AddKeyResult::Open;
+        };
+        self.pending = None;
+        answer.unwrap_or_else(|err| {
+            self.error = Some(err.to_string());
+            AddKeyResult::Failed(err)
+        })
+    }
+
+    /// Fills the fields from an opened file.
+    fn on_file(&mut self, result: Result<Option<LoadedFile>, String>) {
         match result {
             Ok(None) => {}
             Ok(Some(LoadedFile::Public { path, key })) => {
@@ -176,8 +224,8 @@ impl AddKeyModal {
             .map_err(|err| err.message)
     }
 
-    /// Builds the action to send, or says what is wrong.
-    pub fn build(&self) -> Result<UiAction, String> {
+    /// Checks the fields and says what to send, or what is wrong.
+    pub fn build(&self) -> Result<Submit, String> {
         self.check_name()?;
         let name = self.name.trim().to_string();
         if let Some(key) = &self.replace {
@@ -187,8 +235,8 @@ impl AddKeyModal {
                     "Change the name with Rename; this dialog replaces the key text only.".into(),
                 );
             }
-            return Ok(UiAction::ReplaceValue(
-                key.clone(),
+            return Ok(Submit::Replace(
+                Box::new(key.clone()),
                 self.private_key.clone(),
             ));
         }
@@ -211,7 +259,7 @@ impl AddKeyModal {
             .nth(self.scope_index)
             .map(|(scope, _)| scope)
             .unwrap_or(KeyScope::Account);
-        Ok(UiAction::CreateKey(NewKey {
+        Ok(Submit::Create(NewKey {
             name,
             material,
             shared_in_project: self.shared_in_project,
@@ -219,8 +267,48 @@ impl AddKeyModal {
         }))
     }
 
-    /// Draws the dialog.
-    pub fn show(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) -> AddKeyResult {
+    /// Checks the fields, then sends the create or replace.
+    fn send(&mut self, backend: &Backend) {
+        let submit = match self.build() {
+            Ok(submit) => submit,
+            Err(message) => {
+                self.error = Some(message);
+                return;
+            }
+        };
+        self.error = None;
+        let profile = self.profile.clone();
+        self.pending = Some(match submit {
+            Submit::Create(new_key) => {
+                Sending::Create(backend.request(|reply| Command::CreateKey {
+                    reply,
+                    profile,
+                    new_key,
+                }))
+            }
+            Submit::Replace(key, private_key) => {
+                Sending::Replace(backend.request(|reply| Command::ReplaceKeyValue {
+                    reply,
+                    profile,
+                    key: *key,
+                    private_key,
+                }))
+            }
+        });
+    }
+
+    /// The key being replaced while the replacement is in flight.
+    pub fn busy_key(&self) -> Option<&RemoteKey> {
+        self.replace.as_ref().filter(|_| self.is_busy())
+    }
+
+    /// Draws the dialog; sends its requests itself.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        backend: &Backend,
+        actions: &mut Vec<UiAction>,
+    ) -> AddKeyResult {
         let mut result = AddKeyResult::Open;
         let capabilities = self.profile.provider().capabilities();
         let title = match (&self.replace, capabilities.stores) {
@@ -251,9 +339,9 @@ impl AddKeyModal {
                 ui.label(format!("Key: {}", self.name));
             }
             if self.wants_private_key() {
-                self.private_key_fields(ui, actions);
+                self.private_key_fields(ui, backend, actions);
             } else if self.mode == AddMode::Upload {
-                self.public_key_fields(ui, actions);
+                self.public_key_fields(ui, backend);
             } else {
                 ui.label(format!(
                     "{} generates the key pair and shows the private key once: you will be asked to save it.",
@@ -276,45 +364,46 @@ impl AddKeyModal {
                 error_line(ui, error);
             }
             ui.separator();
-            ui.horizontal(|ui| {
-                let busy = self.pending.is_some();
-                let submit = match (&self.replace, self.mode) {
-                    (Some(_), _) => "Upload new key",
-                    (None, AddMode::GenerateOnServer) => "Generate",
-                    (None, AddMode::Upload) => "Add key",
-                };
-                if ui.add_enabled(!busy, egui::Button::new(submit)).clicked() {
-                    match self.build() {
-                        Ok(action) => {
-                            self.error = None;
-                            actions.push(action);
-                        }
-                        Err(message) => self.error = Some(message),
-                    }
-                }
-                if busy {
-                    ui.add(egui::Spinner::new());
-                    ui.label("Sending…");
-                }
-                if ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked() {
-                    result = AddKeyResult::Cancelled;
-                }
-            });
+            if self.submit_row(ui, backend) {
+                result = AddKeyResult::Cancelled;
+            }
         });
-        if modal.should_close() && self.pending.is_none() {
+        if modal.should_close() && !self.is_busy() {
             result = AddKeyResult::Cancelled;
         }
         result
     }
 
-    fn file_row(&mut self, ui: &mut egui::Ui, kind: FileKind, actions: &mut Vec<UiAction>) {
+    /// The main button and "Cancel"; returns true when cancelled.
+    fn submit_row(&mut self, ui: &mut egui::Ui, backend: &Backend) -> bool {
+        let mut cancelled = false;
+        ui.horizontal(|ui| {
+            let busy = self.is_busy();
+            let submit = match (&self.replace, self.mode) {
+                (Some(_), _) => "Upload new key",
+                (None, AddMode::GenerateOnServer) => "Generate",
+                (None, AddMode::Upload) => "Add key",
+            };
+            if ui.add_enabled(!busy, egui::Button::new(submit)).clicked() {
+                self.send(backend);
+            }
+            if busy {
+                ui.add(egui::Spinner::new());
+                ui.label("Sending…");
+            }
+            cancelled = ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked();
+        });
+        cancelled
+    }
+
+    fn file_row(&mut self, ui: &mut egui::Ui, kind: FileKind, backend: &Backend) {
         ui.horizontal(|ui| {
             let button = match kind {
                 FileKind::PublicKey => "Open .pub file…",
                 FileKind::PrivateKey => "Open private key file…",
             };
             if ui.button(button).clicked() {
-                actions.push(UiAction::OpenKeyFile { kind, path: None });
+                self.open_file(backend, kind, None);
             }
             let label = ui.label("or path:");
             ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(260.0))
@@ -323,10 +412,8 @@ impl AddKeyModal {
                 .add_enabled(!self.path_text.trim().is_empty(), egui::Button::new("Read"))
                 .clicked()
             {
-                actions.push(UiAction::OpenKeyFile {
-                    kind,
-                    path: Some(std::path::PathBuf::from(self.path_text.trim())),
-                });
+                let path = std::path::PathBuf::from(self.path_text.trim());
+                self.open_file(backend, kind, Some(path));
             }
             if self.file_pending.is_some() {
                 ui.add(egui::Spinner::new());
@@ -334,7 +421,13 @@ impl AddKeyModal {
         });
     }
 
-    fn public_key_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+    /// Reads a key file (the native dialog when `path` is `None`).
+    fn open_file(&mut self, backend: &Backend, kind: FileKind, path: Option<std::path::PathBuf>) {
+        self.file_pending =
+            Some(backend.request(|reply| Command::OpenKeyFile { reply, kind, path }));
+    }
+
+    fn public_key_fields(&mut self, ui: &mut egui::Ui, backend: &Backend) {
         let label =
             ui.label("Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):");
         ui.add(
@@ -344,7 +437,7 @@ impl AddKeyModal {
                 .font(egui::TextStyle::Monospace),
         )
         .labelled_by(label.id);
-        self.file_row(ui, FileKind::PublicKey, actions);
+        self.file_row(ui, FileKind::PublicKey, backend);
         if !self.public_key.trim().is_empty() {
             match parse_public_key(&self.public_key) {
                 Ok(parsed) => {
@@ -365,13 +458,18 @@ impl AddKeyModal {
         }
     }
 
-    fn private_key_fields(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+    fn private_key_fields(
+        &mut self,
+        ui: &mut egui::Ui,
+        backend: &Backend,
+        actions: &mut Vec<UiAction>,
+    ) {
         if let Some(hint) = self.profile.provider().spec().private_key_hint {
             ui.label(hint);
         }
         let Some(check) = &self.private_key_check else {
             self.private_key_paste_box(ui);
-            self.file_row(ui, FileKind::PrivateKey, actions);
+            self.file_row(ui, FileKind::PrivateKey, backend);
             return;
         };
         let mut replace = false;

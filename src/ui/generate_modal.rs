@@ -2,10 +2,12 @@
 //! public half, or the private key for providers that store one) and save the private
 //! key through the save-once dialog.
 
-use super::{UiAction, error_line, labeled_password, labeled_text};
-use crate::backend::RequestId;
+use super::{error_line, labeled_password, labeled_text};
+use crate::backend::{Backend, Command, Pending, take_answer};
 use crate::keys::SecretString;
-use crate::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, default_comment};
+use crate::keys::generate::{
+    GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding, default_comment,
+};
 use crate::providers::spec::GenerateSpec;
 use crate::store::Profile;
 
@@ -26,19 +28,37 @@ pub struct GenerateModal {
     pub name: String,
     /// Shared in project (providers that share keys).
     pub shared_in_project: bool,
-    /// Generation in flight.
-    pub pending: Option<RequestId>,
+    /// Generation in flight, owned here until it answers.
+    pending: Option<Pending<Result<GeneratedKey, String>>>,
+    /// Where the key goes once generated (set with `pending`).
+    upload: Option<Upload>,
     /// Why the last attempt failed.
     pub error: Option<String>,
 }
 
+/// Where a generated key goes once it exists.
+#[derive(Debug)]
+pub struct Upload {
+    /// The account.
+    pub profile: Profile,
+    /// Name for the uploaded key.
+    pub name: String,
+    /// Shared in project (providers that share keys).
+    pub shared_in_project: bool,
+    /// The passphrase the private key was encrypted with.
+    pub passphrase: Option<SecretString>,
+}
+
 /// What happened this frame.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum GenerateResult {
     /// Keep showing.
     Open,
     /// Closed.
     Cancelled,
+    /// The key pair exists; the app uploads it and asks to save the
+    /// private key.
+    Generated(Box<GeneratedKey>, Upload),
 }
 
 impl GenerateModal {
@@ -63,6 +83,7 @@ impl GenerateModal {
             name: String::new(),
             shared_in_project: true,
             pending: None,
+            upload: None,
             error: None,
         }
     }
@@ -71,8 +92,30 @@ impl GenerateModal {
         &self.profile.provider().spec().generate
     }
 
+    /// True while the key is being generated.
+    pub fn is_busy(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Applies the generation's answer, if it arrived. A failure stays in
+    /// the dialog.
+    pub fn poll(&mut self) -> GenerateResult {
+        match take_answer(&mut self.pending) {
+            None => GenerateResult::Open,
+            Some(Ok(generated)) => match self.upload.take() {
+                Some(upload) => GenerateResult::Generated(Box::new(generated), upload),
+                None => GenerateResult::Open,
+            },
+            Some(Err(message)) => {
+                self.upload = None;
+                self.error = Some(message);
+                GenerateResult::Open
+            }
+        }
+    }
+
     /// Builds the request, or says what is wrong.
-    pub fn build(&self) -> Result<UiAction, String> {
+    pub fn build(&self) -> Result<(GenerateRequest, Upload), String> {
         let name = self.name.trim();
         self.profile
             .provider()
@@ -87,20 +130,36 @@ impl GenerateModal {
         } else {
             PrivateKeyEncoding::OpenSsh
         };
-        Ok(UiAction::GenerateAndUpload {
-            spec: GenerateRequest {
-                algorithm: self.algorithm,
-                comment: self.comment.trim().to_string(),
-                passphrase,
-                encoding,
-            },
+        let upload = Upload {
+            profile: self.profile.clone(),
             name: name.to_string(),
             shared_in_project: self.shared_in_project,
-        })
+            passphrase: passphrase.clone(),
+        };
+        let spec = GenerateRequest {
+            algorithm: self.algorithm,
+            comment: self.comment.trim().to_string(),
+            passphrase,
+            encoding,
+        };
+        Ok((spec, upload))
     }
 
-    /// Draws the dialog.
-    pub fn show(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) -> GenerateResult {
+    /// Checks the fields, then asks for the key pair.
+    fn send(&mut self, backend: &Backend) {
+        match self.build() {
+            Ok((spec, upload)) => {
+                self.error = None;
+                self.pending =
+                    Some(backend.request(|reply| Command::GenerateLocal { reply, spec }));
+                self.upload = Some(upload);
+            }
+            Err(message) => self.error = Some(message),
+        }
+    }
+
+    /// Draws the dialog; sends the generation itself.
+    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> GenerateResult {
         let mut result = GenerateResult::Open;
         let modal = egui::Modal::new(egui::Id::unique("generate_modal")).show(ctx, |ui| {
             ui.set_width(520.0);
@@ -151,18 +210,12 @@ impl GenerateModal {
             }
             ui.separator();
             ui.horizontal(|ui| {
-                let busy = self.pending.is_some();
+                let busy = self.is_busy();
                 if ui
                     .add_enabled(!busy, egui::Button::new("Generate and upload"))
                     .clicked()
                 {
-                    match self.build() {
-                        Ok(action) => {
-                            self.error = None;
-                            actions.push(action);
-                        }
-                        Err(message) => self.error = Some(message),
-                    }
+                    self.send(backend);
                 }
                 if busy {
                     ui.add(egui::Spinner::new());
@@ -178,7 +231,7 @@ impl GenerateModal {
                 }
             });
         });
-        if modal.should_close() && self.pending.is_none() {
+        if modal.should_close() && !self.is_busy() {
             result = GenerateResult::Cancelled;
         }
         result

@@ -1,6 +1,7 @@
-//! The window's pieces, one file per panel or dialog. Panels and dialogs
-//! never talk to the backend: they return [`UiAction`]s that the app turns
-//! into commands.
+//! The window's pieces, one file per panel or dialog. Panels return
+//! [`UiAction`]s for the app to carry out. A dialog that needs the backend
+//! sends its own request ([`crate::backend::Backend::request`]) and keeps
+//! the pending answer until it arrives: nobody else routes it back.
 
 pub mod accounts_panel;
 pub mod add_key_modal;
@@ -13,11 +14,7 @@ pub mod rename_modal;
 pub mod status_bar;
 pub mod toasts;
 
-use crate::backend::{ChoiceKind, FileKind};
-use crate::keys::SecretString;
-use crate::keys::generate::GenerateRequest;
-use crate::providers::{NewKey, RemoteKey};
-use crate::store::Profile;
+use crate::providers::RemoteKey;
 
 /// Something the user asked for, for the app to carry out.
 #[derive(Debug)]
@@ -34,51 +31,10 @@ pub enum UiAction {
     AskRemoveProfile(String),
     /// Remove an account (confirmed).
     RemoveProfile(String),
-    /// Save a profile from the dialog, with a token to store if typed.
-    SaveProfile {
-        /// The profile.
-        profile: Profile,
-        /// A token to store in the keyring.
-        token: Option<SecretString>,
-    },
-    /// Test a profile from the dialog.
-    TestConnection {
-        /// The profile as edited.
-        profile: Profile,
-        /// A typed token, not stored yet.
-        token: Option<SecretString>,
-    },
-    /// Load a picker list for the dialog.
-    LoadChoices {
-        /// The profile as edited.
-        profile: Profile,
-        /// A typed token, not stored yet.
-        token: Option<SecretString>,
-        /// Which list.
-        kind: ChoiceKind,
-    },
     /// Open the "Add key" dialog.
     OpenAddKey,
     /// Open the "Generate key" dialog (local generation).
     OpenGenerate,
-    /// Create a key in the selected account.
-    CreateKey(NewKey),
-    /// Generate locally, then upload to the selected account.
-    GenerateAndUpload {
-        /// What to generate.
-        spec: GenerateRequest,
-        /// Name for the uploaded key.
-        name: String,
-        /// Shared in project (providers that share keys).
-        shared_in_project: bool,
-    },
-    /// Open (dialog, or typed path) and read a key file.
-    OpenKeyFile {
-        /// Public or private.
-        kind: FileKind,
-        /// A typed path, or `None` for the native dialog.
-        path: Option<std::path::PathBuf>,
-    },
     /// Put text on the clipboard; the string names what was copied.
     Copy {
         /// The text.
@@ -92,20 +48,14 @@ pub enum UiAction {
     MakeDefault(RemoteKey),
     /// Open the rename dialog (providers that rename keys).
     AskRename(RemoteKey),
-    /// Rename.
-    Rename(RemoteKey, String),
     /// Open the dialog that replaces a stored private key.
     AskReplace(RemoteKey),
-    /// Replace a stored private key.
-    ReplaceValue(RemoteKey, SecretString),
     /// Ask before deleting.
     AskDelete(RemoteKey),
     /// Delete (confirmed).
     Delete(RemoteKey),
     /// A legacy regional keypair: create the same public key as a project key.
     CopyToProject(RemoteKey),
-    /// Save the shown private key: native dialog, or a typed path.
-    SavePrivateKey(Option<std::path::PathBuf>),
     /// Discard the shown private key (confirmed twice).
     DiscardPrivateKey,
     /// Close the shown private key dialog after it was saved.

@@ -3,7 +3,7 @@
 //! saved, or discarded after a second confirmation.
 
 use super::{UiAction, error_line, labeled_text};
-use crate::backend::RequestId;
+use crate::backend::{Backend, Command, Pending, take_answer};
 use crate::keys::SecretString;
 use crate::keys::private::inspect_private_key;
 use crate::keys::public::parse_public_key;
@@ -26,8 +26,8 @@ pub struct PendingPrivateKey {
     pub suggested_name: String,
     /// A path typed by the user.
     pub path_text: String,
-    /// Save in flight.
-    pub saving: Option<RequestId>,
+    /// The save in flight, owned here until it answers.
+    saving: Option<Pending<Result<Option<SavedKey>, String>>>,
     /// Why the last save failed.
     pub error: Option<String>,
     /// The user pressed "Discard" once.
@@ -89,6 +89,54 @@ impl PendingPrivateKey {
         }
     }
 
+    /// True while a save is in flight.
+    pub fn is_saving(&self) -> bool {
+        self.saving.is_some()
+    }
+
+    /// Saves the key: to `path`, or where the native dialog says.
+    pub fn start_save(&mut self, backend: &Backend, path: Option<std::path::PathBuf>) {
+        self.confirm_discard = false;
+        self.error = None;
+        let private_key = self.private_key.clone();
+        let public_key = self.public_key_for_save();
+        let passphrase = self.passphrase.clone();
+        let suggested_name = self.suggested_name.clone();
+        let exactly_as_received = self.save_as_received;
+        self.saving = Some(backend.request(|reply| Command::SavePrivateKey {
+            reply,
+            private_key,
+            public_key,
+            passphrase,
+            suggested_name,
+            path,
+            exactly_as_received,
+        }));
+    }
+
+    /// Applies the save's answer, if it arrived; returns where the key was
+    /// saved, once.
+    pub fn poll(&mut self) -> Option<std::path::PathBuf> {
+        match take_answer(&mut self.saving)? {
+            Ok(Some(saved)) => {
+                let path = saved.private_path.clone();
+                self.saved = Some(saved);
+                Some(path)
+            }
+            Ok(None) => {
+                self.error = Some(
+                    "No file was chosen. If no file dialog appeared (no desktop portal), type a path below."
+                        .into(),
+                );
+                None
+            }
+            Err(message) => {
+                self.error = Some(message);
+                None
+            }
+        }
+    }
+
     /// A private key a server sent once ("generate on server"). It is
     /// checked now, so a key Keyfleet cannot read is offered "Save exactly
     /// as received" up front instead of failing at save time. When the server
@@ -146,11 +194,12 @@ pub fn suggested_file_name(key_name: &str) -> String {
     format!("id_{}", cleaned.trim_matches('.'))
 }
 
-/// Draws the dialog for `key`.
+/// Draws the dialog for `key`; a save is sent from here and kept by `key`.
 pub fn show(
     ctx: &egui::Context,
     key: &mut PendingPrivateKey,
     remaining: usize,
+    backend: &Backend,
     actions: &mut Vec<UiAction>,
 ) {
     // `should_close` is ignored on purpose: Escape or a click outside must
@@ -159,117 +208,154 @@ pub fn show(
         ui.set_width(600.0);
         ui.heading(&key.title);
         if remaining > 1 {
-            ui.label(format!("{} more unsaved private key(s) after this one.", remaining - 1));
+            ui.label(format!(
+                "{} more unsaved private key(s) after this one.",
+                remaining - 1
+            ));
         }
         ui.add_space(6.0);
         if let Some(saved) = &key.saved {
-            ui.label(format!("✔ Private key saved to {} (mode 0600).", saved.private_path.display()));
-            match &saved.public_path {
-                Some(path) => ui.label(format!("Public key saved to {}.", path.display())),
-                None => ui.label("No .pub file was written: the server sent no public key."),
-            };
-            ui.label(match saved.verified {
-                SaveVerification::KeyPair => "Both files were read back and match the key.",
-                SaveVerification::ExactBytes => {
-                    "The file was read back and is byte for byte what the server sent."
-                }
-            });
-            ui.add_space(6.0);
-            if ui.button("Done").clicked() {
-                actions.push(UiAction::DonePrivateKey);
-            }
+            saved_summary(ui, saved, actions);
             return;
         }
-        ui.label(
-            egui::RichText::new(
-                "This private key exists only in Keyfleet's memory. Save it now: it cannot be shown again.",
-            )
-            .strong(),
-        );
-        if !key.fingerprint.is_empty() {
-            ui.label(format!("Public key fingerprint: {}", key.fingerprint));
-        }
-        if let Some(problem) = &key.problem {
-            error_line(
-                ui,
-                &format!(
-                    "Keyfleet cannot check this key: {problem} OpenSSH may still use it, so save it exactly as received."
-                ),
-            );
-        }
-        if let Some(note) = &key.note {
-            ui.label(note);
-        }
-        ui.horizontal(|ui| {
-            if ui.button("Copy public key").clicked() {
-                actions.push(UiAction::Copy {
-                    text: key.public_key.clone(),
-                    what: "public key",
-                });
-            }
-        });
+        key_summary(ui, key, actions);
         ui.separator();
-        let busy = key.saving.is_some();
-        let save_label = if key.save_as_received {
-            "💾 Save exactly as received…"
-        } else {
-            "💾 Save private key…"
-        };
-        ui.horizontal(|ui| {
-            if ui.add_enabled(!busy, egui::Button::new(save_label)).clicked() {
-                key.confirm_discard = false;
-                actions.push(UiAction::SavePrivateKey(None));
-            }
-            if busy {
-                ui.add(egui::Spinner::new());
-                ui.label("Saving…");
-            }
-        });
-        ui.horizontal(|ui| {
-            labeled_text(ui, "Or save to path:", &mut key.path_text);
-            if ui
-                .add_enabled(!busy && !key.path_text.trim().is_empty(), egui::Button::new("Save to this path"))
-                .clicked()
-            {
-                key.confirm_discard = false;
-                actions.push(UiAction::SavePrivateKey(Some(expand_home(key.path_text.trim()))));
-            }
-        });
-        let how = if key.save_as_received {
-            "The file is created new with mode 0600 (never overwritten) and holds the exact bytes received; a .pub file is written beside it only if the server sent a public key."
-        } else {
-            "The file is created new with mode 0600 (never overwritten); the .pub file is written beside it."
-        };
-        ui.label(egui::RichText::new(how).small().weak());
-        if let Some(error) = &key.error {
-            error_line(ui, error);
-            // A server's key that failed to save as a key pair must still
-            // have a way out other than "Discard".
-            if key.from_server
-                && !key.save_as_received
-                && ui
-                    .add_enabled(!busy, egui::Button::new("Save exactly as received instead"))
-                    .clicked()
-            {
-                key.save_as_received = true;
-                key.error = None;
-            }
-        }
+        save_rows(ui, key, backend);
         ui.separator();
-        if key.confirm_discard {
-            error_line(ui, "Discard this private key forever? Anything using it will need a new key.");
-            ui.horizontal(|ui| {
-                if ui.button("Yes, discard it").clicked() {
-                    actions.push(UiAction::DiscardPrivateKey);
-                }
-                if ui.button("No, keep it").clicked() {
-                    key.confirm_discard = false;
-                }
-            });
-        } else if ui.add_enabled(!busy, egui::Button::new("Discard private key…")).clicked() {
-            key.confirm_discard = true;
+        discard_row(ui, key, actions);
+    });
+}
+
+/// Where the key was saved, and "Done".
+fn saved_summary(ui: &mut egui::Ui, saved: &SavedKey, actions: &mut Vec<UiAction>) {
+    ui.label(format!(
+        "✔ Private key saved to {} (mode 0600).",
+        saved.private_path.display()
+    ));
+    match &saved.public_path {
+        Some(path) => ui.label(format!("Public key saved to {}.", path.display())),
+        None => ui.label("No .pub file was written: the server sent no public key."),
+    };
+    ui.label(match saved.verified {
+        SaveVerification::KeyPair => "Both files were read back and match the key.",
+        SaveVerification::ExactBytes => {
+            "The file was read back and is byte for byte what the server sent."
         }
     });
+    ui.add_space(6.0);
+    if ui.button("Done").clicked() {
+        actions.push(UiAction::DonePrivateKey);
+    }
+}
+
+/// The warning, fingerprint, any problem or note, and "Copy public key".
+fn key_summary(ui: &mut egui::Ui, key: &PendingPrivateKey, actions: &mut Vec<UiAction>) {
+    ui.label(
+        egui::RichText::new(
+            "This private key exists only in Keyfleet's memory. Save it now: it cannot be shown again.",
+        )
+        .strong(),
+    );
+    if !key.fingerprint.is_empty() {
+        ui.label(format!("Public key fingerprint: {}", key.fingerprint));
+    }
+    if let Some(problem) = &key.problem {
+        error_line(
+            ui,
+            &format!(
+                "Keyfleet cannot check this key: {problem} OpenSSH may still use it, so save it exactly as received."
+            ),
+        );
+    }
+    if let Some(note) = &key.note {
+        ui.label(note);
+    }
+    ui.horizontal(|ui| {
+        if ui.button("Copy public key").clicked() {
+            actions.push(UiAction::Copy {
+                text: key.public_key.clone(),
+                what: "public key",
+            });
+        }
+    });
+}
+
+/// Save through the native dialog or to a typed path, and why it failed.
+fn save_rows(ui: &mut egui::Ui, key: &mut PendingPrivateKey, backend: &Backend) {
+    let busy = key.is_saving();
+    let save_label = if key.save_as_received {
+        "💾 Save exactly as received…"
+    } else {
+        "💾 Save private key…"
+    };
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!busy, egui::Button::new(save_label))
+            .clicked()
+        {
+            key.start_save(backend, None);
+        }
+        if busy {
+            ui.add(egui::Spinner::new());
+            ui.label("Saving…");
+        }
+    });
+    ui.horizontal(|ui| {
+        labeled_text(ui, "Or save to path:", &mut key.path_text);
+        if ui
+            .add_enabled(
+                !busy && !key.path_text.trim().is_empty(),
+                egui::Button::new("Save to this path"),
+            )
+            .clicked()
+        {
+            let path = expand_home(key.path_text.trim());
+            key.start_save(backend, Some(path));
+        }
+    });
+    let how = if key.save_as_received {
+        "The file is created new with mode 0600 (never overwritten) and holds the exact bytes received; a .pub file is written beside it only if the server sent a public key."
+    } else {
+        "The file is created new with mode 0600 (never overwritten); the .pub file is written beside it."
+    };
+    ui.label(egui::RichText::new(how).small().weak());
+    if let Some(error) = &key.error {
+        error_line(ui, error);
+        // A server's key that failed to save as a key pair must still
+        // have a way out other than "Discard".
+        if key.from_server
+            && !key.save_as_received
+            && ui
+                .add_enabled(!busy, egui::Button::new("Save exactly as received instead"))
+                .clicked()
+        {
+            key.save_as_received = true;
+            key.error = None;
+        }
+    }
+}
+
+/// "Discard", asked twice.
+fn discard_row(ui: &mut egui::Ui, key: &mut PendingPrivateKey, actions: &mut Vec<UiAction>) {
+    if key.confirm_discard {
+        error_line(
+            ui,
+            "Discard this private key forever? Anything using it will need a new key.",
+        );
+        ui.horizontal(|ui| {
+            if ui.button("Yes, discard it").clicked() {
+                actions.push(UiAction::DiscardPrivateKey);
+            }
+            if ui.button("No, keep it").clicked() {
+                key.confirm_discard = false;
+            }
+        });
+    } else if ui
+        .add_enabled(!key.is_saving(), egui::Button::new("Discard private key…"))
+        .clicked()
+    {
+        key.confirm_discard = true;
+    }
 }
 
 /// `~/x` → `$HOME/x`, so typed paths work like in a shell.

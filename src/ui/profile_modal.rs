@@ -2,24 +2,14 @@
 //! provider's spec asks for (a project, regions, an organization), and where
 //! the token comes from.
 
-use super::{UiAction, error_line, labeled_password, labeled_text, warning_line};
-use crate::backend::{ChoiceKind, RequestId};
+use super::{error_line, labeled_password, labeled_text, warning_line};
+use crate::backend::{Backend, ChoiceKind, Command, Pending};
 use crate::keys::SecretString;
 use crate::providers::http::{check_token, normalize_base_url};
 use crate::providers::spec::{self, ProfileField};
 use crate::providers::{ApiError, Choice, ProviderKind};
+use crate::state::Loadable;
 use crate::store::{Profile, TokenSource};
-
-/// A picker list being loaded or loaded.
-#[derive(Debug, Default)]
-pub struct ChoiceList {
-    /// Request in flight.
-    pub pending: Option<RequestId>,
-    /// What arrived.
-    pub items: Vec<Choice>,
-    /// Why it failed.
-    pub error: Option<String>,
-}
 
 /// The dialog's state.
 #[derive(Debug)]
@@ -37,16 +27,14 @@ pub struct ProfileModal {
     /// The text of each single-valued field of the provider's spec, as
     /// typed (parallel to `ProviderSpec::profile_fields`).
     pub field_texts: Vec<String>,
-    /// Pending "Test connection".
-    pub test_pending: Option<RequestId>,
-    /// Result of the last test: Ok(message) or Err(message).
-    pub test_result: Option<Result<String, String>>,
+    /// "Test connection": the provider's greeting, or why it failed.
+    test: Loadable<String>,
     /// The picker list of each field (parallel to `field_texts`).
-    pub choices: Vec<ChoiceList>,
+    choices: Vec<Loadable<Vec<Choice>>>,
     /// Why "Save" was refused.
     pub error: Option<String>,
-    /// Saving (token being stored).
-    pub saving: Option<RequestId>,
+    /// The typed token being stored, and the profile to save once it is.
+    saving: Option<(Pending<Result<(), ApiError>>, Profile)>,
     /// Scheme, host and port of the saved account's URL (editing only): the
     /// only place its stored token may go without asking again.
     saved_origin: Option<String>,
@@ -61,6 +49,8 @@ pub enum ProfileModalResult {
     Open,
     /// Close without saving.
     Cancelled,
+    /// Save this profile and close (its typed token, if any, is stored).
+    Saved(Box<Profile>),
 }
 
 impl ProfileModal {
@@ -95,14 +85,13 @@ impl ProfileModal {
                 .iter()
                 .map(|field| profile.settings.text(field.key))
                 .collect(),
-            choices: fields.iter().map(|_| ChoiceList::default()).collect(),
+            choices: fields.iter().map(|_| Loadable::default()).collect(),
             profile,
             is_new,
             token: SecretString::default(),
             env_var,
             use_env,
-            test_pending: None,
-            test_result: None,
+            test: Loadable::default(),
             error: None,
             saving: None,
             saved_origin,
@@ -218,40 +207,38 @@ impl ProfileModal {
         profile
     }
 
-    /// Applies a test-connection answer.
-    pub fn on_tested(&mut self, request: RequestId, result: Result<String, ApiError>) {
-        if self.test_pending == Some(request) {
-            self.test_pending = None;
-            self.test_result = Some(result.map_err(|err| err.to_string()));
-        }
+    /// True while the typed token is being stored.
+    pub fn is_saving(&self) -> bool {
+        self.saving.is_some()
     }
 
-    /// Applies a picker answer.
-    pub fn on_choices(
-        &mut self,
-        request: RequestId,
-        kind: ChoiceKind,
-        result: Result<Vec<Choice>, ApiError>,
-    ) {
-        let Some(list) = self.choice_list(kind) else {
-            return;
+    /// Applies the answers that arrived (test, pickers, token stored).
+    pub fn poll(&mut self) -> ProfileModalResult {
+        self.test.poll();
+        for list in &mut self.choices {
+            list.poll();
+        }
+        let Some((pending, _)) = &mut self.saving else {
+            return ProfileModalResult::Open;
         };
-        if list.pending != Some(request) {
-            return;
-        }
-        list.pending = None;
-        match result {
-            Ok(items) => {
-                list.items = items;
-                list.error = None;
+        let Some(stored) = pending.poll() else {
+            return ProfileModalResult::Open;
+        };
+        let Some((_, profile)) = self.saving.take() else {
+            return ProfileModalResult::Open;
+        };
+        match stored {
+            Ok(()) => ProfileModalResult::Saved(Box::new(profile)),
+            Err(err) => {
+                self.error = Some(err.to_string());
+                ProfileModalResult::Open
             }
-            Err(err) => list.error = Some(err.to_string()),
         }
     }
 
-    /// Draws the dialog. Requests go to `actions`; the app records their ids
-    /// through [`Self::remember_request`].
-    pub fn show(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) -> ProfileModalResult {
+    /// Draws the dialog; sends its requests (test, pickers, storing the
+    /// token) itself and keeps their answers.
+    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> ProfileModalResult {
         let mut result = ProfileModalResult::Open;
         let modal = egui::Modal::new(egui::Id::unique("profile_modal")).show(ctx, |ui| {
             ui.set_width(560.0);
@@ -261,29 +248,7 @@ impl ProfileModal {
                 "Edit account"
             });
             ui.add_space(6.0);
-            if self.is_new {
-                ui.horizontal(|ui| {
-                    let label = ui.label("Provider:");
-                    egui::ComboBox::from_id_salt("provider_combo")
-                        .selected_text(self.profile.provider().label())
-                        .show_ui(ui, |ui| {
-                            let current = self.profile.provider();
-                            for provider in spec::all() {
-                                if ui
-                                    .selectable_label(current == provider.kind, provider.label)
-                                    .clicked()
-                                    && current != provider.kind
-                                {
-                                    *self = Self::new_profile(provider.kind);
-                                }
-                            }
-                        })
-                        .response
-                        .labelled_by(label.id);
-                });
-            } else {
-                ui.label(format!("Provider: {}", self.profile.provider().label()));
-            }
+            self.provider_row(ui);
             labeled_text(ui, "Display name:", &mut self.profile.name);
             let provider = self.profile.provider().spec();
             labeled_text(ui, provider.base_url_label, &mut self.profile.base_url);
@@ -297,110 +262,156 @@ impl ProfileModal {
                 ui.label(egui::RichText::new(hint).small().weak());
             }
             ui.add_space(4.0);
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut self.use_env, false, "Store token in OS keyring");
-                ui.radio_value(
-                    &mut self.use_env,
-                    true,
-                    "Read token from environment variable",
-                );
-            });
-            if self.use_env {
-                labeled_text(ui, "Variable name:", &mut self.env_var);
-            } else {
-                let label = if self.is_new {
-                    "API token:"
-                } else {
-                    "API token (empty keeps the stored one):"
-                };
-                let mut token = self.token.expose().to_string();
-                let response = labeled_password(ui, label, &mut token);
-                if response.changed() {
-                    *self.token.expose_mut() = token;
-                }
-                // Fill the picker as soon as a token is entered.
-                if response.lost_focus() && !self.token.is_empty() {
-                    self.auto_load_picker(actions);
-                }
-            }
-            if let Some(hint) = provider.token_hint {
-                ui.label(egui::RichText::new(hint).small());
-            }
+            self.token_fields(ui, backend);
             ui.add_space(4.0);
             for index in 0..self.fields().len() {
-                self.field_ui(ui, index, actions);
+                self.field_ui(ui, index, backend);
             }
             ui.add_space(6.0);
-            ui.horizontal(|ui| {
-                if ui.button("Test connection").clicked() {
-                    self.test_result = match self.unconfirmed_new_host() {
-                        Some(origin) => Some(Err(self.new_host_message(&origin))),
-                        None => {
-                            actions.push(UiAction::TestConnection {
-                                profile: self.draft(),
-                                token: self.typed_token(),
-                            });
-                            None
-                        }
-                    };
-                }
-                if self.test_pending.is_some() {
-                    ui.add(egui::Spinner::new());
-                }
-                match &self.test_result {
-                    Some(Ok(message)) => {
-                        ui.colored_label(
-                            egui::Color32::from_rgb(46, 160, 67),
-                            format!("✔ {message}"),
-                        );
-                    }
-                    Some(Err(message)) => error_line(ui, &format!("✖ {message}")),
-                    None => {}
-                }
-            });
+            self.test_row(ui, backend);
             if let Some(error) = &self.error {
                 error_line(ui, error);
             }
             ui.separator();
-            ui.horizontal(|ui| {
-                let saving = self.saving.is_some();
-                if ui.add_enabled(!saving, egui::Button::new("Save")).clicked() {
-                    match self.build_profile() {
-                        Ok(profile) => {
-                            self.error = None;
-                            actions.push(UiAction::SaveProfile {
-                                profile,
-                                token: self.typed_token(),
-                            });
-                        }
-                        Err(message) => self.error = Some(message),
-                    }
-                }
-                if saving {
-                    ui.add(egui::Spinner::new());
-                }
-                if ui.button("Cancel").clicked() {
-                    result = ProfileModalResult::Cancelled;
-                }
-            });
+            result = self.save_row(ui, backend);
         });
-        if modal.should_close() && self.saving.is_none() {
+        if modal.should_close() && !self.is_saving() {
             result = ProfileModalResult::Cancelled;
         }
         result
     }
 
-    /// Records the id of a request the dialog asked for, so its answer is
-    /// routed back here.
-    pub fn remember_request(&mut self, request: RequestId, kind: Option<ChoiceKind>) {
-        match kind {
-            None => self.test_pending = Some(request),
-            Some(kind) => {
-                if let Some(list) = self.choice_list(kind) {
-                    list.pending = Some(request);
-                }
+    /// The provider: a picker for a new account, fixed when editing.
+    fn provider_row(&mut self, ui: &mut egui::Ui) {
+        if !self.is_new {
+            ui.label(format!("Provider: {}", self.profile.provider().label()));
+            return;
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("Provider:");
+            egui::ComboBox::from_id_salt("provider_combo")
+                .selected_text(self.profile.provider().label())
+                .show_ui(ui, |ui| {
+                    let current = self.profile.provider();
+                    for provider in spec::all() {
+                        if ui
+                            .selectable_label(current == provider.kind, provider.label)
+                            .clicked()
+                            && current != provider.kind
+                        {
+                            *self = Self::new_profile(provider.kind);
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        });
+    }
+
+    /// Where the token comes from, and the token or variable name.
+    fn token_fields(&mut self, ui: &mut egui::Ui, backend: &Backend) {
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.use_env, false, "Store token in OS keyring");
+            ui.radio_value(
+                &mut self.use_env,
+                true,
+                "Read token from environment variable",
+            );
+        });
+        if self.use_env {
+            labeled_text(ui, "Variable name:", &mut self.env_var);
+        } else {
+            let label = if self.is_new {
+                "API token:"
+            } else {
+                "API token (empty keeps the stored one):"
+            };
+            let mut token = self.token.expose().to_string();
+            let response = labeled_password(ui, label, &mut token);
+            if response.changed() {
+                *self.token.expose_mut() = token;
+            }
+            // Fill the picker as soon as a token is entered.
+            if response.lost_focus() && !self.token.is_empty() {
+                self.auto_load_picker(backend);
             }
         }
+        if let Some(hint) = self.profile.provider().spec().token_hint {
+            ui.label(egui::RichText::new(hint).small());
+        }
+    }
+
+    /// "Test connection" and its outcome.
+    fn test_row(&mut self, ui: &mut egui::Ui, backend: &Backend) {
+        ui.horizontal(|ui| {
+            if ui.button("Test connection").clicked() {
+                match self.unconfirmed_new_host() {
+                    Some(origin) => self
+                        .test
+                        .fail(ApiError::invalid_input(self.new_host_message(&origin))),
+                    None => {
+                        let (profile, token) = (self.draft(), self.typed_token());
+                        self.test
+                            .start(backend.request(|reply| Command::TestConnection {
+                                reply,
+                                profile,
+                                token,
+                            }));
+                    }
+                }
+            }
+            if self.test.is_loading() {
+                ui.add(egui::Spinner::new());
+            } else if let Some(err) = self.test.error.as_ref() {
+                error_line(ui, &format!("✖ {err}"));
+            } else if self.test.loaded {
+                ui.colored_label(
+                    egui::Color32::from_rgb(46, 160, 67),
+                    format!("✔ {}", self.test.value),
+                );
+            }
+        });
+    }
+
+    /// "Save" (storing a typed token first) and "Cancel".
+    fn save_row(&mut self, ui: &mut egui::Ui, backend: &Backend) -> ProfileModalResult {
+        let mut result = ProfileModalResult::Open;
+        ui.horizontal(|ui| {
+            let saving = self.is_saving();
+            if ui.add_enabled(!saving, egui::Button::new("Save")).clicked() {
+                result = self.save(backend);
+            }
+            if saving {
+                ui.add(egui::Spinner::new());
+            }
+            if ui.button("Cancel").clicked() {
+                result = ProfileModalResult::Cancelled;
+            }
+        });
+        result
+    }
+
+    /// Checks the profile; saves it now, or once its typed token is stored.
+    fn save(&mut self, backend: &Backend) -> ProfileModalResult {
+        let profile = match self.build_profile() {
+            Ok(profile) => profile,
+            Err(message) => {
+                self.error = Some(message);
+                return ProfileModalResult::Open;
+            }
+        };
+        self.error = None;
+        let Some(token) = self.typed_token() else {
+            return ProfileModalResult::Saved(Box::new(profile));
+        };
+        let profile_id = profile.id.clone();
+        let stored = backend.request(|reply| Command::StoreToken {
+            reply,
+            profile_id,
+            token,
+        });
+        self.saving = Some((stored, profile));
+        ProfileModalResult::Open
     }
 
     /// The provider's account fields.
@@ -409,7 +420,7 @@ impl ProfileModal {
     }
 
     /// The picker list filled by `kind`, if a field uses it.
-    fn choice_list(&mut self, kind: ChoiceKind) -> Option<&mut ChoiceList> {
+    fn choice_list(&mut self, kind: ChoiceKind) -> Option<&mut Loadable<Vec<Choice>>> {
         let index = self
             .fields()
             .iter()
@@ -418,42 +429,55 @@ impl ProfileModal {
     }
 
     /// Loads the pickers that fill as soon as a token is entered, once.
-    fn auto_load_picker(&mut self, actions: &mut Vec<UiAction>) {
+    fn auto_load_picker(&mut self, backend: &Backend) {
         if self.unconfirmed_new_host().is_some() {
             return;
         }
-        for (field, list) in self.fields().iter().zip(&self.choices) {
-            if field.load_when_token_entered
-                && list.items.is_empty()
-                && list.pending.is_none()
-                && list.error.is_none()
-            {
-                actions.push(UiAction::LoadChoices {
-                    profile: self.draft(),
-                    token: self.typed_token(),
-                    kind: field.choices,
-                });
-            }
+        let wanted: Vec<ChoiceKind> = self
+            .fields()
+            .iter()
+            .zip(&self.choices)
+            .filter(|(field, list)| {
+                field.load_when_token_entered
+                    && list.value.is_empty()
+                    && !list.is_loading()
+                    && list.error.as_ref().is_none()
+            })
+            .map(|(field, _)| field.choices)
+            .collect();
+        for kind in wanted {
+            self.load_choices(kind, backend);
         }
     }
 
     /// Asks for a picker list, unless the host changed unconfirmed (then the
     /// list shows why nothing was sent).
-    fn load_choices(&mut self, kind: ChoiceKind, actions: &mut Vec<UiAction>) {
+    fn load_choices(&mut self, kind: ChoiceKind, backend: &Backend) {
         let blocked = self
             .unconfirmed_new_host()
             .map(|origin| self.new_host_message(&origin));
+        let (profile, token) = (self.draft(), self.typed_token());
         let Some(list) = self.choice_list(kind) else {
             return;
         };
-        list.error = blocked;
-        if list.error.is_none() {
-            actions.push(UiAction::LoadChoices {
-                profile: self.draft(),
-                token: self.typed_token(),
+        match blocked {
+            Some(message) => list.fail(ApiError::invalid_input(message)),
+            None => list.start(backend.request(|reply| Command::LoadChoices {
+                reply,
+                profile,
+                token,
                 kind,
-            });
+            })),
         }
+    }
+
+    /// Field `index`'s picker error, hidden while it reloads.
+    fn choice_error(&self, index: usize) -> Option<String> {
+        let list = &self.choices[index];
+        list.error
+            .as_ref()
+            .filter(|_| !list.is_loading())
+            .map(ToString::to_string)
     }
 
     /// When editing and the typed URL's host differs from the saved one:
@@ -484,10 +508,10 @@ impl ProfileModal {
 
     /// Draws account field `index`: a text box with a picker filled from
     /// the API, or checkboxes for a multi-valued field.
-    fn field_ui(&mut self, ui: &mut egui::Ui, index: usize, actions: &mut Vec<UiAction>) {
+    fn field_ui(&mut self, ui: &mut egui::Ui, index: usize, backend: &Backend) {
         let field = &self.fields()[index];
         if field.multiple {
-            self.multi_field_ui(ui, index, actions);
+            self.multi_field_ui(ui, index, backend);
             return;
         }
         ui.horizontal(|ui| {
@@ -495,16 +519,16 @@ impl ProfileModal {
             ui.add(egui::TextEdit::singleline(&mut self.field_texts[index]).desired_width(180.0))
                 .labelled_by(label.id);
             if ui.button(field.load_label).clicked() {
-                self.load_choices(field.choices, actions);
+                self.load_choices(field.choices, backend);
             }
             let list = &self.choices[index];
-            if list.pending.is_some() {
+            if list.is_loading() {
                 ui.add(egui::Spinner::new());
             }
-            if !list.items.is_empty() {
+            if !list.value.is_empty() {
                 let text = &mut self.field_texts[index];
                 let selected = list
-                    .items
+                    .value
                     .iter()
                     .find(|choice| choice.id == text.trim())
                     .map(|choice| choice.label.clone())
@@ -512,7 +536,7 @@ impl ProfileModal {
                 egui::ComboBox::from_label(field.pick_label)
                     .selected_text(selected)
                     .show_ui(ui, |ui| {
-                        for choice in &list.items {
+                        for choice in &list.value {
                             if ui
                                 .selectable_label(choice.id == text.trim(), &choice.label)
                                 .clicked()
@@ -523,30 +547,30 @@ impl ProfileModal {
                     });
             }
         });
-        if let Some(error) = &self.choices[index].error {
-            error_line(ui, error);
+        if let Some(error) = self.choice_error(index) {
+            error_line(ui, &error);
         }
     }
 
     /// Checkboxes for a multi-valued field: every loaded choice, plus the
     /// values already set (so they can be unticked before loading).
-    fn multi_field_ui(&mut self, ui: &mut egui::Ui, index: usize, actions: &mut Vec<UiAction>) {
+    fn multi_field_ui(&mut self, ui: &mut egui::Ui, index: usize, backend: &Backend) {
         let field = &self.fields()[index];
         ui.horizontal(|ui| {
             ui.label(field.label);
             if ui.button(field.load_label).clicked() {
-                self.load_choices(field.choices, actions);
+                self.load_choices(field.choices, backend);
             }
-            if self.choices[index].pending.is_some() {
+            if self.choices[index].is_loading() {
                 ui.add(egui::Spinner::new());
             }
         });
-        if let Some(error) = &self.choices[index].error {
-            error_line(ui, error);
+        if let Some(error) = self.choice_error(index) {
+            error_line(ui, &error);
         }
         let mut values = self.profile.settings.values(field.key);
         let mut known: Vec<(String, String)> = self.choices[index]
-            .items
+            .value
             .iter()
             .map(|choice| (choice.id.clone(), choice.label.clone()))
             .collect();

@@ -1,0 +1,308 @@
+//! What the user asked for: each [`UiAction`] from the panels, toasts and
+//! dialogs, carried out.
+
+use super::App;
+use super::dialogs::Dialog;
+use super::events::{Answer, Operation};
+use crate::backend::{Command, Pending, Reply};
+use crate::providers::{KeyScope, NewKey, NewKeyMaterial, RemoteKey};
+use crate::store::{Profile, TokenSource};
+use crate::ui::UiAction;
+use crate::ui::add_key_modal::AddKeyModal;
+use crate::ui::confirm_modal::ConfirmModal;
+use crate::ui::generate_modal::GenerateModal;
+use crate::ui::profile_modal::ProfileModal;
+use crate::ui::rename_modal::RenameModal;
+use crate::ui::toasts::ToastKind;
+
+impl App {
+    /// Carries out one action.
+    pub(super) fn handle_action(&mut self, ctx: &egui::Context, action: UiAction) {
+        match action {
+            UiAction::SelectAccount(id) => self.selected = Some(id),
+            UiAction::Refresh(id) => self.refresh(&id),
+            UiAction::RefreshAll => self.refresh_all(),
+            UiAction::EditProfile(id) => self.open_profile_dialog(id.as_deref()),
+            UiAction::AskRemoveProfile(id) => self.ask_remove_profile(id),
+            UiAction::RemoveProfile(id) => self.remove_profile(&id),
+            UiAction::OpenAddKey => {
+                self.open_for_selected(|p| Dialog::AddKey(Box::new(AddKeyModal::new(p))))
+            }
+            UiAction::OpenGenerate => {
+                self.open_for_selected(|p| Dialog::Generate(Box::new(GenerateModal::new(p))));
+            }
+            UiAction::AskRename(key) => {
+                self.open_for_selected(|p| Dialog::Rename(Box::new(RenameModal::new(p, key))));
+            }
+            UiAction::AskReplace(key) => {
+                self.open_for_selected(|p| Dialog::AddKey(Box::new(AddKeyModal::replace(p, key))));
+            }
+            UiAction::AskDelete(key) => self.ask_delete(key),
+            UiAction::Copy { text, what } => {
+                ctx.copy_text(text);
+                self.toasts
+                    .success(format!("Copied {what} to the clipboard"));
+            }
+            UiAction::SetShared(key, shared) => {
+                let label = if shared { "Shared" } else { "Unshared" };
+                self.key_operation(key, label, Answer::Updated, |reply, profile, key| {
+                    Command::SetShared {
+                        reply,
+                        profile,
+                        key,
+                        shared,
+                    }
+                });
+            }
+            UiAction::MakeDefault(key) => {
+                self.key_operation(
+                    key,
+                    "Made default",
+                    Answer::DefaultMade,
+                    |reply, profile, key| Command::MakeDefault {
+                        reply,
+                        profile,
+                        key,
+                    },
+                );
+            }
+            UiAction::Delete(key) => {
+                let name = format!("\"{}\"", key.name);
+                self.key_operation(key, &name, Answer::Deleted, |reply, profile, key| {
+                    Command::DeleteKey {
+                        reply,
+                        profile,
+                        key,
+                    }
+                });
+            }
+            UiAction::CopyToProject(key) => self.copy_to_project(key),
+            UiAction::DiscardPrivateKey => {
+                if self.private_keys.pop_front().is_some() {
+                    self.toasts
+                        .push(ToastKind::Info, "Private key discarded", None);
+                }
+            }
+            UiAction::DonePrivateKey => {
+                self.private_keys.pop_front();
+            }
+            UiAction::ShowErrorDetails(text) => self.dialogs.open(Dialog::Details(text)),
+        }
+    }
+
+    /// Reloads one account's keys; an older refresh still running is
+    /// superseded.
+    pub(super) fn refresh(&mut self, profile_id: &str) {
+        let Some(profile) = self.profile(profile_id).cloned() else {
+            return;
+        };
+        let list = self
+            .backend
+            .request(|reply| Command::ListKeys { reply, profile });
+        self.accounts
+            .entry(profile_id.to_string())
+            .or_default()
+            .start(list);
+    }
+
+    pub(super) fn refresh_all(&mut self) {
+        let ids: Vec<String> = self.profiles.iter().map(|p| p.id.clone()).collect();
+        for id in ids {
+            self.refresh(&id);
+        }
+    }
+
+    fn open_profile_dialog(&mut self, id: Option<&str>) {
+        let modal = match id {
+            None => ProfileModal::new_account(),
+            Some(id) => match self.profile(id) {
+                Some(profile) => ProfileModal::edit(profile.clone()),
+                None => return,
+            },
+        };
+        self.dialogs.open(Dialog::Profile(Box::new(modal)));
+    }
+
+    /// Opens a dialog about the selected account, if one is selected.
+    fn open_for_selected(&mut self, dialog: impl FnOnce(Profile) -> Dialog) {
+        if let Some(profile) = self.selected_profile().cloned() {
+            self.dialogs.open(dialog(profile));
+        }
+    }
+
+    fn ask_remove_profile(&mut self, id: String) {
+        let Some(profile) = self.profile(&id) else {
+            return;
+        };
+        let confirm = ConfirmModal::new(
+            "Remove account",
+            format!(
+                "Remove the account \"{}\" from Keyfleet? Its keys stay at {}; only the profile and its stored token are removed.",
+                profile.name,
+                profile.provider().label()
+            ),
+            "Remove account",
+            UiAction::RemoveProfile(id),
+        );
+        self.dialogs.open(Dialog::Confirm(Box::new(confirm)));
+    }
+
+    fn remove_profile(&mut self, id: &str) {
+        let Some(position) = self.profiles.iter().position(|p| p.id == id) else {
+            return;
+        };
+        let profile = self.profiles.remove(position);
+        // Dropping the account drops its list request too.
+        self.accounts.remove(id);
+        if self.selected.as_deref() == Some(id) {
+            self.selected = self.profiles.first().map(|p| p.id.clone());
+        }
+        self.persist_profiles();
+        if profile.token_source == TokenSource::Keyring {
+            self.forget_token(id);
+        }
+        self.toasts
+            .success(format!("Removed account \"{}\"", profile.name));
+    }
+
+    /// Saves a profile from its dialog (its typed token is stored already).
+    pub(super) fn save_profile(&mut self, profile: Profile) {
+        // A token left in the keyring after switching to an environment
+        // variable would outlive the user's intent.
+        let id = profile.id.clone();
+        let leaves_keyring = matches!(profile.token_source, TokenSource::EnvVar(_))
+            && self
+                .profile(&id)
+                .is_some_and(|old| old.token_source == TokenSource::Keyring);
+        // Only once the file says "environment variable": else a restart
+        // would find a keyring account without token.
+        if self.commit_profile(profile) && leaves_keyring {
+            self.forget_token(&id);
+        }
+    }
+
+    /// Applies a saved profile; returns whether the profiles file was written.
+    fn commit_profile(&mut self, profile: Profile) -> bool {
+        let id = profile.id.clone();
+        let name = profile.name.clone();
+        match self.profiles.iter_mut().find(|p| p.id == id) {
+            Some(existing) => *existing = profile,
+            None => self.profiles.push(profile),
+        }
+        let persisted = self.persist_profiles();
+        self.selected = Some(id.clone());
+        self.toasts.success(format!("Saved account \"{name}\""));
+        self.refresh(&id);
+        persisted
+    }
+
+    /// Writes the profiles file; false (and a notice) when it was not saved.
+    fn persist_profiles(&mut self) -> bool {
+        if self.profiles_read_only {
+            self.toasts.error(
+                "Accounts were not saved",
+                "The profiles file is from a newer Keyfleet or unreadable; it is left untouched.",
+            );
+            return false;
+        }
+        if let Err(message) = self.store.save(&self.profiles) {
+            self.toasts
+                .error("Accounts were not saved", message.clone());
+            self.status.error("Accounts were not saved", message);
+            return false;
+        }
+        true
+    }
+
+    /// Deletes the account's keyring entry; a failure is reported as a notice.
+    fn forget_token(&mut self, profile_id: &str) {
+        let profile_id = profile_id.to_string();
+        let answer = self
+            .backend
+            .request(|reply| Command::DeleteToken { reply, profile_id });
+        self.operations.push(Operation {
+            profile_id: None,
+            key_id: None,
+            label: "remove token".into(),
+            answer: Answer::TokenRemoved(answer),
+        });
+    }
+
+    fn ask_delete(&mut self, key: RemoteKey) {
+        let account = self
+            .selected_profile()
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let what = match &key.scope {
+            KeyScope::Account => "key",
+            KeyScope::Region { .. } => "legacy keypair",
+            KeyScope::Signing => "signing key",
+        };
+        let confirm = ConfirmModal::new(
+            "Delete key",
+            format!(
+                "Delete the {what} \"{}\" from {account}? Servers that trust it keep it, but it can no longer be used for new machines. This cannot be undone.",
+                key.name
+            ),
+            format!("Delete \"{}\"", key.name),
+            UiAction::Delete(key),
+        );
+        self.dialogs.open(Dialog::Confirm(Box::new(confirm)));
+    }
+
+    /// A legacy regional keypair: the same public key as a project key.
+    fn copy_to_project(&mut self, key: RemoteKey) {
+        let Some(public_key) = key.public_key.clone() else {
+            return;
+        };
+        let Some(profile) = self.selected_profile().cloned() else {
+            return;
+        };
+        let new_key = NewKey {
+            name: key.name.clone(),
+            material: NewKeyMaterial::PublicKey(public_key),
+            shared_in_project: key.shared_in_project.unwrap_or(true),
+            scope: KeyScope::Account,
+        };
+        self.send_create(profile, new_key, format!("copy {} to project", key.name));
+    }
+
+    /// Creates a key in `profile`; the answer becomes a notice.
+    pub(super) fn send_create(&mut self, profile: Profile, new_key: NewKey, label: String) {
+        let profile_id = profile.id.clone();
+        let answer = self.backend.request(|reply| Command::CreateKey {
+            reply,
+            profile,
+            new_key,
+        });
+        self.operations.push(Operation {
+            profile_id: Some(profile_id),
+            key_id: None,
+            label,
+            answer: Answer::Created(answer),
+        });
+    }
+
+    /// Sends a command about one key of the selected account; its answer
+    /// becomes a notice.
+    fn key_operation<T>(
+        &mut self,
+        key: RemoteKey,
+        label: &str,
+        answer: impl FnOnce(Pending<T>) -> Answer,
+        build: impl FnOnce(Reply<T>, Profile, RemoteKey) -> Command,
+    ) {
+        let Some(profile) = self.selected_profile().cloned() else {
+            return;
+        };
+        let profile_id = profile.id.clone();
+        let key_id = key.id.clone();
+        let pending = self.backend.request(|reply| build(reply, profile, key));
+        self.operations.push(Operation {
+            profile_id: Some(profile_id),
+            key_id: Some(key_id),
+            label: label.to_string(),
+            answer: answer(pending),
+        });
+    }
+}

@@ -1,0 +1,218 @@
+//! Drawing: the status bar, the accounts list, the selected account's keys,
+//! and the dialogs.
+
+use super::App;
+use super::dialogs::{Dialog, Outcome, Step};
+use crate::backend::Backend;
+use crate::ui::confirm_modal::ConfirmChoice;
+use crate::ui::{UiAction, accounts_panel, keys_panel, private_key_modal};
+
+impl App {
+    /// The bottom status bar, the accounts on the left, the keys in the middle.
+    pub(super) fn draw_panels(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        let in_flight = self.in_flight();
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            self.status.show(ui, in_flight, self.demo, actions);
+        });
+        egui::Panel::left("accounts_panel")
+            .resizable(true)
+            .default_size(240.0)
+            .show(ui, |ui| self.draw_accounts(ui, actions));
+        egui::CentralPanel::default().show(ui, |ui| self.draw_central(ui, actions));
+    }
+
+    fn draw_accounts(&self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        accounts_panel::show(
+            ui,
+            &self.profiles,
+            self.selected.as_deref(),
+            |id| {
+                let account = self.accounts.get(id);
+                accounts_panel::AccountBadge {
+                    busy: account.is_some_and(|a| a.is_loading()) || self.busy_keys(id).1,
+                    failed: account.is_some_and(|a| a.error.is_some()),
+                    key_count: account.filter(|a| a.loaded).map(|a| a.table.len()),
+                }
+            },
+            actions,
+        );
+    }
+
+    /// The keys with a request running in account `profile_id`, and whether
+    /// any request (about a key or not) runs for it.
+    fn busy_keys(&self, profile_id: &str) -> (Vec<String>, bool) {
+        let mut busy = false;
+        let mut keys = Vec::new();
+        let operations = self
+            .operations
+            .iter()
+            .filter(|op| op.profile_id.as_deref() == Some(profile_id))
+            .map(|op| op.key_id.as_deref());
+        let dialogs = self
+            .dialogs
+            .iter()
+            .filter_map(Dialog::busy_with)
+            .filter(|(profile, _)| *profile == profile_id)
+            .map(|(_, key)| key);
+        for key in operations.chain(dialogs) {
+            busy = true;
+            keys.extend(key.map(str::to_string));
+        }
+        (keys, busy)
+    }
+
+    fn draw_central(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        if self.profiles.is_empty() {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() / 3.0);
+                ui.heading("No accounts yet");
+                ui.label(format!(
+                    "Add {} account to see its SSH keys here.",
+                    providers_in_words()
+                ));
+                ui.add_space(8.0);
+                if ui.button("➕ Add your first account").clicked() {
+                    actions.push(UiAction::EditProfile(None));
+                }
+            });
+            return;
+        }
+        let Some(profile) = self.selected_profile().cloned() else {
+            ui.label("Select an account on the left.");
+            return;
+        };
+        let (busy_keys, _) = self.busy_keys(&profile.id);
+        let account = self.accounts.entry(profile.id.clone()).or_default();
+        let (loading, loaded, error) =
+            (account.is_loading(), account.loaded, account.error.clone());
+        keys_panel::show(
+            ui,
+            keys_panel::KeysView {
+                profile: &profile,
+                table: &mut account.table,
+                loading,
+                loaded,
+                error: error.as_ref(),
+                busy_keys: &busy_keys,
+            },
+            actions,
+        );
+    }
+
+    /// An unsaved private key first (nothing else may hide it), else the
+    /// open dialogs, bottom first.
+    pub(super) fn draw_dialogs(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        let remaining = self.private_keys.len();
+        if let Some(key) = self.private_keys.front_mut() {
+            private_key_modal::show(ctx, key, remaining, &self.backend, actions);
+            return;
+        }
+        let backend = &self.backend;
+        let outcomes = self
+            .dialogs
+            .run(|dialog| dialog.show(ctx, backend, actions));
+        for outcome in outcomes {
+            self.apply_outcome(ctx, outcome);
+        }
+    }
+
+    pub(super) fn draw_close_prompt(&mut self, ctx: &egui::Context) {
+        if !self.close_prompt {
+            return;
+        }
+        egui::Modal::new(egui::Id::unique("close_prompt")).show(ctx, |ui| {
+            ui.set_width(420.0);
+            ui.heading("Unsaved private key");
+            ui.label(format!(
+                "{} private key(s) have not been saved. They cannot be fetched again: quitting now loses them.",
+                self.unsaved_private_keys()
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Go back and save").clicked() {
+                    self.close_prompt = false;
+                }
+                if ui.button("Quit and lose them").clicked() {
+                    self.close_prompt = false;
+                    self.allow_close = true;
+                    self.private_keys.clear();
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+        });
+    }
+}
+
+impl Dialog {
+    /// Draws the dialog for one frame.
+    fn show(
+        &mut self,
+        ctx: &egui::Context,
+        backend: &Backend,
+        actions: &mut Vec<UiAction>,
+    ) -> Step {
+        match self {
+            Dialog::Profile(modal) => Step::from_profile(modal.show(ctx, backend)),
+            Dialog::AddKey(modal) => {
+                let result = modal.show(ctx, backend, actions);
+                Step::from_add_key(&modal.profile.id, modal.replace.is_some(), result)
+            }
+            Dialog::Generate(modal) => Step::from_generate(modal.show(ctx, backend)),
+            Dialog::Rename(modal) => {
+                let result = modal.show(ctx, backend);
+                Step::from_rename(&modal.profile.id, result)
+            }
+            Dialog::Confirm(modal) => match modal.show(ctx) {
+                ConfirmChoice::Open => Step::Keep,
+                ConfirmChoice::Cancelled => Step::Close,
+                ConfirmChoice::Confirmed => match modal.on_confirm.take() {
+                    Some(action) => Step::Done(Outcome::Confirmed(action)),
+                    None => Step::Close,
+                },
+            },
+            Dialog::Details(text) => show_details(ctx, text, actions),
+        }
+    }
+}
+
+/// An error's full text, selectable, with "Copy".
+fn show_details(ctx: &egui::Context, text: &str, actions: &mut Vec<UiAction>) -> Step {
+    let mut open = true;
+    let modal = egui::Modal::new(egui::Id::unique("details_modal")).show(ctx, |ui| {
+        ui.set_width(560.0);
+        ui.heading("Error details");
+        egui::ScrollArea::vertical()
+            .max_height(300.0)
+            .show(ui, |ui| {
+                ui.add(egui::Label::new(egui::RichText::new(text).monospace()).selectable(true));
+            });
+        ui.horizontal(|ui| {
+            if ui.button("Copy").clicked() {
+                actions.push(UiAction::Copy {
+                    text: text.to_string(),
+                    what: "error details",
+                });
+            }
+            if ui.button("Close").clicked() {
+                open = false;
+            }
+        });
+    });
+    if !open || modal.should_close() {
+        Step::Close
+    } else {
+        Step::Keep
+    }
+}
+
+/// "a Gcore Cloud, Sesterce or HCP Terraform" from the provider specs.
+fn providers_in_words() -> String {
+    let labels: Vec<&str> = crate::providers::spec::all()
+        .iter()
+        .map(|spec| spec.label)
+        .collect();
+    match labels.split_last() {
+        Some((last, [])) => format!("a {last}"),
+        Some((last, rest)) => format!("a {} or {last}", rest.join(", ")),
+        None => "an".into(),
+    }
+}

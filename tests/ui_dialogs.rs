@@ -1,0 +1,118 @@
+//! Dialogs and global shortcuts: Ctrl+R (refresh the account) and
+//! Ctrl+Shift+R (refresh all) do nothing while any dialog is open, since
+//! they would act behind it; once the dialog is closed they work again.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use egui_kittest::kittest::Queryable;
+use keyfleet::keys::SecretString;
+use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
+use keyfleet::providers::ProviderKind;
+use keyfleet::sandbox::{self, Faults, Sandbox};
+use keyfleet::store::{MemoryStore, ProfileStore, SecretStore};
+
+/// A private key for the fake to store (HCP Terraform keeps private keys).
+fn private_key_text() -> String {
+    generate(&GenerateRequest {
+        algorithm: KeyAlgorithm::Ed25519,
+        comment: "deploy@ci".into(),
+        passphrase: None,
+        encoding: PrivateKeyEncoding::OpenSsh,
+    })
+    .unwrap()
+    .private_key
+    .expose()
+    .to_string()
+}
+
+/// HCP Terraform, whose keys can be renamed: one account with one key.
+fn terraform_app() -> (TestApp, String) {
+    let kind = ProviderKind::Terraform;
+    let sandbox = Sandbox::start().unwrap();
+    let public = public_key(ssh_key::Algorithm::Ed25519, "deploy");
+    sandbox.seed_key(kind, "deploy", &public, &private_key_text());
+    let config_dir = tempfile::tempdir().unwrap();
+    let profile = sandbox.profile(kind, "Modules");
+    ProfileStore::new(config_dir.path())
+        .save(std::slice::from_ref(&profile))
+        .unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    secrets
+        .set(&profile.id, &SecretString::new(sandbox::token(kind)))
+        .unwrap();
+    let mut test = start_app(sandbox, config_dir, secrets);
+    let id = profile.id.clone();
+    wait_until(&mut test.harness, "key listed", move |h| {
+        h.state()
+            .account(&id)
+            .is_some_and(|a| a.loaded && a.table.len() == 1)
+    });
+    (test, profile.id)
+}
+
+/// Presses both refresh shortcuts and lets a slow backend answer; returns
+/// how many requests reached the fake meanwhile.
+fn press_refresh_shortcuts(test: &mut TestApp, faults: &Faults) -> usize {
+    let before = faults.request_count();
+    let h = &mut test.harness;
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::R);
+    h.run_steps(2);
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::R,
+    );
+    for _ in 0..20 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    faults.request_count() - before
+}
+
+#[test]
+fn refresh_shortcuts_do_nothing_while_a_dialog_is_open() {
+    let (mut test, id) = terraform_app();
+    let faults = test.sandbox.faults(ProviderKind::Terraform);
+
+    // The rename dialog.
+    click(&mut test.harness, "Rename");
+    assert!(test.harness.query_by_label("New name:").is_some());
+    assert_eq!(
+        press_refresh_shortcuts(&mut test, &faults),
+        0,
+        "a refresh ran behind the rename dialog"
+    );
+    click(&mut test.harness, "Cancel");
+    assert!(test.harness.query_by_label("New name:").is_none());
+
+    // The delete confirmation.
+    click(&mut test.harness, "Delete");
+    assert!(test.harness.query_by_label("Delete \"deploy\"").is_some());
+    assert_eq!(
+        press_refresh_shortcuts(&mut test, &faults),
+        0,
+        "a refresh ran behind the confirmation"
+    );
+    click(&mut test.harness, "Cancel");
+    assert!(test.harness.query_by_label("Delete \"deploy\"").is_none());
+    assert_eq!(
+        test.harness.state().account(&id).unwrap().table.len(),
+        1,
+        "cancelled: nothing was deleted"
+    );
+
+    // With no dialog open the same keys refresh again: the check above can fail.
+    assert!(
+        press_refresh_shortcuts(&mut test, &faults) >= 2,
+        "Ctrl+R and Ctrl+Shift+R sent no list request without a dialog"
+    );
+    let id_done = id.clone();
+    wait_until(&mut test.harness, "refresh answered", move |h| {
+        h.state()
+            .account(&id_done)
+            .is_some_and(|a| !a.is_loading() && a.error.is_none())
+    });
+}
