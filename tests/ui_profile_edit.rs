@@ -152,6 +152,23 @@ fn a_changed_host_gets_no_stored_token_until_a_new_token_is_typed() {
     );
     click(h, "Test connection");
     wait_for_label_containing(h, "until then nothing is sent");
+    // The long message wraps inside the dialog: the dialog stays on screen
+    // (it once grew past the window's left edge).
+    h.run_steps(4);
+    let window = h.ctx.content_rect();
+    let message = h.get_by_label_contains("until then nothing is sent").rect();
+    assert!(
+        message.width() <= 600.0,
+        "the message is one {} px line instead of wrapping in the dialog",
+        message.width()
+    );
+    for label in ["Test connection", "Display name:"] {
+        let rect = h.get_by_label(label).rect();
+        assert!(
+            window.contains_rect(rect),
+            "{label} at {rect:?} is outside the window {window:?}"
+        );
+    }
     click(h, "Load projects");
     click(h, "Load regions");
     click(h, "Save");

@@ -362,15 +362,21 @@ impl ProfileModal {
             }
             if self.test.is_loading() {
                 ui.add(egui::Spinner::new());
-            } else if let Some(err) = self.test.error.as_ref() {
-                error_line(ui, &format!("✖ {err}"));
-            } else if self.test.loaded {
-                ui.colored_label(
-                    egui::Color32::from_rgb(46, 160, 67),
-                    format!("✔ {}", self.test.value),
-                );
             }
         });
+        // Below the button, not beside it: a long message then wraps instead
+        // of widening the dialog past the window's edge.
+        if self.test.is_loading() {
+            return;
+        }
+        if let Some(err) = self.test.error.as_ref() {
+            error_line(ui, &format!("✖ {err}"));
+        } else if self.test.loaded {
+            ui.colored_label(
+                egui::Color32::from_rgb(46, 160, 67),
+                format!("✔ {}", self.test.value),
+            );
+        }
     }
 
     /// "Save" (storing a typed token first) and "Cancel".
