@@ -281,6 +281,23 @@ fn find_pem_block(text: &str) -> Result<PemBlock, KeyError> {
         ));
     }
 
+    let (base64, proc_type_encrypted) = block_base64(body)?;
+    let width = if label == "OPENSSH PRIVATE KEY" {
+        70
+    } else {
+        64
+    };
+    let normalized = rewrap_pem(&label, &base64, width);
+    Ok(PemBlock {
+        label,
+        normalized,
+        proc_type_encrypted,
+    })
+}
+
+/// The Base64 of a PEM body with every line break and space removed, and
+/// whether an RFC 1421 header marked it encrypted.
+fn block_base64(body: &str) -> Result<(Zeroizing<String>, bool), KeyError> {
     let mut proc_type_encrypted = false;
     let mut base64 = Zeroizing::new(String::with_capacity(body.len()));
     for line in body.lines() {
@@ -301,28 +318,24 @@ fn find_pem_block(text: &str) -> Result<PemBlock, KeyError> {
             "the key data holds characters that are not Base64; copy the whole key again".into(),
         ));
     }
+    Ok((base64, proc_type_encrypted))
+}
 
-    let width = if label == "OPENSSH PRIVATE KEY" {
-        70
-    } else {
-        64
-    };
-    let mut normalized = Zeroizing::new(String::with_capacity(base64.len() * 66 / 64 + 96));
-    normalized.push_str(PEM_BEGIN);
-    normalized.push_str(&label);
-    normalized.push_str("-----\n");
+/// A PEM block with `base64` wrapped at `width` columns.
+fn rewrap_pem(label: &str, base64: &str, width: usize) -> Zeroizing<String> {
+    let mut pem = Zeroizing::new(String::with_capacity(base64.len() * 66 / 64 + 96));
+    pem.push_str(PEM_BEGIN);
+    pem.push_str(label);
+    pem.push_str("-----\n");
     for chunk in base64.as_bytes().chunks(width) {
-        // Checked above: every byte is ASCII, so any chunk is valid UTF-8.
-        normalized.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        normalized.push('\n');
+        // Checked by the caller: every byte is ASCII, so any chunk is UTF-8.
+        pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        pem.push('\n');
     }
-    normalized.push_str(&end_marker);
-    normalized.push('\n');
-    Ok(PemBlock {
-        label,
-        normalized,
-        proc_type_encrypted,
-    })
+    pem.push_str("-----END ");
+    pem.push_str(label);
+    pem.push_str("-----\n");
+    pem
 }
 
 /// Explains text that has no PEM block at all.

@@ -110,6 +110,52 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
             ui.add(egui::Spinner::new());
         }
     });
+    toolbar(ui, profile, table, actions);
+    if let Some(err) = error {
+        ui.horizontal(|ui| {
+            super::error_line(ui, &format!("Refresh failed: {err}"));
+            if ui.small_button("Details").clicked() {
+                actions.push(UiAction::ShowErrorDetails(err.full_text()));
+            }
+        });
+    }
+    for notice in (spec.notices)(&profile.settings) {
+        if notice.warning {
+            super::warning_line(ui, notice.text);
+        } else {
+            ui.label(egui::RichText::new(notice.text).weak());
+        }
+    }
+    ui.separator();
+    if !loaded && loading {
+        ui.centered_and_justified(|ui| {
+            ui.add(egui::Spinner::new().size(32.0));
+        });
+        return;
+    }
+    if table.is_empty() {
+        if loaded {
+            ui.label("This account has no SSH keys yet. Use \"Add key\" or \"Generate\" above.");
+        } else if error.is_none() {
+            ui.label("Press Refresh to load this account's keys.");
+        }
+        return;
+    }
+    let columns = columns_for(profile);
+    // Wide fingerprint columns may not fit: scroll sideways rather than squash.
+    egui::ScrollArea::horizontal().show(ui, |ui| {
+        draw_table(ui, table, columns, spec, busy_keys, actions);
+    });
+}
+
+/// Refresh, add, generate and the filter box.
+fn toolbar(
+    ui: &mut egui::Ui,
+    profile: &Profile,
+    table: &mut KeyTable,
+    actions: &mut Vec<UiAction>,
+) {
+    let spec = profile.provider().spec();
     ui.horizontal(|ui| {
         if ui
             .button("⟳ Refresh")
@@ -147,41 +193,6 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
             table.set_filter("");
         }
         ui.label(format!("{} of {} keys", table.visible_len(), table.len()));
-    });
-    if let Some(err) = error {
-        ui.horizontal(|ui| {
-            super::error_line(ui, &format!("Refresh failed: {err}"));
-            if ui.small_button("Details").clicked() {
-                actions.push(UiAction::ShowErrorDetails(err.full_text()));
-            }
-        });
-    }
-    for notice in (spec.notices)(&profile.settings) {
-        if notice.warning {
-            super::warning_line(ui, notice.text);
-        } else {
-            ui.label(egui::RichText::new(notice.text).weak());
-        }
-    }
-    ui.separator();
-    if !loaded && loading {
-        ui.centered_and_justified(|ui| {
-            ui.add(egui::Spinner::new().size(32.0));
-        });
-        return;
-    }
-    if table.is_empty() {
-        if loaded {
-            ui.label("This account has no SSH keys yet. Use \"Add key\" or \"Generate\" above.");
-        } else if error.is_none() {
-            ui.label("Press Refresh to load this account's keys.");
-        }
-        return;
-    }
-    let columns = columns_for(profile);
-    // Wide fingerprint columns may not fit: scroll sideways rather than squash.
-    egui::ScrollArea::horizontal().show(ui, |ui| {
-        draw_table(ui, table, columns, spec, busy_keys, actions);
     });
 }
 
