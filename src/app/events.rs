@@ -114,7 +114,7 @@ impl App {
                 .map(|p| p.name.clone())
                 .unwrap_or_default();
             match result {
-                Ok(count) => self.status.info(format!("{name}: {count} keys")),
+                Ok(count) => self.status.info(format!("Listed {count} keys of {name}")),
                 Err(err) => self.report_error(&format!("Refreshing {name} failed"), &err),
             }
         }
