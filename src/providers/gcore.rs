@@ -7,11 +7,9 @@
 //! retried by [`http::with_retries`].
 
 use super::spec::{
-    ChoiceKind, FieldKey, GenerateSpec, KeyColumn, Notice, ProfileField, ProviderSettings,
-    ProviderSpec,
+    ChoiceKind, FieldKey, KeyColumn, Notice, ProfileField, ProviderSettings, ProviderSpec,
 };
 use super::{Capabilities, ProviderKind, StoredMaterial};
-use crate::keys::generate::KeyAlgorithm;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -125,15 +123,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     },
     add_key_label: "➕ Add key",
     private_key_hint: None,
-    generate: GenerateSpec {
-        button_label: "🔑 Generate locally",
-        title: "Generate key locally",
-        algorithms: &KeyAlgorithm::ALL,
-        pem: false,
-        passphrase: true,
-        note: None,
-        after_upload_note: None,
-    },
+    generate: super::spec::GENERATE_LOCALLY,
 };
 
 /// Page size we ask for (the API's maximum; its default is only 10).

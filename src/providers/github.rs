@@ -26,14 +26,13 @@ use serde_json::Value;
 
 use super::http::{self, ListBudget, RawResponse};
 use super::redact::Redactor;
-use super::spec::{self, GenerateSpec, KeyColumn, ProviderSettings, ProviderSpec};
+use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
 use super::{
     ApiError, ApiErrorKind, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
     RemoteKey,
 };
 use super::{Capabilities, ProviderKind, StoredMaterial};
 use crate::keys::SecretString;
-use crate::keys::generate::KeyAlgorithm;
 
 /// The github.com API address. GitHub Enterprise Server uses
 /// `https://HOST/api/v3`.
@@ -80,15 +79,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     },
     add_key_label: "➕ Add key",
     private_key_hint: None,
-    generate: GenerateSpec {
-        button_label: "🔑 Generate locally",
-        title: "Generate key locally",
-        algorithms: &KeyAlgorithm::ALL,
-        pem: false,
-        passphrase: true,
-        note: None,
-        after_upload_note: None,
-    },
+    generate: spec::GENERATE_LOCALLY,
 };
 
 /// The REST API version every request asks for (`X-GitHub-Api-Version`).

@@ -6,9 +6,8 @@
 //! NestJS shape `{"statusCode", "timestamp", "path", "message"}` where
 //! `message` is a string or, for validation errors, an array of strings.
 
-use super::spec::{self, GenerateSpec, KeyColumn, ProviderSettings, ProviderSpec};
+use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
 use super::{Capabilities, ProviderKind, StoredMaterial};
-use crate::keys::generate::KeyAlgorithm;
 use reqwest::Method;
 use reqwest::header::ACCEPT;
 use serde::Deserialize;
@@ -57,15 +56,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     key_scopes: spec::account_scope_only,
     add_key_label: "➕ Add key",
     private_key_hint: None,
-    generate: GenerateSpec {
-        button_label: "🔑 Generate locally",
-        title: "Generate key locally",
-        algorithms: &KeyAlgorithm::ALL,
-        pem: false,
-        passphrase: true,
-        note: None,
-        after_upload_note: None,
-    },
+    generate: spec::GENERATE_LOCALLY,
 };
 
 /// Longest server message we repeat in our own message.

@@ -84,6 +84,18 @@ pub struct GenerateSpec {
     pub after_upload_note: Option<&'static str>,
 }
 
+/// "Generate" for providers that store a public key: any algorithm, an
+/// optional passphrase, the private key stays on this computer.
+pub const GENERATE_LOCALLY: GenerateSpec = GenerateSpec {
+    button_label: "🔑 Generate locally",
+    title: "Generate key locally",
+    algorithms: &KeyAlgorithm::ALL,
+    pem: false,
+    passphrase: true,
+    note: None,
+    after_upload_note: None,
+};
+
 /// A notice above the key table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Notice {
