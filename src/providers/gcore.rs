@@ -14,7 +14,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
-use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -22,7 +21,7 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use zeroize::Zeroize;
 
-use super::http::{self, ListBudget, RawResponse};
+use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
 use super::redact::Redactor;
 use super::{
     ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
@@ -213,9 +212,7 @@ fn describe_char(c: char) -> String {
 /// `Debug` shows no token: [`SecretString`] redacts it.
 #[derive(Clone, Debug)]
 pub struct GcoreClient {
-    http: Http,
-    base_url: String,
-    token: SecretString,
+    rest: RestClient,
     project_id: Option<u64>,
     region_ids: Vec<u64>,
     // Region display names, fetched once per client (they rarely change).
@@ -237,10 +234,12 @@ impl GcoreClient {
             .into_iter()
             .filter(|id| unique.insert(*id))
             .collect();
+        let api_key = TokenHeader {
+            name: "authorization",
+            prefix: "APIKey ",
+        };
         Self {
-            http,
-            base_url: base_url.trim().trim_end_matches('/').to_string(),
-            token,
+            rest: RestClient::new(http, base_url, token, api_key, "application/json"),
             project_id,
             region_ids,
             region_names: Arc::new(OnceCell::new()),
@@ -371,7 +370,7 @@ impl GcoreClient {
         if let (Some(public_key), Some(object)) = (public_key, body.as_object_mut()) {
             object.insert("public_key".into(), Value::String(public_key));
         }
-        let mut response = http::with_retries(&self.http.policy, false, |_attempt| {
+        let mut response = http::with_retries(self.rest.policy(), false, |_attempt| {
             let url = url.clone();
             let body = &body;
             let not_found = &not_found;
@@ -409,7 +408,7 @@ impl GcoreClient {
     /// the first attempt already deleted it, so it counts as success.
     pub async fn delete_key(&self, key: &RemoteKey) -> Result<(), ApiError> {
         let url = self.key_url(&key.scope, &key.id, false)?;
-        http::with_retries(&self.http.policy, true, |attempt| {
+        http::with_retries(self.rest.policy(), true, |attempt| {
             let url = url.clone();
             async move {
                 let response = self.call(Method::DELETE, url, None).await?;
@@ -428,7 +427,7 @@ impl GcoreClient {
     pub async fn set_shared(&self, key: &RemoteKey, shared: bool) -> Result<RemoteKey, ApiError> {
         let url = self.key_url(&key.scope, &key.id, true)?;
         let body = json!({ "shared_in_project": shared });
-        let response = http::with_retries(&self.http.policy, true, |_attempt| {
+        let response = http::with_retries(self.rest.policy(), true, |_attempt| {
             let url = url.clone();
             let body = &body;
             async move {
@@ -590,14 +589,14 @@ impl GcoreClient {
 
     /// Builds a URL from path segments (each percent-encoded) and a query.
     fn url(&self, segments: &[&str], query: Option<&str>) -> Result<Url, ApiError> {
-        let mut url = http::join_url(&self.base_url, segments)?;
+        let mut url = self.rest.url(segments)?;
         url.set_query(query);
         Ok(url)
     }
 
     /// What removes this account's secrets from text out of an answer.
     fn redactor(&self) -> Redactor<'_> {
-        Redactor::new(&self.token)
+        self.rest.redactor()
     }
 
     /// Sends one request with the token and reads the whole answer.
@@ -607,17 +606,15 @@ impl GcoreClient {
         url: Url,
         body: Option<&Value>,
     ) -> Result<RawResponse, ApiError> {
-        let auth = http::secret_header("APIKey ", self.token.expose())?;
-        let mut request = self
-            .http
-            .client
-            .request(method, url)
-            .header(AUTHORIZATION, auth)
-            .header(ACCEPT, "application/json");
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        http::send(request, &self.redactor()).await
+        // Serialising a `Value` cannot fail; an empty body would be refused
+        // by the server rather than sent wrongly.
+        let body = body.map(|value| {
+            (
+                serde_json::to_vec(value).unwrap_or_default(),
+                "application/json",
+            )
+        });
+        self.rest.send(method, url, body, &self.redactor()).await
     }
 
     /// [`Self::call`], turning a non-2xx status into an error.
@@ -638,7 +635,7 @@ impl GcoreClient {
 
     /// A GET with retries.
     async fn get(&self, url: Url, not_found: &str) -> Result<RawResponse, ApiError> {
-        http::with_retries(&self.http.policy, true, |_attempt| {
+        http::with_retries(self.rest.policy(), true, |_attempt| {
             let url = url.clone();
             async move { self.call_checked(Method::GET, url, None, not_found).await }
         })
@@ -664,7 +661,7 @@ impl GcoreClient {
         T: DeserializeOwned,
     {
         // One budget for both passes: together they are one listing.
-        let budget = ListBudget::new(&self.http.policy);
+        let budget = ListBudget::new(self.rest.policy());
         let (items, consistent) = self.list_pass(segments, id_of, not_found, &budget).await?;
         if consistent {
             return Ok(items);
@@ -784,7 +781,7 @@ impl GcoreClient {
             // A typo in the base URL also ends in 404, so name it as a cause.
             404 => format!(
                 "{not_found} (404){said}. Refresh the list, or check the project and the API base URL ({}) in the account settings.",
-                self.base_url
+                self.rest.base_url()
             ),
             400 | 422 => format!("Gcore refused the request ({status}){said}."),
             // Callers add what a conflict means for their request.

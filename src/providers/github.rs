@@ -19,12 +19,12 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, LINK};
+use reqwest::header::{HeaderMap, LINK};
 use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::http::{self, ListBudget, RawResponse};
+use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
 use super::redact::Redactor;
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
 use super::{
@@ -279,19 +279,20 @@ pub struct KeyListing {
 /// `Debug` shows no token: [`SecretString`] redacts it.
 #[derive(Clone, Debug)]
 pub struct GithubClient {
-    http: Http,
-    base_url: String,
-    token: SecretString,
+    rest: RestClient,
 }
 
 impl GithubClient {
     /// A client for the user behind `token` at `base_url` (already
     /// normalised): [`DEFAULT_BASE_URL`] or `https://HOST/api/v3`.
     pub fn new(http: Http, base_url: &str, token: SecretString) -> Self {
+        let bearer = TokenHeader {
+            name: "authorization",
+            prefix: "Bearer ",
+        };
         Self {
-            http,
-            base_url: base_url.trim().trim_end_matches('/').to_string(),
-            token,
+            rest: RestClient::new(http, base_url, token, bearer, MEDIA_TYPE)
+                .with_headers(&[("X-GitHub-Api-Version", API_VERSION)]),
         }
     }
 
@@ -452,7 +453,7 @@ impl GithubClient {
 
     /// Every page of one list, following `Link: <…>; rel="next"`.
     async fn list_all(&self, list: KeyList) -> Result<Vec<RemoteKey>, ApiError> {
-        let budget = ListBudget::new(&self.http.policy);
+        let budget = ListBudget::new(self.rest.policy());
         let mut url = self.url(&list.segments())?;
         url.query_pairs_mut()
             .append_pair("per_page", &PAGE_SIZE.to_string());
@@ -530,7 +531,7 @@ impl GithubClient {
                 crate::providers::redact::cut(target, 120)
             ))
         })?;
-        let base = Url::parse(&self.base_url).map_err(|_| self.bad_base_url())?;
+        let base = Url::parse(self.rest.base_url()).map_err(|_| self.bad_base_url())?;
         if next.origin() != base.origin() {
             let host = next.host_str().unwrap_or("an unknown host");
             return Err(malformed(format!(
@@ -549,8 +550,8 @@ impl GithubClient {
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
-        let max_wait = self.http.policy.max_wait;
-        http::with_retries(&self.http.policy, true, |tries| {
+        let max_wait = self.rest.policy().max_wait;
+        http::with_retries(self.rest.policy(), true, |tries| {
             let running = attempt(tries);
             async move {
                 match running.await {
@@ -576,35 +577,25 @@ impl GithubClient {
         url: Url,
         json_body: Option<Vec<u8>>,
     ) -> Result<RawResponse, ApiError> {
-        let bearer = http::secret_header("Bearer ", self.token.expose())?;
-        let mut request = self
-            .http
-            .client
-            .request(method, url)
-            .header(AUTHORIZATION, bearer)
-            .header(ACCEPT, MEDIA_TYPE)
-            .header("X-GitHub-Api-Version", API_VERSION);
-        if let Some(body) = json_body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body);
-        }
-        http::send(request, &self.redactor()).await
+        let body = json_body.map(|bytes| (bytes, "application/json"));
+        self.rest.send(method, url, body, &self.redactor()).await
     }
 
     /// `base/segments…`, each segment percent-encoded.
     fn url(&self, segments: &[&str]) -> Result<Url, ApiError> {
-        http::join_url(&self.base_url, segments)
+        self.rest.url(segments)
     }
 
     fn bad_base_url(&self) -> ApiError {
         ApiError::invalid_input(format!(
             "The API base URL \"{}\" is not a valid web address; fix it in the account settings.",
-            self.base_url
+            self.rest.base_url()
         ))
     }
 
     /// What removes this account's token from text out of an answer.
     fn redactor(&self) -> Redactor<'_> {
-        Redactor::new(&self.token)
+        self.rest.redactor()
     }
 
     /// Decodes a success body; a decoding error is redacted like any other.
@@ -779,7 +770,7 @@ impl GithubClient {
             ApiErrorKind::NotFound,
             format!(
                 "The API address was not found (HTTP {status}) while {what}. Check the API base URL ({}): it is {DEFAULT_BASE_URL} for github.com, or https://HOST/api/v3 for GitHub Enterprise Server.",
-                self.base_url
+                self.rest.base_url()
             ),
         )
     }

@@ -385,6 +385,118 @@ pub fn generic_status_error(
     )
 }
 
+/// How an account's token travels: in which header, after which prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenHeader {
+    /// The header's name (`authorization`, `x-api-key`).
+    pub name: &'static str,
+    /// What comes before the token (`Bearer `, `APIKey `, or nothing).
+    pub prefix: &'static str,
+}
+
+/// One account's REST endpoint: the shared [`Http`] policy (timeouts,
+/// retries, size caps, no redirects) plus the base URL, the token and the
+/// header it travels in, the headers every request of the provider carries,
+/// and the [`Redactor`] every answer is cleaned with. Provider files keep
+/// only their paths, types and wording.
+#[derive(Clone)]
+pub struct RestClient {
+    /// The HTTP client and its policy.
+    pub http: Http,
+    base_url: String,
+    token: crate::keys::SecretString,
+    token_header: TokenHeader,
+    accept: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+}
+
+impl std::fmt::Debug for RestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token stays out: `SecretString` would redact it anyway, but
+        // there is nothing to learn from it here.
+        f.debug_struct("RestClient")
+            .field("base_url", &self.base_url)
+            .field("token_header", &self.token_header.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RestClient {
+    /// An endpoint at `base_url` (already normalised) sending `token` in
+    /// `token_header` and asking for `accept`.
+    pub fn new(
+        http: Http,
+        base_url: &str,
+        token: crate::keys::SecretString,
+        token_header: TokenHeader,
+        accept: &'static str,
+    ) -> Self {
+        Self {
+            http,
+            base_url: base_url.trim().trim_end_matches('/').to_string(),
+            token,
+            token_header,
+            accept,
+            headers: &[],
+        }
+    }
+
+    /// The same endpoint, sending these fixed headers with every request
+    /// (an API version, for example).
+    pub fn with_headers(mut self, headers: &'static [(&'static str, &'static str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// The base URL, as normalised.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The retry policy.
+    pub fn policy(&self) -> &HttpPolicy {
+        &self.http.policy
+    }
+
+    /// `base/segments…`, each segment percent-encoded.
+    pub fn url(&self, segments: &[&str]) -> Result<Url, ApiError> {
+        join_url(&self.base_url, segments)
+    }
+
+    /// What removes this account's token from text out of an answer.
+    pub fn redactor(&self) -> Redactor<'_> {
+        Redactor::new(&self.token)
+    }
+
+    /// Sends one request with the token, the fixed headers and an optional
+    /// body (bytes and their content type), and reads the whole answer,
+    /// cleaning any error text with `redactor`.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<(Vec<u8>, &'static str)>,
+        redactor: &Redactor<'_>,
+    ) -> Result<RawResponse, ApiError> {
+        let token = secret_header(self.token_header.prefix, self.token.expose())?;
+        let mut request = self
+            .http
+            .client
+            .request(method, url)
+            .header(self.token_header.name, token)
+            .header(reqwest::header::ACCEPT, self.accept);
+        for (name, value) in self.headers {
+            request = request.header(*name, *value);
+        }
+        if let Some((bytes, content_type)) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(bytes);
+        }
+        send(request, redactor).await
+    }
+}
+
 /// A header value holding the token (`prefix` + token), marked sensitive so
 /// no Debug output of the request shows it.
 pub fn secret_header(prefix: &str, token: &str) -> Result<HeaderValue, ApiError> {

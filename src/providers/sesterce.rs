@@ -9,10 +9,9 @@
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
 use super::{Capabilities, ProviderKind, StoredMaterial};
 use reqwest::Method;
-use reqwest::header::ACCEPT;
 use serde::Deserialize;
 
-use super::http::{self, RawResponse};
+use super::http::{self, RawResponse, RestClient, TokenHeader};
 use super::redact::Redactor;
 use super::{
     ApiError, ApiErrorKind, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
@@ -72,9 +71,7 @@ pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
 /// A client for one Sesterce account.
 #[derive(Clone, Debug)]
 pub struct SesterceClient {
-    http: Http,
-    base_url: String,
-    token: SecretString,
+    rest: RestClient,
 }
 
 /// One key as Sesterce returns it (`SSHKeyDto`).
@@ -140,10 +137,12 @@ impl Operation {
 impl SesterceClient {
     /// A client for the account behind `token` at `base_url` (already normalised).
     pub fn new(http: Http, base_url: &str, token: SecretString) -> Self {
+        let api_key = TokenHeader {
+            name: "x-api-key",
+            prefix: "",
+        };
         Self {
-            http,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            token,
+            rest: RestClient::new(http, base_url, token, api_key, "application/json"),
         }
     }
 
@@ -159,7 +158,7 @@ impl SesterceClient {
 
     /// Every key of the account (Sesterce does not page).
     pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
-        http::with_retries(&self.http.policy, true, |_attempt| async move {
+        http::with_retries(self.rest.policy(), true, |_attempt| async move {
             let response = self.send(Method::GET, &[], None).await?;
             if !response.is_success() {
                 return Err(self.error(&response, Operation::List));
@@ -220,7 +219,7 @@ impl SesterceClient {
     /// Marks the key as the account default (PATCH with no body, 204).
     pub async fn make_default(&self, id: &str) -> Result<(), ApiError> {
         check_id(id)?;
-        http::with_retries(&self.http.policy, true, |_attempt| async move {
+        http::with_retries(self.rest.policy(), true, |_attempt| async move {
             let response = self.send(Method::PATCH, &[id, "makedefault"], None).await?;
             if !response.is_success() {
                 return Err(self.error(&response, Operation::MakeDefault));
@@ -234,7 +233,7 @@ impl SesterceClient {
     /// already deleted it, so it counts as done.
     pub async fn delete_key(&self, id: &str) -> Result<(), ApiError> {
         check_id(id)?;
-        http::with_retries(&self.http.policy, true, |attempt| async move {
+        http::with_retries(self.rest.policy(), true, |attempt| async move {
             let response = self.send(Method::DELETE, &[id], None).await?;
             if response.is_success() {
                 return Ok(());
@@ -256,31 +255,20 @@ impl SesterceClient {
         json_body: Option<Vec<u8>>,
     ) -> Result<RawResponse, ApiError> {
         let url = self.url(segments)?;
-        let api_key = http::secret_header("", self.token.expose())?;
-        let mut request = self
-            .http
-            .client
-            .request(method, url)
-            .header("x-api-key", api_key)
-            .header(ACCEPT, "application/json");
-        if let Some(body) = json_body {
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body);
-        }
-        http::send(request, &self.redactor()).await
+        let body = json_body.map(|bytes| (bytes, "application/json"));
+        self.rest.send(method, url, body, &self.redactor()).await
     }
 
     /// `/gpu-cloud/ssh-keys/segments…`, each segment percent-encoded.
     fn url(&self, segments: &[&str]) -> Result<reqwest::Url, ApiError> {
         let mut all = vec!["gpu-cloud", "ssh-keys"];
         all.extend_from_slice(segments);
-        http::join_url(&self.base_url, &all)
+        self.rest.url(&all)
     }
 
     /// What removes this account's secrets from text out of an answer.
     fn redactor(&self) -> Redactor<'_> {
-        Redactor::new(&self.token)
+        self.rest.redactor()
     }
 
     /// Maps an error response to an [`ApiError`] the user can act on. The
@@ -327,7 +315,7 @@ impl SesterceClient {
                         "Sesterce answered 404 ({}) while {}: the API address was not found. Check the API base URL ({}) in the account settings; it is normally {DEFAULT_BASE_URL}.",
                         server_said("Not Found"),
                         operation.describe(),
-                        self.base_url
+                        self.rest.base_url()
                     ),
                 )
             }

@@ -15,10 +15,9 @@ use crate::keys::generate::KeyAlgorithm;
 use std::collections::HashSet;
 
 use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
 
-use super::http::{self, ListBudget, RawResponse};
+use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
 use super::redact::Redactor;
 use super::{
     ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
@@ -137,10 +136,8 @@ fn check_private_key(secret: &SecretString) -> Result<(), ApiError> {
 /// to one organization.
 #[derive(Clone, Debug)]
 pub struct TerraformClient {
-    http: Http,
-    /// The API root, ending in `/api/v2`.
-    api_root: String,
-    token: SecretString,
+    /// The endpoint at the API root, ending in `/api/v2`.
+    rest: RestClient,
     organization: Option<String>,
 }
 
@@ -249,10 +246,12 @@ impl TerraformClient {
         let organization = organization
             .map(|name| name.trim().to_string())
             .filter(|name| !name.is_empty());
+        let bearer = TokenHeader {
+            name: "authorization",
+            prefix: "Bearer ",
+        };
         Self {
-            http,
-            api_root,
-            token,
+            rest: RestClient::new(http, &api_root, token, bearer, JSON_API),
             organization,
         }
     }
@@ -409,7 +408,7 @@ impl TerraformClient {
         }
         let body = encode_body(name.map(str::trim), value)?;
         // Sending the same attributes twice leaves the same result.
-        http::with_retries(&self.http.policy, true, |_attempt| {
+        http::with_retries(self.rest.policy(), true, |_attempt| {
             let body = body.clone();
             async move {
                 let response = self
@@ -429,7 +428,7 @@ impl TerraformClient {
     /// deleted it.
     pub async fn delete_key(&self, id: &str) -> Result<(), ApiError> {
         check_id(id)?;
-        http::with_retries(&self.http.policy, true, |attempt| async move {
+        http::with_retries(self.rest.policy(), true, |attempt| async move {
             let response = self
                 .send(Method::DELETE, &["ssh-keys", id], &[], None)
                 .await?;
@@ -463,7 +462,7 @@ impl TerraformClient {
         let mut items = Vec::new();
         let mut page: u64 = 1;
         let mut seen = HashSet::new();
-        let budget = ListBudget::new(&self.http.policy);
+        let budget = ListBudget::new(self.rest.policy());
         loop {
             if !seen.insert(page) || page > MAX_PAGES {
                 return Err(ApiError::new(
@@ -513,7 +512,7 @@ impl TerraformClient {
         target: Target<'_>,
         budget: Option<&ListBudget>,
     ) -> Result<T, ApiError> {
-        http::with_retries(&self.http.policy, true, |_attempt| async move {
+        http::with_retries(self.rest.policy(), true, |_attempt| async move {
             let response = self.send(Method::GET, segments, query, None).await?;
             if !response.is_success() {
                 return Err(self.error(&response, target, None));
@@ -540,31 +539,22 @@ impl TerraformClient {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(key, value)| (*key, value.as_str())));
         }
-        let bearer = http::secret_header("Bearer ", self.token.expose())?;
-        let mut request = self
-            .http
-            .client
-            .request(method, url)
-            .header(AUTHORIZATION, bearer)
-            .header(ACCEPT, JSON_API);
-        let mut private_key = None;
-        if let Some((body, key)) = body {
-            request = request.header(CONTENT_TYPE, JSON_API).body(body);
-            private_key = key;
-        }
-        http::send(request, &self.redactor(private_key)).await
+        let private_key = body.as_ref().and_then(|(_, key)| *key);
+        let redactor = self.redactor(private_key);
+        let body = body.map(|(bytes, _)| (bytes, JSON_API));
+        self.rest.send(method, url, body, &redactor).await
     }
 
     /// The URL with each segment percent-encoded, so an id or organization
     /// name can never change the path or add a query.
     fn url(&self, segments: &[&str]) -> Result<reqwest::Url, ApiError> {
-        http::join_url(&self.api_root, segments)
+        self.rest.url(segments)
     }
 
     /// What removes the token, and the private key a request sent, from
     /// text out of an answer.
     fn redactor<'a>(&'a self, private_key: Option<&'a SecretString>) -> Redactor<'a> {
-        Redactor::new(&self.token).with_private_key(private_key)
+        self.rest.redactor().with_private_key(private_key)
     }
 
     /// Maps an error response to an [`ApiError`] the user can act on. Text
@@ -596,7 +586,7 @@ impl TerraformClient {
                 if let Target::OrganizationKeys(_) = target {
                     message.push_str(&format!(
                         " If the organization and token are right, check the API base URL ({}) in the account settings.",
-                        self.api_root
+                        self.rest.base_url()
                     ));
                 }
                 ApiError::new(ApiErrorKind::NotFound, message)
@@ -787,10 +777,10 @@ mod tests {
         let http = Http::new(http::HttpPolicy::default()).unwrap();
         let client =
             TerraformClient::new(http.clone(), "https://tfe.example.com", "t".into(), None);
-        assert_eq!(client.api_root, "https://tfe.example.com/api/v2");
+        assert_eq!(client.rest.base_url(), "https://tfe.example.com/api/v2");
         let client =
             TerraformClient::new(http, "https://tfe.example.com/api/v2/", "t".into(), None);
-        assert_eq!(client.api_root, "https://tfe.example.com/api/v2");
+        assert_eq!(client.rest.base_url(), "https://tfe.example.com/api/v2");
         assert_eq!(
             client.url(&["ssh-keys", "a/b?c"]).unwrap().as_str(),
             "https://tfe.example.com/api/v2/ssh-keys/a%2Fb%3Fc"
