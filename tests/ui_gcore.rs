@@ -148,7 +148,9 @@ fn gcore_profile_keys_filter_copy_share_delete_generate_and_save() {
     let key_path = save_dir.path().join("id_server_made");
     test.dialogs.push(&key_path);
     click(h, "💾 Save private key…");
-    wait_for_label_containing(h, "Private key saved to");
+    // The dialog's own button: a toast says "Private key saved to" too,
+    // sometimes a frame before the dialog does.
+    wait_for_label(h, "Done");
     let mode = std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let stored = test

@@ -51,7 +51,9 @@ fn keys_at_76_and_64_columns_save_and_open_in_ssh_keygen() {
         let path = save_dir.path().join(format!("id_{name}"));
         test.dialogs.push(&path);
         click(h, "💾 Save private key…");
-        wait_for_label_containing(h, "Private key saved to");
+        // The dialog's own button: a toast says "Private key saved to" too,
+        // sometimes a frame before the dialog does.
+        wait_for_label(h, "Done");
         click(h, "Done");
 
         let saved = std::fs::read_to_string(&path).unwrap();

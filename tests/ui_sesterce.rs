@@ -52,7 +52,8 @@ fn sesterce_generate_locally_save_upload_and_make_default() {
     let key_path = save_dir.path().join("id_gpu");
     set_text(h, "Or save to path:", key_path.to_str().unwrap());
     click(h, "Save to this path");
-    wait_for_label_containing(h, "Private key saved to");
+    // The dialog's own button: a toast says "Private key saved to" too.
+    wait_for_label(h, "Done");
     assert_eq!(
         std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777,
         0o600
