@@ -12,6 +12,7 @@ pub mod app;
 pub mod backend;
 #[cfg(feature = "sandbox")]
 pub mod demo;
+pub mod inventory;
 pub mod keys;
 #[cfg(feature = "bench")]
 pub mod probe;
