@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod cli;
 #[cfg(feature = "sandbox")]
 pub mod demo;
 pub mod inventory;
