@@ -354,3 +354,175 @@ fn demo_inventory_shows_keys_on_several_accounts() {
     );
     assert_eq!(inventory["errors"], serde_json::json!([]));
 }
+
+/// Requests of `method` each fake has seen, by provider.
+fn count(setup: &Setup, method: &str) -> Vec<(ProviderKind, usize)> {
+    ProviderKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let sent = setup
+                .sandbox
+                .faults(kind)
+                .requests()
+                .iter()
+                .filter(|r| r.method == method)
+                .count();
+            (kind, sent)
+        })
+        .collect()
+}
+
+fn results(output: &Output) -> Vec<(String, String)> {
+    json(output)["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["account"].as_str().unwrap().to_string(),
+                r["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn publish_creates_only_where_the_key_is_missing() {
+    let setup = setup(&[]);
+    let key = fresh_key("new@test");
+    let line = key.public_key().to_openssh().unwrap();
+    let pubfile = setup.home.path().join("keys").join("new-key.pub");
+    std::fs::write(&pubfile, format!("{line}\n")).unwrap();
+    setup
+        .sandbox
+        .seed_key(ProviderKind::Github, "already", &line, "");
+
+    let output = keyfleet(
+        &setup,
+        &[
+            "publish",
+            pubfile.to_str().unwrap(),
+            "--to",
+            "Gcore prod,Sesterce,GitHub",
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        results(&output),
+        [
+            ("Gcore prod".to_string(), "added".to_string()),
+            ("Sesterce".to_string(), "added".to_string()),
+            ("GitHub".to_string(), "already_there".to_string()),
+        ]
+    );
+    assert_eq!(
+        count(&setup, "POST"),
+        [
+            (ProviderKind::Gcore, 1),
+            (ProviderKind::Sesterce, 1),
+            (ProviderKind::Terraform, 0),
+            (ProviderKind::Github, 0),
+        ]
+    );
+    assert!(
+        setup
+            .sandbox
+            .key_names(ProviderKind::Gcore)
+            .contains(&"new-key".to_string())
+    );
+    assert!(
+        setup
+            .sandbox
+            .key_names(ProviderKind::Sesterce)
+            .contains(&"new-key".to_string())
+    );
+
+    // Terraform stores private keys: refused before anything is sent.
+    let output = keyfleet(
+        &setup,
+        &[
+            "publish",
+            pubfile.to_str().unwrap(),
+            "--to",
+            "Terraform",
+            "--name",
+            "x",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("failed"));
+    assert!(
+        setup
+            .sandbox
+            .faults(ProviderKind::Terraform)
+            .requests()
+            .is_empty()
+    );
+
+    let output = keyfleet(&setup, &["publish", "/nonexistent.pub", "--to", "GitHub"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let output = keyfleet(
+        &setup,
+        &["publish", pubfile.to_str().unwrap(), "--to", "Nobody"],
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
+#[test]
+fn revoke_lists_first_then_deletes_exactly_those_keys() {
+    let setup = setup(&[]);
+    let output = keyfleet(&setup, &["revoke", SHARED_SHA256, "--json"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(
+        results(&output),
+        [
+            ("Gcore prod".to_string(), "planned".to_string()),
+            ("GitHub".to_string(), "planned".to_string()),
+        ]
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--yes"));
+    assert_eq!(
+        count(&setup, "DELETE").iter().map(|c| c.1).sum::<usize>(),
+        0
+    );
+
+    // Only from GitHub.
+    let output = keyfleet(
+        &setup,
+        &["revoke", SHARED_SHA256, "--from", "GitHub", "--yes"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("deleted"));
+    assert!(setup.sandbox.key_names(ProviderKind::Github).is_empty());
+    assert_eq!(setup.sandbox.key_names(ProviderKind::Gcore), ["laptop"]);
+
+    // Everywhere else; the other keys stay.
+    let output = keyfleet(&setup, &["revoke", SHARED_SHA256, "--yes", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        results(&output),
+        [("Gcore prod".to_string(), "deleted".to_string())]
+    );
+    assert!(setup.sandbox.key_names(ProviderKind::Gcore).is_empty());
+    assert_eq!(
+        setup.sandbox.key_names(ProviderKind::Sesterce),
+        ["gpu-only"]
+    );
+    assert_eq!(
+        setup.sandbox.key_names(ProviderKind::Terraform),
+        ["tf-deploy"]
+    );
+    assert_eq!(
+        count(&setup, "DELETE"),
+        [
+            (ProviderKind::Gcore, 1),
+            (ProviderKind::Sesterce, 0),
+            (ProviderKind::Terraform, 0),
+            (ProviderKind::Github, 1),
+        ]
+    );
+
+    let output = keyfleet(&setup, &["revoke", "laptop", "--yes"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}

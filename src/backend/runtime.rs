@@ -384,7 +384,8 @@ fn save_private_key(
 
 /// Creates a key; when the answer is lost (timeout, dropped connection),
 /// lists the account to find out whether the key was created after all.
-async fn create_with_recovery(
+/// Shared by the window and `keyfleet publish`.
+pub async fn create_with_recovery(
     client: &ProviderClient,
     new_key: &crate::providers::NewKey,
 ) -> Result<CreateOutcome, ApiError> {

@@ -7,6 +7,8 @@
 //! usage. Output never holds a token: profiles hold none, and provider
 //! error messages are redacted where they are made.
 
+mod change;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +17,7 @@ use serde::Serialize;
 
 use crate::backend::account_client;
 use crate::inventory::{Inventory, InventoryOptions, local};
-use crate::providers::{ApiError, Http, HttpPolicy, ProviderKind, RemoteKey};
+use crate::providers::{ApiError, Http, HttpPolicy, ProviderClient, ProviderKind, RemoteKey};
 use crate::store::{Profile, ProfileStore, SecretStore, TokenSource};
 
 /// Everything went well.
@@ -34,6 +36,8 @@ Usage: keyfleet [--demo]                  open the window
        keyfleet [--demo] keys ACCOUNT [--json]
        keyfleet [--demo] inventory [--json] [--local] [--dir DIR]... [--strict]
                                   [--max-age DAYS] [--max-accounts N]
+       keyfleet [--demo] publish PUBFILE --to ACCOUNT[,ACCOUNT...] [--name NAME] [--json]
+       keyfleet [--demo] revoke SHA256 [--from ACCOUNT[,ACCOUNT...]] --yes [--json]
 
 Commands:
   accounts    The accounts (profiles); never their tokens.
@@ -44,6 +48,10 @@ Commands:
               --strict         count ECDSA P-256 as weak too
               --max-age DAYS   flag keys older than DAYS
               --max-accounts N flag keys on more than N accounts
+  publish     Add a public key to accounts: one create per account, none where
+              the key already is (same fingerprint). NAME defaults to the file name.
+  revoke      Delete the key with this fingerprint from the accounts (default:
+              all). Without --yes it only lists what would be deleted.
 
 Options:
   --json      Machine-readable output (documented in the README).
@@ -109,6 +117,28 @@ pub enum Command {
         /// `--max-accounts N`.
         max_accounts: Option<usize>,
     },
+    /// `keyfleet publish PUBFILE --to ACCOUNTS`.
+    Publish {
+        /// The `.pub` file.
+        pubfile: PathBuf,
+        /// Profile names or ids.
+        to: Vec<String>,
+        /// `--name`; else the file name without `.pub`.
+        name: Option<String>,
+        /// `--json`.
+        json: bool,
+    },
+    /// `keyfleet revoke SHA256`.
+    Revoke {
+        /// `SHA256:…`.
+        sha256: String,
+        /// Profile names or ids; empty for every account.
+        from: Vec<String>,
+        /// `--yes`: really delete.
+        yes: bool,
+        /// `--json`.
+        json: bool,
+    },
 }
 
 /// Bad usage, with the message to print before the usage text.
@@ -132,6 +162,20 @@ fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, 
         .map_err(|_| usage(format!("{flag} needs a whole number, not \"{value}\"")))
 }
 
+fn account_list(flag: &str, value: Option<String>) -> Result<Vec<String>, UsageError> {
+    let value = value.ok_or_else(|| usage(format!("{flag} needs ACCOUNT[,ACCOUNT...]")))?;
+    let accounts: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect();
+    if accounts.is_empty() {
+        return Err(usage(format!("{flag} needs at least one account")));
+    }
+    Ok(accounts)
+}
+
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, UsageError> {
     let mut args = args.into_iter();
@@ -142,6 +186,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Usage
     let mut dirs = Vec::new();
     let mut max_age_days = None;
     let mut max_accounts = None;
+    let mut to = None;
+    let mut from = None;
+    let mut key_name = None;
+    let mut yes = false;
     let mut words: Vec<String> = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -158,13 +206,26 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Usage
             }
             "--max-age" => max_age_days = Some(number("--max-age", args.next())?),
             "--max-accounts" => max_accounts = Some(number("--max-accounts", args.next())?),
+            "--to" => to = Some(account_list("--to", args.next())?),
+            "--from" => from = Some(account_list("--from", args.next())?),
+            "--name" => key_name = Some(args.next().ok_or_else(|| usage("--name needs a value"))?),
+            "--yes" => yes = true,
             flag if flag.starts_with('-') => return Err(usage(format!("unknown option {flag}"))),
             _ => words.push(arg),
         }
     }
     let mut words = words.into_iter();
     let Some(name) = words.next() else {
-        if json || local || strict || max_age_days.is_some() || max_accounts.is_some() {
+        if json
+            || local
+            || strict
+            || max_age_days.is_some()
+            || max_accounts.is_some()
+            || to.is_some()
+            || from.is_some()
+            || key_name.is_some()
+            || yes
+        {
             return Err(usage(
                 "these options need a command (accounts, keys or inventory)",
             ));
@@ -188,15 +249,45 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Usage
             max_age_days,
             max_accounts,
         },
-        "publish" | "revoke" => {
-            return Err(usage(format!(
-                "`{name}` is not available yet in this version; use the window"
-            )));
+        "publish" => {
+            let pubfile = words.next().ok_or_else(|| {
+                usage("publish needs a public key file: keyfleet publish KEY.pub --to ACCOUNT")
+            })?;
+            Command::Publish {
+                pubfile: PathBuf::from(pubfile),
+                to: to
+                    .take()
+                    .ok_or_else(|| usage("publish needs --to ACCOUNT[,ACCOUNT...]"))?,
+                name: key_name.take(),
+                json,
+            }
+        }
+        "revoke" => {
+            let sha256 = words.next().ok_or_else(|| {
+                usage("revoke needs a fingerprint: keyfleet revoke SHA256:... --yes")
+            })?;
+            if !sha256.starts_with("SHA256:") || sha256.len() <= "SHA256:".len() {
+                return Err(usage(format!(
+                    "\"{sha256}\" is not a SHA256 fingerprint (SHA256:... as ssh-keygen -l prints it)"
+                )));
+            }
+            Command::Revoke {
+                sha256,
+                from: from.take().unwrap_or_default(),
+                yes: std::mem::take(&mut yes),
+                json,
+            }
         }
         other => return Err(usage(format!("unknown command {other}"))),
     };
     if let Some(extra) = words.next() {
         return Err(usage(format!("unexpected argument {extra}")));
+    }
+    if to.is_some() || key_name.is_some() {
+        return Err(usage("--to and --name apply to publish only"));
+    }
+    if from.is_some() || yes {
+        return Err(usage("--from and --yes apply to revoke only"));
     }
     if inventory_only && !matches!(command, Command::Inventory { .. }) {
         return Err(usage(
@@ -238,16 +329,7 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
         Command::Accounts { json } => print_accounts(&profiles, *json, out),
         Command::Keys { account, json } => {
             let Some(profile) = find_account(&profiles, account) else {
-                let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
-                let _ = writeln!(
-                    err,
-                    "keyfleet: no account is named or has the id \"{account}\"; accounts: {}",
-                    if names.is_empty() {
-                        "(none)".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                );
+                unknown_account(&profiles, account, err);
                 return EXIT_USAGE;
             };
             let listed = list_all(std::slice::from_ref(profile), context);
@@ -291,6 +373,33 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
             let inventory = Inventory::build_with(&listed, &scan.keys, &options);
             print_inventory(&inventory, *json, out, err)
         }
+        Command::Publish {
+            pubfile,
+            to,
+            name,
+            json,
+        } => match resolve_accounts(&profiles, to, err) {
+            Some(targets) => {
+                change::publish(pubfile, &targets, name.as_deref(), *json, context, out, err)
+            }
+            None => return EXIT_USAGE,
+        },
+        Command::Revoke {
+            sha256,
+            from,
+            yes,
+            json,
+        } => {
+            let targets = if from.is_empty() {
+                profiles.clone()
+            } else {
+                match resolve_accounts(&profiles, from, err) {
+                    Some(targets) => targets,
+                    None => return EXIT_USAGE,
+                }
+            };
+            change::revoke(sha256, &targets, *yes, *json, context, out, err)
+        }
     };
     match result {
         Ok(code) => code,
@@ -302,6 +411,39 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
             EXIT_ACCOUNT_FAILED
         }
     }
+}
+
+/// The profiles named (or with the ids) `wanted`, in that order, each once;
+/// `None` after saying which one does not exist.
+fn resolve_accounts(
+    profiles: &[Profile],
+    wanted: &[String],
+    err: &mut dyn Write,
+) -> Option<Vec<Profile>> {
+    let mut found: Vec<Profile> = Vec::with_capacity(wanted.len());
+    for name in wanted {
+        let Some(profile) = find_account(profiles, name) else {
+            unknown_account(profiles, name, err);
+            return None;
+        };
+        if !found.iter().any(|p| p.id == profile.id) {
+            found.push(profile.clone());
+        }
+    }
+    Some(found)
+}
+
+fn unknown_account(profiles: &[Profile], wanted: &str, err: &mut dyn Write) {
+    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    let _ = writeln!(
+        err,
+        "keyfleet: no account is named or has the id \"{wanted}\"; accounts: {}",
+        if names.is_empty() {
+            "(none)".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
 }
 
 /// The profile with this id, else this exact name, else this name in any case
@@ -325,6 +467,24 @@ pub fn list_all(
     profiles: &[Profile],
     context: &Context,
 ) -> Vec<(Profile, Result<Vec<RemoteKey>, ApiError>)> {
+    let results = for_each_account(profiles, context, |client, _| async move {
+        client.list_keys().await
+    });
+    profiles.iter().cloned().zip(results).collect()
+}
+
+/// Runs `work` with a client for every profile, all concurrently on one
+/// runtime; one result per profile, in order. A profile whose client cannot
+/// be made (no token, bad URL) gets that error.
+pub(crate) fn for_each_account<T, F, Fut>(
+    profiles: &[Profile],
+    context: &Context,
+    work: F,
+) -> Vec<Result<T, ApiError>>
+where
+    F: Fn(ProviderClient, usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("keyfleet-cli")
@@ -337,27 +497,28 @@ pub fn list_all(
                 crate::providers::ApiErrorKind::Network,
                 format!("could not start the network runtime: {err}"),
             );
-            return profiles
-                .iter()
-                .map(|p| (p.clone(), Err(error.clone())))
-                .collect();
+            return profiles.iter().map(|_| Err(error.clone())).collect();
         }
     };
     let http = Http::new(context.http_policy.clone());
-    let results = runtime.block_on(futures::future::join_all(profiles.iter().map(|profile| {
-        let http = &http;
-        async move {
-            account_client(http, &context.secrets, profile, None)
-                .await?
-                .list_keys()
-                .await
-        }
-    })));
-    profiles.iter().cloned().zip(results).collect()
+    let work = &work;
+    runtime.block_on(futures::future::join_all(profiles.iter().enumerate().map(
+        |(index, profile)| {
+            let http = &http;
+            async move {
+                let client = account_client(http, &context.secrets, profile, None).await?;
+                work(client, index).await
+            }
+        },
+    )))
 }
 
 /// A plain table: columns padded to their widest cell, two spaces apart.
-fn table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+pub(crate) fn table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> std::io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -379,7 +540,7 @@ fn table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> std::io:
     Ok(())
 }
 
-fn provider_name(kind: ProviderKind) -> &'static str {
+pub(crate) fn provider_name(kind: ProviderKind) -> &'static str {
     match kind {
         ProviderKind::Gcore => "gcore",
         ProviderKind::Sesterce => "sesterce",
@@ -640,10 +801,41 @@ mod tests {
             "--json",
             "accounts --colour",
             "publish x.pub",
+            "publish --to a",
+            "publish x.pub --to ,",
+            "revoke",
+            "revoke laptop",
+            "accounts --yes",
+            "inventory --to a",
+            "keys a --name b",
         ] {
             assert!(parse(args(bad)).is_err(), "{bad} parsed");
         }
         assert_eq!(parse(args("inventory --help")), Ok(Invocation::Help));
+        assert_eq!(
+            parse(args("publish k.pub --to a,b --name n")),
+            Ok(Invocation::Run {
+                demo: false,
+                command: Command::Publish {
+                    pubfile: PathBuf::from("k.pub"),
+                    to: vec!["a".into(), "b".into()],
+                    name: Some("n".into()),
+                    json: false
+                }
+            })
+        );
+        assert_eq!(
+            parse(args("revoke SHA256:abc --yes")),
+            Ok(Invocation::Run {
+                demo: false,
+                command: Command::Revoke {
+                    sha256: "SHA256:abc".into(),
+                    from: vec![],
+                    yes: true,
+                    json: false
+                }
+            })
+        );
     }
 
     #[test]
