@@ -9,6 +9,7 @@
 
 pub mod local;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -328,20 +329,65 @@ impl Inventory {
         for group in &mut groups {
             set_flags(group, options);
         }
-        // Named (account) keys first by name, then local-only keys by path.
-        groups.sort_by_cached_key(|group| {
-            (
-                group.names.is_empty(),
-                group.names.first().map(|name| name.to_lowercase()),
-                group.sha256.clone(),
-                group.local_paths.first().cloned(),
-            )
-        });
+        let groups = sorted(groups);
         Inventory {
             keys: groups,
             errors,
         }
     }
+}
+
+/// Named (account) keys first by name (ignoring case), then local-only keys
+/// by path. The sort keys borrow from the groups (lower-casing only names
+/// that need it) and the groups are then moved into place: cloning every
+/// group's strings for the sort took a third of the grouping time.
+fn sorted(groups: Vec<KeyGroup>) -> Vec<KeyGroup> {
+    // The first 16 bytes inline, so most comparisons touch no string.
+    type SortKey<'a> = (
+        bool,
+        u128,
+        Cow<'a, str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        usize,
+    );
+    let mut order: Vec<SortKey<'_>> = groups
+        .iter()
+        .enumerate()
+        .map(|(index, group)| {
+            let name = group.names.first().map_or(Cow::Borrowed(""), |name| {
+                if name.chars().any(char::is_uppercase) {
+                    Cow::Owned(name.to_lowercase())
+                } else {
+                    Cow::Borrowed(name.as_str())
+                }
+            });
+            (
+                group.names.is_empty(),
+                prefix(&name),
+                name,
+                group.sha256.as_deref(),
+                group.local_paths.first().map(String::as_str),
+                index,
+            )
+        })
+        .collect();
+    order.sort_unstable();
+    let order: Vec<usize> = order.into_iter().map(|key| key.5).collect();
+    let mut slots: Vec<Option<KeyGroup>> = groups.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|index| slots.get_mut(index).and_then(Option::take))
+        .collect()
+}
+
+/// The first 16 bytes of `text`, zero-padded, ordered as the text is.
+fn prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    for (slot, byte) in bytes.iter_mut().zip(text.bytes()) {
+        *slot = byte;
+    }
+    u128::from_be_bytes(bytes)
 }
 
 /// Local private key file names → their group, for keys an account stores
@@ -381,7 +427,10 @@ fn set_flags(group: &mut KeyGroup, options: &InventoryOptions) {
     {
         group.flags.push(Flag::Old);
     }
-    if let Some(limit) = options.max_accounts {
+    // Distinct accounts can only exceed the limit if the holdings do.
+    if let Some(limit) = options.max_accounts
+        && group.accounts.len() > limit
+    {
         let mut distinct: Vec<&str> = group.accounts.iter().map(|h| h.account.as_str()).collect();
         distinct.sort_unstable();
         distinct.dedup();
@@ -673,6 +722,42 @@ mod tests {
             [Flag::Weak, Flag::Old]
         );
         assert_eq!(group(&inventory, "SHA256:ta").flags, []);
+    }
+
+    #[test]
+    fn sorted_by_name_ignoring_case_then_local_only_keys() {
+        let names = [
+            "a-very-long-common-prefix-2",
+            "Zeta",
+            "a-very-long-common-prefix-1",
+            "alpha",
+            "Beta",
+        ];
+        let keys: Vec<RemoteKey> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| remote(&i.to_string(), name, &format!("SHA256:{i}"), "ED25519", ""))
+            .collect();
+        let accounts = vec![(profile(ProviderKind::Github, "gh"), Ok(keys))];
+        let local = vec![local(
+            "/k.pub",
+            Some("SHA256:local"),
+            LocalKeyKind::Public,
+            false,
+        )];
+        let inventory = Inventory::build_with(&accounts, &local, &options());
+        let order: Vec<String> = inventory.keys.iter().map(KeyGroup::display_name).collect();
+        assert_eq!(
+            order,
+            [
+                "a-very-long-common-prefix-1",
+                "a-very-long-common-prefix-2",
+                "alpha",
+                "Beta",
+                "Zeta",
+                "k.pub"
+            ]
+        );
     }
 
     #[test]
