@@ -10,8 +10,10 @@
 
 pub mod app;
 pub mod backend;
+pub mod cli;
 #[cfg(feature = "sandbox")]
 pub mod demo;
+pub mod inventory;
 pub mod keys;
 #[cfg(feature = "bench")]
 pub mod probe;

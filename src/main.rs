@@ -1,4 +1,5 @@
-//! The `keyfleet` binary: flags, logging, the window.
+//! The `keyfleet` binary: flags, logging, the window or a subcommand
+//! (`keyfleet::cli`).
 
 #![forbid(unsafe_code)]
 
@@ -9,54 +10,103 @@ use keyfleet::backend::{NativeDialogs, Services};
 use keyfleet::providers::HttpPolicy;
 use keyfleet::store::{KeyringStore, ProfileStore};
 
-const USAGE: &str = "Keyfleet: SSH keys across Gcore Cloud, Sesterce and HCP Terraform accounts.
-
-Usage: keyfleet [--demo]
-
-  --demo      Run against built-in sandbox servers with sample accounts
-              (temporary config, tokens in memory; nothing leaves this machine).
-  --help      Show this help.
-  --version   Show the version.
-
-Environment:
-  KEYFLEET_CONFIG_DIR   Folder for profiles.json (default: the platform config dir).
-  RUST_LOG              Log filter, e.g. RUST_LOG=keyfleet=debug (logs never contain secrets).";
+use keyfleet::cli::{self, Invocation};
 
 fn main() -> std::process::ExitCode {
     #[cfg(feature = "bench")]
     keyfleet::probe::mark_start();
-    let mut demo = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--demo" => demo = true,
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                return std::process::ExitCode::SUCCESS;
-            }
-            "--version" | "-V" => {
-                println!("keyfleet {}", env!("CARGO_PKG_VERSION"));
-                return std::process::ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!("Unknown argument: {other}\n\n{USAGE}");
-                return std::process::ExitCode::from(2);
-            }
+    let invocation = match cli::parse(std::env::args().skip(1)) {
+        Ok(invocation) => invocation,
+        Err(err) => {
+            eprintln!("keyfleet: {err}\n\n{}", cli::USAGE);
+            return std::process::ExitCode::from(cli::EXIT_USAGE);
         }
-    }
+    };
+    let (demo, command) = match invocation {
+        Invocation::Help => {
+            println!("{}", cli::USAGE);
+            return std::process::ExitCode::SUCCESS;
+        }
+        Invocation::Version => {
+            println!("keyfleet {}", env!("CARGO_PKG_VERSION"));
+            return std::process::ExitCode::SUCCESS;
+        }
+        Invocation::Window { demo } => (demo, None),
+        Invocation::Run { demo, command } => (demo, Some(command)),
+    };
+    // The command line logs only warnings unless RUST_LOG asks for more.
+    let default_filter = if command.is_some() {
+        "warn"
+    } else {
+        "keyfleet=info,warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("keyfleet=info,warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(demo) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let result = match command {
+        Some(command) => run_command(demo, &command),
+        None => run(demo).map(|()| cli::EXIT_OK),
+    };
+    match result {
+        Ok(code) => std::process::ExitCode::from(code),
         Err(message) => {
             eprintln!("keyfleet: {message}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// A subcommand, against the sandbox (as the window's demo) or the user's
+/// profiles and keyring.
+fn run_command(demo: bool, command: &cli::Command) -> Result<u8, String> {
+    #[cfg(feature = "sandbox")]
+    let demo_state = if demo {
+        Some(
+            keyfleet::demo::Demo::start()
+                .map_err(|err| format!("could not start the demo sandbox: {err}"))?,
+        )
+    } else {
+        None
+    };
+    #[cfg(not(feature = "sandbox"))]
+    if demo {
+        return Err("this build has no sandbox (built without the `sandbox` feature)".into());
+    }
+    let context = {
+        #[cfg(feature = "sandbox")]
+        if let Some(demo) = &demo_state {
+            cli::Context {
+                store: demo.store.clone(),
+                secrets: demo.secrets.clone(),
+                http_policy: HttpPolicy::default(),
+            }
+        } else {
+            cli::Context {
+                store: ProfileStore::from_environment()?,
+                secrets: Arc::new(KeyringStore),
+                http_policy: HttpPolicy::default(),
+            }
+        }
+        #[cfg(not(feature = "sandbox"))]
+        cli::Context {
+            store: ProfileStore::from_environment()?,
+            secrets: Arc::new(KeyringStore),
+            http_policy: HttpPolicy::default(),
+        }
+    };
+    let code = cli::run(
+        command,
+        &context,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    #[cfg(feature = "sandbox")]
+    drop(demo_state);
+    Ok(code)
 }
 
 fn run(demo: bool) -> Result<(), String> {

@@ -12,4 +12,4 @@ mod runtime;
 pub use commands::{ChoiceKind, Command, CreateOutcome, FileKind, LoadedFile};
 pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
 pub use request::{Lost, Pending, Reply, RequestId, take_answer};
-pub use runtime::{Backend, Services};
+pub use runtime::{Backend, Services, account_client, create_with_recovery, token_for};

@@ -99,41 +99,55 @@ struct Context {
 }
 
 impl Context {
-    async fn token_for(
-        &self,
-        profile: &Profile,
-        typed: Option<SecretString>,
-    ) -> Result<SecretString, ApiError> {
-        if let Some(token) = typed.filter(|t| !t.is_empty()) {
-            return Ok(SecretString::new(token.expose().trim().to_string()));
-        }
-        let secrets = self.services.secrets.clone();
-        let profile = profile.clone();
-        // keyring's blocking calls panic inside a tokio task: use a blocking thread.
-        tokio::task::spawn_blocking(move || resolve_token(&profile, secrets.as_ref()))
-            .await
-            .unwrap_or_else(|err| {
-                Err(ApiError::new(
-                    ApiErrorKind::Keyring,
-                    format!("Keyring task failed: {err}"),
-                ))
-            })
-    }
-
     async fn client(
         &self,
         profile: &Profile,
         typed: Option<SecretString>,
     ) -> Result<ProviderClient, ApiError> {
-        let http = self.http.clone()?;
-        let token = self.token_for(profile, typed).await?;
-        let target = AccountTarget {
-            base_url: profile.base_url.clone(),
-            token,
-            settings: profile.settings.clone(),
-        };
-        ProviderClient::new(http, &target)
+        account_client(&self.http, &self.services.secrets, profile, typed).await
     }
+}
+
+/// The token for `profile`: `typed` when given (the account dialog's test),
+/// else its environment variable or the keyring, exactly as the window
+/// reads it. Keyring calls run on a blocking thread.
+pub async fn token_for(
+    secrets: &Arc<dyn SecretStore>,
+    profile: &Profile,
+    typed: Option<SecretString>,
+) -> Result<SecretString, ApiError> {
+    if let Some(token) = typed.filter(|t| !t.is_empty()) {
+        return Ok(SecretString::new(token.expose().trim().to_string()));
+    }
+    let secrets = secrets.clone();
+    let profile = profile.clone();
+    // keyring's blocking calls panic inside a tokio task: use a blocking thread.
+    tokio::task::spawn_blocking(move || resolve_token(&profile, secrets.as_ref()))
+        .await
+        .unwrap_or_else(|err| {
+            Err(ApiError::new(
+                ApiErrorKind::Keyring,
+                format!("Keyring task failed: {err}"),
+            ))
+        })
+}
+
+/// A client for `profile` with its token (see [`token_for`]); shared by the
+/// window's backend and the command line.
+pub async fn account_client(
+    http: &Result<Http, ApiError>,
+    secrets: &Arc<dyn SecretStore>,
+    profile: &Profile,
+    typed: Option<SecretString>,
+) -> Result<ProviderClient, ApiError> {
+    let http = http.clone()?;
+    let token = token_for(secrets, profile, typed).await?;
+    let target = AccountTarget {
+        base_url: profile.base_url.clone(),
+        token,
+        settings: profile.settings.clone(),
+    };
+    ProviderClient::new(http, &target)
 }
 
 fn run(mut commands: mpsc::UnboundedReceiver<Command>, services: Services) {
@@ -370,7 +384,8 @@ fn save_private_key(
 
 /// Creates a key; when the answer is lost (timeout, dropped connection),
 /// lists the account to find out whether the key was created after all.
-async fn create_with_recovery(
+/// Shared by the window and `keyfleet publish`.
+pub async fn create_with_recovery(
     client: &ProviderClient,
     new_key: &crate::providers::NewKey,
 ) -> Result<CreateOutcome, ApiError> {

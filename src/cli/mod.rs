@@ -1,0 +1,858 @@
+//! The command line: `keyfleet accounts`, `keyfleet keys ACCOUNT` and
+//! `keyfleet inventory`, on the same provider clients and token lookup as
+//! the window, with no display needed.
+//!
+//! Exit codes: [`EXIT_OK`], [`EXIT_ACCOUNT_FAILED`] when any account could
+//! not be listed (the others are still printed), [`EXIT_USAGE`] for bad
+//! usage. Output never holds a token: profiles hold none, and provider
+//! error messages are redacted where they are made.
+
+mod change;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::backend::account_client;
+use crate::inventory::{Inventory, InventoryOptions, local};
+use crate::providers::{ApiError, Http, HttpPolicy, ProviderClient, ProviderKind, RemoteKey};
+use crate::store::{Profile, ProfileStore, SecretStore, TokenSource};
+
+/// Everything went well.
+pub const EXIT_OK: u8 = 0;
+/// At least one account failed; the rest was printed.
+pub const EXIT_ACCOUNT_FAILED: u8 = 1;
+/// The command line was wrong.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The help text for the whole binary.
+pub const USAGE: &str =
+    "Keyfleet: SSH keys across Gcore Cloud, Sesterce, HCP Terraform and GitHub accounts.
+
+Usage: keyfleet [--demo]                  open the window
+       keyfleet [--demo] accounts [--json]
+       keyfleet [--demo] keys ACCOUNT [--json]
+       keyfleet [--demo] inventory [--json] [--local] [--dir DIR]... [--strict]
+                                  [--max-age DAYS] [--max-accounts N]
+       keyfleet [--demo] publish PUBFILE --to ACCOUNT[,ACCOUNT...] [--name NAME] [--json]
+       keyfleet [--demo] revoke SHA256 [--from ACCOUNT[,ACCOUNT...]] --yes [--json]
+
+Commands:
+  accounts    The accounts (profiles); never their tokens.
+  keys        One account's keys; ACCOUNT is the profile's name or id.
+  inventory   Every key across all accounts, grouped by SHA256 fingerprint.
+              --local          also scan ~/.ssh (read-only) for keys on this computer
+              --dir DIR        also scan DIR (implies --local; repeatable)
+              --strict         count ECDSA P-256 as weak too
+              --max-age DAYS   flag keys older than DAYS
+              --max-accounts N flag keys on more than N accounts
+  publish     Add a public key to accounts: one create per account, none where
+              the key already is (same fingerprint). NAME defaults to the file name.
+  revoke      Delete the key with this fingerprint from the accounts (default:
+              all). Without --yes it only lists what would be deleted.
+
+Options:
+  --json      Machine-readable output (documented in the README).
+  --demo      Run against built-in sandbox servers with sample accounts
+              (temporary config, tokens in memory; nothing leaves this machine).
+  --help      Show this help.
+  --version   Show the version.
+
+Exit status: 0 success, 1 an account failed (the others are still shown), 2 bad usage.
+
+Environment:
+  KEYFLEET_CONFIG_DIR   Folder for profiles.json (default: the platform config dir).
+  RUST_LOG              Log filter, e.g. RUST_LOG=keyfleet=debug (logs never contain secrets).";
+
+/// What the command line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Invocation {
+    /// Print [`USAGE`].
+    Help,
+    /// Print the version.
+    Version,
+    /// Open the window.
+    Window {
+        /// Against the sandbox.
+        demo: bool,
+    },
+    /// Run a subcommand.
+    Run {
+        /// Against the sandbox.
+        demo: bool,
+        /// Which one.
+        command: Command,
+    },
+}
+
+/// A subcommand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `keyfleet accounts`.
+    Accounts {
+        /// `--json`.
+        json: bool,
+    },
+    /// `keyfleet keys ACCOUNT`.
+    Keys {
+        /// Profile name or id.
+        account: String,
+        /// `--json`.
+        json: bool,
+    },
+    /// `keyfleet inventory`.
+    Inventory {
+        /// `--json`.
+        json: bool,
+        /// Folders to scan besides `~/.ssh` (`--dir`).
+        dirs: Vec<PathBuf>,
+        /// `--local` or `--dir` was given.
+        local: bool,
+        /// `--strict`.
+        strict: bool,
+        /// `--max-age DAYS`.
+        max_age_days: Option<u32>,
+        /// `--max-accounts N`.
+        max_accounts: Option<usize>,
+    },
+    /// `keyfleet publish PUBFILE --to ACCOUNTS`.
+    Publish {
+        /// The `.pub` file.
+        pubfile: PathBuf,
+        /// Profile names or ids.
+        to: Vec<String>,
+        /// `--name`; else the file name without `.pub`.
+        name: Option<String>,
+        /// `--json`.
+        json: bool,
+    },
+    /// `keyfleet revoke SHA256`.
+    Revoke {
+        /// `SHA256:…`.
+        sha256: String,
+        /// Profile names or ids; empty for every account.
+        from: Vec<String>,
+        /// `--yes`: really delete.
+        yes: bool,
+        /// `--json`.
+        json: bool,
+    },
+}
+
+/// Bad usage, with the message to print before the usage text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn usage(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, UsageError> {
+    let value = value.ok_or_else(|| usage(format!("{flag} needs a value")))?;
+    value
+        .parse()
+        .map_err(|_| usage(format!("{flag} needs a whole number, not \"{value}\"")))
+}
+
+fn account_list(flag: &str, value: Option<String>) -> Result<Vec<String>, UsageError> {
+    let value = value.ok_or_else(|| usage(format!("{flag} needs ACCOUNT[,ACCOUNT...]")))?;
+    let accounts: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect();
+    if accounts.is_empty() {
+        return Err(usage(format!("{flag} needs at least one account")));
+    }
+    Ok(accounts)
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, UsageError> {
+    let mut args = args.into_iter();
+    let mut demo = false;
+    let mut json = false;
+    let mut local = false;
+    let mut strict = false;
+    let mut dirs = Vec::new();
+    let mut max_age_days = None;
+    let mut max_accounts = None;
+    let mut to = None;
+    let mut from = None;
+    let mut key_name = None;
+    let mut yes = false;
+    let mut words: Vec<String> = Vec::new();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--help" | "-h" => return Ok(Invocation::Help),
+            "--version" | "-V" => return Ok(Invocation::Version),
+            "--demo" => demo = true,
+            "--json" => json = true,
+            "--local" => local = true,
+            "--strict" => strict = true,
+            "--dir" => {
+                let dir = args.next().ok_or_else(|| usage("--dir needs a folder"))?;
+                dirs.push(PathBuf::from(dir));
+                local = true;
+            }
+            "--max-age" => max_age_days = Some(number("--max-age", args.next())?),
+            "--max-accounts" => max_accounts = Some(number("--max-accounts", args.next())?),
+            "--to" => to = Some(account_list("--to", args.next())?),
+            "--from" => from = Some(account_list("--from", args.next())?),
+            "--name" => key_name = Some(args.next().ok_or_else(|| usage("--name needs a value"))?),
+            "--yes" => yes = true,
+            flag if flag.starts_with('-') => return Err(usage(format!("unknown option {flag}"))),
+            _ => words.push(arg),
+        }
+    }
+    let mut words = words.into_iter();
+    let Some(name) = words.next() else {
+        if json
+            || local
+            || strict
+            || max_age_days.is_some()
+            || max_accounts.is_some()
+            || to.is_some()
+            || from.is_some()
+            || key_name.is_some()
+            || yes
+        {
+            return Err(usage(
+                "these options need a command (accounts, keys or inventory)",
+            ));
+        }
+        return Ok(Invocation::Window { demo });
+    };
+    let inventory_only = local || strict || max_age_days.is_some() || max_accounts.is_some();
+    let command = match name.as_str() {
+        "accounts" => Command::Accounts { json },
+        "keys" => {
+            let account = words
+                .next()
+                .ok_or_else(|| usage("keys needs an account: keyfleet keys ACCOUNT"))?;
+            Command::Keys { account, json }
+        }
+        "inventory" => Command::Inventory {
+            json,
+            dirs,
+            local,
+            strict,
+            max_age_days,
+            max_accounts,
+        },
+        "publish" => {
+            let pubfile = words.next().ok_or_else(|| {
+                usage("publish needs a public key file: keyfleet publish KEY.pub --to ACCOUNT")
+            })?;
+            Command::Publish {
+                pubfile: PathBuf::from(pubfile),
+                to: to
+                    .take()
+                    .ok_or_else(|| usage("publish needs --to ACCOUNT[,ACCOUNT...]"))?,
+                name: key_name.take(),
+                json,
+            }
+        }
+        "revoke" => {
+            let sha256 = words.next().ok_or_else(|| {
+                usage("revoke needs a fingerprint: keyfleet revoke SHA256:... --yes")
+            })?;
+            if !sha256.starts_with("SHA256:") || sha256.len() <= "SHA256:".len() {
+                return Err(usage(format!(
+                    "\"{sha256}\" is not a SHA256 fingerprint (SHA256:... as ssh-keygen -l prints it)"
+                )));
+            }
+            Command::Revoke {
+                sha256,
+                from: from.take().unwrap_or_default(),
+                yes: std::mem::take(&mut yes),
+                json,
+            }
+        }
+        other => return Err(usage(format!("unknown command {other}"))),
+    };
+    if let Some(extra) = words.next() {
+        return Err(usage(format!("unexpected argument {extra}")));
+    }
+    if to.is_some() || key_name.is_some() {
+        return Err(usage("--to and --name apply to publish only"));
+    }
+    if from.is_some() || yes {
+        return Err(usage("--from and --yes apply to revoke only"));
+    }
+    if inventory_only && !matches!(command, Command::Inventory { .. }) {
+        return Err(usage(
+            "--local, --dir, --strict, --max-age and --max-accounts apply to inventory only",
+        ));
+    }
+    Ok(Invocation::Run { demo, command })
+}
+
+/// Where a command's accounts and tokens come from.
+#[derive(Clone)]
+pub struct Context {
+    /// The profiles.
+    pub store: ProfileStore,
+    /// The tokens of keyring profiles.
+    pub secrets: Arc<dyn SecretStore>,
+    /// HTTP timeouts and retries.
+    pub http_policy: HttpPolicy,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("store", &self.store)
+            .field("secrets", &self.secrets.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `command`, printing results to `out` and problems to `err`;
+/// returns the exit code.
+pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let loaded = context.store.load();
+    if let Some(warning) = &loaded.warning {
+        let _ = writeln!(err, "keyfleet: {warning}");
+    }
+    let profiles = loaded.profiles;
+    let result = match command {
+        Command::Accounts { json } => print_accounts(&profiles, *json, out),
+        Command::Keys { account, json } => {
+            let Some(profile) = find_account(&profiles, account) else {
+                unknown_account(&profiles, account, err);
+                return EXIT_USAGE;
+            };
+            let listed = list_all(std::slice::from_ref(profile), context);
+            print_keys(&listed[0], *json, out, err)
+        }
+        Command::Inventory {
+            json,
+            dirs,
+            local,
+            strict,
+            max_age_days,
+            max_accounts,
+        } => {
+            let scan = if *local {
+                // A missing ~/.ssh is normal; a missing --dir is reported.
+                let folders: Vec<PathBuf> = local::default_ssh_dir()
+                    .filter(|ssh| ssh.is_dir())
+                    .into_iter()
+                    .chain(dirs.iter().cloned())
+                    .collect();
+                local::scan(&folders)
+            } else {
+                Default::default()
+            };
+            for problem in &scan.problems {
+                let _ = writeln!(
+                    err,
+                    "keyfleet: {}: {}",
+                    problem.path.display(),
+                    problem.message
+                );
+            }
+            let listed = list_all(&profiles, context);
+            let options = InventoryOptions {
+                strict: *strict,
+                max_age_days: *max_age_days,
+                max_accounts: *max_accounts,
+                local_scanned: *local,
+                ..InventoryOptions::default()
+            };
+            let inventory = Inventory::build_with(&listed, &scan.keys, &options);
+            print_inventory(&inventory, *json, out, err)
+        }
+        Command::Publish {
+            pubfile,
+            to,
+            name,
+            json,
+        } => match resolve_accounts(&profiles, to, err) {
+            Some(targets) => {
+                change::publish(pubfile, &targets, name.as_deref(), *json, context, out, err)
+            }
+            None => return EXIT_USAGE,
+        },
+        Command::Revoke {
+            sha256,
+            from,
+            yes,
+            json,
+        } => {
+            let targets = if from.is_empty() {
+                profiles.clone()
+            } else {
+                match resolve_accounts(&profiles, from, err) {
+                    Some(targets) => targets,
+                    None => return EXIT_USAGE,
+                }
+            };
+            change::revoke(sha256, &targets, *yes, *json, context, out, err)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(write_error) => {
+            // A closed pipe (`| head`) is not worth a message.
+            if write_error.kind() != std::io::ErrorKind::BrokenPipe {
+                let _ = writeln!(err, "keyfleet: could not write the output: {write_error}");
+            }
+            EXIT_ACCOUNT_FAILED
+        }
+    }
+}
+
+/// The profiles named (or with the ids) `wanted`, in that order, each once;
+/// `None` after saying which one does not exist.
+fn resolve_accounts(
+    profiles: &[Profile],
+    wanted: &[String],
+    err: &mut dyn Write,
+) -> Option<Vec<Profile>> {
+    let mut found: Vec<Profile> = Vec::with_capacity(wanted.len());
+    for name in wanted {
+        let Some(profile) = find_account(profiles, name) else {
+            unknown_account(profiles, name, err);
+            return None;
+        };
+        if !found.iter().any(|p| p.id == profile.id) {
+            found.push(profile.clone());
+        }
+    }
+    Some(found)
+}
+
+fn unknown_account(profiles: &[Profile], wanted: &str, err: &mut dyn Write) {
+    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    let _ = writeln!(
+        err,
+        "keyfleet: no account is named or has the id \"{wanted}\"; accounts: {}",
+        if names.is_empty() {
+            "(none)".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+}
+
+/// The profile with this id, else this exact name, else this name in any case
+/// when only one matches.
+fn find_account<'a>(profiles: &'a [Profile], wanted: &str) -> Option<&'a Profile> {
+    profiles
+        .iter()
+        .find(|p| p.id == wanted)
+        .or_else(|| profiles.iter().find(|p| p.name == wanted))
+        .or_else(|| {
+            let mut matches = profiles
+                .iter()
+                .filter(|p| p.name.eq_ignore_ascii_case(wanted));
+            let first = matches.next()?;
+            matches.next().is_none().then_some(first)
+        })
+}
+
+/// Lists every account's keys concurrently; each result stands alone.
+pub fn list_all(
+    profiles: &[Profile],
+    context: &Context,
+) -> Vec<(Profile, Result<Vec<RemoteKey>, ApiError>)> {
+    let results = for_each_account(profiles, context, |client, _| async move {
+        client.list_keys().await
+    });
+    profiles.iter().cloned().zip(results).collect()
+}
+
+/// Runs `work` with a client for every profile, all concurrently on one
+/// runtime; one result per profile, in order. A profile whose client cannot
+/// be made (no token, bad URL) gets that error.
+pub(crate) fn for_each_account<T, F, Fut>(
+    profiles: &[Profile],
+    context: &Context,
+    work: F,
+) -> Vec<Result<T, ApiError>>
+where
+    F: Fn(ProviderClient, usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("keyfleet-cli")
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            let error = ApiError::new(
+                crate::providers::ApiErrorKind::Network,
+                format!("could not start the network runtime: {err}"),
+            );
+            return profiles.iter().map(|_| Err(error.clone())).collect();
+        }
+    };
+    let http = Http::new(context.http_policy.clone());
+    let work = &work;
+    runtime.block_on(futures::future::join_all(profiles.iter().enumerate().map(
+        |(index, profile)| {
+            let http = &http;
+            async move {
+                let client = account_client(http, &context.secrets, profile, None).await?;
+                work(client, index).await
+            }
+        },
+    )))
+}
+
+/// A plain table: columns padded to their widest cell, two spaces apart.
+pub(crate) fn table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+pub(crate) fn provider_name(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Gcore => "gcore",
+        ProviderKind::Sesterce => "sesterce",
+        ProviderKind::Terraform => "terraform",
+        ProviderKind::Github => "github",
+    }
+}
+
+#[derive(Serialize)]
+struct AccountJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    provider: ProviderKind,
+    base_url: &'a str,
+    scope: String,
+    /// `keyring` or `environment`: where the token is, never the token.
+    token_source: &'static str,
+    token_env_var: Option<&'a str>,
+}
+
+fn print_accounts(profiles: &[Profile], json: bool, out: &mut dyn Write) -> std::io::Result<u8> {
+    let accounts: Vec<AccountJson> = profiles
+        .iter()
+        .map(|p| {
+            let (token_source, token_env_var) = match &p.token_source {
+                TokenSource::Keyring => ("keyring", None),
+                TokenSource::EnvVar(name) => ("environment", Some(name.as_str())),
+            };
+            AccountJson {
+                id: &p.id,
+                name: &p.name,
+                provider: p.provider(),
+                base_url: &p.base_url,
+                scope: p.scope_label(),
+                token_source,
+                token_env_var,
+            }
+        })
+        .collect();
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "accounts": accounts }))?;
+        writeln!(out)?;
+    } else {
+        let rows: Vec<Vec<String>> = accounts
+            .iter()
+            .map(|a| {
+                vec![
+                    a.name.to_string(),
+                    provider_name(a.provider).to_string(),
+                    a.scope.clone(),
+                    a.id.to_string(),
+                    match a.token_env_var {
+                        Some(var) => format!("env {var}"),
+                        None => a.token_source.to_string(),
+                    },
+                    a.base_url.to_string(),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            &["NAME", "PROVIDER", "SCOPE", "ID", "TOKEN", "URL"],
+            &rows,
+        )?;
+    }
+    Ok(EXIT_OK)
+}
+
+#[derive(Serialize)]
+struct KeyJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    sha256: Option<&'a str>,
+    algorithm: Option<&'a str>,
+    bits: Option<u32>,
+    comment: Option<&'a str>,
+    created_at: Option<&'a str>,
+    public_key: Option<&'a str>,
+}
+
+fn print_keys(
+    (profile, listed): &(Profile, Result<Vec<RemoteKey>, ApiError>),
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let keys: &[RemoteKey] = listed.as_deref().unwrap_or_default();
+    let failure = listed.as_ref().err();
+    if json {
+        let keys: Vec<KeyJson> = keys
+            .iter()
+            .map(|k| KeyJson {
+                id: &k.id,
+                name: &k.name,
+                sha256: k.fingerprint_sha256.as_deref(),
+                algorithm: k.algorithm_shown(),
+                bits: k
+                    .algorithm_label
+                    .as_deref()
+                    .and_then(crate::inventory::label_bits),
+                comment: k.comment.as_deref(),
+                created_at: k.created_at.as_deref(),
+                public_key: k.public_key.as_deref(),
+            })
+            .collect();
+        let errors: Vec<_> = failure
+            .map(|e| serde_json::json!({ "account": profile.name, "message": e.message }))
+            .into_iter()
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({
+                "account": profile.name,
+                "provider": profile.provider(),
+                "keys": keys,
+                "errors": errors,
+            }),
+        )?;
+        writeln!(out)?;
+    } else if failure.is_none() {
+        let rows: Vec<Vec<String>> = keys
+            .iter()
+            .map(|k| {
+                vec![
+                    k.name.clone(),
+                    k.algorithm_shown().unwrap_or("?").to_string(),
+                    k.fingerprint_sha256
+                        .clone()
+                        .unwrap_or_else(|| "fingerprint unknown".into()),
+                    k.created_at.clone().unwrap_or_default(),
+                    k.id.clone(),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            &["NAME", "ALGORITHM", "SHA256", "CREATED", "ID"],
+            &rows,
+        )?;
+    }
+    if let Some(failure) = failure {
+        writeln!(err, "keyfleet: {}: {}", profile.name, failure.message)?;
+        return Ok(EXIT_ACCOUNT_FAILED);
+    }
+    Ok(EXIT_OK)
+}
+
+fn print_inventory(
+    inventory: &Inventory,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, inventory)?;
+        writeln!(out)?;
+    } else {
+        let rows: Vec<Vec<String>> = inventory
+            .keys
+            .iter()
+            .map(|g| {
+                let mut accounts: Vec<&str> =
+                    g.accounts.iter().map(|h| h.account.as_str()).collect();
+                accounts.dedup();
+                vec![
+                    g.display_name(),
+                    g.algorithm.clone().unwrap_or_else(|| "?".into()),
+                    g.sha256
+                        .clone()
+                        .unwrap_or_else(|| "fingerprint unknown".into()),
+                    accounts.join(", "),
+                    g.local_paths.join(", "),
+                    g.oldest_created_at.clone().unwrap_or_default(),
+                    g.flags
+                        .iter()
+                        .map(|f| f.label())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            &[
+                "NAME",
+                "ALGORITHM",
+                "SHA256",
+                "ACCOUNTS",
+                "LOCAL",
+                "OLDEST",
+                "FLAGS",
+            ],
+            &rows,
+        )?;
+    }
+    for error in &inventory.errors {
+        writeln!(err, "keyfleet: {}: {}", error.account, error.message)?;
+    }
+    Ok(if inventory.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ACCOUNT_FAILED
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn parses_commands_and_refuses_bad_usage() {
+        assert_eq!(parse(args("")), Ok(Invocation::Window { demo: false }));
+        assert_eq!(parse(args("--demo")), Ok(Invocation::Window { demo: true }));
+        assert_eq!(
+            parse(args("--demo accounts --json")),
+            Ok(Invocation::Run {
+                demo: true,
+                command: Command::Accounts { json: true }
+            })
+        );
+        assert_eq!(
+            parse(args("keys Prod")),
+            Ok(Invocation::Run {
+                demo: false,
+                command: Command::Keys {
+                    account: "Prod".into(),
+                    json: false
+                }
+            })
+        );
+        let Ok(Invocation::Run {
+            command:
+                Command::Inventory {
+                    dirs,
+                    local,
+                    max_age_days,
+                    ..
+                },
+            ..
+        }) = parse(args("inventory --dir /x --max-age 90"))
+        else {
+            panic!("inventory did not parse");
+        };
+        assert!(local);
+        assert_eq!(dirs, [PathBuf::from("/x")]);
+        assert_eq!(max_age_days, Some(90));
+        for bad in [
+            "keys",
+            "keys a b",
+            "frobnicate",
+            "accounts --local",
+            "inventory --max-age soon",
+            "inventory --dir",
+            "--json",
+            "accounts --colour",
+            "publish x.pub",
+            "publish --to a",
+            "publish x.pub --to ,",
+            "revoke",
+            "revoke laptop",
+            "accounts --yes",
+            "inventory --to a",
+            "keys a --name b",
+        ] {
+            assert!(parse(args(bad)).is_err(), "{bad} parsed");
+        }
+        assert_eq!(parse(args("inventory --help")), Ok(Invocation::Help));
+        assert_eq!(
+            parse(args("publish k.pub --to a,b --name n")),
+            Ok(Invocation::Run {
+                demo: false,
+                command: Command::Publish {
+                    pubfile: PathBuf::from("k.pub"),
+                    to: vec!["a".into(), "b".into()],
+                    name: Some("n".into()),
+                    json: false
+                }
+            })
+        );
+        assert_eq!(
+            parse(args("revoke SHA256:abc --yes")),
+            Ok(Invocation::Run {
+                demo: false,
+                command: Command::Revoke {
+                    sha256: "SHA256:abc".into(),
+                    from: vec![],
+                    yes: true,
+                    json: false
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn table_aligns_columns() {
+        let mut out = Vec::new();
+        table(
+            &mut out,
+            &["A", "BB"],
+            &[
+                vec!["long cell".into(), "x".into()],
+                vec!["é".into(), "".into()],
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "A          BB\nlong cell  x\né\n"
+        );
+    }
+}

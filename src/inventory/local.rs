@@ -1,0 +1,405 @@
+//! The keys on this computer: `*.pub` files and private keys without a
+//! `.pub` in `~/.ssh` and any folders the user adds.
+//!
+//! Read-only by design: nothing here writes, moves or copies a file, and a
+//! private key is read into a zeroizing buffer only to derive its public
+//! half (never prompting for a passphrase) and is dropped right after.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::keys::KeyError;
+use crate::keys::public::{KeyKind, ParsedPublicKey};
+use crate::keys::{SecretString, private, public};
+
+/// Files bigger than this are not keys (an RSA-16384 private key is < 13 KB).
+pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
+
+/// What a local key file gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalKeyKind {
+    /// A `.pub` file.
+    Public,
+    /// A private key with no `.pub` beside it; its public half was derived
+    /// from it (an encrypted OpenSSH key stores that half unencrypted).
+    PrivateWithoutPub,
+    /// An encrypted PEM private key with no `.pub`: its public half cannot
+    /// be known without the passphrase, which is never asked for here.
+    Locked,
+}
+
+/// One key found on this computer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LocalKey {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// `SHA256:…` of the public key; `None` for a locked key.
+    pub sha256: Option<String>,
+    /// As `ssh-keygen -l` names the type (`ED25519`, `RSA 4096`); `None`
+    /// for a locked key.
+    pub algorithm_label: Option<String>,
+    /// Key size in bits, where keys of the type differ in size.
+    pub bits: Option<u32>,
+    /// The public key's comment (empty for PEM keys).
+    pub comment: String,
+    /// Where the key came from.
+    pub kind: LocalKeyKind,
+    /// The private key file belonging to this key, if there is one: the
+    /// file itself, or for a `.pub` the same name without `.pub`.
+    pub private_key_path: Option<PathBuf>,
+}
+
+impl LocalKey {
+    /// The file name without `.pub`: how a key saved by Keyfleet or
+    /// `ssh-keygen -f NAME` is usually also named on an account.
+    pub fn stem(&self) -> Option<&str> {
+        let name = self.path.file_name()?.to_str()?;
+        Some(name.strip_suffix(".pub").unwrap_or(name))
+    }
+}
+
+/// A file that looked like a key but could not be used. Not fatal: the
+/// scan goes on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LocalProblem {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Everything a scan found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LocalScan {
+    /// The keys, in folder order then file name order.
+    pub keys: Vec<LocalKey>,
+    /// Files and folders that could not be read.
+    pub problems: Vec<LocalProblem>,
+}
+
+/// `~/.ssh`, if a home directory is known.
+pub fn default_ssh_dir() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|dirs| dirs.home_dir().join(".ssh"))
+}
+
+/// Names in `~/.ssh` that are not key pairs.
+fn is_not_a_key_file(name: &str) -> bool {
+    name == "config"
+        || name.starts_with("authorized_keys")
+        || name.starts_with("known_hosts")
+        || name == "environment"
+        || name == "rc"
+}
+
+/// Scans each folder (not recursively). A missing or unreadable folder is a
+/// problem, not an error.
+pub fn scan(dirs: &[PathBuf]) -> LocalScan {
+    let mut scan = LocalScan::default();
+    for dir in dirs {
+        scan_dir(dir, &mut scan);
+    }
+    scan
+}
+
+fn scan_dir(dir: &Path, scan: &mut LocalScan) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            scan.problems.push(LocalProblem {
+                path: dir.to_path_buf(),
+                message: format!("the folder could not be read: {err}"),
+            });
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .collect();
+    paths.sort();
+    for path in &paths {
+        let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+            continue;
+        };
+        if is_not_a_key_file(name) || name.starts_with('.') {
+            continue;
+        }
+        if name.ends_with(".pub") {
+            scan_public(path, scan);
+        } else if !path.with_file_name(format!("{name}.pub")).exists() {
+            scan_private(path, scan);
+        }
+    }
+}
+
+/// Metadata for a regular file of at most [`MAX_KEY_FILE_BYTES`]; `Ok(None)`
+/// for anything to skip quietly (folders, sockets, pipes, large files).
+fn small_regular_file(path: &Path) -> Result<Option<u64>, String> {
+    // Follows symlinks: a link to a key is a key; a dangling one is a problem.
+    let metadata = std::fs::metadata(path).map_err(|err| err.to_string())?;
+    if !metadata.is_file() || metadata.len() > MAX_KEY_FILE_BYTES {
+        return Ok(None);
+    }
+    Ok(Some(metadata.len()))
+}
+
+fn problem(scan: &mut LocalScan, path: &Path, message: impl Into<String>) {
+    scan.problems.push(LocalProblem {
+        path: path.to_path_buf(),
+        message: message.into(),
+    });
+}
+
+fn scan_public(path: &Path, scan: &mut LocalScan) {
+    match small_regular_file(path) {
+        Ok(Some(_)) => {}
+        Ok(None) => return,
+        Err(err) => return problem(scan, path, format!("unreadable: {err}")),
+    }
+    let parsed = match public::read_public_key_file(path) {
+        Ok(parsed) => parsed,
+        Err(err) => return problem(scan, path, err.to_string()),
+    };
+    let private_path = path.with_extension("");
+    let private_key_path = std::fs::metadata(&private_path)
+        .is_ok_and(|metadata| metadata.is_file())
+        .then_some(private_path);
+    scan.keys.push(local_key(
+        path,
+        &parsed,
+        LocalKeyKind::Public,
+        private_key_path,
+    ));
+}
+
+fn scan_private(path: &Path, scan: &mut LocalScan) {
+    let length = match small_regular_file(path) {
+        Ok(Some(length)) => length,
+        Ok(None) => return,
+        Err(err) => return problem(scan, path, format!("unreadable: {err}")),
+    };
+    let bytes = match read_zeroizing(path, length) {
+        Ok(bytes) => bytes,
+        Err(err) => return problem(scan, path, format!("unreadable: {err}")),
+    };
+    // Anything that is not text with a private key block is some other file.
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return;
+    };
+    if !text.contains("PRIVATE KEY-----") {
+        return;
+    }
+    let secret = SecretString::new(text);
+    drop(bytes);
+    match private::inspect_private_key(&secret, None) {
+        Ok(info) => scan.keys.push(local_key(
+            path,
+            &info.public,
+            LocalKeyKind::PrivateWithoutPub,
+            Some(path.to_path_buf()),
+        )),
+        Err(KeyError::Encrypted) => scan.keys.push(LocalKey {
+            path: path.to_path_buf(),
+            sha256: None,
+            algorithm_label: None,
+            bits: None,
+            comment: String::new(),
+            kind: LocalKeyKind::Locked,
+            private_key_path: Some(path.to_path_buf()),
+        }),
+        Err(err) => problem(scan, path, err.to_string()),
+    }
+}
+
+/// Reads at most [`MAX_KEY_FILE_BYTES`] into a buffer wiped on drop.
+fn read_zeroizing(path: &Path, length: u64) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let file = std::fs::File::open(path)?;
+    // Sized up front so no reallocation leaves key bytes behind; `take`
+    // guards against a file that grew after the size check.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(
+        usize::try_from(MAX_KEY_FILE_BYTES.min(length) + 1).unwrap_or(0),
+    ));
+    file.take(MAX_KEY_FILE_BYTES).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn local_key(
+    path: &Path,
+    parsed: &ParsedPublicKey,
+    kind: LocalKeyKind,
+    private_key_path: Option<PathBuf>,
+) -> LocalKey {
+    LocalKey {
+        path: path.to_path_buf(),
+        sha256: Some(parsed.fingerprint_sha256.clone()),
+        algorithm_label: Some(parsed.label.to_string()),
+        bits: bits_of(parsed.kind),
+        comment: parsed.comment.clone(),
+        kind,
+        private_key_path,
+    }
+}
+
+/// The size `ssh-keygen -l` prints for keys of this kind.
+pub fn bits_of(kind: KeyKind) -> Option<u32> {
+    match kind {
+        KeyKind::Rsa { bits } | KeyKind::Ecdsa { bits } | KeyKind::Dsa { bits } => Some(bits),
+        KeyKind::Ed25519 | KeyKind::SkEd25519 => Some(256),
+        KeyKind::SkEcdsa => Some(256),
+        KeyKind::Other => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::{Command, Stdio};
+
+    /// `ssh-keygen -q -t TYPE -N PASS -f DIR/NAME [extra]`, failing loudly
+    /// when ssh-keygen is missing: these checks must not pass silently.
+    fn keygen(dir: &Path, name: &str, args: &[&str], passphrase: &str) -> PathBuf {
+        let path = dir.join(name);
+        let output = Command::new("ssh-keygen")
+            .args(["-q", "-N", passphrase, "-C", &format!("{name}@test")])
+            .args(args)
+            .arg("-f")
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .expect("ssh-keygen must be installed (apt-get install openssh-client)");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        path
+    }
+
+    fn fingerprint_of_pub(path: &Path) -> String {
+        public::read_public_key_file(&path.with_extension("pub"))
+            .unwrap()
+            .fingerprint_sha256
+    }
+
+    fn find<'a>(scan: &'a LocalScan, name: &str) -> Option<&'a LocalKey> {
+        scan.keys
+            .iter()
+            .find(|key| key.path.file_name().and_then(|n| n.to_str()) == Some(name))
+    }
+
+    #[test]
+    fn scan_finds_pairs_lone_private_keys_and_locked_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path();
+        // A normal pair: listed once, through its .pub.
+        let pair = keygen(path, "id_ed25519", &["-t", "ed25519"], "");
+        let pair_sha = fingerprint_of_pub(&pair);
+        // An encrypted OpenSSH key without .pub: its public half is stored
+        // unencrypted, so it is still identified without a passphrase.
+        let lone = keygen(path, "deploy", &["-t", "ed25519"], "secret pass");
+        let lone_sha = fingerprint_of_pub(&lone);
+        std::fs::remove_file(lone.with_extension("pub")).unwrap();
+        // An encrypted PEM key without .pub: locked.
+        let locked = keygen(
+            path,
+            "legacy",
+            &["-t", "ecdsa", "-b", "256", "-m", "PEM"],
+            "secret pass",
+        );
+        std::fs::remove_file(locked.with_extension("pub")).unwrap();
+        // Not key pairs, whatever they contain.
+        let pair_line = std::fs::read_to_string(pair.with_extension("pub")).unwrap();
+        std::fs::write(path.join("authorized_keys"), &pair_line).unwrap();
+        std::fs::write(path.join("known_hosts"), format!("host {pair_line}")).unwrap();
+        std::fs::write(path.join("config"), "Host *\n").unwrap();
+        std::fs::write(path.join("notes.txt"), "not a key").unwrap();
+        std::fs::create_dir(path.join("sub")).unwrap();
+        std::fs::write(path.join("huge.pub"), "x".repeat(70 * 1024)).unwrap();
+        // Problems: a .pub that is not a key, a dangling link.
+        std::fs::write(path.join("broken.pub"), "ssh-ed25519 !!!").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(path.join("missing"), path.join("gone.pub")).unwrap();
+
+        let before: Vec<_> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        let scan = scan(&[path.to_path_buf()]);
+        let after: Vec<_> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(before.len(), after.len(), "the scan must not create files");
+
+        assert_eq!(scan.keys.len(), 3, "{scan:#?}");
+        let key = find(&scan, "id_ed25519.pub").unwrap();
+        assert_eq!(key.kind, LocalKeyKind::Public);
+        assert_eq!(key.sha256.as_deref(), Some(pair_sha.as_str()));
+        assert_eq!(key.algorithm_label.as_deref(), Some("ED25519"));
+        assert_eq!(key.comment, "id_ed25519@test");
+        assert_eq!(key.private_key_path.as_deref(), Some(pair.as_path()));
+        assert_eq!(key.stem(), Some("id_ed25519"));
+
+        let key = find(&scan, "deploy").unwrap();
+        assert_eq!(key.kind, LocalKeyKind::PrivateWithoutPub);
+        assert_eq!(key.sha256.as_deref(), Some(lone_sha.as_str()));
+
+        let key = find(&scan, "legacy").unwrap();
+        assert_eq!(key.kind, LocalKeyKind::Locked);
+        assert_eq!(key.sha256, None);
+
+        let problems: Vec<_> = scan
+            .problems
+            .iter()
+            .map(|p| p.path.file_name().unwrap().to_str().unwrap())
+            .collect();
+        assert!(problems.contains(&"broken.pub"), "{problems:?}");
+        #[cfg(unix)]
+        assert!(problems.contains(&"gone.pub"), "{problems:?}");
+        assert_eq!(
+            problems.len(),
+            if cfg!(unix) { 2 } else { 1 },
+            "{problems:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_private_key_is_a_problem_not_a_failure() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let key = keygen(dir.path(), "id_rsa", &["-t", "ed25519"], "");
+        std::fs::remove_file(key.with_extension("pub")).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let scan = scan(&[dir.path().to_path_buf(), dir.path().join("absent")]);
+        // Root reads any file, so the key may still be found there.
+        if std::fs::File::open(&key).is_err() {
+            assert!(scan.keys.is_empty());
+            assert!(scan.problems.iter().any(|p| p.path == key), "{scan:?}");
+        } else {
+            assert_eq!(scan.keys.len(), 1);
+        }
+        assert!(
+            scan.problems
+                .iter()
+                .any(|p| p.path.ends_with("absent") && p.message.contains("folder")),
+            "{scan:?}"
+        );
+    }
+
+    #[test]
+    fn private_key_text_never_reaches_debug_or_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = keygen(dir.path(), "solo", &["-t", "ed25519"], "");
+        std::fs::remove_file(key.with_extension("pub")).unwrap();
+        let text = std::fs::read_to_string(&key).unwrap();
+        let body = text.lines().nth(1).unwrap();
+        let scan = scan(&[dir.path().to_path_buf()]);
+        assert_eq!(scan.keys.len(), 1);
+        assert!(!format!("{scan:?}").contains(body));
+        assert!(!serde_json::to_string(&scan).unwrap().contains(body));
+    }
+}
