@@ -8,7 +8,7 @@ use std::sync::Arc;
 use keyfleet::app::{App, AppOptions};
 use keyfleet::backend::{NativeDialogs, Services};
 use keyfleet::providers::HttpPolicy;
-use keyfleet::store::{KeyringStore, ProfileStore};
+use keyfleet::store::{KeyringStore, ProfileStore, SecretStore};
 
 use keyfleet::cli::{self, Invocation};
 
@@ -60,43 +60,48 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Where profiles and tokens come from: the demo sandbox (kept running as
+/// long as this lives) or the user's profiles file and OS keyring.
+struct Accounts {
+    store: ProfileStore,
+    secrets: Arc<dyn SecretStore>,
+    #[cfg(feature = "sandbox")]
+    _demo: Option<keyfleet::demo::Demo>,
+}
+
+impl Accounts {
+    fn open(demo: bool) -> Result<Self, String> {
+        #[cfg(feature = "sandbox")]
+        if demo {
+            let demo = keyfleet::demo::Demo::start()
+                .map_err(|err| format!("could not start the demo sandbox: {err}"))?;
+            return Ok(Self {
+                store: demo.store.clone(),
+                secrets: demo.secrets.clone(),
+                _demo: Some(demo),
+            });
+        }
+        #[cfg(not(feature = "sandbox"))]
+        if demo {
+            return Err("this build has no sandbox (built without the `sandbox` feature)".into());
+        }
+        Ok(Self {
+            store: ProfileStore::from_environment()?,
+            secrets: Arc::new(KeyringStore),
+            #[cfg(feature = "sandbox")]
+            _demo: None,
+        })
+    }
+}
+
 /// A subcommand, against the sandbox (as the window's demo) or the user's
 /// profiles and keyring.
 fn run_command(demo: bool, command: &cli::Command) -> Result<u8, String> {
-    #[cfg(feature = "sandbox")]
-    let demo_state = if demo {
-        Some(
-            keyfleet::demo::Demo::start()
-                .map_err(|err| format!("could not start the demo sandbox: {err}"))?,
-        )
-    } else {
-        None
-    };
-    #[cfg(not(feature = "sandbox"))]
-    if demo {
-        return Err("this build has no sandbox (built without the `sandbox` feature)".into());
-    }
-    let context = {
-        #[cfg(feature = "sandbox")]
-        if let Some(demo) = &demo_state {
-            cli::Context {
-                store: demo.store.clone(),
-                secrets: demo.secrets.clone(),
-                http_policy: HttpPolicy::default(),
-            }
-        } else {
-            cli::Context {
-                store: ProfileStore::from_environment()?,
-                secrets: Arc::new(KeyringStore),
-                http_policy: HttpPolicy::default(),
-            }
-        }
-        #[cfg(not(feature = "sandbox"))]
-        cli::Context {
-            store: ProfileStore::from_environment()?,
-            secrets: Arc::new(KeyringStore),
-            http_policy: HttpPolicy::default(),
-        }
+    let accounts = Accounts::open(demo)?;
+    let context = cli::Context {
+        store: accounts.store.clone(),
+        secrets: accounts.secrets.clone(),
+        http_policy: HttpPolicy::default(),
     };
     let code = cli::run(
         command,
@@ -104,57 +109,19 @@ fn run_command(demo: bool, command: &cli::Command) -> Result<u8, String> {
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),
     );
-    #[cfg(feature = "sandbox")]
-    drop(demo_state);
+    drop(accounts);
     Ok(code)
 }
 
 fn run(demo: bool) -> Result<(), String> {
     let dialogs = Arc::new(NativeDialogs);
     let http_policy = HttpPolicy::default();
-    #[cfg(feature = "sandbox")]
-    let demo_state = if demo {
-        Some(
-            keyfleet::demo::Demo::start()
-                .map_err(|err| format!("could not start the demo sandbox: {err}"))?,
-        )
-    } else {
-        None
-    };
-    #[cfg(not(feature = "sandbox"))]
-    if demo {
-        return Err("this build has no sandbox (built without the `sandbox` feature)".into());
-    }
-    let (store, services) = {
-        #[cfg(feature = "sandbox")]
-        if let Some(demo) = &demo_state {
-            (
-                demo.store.clone(),
-                Services {
-                    secrets: demo.secrets.clone(),
-                    dialogs,
-                    http_policy,
-                },
-            )
-        } else {
-            (
-                ProfileStore::from_environment()?,
-                Services {
-                    secrets: Arc::new(KeyringStore),
-                    dialogs,
-                    http_policy,
-                },
-            )
-        }
-        #[cfg(not(feature = "sandbox"))]
-        (
-            ProfileStore::from_environment()?,
-            Services {
-                secrets: Arc::new(KeyringStore),
-                dialogs,
-                http_policy,
-            },
-        )
+    let accounts = Accounts::open(demo)?;
+    let store = accounts.store.clone();
+    let services = Services {
+        secrets: accounts.secrets.clone(),
+        dialogs,
+        http_policy,
     };
     let title = if demo {
         "Keyfleet — Demo"
@@ -193,8 +160,8 @@ fn run(demo: bool) -> Result<(), String> {
             Ok(app)
         }),
     );
-    #[cfg(feature = "sandbox")]
-    drop(demo_state);
+    // The demo's servers run until the window has closed.
+    drop(accounts);
     result.map_err(|err| format!("could not open the window: {err}"))
 }
 
