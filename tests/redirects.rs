@@ -13,12 +13,15 @@ use std::time::Duration;
 
 use keyfleet::keys::SecretString;
 use keyfleet::providers::{
-    ApiError, ApiErrorKind, NewKeyMaterial, ProviderClient, ProviderKind, RemoteKey,
+    ApiError, ApiErrorKind, KeyScope, NewKeyMaterial, ProviderClient, ProviderKind, RemoteKey,
 };
 use keyfleet::sandbox::gcore::GcoreFake;
+use keyfleet::sandbox::github::GithubFake;
 use keyfleet::sandbox::sesterce::SesterceFake;
 use keyfleet::sandbox::terraform::TerraformFake;
-use keyfleet::sandbox::{Fault, Faults, GCORE_TOKEN, SESTERCE_TOKEN, TERRAFORM_TOKEN, serve};
+use keyfleet::sandbox::{
+    Fault, Faults, GCORE_TOKEN, GITHUB_TOKEN, SESTERCE_TOKEN, TERRAFORM_TOKEN, serve,
+};
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -204,6 +207,40 @@ async fn sesterce_list_and_create_do_not_follow_redirects() {
         check(&err, status, &recorder, &faults, "Sesterce create");
     }
     assert!(fake.keys().is_empty());
+}
+
+#[tokio::test]
+async fn github_list_create_and_delete_do_not_follow_redirects() {
+    let recorder = Recorder::start().await;
+    let fake = GithubFake::new();
+    let id = fake.add_key("laptop", &public_key());
+    let url = serve(fake.router()).await.unwrap();
+    let github = client(ProviderKind::Github, &url, GITHUB_TOKEN);
+    let faults = fake.faults();
+    let key = RemoteKey {
+        id: id.to_string(),
+        name: "laptop".into(),
+        ..RemoteKey::default()
+    };
+    for status in STATUSES {
+        redirect(&faults, status, &recorder);
+        let err = github.list_keys().await.unwrap_err();
+        check(&err, status, &recorder, &faults, "GitHub list");
+
+        for scope in [KeyScope::Account, KeyScope::Signing] {
+            redirect(&faults, status, &recorder);
+            let mut signing = new_key("signer", NewKeyMaterial::PublicKey(public_key()));
+            signing.scope = scope;
+            let err = github.create_key(&signing).await.unwrap_err();
+            check(&err, status, &recorder, &faults, "GitHub create");
+        }
+
+        redirect(&faults, status, &recorder);
+        let err = github.delete_key(&key).await.unwrap_err();
+        check(&err, status, &recorder, &faults, "GitHub delete");
+    }
+    assert_eq!(fake.keys().len(), 1, "nothing created or deleted");
+    assert!(fake.signing_keys().is_empty());
 }
 
 #[tokio::test]
