@@ -124,6 +124,18 @@ impl ApiError {
         matches!(self.kind, ApiErrorKind::Timeout | ApiErrorKind::Network) && self.status.is_none()
     }
 
+    /// After a create: when its answer was lost, says the key may exist
+    /// anyway, so the user refreshes before sending it again (creates are
+    /// never retried).
+    pub fn noting_a_possible_create(mut self) -> Self {
+        if self.answer_lost() {
+            self.message.push_str(
+                " The key may have been added anyway: refresh the list before trying again.",
+            );
+        }
+        self
+    }
+
     /// The message plus every field message, for the details view.
     pub fn full_text(&self) -> String {
         let mut text = self.message.clone();

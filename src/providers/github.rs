@@ -403,14 +403,7 @@ impl GithubClient {
         let response = self
             .send(Method::POST, url, Some(body))
             .await
-            .map_err(|mut err| {
-                if err.answer_lost() {
-                    err.message.push_str(
-                        " The key may have been added anyway: refresh the list before trying again.",
-                    );
-                }
-                err
-            })?;
+            .map_err(ApiError::noting_a_possible_create)?;
         if !response.is_success() {
             return Err(self.error(&response, Operation::Create, Some(list)));
         }
