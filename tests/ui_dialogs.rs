@@ -10,24 +10,9 @@ use std::time::Duration;
 use common::*;
 use egui_kittest::kittest::Queryable;
 use keyfleet::keys::SecretString;
-use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
 use keyfleet::providers::ProviderKind;
 use keyfleet::sandbox::{self, Faults, Sandbox};
 use keyfleet::store::{MemoryStore, ProfileStore, SecretStore};
-
-/// A private key for the fake to store (HCP Terraform keeps private keys).
-fn private_key_text() -> String {
-    generate(&GenerateRequest {
-        algorithm: KeyAlgorithm::Ed25519,
-        comment: "deploy@ci".into(),
-        passphrase: None,
-        encoding: PrivateKeyEncoding::OpenSsh,
-    })
-    .unwrap()
-    .private_key
-    .expose()
-    .to_string()
-}
 
 /// HCP Terraform, whose keys can be renamed: one account with one key.
 fn terraform_app() -> (TestApp, String) {

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::keys::SecretString;
-use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
 use keyfleet::providers::{ProviderKind, StoredMaterial};
 use keyfleet::sandbox::{Fault, Faults, Sandbox};
 
@@ -123,20 +122,6 @@ impl Setup {
         set_text(h, key_label, &key_text);
         key_text
     }
-}
-
-/// A fresh unencrypted private key (what Terraform stores).
-fn private_key_text() -> String {
-    generate(&GenerateRequest {
-        algorithm: KeyAlgorithm::Ed25519,
-        comment: "deploy@ci".into(),
-        passphrase: None,
-        encoding: PrivateKeyEncoding::OpenSsh,
-    })
-    .unwrap()
-    .private_key
-    .expose()
-    .to_string()
 }
 
 /// The header each provider uses to say how long to wait after a 429.

@@ -99,6 +99,22 @@ pub fn start_with_account(sandbox: Sandbox, kind: ProviderKind, name: &str) -> (
     (start_with_profile(sandbox, &profile), profile)
 }
 
+/// A fresh unencrypted Ed25519 private key in OpenSSH form (what HCP
+/// Terraform stores).
+pub fn private_key_text() -> String {
+    use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
+    generate(&GenerateRequest {
+        algorithm: KeyAlgorithm::Ed25519,
+        comment: "deploy@ci".into(),
+        passphrase: None,
+        encoding: PrivateKeyEncoding::OpenSsh,
+    })
+    .unwrap()
+    .private_key
+    .expose()
+    .to_string()
+}
+
 /// Steps frames until `done` holds (the backend answers asynchronously).
 pub fn wait_until(
     harness: &mut Harness<'static, App>,
