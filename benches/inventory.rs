@@ -67,6 +67,7 @@ fn local() -> Vec<LocalKey> {
             comment: format!("me{n}@laptop"),
             kind: LocalKeyKind::Public,
             private_key_path: Some(PathBuf::from(format!("/home/me/.ssh/key{n}"))),
+            public_key: None,
         })
         .collect()
 }

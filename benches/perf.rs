@@ -734,6 +734,7 @@ fn ui_thread_under_load(accounts: usize, keys_per_account: usize) -> LoadFigures
                     store: app_store,
                     services,
                     demo: false,
+                    local_key_dirs: Vec::new(),
                 },
             ),
             logic: Duration::ZERO,

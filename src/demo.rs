@@ -2,6 +2,7 @@
 //! sample accounts in a temporary config dir and tokens in memory. It never
 //! touches the user's profiles or keyring.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::keys::SecretString;
@@ -19,7 +20,10 @@ pub struct Demo {
     pub store: ProfileStore,
     /// Tokens, in memory only.
     pub secrets: Arc<MemoryStore>,
-    // Removed on drop.
+    /// A stand-in for `~/.ssh`: one key pair, also on three demo accounts,
+    /// so "All keys" shows a key shared across accounts and this computer.
+    pub local_key_dir: PathBuf,
+    // Removed on drop (both folders).
     _config_dir: tempfile::TempDir,
 }
 
@@ -81,11 +85,44 @@ impl Demo {
         store
             .save(&[gcore, sesterce, terraform, github])
             .map_err(std::io::Error::other)?;
+        let local_key_dir = config_dir.path().join("ssh");
+        write_laptop_key(&sandbox, &local_key_dir)?;
         Ok(Self {
             sandbox,
             store,
             secrets,
+            local_key_dir,
             _config_dir: config_dir,
         })
     }
+}
+
+/// The demo's own "laptop" key: generated fresh, written to `folder` as
+/// `id_ed25519_laptop` (0600) and `.pub`, and added to the Gcore, Sesterce
+/// and GitHub demo accounts.
+fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
+    use crate::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
+    let key = generate(&GenerateRequest {
+        algorithm: KeyAlgorithm::Ed25519,
+        comment: "me@laptop".into(),
+        passphrase: None,
+        encoding: PrivateKeyEncoding::OpenSsh,
+    })
+    .map_err(|err| std::io::Error::other(err.to_string()))?;
+    std::fs::create_dir_all(folder)?;
+    crate::keys::save::save_private_key(
+        &folder.join("id_ed25519_laptop"),
+        &key.private_key,
+        &key.public.openssh,
+        None,
+    )
+    .map_err(|err| std::io::Error::other(err.to_string()))?;
+    for kind in [
+        ProviderKind::Gcore,
+        ProviderKind::Sesterce,
+        ProviderKind::Github,
+    ] {
+        sandbox.seed_key(kind, "laptop", &key.public.openssh, "");
+    }
+    Ok(())
 }

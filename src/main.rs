@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use keyfleet::app::{App, AppOptions};
@@ -65,6 +66,8 @@ fn main() -> std::process::ExitCode {
 struct Accounts {
     store: ProfileStore,
     secrets: Arc<dyn SecretStore>,
+    /// Where local keys are looked for: `~/.ssh`, or the demo's folder.
+    local_key_dirs: Vec<PathBuf>,
     #[cfg(feature = "sandbox")]
     _demo: Option<keyfleet::demo::Demo>,
 }
@@ -78,6 +81,7 @@ impl Accounts {
             return Ok(Self {
                 store: demo.store.clone(),
                 secrets: demo.secrets.clone(),
+                local_key_dirs: vec![demo.local_key_dir.clone()],
                 _demo: Some(demo),
             });
         }
@@ -88,6 +92,11 @@ impl Accounts {
         Ok(Self {
             store: ProfileStore::from_environment()?,
             secrets: Arc::new(KeyringStore),
+            // No `~/.ssh` is normal: nothing to scan, nothing to report.
+            local_key_dirs: keyfleet::inventory::local::default_ssh_dir()
+                .filter(|folder| folder.is_dir())
+                .into_iter()
+                .collect(),
             #[cfg(feature = "sandbox")]
             _demo: None,
         })
@@ -102,6 +111,7 @@ fn run_command(demo: bool, command: &cli::Command) -> Result<u8, String> {
         store: accounts.store.clone(),
         secrets: accounts.secrets.clone(),
         http_policy: HttpPolicy::default(),
+        local_key_dirs: accounts.local_key_dirs.clone(),
     };
     let code = cli::run(
         command,
@@ -118,6 +128,7 @@ fn run(demo: bool) -> Result<(), String> {
     let http_policy = HttpPolicy::default();
     let accounts = Accounts::open(demo)?;
     let store = accounts.store.clone();
+    let local_key_dirs = accounts.local_key_dirs.clone();
     let services = Services {
         secrets: accounts.secrets.clone(),
         dialogs,
@@ -150,6 +161,7 @@ fn run(demo: bool) -> Result<(), String> {
                     store,
                     services,
                     demo,
+                    local_key_dirs,
                 },
             );
             // Benchmark builds may wrap the app in a start-up/memory probe.

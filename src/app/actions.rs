@@ -19,7 +19,14 @@ impl App {
     /// Carries out one action.
     pub(super) fn handle_action(&mut self, ctx: &egui::Context, action: UiAction) {
         match action {
-            UiAction::SelectAccount(id) => self.selected = Some(id),
+            UiAction::SelectAccount(id) => {
+                self.selected = Some(id);
+                self.fleet.open = false;
+            }
+            UiAction::ShowFleet => self.fleet.open = true,
+            UiAction::OpenPublish(key) => self.open_publish(&key),
+            UiAction::OpenRevoke(key) => self.open_revoke(&key),
+            UiAction::ExportInventory(format) => self.export_inventory(format),
             UiAction::Refresh(id) => self.refresh(&id),
             UiAction::RefreshAll => self.refresh_all(),
             UiAction::EditProfile(id) => self.open_profile_dialog(id.as_deref()),
@@ -106,6 +113,7 @@ impl App {
     }
 
     pub(super) fn refresh_all(&mut self) {
+        self.fleet.rescan();
         let ids: Vec<String> = self.profiles.iter().map(|p| p.id.clone()).collect();
         for id in ids {
             self.refresh(&id);

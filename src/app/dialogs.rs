@@ -12,7 +12,9 @@ use crate::ui::add_key_modal::{AddKeyModal, AddKeyResult};
 use crate::ui::confirm_modal::ConfirmModal;
 use crate::ui::generate_modal::{GenerateModal, GenerateResult, Upload};
 use crate::ui::profile_modal::{ProfileModal, ProfileModalResult};
+use crate::ui::publish_modal::PublishModal;
 use crate::ui::rename_modal::{RenameModal, RenameResult};
+use crate::ui::revoke_modal::RevokeModal;
 
 /// One dialog. Those that ask the backend own their pending answer.
 #[derive(Debug)]
@@ -29,6 +31,10 @@ pub(super) enum Dialog {
     Confirm(Box<ConfirmModal>),
     /// An error's full text; may stack on top of another dialog.
     Details(String),
+    /// Add a key to several accounts.
+    Publish(Box<PublishModal>),
+    /// Remove a key from every account holding it.
+    Revoke(Box<RevokeModal>),
 }
 
 impl Dialog {
@@ -67,6 +73,14 @@ impl Dialog {
                 let result = modal.poll();
                 Step::from_rename(&modal.profile.id, result)
             }
+            Dialog::Publish(modal) => {
+                modal.poll();
+                Step::Keep
+            }
+            Dialog::Revoke(modal) => {
+                modal.poll();
+                Step::Keep
+            }
             Dialog::Confirm(_) | Dialog::Details(_) => Step::Keep,
         }
     }
@@ -101,6 +115,8 @@ pub(super) enum Outcome {
     Confirmed(UiAction),
     /// A request failed: report it (the dialog shows it too).
     Failed(&'static str, ApiError),
+    /// Keys were added to or removed from these accounts: reload them.
+    AccountsChanged(Vec<String>),
 }
 
 impl Step {

@@ -5,6 +5,8 @@ use super::App;
 use super::dialogs::{Dialog, Outcome, Step};
 use crate::backend::Backend;
 use crate::ui::confirm_modal::ConfirmChoice;
+use crate::ui::publish_modal::PublishResult;
+use crate::ui::revoke_modal::RevokeResult;
 use crate::ui::{UiAction, accounts_panel, keys_panel, private_key_modal};
 
 impl App {
@@ -25,7 +27,11 @@ impl App {
         accounts_panel::show(
             ui,
             &self.profiles,
-            self.selected.as_deref(),
+            if self.fleet.open {
+                accounts_panel::Selection::AllKeys
+            } else {
+                accounts_panel::Selection::Account(self.selected.as_deref())
+            },
             |id| {
                 let account = self.accounts.get(id);
                 accounts_panel::AccountBadge {
@@ -75,6 +81,10 @@ impl App {
                     actions.push(UiAction::EditProfile(None));
                 }
             });
+            return;
+        }
+        if self.fleet.open {
+            self.draw_fleet(ui, actions);
             return;
         }
         let Some(profile) = self.selected_profile().cloned() else {
@@ -170,6 +180,14 @@ impl Dialog {
                 },
             },
             Dialog::Details(text) => show_details(ctx, text, actions),
+            Dialog::Publish(modal) => match modal.show(ctx, backend) {
+                PublishResult::Open => Step::Keep,
+                PublishResult::Closed(changed) => Step::Done(Outcome::AccountsChanged(changed)),
+            },
+            Dialog::Revoke(modal) => match modal.show(ctx, backend) {
+                RevokeResult::Open => Step::Keep,
+                RevokeResult::Closed(changed) => Step::Done(Outcome::AccountsChanged(changed)),
+            },
         }
     }
 }

@@ -180,6 +180,11 @@ impl App {
             Outcome::Generated(generated, upload) => self.on_generated(ctx, *generated, upload),
             Outcome::Confirmed(action) => self.handle_action(ctx, action),
             Outcome::Failed(context, err) => self.report_error(context, &err),
+            Outcome::AccountsChanged(ids) => {
+                for id in ids {
+                    self.refresh(&id);
+                }
+            }
         }
     }
 

@@ -12,10 +12,13 @@ mod actions;
 mod dialogs;
 mod draw;
 mod events;
+mod fleet;
 
 use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 
 pub use accounts::AccountView;
+pub use fleet::FleetState;
 
 use crate::backend::{Backend, Services};
 use crate::store::{Profile, ProfileStore};
@@ -34,6 +37,8 @@ pub struct AppOptions {
     pub services: Services,
     /// Demo mode (sandbox servers): shown in the title and status bar.
     pub demo: bool,
+    /// Folders scanned for local keys in "All keys" (usually `~/.ssh`).
+    pub local_key_dirs: Vec<PathBuf>,
 }
 
 /// The Keyfleet window.
@@ -54,6 +59,8 @@ pub struct App {
     operations: Vec<Operation>,
     close_prompt: bool,
     allow_close: bool,
+    /// The "All keys" view.
+    fleet: FleetState,
 }
 
 impl std::fmt::Debug for App {
@@ -88,6 +95,7 @@ impl App {
             operations: Vec::new(),
             close_prompt: false,
             allow_close: false,
+            fleet: FleetState::new(options.local_key_dirs),
         };
         if let Some(warning) = loaded.warning {
             app.toasts.push(
@@ -168,6 +176,7 @@ impl App {
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_answers(ctx);
+        self.poll_fleet();
         if ctx.input(|i| i.viewport().close_requested())
             && self.unsaved_private_keys() > 0
             && !self.allow_close

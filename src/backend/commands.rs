@@ -1,6 +1,10 @@
 //! The messages between the UI and the backend.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::fleet::{AccountKeys, FleetSnapshot, PublishOutcome};
+use crate::inventory::{ExportFormat, Inventory, InventoryOptions};
 
 use crate::keys::SecretString;
 use crate::keys::generate::{GenerateRequest, GeneratedKey};
@@ -129,6 +133,37 @@ pub enum Command {
         key: RemoteKey,
         /// The new private key.
         private_key: SecretString,
+    },
+    /// Add a key to an account unless a key with its fingerprint is there.
+    PublishKey {
+        /// Where the answer goes.
+        reply: Reply<Result<(PublishOutcome, RemoteKey), ApiError>>,
+        /// The account.
+        profile: Profile,
+        /// What to create.
+        new_key: NewKey,
+        /// The key's `SHA256:…` fingerprint.
+        sha256: String,
+    },
+    /// Scan the local key folders and group every account's keys.
+    BuildInventory {
+        /// Where the answer goes.
+        reply: Reply<FleetSnapshot>,
+        /// Every account's keys (or why they could not be listed).
+        accounts: Vec<AccountKeys>,
+        /// The folders to scan for local keys.
+        local_dirs: Vec<PathBuf>,
+        /// Hygiene thresholds.
+        options: InventoryOptions,
+    },
+    /// Ask for a path with the native dialog and write the inventory there.
+    ExportInventory {
+        /// Where the answer goes: the path written, `None` when cancelled.
+        reply: Reply<Result<Option<PathBuf>, String>>,
+        /// What to write.
+        inventory: Arc<Inventory>,
+        /// In which format.
+        format: ExportFormat,
     },
     /// Generate a key pair locally (CPU heavy).
     GenerateLocal {

@@ -6,6 +6,7 @@
 
 mod commands;
 mod dialogs;
+pub mod fleet;
 mod request;
 mod runtime;
 

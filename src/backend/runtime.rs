@@ -242,6 +242,44 @@ async fn handle(ctx: Arc<Context>, command: Command) {
             .unwrap_or_else(|err| Err(format!("Saving stopped: {err}")));
             reply.send(result);
         }
+        Command::BuildInventory {
+            reply,
+            accounts,
+            local_dirs,
+            options,
+        } => {
+            tracing::info!(
+                request = reply.id(),
+                accounts = accounts.len(),
+                "build inventory"
+            );
+            let result = tokio::task::spawn_blocking(move || {
+                super::fleet::build_snapshot(&accounts, local_dirs, &options)
+            })
+            .await;
+            match result {
+                Ok(snapshot) => reply.send(snapshot),
+                Err(err) => tracing::error!(%err, "building the inventory stopped"),
+            }
+        }
+        Command::ExportInventory {
+            reply,
+            inventory,
+            format,
+        } => {
+            tracing::info!(request = reply.id(), ?format, "export inventory");
+            let dialogs = ctx.services.dialogs.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                let suggested = format!("keyfleet-inventory.{}", format.extension());
+                let Some(path) = dialogs.pick_save("Export the inventory", &suggested) else {
+                    return Ok(None);
+                };
+                super::fleet::export_inventory(&inventory, format, &path).map(|()| Some(path))
+            })
+            .await
+            .unwrap_or_else(|err| Err(format!("Exporting stopped: {err}")));
+            reply.send(result);
+        }
         account_command => handle_account(&ctx, account_command).await,
     }
 }
@@ -282,6 +320,16 @@ async fn handle_account(ctx: &Context, command: Command) {
             tracing::info!(request = reply.id(), provider = ?profile.provider(), "create key");
             let client = ctx.client(&profile, None).await;
             reply.send(async { create_with_recovery(&client?, &new_key).await }.await);
+        }
+        Command::PublishKey {
+            reply,
+            profile,
+            new_key,
+            sha256,
+        } => {
+            tracing::info!(request = reply.id(), provider = ?profile.provider(), "publish key");
+            let client = ctx.client(&profile, None).await;
+            reply.send(async { super::fleet::publish_to(&client?, &new_key, &sha256).await }.await);
         }
         key_command => handle_key_edit(ctx, key_command).await,
     }

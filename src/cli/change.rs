@@ -11,7 +11,7 @@ use super::{
     Context, EXIT_ACCOUNT_FAILED, EXIT_OK, EXIT_USAGE, for_each_account, list_all, provider_name,
     table,
 };
-use crate::backend::{CreateOutcome, create_with_recovery};
+use crate::backend::fleet::{PublishOutcome, publish_to};
 use crate::keys::public::{self, ParsedPublicKey};
 use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey};
 use crate::store::Profile;
@@ -185,17 +185,14 @@ pub(super) fn publish(
         let sha256 = &sha256;
         let new_key = &new_key;
         async move {
-            let keys = client.list_keys().await?;
-            if let Some(existing) = keys.into_iter().find(|k| {
-                k.scope.same_place(&KeyScope::Account)
-                    && k.fingerprint_sha256.as_deref() == Some(sha256.as_str())
-            }) {
-                return Ok((Outcome::AlreadyThere, existing));
-            }
-            Ok(match create_with_recovery(&client, new_key).await? {
-                CreateOutcome::Created(created) => (Outcome::Added, created.key),
-                CreateOutcome::LostButFound { key, .. } => (Outcome::Added, key),
-            })
+            let (outcome, key) = publish_to(&client, new_key, sha256).await?;
+            Ok((
+                match outcome {
+                    PublishOutcome::Added => Outcome::Added,
+                    PublishOutcome::AlreadyThere => Outcome::AlreadyThere,
+                },
+                key,
+            ))
         }
     });
     let mut results = to_send.iter().zip(results);

@@ -306,6 +306,9 @@ pub struct Context {
     pub secrets: Arc<dyn SecretStore>,
     /// HTTP timeouts and retries.
     pub http_policy: HttpPolicy,
+    /// The folders `--local` scans besides `--dir`s (`~/.ssh`, or the
+    /// demo's folder with `--demo`); a missing one is skipped.
+    pub local_key_dirs: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for Context {
@@ -345,10 +348,12 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
         } => {
             let scan = if *local {
                 // A missing ~/.ssh is normal; a missing --dir is reported.
-                let folders: Vec<PathBuf> = local::default_ssh_dir()
-                    .filter(|ssh| ssh.is_dir())
-                    .into_iter()
-                    .chain(dirs.iter().cloned())
+                let folders: Vec<PathBuf> = context
+                    .local_key_dirs
+                    .iter()
+                    .filter(|folder| folder.is_dir())
+                    .chain(dirs)
+                    .cloned()
                     .collect();
                 local::scan(&folders)
             } else {

@@ -51,6 +51,10 @@ pub struct LocalKey {
     /// The private key file belonging to this key, if there is one: the
     /// file itself, or for a `.pub` the same name without `.pub`.
     pub private_key_path: Option<PathBuf>,
+    /// The OpenSSH public key line (never a private key), for publishing it;
+    /// `None` for a locked key. Not in the JSON: the fingerprint names it.
+    #[serde(skip)]
+    pub public_key: Option<String>,
 }
 
 impl LocalKey {
@@ -209,6 +213,7 @@ fn scan_private(path: &Path, scan: &mut LocalScan) {
             comment: String::new(),
             kind: LocalKeyKind::Locked,
             private_key_path: Some(path.to_path_buf()),
+            public_key: None,
         }),
         Err(err) => problem(scan, path, err.to_string()),
     }
@@ -240,6 +245,7 @@ fn local_key(
         comment: parsed.comment.clone(),
         kind,
         private_key_path,
+        public_key: Some(parsed.openssh.clone()),
     }
 }
 

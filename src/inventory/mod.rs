@@ -7,7 +7,9 @@
 //! `keyfleet inventory`; it holds fingerprints, names, ids and dates, never
 //! a secret.
 
+pub mod export;
 pub mod local;
+pub mod stats;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -16,7 +18,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+pub use export::ExportFormat;
 pub use local::{LocalKey, LocalKeyKind, LocalProblem, LocalScan};
+pub use stats::AGE_BUCKETS;
 
 use crate::providers::{ApiError, ProviderKind, RemoteKey};
 use crate::store::Profile;
@@ -81,6 +85,9 @@ impl Flag {
 pub struct Holding {
     /// The account's (profile's) name.
     pub account: String,
+    /// The account's profile id (the window links to it).
+    #[serde(skip)]
+    pub profile_id: String,
     /// The provider.
     pub provider: ProviderKind,
     /// The provider's id of the key.
@@ -247,9 +254,30 @@ impl Inventory {
         local: &[LocalKey],
         options: &InventoryOptions,
     ) -> Inventory {
+        Self::build_from(
+            accounts
+                .iter()
+                .map(|(profile, keys)| (profile, keys.as_ref().map(Vec::as_slice))),
+            local,
+            options,
+        )
+    }
+
+    /// [`build_with`](Self::build_with) over borrowed key lists, as the
+    /// window holds them (shared with its tables).
+    pub fn build_from<'a, I>(
+        accounts: I,
+        local: &[LocalKey],
+        options: &InventoryOptions,
+    ) -> Inventory
+    where
+        I: IntoIterator<Item = (&'a Profile, Result<&'a [RemoteKey], &'a ApiError>)>,
+        I::IntoIter: Clone,
+    {
+        let accounts = accounts.into_iter();
         let total: usize = accounts
-            .iter()
-            .map(|(_, keys)| keys.as_ref().map_or(0, Vec::len))
+            .clone()
+            .map(|(_, keys)| keys.map_or(0, <[RemoteKey]>::len))
             .sum();
         let mut groups: Vec<KeyGroup> = Vec::with_capacity(total.min(1 << 20) + local.len());
         let mut by_sha: HashMap<&str, usize> = HashMap::with_capacity(groups.capacity());
@@ -317,6 +345,7 @@ impl Inventory {
                 }
                 group.accounts.push(Holding {
                     account: profile.name.clone(),
+                    profile_id: profile.id.clone(),
                     provider,
                     key_id: key.id.clone(),
                     name: key.name.clone(),
@@ -486,6 +515,7 @@ mod tests {
             comment: "me@laptop".into(),
             kind,
             private_key_path: private.then(|| PathBuf::from(path.trim_end_matches(".pub"))),
+            public_key: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! under a millisecond per keystroke; see docs/PERFORMANCE.md).
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use memchr::memmem::Finder;
 
@@ -46,7 +47,13 @@ const SEPARATOR: char = '\u{1f}';
 /// Rows plus the derived order and filter.
 #[derive(Debug, Default, Clone)]
 pub struct KeyTable {
-    rows: Vec<RemoteKey>,
+    /// Shared, so the fleet inventory can be built from every account's
+    /// rows on a background thread without copying them; a change while a
+    /// build still holds them copies once (`Arc::make_mut`).
+    rows: Arc<Vec<RemoteKey>>,
+    /// Bumped by every change of the rows, so the fleet view knows when
+    /// to build again.
+    version: u64,
     /// Row indices in sort order; a "position" is an index into this.
     sorted: Vec<usize>,
     /// Every row's search text, lower-cased `name␟sha256␟md5␟comment`
@@ -226,8 +233,8 @@ impl ByteSet {
 impl KeyTable {
     /// Replaces the rows, keeping sort and filter.
     pub fn set_rows(&mut self, rows: Vec<RemoteKey>) {
-        self.rows = rows;
-        self.rebuild();
+        self.rows = Arc::new(rows);
+        self.changed();
     }
 
     /// All rows in provider order.
@@ -235,35 +242,49 @@ impl KeyTable {
         &self.rows
     }
 
+    /// The rows, shared (no copy): for work on another thread.
+    pub fn shared_rows(&self) -> Arc<Vec<RemoteKey>> {
+        Arc::clone(&self.rows)
+    }
+
+    /// Changes with every change of the rows.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
     /// Changes one row in place (share toggle, rename) without a reload.
     pub fn update_row(&mut self, key: RemoteKey) {
         if let Some(index) = self.rows.iter().position(|row| row.id == key.id) {
-            self.rows[index] = key;
-            self.rebuild();
+            Arc::make_mut(&mut self.rows)[index] = key;
+            self.changed();
         }
     }
 
     /// Applies a change to every row (e.g. moving the default marker).
     pub fn update_all(&mut self, mut change: impl FnMut(&mut RemoteKey)) {
-        for row in &mut self.rows {
+        for row in Arc::make_mut(&mut self.rows) {
             change(row);
         }
-        self.rebuild();
+        self.changed();
     }
 
     /// Adds a row (after a create).
     pub fn push_row(&mut self, key: RemoteKey) {
-        let mut rows = std::mem::take(&mut self.rows);
+        let rows = Arc::make_mut(&mut self.rows);
         rows.retain(|row| row.id != key.id);
         rows.push(key);
-        self.set_rows(rows);
+        self.changed();
     }
 
     /// Removes a row (after a delete).
     pub fn remove_row(&mut self, id: &str) {
-        let mut rows = std::mem::take(&mut self.rows);
-        rows.retain(|row| row.id != id);
-        self.set_rows(rows);
+        Arc::make_mut(&mut self.rows).retain(|row| row.id != id);
+        self.changed();
+    }
+
+    fn changed(&mut self) {
+        self.version += 1;
+        self.rebuild();
     }
 
     /// The current sort, if any: column and ascending flag.
@@ -374,7 +395,7 @@ impl KeyTable {
         let mut comment_starts = std::mem::take(&mut self.comment_starts);
         comment_starts.clear();
         let mut fingerprint_bytes = ByteSet::default();
-        for key in &self.rows {
+        for key in self.rows.iter() {
             let start = text.text.len();
             push_lowercase(&mut text.text, &key.name);
             let name_end = text.text.len() - start;

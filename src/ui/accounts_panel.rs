@@ -14,11 +14,20 @@ pub struct AccountBadge {
     pub key_count: Option<usize>,
 }
 
-/// Draws the accounts list.
+/// What the middle shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection<'a> {
+    /// Every key of every account ("All keys").
+    AllKeys,
+    /// One account (if any is selected).
+    Account(Option<&'a str>),
+}
+
+/// Draws the accounts list, with "All keys" on top.
 pub fn show(
     ui: &mut egui::Ui,
     profiles: &[Profile],
-    selected: Option<&str>,
+    selection: Selection<'_>,
     badge: impl Fn(&str) -> AccountBadge,
     actions: &mut Vec<UiAction>,
 ) {
@@ -37,6 +46,29 @@ pub fn show(
             actions.push(UiAction::RefreshAll);
         }
     });
+    ui.separator();
+    let selected = match selection {
+        Selection::AllKeys => None,
+        Selection::Account(selected) => selected,
+    };
+    if ui
+        .add_enabled(
+            !profiles.is_empty(),
+            egui::Button::selectable(
+                selection == Selection::AllKeys,
+                egui::RichText::new("🔑 All keys").strong(),
+            ),
+        )
+        .on_hover_text("Every key of every account and of this computer, grouped by fingerprint")
+        .clicked()
+    {
+        actions.push(UiAction::ShowFleet);
+    }
+    ui.label(
+        egui::RichText::new("Across accounts and this computer")
+            .small()
+            .weak(),
+    );
     ui.separator();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])

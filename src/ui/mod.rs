@@ -6,14 +6,19 @@
 pub mod accounts_panel;
 pub mod add_key_modal;
 pub mod confirm_modal;
+pub mod fleet_chart;
+pub mod fleet_panel;
 pub mod generate_modal;
 pub mod keys_panel;
 pub mod private_key_modal;
 pub mod profile_modal;
+pub mod publish_modal;
 pub mod rename_modal;
+pub mod revoke_modal;
 pub mod status_bar;
 pub mod toasts;
 
+use crate::inventory::{ExportFormat, KeyGroup};
 use crate::providers::RemoteKey;
 
 /// Something the user asked for, for the app to carry out.
@@ -62,6 +67,14 @@ pub enum UiAction {
     DonePrivateKey,
     /// Show an error's full text.
     ShowErrorDetails(String),
+    /// Show every key of every account ("All keys").
+    ShowFleet,
+    /// Open the dialog that adds this key to accounts.
+    OpenPublish(Box<KeyGroup>),
+    /// Open the dialog that removes this key from every account.
+    OpenRevoke(Box<KeyGroup>),
+    /// Write the inventory to a file.
+    ExportInventory(ExportFormat),
 }
 
 /// A single-line text field with a visible label that also names it for
@@ -92,6 +105,12 @@ pub fn labeled_password(ui: &mut egui::Ui, label: &str, value: &mut String) -> e
 /// A red line explaining a problem, for dialogs.
 pub fn error_line(ui: &mut egui::Ui, text: &str) {
     ui.colored_label(ui.visuals().error_fg_color, text);
+}
+
+/// A green line saying something worked (dark enough to read on light and
+/// dark backgrounds).
+pub fn success_line(ui: &mut egui::Ui, text: &str) {
+    ui.colored_label(egui::Color32::from_rgb(46, 140, 60), text);
 }
 
 /// A yellow line warning about something.

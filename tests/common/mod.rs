@@ -31,6 +31,9 @@ pub struct TestApp {
     pub store: ProfileStore,
     /// Config dir (kept alive).
     pub config_dir: tempfile::TempDir,
+    /// The app's stand-in for `~/.ssh` (inside the config dir, empty at
+    /// start): "All keys" scans it.
+    pub ssh_dir: std::path::PathBuf,
 }
 
 /// Starts the app against `sandbox` with the profiles already in `store`.
@@ -50,6 +53,9 @@ pub fn start_app(
         },
     };
     let app_store = store.clone();
+    let ssh_dir = config_dir.path().join("ssh");
+    std::fs::create_dir_all(&ssh_dir).unwrap();
+    let local_key_dirs = vec![ssh_dir.clone()];
     let harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .build_eframe(move |cc| {
@@ -59,6 +65,7 @@ pub fn start_app(
                     store: app_store,
                     services,
                     demo: false,
+                    local_key_dirs,
                 },
             )
         });
@@ -69,6 +76,7 @@ pub fn start_app(
         secrets,
         store,
         config_dir,
+        ssh_dir,
     }
 }
 

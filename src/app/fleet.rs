@@ -1,0 +1,280 @@
+//! The "All keys" view's state: which account lists the shown inventory was
+//! built from, the build running on the backend, the table, the hygiene
+//! rules, and the export in flight. The inventory is rebuilt (off the UI
+//! thread) whenever an account's keys change while the view is open.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::App;
+use crate::backend::fleet::{AccountKeys, FleetSnapshot};
+use crate::backend::{Command, Pending};
+use crate::inventory::{AccountError, ExportFormat, KeyGroup};
+use crate::state::FleetTable;
+use crate::ui::UiAction;
+use crate::ui::fleet_panel::{self, FleetProgress, HygieneRules};
+use crate::ui::publish_modal::PublishModal;
+use crate::ui::revoke_modal::{RevokeModal, RevokeRow, RevokeState};
+use crate::ui::toasts::ToastKind;
+
+use super::dialogs::Dialog;
+
+/// What an inventory was built from: per account its id, the version of
+/// its rows, whether it failed; plus the rules. Equal inputs, equal result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct BuiltFrom {
+    accounts: Vec<(String, u64, Option<String>)>,
+    rules: Option<HygieneRules>,
+    /// Bumped by "Refresh all" so the local folders are scanned again.
+    scan: u64,
+}
+
+/// The view's state.
+#[derive(Debug)]
+pub struct FleetState {
+    /// The view is shown instead of an account.
+    pub(super) open: bool,
+    /// The folders scanned for local keys.
+    local_dirs: Vec<PathBuf>,
+    table: FleetTable,
+    rules: HygieneRules,
+    chart_open: bool,
+    built: Option<BuiltFrom>,
+    building: Option<(BuiltFrom, Pending<FleetSnapshot>)>,
+    scan: u64,
+    export: Option<Pending<Result<Option<PathBuf>, String>>>,
+}
+
+impl FleetState {
+    /// A closed view scanning `local_dirs`.
+    pub(super) fn new(local_dirs: Vec<PathBuf>) -> Self {
+        Self {
+            open: false,
+            local_dirs,
+            table: FleetTable::default(),
+            rules: HygieneRules::default(),
+            chart_open: false,
+            built: None,
+            building: None,
+            scan: 0,
+            export: None,
+        }
+    }
+
+    /// The table (tests read the inventory through it).
+    pub fn table(&self) -> &FleetTable {
+        &self.table
+    }
+
+    /// Scan the local folders again at the next build.
+    pub(super) fn rescan(&mut self) {
+        self.scan += 1;
+    }
+}
+
+impl App {
+    /// The "All keys" view's state.
+    pub fn fleet(&self) -> &FleetState {
+        &self.fleet
+    }
+
+    /// What the accounts' lists are now, as the inventory would be built.
+    fn fleet_inputs(&self) -> (BuiltFrom, Vec<AccountKeys>, FleetProgress) {
+        let mut built = BuiltFrom {
+            accounts: Vec::with_capacity(self.profiles.len()),
+            rules: Some(self.fleet.rules),
+            scan: self.fleet.scan,
+        };
+        let mut accounts = Vec::with_capacity(self.profiles.len());
+        let mut progress = FleetProgress {
+            total: self.profiles.len(),
+            ..FleetProgress::default()
+        };
+        for profile in &self.profiles {
+            let Some(view) = self.accounts.get(&profile.id) else {
+                continue;
+            };
+            if let Some(error) = &view.error {
+                progress.done += 1;
+                built
+                    .accounts
+                    .push((profile.id.clone(), 0, Some(error.message.clone())));
+                accounts.push((profile.clone(), Err(error.clone())));
+            } else if view.loaded {
+                if !view.is_loading() {
+                    progress.done += 1;
+                }
+                built
+                    .accounts
+                    .push((profile.id.clone(), view.table.version(), None));
+                accounts.push((profile.clone(), Ok(view.table.shared_rows())));
+            }
+        }
+        (built, accounts, progress)
+    }
+
+    /// Starts a build when the view is open and its inputs changed; applies
+    /// a finished build and export.
+    pub(super) fn poll_fleet(&mut self) {
+        if let Some((built, pending)) = &mut self.fleet.building
+            && let Some(answer) = pending.try_take()
+        {
+            let built = built.clone();
+            self.fleet.building = None;
+            if let Ok(snapshot) = answer {
+                self.fleet.table.set_snapshot(Arc::new(snapshot));
+                self.fleet.built = Some(built);
+            }
+        }
+        if let Some(pending) = &mut self.fleet.export
+            && let Some(answer) = pending.poll()
+        {
+            self.fleet.export = None;
+            match answer {
+                Ok(Some(path)) => self
+                    .toasts
+                    .success(format!("Saved the inventory to {}", path.display())),
+                Ok(None) => {}
+                Err(message) => {
+                    self.toasts
+                        .push(ToastKind::Error, "Export failed", Some(message));
+                }
+            }
+        }
+        if !self.fleet.open || self.fleet.building.is_some() {
+            return;
+        }
+        let (built, accounts, _) = self.fleet_inputs();
+        if self.fleet.built.as_ref() == Some(&built) {
+            return;
+        }
+        let local_dirs = self.fleet.local_dirs.clone();
+        let options = self.fleet.rules.options(true);
+        let pending = self.backend.request(|reply| Command::BuildInventory {
+            reply,
+            accounts,
+            local_dirs,
+            options,
+        });
+        self.fleet.building = Some((built, pending));
+    }
+
+    /// Draws the view.
+    pub(super) fn draw_fleet(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        let (_, _, mut progress) = self.fleet_inputs();
+        progress.building = self.fleet.building.is_some();
+        let errors: Vec<(String, AccountError)> = self
+            .profiles
+            .iter()
+            .filter_map(|profile| {
+                let error = self.accounts.get(&profile.id)?.error.as_ref()?;
+                Some((
+                    profile.id.clone(),
+                    AccountError {
+                        account: profile.name.clone(),
+                        message: error.message.clone(),
+                    },
+                ))
+            })
+            .collect();
+        let fleet = &mut self.fleet;
+        fleet_panel::show(
+            ui,
+            fleet_panel::FleetView {
+                table: &mut fleet.table,
+                progress,
+                errors: &errors,
+                rules: &mut fleet.rules,
+                chart_open: &mut fleet.chart_open,
+                exporting: fleet.export.is_some(),
+            },
+            actions,
+        );
+    }
+
+    /// Asks where to save the inventory and writes it.
+    pub(super) fn export_inventory(&mut self, format: ExportFormat) {
+        let Some(snapshot) = self.fleet.table.snapshot() else {
+            return;
+        };
+        if self.fleet.export.is_some() {
+            return;
+        }
+        let inventory = Arc::new(snapshot.inventory.clone());
+        self.fleet.export = Some(self.backend.request(|reply| Command::ExportInventory {
+            reply,
+            inventory,
+            format,
+        }));
+    }
+
+    /// The key's OpenSSH line: from an account's copy, else a local file.
+    fn public_key_of(&self, key: &KeyGroup) -> Option<String> {
+        let sha256 = key.sha256.as_deref()?;
+        let from_account = key.accounts.iter().find_map(|holding| {
+            self.accounts
+                .get(&holding.profile_id)?
+                .table
+                .rows()
+                .iter()
+                .find(|row| row.id == holding.key_id)?
+                .public_key
+                .clone()
+        });
+        from_account.or_else(|| {
+            self.fleet
+                .table
+                .snapshot()?
+                .local_keys
+                .iter()
+                .find(|local| local.sha256.as_deref() == Some(sha256))?
+                .public_key
+                .clone()
+        })
+    }
+
+    /// Opens the publish dialog for `key`.
+    pub(super) fn open_publish(&mut self, key: &KeyGroup) {
+        match self.public_key_of(key) {
+            Some(public_key) => {
+                let modal = PublishModal::new(key, public_key, &self.profiles);
+                self.dialogs.open(Dialog::Publish(Box::new(modal)));
+            }
+            None => self.toasts.push(
+                ToastKind::Error,
+                "Nothing to publish",
+                Some(format!(
+                    "Keyfleet has no public key for \"{}\": no account shows one and no .pub file on this computer matches.",
+                    key.display_name()
+                )),
+            ),
+        }
+    }
+
+    /// Opens the revoke dialog for `key`, listing each account's copy as
+    /// the account's table has it now.
+    pub(super) fn open_revoke(&mut self, key: &KeyGroup) {
+        let mut rows = Vec::new();
+        let mut missing = Vec::new();
+        for holding in &key.accounts {
+            let found = self.profile(&holding.profile_id).zip(
+                self.accounts.get(&holding.profile_id).and_then(|view| {
+                    view.table
+                        .rows()
+                        .iter()
+                        .find(|row| row.id == holding.key_id)
+                }),
+            );
+            match found {
+                Some((profile, remote)) => rows.push(RevokeRow {
+                    profile: profile.clone(),
+                    key: remote.clone(),
+                    state: RevokeState::Planned,
+                }),
+                None => missing.push(holding.account.clone()),
+            }
+        }
+        let modal = RevokeModal::new(key.display_name(), key.sha256.clone(), rows, missing);
+        self.dialogs.open(Dialog::Revoke(Box::new(modal)));
+    }
+}

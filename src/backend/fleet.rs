@@ -1,0 +1,129 @@
+//! Work behind the fleet view and the `publish`/`inventory` subcommands:
+//! building the inventory off the UI thread, writing it to a file, and
+//! adding one key to one account unless it is already there.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::inventory::{ExportFormat, Inventory, InventoryOptions, LocalKey, LocalProblem, local};
+use crate::providers::{ApiError, KeyScope, NewKey, ProviderClient, RemoteKey};
+use crate::store::Profile;
+
+use super::{CreateOutcome, create_with_recovery};
+
+/// One account's keys as the window holds them (shared with its table).
+pub type AccountKeys = (Profile, Result<Arc<Vec<RemoteKey>>, ApiError>);
+
+/// A built inventory, with what the fleet table needs to filter fast.
+#[derive(Debug, Default)]
+pub struct FleetSnapshot {
+    /// The grouped keys and the accounts that failed.
+    pub inventory: Inventory,
+    /// Per key (same order): its lower-cased names, fingerprint, type,
+    /// comment, accounts and paths, for the filter box.
+    pub search: Vec<String>,
+    /// The keys found on this computer (their public halves: publishing
+    /// a local-only key needs its text).
+    pub local_keys: Vec<LocalKey>,
+    /// Local files that looked like keys but could not be read.
+    pub local_problems: Vec<LocalProblem>,
+    /// The folders that were scanned.
+    pub local_dirs: Vec<PathBuf>,
+}
+
+/// Scans `local_dirs` and groups `accounts` with what it found. CPU and
+/// file work: run it on a blocking thread.
+pub fn build_snapshot(
+    accounts: &[AccountKeys],
+    local_dirs: Vec<PathBuf>,
+    options: &InventoryOptions,
+) -> FleetSnapshot {
+    let scan = local::scan(&local_dirs);
+    let inventory = Inventory::build_from(
+        accounts
+            .iter()
+            .map(|(profile, keys)| (profile, keys.as_ref().map(|keys| keys.as_slice()))),
+        &scan.keys,
+        options,
+    );
+    let search = inventory.keys.iter().map(search_text).collect();
+    FleetSnapshot {
+        inventory,
+        search,
+        local_keys: scan.keys,
+        local_problems: scan.problems,
+        local_dirs,
+    }
+}
+
+fn search_text(key: &crate::inventory::KeyGroup) -> String {
+    let mut text = key.names.join("\u{1f}");
+    for part in [&key.sha256, &key.algorithm, &key.comment]
+        .into_iter()
+        .flatten()
+    {
+        text.push('\u{1f}');
+        text.push_str(part);
+    }
+    for holding in &key.accounts {
+        text.push('\u{1f}');
+        text.push_str(&holding.account);
+    }
+    for path in &key.local_paths {
+        text.push('\u{1f}');
+        text.push_str(path);
+    }
+    text.to_lowercase()
+}
+
+/// Writes the inventory to `path` in `format`: to a temporary file in the
+/// same folder first, then renamed over, so a failed write never leaves a
+/// half file where an older export was.
+pub fn export_inventory(
+    inventory: &Inventory,
+    format: ExportFormat,
+    path: &Path,
+) -> Result<(), String> {
+    let bytes = inventory.export(format)?;
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let failed = |err: std::io::Error| format!("Could not write {}: {err}", path.display());
+    let mut file = tempfile::NamedTempFile::new_in(folder).map_err(failed)?;
+    file.write_all(&bytes).map_err(failed)?;
+    file.as_file().sync_all().map_err(failed)?;
+    file.persist(path).map_err(|err| failed(err.error))?;
+    Ok(())
+}
+
+/// How a publish to one account ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublishOutcome {
+    /// The key was created.
+    Added,
+    /// A key with the same fingerprint was there; nothing was sent.
+    AlreadyThere,
+}
+
+/// Adds `new_key` (fingerprint `sha256`) to the account unless a key with
+/// that fingerprint is already there: the account is listed first, so the
+/// answer comes from the server's state, not from an older list.
+pub async fn publish_to(
+    client: &ProviderClient,
+    new_key: &NewKey,
+    sha256: &str,
+) -> Result<(PublishOutcome, RemoteKey), ApiError> {
+    let keys = client.list_keys().await?;
+    if let Some(existing) = keys.into_iter().find(|key| {
+        key.scope.same_place(&KeyScope::Account)
+            && key.fingerprint_sha256.as_deref() == Some(sha256)
+    }) {
+        return Ok((PublishOutcome::AlreadyThere, existing));
+    }
+    Ok(match create_with_recovery(client, new_key).await? {
+        CreateOutcome::Created(created) => (PublishOutcome::Added, created.key),
+        CreateOutcome::LostButFound { key, .. } => (PublishOutcome::Added, key),
+    })
+}

@@ -1,0 +1,94 @@
+//! The inventory as files: CSV (one line per key and account) and JSON (the
+//! same document as `keyfleet inventory --json`). Neither holds a secret:
+//! fingerprints, names, accounts, ids, dates, local paths and flags.
+
+use super::{Flag, Inventory};
+
+/// A file format the inventory can be written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Comma-separated values, one line per key and account.
+    Csv,
+    /// The `keyfleet inventory --json` document.
+    Json,
+}
+
+impl ExportFormat {
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Json => "json",
+        }
+    }
+}
+
+/// The CSV header.
+pub const CSV_HEADER: [&str; 11] = [
+    "sha256",
+    "algorithm",
+    "bits",
+    "comment",
+    "flags",
+    "local_paths",
+    "account",
+    "provider",
+    "key_id",
+    "name",
+    "created_at",
+];
+
+impl Inventory {
+    /// The inventory in `format`.
+    pub fn export(&self, format: ExportFormat) -> Result<Vec<u8>, String> {
+        match format {
+            ExportFormat::Csv => self.to_csv(),
+            ExportFormat::Json => {
+                let mut bytes = serde_json::to_vec_pretty(self)
+                    .map_err(|err| format!("could not write the JSON: {err}"))?;
+                bytes.push(b'\n');
+                Ok(bytes)
+            }
+        }
+    }
+
+    /// One line per (key, account); a key on no account gets one line with
+    /// the account columns empty. Several local paths are joined by `;`.
+    fn to_csv(&self) -> Result<Vec<u8>, String> {
+        let failed = |err: csv::Error| format!("could not write the CSV: {err}");
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(CSV_HEADER).map_err(failed)?;
+        for key in &self.keys {
+            let flags: Vec<&str> = key.flags.iter().map(|flag| Flag::label(*flag)).collect();
+            let common = [
+                key.sha256.clone().unwrap_or_default(),
+                key.algorithm.clone().unwrap_or_default(),
+                key.bits.map(|bits| bits.to_string()).unwrap_or_default(),
+                key.comment.clone().unwrap_or_default(),
+                flags.join(";"),
+                key.local_paths.join(";"),
+            ];
+            if key.accounts.is_empty() {
+                let empty = std::iter::repeat_n(String::new(), 5);
+                writer
+                    .write_record(common.iter().cloned().chain(empty))
+                    .map_err(failed)?;
+            }
+            for holding in &key.accounts {
+                let account = [
+                    holding.account.clone(),
+                    crate::cli::provider_name(holding.provider).to_string(),
+                    holding.key_id.clone(),
+                    holding.name.clone(),
+                    holding.created_at.clone().unwrap_or_default(),
+                ];
+                writer
+                    .write_record(common.iter().cloned().chain(account))
+                    .map_err(failed)?;
+            }
+        }
+        writer
+            .into_inner()
+            .map_err(|err| format!("could not write the CSV: {}", err.error()))
+    }
+}

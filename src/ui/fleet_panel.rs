@@ -1,0 +1,444 @@
+//! The "All keys" view: every key of every account and of this computer,
+//! one row per distinct key, with loading progress, the accounts that
+//! failed, hygiene filters, a chart, export, and publish/revoke.
+
+use egui_extras::{Column, TableBuilder};
+
+use super::UiAction;
+use super::keys_panel::ROW_HEIGHT;
+use crate::inventory::{AccountError, ExportFormat, Flag, InventoryOptions, KeyGroup};
+use crate::state::{FlagFilter, FleetSort, FleetTable};
+
+/// The hygiene thresholds the user chose (0 turns a rule off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HygieneRules {
+    /// Also flag ECDSA P-256 as weak.
+    pub strict: bool,
+    /// Flag keys older than this many days (0: never).
+    pub max_age_days: u32,
+    /// Flag keys on more than this many accounts (0: never).
+    pub max_accounts: usize,
+}
+
+impl Default for HygieneRules {
+    fn default() -> Self {
+        Self {
+            strict: false,
+            max_age_days: 365,
+            max_accounts: 3,
+        }
+    }
+}
+
+impl HygieneRules {
+    /// The inventory options these rules give.
+    pub fn options(self, local_scanned: bool) -> InventoryOptions {
+        InventoryOptions {
+            strict: self.strict,
+            max_age_days: (self.max_age_days > 0).then_some(self.max_age_days),
+            max_accounts: (self.max_accounts > 0).then_some(self.max_accounts),
+            local_scanned,
+            ..InventoryOptions::default()
+        }
+    }
+}
+
+/// How far loading has come.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FleetProgress {
+    /// Accounts whose keys arrived (or failed).
+    pub done: usize,
+    /// All accounts.
+    pub total: usize,
+    /// The inventory is being (re)built.
+    pub building: bool,
+}
+
+/// What the view shows and changes.
+pub struct FleetView<'a> {
+    /// Order, filter and selection.
+    pub table: &'a mut FleetTable,
+    /// Loading progress.
+    pub progress: FleetProgress,
+    /// Accounts that could not be listed, with their profile ids.
+    pub errors: &'a [(String, AccountError)],
+    /// Hygiene thresholds (changing them rebuilds).
+    pub rules: &'a mut HygieneRules,
+    /// The chart is shown.
+    pub chart_open: &'a mut bool,
+    /// An export is running.
+    pub exporting: bool,
+}
+
+/// Draws the view.
+pub fn show(ui: &mut egui::Ui, view: FleetView<'_>, actions: &mut Vec<UiAction>) {
+    let FleetView {
+        table,
+        progress,
+        errors,
+        rules,
+        chart_open,
+        exporting,
+    } = view;
+    ui.horizontal(|ui| {
+        ui.heading("All keys");
+        if let Some(snapshot) = table.snapshot() {
+            ui.label(
+                egui::RichText::new(format!(
+                    "{} distinct keys · {} accounts · {} files on this computer",
+                    snapshot.inventory.keys.len(),
+                    progress.total,
+                    snapshot.local_keys.len()
+                ))
+                .weak(),
+            );
+        }
+        if progress.building {
+            ui.add(egui::Spinner::new()).on_hover_text("Grouping keys…");
+        }
+    });
+    if progress.done < progress.total {
+        ui.add(
+            egui::ProgressBar::new(progress.done as f32 / progress.total.max(1) as f32)
+                .text(format!("{} of {} accounts", progress.done, progress.total))
+                .desired_width(320.0),
+        );
+    }
+    for (profile_id, error) in errors {
+        ui.horizontal(|ui| {
+            ui.colored_label(ui.visuals().error_fg_color, "⚠");
+            if ui
+                .link(&error.account)
+                .on_hover_text("Show this account")
+                .clicked()
+            {
+                actions.push(UiAction::SelectAccount(profile_id.clone()));
+            }
+            super::error_line(ui, &format!("could not be listed: {}", error.message));
+            if ui.small_button("Details").clicked() {
+                actions.push(UiAction::ShowErrorDetails(error.message.clone()));
+            }
+        });
+    }
+    if let Some(snapshot) = table.snapshot() {
+        for problem in &snapshot.local_problems {
+            super::warning_line(
+                ui,
+                &format!("{}: {}", problem.path.display(), problem.message),
+            );
+        }
+    }
+    toolbar(ui, table, rules, chart_open, exporting, actions);
+    filters(ui, table);
+    ui.separator();
+    if *chart_open && let Some(snapshot) = table.snapshot() {
+        super::fleet_chart::show(ui, &snapshot.inventory);
+        ui.separator();
+    }
+    if table.snapshot().is_none() {
+        ui.centered_and_justified(|ui| {
+            ui.add(egui::Spinner::new().size(32.0));
+        });
+        return;
+    }
+    if table.is_empty() {
+        ui.label("No keys yet: none of the accounts or local folders holds an SSH key.");
+        return;
+    }
+    egui::ScrollArea::horizontal().show(ui, |ui| draw_table(ui, table, actions));
+}
+
+fn toolbar(
+    ui: &mut egui::Ui,
+    table: &mut FleetTable,
+    rules: &mut HygieneRules,
+    chart_open: &mut bool,
+    exporting: bool,
+    actions: &mut Vec<UiAction>,
+) {
+    ui.horizontal(|ui| {
+        if ui
+            .button("⟳ Refresh all")
+            .on_hover_text("Reload every account and scan this computer again (Ctrl+Shift+R)")
+            .clicked()
+        {
+            actions.push(UiAction::RefreshAll);
+        }
+        let selected = table.selected_key().cloned();
+        let can_publish = selected.as_ref().is_some_and(|key| key.sha256.is_some());
+        if ui
+            .add_enabled(can_publish, egui::Button::new("📤 Publish…"))
+            .on_hover_text("Add the selected key to other accounts")
+            .on_disabled_hover_text(
+                "Select a key with a known fingerprint to add it to other accounts",
+            )
+            .clicked()
+            && let Some(key) = selected.clone()
+        {
+            actions.push(UiAction::OpenPublish(Box::new(key)));
+        }
+        let can_revoke = selected.as_ref().is_some_and(|key| !key.accounts.is_empty());
+        if ui
+            .add_enabled(can_revoke, egui::Button::new("🗑 Remove everywhere…"))
+            .on_hover_text("Delete the selected key from every account holding it")
+            .on_disabled_hover_text("Select a key that is on an account")
+            .clicked()
+            && let Some(key) = selected
+        {
+            actions.push(UiAction::OpenRevoke(Box::new(key)));
+        }
+        ui.separator();
+        ui.toggle_value(chart_open, "📊 Chart")
+            .on_hover_text("Keys by type and by age");
+        ui.add_enabled_ui(!exporting && table.snapshot().is_some(), |ui| {
+            ui.menu_button("💾 Export", |ui| {
+                if ui.button("CSV…").clicked() {
+                    actions.push(UiAction::ExportInventory(ExportFormat::Csv));
+                }
+                if ui.button("JSON…").clicked() {
+                    actions.push(UiAction::ExportInventory(ExportFormat::Json));
+                }
+            })
+            .response
+            .on_hover_text("Save the inventory as a file: fingerprints, names, accounts, ids and dates, no secrets");
+        });
+        ui.menu_button("⚙ Hygiene rules", |ui| {
+            ui.checkbox(&mut rules.strict, "Flag ECDSA P-256 as weak (stricter)");
+            ui.horizontal(|ui| {
+                let label = ui.label("Old after (days, 0 = never):");
+                ui.add(egui::DragValue::new(&mut rules.max_age_days).range(0..=36_500))
+                    .labelled_by(label.id);
+            });
+            ui.horizontal(|ui| {
+                let label = ui.label("Widespread on more than (accounts, 0 = never):");
+                ui.add(egui::DragValue::new(&mut rules.max_accounts).range(0..=1_000))
+                    .labelled_by(label.id);
+            });
+        });
+    });
+}
+
+fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
+    ui.horizontal(|ui| {
+        let filter_label = ui.label("Filter:");
+        let mut filter = table.filter().to_string();
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(&mut filter)
+                    .hint_text("name, fingerprint, account, comment or path")
+                    .desired_width(260.0),
+            )
+            .labelled_by(filter_label.id);
+        if response.changed() {
+            table.set_filter(&filter);
+        }
+        if !table.filter().is_empty()
+            && ui.small_button("×").on_hover_text("Clear filter").clicked()
+        {
+            table.set_filter("");
+        }
+        ui.separator();
+        ui.label("Only:");
+        let mut flags: FlagFilter = table.flag_filter();
+        ui.toggle_value(&mut flags.weak, "Weak")
+            .on_hover_text("RSA below 3072 bits, DSA (and ECDSA P-256 with the stricter rule)");
+        ui.toggle_value(&mut flags.old, "Old")
+            .on_hover_text("Older than the age in the hygiene rules");
+        ui.toggle_value(&mut flags.widespread, "Widespread")
+            .on_hover_text("On more accounts than the hygiene rules allow");
+        ui.toggle_value(&mut flags.not_local, "Not on this computer")
+            .on_hover_text("On an account, but no file for it here: who holds the private half?");
+        ui.toggle_value(&mut flags.unknown_fingerprint, "Fingerprint unknown")
+            .on_hover_text(
+                "Stored on an account without its public key (providers that keep only the private key) and not found on this computer",
+            );
+        table.set_flag_filter(flags);
+        ui.label(format!("{} of {} keys", table.visible_len(), table.len()));
+    });
+}
+
+const COLUMNS: [(&str, Option<FleetSort>); 7] = [
+    ("Name", Some(FleetSort::Name)),
+    ("Type", Some(FleetSort::Algorithm)),
+    ("Comment", Some(FleetSort::Comment)),
+    ("Accounts", Some(FleetSort::Accounts)),
+    ("On this computer", Some(FleetSort::Local)),
+    ("Oldest", Some(FleetSort::Oldest)),
+    ("Flags", Some(FleetSort::Flags)),
+];
+
+/// Chips shown per row before "+N more".
+const MAX_CHIPS: usize = 3;
+
+fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAction>) {
+    let sort = table.sort();
+    let mut clicked_sort = None;
+    let mut clicked_row = None;
+    // Plain labels, so a click anywhere on a row selects it (selectable
+    // text would take the click).
+    ui.style_mut().interaction.selectable_labels = false;
+    TableBuilder::new(ui)
+        .id_salt("fleet_table")
+        .striped(true)
+        .resizable(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(200.0).at_least(80.0).clip(true))
+        .column(Column::initial(110.0).at_least(60.0).clip(true))
+        .column(Column::initial(140.0).at_least(60.0).clip(true))
+        .column(Column::initial(260.0).at_least(80.0).clip(true))
+        .column(Column::initial(200.0).at_least(80.0).clip(true))
+        .column(Column::initial(110.0).at_least(60.0).clip(true))
+        .column(Column::remainder().at_least(80.0).clip(true))
+        .header(24.0, |mut header| {
+            for (title, column) in COLUMNS {
+                header.col(|ui| {
+                    let Some(column) = column else {
+                        ui.strong(title);
+                        return;
+                    };
+                    let arrow = match sort {
+                        Some((current, true)) if current == column => " ⏶",
+                        Some((current, false)) if current == column => " ⏷",
+                        _ => "",
+                    };
+                    if ui
+                        .add(
+                            egui::Button::new(
+                                egui::RichText::new(format!("{title}{arrow}")).strong(),
+                            )
+                            .frame(false),
+                        )
+                        .on_hover_text("Sort by this column")
+                        .clicked()
+                    {
+                        clicked_sort = Some(column);
+                    }
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(ROW_HEIGHT, table.visible_len(), |mut row| {
+                let index = row.index();
+                let Some((key, selected)) = table.visible_row(index) else {
+                    return;
+                };
+                row.set_selected(selected);
+                row.col(|ui| {
+                    let name = key.display_name();
+                    if name.is_empty() {
+                        ui.weak("(no name)");
+                    } else {
+                        ui.label(name);
+                    }
+                });
+                row.col(|ui| match &key.algorithm {
+                    Some(algorithm) if key.flags.contains(&Flag::Weak) => {
+                        ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {algorithm}"));
+                    }
+                    Some(algorithm) => {
+                        ui.label(algorithm);
+                    }
+                    None => {
+                        ui.weak("fingerprint unknown");
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(key.comment.as_deref().unwrap_or(""));
+                });
+                row.col(|ui| account_chips(ui, key, actions));
+                row.col(|ui| match key.local_paths.first() {
+                    Some(path) => {
+                        let response = ui.label(path);
+                        if key.local_paths.len() > 1 {
+                            response.on_hover_text(key.local_paths.join("\n"));
+                        }
+                    }
+                    None => {
+                        ui.weak("—");
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(
+                        key.oldest_created_at
+                            .as_deref()
+                            .map(|date| date.get(..10).unwrap_or(date))
+                            .unwrap_or("—"),
+                    );
+                });
+                row.col(|ui| {
+                    if !key.flags.is_empty() {
+                        let labels: Vec<&str> =
+                            key.flags.iter().map(|flag| flag_label(*flag)).collect();
+                        ui.colored_label(ui.visuals().warn_fg_color, labels.join(", "));
+                    }
+                });
+                let response = row.response();
+                if response.clicked() || response.secondary_clicked() {
+                    clicked_row = Some(index);
+                }
+                response.context_menu(|ui| row_menu(ui, key, actions));
+            });
+        });
+    if let Some(column) = clicked_sort {
+        table.toggle_sort(column);
+    }
+    if let Some(index) = clicked_row {
+        table.select_visible(index);
+    }
+}
+
+/// The accounts holding a key, as links to them.
+fn account_chips(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
+    if key.accounts.is_empty() {
+        ui.weak("on no account");
+        return;
+    }
+    for holding in key.accounts.iter().take(MAX_CHIPS) {
+        if ui
+            .link(&holding.account)
+            .on_hover_text(format!(
+                "\"{}\" ({}): show this account",
+                holding.name, holding.key_id
+            ))
+            .clicked()
+        {
+            actions.push(UiAction::SelectAccount(holding.profile_id.clone()));
+        }
+    }
+    if key.accounts.len() > MAX_CHIPS {
+        let rest: Vec<&str> = key.accounts[MAX_CHIPS..]
+            .iter()
+            .map(|holding| holding.account.as_str())
+            .collect();
+        ui.weak(format!("+{} more", rest.len()))
+            .on_hover_text(rest.join("\n"));
+    }
+}
+
+fn row_menu(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
+    if key.sha256.is_some() && ui.button("📤 Publish to accounts…").clicked() {
+        actions.push(UiAction::OpenPublish(Box::new(key.clone())));
+    }
+    if !key.accounts.is_empty() && ui.button("🗑 Remove everywhere…").clicked() {
+        actions.push(UiAction::OpenRevoke(Box::new(key.clone())));
+    }
+    if let Some(sha256) = &key.sha256
+        && ui.button("Copy SHA256").clicked()
+    {
+        actions.push(UiAction::Copy {
+            text: sha256.clone(),
+            what: "fingerprint",
+        });
+    }
+}
+
+/// How the Flags column names a finding.
+pub fn flag_label(flag: Flag) -> &'static str {
+    match flag {
+        Flag::Weak => "weak",
+        Flag::Old => "old",
+        Flag::Widespread => "widespread",
+        Flag::NotOnThisComputer => "not on this computer",
+    }
+}

@@ -1,0 +1,283 @@
+//! Publish one key to several accounts: tick accounts, see (and change)
+//! the name each will get under its provider's rules, send one create per
+//! account, and see a result per account: added, already there (the
+//! account was listed first and holds a key with this fingerprint, so
+//! nothing was sent), or failed with its error.
+
+use super::{error_line, success_line};
+use crate::backend::fleet::PublishOutcome;
+use crate::backend::{Backend, Command, Pending};
+use crate::inventory::KeyGroup;
+use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
+use crate::store::Profile;
+
+/// One account the key can go to.
+#[derive(Debug)]
+pub struct Target {
+    /// The account.
+    pub profile: Profile,
+    /// Ticked by the user.
+    pub ticked: bool,
+    /// The name the key gets there.
+    pub name: String,
+    /// Why the key cannot go there at all (wrong material, refused type).
+    pub unavailable: Option<String>,
+    /// The inventory says the account already holds it.
+    pub holds_it: bool,
+    /// What happened when sent.
+    pub state: TargetState,
+}
+
+/// A target's progress.
+#[derive(Debug, Default)]
+pub enum TargetState {
+    /// Not sent.
+    #[default]
+    Idle,
+    /// Sent; awaiting the answer.
+    Sending(Pending<Result<(PublishOutcome, RemoteKey), ApiError>>),
+    /// Done: added, or already there.
+    Done(PublishOutcome, Box<RemoteKey>),
+    /// The request failed.
+    Failed(ApiError),
+}
+
+/// The dialog's state.
+#[derive(Debug)]
+pub struct PublishModal {
+    /// What the key is called in the title.
+    pub title: String,
+    /// Its fingerprint.
+    pub sha256: String,
+    /// Its OpenSSH public key line.
+    public_key: String,
+    /// Every account, in the accounts list's order.
+    pub targets: Vec<Target>,
+}
+
+/// What happened this frame.
+#[derive(Debug)]
+pub enum PublishResult {
+    /// Keep showing.
+    Open,
+    /// Closed; these accounts changed (reload them).
+    Closed(Vec<String>),
+}
+
+impl PublishModal {
+    /// A dialog publishing `key` (whose OpenSSH line is `public_key`) to any
+    /// of `profiles`.
+    pub fn new(key: &KeyGroup, public_key: String, profiles: &[Profile]) -> Self {
+        let default_name = key
+            .names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| local_stem(key).unwrap_or_else(|| "keyfleet-key".into()));
+        let targets = profiles
+            .iter()
+            .map(|profile| {
+                let provider = profile.provider();
+                let unavailable = provider
+                    .check_public_key(&public_key)
+                    .err()
+                    .map(|err| err.message);
+                Target {
+                    name: default_name.clone(),
+                    ticked: false,
+                    holds_it: key.accounts.iter().any(|h| h.profile_id == profile.id),
+                    unavailable,
+                    profile: profile.clone(),
+                    state: TargetState::Idle,
+                }
+            })
+            .collect();
+        Self {
+            title: key.display_name(),
+            sha256: key.sha256.clone().unwrap_or_default(),
+            public_key,
+            targets,
+        }
+    }
+
+    /// True while a create is in flight.
+    pub fn is_busy(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|target| matches!(target.state, TargetState::Sending(_)))
+    }
+
+    /// Applies the answers that arrived.
+    pub fn poll(&mut self) {
+        for target in &mut self.targets {
+            if let TargetState::Sending(pending) = &mut target.state
+                && let Some(answer) = pending.poll()
+            {
+                target.state = match answer {
+                    Ok((outcome, key)) => TargetState::Done(outcome, Box::new(key)),
+                    Err(err) => TargetState::Failed(err),
+                };
+            }
+        }
+    }
+
+    /// Sends one create to every ticked account not done yet (the failed
+    /// ones again on a retry).
+    pub fn send(&mut self, backend: &Backend) {
+        for target in &mut self.targets {
+            let sendable = target.ticked
+                && target.unavailable.is_none()
+                && matches!(target.state, TargetState::Idle | TargetState::Failed(_));
+            if !sendable {
+                continue;
+            }
+            let name = target.name.trim().to_string();
+            if let Err(err) = target.profile.provider().validate_key_name(&name) {
+                target.state = TargetState::Failed(err);
+                continue;
+            }
+            let new_key = NewKey {
+                name,
+                material: NewKeyMaterial::PublicKey(self.public_key.clone()),
+                shared_in_project: true,
+                scope: KeyScope::Account,
+            };
+            let (profile, sha256) = (target.profile.clone(), self.sha256.clone());
+            target.state = TargetState::Sending(backend.request(|reply| Command::PublishKey {
+                reply,
+                profile,
+                new_key,
+                sha256,
+            }));
+        }
+    }
+
+    fn changed_accounts(&self) -> Vec<String> {
+        self.targets
+            .iter()
+            .filter(|target| matches!(target.state, TargetState::Done(PublishOutcome::Added, _)))
+            .map(|target| target.profile.id.clone())
+            .collect()
+    }
+
+    /// Draws the dialog; sends the creates itself.
+    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> PublishResult {
+        let mut close = false;
+        let modal = egui::Modal::new(egui::Id::unique("publish_modal")).show(ctx, |ui| {
+            ui.set_width(720.0);
+            ui.heading(format!("Publish \"{}\"", self.title));
+            ui.label(egui::RichText::new(&self.sha256).monospace().weak());
+            ui.label("Tick the accounts to add this public key to. Each account's provider has its own name rules: the name each will get is shown before anything is sent.");
+            ui.add_space(4.0);
+            let locked = self.is_busy();
+            egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
+                egui::Grid::new("publish_targets")
+                    .num_columns(3)
+                    .striped(true)
+                    .spacing([12.0, 6.0])
+                    .show(ui, |ui| {
+                        for target in &mut self.targets {
+                            target_row(ui, target, locked);
+                            ui.end_row();
+                        }
+                    });
+            });
+            ui.add_space(6.0);
+            let ready = self.targets.iter().filter(|t| {
+                t.ticked
+                    && t.unavailable.is_none()
+                    && matches!(t.state, TargetState::Idle | TargetState::Failed(_))
+            });
+            let count = ready.count();
+            let any_failed = self
+                .targets
+                .iter()
+                .any(|t| matches!(t.state, TargetState::Failed(_)));
+            ui.horizontal(|ui| {
+                let label = if any_failed {
+                    format!("Retry {count} account(s)")
+                } else {
+                    format!("Publish to {count} account(s)")
+                };
+                if ui
+                    .add_enabled(count > 0 && !locked, egui::Button::new(label))
+                    .clicked()
+                {
+                    self.send(backend);
+                }
+                if locked {
+                    ui.add(egui::Spinner::new());
+                }
+                if ui
+                    .add_enabled(!locked, egui::Button::new("Close"))
+                    .clicked()
+                {
+                    close = true;
+                }
+            });
+        });
+        if (close || modal.should_close()) && !self.is_busy() {
+            return PublishResult::Closed(self.changed_accounts());
+        }
+        PublishResult::Open
+    }
+}
+
+fn target_row(ui: &mut egui::Ui, target: &mut Target, locked: bool) {
+    let provider = target.profile.provider();
+    let editable = !locked
+        && target.unavailable.is_none()
+        && matches!(target.state, TargetState::Idle | TargetState::Failed(_));
+    ui.add_enabled(
+        editable,
+        egui::Checkbox::new(&mut target.ticked, &target.profile.name),
+    )
+    .on_hover_text(provider.label());
+    if let Some(reason) = &target.unavailable {
+        ui.weak(provider.label());
+        ui.weak(reason);
+        return;
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("Name:");
+        ui.add_enabled(
+            editable,
+            egui::TextEdit::singleline(&mut target.name).desired_width(200.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(format!("The key's name on {}", target.profile.name));
+    });
+    ui.horizontal(|ui| match &target.state {
+        TargetState::Idle => {
+            if let Err(err) = provider.validate_key_name(target.name.trim()) {
+                error_line(ui, &err.message);
+            } else if target.holds_it {
+                ui.weak("already holds this key");
+            } else if target.ticked {
+                ui.label(format!("will be added as \"{}\"", target.name.trim()));
+            }
+        }
+        TargetState::Sending(_) => {
+            ui.add(egui::Spinner::new());
+            ui.label("sending…");
+        }
+        TargetState::Done(PublishOutcome::Added, key) => {
+            success_line(ui, &format!("✔ added as \"{}\" ({})", key.name, key.id));
+        }
+        TargetState::Done(PublishOutcome::AlreadyThere, key) => {
+            ui.label(format!(
+                "already there as \"{}\" ({}): not added again",
+                key.name, key.id
+            ));
+        }
+        TargetState::Failed(err) => {
+            error_line(ui, &format!("failed: {}", err.message));
+        }
+    });
+}
+
+/// A local key's file name without `.pub`.
+fn local_stem(key: &KeyGroup) -> Option<String> {
+    let path = std::path::Path::new(key.local_paths.first()?);
+    let name = path.file_name()?.to_string_lossy();
+    Some(name.strip_suffix(".pub").unwrap_or(&name).to_string())
+}
