@@ -248,6 +248,8 @@ fn keyfleet_panel(
                 loaded: true,
                 error: None,
                 busy_keys: &[],
+                details_open: false,
+                scroll_to: None,
             },
             actions,
         );

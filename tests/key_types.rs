@@ -680,6 +680,7 @@ fn keys_table_shows_a_security_key_with_copy_sha256() {
     wait_for_label(h, "⚠ DSA 1024");
 
     set_text(h, "Filter:", "yubikey");
+    select_key(h, "yubikey");
     let copies = click_and_collect_copies(h, "Copy SHA256");
     assert_eq!(copies, [sk_sha256]);
 

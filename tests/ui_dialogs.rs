@@ -57,13 +57,23 @@ fn press_refresh_shortcuts(test: &mut TestApp, faults: &Faults) -> usize {
     faults.request_count() - before
 }
 
+fn press_enter(test: &mut TestApp) {
+    test.harness.key_press(egui::Key::Enter);
+    test.harness.run_steps(2);
+}
+
 #[test]
 fn refresh_shortcuts_do_nothing_while_a_dialog_is_open() {
     let (mut test, id) = terraform_app();
     let faults = test.sandbox.faults(ProviderKind::Terraform);
 
-    // The rename dialog.
-    click(&mut test.harness, "Rename");
+    // The rename dialog, from the row's context menu (the details panel
+    // hidden, so the menu's entry is the only one).
+    click(&mut test.harness, "Hide details");
+    test.harness.get_by_label("deploy").click_secondary();
+    test.harness.run_steps(3);
+    assert_eq!(selected_key_name(&test.harness).as_deref(), Some("deploy"));
+    click(&mut test.harness, "Rename…");
     assert!(test.harness.query_by_label("New name:").is_some());
     assert_eq!(
         press_refresh_shortcuts(&mut test, &faults),
@@ -73,8 +83,9 @@ fn refresh_shortcuts_do_nothing_while_a_dialog_is_open() {
     click(&mut test.harness, "Cancel");
     assert!(test.harness.query_by_label("New name:").is_none());
 
-    // The delete confirmation.
-    click(&mut test.harness, "Delete");
+    // The delete confirmation, from the details panel.
+    press_enter(&mut test);
+    click(&mut test.harness, "Delete…");
     assert!(test.harness.query_by_label("Delete \"deploy\"").is_some());
     assert_eq!(
         press_refresh_shortcuts(&mut test, &faults),

@@ -83,7 +83,8 @@ fn gcore_profile_keys_filter_copy_share_delete_generate_and_save() {
     set_text(h, "Filter:", "key-03");
     assert_eq!(visible_names(h.state()), ["key-03"]);
 
-    // Copy the public key.
+    // Select it; its actions are in the details panel. Copy the public key.
+    select_key(h, "key-03");
     let copies = click_and_collect_copies(h, "Copy key");
     assert_eq!(copies, [expected_keys[3].clone()]);
 
@@ -109,7 +110,7 @@ fn gcore_profile_keys_filter_copy_share_delete_generate_and_save() {
     );
 
     // Delete with confirmation.
-    click(h, "Delete");
+    click(h, "Delete…");
     click(h, "Delete \"key-03\"");
     wait_until(h, "key deleted", |h| visible_names(h.state()).is_empty());
     assert_eq!(test.sandbox.gcore.key_count(1), 11);

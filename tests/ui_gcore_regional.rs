@@ -35,6 +35,7 @@ fn regional_keypairs_listed_and_copied_to_project() {
     wait_for_label_containing(h, "deprecated");
 
     set_text(h, "Filter:", "old-regional");
+    select_key(h, "old-regional");
     click(h, "Copy to project");
     let id2 = id.clone();
     wait_until(h, "copied to project", |h| {

@@ -60,11 +60,12 @@ fn github_keys_list_over_pages_add_signing_key_copy_and_delete() {
     // Copy one key.
     set_text(h, "Filter:", "laptop-03");
     assert_eq!(table_names(h.state(), &id), ["laptop-03"]);
+    select_key(h, "laptop-03");
     let copies = click_and_collect_copies(h, "Copy key");
     assert_eq!(copies, [expected[3].clone()]);
 
     // Delete it, with confirmation.
-    click(h, "Delete");
+    click(h, "Delete…");
     click(h, "Delete \"laptop-03\"");
     wait_until(h, "key deleted", |h| table_names(h.state(), &id).is_empty());
     assert!(

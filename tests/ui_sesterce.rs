@@ -74,6 +74,7 @@ fn sesterce_generate_locally_save_upload_and_make_default() {
 
     // Make the new key the default: the star moves, exactly one default.
     set_text(h, "Filter:", "new-gpu");
+    select_key(h, "new-gpu-key");
     click(h, "Make default");
     let id = profile_id.clone();
     wait_until(h, "default moved", |h| {

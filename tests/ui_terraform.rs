@@ -114,7 +114,8 @@ fn terraform_profile_org_picker_and_deploy_key() {
         })
         .unwrap();
     set_text(h, "Filter:", "modules-deploy");
-    click(h, "Replace key");
+    select_key(h, "modules-deploy");
+    click(h, "Replace key…");
     set_text(
         h,
         "Private key (PEM, no passphrase):",

@@ -94,6 +94,14 @@ impl App {
                 self.private_keys.pop_front();
             }
             UiAction::ShowErrorDetails(text) => self.dialogs.open(Dialog::Details(text)),
+            UiAction::SelectKey(id) => {
+                if let Some(table) = self.shown_table_mut() {
+                    table.select(&id);
+                }
+            }
+            UiAction::ShowDetails(open) => self.details_open = open,
+            UiAction::FocusFilter => self.focus_filter(ctx),
+            UiAction::OpenPalette => self.open_palette(),
         }
     }
 
@@ -162,6 +170,7 @@ impl App {
         let profile = self.profiles.remove(position);
         // Dropping the account drops its list request too.
         self.accounts.remove(id);
+        self.where_else.invalidate();
         if self.selected.as_deref() == Some(id) {
             self.selected = self.profiles.first().map(|p| p.id.clone());
         }
@@ -198,6 +207,8 @@ impl App {
             None => self.profiles.push(profile),
         }
         let persisted = self.persist_profiles();
+        // "Where else" names accounts: the name may have changed.
+        self.where_else.invalidate();
         self.selected = Some(id.clone());
         self.toasts.success(format!("Saved account \"{name}\""));
         self.refresh(&id);

@@ -7,10 +7,11 @@ use crate::backend::Backend;
 use crate::ui::confirm_modal::ConfirmChoice;
 use crate::ui::publish_modal::PublishResult;
 use crate::ui::revoke_modal::RevokeResult;
-use crate::ui::{UiAction, accounts_panel, keys_panel, private_key_modal};
+use crate::ui::{UiAction, accounts_panel, details_panel, keys_panel, private_key_modal};
 
 impl App {
-    /// The bottom status bar, the accounts on the left, the keys in the middle.
+    /// The bottom status bar, the accounts on the left, the keys in the
+    /// middle, the selected key's details on the right.
     pub(super) fn draw_panels(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
         let in_flight = self.in_flight();
         egui::Panel::bottom("status_bar").show(ui, |ui| {
@@ -20,7 +21,42 @@ impl App {
             .resizable(true)
             .default_size(240.0)
             .show(ui, |ui| self.draw_accounts(ui, actions));
+        if self.details_open && !self.fleet.open && self.selected_profile().is_some() {
+            self.update_where_else();
+            egui::Panel::right("details_panel")
+                .resizable(true)
+                .default_size(360.0)
+                .size_range(220.0..=900.0)
+                .show(ui, |ui| self.draw_details(ui, actions));
+        }
         egui::CentralPanel::default().show(ui, |ui| self.draw_central(ui, actions));
+    }
+
+    fn draw_details(&self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
+        let Some(profile) = self.selected_profile() else {
+            return;
+        };
+        let key = self
+            .accounts
+            .get(&profile.id)
+            .and_then(|account| account.table.selected_key());
+        let busy = key.is_some_and(|key| self.busy_keys(&profile.id).0.contains(&key.id));
+        let (elsewhere, unloaded_accounts) = if key.is_some() {
+            (self.where_else.holders.as_slice(), self.where_else.unloaded)
+        } else {
+            (&[][..], 0)
+        };
+        details_panel::show(
+            ui,
+            details_panel::DetailsView {
+                key,
+                spec: profile.provider().spec(),
+                elsewhere,
+                unloaded_accounts,
+                busy,
+            },
+            actions,
+        );
     }
 
     fn draw_accounts(&self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
@@ -92,10 +128,12 @@ impl App {
             return;
         };
         let (busy_keys, _) = self.busy_keys(&profile.id);
+        let scroll_to = self.scroll_to_selected.take();
+        let details_open = self.details_open;
         let account = self.accounts.entry(profile.id.clone()).or_default();
         let (loading, loaded, error) =
             (account.is_loading(), account.loaded, account.error.clone());
-        keys_panel::show(
+        self.page_rows = keys_panel::show(
             ui,
             keys_panel::KeysView {
                 profile: &profile,
@@ -104,6 +142,8 @@ impl App {
                 loaded,
                 error: error.as_ref(),
                 busy_keys: &busy_keys,
+                details_open,
+                scroll_to,
             },
             actions,
         );

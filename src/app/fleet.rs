@@ -66,6 +66,11 @@ impl FleetState {
         &self.table
     }
 
+    /// Empties the filter box (Esc).
+    pub(super) fn clear_filter(&mut self) {
+        self.table.set_filter("");
+    }
+
     /// Scan the local folders again at the next build.
     pub(super) fn rescan(&mut self) {
         self.scan += 1;
@@ -106,7 +111,7 @@ impl App {
                 }
                 built
                     .accounts
-                    .push((profile.id.clone(), view.table.version(), None));
+                    .push((profile.id.clone(), view.table.stamp(), None));
                 accounts.push((profile.clone(), Ok(view.table.shared_rows())));
             }
         }

@@ -5,14 +5,19 @@
 //! - `actions.rs`: what the user asked for ([`UiAction`]);
 //! - `dialogs.rs`: which dialog is open ([`Dialog`](dialogs::Dialog));
 //! - `draw.rs`: panels and dialogs;
-//! - `accounts.rs`: one account's key list.
+//! - `accounts.rs`: one account's key list;
+//! - `keyboard.rs`: shortcuts; `palette.rs`: the command palette's entries;
+//! - `details.rs`: the details panel's "Where else".
 
 mod accounts;
 mod actions;
+mod details;
 mod dialogs;
 mod draw;
 mod events;
 mod fleet;
+mod keyboard;
+mod palette;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -21,11 +26,13 @@ pub use accounts::AccountView;
 pub use fleet::FleetState;
 
 use crate::backend::{Backend, Services};
+use crate::state::KeyTable;
 use crate::store::{Profile, ProfileStore};
-use crate::ui::UiAction;
+use crate::ui::command_palette::CommandPalette;
 use crate::ui::private_key_modal::PendingPrivateKey;
 use crate::ui::status_bar::StatusBar;
 use crate::ui::toasts::{ToastKind, Toasts};
+use details::WhereElse;
 use dialogs::Dialogs;
 use events::Operation;
 
@@ -61,6 +68,17 @@ pub struct App {
     allow_close: bool,
     /// The "All keys" view.
     fleet: FleetState,
+    /// The details panel is shown (it shows the shown account's selected
+    /// key, or how to select one).
+    details_open: bool,
+    /// The command palette, while open (it is modal).
+    palette: Option<CommandPalette>,
+    /// After a keyboard move: scroll the table to this shown row once.
+    scroll_to_selected: Option<usize>,
+    /// How many rows the table showed last frame (PgUp/PgDn).
+    page_rows: usize,
+    /// Other accounts holding the selected key, cached.
+    where_else: WhereElse,
 }
 
 impl std::fmt::Debug for App {
@@ -96,6 +114,11 @@ impl App {
             close_prompt: false,
             allow_close: false,
             fleet: FleetState::new(options.local_key_dirs),
+            details_open: true,
+            palette: None,
+            scroll_to_selected: None,
+            page_rows: 10,
+            where_else: WhereElse::default(),
         };
         if let Some(warning) = loaded.warning {
             app.toasts.push(
@@ -143,9 +166,35 @@ impl App {
     }
 
     /// True when anything modal is on screen: a dialog, an unsaved private
-    /// key, or the quit prompt. Global shortcuts do nothing then.
+    /// key, the quit prompt or the command palette. Global shortcuts do
+    /// nothing then.
     pub fn modal_open(&self) -> bool {
-        self.dialogs.is_open() || !self.private_keys.is_empty() || self.close_prompt
+        self.dialogs.is_open()
+            || !self.private_keys.is_empty()
+            || self.close_prompt
+            || self.palette.is_some()
+    }
+
+    /// Whether the details panel is shown.
+    pub fn details_open(&self) -> bool {
+        self.details_open
+    }
+
+    /// The shown account's keys.
+    /// The account table on screen; none while "All keys" is shown, so
+    /// key shortcuts never act on a table that is not visible.
+    fn shown_table(&self) -> Option<&KeyTable> {
+        if self.fleet.open {
+            return None;
+        }
+        Some(&self.accounts.get(self.selected.as_deref()?)?.table)
+    }
+
+    fn shown_table_mut(&mut self) -> Option<&mut KeyTable> {
+        if self.fleet.open {
+            return None;
+        }
+        Some(&mut self.accounts.get_mut(self.selected.as_deref()?)?.table)
     }
 
     fn selected_profile(&self) -> Option<&Profile> {
@@ -154,22 +203,6 @@ impl App {
 
     fn profile(&self, id: &str) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.id == id)
-    }
-
-    /// Ctrl+Shift+R refreshes every account, Ctrl+R the selected one; both
-    /// only when nothing modal is open (they would act behind it).
-    fn shortcuts(&self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
-        if self.modal_open() {
-            return;
-        }
-        let command_shift = egui::Modifiers::COMMAND | egui::Modifiers::SHIFT;
-        if ctx.input_mut(|i| i.consume_key(command_shift, egui::Key::R)) {
-            actions.push(UiAction::RefreshAll);
-        } else if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::R))
-            && let Some(id) = self.selected.clone()
-        {
-            actions.push(UiAction::Refresh(id));
-        }
     }
 }
 
@@ -190,7 +223,11 @@ impl eframe::App for App {
         let ctx = ui.ctx().clone();
         let mut actions = Vec::new();
         self.shortcuts(&ctx, &mut actions);
+        if let Some(palette) = &mut self.palette {
+            palette.take_keys(&ctx);
+        }
         self.draw_panels(ui, &mut actions);
+        self.draw_palette(&ctx, &mut actions);
         self.draw_dialogs(&ctx, &mut actions);
         self.draw_close_prompt(&ctx);
         self.toasts.show(&ctx, &mut actions);

@@ -8,6 +8,7 @@
 
 use std::cmp::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use memchr::memmem::Finder;
 
@@ -51,9 +52,6 @@ pub struct KeyTable {
     /// rows on a background thread without copying them; a change while a
     /// build still holds them copies once (`Arc::make_mut`).
     rows: Arc<Vec<RemoteKey>>,
-    /// Bumped by every change of the rows, so the fleet view knows when
-    /// to build again.
-    version: u64,
     /// Row indices in sort order; a "position" is an index into this.
     sorted: Vec<usize>,
     /// Every row's search text, lower-cased `name␟sha256␟md5␟comment`
@@ -92,6 +90,36 @@ pub struct KeyTable {
     history: Vec<Snapshot>,
     sort: Option<(SortColumn, bool)>,
     filter: String,
+    /// The selected key, if any: kept by id across refreshes, sorting and
+    /// filtering (a filtered-out key stays selected but is not drawn).
+    selected: Option<Selected>,
+    /// Changes whenever the rows change (see [`KeyTable::stamp`]).
+    stamp: u64,
+}
+
+/// The selected key: its id, and its index in `rows` (so drawing a row or
+/// the details panel compares or looks up in O(1)).
+#[derive(Debug, Clone)]
+struct Selected {
+    id: String,
+    row: usize,
+}
+
+/// Stamps handed out by [`KeyTable::stamp`]: one counter for every table,
+/// so a stamp is never reused, even by another account's table.
+static NEXT_STAMP: AtomicU64 = AtomicU64::new(1);
+
+/// A move of the selection among the shown rows (keyboard).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectionMove {
+    /// This many rows up (↑ is 1, PgUp a page).
+    Up(usize),
+    /// This many rows down.
+    Down(usize),
+    /// The first shown row (Home).
+    First,
+    /// The last shown row (End).
+    Last,
 }
 
 /// The rows that matched an earlier needle, one bit per position (12.5 KB
@@ -234,7 +262,7 @@ impl KeyTable {
     /// Replaces the rows, keeping sort and filter.
     pub fn set_rows(&mut self, rows: Vec<RemoteKey>) {
         self.rows = Arc::new(rows);
-        self.changed();
+        self.rebuild();
     }
 
     /// All rows in provider order.
@@ -247,16 +275,11 @@ impl KeyTable {
         Arc::clone(&self.rows)
     }
 
-    /// Changes with every change of the rows.
-    pub fn version(&self) -> u64 {
-        self.version
-    }
-
     /// Changes one row in place (share toggle, rename) without a reload.
     pub fn update_row(&mut self, key: RemoteKey) {
         if let Some(index) = self.rows.iter().position(|row| row.id == key.id) {
             Arc::make_mut(&mut self.rows)[index] = key;
-            self.changed();
+            self.rebuild();
         }
     }
 
@@ -265,7 +288,7 @@ impl KeyTable {
         for row in Arc::make_mut(&mut self.rows) {
             change(row);
         }
-        self.changed();
+        self.rebuild();
     }
 
     /// Adds a row (after a create).
@@ -273,18 +296,100 @@ impl KeyTable {
         let rows = Arc::make_mut(&mut self.rows);
         rows.retain(|row| row.id != key.id);
         rows.push(key);
-        self.changed();
-    }
-
-    /// Removes a row (after a delete).
-    pub fn remove_row(&mut self, id: &str) {
-        Arc::make_mut(&mut self.rows).retain(|row| row.id != id);
-        self.changed();
-    }
-
-    fn changed(&mut self) {
-        self.version += 1;
         self.rebuild();
+    }
+
+    /// Removes a row (after a delete). If it was selected, the row that
+    /// takes its place on screen is selected, so deleting one key after
+    /// another from the keyboard keeps working.
+    pub fn remove_row(&mut self, id: &str) {
+        let was_at = self
+            .selected
+            .as_ref()
+            .filter(|selected| selected.id == id)
+            .and_then(|_| self.selected_visible_index());
+        Arc::make_mut(&mut self.rows).retain(|row| row.id != id);
+        self.rebuild();
+        if let Some(index) = was_at {
+            self.select_visible(index.min(self.visible_len().saturating_sub(1)));
+        }
+    }
+
+    /// Selects the key with this id; false (selection unchanged) if there
+    /// is none.
+    pub fn select(&mut self, id: &str) -> bool {
+        match self.rows.iter().position(|row| row.id == id) {
+            Some(row) => {
+                self.selected = Some(Selected {
+                    id: id.to_string(),
+                    row,
+                });
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Selects the `n`th shown row; false if there is none.
+    pub fn select_visible(&mut self, n: usize) -> bool {
+        let Some(row) = self.visible_row_index(n) else {
+            return false;
+        };
+        self.selected = Some(Selected {
+            id: self.rows[row].id.clone(),
+            row,
+        });
+        true
+    }
+
+    /// Selects nothing.
+    pub fn clear_selection(&mut self) {
+        self.selected = None;
+    }
+
+    /// The selected key (shown or filtered out).
+    pub fn selected_key(&self) -> Option<&RemoteKey> {
+        self.rows.get(self.selected.as_ref()?.row)
+    }
+
+    /// True when the `n`th shown row is the selected key: O(1), for
+    /// drawing each row.
+    pub fn is_selected(&self, n: usize) -> bool {
+        self.selected
+            .as_ref()
+            .is_some_and(|selected| self.visible_row_index(n) == Some(selected.row))
+    }
+
+    /// Where the selected key is among the shown rows, if it is shown.
+    /// Scans the shown rows: for key presses, not for every frame.
+    pub fn selected_visible_index(&self) -> Option<usize> {
+        let row = self.selected.as_ref()?.row;
+        self.visible
+            .iter()
+            .position(|&position| self.sorted.get(position as usize) == Some(&row))
+    }
+
+    /// Moves the selection among the shown rows and returns where it is
+    /// now, for scrolling to it. With no shown selection, a move down (or
+    /// Home) starts at the first row and a move up (or End) at the last.
+    pub fn move_selection(&mut self, movement: SelectionMove) -> Option<usize> {
+        let last = self.visible_len().checked_sub(1)?;
+        let target = match (self.selected_visible_index(), movement) {
+            (_, SelectionMove::First) => 0,
+            (_, SelectionMove::Last) => last,
+            (Some(at), SelectionMove::Up(n)) => at.saturating_sub(n),
+            (Some(at), SelectionMove::Down(n)) => at.saturating_add(n).min(last),
+            (None, SelectionMove::Up(_)) => last,
+            (None, SelectionMove::Down(_)) => 0,
+        };
+        self.select_visible(target);
+        Some(target)
+    }
+
+    /// A number that changes whenever the rows change (never reused, even
+    /// across tables): caches derived from the rows compare it.
+    pub fn stamp(&self) -> u64 {
+        self.stamp
     }
 
     /// The current sort, if any: column and ascending flag.
@@ -367,8 +472,13 @@ impl KeyTable {
 
     /// The `n`th shown row.
     pub fn visible_row(&self, n: usize) -> Option<&RemoteKey> {
+        self.rows.get(self.visible_row_index(n)?)
+    }
+
+    /// The index in [`KeyTable::rows`] of the `n`th shown row.
+    fn visible_row_index(&self, n: usize) -> Option<usize> {
         let position = *self.visible.get(n)? as usize;
-        self.rows.get(*self.sorted.get(position)?)
+        self.sorted.get(position).copied()
     }
 
     /// Total rows.
@@ -383,6 +493,12 @@ impl KeyTable {
 
     /// Rows changed: rebuild the search text (in row order), then sort.
     fn rebuild(&mut self) {
+        self.stamp = NEXT_STAMP.fetch_add(1, AtomicOrdering::Relaxed);
+        // The selected key keeps its selection if it is still there.
+        self.selected = self.selected.take().and_then(|selected| {
+            let row = self.rows.iter().position(|row| row.id == selected.id)?;
+            Some(Selected { row, ..selected })
+        });
         let rows = self.rows.len();
         // Refill the old buffer: after a refresh the sizes barely change,
         // and fresh memory would cost a page fault per 4 KB.
@@ -716,6 +832,86 @@ mod tests {
         (0..table.visible_len())
             .map(|i| table.visible_row(i).unwrap().name.clone())
             .collect()
+    }
+
+    fn selected_name(table: &KeyTable) -> Option<&str> {
+        table.selected_key().map(|key| key.name.as_str())
+    }
+
+    #[test]
+    fn selection_moves_among_shown_rows_and_survives_sort_filter_and_refresh() {
+        let mut table = KeyTable::default();
+        table.set_rows(
+            ["c", "a", "d", "b"]
+                .iter()
+                .map(|name| key(name, name, "2024-01-01"))
+                .collect(),
+        );
+        table.toggle_sort(SortColumn::Name);
+        assert_eq!(table.move_selection(SelectionMove::Up(1)), Some(3));
+        assert_eq!(selected_name(&table), Some("d"), "up from nothing: last");
+        assert_eq!(table.move_selection(SelectionMove::Up(10)), Some(0));
+        assert_eq!(selected_name(&table), Some("a"));
+        table.move_selection(SelectionMove::Down(2));
+        assert_eq!(selected_name(&table), Some("c"));
+        assert!(table.is_selected(2) && !table.is_selected(1));
+        table.move_selection(SelectionMove::Down(10));
+        assert_eq!(selected_name(&table), Some("d"));
+        table.move_selection(SelectionMove::First);
+        assert_eq!(selected_name(&table), Some("a"));
+        table.move_selection(SelectionMove::Last);
+        assert_eq!(selected_name(&table), Some("d"));
+
+        // Sorting the other way keeps the key, at its new place.
+        table.toggle_sort(SortColumn::Name);
+        assert_eq!(table.selected_visible_index(), Some(0));
+        // Filtered out: still selected, not shown.
+        table.set_filter("b");
+        assert_eq!(selected_name(&table), Some("d"));
+        assert_eq!(table.selected_visible_index(), None);
+        assert!(!table.is_selected(0));
+        table.set_filter("");
+        // A refresh keeps the selection by id; a vanished key drops it.
+        table.set_rows(vec![key("d", "d", "x"), key("e", "e", "x")]);
+        assert_eq!(selected_name(&table), Some("d"));
+        table.set_rows(vec![key("e", "e", "x")]);
+        assert_eq!(selected_name(&table), None);
+        assert!(table.select("e"));
+        assert!(!table.select("nope"));
+        assert_eq!(selected_name(&table), Some("e"));
+        table.clear_selection();
+        assert_eq!(selected_name(&table), None);
+        // Nothing shown: nothing to move to.
+        table.set_rows(Vec::new());
+        assert_eq!(table.move_selection(SelectionMove::Down(1)), None);
+    }
+
+    #[test]
+    fn deleting_the_selected_key_selects_the_one_in_its_place() {
+        let mut table = KeyTable::default();
+        table.set_rows(
+            ["a", "b", "c"]
+                .iter()
+                .map(|name| key(name, name, "2024-01-01"))
+                .collect(),
+        );
+        let stamp = table.stamp();
+        table.select("b");
+        table.remove_row("b");
+        assert_ne!(table.stamp(), stamp, "rows changed");
+        assert_eq!(selected_name(&table), Some("c"));
+        table.remove_row("c");
+        assert_eq!(
+            selected_name(&table),
+            Some("a"),
+            "the last row: the one above"
+        );
+        // Deleting another key keeps the selection.
+        table.set_rows(vec![key("a", "a", "x"), key("z", "z", "x")]);
+        table.remove_row("z");
+        assert_eq!(selected_name(&table), Some("a"));
+        table.remove_row("a");
+        assert_eq!(selected_name(&table), None);
     }
 
     #[test]

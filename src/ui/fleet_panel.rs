@@ -218,6 +218,11 @@ fn toolbar(
     });
 }
 
+/// The filter box's id (Ctrl+F focuses it).
+pub fn filter_id() -> egui::Id {
+    egui::Id::unique("fleet_filter")
+}
+
 fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
     ui.horizontal(|ui| {
         let filter_label = ui.label("Filter:");
@@ -225,6 +230,7 @@ fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
         let response = ui
             .add(
                 egui::TextEdit::singleline(&mut filter)
+                    .id(filter_id())
                     .hint_text("name, fingerprint, account, comment or path")
                     .desired_width(260.0),
             )

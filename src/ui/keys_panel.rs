@@ -1,13 +1,22 @@
 //! The middle: the selected account's keys in a sortable, filterable,
-//! virtualized table, with the actions the provider supports.
+//! virtualized table. A row is selected by a click (or the keyboard, see
+//! `app/keyboard.rs`); its actions are in the details panel and in the
+//! row's context menu. A row itself carries at most one widget beyond its
+//! text: a "Copy" button while the pointer is over it.
 
 use egui_extras::{Column, TableBuilder};
 
-use super::UiAction;
+use super::key_actions::KeyAction;
+use super::{UiAction, shortcuts};
 pub use crate::providers::spec::KeyColumn;
-use crate::providers::{ApiError, Capabilities, KeyScope, ProviderSpec, RemoteKey};
+use crate::providers::{ApiError, ProviderSpec, RemoteKey};
 use crate::state::key_table::{KeyTable, SortColumn, kind_label};
 use crate::store::Profile;
+
+/// The filter box's id, so Ctrl+F can focus it.
+pub fn filter_id() -> egui::Id {
+    egui::Id::unique("keys_filter")
+}
 
 /// Height of one table row; constant so the table can virtualize.
 pub const ROW_HEIGHT: f32 = 22.0;
@@ -61,9 +70,10 @@ impl ColumnLayout for KeyColumn {
             Self::Kind => Column::initial(150.0).at_least(60.0),
             Self::Created | Self::Updated => Column::initial(150.0).at_least(60.0),
             Self::Id => Column::initial(190.0).at_least(60.0),
-            // Sized to its buttons, right after the name, so actions are
-            // never pushed off-screen by wide fingerprint columns.
-            Self::Actions => Column::auto().at_least(120.0),
+            // Room for the hovered row's "Copy" (or a busy spinner), right
+            // after the name, so it is never pushed off-screen by wide
+            // fingerprint columns.
+            Self::Actions => Column::exact(56.0),
             _ => Column::initial(80.0).at_least(40.0),
         }
     }
@@ -90,10 +100,16 @@ pub struct KeysView<'a> {
     pub error: Option<&'a ApiError>,
     /// Ids of keys with an operation in flight.
     pub busy_keys: &'a [String],
+    /// The details panel is shown.
+    pub details_open: bool,
+    /// Scroll the table so this shown row is in view (after a keyboard
+    /// move).
+    pub scroll_to: Option<usize>,
 }
 
-/// Draws the toolbar, filter and table.
-pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) {
+/// Draws the toolbar, filter and table. Returns how many rows fit in the
+/// table's view (PgUp/PgDn move by that much).
+pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) -> usize {
     let KeysView {
         profile,
         table,
@@ -101,6 +117,8 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
         loaded,
         error,
         busy_keys,
+        details_open,
+        scroll_to,
     } = view;
     let spec = profile.provider().spec();
     ui.horizontal(|ui| {
@@ -110,7 +128,7 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
             ui.add(egui::Spinner::new());
         }
     });
-    toolbar(ui, profile, table, actions);
+    toolbar(ui, profile, table, details_open, actions);
     if let Some(err) = error {
         ui.horizontal(|ui| {
             super::error_line(ui, &format!("Refresh failed: {err}"));
@@ -127,11 +145,15 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
         }
     }
     ui.separator();
+    // The header row and the horizontal scroll bar take about two rows.
+    let page_rows = ((ui.available_height() / ROW_HEIGHT) as usize)
+        .saturating_sub(2)
+        .max(1);
     if !loaded && loading {
         ui.centered_and_justified(|ui| {
             ui.add(egui::Spinner::new().size(32.0));
         });
-        return;
+        return page_rows;
     }
     if table.is_empty() {
         if loaded {
@@ -139,32 +161,43 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
         } else if error.is_none() {
             ui.label("Press Refresh to load this account's keys.");
         }
-        return;
+        return page_rows;
     }
     let columns = columns_for(profile);
     // Wide fingerprint columns may not fit: scroll sideways rather than squash.
     egui::ScrollArea::horizontal().show(ui, |ui| {
-        draw_table(ui, table, columns, spec, busy_keys, actions);
+        draw_table(
+            ui,
+            TableView {
+                table,
+                columns,
+                spec,
+                busy_keys,
+                scroll_to,
+            },
+            actions,
+        );
     });
+    page_rows
 }
 
-/// Refresh, add, generate and the filter box.
+/// Refresh, add, generate, the filter box, the details panel and the
+/// command palette. Every shortcut is in its control's tooltip.
 fn toolbar(
     ui: &mut egui::Ui,
     profile: &Profile,
     table: &mut KeyTable,
+    details_open: bool,
     actions: &mut Vec<UiAction>,
 ) {
     let spec = profile.provider().spec();
     ui.horizontal(|ui| {
-        if ui
-            .button("⟳ Refresh")
-            .on_hover_text("Reload this account (Ctrl+R)")
-            .clicked()
-        {
+        let refresh = ui.button("⟳ Refresh");
+        if shortcuts::tooltip(refresh, "Reload this account", &shortcuts::REFRESH).clicked() {
             actions.push(UiAction::Refresh(profile.id.clone()));
         }
-        if ui.button(spec.add_key_label).clicked() {
+        let add = ui.button(spec.add_key_label);
+        if shortcuts::tooltip(add, "Add a key to this account", &shortcuts::ADD_KEY).clicked() {
             actions.push(UiAction::OpenAddKey);
         }
         if ui
@@ -180,40 +213,90 @@ fn toolbar(
         let response = ui
             .add(
                 egui::TextEdit::singleline(&mut filter)
+                    .id(filter_id())
                     .hint_text("name, fingerprint or comment")
                     .desired_width(240.0),
             )
             .labelled_by(filter_label.id);
+        let response =
+            shortcuts::tooltip(response, "Filter the keys; Esc clears", &shortcuts::FILTER);
         if response.changed() {
             table.set_filter(&filter);
         }
-        if !table.filter().is_empty()
-            && ui.small_button("×").on_hover_text("Clear filter").clicked()
-        {
-            table.set_filter("");
+        if !table.filter().is_empty() {
+            let clear = ui.small_button("×");
+            if shortcuts::tooltip(clear, "Clear filter", &shortcuts::CLEAR_FILTER).clicked() {
+                table.set_filter("");
+            }
         }
         ui.label(format!("{} of {} keys", table.visible_len(), table.len()));
+        ui.separator();
+        let details = ui.selectable_label(details_open, "Details panel");
+        if super::details_panel::show_tooltip(details).clicked() {
+            actions.push(UiAction::ShowDetails(!details_open));
+        }
+        let palette = ui.button("Commands…");
+        if shortcuts::tooltip(
+            palette,
+            "Search every command and account",
+            &shortcuts::PALETTE,
+        )
+        .clicked()
+        {
+            actions.push(UiAction::OpenPalette);
+        }
     });
 }
 
-fn draw_table(
-    ui: &mut egui::Ui,
-    table: &mut KeyTable,
-    columns: &[KeyColumn],
+/// What the table draws.
+struct TableView<'a> {
+    table: &'a mut KeyTable,
+    columns: &'static [KeyColumn],
     spec: &'static ProviderSpec,
-    busy_keys: &[String],
-    actions: &mut Vec<UiAction>,
-) {
+    busy_keys: &'a [String],
+    scroll_to: Option<usize>,
+}
+
+/// Per-row drawing state that is the same for every row.
+struct RowContext<'a> {
+    spec: &'static ProviderSpec,
+    busy_keys: &'a [String],
+    /// The row under the pointer last frame: the only one with a button.
+    hovered: Option<usize>,
+}
+
+fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction>) {
+    let TableView {
+        table,
+        columns,
+        spec,
+        busy_keys,
+        scroll_to,
+    } = view;
+    // Rows are clicked as a whole: text in them is not selectable (the
+    // details panel's is), so a click on a name selects its row.
+    ui.style_mut().interaction.selectable_labels = false;
+    let hovered_id = egui::Id::unique("keys_table_hovered_row");
+    let context = RowContext {
+        spec,
+        busy_keys,
+        hovered: ui.data(|data| data.get_temp::<usize>(hovered_id)),
+    };
     let mut builder = TableBuilder::new(ui)
         .id_salt("keys_table")
         .striped(true)
         .resizable(true)
+        .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+    if let Some(row) = scroll_to {
+        builder = builder.scroll_to_row(row, None);
+    }
     for column in columns {
         builder = builder.column(column.width().clip(true));
     }
     let sort = table.sort();
     let mut clicked_sort = None;
+    let mut hovered_now = None;
     builder
         .header(24.0, |mut header| {
             for column in columns {
@@ -249,17 +332,59 @@ fn draw_table(
         .body(|body| {
             // `rows` lays out only the rows in view: the table is virtualized.
             body.rows(ROW_HEIGHT, table.visible_len(), |mut row| {
-                let Some(key) = table.visible_row(row.index()) else {
+                let index = row.index();
+                let Some(key) = table.visible_row(index) else {
                     return;
                 };
+                row.set_selected(table.is_selected(index));
+                let mut row_response: Option<egui::Response> = None;
                 for column in columns {
-                    row.col(|ui| cell(ui, key, *column, spec, busy_keys, actions));
+                    let (_, response) =
+                        row.col(|ui| cell(ui, key, *column, index, &context, actions));
+                    row_response = Some(match row_response {
+                        Some(so_far) => so_far.union(response),
+                        None => response,
+                    });
+                }
+                if let Some(response) = row_response {
+                    row_interaction(&response, key, spec, actions);
+                    if response.hovered() {
+                        hovered_now = Some(index);
+                    }
                 }
             });
         });
+    ui.data_mut(|data| match hovered_now {
+        Some(index) => {
+            data.insert_temp(hovered_id, index);
+        }
+        None => data.remove::<usize>(hovered_id),
+    });
     if let Some(column) = clicked_sort {
         table.toggle_sort(column);
     }
+}
+
+/// A click selects the row, a double click also shows the details panel,
+/// a right click selects it and opens its context menu (the same actions
+/// as the panel). Only a click allocates (the key's id).
+fn row_interaction(
+    response: &egui::Response,
+    key: &RemoteKey,
+    spec: &'static ProviderSpec,
+    actions: &mut Vec<UiAction>,
+) {
+    if response.clicked() || response.secondary_clicked() {
+        actions.push(UiAction::SelectKey(key.id.clone()));
+    }
+    if response.double_clicked() {
+        actions.push(UiAction::ShowDetails(true));
+    }
+    response.context_menu(|ui| {
+        for action in KeyAction::available(key, spec.capabilities) {
+            action.button(ui, key, actions);
+        }
+    });
 }
 
 fn text_or_dash(ui: &mut egui::Ui, value: Option<&str>) {
@@ -309,10 +434,11 @@ fn cell(
     ui: &mut egui::Ui,
     key: &RemoteKey,
     column: KeyColumn,
-    spec: &'static ProviderSpec,
-    busy_keys: &[String],
+    index: usize,
+    context: &RowContext<'_>,
     actions: &mut Vec<UiAction>,
 ) {
+    let spec = context.spec;
     match column {
         KeyColumn::Name => {
             let response = ui.label(&key.name);
@@ -346,81 +472,33 @@ fn cell(
         KeyColumn::State => text_or_dash(ui, key.state.as_deref()),
         KeyColumn::Created => text_or_dash(ui, key.created_at.as_deref()),
         KeyColumn::Updated => text_or_dash(ui, key.updated_at.as_deref()),
-        KeyColumn::Actions => row_actions(ui, key, spec.capabilities, busy_keys, actions),
+        KeyColumn::Actions => quick_action(ui, key, index, context, actions),
     }
 }
 
-fn row_actions(
+/// A spinner while a request about the key runs, else "Copy" on the row
+/// under the pointer: one widget at most, whatever the number of rows.
+fn quick_action(
     ui: &mut egui::Ui,
     key: &RemoteKey,
-    capabilities: Capabilities,
-    busy_keys: &[String],
+    index: usize,
+    context: &RowContext<'_>,
     actions: &mut Vec<UiAction>,
 ) {
-    if busy_keys.iter().any(|id| id == &key.id) {
+    if context.busy_keys.iter().any(|id| id == &key.id) {
         ui.add(egui::Spinner::new());
+        return;
     }
-    if let Some(public_key) = &key.public_key
-        && ui
-            .small_button("Copy key")
-            .on_hover_text("Copy the public key")
-            .clicked()
-    {
-        actions.push(UiAction::Copy {
-            text: public_key.clone(),
-            what: "public key",
-        });
+    if context.hovered != Some(index) {
+        return;
     }
-    if let Some(fingerprint) = &key.fingerprint_sha256
-        && ui
-            .small_button("Copy SHA256")
-            .on_hover_text("Copy the SHA256 fingerprint")
-            .clicked()
-    {
-        actions.push(UiAction::Copy {
-            text: fingerprint.clone(),
-            what: "fingerprint",
-        });
-    }
-    if capabilities.share
-        && let Some(shared) = key.shared_in_project
-    {
-        let label = if shared { "Unshare" } else { "Share" };
-        if ui
-            .small_button(label)
-            .on_hover_text("Share or unshare this key with all users of the project")
-            .clicked()
-        {
-            actions.push(UiAction::SetShared(key.clone(), !shared));
+    if let Some(public_key) = &key.public_key {
+        let copy = ui.small_button("Copy");
+        if shortcuts::tooltip(copy, "Copy the public key", &shortcuts::COPY_KEY).clicked() {
+            actions.push(UiAction::Copy {
+                text: public_key.clone(),
+                what: "public key",
+            });
         }
-    }
-    if capabilities.make_default
-        && key.is_default != Some(true)
-        && ui.small_button("Make default").clicked()
-    {
-        actions.push(UiAction::MakeDefault(key.clone()));
-    }
-    if capabilities.rename && ui.small_button("Rename").clicked() {
-        actions.push(UiAction::AskRename(key.clone()));
-    }
-    if capabilities.replace_value
-        && ui
-            .small_button("Replace key")
-            .on_hover_text("Upload a new private key under this name")
-            .clicked()
-    {
-        actions.push(UiAction::AskReplace(key.clone()));
-    }
-    if let KeyScope::Region { .. } = key.scope
-        && key.public_key.is_some()
-        && ui
-            .small_button("Copy to project")
-            .on_hover_text("Copy this legacy keypair to the project's SSH keys")
-            .clicked()
-    {
-        actions.push(UiAction::CopyToProject(key.clone()));
-    }
-    if ui.small_button("Delete").clicked() {
-        actions.push(UiAction::AskDelete(key.clone()));
     }
 }

@@ -5,16 +5,20 @@
 
 pub mod accounts_panel;
 pub mod add_key_modal;
+pub mod command_palette;
 pub mod confirm_modal;
+pub mod details_panel;
 pub mod fleet_chart;
 pub mod fleet_panel;
 pub mod generate_modal;
+pub mod key_actions;
 pub mod keys_panel;
 pub mod private_key_modal;
 pub mod profile_modal;
 pub mod publish_modal;
 pub mod rename_modal;
 pub mod revoke_modal;
+pub mod shortcuts;
 pub mod status_bar;
 pub mod toasts;
 
@@ -75,6 +79,14 @@ pub enum UiAction {
     OpenRevoke(Box<KeyGroup>),
     /// Write the inventory to a file.
     ExportInventory(ExportFormat),
+    /// Select this key (by id) in the shown account.
+    SelectKey(String),
+    /// Show (true) or hide the details panel.
+    ShowDetails(bool),
+    /// Put the cursor in the filter box.
+    FocusFilter,
+    /// Open the command palette.
+    OpenPalette,
 }
 
 /// A single-line text field with a visible label that also names it for

@@ -238,3 +238,61 @@ pub fn screen_text(harness: &Harness<'static, App>) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The selected key's name in the shown account.
+pub fn selected_key_name(harness: &Harness<'static, App>) -> Option<String> {
+    let app = harness.state();
+    let table = &app.account(app.selected()?)?.table;
+    table.selected_key().map(|key| key.name.clone())
+}
+
+/// Selects the key named `name` by clicking its row (its name cell), as a
+/// user does; the details panel then shows it and its actions.
+pub fn select_key(harness: &mut Harness<'static, App>, name: &str) {
+    // Once selected, the details panel shows the name too: any will do.
+    harness
+        .query_all_by_label(name)
+        .next()
+        .unwrap_or_else(|| panic!("no row {name:?}\nscreen:\n{}", screen_text(harness)))
+        .click();
+    harness.run_steps(3);
+    assert_eq!(selected_key_name(harness).as_deref(), Some(name));
+}
+
+/// Presses `key` with `modifiers` and returns every text copied to the
+/// clipboard meanwhile. (`Harness::step` runs a frame per queued event and
+/// keeps only the last frame's output, so the key-down must come last.)
+pub fn press_and_collect_copies(
+    harness: &mut Harness<'static, App>,
+    modifiers: egui::Modifiers,
+    key: egui::Key,
+) -> Vec<String> {
+    let mut copied = Vec::new();
+    let mut collect = |harness: &Harness<'static, App>| {
+        for command in &harness.output().platform_output.commands {
+            if let egui::OutputCommand::CopyText(text) = command {
+                copied.push(text.clone());
+            }
+        }
+    };
+    let key_event = |pressed| egui::Event::Key {
+        key,
+        physical_key: None,
+        pressed,
+        repeat: false,
+        modifiers,
+    };
+    harness.event(egui::Event::ModifiersChanged(modifiers));
+    harness.event(key_event(true));
+    harness.step();
+    collect(harness);
+    harness.event(key_event(false));
+    harness.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    harness.step();
+    collect(harness);
+    for _ in 0..2 {
+        harness.step();
+        collect(harness);
+    }
+    copied
+}

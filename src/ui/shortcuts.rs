@@ -1,0 +1,38 @@
+//! The window's keyboard shortcuts, in one place: the app reads them to act,
+//! buttons and the command palette to show them (formatted by egui for the
+//! platform, "Ctrl+R" or "⌘R").
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+/// Reload the selected account.
+pub const REFRESH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::R);
+/// Reload every account.
+pub const REFRESH_ALL: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::R);
+/// Open the "Add key" dialog.
+pub const ADD_KEY: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
+/// Copy the selected key's public key.
+pub const COPY_KEY: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::C);
+/// Ask to delete the selected key.
+pub const DELETE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::Delete);
+/// Show the selected key's details.
+pub const DETAILS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::Enter);
+/// Put the cursor in the filter box.
+pub const FILTER: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
+/// Clear the filter.
+pub const CLEAR_FILTER: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::Escape);
+/// Open the command palette.
+pub const PALETTE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::K);
+
+/// Adds a tooltip `text (shortcut)`. Built only while hovered, so a button
+/// drawn every frame formats nothing.
+pub fn tooltip(
+    response: egui::Response,
+    text: &str,
+    shortcut: &KeyboardShortcut,
+) -> egui::Response {
+    response.on_hover_ui(|ui| {
+        let shortcut = ui.ctx().format_shortcut(shortcut);
+        ui.label(format!("{text} ({shortcut})"));
+    })
+}
