@@ -226,6 +226,10 @@ fn filters_narrow_the_table() {
     fleet.test.harness.key_press(egui::Key::Delete);
     fleet.test.harness.run_steps(3);
     assert!(!fleet.test.harness.state().modal_open());
+    // The chart draws both bar charts.
+    click(&mut fleet.test.harness, "📊 Chart");
+    wait_for_label(&mut fleet.test.harness, "Keys by type");
+    wait_for_label(&mut fleet.test.harness, "Keys by age");
     click(&mut fleet.test.harness, "Not on this computer");
     assert_eq!(
         fleet.test.harness.state().fleet().table().visible_len(),

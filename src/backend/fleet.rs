@@ -23,6 +23,9 @@ pub struct FleetSnapshot {
     /// Per key (same order): its lower-cased names, fingerprint, type,
     /// comment, accounts and paths, for the filter box.
     pub search: Vec<String>,
+    /// Per key (same order): the table's texts that would otherwise be
+    /// built every frame for every visible row.
+    pub rows: Vec<RowText>,
     /// The keys found on this computer (their public halves: publishing
     /// a local-only key needs its text).
     pub local_keys: Vec<LocalKey>,
@@ -48,12 +51,49 @@ pub fn build_snapshot(
         options,
     );
     let search = inventory.keys.iter().map(search_text).collect();
+    let rows = inventory.keys.iter().map(RowText::new).collect();
     FleetSnapshot {
         inventory,
         search,
+        rows,
         local_keys: scan.keys,
         local_problems: scan.problems,
         local_dirs,
+    }
+}
+
+/// Texts of one row of the "All keys" table, made once per build.
+#[derive(Clone, Debug, Default)]
+pub struct RowText {
+    /// The key's names, else its file name.
+    pub name: String,
+    /// Its type, marked "⚠" when weak, or "fingerprint unknown".
+    pub algorithm: String,
+    /// The hygiene findings, comma-separated.
+    pub flags: String,
+    /// "+N more" when more accounts hold it than the row shows.
+    pub more_accounts: Option<String>,
+}
+
+/// Accounts shown in a row before "+N more".
+pub const ACCOUNTS_SHOWN: usize = 3;
+
+impl RowText {
+    fn new(key: &crate::inventory::KeyGroup) -> Self {
+        use crate::inventory::Flag;
+        let algorithm = match &key.algorithm {
+            Some(algorithm) if key.flags.contains(&Flag::Weak) => format!("⚠ {algorithm}"),
+            Some(algorithm) => algorithm.clone(),
+            None => "fingerprint unknown".into(),
+        };
+        let flags: Vec<&str> = key.flags.iter().map(|flag| flag.description()).collect();
+        Self {
+            name: key.display_name(),
+            algorithm,
+            flags: flags.join(", "),
+            more_accounts: (key.accounts.len() > ACCOUNTS_SHOWN)
+                .then(|| format!("+{} more", key.accounts.len() - ACCOUNTS_SHOWN)),
+        }
     }
 }
 

@@ -92,3 +92,48 @@ impl Inventory {
             .map_err(|err| format!("could not write the CSV: {}", err.error()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Holding, KeyGroup};
+    use crate::providers::ProviderKind;
+
+    #[test]
+    fn csv_has_a_line_per_key_and_account_and_quotes_what_needs_it() {
+        let mut shared = KeyGroup::new(Some("SHA256:abc".into()));
+        shared.algorithm = Some("ED25519".into());
+        shared.comment = Some("alice, \"laptop\"".into());
+        shared.flags = vec![Flag::Old, Flag::Widespread];
+        for (account, id) in [("Prod", "1"), ("Dev", "2")] {
+            shared.accounts.push(Holding {
+                account: account.into(),
+                profile_id: "p".into(),
+                provider: ProviderKind::Gcore,
+                key_id: id.into(),
+                name: "laptop".into(),
+                created_at: None,
+            });
+        }
+        let mut local_only = KeyGroup::new(Some("SHA256:def".into()));
+        local_only.local_paths = vec!["/a/x.pub".into(), "/b/x".into()];
+        let inventory = Inventory {
+            keys: vec![shared, local_only],
+            errors: Vec::new(),
+        };
+        let csv = String::from_utf8(inventory.export(ExportFormat::Csv).unwrap()).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], CSV_HEADER.join(","));
+        assert_eq!(
+            lines[1],
+            r#"SHA256:abc,ED25519,,"alice, ""laptop""",old;widespread,,Prod,gcore,1,laptop,"#
+        );
+        assert!(lines[2].contains(",Dev,gcore,2,laptop,"));
+        assert_eq!(lines[3], "SHA256:def,,,,,/a/x.pub;/b/x,,,,,");
+        assert_eq!(lines.len(), 4);
+        let json: serde_json::Value =
+            serde_json::from_slice(&inventory.export(ExportFormat::Json).unwrap()).unwrap();
+        assert_eq!(json["keys"][0]["accounts"][1]["account"], "Dev");
+        assert!(json["keys"][0]["accounts"][0].get("profile_id").is_none());
+    }
+}

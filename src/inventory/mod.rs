@@ -69,6 +69,16 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// Words for the window's Flags column.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Weak => "weak",
+            Self::Old => "old",
+            Self::Widespread => "widespread",
+            Self::NotOnThisComputer => "not on this computer",
+        }
+    }
+
     /// Short text for the human table.
     pub fn label(self) -> &'static str {
         match self {

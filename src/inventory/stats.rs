@@ -54,3 +54,46 @@ impl Inventory {
         counts
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::inventory::KeyGroup;
+
+    fn key(algorithm: Option<&str>, created: Option<&str>) -> KeyGroup {
+        let mut key = KeyGroup::new(None);
+        key.algorithm = algorithm.map(str::to_string);
+        key.oldest_created_at = created.map(str::to_string);
+        key
+    }
+
+    #[test]
+    fn counts_by_type_most_common_first_and_by_age_bucket() {
+        let inventory = Inventory {
+            keys: vec![
+                key(Some("ED25519"), Some("2026-11-20T00:00:00Z")),
+                key(Some("RSA 2048"), Some("2026-09-01T00:00:00Z")),
+                key(Some("ED25519"), Some("2026-01-01T00:00:00Z")),
+                key(Some("ED25519"), Some("2025-06-01T00:00:00Z")),
+                key(None, Some("2020-01-01T00:00:00Z")),
+                key(Some("RSA 2048"), None),
+                key(Some("DSA 1024"), Some("not a date")),
+            ],
+            errors: Vec::new(),
+        };
+        assert_eq!(
+            inventory.by_algorithm(),
+            [
+                ("ED25519".to_string(), 3),
+                ("RSA 2048".to_string(), 2),
+                ("DSA 1024".to_string(), 1),
+                ("unknown".to_string(), 1),
+            ]
+        );
+        let now = datetime!(2026-11-28 12:00 UTC);
+        // < 30 d, 30–90 d, 90 d–1 y, 1–2 y, > 2 y, no date.
+        assert_eq!(inventory.by_age(now), [1, 1, 1, 1, 1, 2]);
+    }
+}

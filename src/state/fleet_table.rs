@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use memchr::memmem::Finder;
 
-use crate::backend::fleet::FleetSnapshot;
+use crate::backend::fleet::{FleetSnapshot, RowText};
 use crate::inventory::{Flag, KeyGroup};
 
 /// A sortable column of the "All keys" table.
@@ -180,11 +180,13 @@ impl FleetTable {
         self.len() == 0
     }
 
-    /// The `n`th shown key, and whether it is selected.
-    pub fn visible_row(&self, n: usize) -> Option<(&KeyGroup, bool)> {
+    /// The `n`th shown key, its texts, and whether it is selected.
+    pub fn visible_row(&self, n: usize) -> Option<(&KeyGroup, &RowText, bool)> {
         let index = *self.visible.get(n)?;
-        let key = self.snapshot.as_ref()?.inventory.keys.get(index)?;
-        Some((key, self.selected == Some(index)))
+        let snapshot = self.snapshot.as_ref()?;
+        let key = snapshot.inventory.keys.get(index)?;
+        let text = snapshot.rows.get(index)?;
+        Some((key, text, self.selected == Some(index)))
     }
 
     /// Selects the `n`th shown key.

@@ -6,6 +6,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::UiAction;
 use super::keys_panel::ROW_HEIGHT;
+use crate::backend::fleet::{ACCOUNTS_SHOWN, RowText};
 use crate::inventory::{AccountError, ExportFormat, Flag, InventoryOptions, KeyGroup};
 use crate::state::{FlagFilter, FleetSort, FleetTable};
 
@@ -164,8 +165,9 @@ fn toolbar(
         {
             actions.push(UiAction::RefreshAll);
         }
-        let selected = table.selected_key().cloned();
-        let can_publish = selected.as_ref().is_some_and(|key| key.sha256.is_some());
+        // Cloned only on a click: this runs every frame.
+        let selected = table.selected_key();
+        let can_publish = selected.is_some_and(|key| key.sha256.is_some());
         if ui
             .add_enabled(can_publish, egui::Button::new("📤 Publish…"))
             .on_hover_text("Add the selected key to other accounts")
@@ -173,11 +175,11 @@ fn toolbar(
                 "Select a key with a known fingerprint to add it to other accounts",
             )
             .clicked()
-            && let Some(key) = selected.clone()
+            && let Some(key) = selected
         {
-            actions.push(UiAction::OpenPublish(Box::new(key)));
+            actions.push(UiAction::OpenPublish(Box::new(key.clone())));
         }
-        let can_revoke = selected.as_ref().is_some_and(|key| !key.accounts.is_empty());
+        let can_revoke = selected.is_some_and(|key| !key.accounts.is_empty());
         if ui
             .add_enabled(can_revoke, egui::Button::new("🗑 Remove everywhere…"))
             .on_hover_text("Delete the selected key from every account holding it")
@@ -185,7 +187,7 @@ fn toolbar(
             .clicked()
             && let Some(key) = selected
         {
-            actions.push(UiAction::OpenRevoke(Box::new(key)));
+            actions.push(UiAction::OpenRevoke(Box::new(key.clone())));
         }
         ui.separator();
         ui.toggle_value(chart_open, "📊 Chart")
@@ -273,9 +275,6 @@ const COLUMNS: [(&str, Option<FleetSort>); 7] = [
     ("Flags", Some(FleetSort::Flags)),
 ];
 
-/// Chips shown per row before "+N more".
-const MAX_CHIPS: usize = 3;
-
 fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAction>) {
     let sort = table.sort();
     let mut clicked_sort = None;
@@ -326,38 +325,33 @@ fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAct
         .body(|body| {
             body.rows(ROW_HEIGHT, table.visible_len(), |mut row| {
                 let index = row.index();
-                let Some((key, selected)) = table.visible_row(index) else {
+                let Some((key, text, selected)) = table.visible_row(index) else {
                     return;
                 };
                 row.set_selected(selected);
                 row.col(|ui| {
-                    let name = key.display_name();
-                    if name.is_empty() {
-                        ui.weak("(no name)");
-                    } else {
-                        ui.label(name);
-                    }
+                    ui.label(&text.name);
                 });
-                row.col(|ui| match &key.algorithm {
-                    Some(algorithm) if key.flags.contains(&Flag::Weak) => {
-                        ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {algorithm}"));
-                    }
-                    Some(algorithm) => {
-                        ui.label(algorithm);
-                    }
-                    None => {
-                        ui.weak("fingerprint unknown");
+                row.col(|ui| {
+                    if key.algorithm.is_none() {
+                        ui.weak(&text.algorithm);
+                    } else if key.flags.contains(&Flag::Weak) {
+                        ui.colored_label(ui.visuals().warn_fg_color, &text.algorithm);
+                    } else {
+                        ui.label(&text.algorithm);
                     }
                 });
                 row.col(|ui| {
                     ui.label(key.comment.as_deref().unwrap_or(""));
                 });
-                row.col(|ui| account_chips(ui, key, actions));
+                row.col(|ui| account_chips(ui, key, text, actions));
                 row.col(|ui| match key.local_paths.first() {
                     Some(path) => {
                         let response = ui.label(path);
                         if key.local_paths.len() > 1 {
-                            response.on_hover_text(key.local_paths.join("\n"));
+                            response.on_hover_ui(|ui| {
+                                ui.label(key.local_paths.join("\n"));
+                            });
                         }
                     }
                     None => {
@@ -373,10 +367,8 @@ fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAct
                     );
                 });
                 row.col(|ui| {
-                    if !key.flags.is_empty() {
-                        let labels: Vec<&str> =
-                            key.flags.iter().map(|flag| flag_label(*flag)).collect();
-                        ui.colored_label(ui.visuals().warn_fg_color, labels.join(", "));
+                    if !text.flags.is_empty() {
+                        ui.colored_label(ui.visuals().warn_fg_color, &text.flags);
                     }
                 });
                 let response = row.response();
@@ -395,30 +387,32 @@ fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAct
 }
 
 /// The accounts holding a key, as links to them.
-fn account_chips(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
+fn account_chips(ui: &mut egui::Ui, key: &KeyGroup, text: &RowText, actions: &mut Vec<UiAction>) {
     if key.accounts.is_empty() {
         ui.weak("on no account");
         return;
     }
-    for holding in key.accounts.iter().take(MAX_CHIPS) {
+    for holding in key.accounts.iter().take(ACCOUNTS_SHOWN) {
+        // Hover text built only when hovered: this runs for every row.
         if ui
             .link(&holding.account)
-            .on_hover_text(format!(
-                "\"{}\" ({}): show this account",
-                holding.name, holding.key_id
-            ))
+            .on_hover_ui(|ui| {
+                ui.label(format!(
+                    "\"{}\" ({}): show this account",
+                    holding.name, holding.key_id
+                ));
+            })
             .clicked()
         {
             actions.push(UiAction::SelectAccount(holding.profile_id.clone()));
         }
     }
-    if key.accounts.len() > MAX_CHIPS {
-        let rest: Vec<&str> = key.accounts[MAX_CHIPS..]
-            .iter()
-            .map(|holding| holding.account.as_str())
-            .collect();
-        ui.weak(format!("+{} more", rest.len()))
-            .on_hover_text(rest.join("\n"));
+    if let Some(more) = &text.more_accounts {
+        ui.weak(more).on_hover_ui(|ui| {
+            for holding in &key.accounts[ACCOUNTS_SHOWN..] {
+                ui.label(&holding.account);
+            }
+        });
     }
 }
 
@@ -436,15 +430,5 @@ fn row_menu(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
             text: sha256.clone(),
             what: "fingerprint",
         });
-    }
-}
-
-/// How the Flags column names a finding.
-pub fn flag_label(flag: Flag) -> &'static str {
-    match flag {
-        Flag::Weak => "weak",
-        Flag::Old => "old",
-        Flag::Widespread => "widespread",
-        Flag::NotOnThisComputer => "not on this computer",
     }
 }
