@@ -585,6 +585,7 @@ fn ui_thread_under_load(accounts: usize, keys_per_account: usize) -> LoadFigures
                     services,
                     demo: false,
                     local_key_dirs: Vec::new(),
+                    remembered: None,
                 },
             ),
             logic: Duration::ZERO,

@@ -123,6 +123,10 @@ fn run_command(demo: bool, command: &cli::Command) -> Result<u8, String> {
     Ok(code)
 }
 
+/// The window's remembered layout (eframe's RON storage), in the config
+/// folder.
+const LAYOUT_FILE: &str = "layout.ron";
+
 fn run(demo: bool) -> Result<(), String> {
     let dialogs = Arc::new(NativeDialogs);
     let http_policy = HttpPolicy::default();
@@ -147,8 +151,12 @@ fn run(demo: bool) -> Result<(), String> {
     if let Some(icon) = load_icon() {
         viewport = viewport.with_icon(icon);
     }
+    // The remembered layout lives beside the profiles: `KEYFLEET_CONFIG_DIR`
+    // (tests, benchmarks) then moves it too, and the demo's is in its
+    // temporary folder, so neither ever touches the user's.
     let native_options = eframe::NativeOptions {
         viewport,
+        persistence_path: Some(accounts.store.dir().join(LAYOUT_FILE)),
         ..Default::default()
     };
     let result = eframe::run_native(
@@ -162,6 +170,8 @@ fn run(demo: bool) -> Result<(), String> {
                     services,
                     demo,
                     local_key_dirs,
+                    // Absent or unreadable: the defaults.
+                    remembered: cc.storage.and_then(keyfleet::app::Remembered::load),
                 },
             );
             // Benchmark builds may wrap the app in a start-up/memory probe.

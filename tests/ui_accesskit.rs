@@ -1,7 +1,8 @@
 //! Every control on screen has an accessible name (what a screen reader
 //! says, and what UI tests find it by): the main window with a key
 //! selected (details panel, the hovered row's "Copy"), the row's context
-//! menu and the command palette. The details panel itself is named too.
+//! menu, the command palette and the settings dialog. The details panel
+//! itself is named too.
 
 mod common;
 
@@ -14,6 +15,7 @@ use keyfleet::providers::ProviderKind;
 use keyfleet::sandbox::Sandbox;
 use keyfleet::ui::command_palette::QUERY_LABEL;
 use keyfleet::ui::details_panel::PANEL_LABEL;
+use keyfleet::ui::settings_modal::TITLE as SETTINGS_TITLE;
 
 /// Roles a user operates (and so must hear named).
 const CONTROLS: &[Role] = &[
@@ -99,4 +101,17 @@ fn every_control_named_in_the_window_panel_menu_and_palette() {
         "the query box is named"
     );
     assert_all_named(h, "the palette open");
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Comma);
+    h.run_steps(4);
+    assert!(
+        h.query_by_label(SETTINGS_TITLE).is_some(),
+        "{}",
+        screen_text(h)
+    );
+    // Theme, zoom, a folder with its "Remove", "Add folder…", the hygiene
+    // thresholds (a check box and two number fields), "Close".
+    assert_all_named(h, "the settings dialog open");
 }

@@ -102,6 +102,9 @@ impl App {
             UiAction::ShowDetails(open) => self.details_open = open,
             UiAction::FocusFilter => self.focus_filter(ctx),
             UiAction::OpenPalette => self.open_palette(),
+            UiAction::OpenSettings => self.open_settings(),
+            UiAction::SetHygieneRules(rules) => self.fleet.set_rules(rules),
+            UiAction::SetLocalKeyDirs(dirs) => self.set_local_key_dirs(dirs),
         }
     }
 

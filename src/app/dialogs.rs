@@ -15,6 +15,7 @@ use crate::ui::profile_modal::{ProfileModal, ProfileModalResult};
 use crate::ui::publish_modal::PublishModal;
 use crate::ui::rename_modal::{RenameModal, RenameResult};
 use crate::ui::revoke_modal::RevokeModal;
+use crate::ui::settings_modal::SettingsModal;
 
 /// One dialog. Those that ask the backend own their pending answer.
 #[derive(Debug)]
@@ -35,6 +36,8 @@ pub(super) enum Dialog {
     Publish(Box<PublishModal>),
     /// Remove a key from every account holding it.
     Revoke(Box<RevokeModal>),
+    /// Theme, zoom, local key folders, hygiene thresholds.
+    Settings(Box<SettingsModal>),
 }
 
 impl Dialog {
@@ -81,7 +84,9 @@ impl Dialog {
                 modal.poll();
                 Step::Keep
             }
-            Dialog::Confirm(_) | Dialog::Details(_) => Step::Keep,
+            // The settings dialog polls its folder dialog as it draws: what
+            // it picks becomes an action.
+            Dialog::Confirm(_) | Dialog::Details(_) | Dialog::Settings(_) => Step::Keep,
         }
     }
 }

@@ -228,6 +228,13 @@ impl Dialog {
                 RevokeResult::Open => Step::Keep,
                 RevokeResult::Closed(changed) => Step::Done(Outcome::AccountsChanged(changed)),
             },
+            Dialog::Settings(modal) => {
+                if modal.show(ctx, backend, actions) {
+                    Step::Keep
+                } else {
+                    Step::Close
+                }
+            }
         }
     }
 }

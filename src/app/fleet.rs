@@ -75,6 +75,35 @@ impl FleetState {
     pub(super) fn rescan(&mut self) {
         self.scan += 1;
     }
+
+    /// The folders scanned for local keys.
+    pub fn local_dirs(&self) -> &[PathBuf] {
+        &self.local_dirs
+    }
+
+    /// Scans these folders from now on (the next build scans them).
+    pub(super) fn set_local_dirs(&mut self, dirs: Vec<PathBuf>) {
+        if self.local_dirs != dirs {
+            self.local_dirs = dirs;
+            self.rescan();
+        }
+    }
+
+    /// The hygiene thresholds.
+    pub fn rules(&self) -> HygieneRules {
+        self.rules
+    }
+
+    /// New thresholds; the inventory is rebuilt with them (they are part
+    /// of what it was built from).
+    pub(super) fn set_rules(&mut self, rules: HygieneRules) {
+        self.rules = rules;
+    }
+
+    /// The table's sort (a remembered one at start-up).
+    pub(super) fn set_sort(&mut self, sort: Option<(crate::state::FleetSort, bool)>) {
+        self.table.set_sort(sort);
+    }
 }
 
 impl App {

@@ -47,6 +47,9 @@ impl App {
         if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::PALETTE)) {
             actions.push(UiAction::OpenPalette);
         }
+        if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::SETTINGS)) {
+            actions.push(UiAction::OpenSettings);
+        }
         if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::ADD_KEY))
             && self.selected.is_some()
             && !self.fleet.open

@@ -7,7 +7,9 @@
 //! - `draw.rs`: panels and dialogs;
 //! - `accounts.rs`: one account's key list;
 //! - `keyboard.rs`: shortcuts; `palette.rs`: the command palette's entries;
-//! - `details.rs`: the details panel's "Where else".
+//! - `details.rs`: the details panel's "Where else";
+//! - `remembered.rs`: the layout and settings kept between runs;
+//! - `settings.rs`: the settings dialog's changes.
 
 mod accounts;
 mod actions;
@@ -18,12 +20,15 @@ mod events;
 mod fleet;
 mod keyboard;
 mod palette;
+mod remembered;
+mod settings;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 
 pub use accounts::AccountView;
 pub use fleet::FleetState;
+pub use remembered::{Remembered, STORAGE_KEY};
 
 use crate::backend::{Backend, Services};
 use crate::state::KeyTable;
@@ -44,8 +49,11 @@ pub struct AppOptions {
     pub services: Services,
     /// Demo mode (sandbox servers): shown in the title and status bar.
     pub demo: bool,
-    /// Folders scanned for local keys in "All keys" (usually `~/.ssh`).
+    /// Folders scanned for local keys in "All keys" (usually `~/.ssh`)
+    /// unless the remembered settings name others.
     pub local_key_dirs: Vec<PathBuf>,
+    /// The layout and settings saved by the last run (`None`: defaults).
+    pub remembered: Option<Remembered>,
 }
 
 /// The Keyfleet window.
@@ -79,6 +87,14 @@ pub struct App {
     page_rows: usize,
     /// Other accounts holding the selected key, cached.
     where_else: WhereElse,
+    /// The egui context: theme and zoom live there, and `save` (which
+    /// gets no context) reads them.
+    ctx: egui::Context,
+    /// The user chose the local key folders (so they are remembered; until
+    /// then the default, `~/.ssh`, follows the environment).
+    local_dirs_changed: bool,
+    /// The remembered theme and zoom, until the first frame applies them.
+    remembered_look: Option<(egui::ThemePreference, f32)>,
 }
 
 impl std::fmt::Debug for App {
@@ -119,7 +135,14 @@ impl App {
             scroll_to_selected: None,
             page_rows: 10,
             where_else: WhereElse::default(),
+            ctx: ctx.clone(),
+            local_dirs_changed: false,
+            remembered_look: None,
         };
+        crate::ui::theme::install(ctx);
+        if let Some(remembered) = options.remembered {
+            app.restore(remembered);
+        }
         if let Some(warning) = loaded.warning {
             app.toasts.push(
                 ToastKind::Error,
@@ -207,7 +230,16 @@ impl App {
 }
 
 impl eframe::App for App {
+    /// Remembers the layout and settings (eframe itself stores the window
+    /// geometry and egui's memory: panel and column widths).
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if !self.demo {
+            self.remembered().store(storage);
+        }
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.apply_remembered_look(ctx);
         self.poll_answers(ctx);
         self.poll_fleet();
         if ctx.input(|i| i.viewport().close_requested())

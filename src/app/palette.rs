@@ -100,6 +100,11 @@ impl App {
             None,
             UiAction::EditProfile(None),
         ));
+        entries.push(PaletteEntry::new(
+            "Settings…",
+            Some(shortcuts::SETTINGS),
+            UiAction::OpenSettings,
+        ));
         for profile in &self.profiles {
             entries.push(PaletteEntry::new(
                 format!("Go to account {}", profile.name),

@@ -172,6 +172,13 @@ pub enum Command {
         /// What to generate.
         spec: GenerateRequest,
     },
+    /// Ask for a folder with the native dialog (one to scan for local keys).
+    PickFolder {
+        /// Where the answer goes: the folder, `None` when cancelled.
+        reply: Reply<Option<PathBuf>>,
+        /// The dialog's title.
+        title: &'static str,
+    },
     /// Ask for a key file with the native dialog and read it.
     OpenKeyFile {
         /// Where the answer goes.

@@ -10,6 +10,8 @@ pub trait FileDialogs: Send + Sync {
     fn pick_open(&self, title: &str, filter_name: &str, extensions: &[&str]) -> Option<PathBuf>;
     /// A path to save to; `None` when cancelled.
     fn pick_save(&self, title: &str, suggested_name: &str) -> Option<PathBuf>;
+    /// A folder; `None` when cancelled.
+    fn pick_folder(&self, title: &str) -> Option<PathBuf>;
 }
 
 /// The platform's dialogs (`rfd`; on Linux through the XDG desktop portal).
@@ -44,6 +46,14 @@ impl FileDialogs for NativeDialogs {
         }
         dialog.save_file()
     }
+
+    fn pick_folder(&self, title: &str) -> Option<PathBuf> {
+        let mut dialog = rfd::FileDialog::new().set_title(title);
+        if let Some(home) = directories::UserDirs::new().map(|dirs| dirs.home_dir().to_path_buf()) {
+            dialog = dialog.set_directory(home);
+        }
+        dialog.pick_folder()
+    }
 }
 
 /// Dialogs that answer from a script (tests): each call takes the next
@@ -76,6 +86,10 @@ impl FileDialogs for ScriptedDialogs {
     }
 
     fn pick_save(&self, _: &str, _: &str) -> Option<PathBuf> {
+        self.next()
+    }
+
+    fn pick_folder(&self, _: &str) -> Option<PathBuf> {
         self.next()
     }
 }

@@ -199,6 +199,16 @@ async fn handle(ctx: Arc<Context>, command: Command) {
                 .and_then(|inner| inner.map_err(|err| err.to_string()));
             reply.send(result);
         }
+        Command::PickFolder { reply, title } => {
+            tracing::info!(request = reply.id(), "pick folder");
+            let dialogs = ctx.services.dialogs.clone();
+            // A dialog that failed to open is answered like a cancel.
+            let folder = tokio::task::spawn_blocking(move || dialogs.pick_folder(title))
+                .await
+                .ok()
+                .flatten();
+            reply.send(folder);
+        }
         Command::OpenKeyFile { reply, kind, path } => {
             tracing::info!(request = reply.id(), ?kind, "open key file");
             let dialogs = ctx.services.dialogs.clone();

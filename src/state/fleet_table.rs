@@ -10,8 +10,9 @@ use memchr::memmem::Finder;
 use crate::backend::fleet::{FleetSnapshot, RowText};
 use crate::inventory::{Flag, KeyGroup};
 
-/// A sortable column of the "All keys" table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A sortable column of the "All keys" table (remembered between runs,
+/// hence serde).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FleetSort {
     /// Names (then fingerprint): the inventory's own order.
     Name,
@@ -161,6 +162,15 @@ impl FleetTable {
             _ => Some((column, true)),
         };
         self.recompute();
+    }
+
+    /// Sets the sort (a remembered one at start-up); `None` is the
+    /// inventory's own (name) order.
+    pub fn set_sort(&mut self, sort: Option<(FleetSort, bool)>) {
+        if self.sort != sort {
+            self.sort = sort;
+            self.recompute();
+        }
     }
 
     /// Keys shown.

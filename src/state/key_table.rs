@@ -14,8 +14,8 @@ use memchr::memmem::Finder;
 
 use crate::providers::{KeyScope, RemoteKey};
 
-/// A sortable column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A sortable column (remembered between runs, hence serde).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SortColumn {
     /// Key name.
     Name,
@@ -404,6 +404,15 @@ impl KeyTable {
             _ => Some((column, true)),
         };
         self.resort();
+    }
+
+    /// Sets the sort (a remembered one at start-up); `None` keeps the
+    /// provider's order.
+    pub fn set_sort(&mut self, sort: Option<(SortColumn, bool)>) {
+        if self.sort != sort {
+            self.sort = sort;
+            self.resort();
+        }
     }
 
     /// The filter text.

@@ -33,6 +33,18 @@ pub fn show(
 ) {
     ui.horizontal(|ui| {
         ui.heading("Accounts");
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let settings = ui.button("⚙ Settings");
+            if super::shortcuts::tooltip(
+                settings,
+                "Theme, zoom, folders scanned for keys, hygiene rules",
+                &super::shortcuts::SETTINGS,
+            )
+            .clicked()
+            {
+                actions.push(UiAction::OpenSettings);
+            }
+        });
     });
     ui.horizontal(|ui| {
         if ui.button("➕ Add account").clicked() {

@@ -10,8 +10,10 @@ use crate::backend::fleet::{ACCOUNTS_SHOWN, RowText};
 use crate::inventory::{AccountError, ExportFormat, Flag, InventoryOptions, KeyGroup};
 use crate::state::{FlagFilter, FleetSort, FleetTable};
 
-/// The hygiene thresholds the user chose (0 turns a rule off).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The hygiene thresholds the user chose (0 turns a rule off). Remembered
+/// between runs; a field missing from the stored value keeps its default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct HygieneRules {
     /// Also flag ECDSA P-256 as weak.
     pub strict: bool,
@@ -205,19 +207,39 @@ fn toolbar(
             .on_hover_text("Save the inventory as a file: fingerprints, names, accounts, ids and dates, no secrets");
         });
         ui.menu_button("⚙ Hygiene rules", |ui| {
-            ui.checkbox(&mut rules.strict, "Flag ECDSA P-256 as weak (stricter)");
-            ui.horizontal(|ui| {
-                let label = ui.label("Old after (days, 0 = never):");
-                ui.add(egui::DragValue::new(&mut rules.max_age_days).range(0..=36_500))
-                    .labelled_by(label.id);
-            });
-            ui.horizontal(|ui| {
-                let label = ui.label("Widespread on more than (accounts, 0 = never):");
-                ui.add(egui::DragValue::new(&mut rules.max_accounts).range(0..=1_000))
-                    .labelled_by(label.id);
-            });
-        });
+            hygiene_rules_editor(ui, rules);
+            ui.label(
+                egui::RichText::new("Also in Settings, with the folders scanned")
+                    .small()
+                    .weak(),
+            );
+        })
+        .response
+        .on_hover_text("When a key counts as weak, old or widespread");
     });
+}
+
+/// The hygiene thresholds' controls, here and in the settings dialog (both
+/// edit the same rules). Returns whether they changed.
+pub fn hygiene_rules_editor(ui: &mut egui::Ui, rules: &mut HygieneRules) -> bool {
+    let mut changed = ui
+        .checkbox(&mut rules.strict, "Flag ECDSA P-256 as weak (stricter)")
+        .changed();
+    ui.horizontal(|ui| {
+        let label = ui.label("Old after (days, 0 = never):");
+        changed |= ui
+            .add(egui::DragValue::new(&mut rules.max_age_days).range(0..=36_500))
+            .labelled_by(label.id)
+            .changed();
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Widespread on more than (accounts, 0 = never):");
+        changed |= ui
+            .add(egui::DragValue::new(&mut rules.max_accounts).range(0..=1_000))
+            .labelled_by(label.id)
+            .changed();
+    });
+    changed
 }
 
 /// The filter box's id (Ctrl+F focuses it).

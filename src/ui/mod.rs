@@ -18,9 +18,13 @@ pub mod profile_modal;
 pub mod publish_modal;
 pub mod rename_modal;
 pub mod revoke_modal;
+pub mod settings_modal;
 pub mod shortcuts;
 pub mod status_bar;
+pub mod theme;
 pub mod toasts;
+
+use std::path::PathBuf;
 
 use crate::inventory::{ExportFormat, KeyGroup};
 use crate::providers::RemoteKey;
@@ -87,6 +91,12 @@ pub enum UiAction {
     FocusFilter,
     /// Open the command palette.
     OpenPalette,
+    /// Open the settings dialog.
+    OpenSettings,
+    /// Use these hygiene thresholds in "All keys".
+    SetHygieneRules(fleet_panel::HygieneRules),
+    /// Scan these folders for local keys in "All keys".
+    SetLocalKeyDirs(Vec<PathBuf>),
 }
 
 /// A single-line text field with a visible label that also names it for
@@ -119,10 +129,10 @@ pub fn error_line(ui: &mut egui::Ui, text: &str) {
     ui.colored_label(ui.visuals().error_fg_color, text);
 }
 
-/// A green line saying something worked (dark enough to read on light and
-/// dark backgrounds).
+/// A green line saying something worked (a shade per theme, readable on
+/// either: see [`theme`]).
 pub fn success_line(ui: &mut egui::Ui, text: &str) {
-    ui.colored_label(egui::Color32::from_rgb(46, 140, 60), text);
+    ui.colored_label(theme::success_color(ui.visuals()), text);
 }
 
 /// A yellow line warning about something.

@@ -372,10 +372,7 @@ impl ProfileModal {
         if let Some(err) = self.test.error.as_ref() {
             error_line(ui, &format!("✖ {err}"));
         } else if self.test.loaded {
-            ui.colored_label(
-                egui::Color32::from_rgb(46, 160, 67),
-                format!("✔ {}", self.test.value),
-            );
+            super::success_line(ui, &format!("✔ {}", self.test.value));
         }
     }
 

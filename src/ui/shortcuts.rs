@@ -24,6 +24,12 @@ pub const CLEAR_FILTER: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE
 /// Open the command palette.
 pub const PALETTE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::K);
 
+/// Open the settings dialog.
+pub const SETTINGS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
+/// Zoom in, out, back to 100 % (egui handles these keys itself:
+/// `egui::Options::zoom_with_keyboard`).
+pub use egui::gui_zoom::kb_shortcuts::{ZOOM_IN, ZOOM_OUT, ZOOM_RESET};
+
 /// Adds a tooltip `text (shortcut)`. Built only while hovered, so a button
 /// drawn every frame formats nothing.
 pub fn tooltip(

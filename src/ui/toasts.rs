@@ -96,9 +96,9 @@ impl Toasts {
             .show(ctx, |ui| {
                 for (index, toast) in self.items.iter().enumerate() {
                     let color = match toast.kind {
-                        ToastKind::Success => egui::Color32::from_rgb(46, 125, 50),
-                        ToastKind::Info => ui.visuals().widgets.active.bg_fill,
-                        ToastKind::Error => egui::Color32::from_rgb(183, 28, 28),
+                        ToastKind::Success => super::theme::toast::SUCCESS,
+                        ToastKind::Info => super::theme::toast::INFO,
+                        ToastKind::Error => super::theme::toast::ERROR,
                     };
                     egui::Frame::popup(ui.style()).fill(color).show(ui, |ui| {
                         ui.set_max_width(420.0);

@@ -36,11 +36,32 @@ pub struct TestApp {
     pub ssh_dir: std::path::PathBuf,
 }
 
+/// What eframe hands a starting app from its storage: the app's remembered
+/// layout (`CreationContext::storage`) and egui's memory, which eframe
+/// restores into the context before the app is built.
+#[derive(Default)]
+pub struct Stored {
+    /// The app's own remembered layout and settings.
+    pub remembered: Option<keyfleet::app::Remembered>,
+    /// egui's memory (panel and column widths).
+    pub memory: Option<egui::Memory>,
+}
+
 /// Starts the app against `sandbox` with the profiles already in `store`.
 pub fn start_app(
     sandbox: Sandbox,
     config_dir: tempfile::TempDir,
     secrets: Arc<dyn SecretStore>,
+) -> TestApp {
+    start_app_from(sandbox, config_dir, secrets, Stored::default())
+}
+
+/// Like [`start_app`], from what an earlier run stored.
+pub fn start_app_from(
+    sandbox: Sandbox,
+    config_dir: tempfile::TempDir,
+    secrets: Arc<dyn SecretStore>,
+    stored: Stored,
 ) -> TestApp {
     let store = ProfileStore::new(config_dir.path());
     let dialogs = Arc::new(ScriptedDialogs::default());
@@ -59,6 +80,9 @@ pub fn start_app(
     let harness = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .build_eframe(move |cc| {
+            if let Some(memory) = stored.memory {
+                cc.egui_ctx.memory_mut(|current| *current = memory);
+            }
             App::new(
                 &cc.egui_ctx,
                 AppOptions {
@@ -66,6 +90,7 @@ pub fn start_app(
                     services,
                     demo: false,
                     local_key_dirs,
+                    remembered: stored.remembered,
                 },
             )
         });

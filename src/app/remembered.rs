@@ -1,0 +1,162 @@
+//! What the window remembers between runs ([`Remembered`]): the selected
+//! account, each table's sort, which view and panels are open, the theme
+//! and zoom, the hygiene rules and the folders scanned for local keys.
+//! Nothing secret: no token, key, passphrase or filter text.
+//!
+//! eframe stores it (`App::save`, RON, in its storage file) beside the
+//! window geometry and egui's memory, which holds the panel and column
+//! widths; `main.rs` reads it back from `CreationContext::storage` into
+//! [`AppOptions::remembered`](super::AppOptions::remembered).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::App;
+use crate::state::{FleetSort, SortColumn};
+use crate::ui::fleet_panel::HygieneRules;
+
+/// The storage key ([`eframe::set_value`] / [`eframe::get_value`]).
+pub const STORAGE_KEY: &str = "keyfleet-layout";
+
+/// Zoom factors outside egui's own zoom range (`egui::gui_zoom`) are
+/// ignored: a hand-edited or damaged file must not make the window unusable.
+const ZOOM_RANGE: std::ops::RangeInclusive<f32> = 0.2..=5.0;
+
+/// The remembered layout and settings. Every field has a default, so a
+/// file from an older version (fewer fields) still loads; one that does
+/// not parse at all is ignored ([`Remembered::load`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Remembered {
+    /// The account shown (by profile id).
+    pub selected_account: Option<String>,
+    /// Each account's keys table sort (column, ascending), by profile id.
+    pub key_sorts: BTreeMap<String, (SortColumn, bool)>,
+    /// "All keys" is shown instead of an account.
+    pub all_keys_open: bool,
+    /// The "All keys" table's sort.
+    pub all_keys_sort: Option<(FleetSort, bool)>,
+    /// The details panel is shown.
+    pub details_open: bool,
+    /// System, light or dark.
+    pub theme: egui::ThemePreference,
+    /// The UI zoom factor (1.0 is 100 %).
+    pub zoom: f32,
+    /// The hygiene thresholds of "All keys".
+    pub hygiene: HygieneRules,
+    /// The folders scanned for local keys; `None` until the user changes
+    /// them (then the default, `~/.ssh`, applies).
+    pub local_key_dirs: Option<Vec<PathBuf>>,
+}
+
+impl Default for Remembered {
+    fn default() -> Self {
+        Self {
+            selected_account: None,
+            key_sorts: BTreeMap::new(),
+            all_keys_open: false,
+            all_keys_sort: None,
+            details_open: true,
+            theme: egui::ThemePreference::System,
+            zoom: 1.0,
+            hygiene: HygieneRules::default(),
+            local_key_dirs: None,
+        }
+    }
+}
+
+impl Remembered {
+    /// The stored value, if there is one and it parses; anything else
+    /// (absent, garbled, from an incompatible version) is `None`: the
+    /// defaults apply and the next save overwrites it.
+    pub fn load(storage: &dyn eframe::Storage) -> Option<Self> {
+        eframe::get_value(storage, STORAGE_KEY)
+    }
+
+    /// Writes it to `storage`.
+    pub fn store(&self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, self);
+    }
+
+    /// The zoom to apply: the stored one if sane, else 100 %.
+    pub fn zoom(&self) -> f32 {
+        if ZOOM_RANGE.contains(&self.zoom) {
+            self.zoom
+        } else {
+            1.0
+        }
+    }
+}
+
+impl App {
+    /// Applies the remembered theme and zoom, once, at the start of the
+    /// first frame: whatever builds the app (eframe, a test harness) may
+    /// still set the context up after `App::new`, and the user's choice
+    /// must win.
+    pub(super) fn apply_remembered_look(&mut self, ctx: &egui::Context) {
+        if let Some((theme, zoom)) = self.remembered_look.take() {
+            ctx.set_theme(theme);
+            ctx.set_zoom_factor(zoom);
+        }
+    }
+
+    /// The layout and settings as they are now.
+    pub fn remembered(&self) -> Remembered {
+        let key_sorts = self
+            .profiles
+            .iter()
+            .filter_map(|profile| {
+                let sort = self.accounts.get(&profile.id)?.table.sort()?;
+                Some((profile.id.clone(), sort))
+            })
+            .collect();
+        let (theme, zoom) = (
+            self.ctx.options(|options| options.theme_preference),
+            self.ctx.zoom_factor(),
+        );
+        Remembered {
+            selected_account: self.selected.clone(),
+            key_sorts,
+            all_keys_open: self.fleet.open,
+            all_keys_sort: self.fleet.table().sort(),
+            details_open: self.details_open,
+            theme,
+            zoom,
+            hygiene: self.fleet.rules(),
+            local_key_dirs: self
+                .local_dirs_changed
+                .then(|| self.fleet.local_dirs().to_vec()),
+        }
+    }
+
+    /// Applies a remembered layout at start-up (after the profiles are
+    /// loaded: a remembered account that no longer exists is ignored).
+    pub(super) fn restore(&mut self, remembered: Remembered) {
+        let zoom = remembered.zoom();
+        if let Some(id) = remembered.selected_account
+            && self.profile(&id).is_some()
+        {
+            self.selected = Some(id);
+        }
+        for (id, sort) in remembered.key_sorts {
+            if self.profile(&id).is_some() {
+                self.accounts
+                    .entry(id)
+                    .or_default()
+                    .table
+                    .set_sort(Some(sort));
+            }
+        }
+        self.fleet.open = remembered.all_keys_open && !self.profiles.is_empty();
+        self.fleet.set_sort(remembered.all_keys_sort);
+        self.details_open = remembered.details_open;
+        self.remembered_look = Some((remembered.theme, zoom));
+        self.fleet.set_rules(remembered.hygiene);
+        if let Some(dirs) = remembered.local_key_dirs {
+            self.fleet.set_local_dirs(dirs);
+            self.local_dirs_changed = true;
+        }
+    }
+}
