@@ -41,9 +41,6 @@ impl App {
             UiAction::AskRename(key) => {
                 self.open_for_selected(|p| Dialog::Rename(Box::new(RenameModal::new(p, key))));
             }
-            UiAction::AskReplace(key) => {
-                self.open_for_selected(|p| Dialog::AddKey(Box::new(AddKeyModal::replace(p, key))));
-            }
             UiAction::AskDelete(key) => self.ask_delete(key),
             UiAction::Copy { text, what } => {
                 ctx.copy_text(text);

@@ -21,7 +21,7 @@ use crate::ui::revoke_modal::RevokeModal;
 pub(super) enum Dialog {
     /// Add or edit an account.
     Profile(Box<ProfileModal>),
-    /// Add a key, or replace a stored private key.
+    /// Add a key.
     AddKey(Box<AddKeyModal>),
     /// Generate a key pair locally and upload it.
     Generate(Box<GenerateModal>),
@@ -48,10 +48,7 @@ impl Dialog {
     /// for the busy marks in the accounts list and the table.
     pub(super) fn busy_with(&self) -> Option<(&str, Option<&str>)> {
         match self {
-            Dialog::AddKey(modal) if modal.is_busy() => Some((
-                modal.profile.id.as_str(),
-                modal.busy_key().map(|key| key.id.as_str()),
-            )),
+            Dialog::AddKey(modal) if modal.is_busy() => Some((modal.profile.id.as_str(), None)),
             Dialog::Generate(modal) if modal.is_busy() => Some((modal.profile.id.as_str(), None)),
             Dialog::Rename(modal) if modal.is_busy() => {
                 Some((modal.profile.id.as_str(), Some(modal.key.id.as_str())))
@@ -66,7 +63,7 @@ impl Dialog {
             Dialog::Profile(modal) => Step::from_profile(modal.poll()),
             Dialog::AddKey(modal) => {
                 let result = modal.poll();
-                Step::from_add_key(&modal.profile.id, modal.replace.is_some(), result)
+                Step::from_add_key(&modal.profile.id, result)
             }
             Dialog::Generate(modal) => Step::from_generate(modal.poll()),
             Dialog::Rename(modal) => {
@@ -106,8 +103,7 @@ pub(super) enum Outcome {
     SaveProfile(Box<Profile>),
     /// A key was created in this account.
     KeyCreated(String, CreateOutcome),
-    /// A key of this account changed (renamed, key text replaced); the
-    /// label says how.
+    /// A key of this account changed (renamed); the label says how.
     KeyUpdated(String, RemoteKey, &'static str),
     /// A key pair was generated: upload it and ask to save it.
     Generated(Box<GeneratedKey>, Upload),
@@ -128,18 +124,12 @@ impl Step {
         }
     }
 
-    pub(super) fn from_add_key(profile_id: &str, replacing: bool, result: AddKeyResult) -> Self {
+    pub(super) fn from_add_key(profile_id: &str, result: AddKeyResult) -> Self {
         let id = profile_id.to_string();
         match result {
             AddKeyResult::Open => Step::Keep,
             AddKeyResult::Cancelled => Step::Close,
-            AddKeyResult::Created(outcome) => Step::Done(Outcome::KeyCreated(id, outcome)),
-            AddKeyResult::Replaced(key) => {
-                Step::Done(Outcome::KeyUpdated(id, key, "Replaced key text"))
-            }
-            AddKeyResult::Failed(err) if replacing => {
-                Step::Tell(Outcome::Failed("Update failed", err))
-            }
+            AddKeyResult::Created(outcome) => Step::Done(Outcome::KeyCreated(id, *outcome)),
             AddKeyResult::Failed(err) => Step::Tell(Outcome::Failed("Adding the key failed", err)),
         }
     }

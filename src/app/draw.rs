@@ -204,7 +204,7 @@ impl Dialog {
             Dialog::Profile(modal) => Step::from_profile(modal.show(ctx, backend)),
             Dialog::AddKey(modal) => {
                 let result = modal.show(ctx, backend, actions);
-                Step::from_add_key(&modal.profile.id, modal.replace.is_some(), result)
+                Step::from_add_key(&modal.profile.id, result)
             }
             Dialog::Generate(modal) => Step::from_generate(modal.show(ctx, backend)),
             Dialog::Rename(modal) => {

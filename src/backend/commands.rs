@@ -123,17 +123,6 @@ pub enum Command {
         /// New name.
         name: String,
     },
-    /// Terraform: replace the stored private key.
-    ReplaceKeyValue {
-        /// Where the answer goes.
-        reply: Reply<Result<RemoteKey, ApiError>>,
-        /// The account.
-        profile: Profile,
-        /// The key.
-        key: RemoteKey,
-        /// The new private key.
-        private_key: SecretString,
-    },
     /// Add a key to an account unless a key with its fingerprint is there.
     PublishKey {
         /// Where the answer goes.

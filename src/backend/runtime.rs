@@ -388,16 +388,6 @@ async fn handle_key_edit(ctx: &Context, command: Command) {
                 .await,
             );
         }
-        Command::ReplaceKeyValue {
-            reply,
-            profile,
-            key,
-            private_key,
-        } => {
-            tracing::info!(request = reply.id(), "replace key value");
-            let client = ctx.client(&profile, None).await;
-            reply.send(async { client?.replace_key_value(&key, &private_key).await }.await);
-        }
         other => tracing::error!(?other, "not an account command"),
     }
 }

@@ -21,8 +21,6 @@ pub enum KeyAction {
     MakeDefault,
     /// Open the rename dialog.
     Rename,
-    /// Upload a new private key under this name.
-    Replace,
     /// Copy a legacy regional keypair to the project's keys.
     CopyToProject,
     /// Ask before deleting.
@@ -49,7 +47,6 @@ impl KeyAction {
             (capabilities.make_default && key.is_default != Some(true))
                 .then_some(KeyAction::MakeDefault),
             capabilities.rename.then_some(KeyAction::Rename),
-            capabilities.replace_value.then_some(KeyAction::Replace),
             (matches!(key.scope, KeyScope::Region { .. }) && key.public_key.is_some())
                 .then_some(KeyAction::CopyToProject),
             Some(KeyAction::Delete),
@@ -67,7 +64,6 @@ impl KeyAction {
             KeyAction::SetShared(false) => "Unshare",
             KeyAction::MakeDefault => "Make default",
             KeyAction::Rename => "Rename…",
-            KeyAction::Replace => "Replace key…",
             KeyAction::CopyToProject => "Copy to project",
             KeyAction::Delete => "Delete…",
         }
@@ -81,7 +77,6 @@ impl KeyAction {
             KeyAction::SetShared(_) => "Share or unshare this key with all users of the project",
             KeyAction::MakeDefault => "Make this the account's default key",
             KeyAction::Rename => "Give this key another name",
-            KeyAction::Replace => "Upload a new private key under this name",
             KeyAction::CopyToProject => "Copy this legacy keypair to the project's SSH keys",
             KeyAction::Delete => "Delete this key (asks first)",
         }
@@ -111,7 +106,6 @@ impl KeyAction {
             KeyAction::SetShared(shared) => UiAction::SetShared(key.clone(), shared),
             KeyAction::MakeDefault => UiAction::MakeDefault(key.clone()),
             KeyAction::Rename => UiAction::AskRename(key.clone()),
-            KeyAction::Replace => UiAction::AskReplace(key.clone()),
             KeyAction::CopyToProject => UiAction::CopyToProject(key.clone()),
             KeyAction::Delete => UiAction::AskDelete(key.clone()),
         })
@@ -144,7 +138,6 @@ mod tests {
             share: false,
             make_default: false,
             rename: false,
-            replace_value: false,
             stores: StoredMaterial::PublicKey,
             regional_keypairs: false,
         }
@@ -171,7 +164,6 @@ mod tests {
             share: true,
             make_default: true,
             rename: true,
-            replace_value: true,
             ..capabilities()
         };
         let all: Vec<_> = KeyAction::available(&key, everything).collect();
@@ -182,7 +174,6 @@ mod tests {
                 KeyAction::CopySha256,
                 KeyAction::SetShared(false),
                 KeyAction::Rename,
-                KeyAction::Replace,
                 KeyAction::CopyToProject,
                 KeyAction::Delete,
             ],

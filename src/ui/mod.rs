@@ -57,8 +57,6 @@ pub enum UiAction {
     MakeDefault(RemoteKey),
     /// Open the rename dialog (providers that rename keys).
     AskRename(RemoteKey),
-    /// Open the dialog that replaces a stored private key.
-    AskReplace(RemoteKey),
     /// Ask before deleting.
     AskDelete(RemoteKey),
     /// Delete (confirmed).
