@@ -26,6 +26,8 @@ impl App {
             UiAction::ShowFleet => self.fleet.open = true,
             UiAction::OpenPublish(key) => self.open_publish(&key),
             UiAction::OpenRevoke(key) => self.open_revoke(&key),
+            UiAction::OpenRotate(key) => self.open_rotate(&key),
+            UiAction::ResumeRotation(id) => self.resume_rotation(&id),
             UiAction::ExportInventory(format) => self.export_inventory(format),
             UiAction::Refresh(id) => self.refresh(&id),
             UiAction::RefreshAll => self.refresh_all(),

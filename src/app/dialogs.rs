@@ -6,6 +6,7 @@
 use crate::backend::CreateOutcome;
 use crate::keys::generate::GeneratedKey;
 use crate::providers::{ApiError, RemoteKey};
+use crate::rotation::Rotation;
 use crate::store::Profile;
 use crate::ui::UiAction;
 use crate::ui::add_key_modal::{AddKeyModal, AddKeyResult};
@@ -15,6 +16,7 @@ use crate::ui::profile_modal::{ProfileModal, ProfileModalResult};
 use crate::ui::publish_modal::PublishModal;
 use crate::ui::rename_modal::{RenameModal, RenameResult};
 use crate::ui::revoke_modal::RevokeModal;
+use crate::ui::rotate_modal::RotateModal;
 
 /// One dialog. Those that ask the backend own their pending answer.
 #[derive(Debug)]
@@ -35,6 +37,8 @@ pub(super) enum Dialog {
     Publish(Box<PublishModal>),
     /// Remove a key from every account holding it.
     Revoke(Box<RevokeModal>),
+    /// Rotate a key everywhere it is used.
+    Rotate(Box<RotateModal>),
 }
 
 impl Dialog {
@@ -78,6 +82,8 @@ impl Dialog {
                 modal.poll();
                 Step::Keep
             }
+            // Polled where it is drawn: its save follows its generation.
+            Dialog::Rotate(_) => Step::Keep,
             Dialog::Confirm(_) | Dialog::Details(_) => Step::Keep,
         }
     }
@@ -113,6 +119,11 @@ pub(super) enum Outcome {
     Failed(&'static str, ApiError),
     /// Keys were added to or removed from these accounts: reload them.
     AccountsChanged(Vec<String>),
+    /// A rotation moved on: keep it (and save it).
+    RotationChanged(Box<Rotation>),
+    /// The rotation wizard closed: keep the rotation, if one started, and
+    /// reload these accounts.
+    RotationClosed(Option<Box<Rotation>>, Vec<String>),
 }
 
 impl Step {

@@ -18,6 +18,7 @@ mod events;
 mod fleet;
 mod keyboard;
 mod palette;
+mod rotations;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -79,6 +80,8 @@ pub struct App {
     page_rows: usize,
     /// Other accounts holding the selected key, cached.
     where_else: WhereElse,
+    /// Rotations not finished, as in `rotations.json`.
+    rotations: rotations::Rotations,
 }
 
 impl std::fmt::Debug for App {
@@ -98,6 +101,7 @@ impl App {
         let repaint_ctx = ctx.clone();
         let backend = Backend::start(move || repaint_ctx.request_repaint(), options.services);
         let loaded = options.store.load();
+        let (rotations, rotations_warning) = rotations::Rotations::load(options.store.dir());
         let mut app = Self {
             backend,
             store: options.store,
@@ -119,7 +123,15 @@ impl App {
             scroll_to_selected: None,
             page_rows: 10,
             where_else: WhereElse::default(),
+            rotations,
         };
+        if let Some(warning) = rotations_warning {
+            app.toasts.push(
+                ToastKind::Error,
+                "Problem with the rotations file",
+                Some(warning),
+            );
+        }
         if let Some(warning) = loaded.warning {
             app.toasts.push(
                 ToastKind::Error,

@@ -447,6 +447,13 @@ mod tests {
             ]
         );
         assert_eq!(rotation.phase, Phase::Planned);
+        let mut many = rotation.steps[2].clone();
+        many.workspaces = (0..120).map(|n| format!("ws-{n}")).collect();
+        assert_eq!(
+            many.describe("laptop-2026")[1],
+            "move 120 workspaces (ws-0, ws-1, ws-2, …) to it",
+            "a count, not a wall of names"
+        );
         assert_eq!(rotation.old.sha256.as_deref(), Some("SHA256:old"));
     }
 

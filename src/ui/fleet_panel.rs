@@ -178,6 +178,7 @@ fn toolbar(
             actions.push(UiAction::OpenPublish(Box::new(key)));
         }
         let can_revoke = selected.as_ref().is_some_and(|key| !key.accounts.is_empty());
+        let can_rotate = can_revoke;
         if ui
             .add_enabled(can_revoke, egui::Button::new("🗑 Remove everywhere…"))
             .on_hover_text("Delete the selected key from every account holding it")
@@ -186,6 +187,17 @@ fn toolbar(
             && let Some(key) = selected
         {
             actions.push(UiAction::OpenRevoke(Box::new(key)));
+        }
+        if ui
+            .add_enabled(can_rotate, egui::Button::new("Rotate…"))
+            .on_hover_text(
+                "Replace the selected key with a new one on every account holding it, removing the old one only after you confirm",
+            )
+            .on_disabled_hover_text("Select a key that is on an account")
+            .clicked()
+            && let Some(key) = table.selected_key().cloned()
+        {
+            actions.push(UiAction::OpenRotate(Box::new(key)));
         }
         ui.separator();
         ui.toggle_value(chart_open, "📊 Chart")
@@ -428,6 +440,9 @@ fn row_menu(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
     }
     if !key.accounts.is_empty() && ui.button("🗑 Remove everywhere…").clicked() {
         actions.push(UiAction::OpenRevoke(Box::new(key.clone())));
+    }
+    if !key.accounts.is_empty() && ui.button("Rotate…").clicked() {
+        actions.push(UiAction::OpenRotate(Box::new(key.clone())));
     }
     if let Some(sha256) = &key.sha256
         && ui.button("Copy SHA256").clicked()

@@ -18,6 +18,7 @@ pub mod profile_modal;
 pub mod publish_modal;
 pub mod rename_modal;
 pub mod revoke_modal;
+pub mod rotate_modal;
 pub mod shortcuts;
 pub mod status_bar;
 pub mod toasts;
@@ -75,6 +76,10 @@ pub enum UiAction {
     OpenPublish(Box<KeyGroup>),
     /// Open the dialog that removes this key from every account.
     OpenRevoke(Box<KeyGroup>),
+    /// Open the wizard replacing this key everywhere it is used.
+    OpenRotate(Box<KeyGroup>),
+    /// Open the wizard on a rotation left waiting (by id).
+    ResumeRotation(String),
     /// Write the inventory to a file.
     ExportInventory(ExportFormat),
     /// Select this key (by id) in the shown account.
