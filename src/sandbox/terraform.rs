@@ -109,13 +109,20 @@ impl TerraformFake {
 
     /// Three keys in acme-infra and one in acme-modules, holding real
     /// private keys generated once per process (an RSA PKCS#1 PEM key, as
-    /// Terraform's docs ask for, and OpenSSH-format Ed25519/ECDSA keys).
+    /// Terraform's docs ask for, and OpenSSH-format Ed25519/ECDSA keys);
+    /// five acme-infra workspaces, four of them using a key.
     pub fn seed_demo(&self) {
         let keys = demo_private_keys();
-        self.add_key("acme-infra", "module-registry-deploy", &keys.rsa_pem);
-        self.add_key("acme-infra", "github-submodules", &keys.ed25519);
+        let registry = self.add_key("acme-infra", "module-registry-deploy", &keys.rsa_pem);
+        let submodules = self.add_key("acme-infra", "github-submodules", &keys.ed25519);
         self.add_key("acme-infra", "bitbucket-server", &keys.ecdsa);
         self.add_key("acme-modules", "vcs-clone", &keys.ed25519_second);
+        // Workspaces, so "Used by" and a rotation's moves show in the demo.
+        for name in ["network", "dns", "databases"] {
+            self.add_workspace("acme-infra", name, Some(&registry));
+        }
+        self.add_workspace("acme-infra", "ci-runners", Some(&submodules));
+        self.add_workspace("acme-infra", "sandbox", None);
     }
 
     /// The fault injection handle of this fake.
