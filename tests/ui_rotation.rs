@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
 use common::*;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
 use keyfleet::providers::ProviderKind;
@@ -48,6 +48,11 @@ fn write_secret(path: &std::path::Path, text: &str) {
 /// (so the Terraform copy, which has no public material, joins it by
 /// name); 130 workspaces, most on the old key.
 fn start() -> Setup {
+    start_with(true)
+}
+
+/// [`start`], with "All keys" opened (and its inventory built) or not.
+fn start_with(open_all_keys: bool) -> Setup {
     let sandbox = Sandbox::start().unwrap();
     let old = generate(&GenerateRequest {
         algorithm: KeyAlgorithm::Ed25519,
@@ -90,21 +95,29 @@ fn start() -> Setup {
     let ssh = test.ssh_dir.clone();
     write_secret(&ssh.join("laptop"), old.private_key.expose());
     std::fs::write(ssh.join("laptop.pub"), format!("{line}\n")).unwrap();
-    open_fleet(&mut test, &profiles);
+    if open_all_keys {
+        open_fleet(&mut test, &profiles);
+    } else {
+        wait_for_accounts(&mut test, &profiles);
+    }
     Setup {
         test,
         old_terraform_id,
     }
 }
 
-/// Waits for every account, then opens "All keys" until the old key is
-/// grouped on all four.
-fn open_fleet(test: &mut TestApp, profiles: &[Profile]) {
+fn wait_for_accounts(test: &mut TestApp, profiles: &[Profile]) {
     let ids: Vec<String> = profiles.iter().map(|p| p.id.clone()).collect();
     wait_until(&mut test.harness, "every account answered", move |h| {
         ids.iter()
             .all(|id| h.state().account(id).is_some_and(|a| a.loaded))
     });
+}
+
+/// Waits for every account, then opens "All keys" until the old key is
+/// grouped on all four.
+fn open_fleet(test: &mut TestApp, profiles: &[Profile]) {
+    wait_for_accounts(test, profiles);
     click(&mut test.harness, "🔑 All keys");
     wait_until(&mut test.harness, "the inventory", |h| {
         h.state()
@@ -327,4 +340,62 @@ fn a_rotation_left_at_the_pause_is_finished_after_a_restart() {
             .query_by_label("1 rotation waiting to finish")
             .is_none()
     );
+}
+
+/// The plan's checkbox for `account`, if the plan lists it.
+fn plan_row(harness: &egui_kittest::Harness<'static, keyfleet::app::App>, account: &str) -> bool {
+    harness
+        .query_all_by_label(account)
+        .any(|node| node.accesskit_node().role() == egui::accesskit::Role::CheckBox)
+}
+
+/// Generates the new key in the open wizard and waits for the plan.
+fn generate_in_wizard(test: &mut TestApp) {
+    let path = test.ssh_dir.join(NEW_NAME);
+    let harness = &mut test.harness;
+    click(harness, "Ed25519");
+    set_text(harness, "New key name:", NEW_NAME);
+    set_text(harness, "Save private key as:", &path.display().to_string());
+    click(harness, "Generate and save");
+    wait_for_label(harness, "Add the new key");
+}
+
+#[test]
+fn rotate_from_an_account_table() {
+    // With "All keys" built, the account's key brings its whole group,
+    // the Terraform copy (joined by file name) included.
+    let mut setup = start();
+    // The accounts list comes first (the key table names accounts too).
+    let harness = &mut setup.test.harness;
+    harness
+        .query_all_by_label("GitHub me")
+        .next()
+        .unwrap()
+        .click();
+    harness.run_steps(4);
+    select_key(&mut setup.test.harness, "laptop");
+    click(&mut setup.test.harness, "Rotate…");
+    wait_for_label_containing(&mut setup.test.harness, "Rotate \"laptop\"");
+    generate_in_wizard(&mut setup.test);
+    for (_, account) in ACCOUNTS {
+        assert!(plan_row(&setup.test.harness, account), "{account} planned");
+    }
+    click(&mut setup.test.harness, "Cancel");
+    assert!(
+        setup.test.harness.state().rotations().is_empty(),
+        "nothing started"
+    );
+    assert_eq!(names(&setup.test), everywhere(&["laptop"]), "nothing sent");
+
+    // Without it, the copies with the same fingerprint on loaded accounts.
+    let mut setup = start_with(false);
+    click(&mut setup.test.harness, "Sesterce GPUs");
+    select_key(&mut setup.test.harness, "laptop");
+    click(&mut setup.test.harness, "Rotate…");
+    generate_in_wizard(&mut setup.test);
+    for (kind, account) in ACCOUNTS {
+        let planned = kind != ProviderKind::Terraform;
+        assert_eq!(plan_row(&setup.test.harness, account), planned, "{account}");
+    }
+    click(&mut setup.test.harness, "Cancel");
 }

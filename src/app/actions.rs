@@ -28,6 +28,7 @@ impl App {
             UiAction::OpenRevoke(key) => self.open_revoke(&key),
             UiAction::OpenRotate(key) => self.open_rotate(&key),
             UiAction::ResumeRotation(id) => self.resume_rotation(&id),
+            UiAction::RotateKey(key) => self.rotate_account_key(&key),
             UiAction::ExportInventory(format) => self.export_inventory(format),
             UiAction::Refresh(id) => self.refresh(&id),
             UiAction::RefreshAll => self.refresh_all(),

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::App;
 use super::dialogs::Dialog;
-use crate::inventory::KeyGroup;
+use crate::inventory::{Holding, KeyGroup};
+use crate::providers::RemoteKey;
 use crate::rotation::{OldKeyInfo, Phase, Rotation, RotationStore};
 use crate::ui::rotate_modal::{LocalChoice, RotateModal};
 use crate::ui::toasts::ToastKind;
@@ -115,6 +116,76 @@ impl App {
             local_choices,
         );
         self.dialogs.open(Dialog::Rotate(Box::new(modal)));
+    }
+
+    /// Opens the wizard on `key` of the shown account: its group in "All
+    /// keys" when that view has one (it also joins keys without public
+    /// material by file name), else every loaded account's copy with the
+    /// same fingerprint.
+    pub(super) fn rotate_account_key(&mut self, key: &RemoteKey) {
+        let Some(profile) = self.selected_profile().cloned() else {
+            return;
+        };
+        let from_fleet = self.fleet.table().snapshot().and_then(|snapshot| {
+            snapshot
+                .inventory
+                .keys
+                .iter()
+                .find(|group| {
+                    group
+                        .accounts
+                        .iter()
+                        .any(|h| h.profile_id == profile.id && h.key_id == key.id)
+                })
+                .cloned()
+        });
+        let group = from_fleet.unwrap_or_else(|| self.group_from_tables(&profile, key));
+        self.open_rotate(&group);
+    }
+
+    /// The copies of `key` on loaded accounts, by fingerprint (only this
+    /// account's copy when the key has none).
+    fn group_from_tables(&self, profile: &crate::store::Profile, key: &RemoteKey) -> KeyGroup {
+        let holding = |profile: &crate::store::Profile, key: &RemoteKey| Holding {
+            account: profile.name.clone(),
+            profile_id: profile.id.clone(),
+            provider: profile.provider(),
+            key_id: key.id.clone(),
+            name: key.name.clone(),
+            created_at: key.created_at.clone(),
+        };
+        let accounts = match key.fingerprint_sha256.as_deref() {
+            Some(sha256) => self
+                .profiles
+                .iter()
+                .filter_map(|other| Some((other, self.accounts.get(&other.id)?)))
+                .flat_map(|(other, view)| {
+                    view.table
+                        .rows()
+                        .iter()
+                        .filter(|row| row.fingerprint_sha256.as_deref() == Some(sha256))
+                        .map(move |row| holding(other, row))
+                })
+                .collect(),
+            None => vec![holding(profile, key)],
+        };
+        let mut names: Vec<String> = Vec::new();
+        for holding in &accounts {
+            if !names.contains(&holding.name) {
+                names.push(holding.name.clone());
+            }
+        }
+        KeyGroup {
+            sha256: key.fingerprint_sha256.clone(),
+            algorithm: key.algorithm_label.clone(),
+            bits: None,
+            comment: key.comment.clone(),
+            local_paths: Vec::new(),
+            accounts,
+            flags: Vec::new(),
+            names,
+            oldest_created_at: None,
+        }
     }
 
     /// Opens the wizard on a waiting rotation.

@@ -23,6 +23,8 @@ pub enum KeyAction {
     Rename,
     /// Copy a legacy regional keypair to the project's keys.
     CopyToProject,
+    /// Replace the key on every account holding it (the rotation wizard).
+    Rotate,
     /// Ask before deleting.
     Delete,
 }
@@ -49,6 +51,7 @@ impl KeyAction {
             capabilities.rename.then_some(KeyAction::Rename),
             (matches!(key.scope, KeyScope::Region { .. }) && key.public_key.is_some())
                 .then_some(KeyAction::CopyToProject),
+            Some(KeyAction::Rotate),
             Some(KeyAction::Delete),
         ]
         .into_iter()
@@ -65,6 +68,7 @@ impl KeyAction {
             KeyAction::MakeDefault => "Make default",
             KeyAction::Rename => "Rename…",
             KeyAction::CopyToProject => "Copy to project",
+            KeyAction::Rotate => "Rotate…",
             KeyAction::Delete => "Delete…",
         }
     }
@@ -78,6 +82,9 @@ impl KeyAction {
             KeyAction::MakeDefault => "Make this the account's default key",
             KeyAction::Rename => "Give this key another name",
             KeyAction::CopyToProject => "Copy this legacy keypair to the project's SSH keys",
+            KeyAction::Rotate => {
+                "Replace this key with a new one on every account holding it; the old one is removed only after you confirm"
+            }
             KeyAction::Delete => "Delete this key (asks first)",
         }
     }
@@ -107,6 +114,7 @@ impl KeyAction {
             KeyAction::MakeDefault => UiAction::MakeDefault(key.clone()),
             KeyAction::Rename => UiAction::AskRename(key.clone()),
             KeyAction::CopyToProject => UiAction::CopyToProject(key.clone()),
+            KeyAction::Rotate => UiAction::RotateKey(key.clone()),
             KeyAction::Delete => UiAction::AskDelete(key.clone()),
         })
     }
@@ -147,7 +155,11 @@ mod tests {
     fn only_what_the_key_and_provider_allow() {
         let bare = RemoteKey::default();
         let all: Vec<_> = KeyAction::available(&bare, capabilities()).collect();
-        assert_eq!(all, [KeyAction::Delete], "nothing to copy, nothing allowed");
+        assert_eq!(
+            all,
+            [KeyAction::Rotate, KeyAction::Delete],
+            "nothing to copy, nothing allowed"
+        );
 
         let key = RemoteKey {
             public_key: Some("ssh-ed25519 AAAA".into()),
@@ -175,6 +187,7 @@ mod tests {
                 KeyAction::SetShared(false),
                 KeyAction::Rename,
                 KeyAction::CopyToProject,
+                KeyAction::Rotate,
                 KeyAction::Delete,
             ],
             "already default: no Make default; shared: Unshare"

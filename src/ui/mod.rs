@@ -80,6 +80,9 @@ pub enum UiAction {
     OpenRotate(Box<KeyGroup>),
     /// Open the wizard on a rotation left waiting (by id).
     ResumeRotation(String),
+    /// Open the wizard on this key of the shown account (with its copies
+    /// on other accounts).
+    RotateKey(RemoteKey),
     /// Write the inventory to a file.
     ExportInventory(ExportFormat),
     /// Select this key (by id) in the shown account.
