@@ -18,6 +18,7 @@ pub mod keys;
 #[cfg(feature = "bench")]
 pub mod probe;
 pub mod providers;
+pub mod rotation;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod state;

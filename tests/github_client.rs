@@ -776,3 +776,46 @@ async fn the_fake_refuses_requests_without_githubs_headers() {
         100
     );
 }
+
+/// The key arrives between the list and the create (another tool, another
+/// Keyfleet): GitHub answers 422 "key is already in use", and publishing
+/// counts it as already there because the account now lists it.
+#[tokio::test]
+async fn a_key_already_in_use_on_this_account_counts_as_there() {
+    use keyfleet::backend::fleet::{PublishOutcome, publish_to};
+    use keyfleet::providers::{AccountTarget, ProviderClient, ProviderSettings};
+
+    let fake = GithubFake::new();
+    let url = start(&fake).await;
+    let line = fresh_public_line("race@laptop");
+    let sha256 = keyfleet::keys::public::parse_public_key(&line)
+        .unwrap()
+        .fingerprint_sha256;
+    let client = ProviderClient::new(
+        Http::new(policy()).unwrap(),
+        &AccountTarget {
+            base_url: url.clone(),
+            token: SecretString::new(GITHUB_TOKEN),
+            settings: ProviderSettings::Github {},
+        },
+    )
+    .unwrap();
+    // The list goes through at once; the create waits while the key lands.
+    fake.faults().inject(Fault::Delay(Duration::ZERO), 1);
+    fake.faults()
+        .inject(Fault::Delay(Duration::from_millis(400)), 1);
+    let publishing = {
+        let client = client.clone();
+        let key = new_key("laptop", &line, KeyScope::Account);
+        let sha256 = sha256.clone();
+        tokio::spawn(async move { publish_to(&client, &key, &sha256).await })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // GitHub keeps type and key data only.
+    let stored: Vec<&str> = line.split_whitespace().take(2).collect();
+    let id = fake.add_key("added elsewhere", &stored.join(" "));
+    let (outcome, key) = publishing.await.unwrap().unwrap();
+    assert_eq!(outcome, PublishOutcome::AlreadyThere);
+    assert_eq!(key.id, id.to_string());
+    assert_eq!(fake.keys().len(), 1, "nothing added twice");
+}

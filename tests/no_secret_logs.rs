@@ -492,18 +492,6 @@ fn terraform_flows(
         Ok(_) => {}
         other => panic!("rename failed: {other:?}"),
     }
-    let key = created.key.clone();
-    let draft = profile.clone();
-    let private_key = second.private_key.clone();
-    match driver.run(|reply| Command::ReplaceKeyValue {
-        reply,
-        profile: draft,
-        key,
-        private_key,
-    }) {
-        Ok(_) => {}
-        other => panic!("replace failed: {other:?}"),
-    }
     driver.delete(&profile, created.key);
     driver.delete(&profile, found);
 

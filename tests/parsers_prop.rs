@@ -216,13 +216,6 @@ impl Fixture {
                         "rename_key",
                         client.rename_key(&self.key(), "renamed").await.map(drop),
                     ));
-                    outcomes.push((
-                        "replace_key_value",
-                        client
-                            .replace_key_value(&self.key(), &self.private_key)
-                            .await
-                            .map(drop),
-                    ));
                 }
                 ProviderClient::Github(_) => {
                     let create = self.new_key(public.clone(), KeyScope::Account);
@@ -636,6 +629,7 @@ fn remote_key() -> impl Strategy<Value = RemoteKey> {
                     },
                     None => KeyScope::Account,
                 },
+                used_by: None,
             },
         )
 }

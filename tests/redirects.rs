@@ -270,13 +270,6 @@ async fn terraform_list_create_and_update_do_not_follow_redirects() {
         check(&err, status, &recorder, &faults, "Terraform create");
 
         redirect(&faults, status, &recorder);
-        let err = terraform
-            .replace_key_value(&key, &private_key())
-            .await
-            .unwrap_err();
-        check(&err, status, &recorder, &faults, "Terraform update");
-
-        redirect(&faults, status, &recorder);
         let err = terraform.rename_key(&key, "renamed").await.unwrap_err();
         check(&err, status, &recorder, &faults, "Terraform rename");
     }

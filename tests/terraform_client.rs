@@ -162,7 +162,15 @@ async fn keys_are_listed_across_pages() {
         keys.iter()
             .all(|key| key.public_key.is_none() && key.fingerprint_sha256.is_none())
     );
-    let requests = fake.faults().requests();
+    let mut requests = fake.faults().requests();
+    // Then one page of workspaces, for "Used by".
+    let workspaces = requests.pop().unwrap();
+    assert!(
+        workspaces
+            .path
+            .starts_with("/api/v2/organizations/acme-infra/workspaces?"),
+        "{workspaces:?}"
+    );
     assert_eq!(requests.len(), 3, "{requests:?}");
     for (n, request) in requests.iter().enumerate() {
         assert_eq!(request.method, "GET");
@@ -759,7 +767,8 @@ async fn rate_limit_waits_for_x_ratelimit_reset() {
         started.elapsed()
     );
     assert_eq!(keys.len(), 3);
-    assert_eq!(fake.faults().request_count(), 2);
+    // The refused page, its retry, and the workspaces for "Used by".
+    assert_eq!(fake.faults().request_count(), 3);
 
     // A create is not retried; the wait is reported instead.
     fake.faults().inject(
@@ -810,4 +819,115 @@ async fn server_errors_and_broken_answers() {
     assert_eq!(fake.keys("acme-infra").len(), 4);
     let shown = everything_shown(&err);
     assert_no_key_fragment(&shown, pem);
+}
+
+#[tokio::test]
+async fn workspaces_are_listed_across_pages_with_their_key() {
+    let fake = TerraformFake::new();
+    let used = fake.add_key("acme-infra", "deploy", "-----BEGIN RSA PRIVATE KEY-----");
+    let unused = fake.add_key("acme-infra", "spare", "-----BEGIN RSA PRIVATE KEY-----");
+    for n in 0..130 {
+        let key = (n % 2 == 0).then_some(used.as_str());
+        fake.add_workspace("acme-infra", &format!("ws-{n:03}"), key);
+    }
+    fake.add_workspace("acme-modules", "elsewhere", None);
+    let url = start(&fake).await;
+    let client = client(&url, TERRAFORM_TOKEN, Some("acme-infra"));
+
+    let workspaces = client.list_workspaces().await.unwrap();
+    assert_eq!(workspaces.len(), 130, "both pages, one organization");
+    assert_eq!(workspaces[0].name, "ws-000");
+    assert_eq!(workspaces[0].ssh_key_id.as_deref(), Some(used.as_str()));
+    assert_eq!(workspaces[1].ssh_key_id, None, "null relationship");
+    let pages = fake
+        .faults()
+        .requests()
+        .iter()
+        .filter(|request| request.path.contains("/workspaces"))
+        .count();
+    assert_eq!(pages, 2, "130 workspaces are two pages of 100");
+
+    // The key list says which workspaces use each key.
+    let keys = client.list_keys().await.unwrap();
+    let deploy = keys.iter().find(|key| key.id == used).unwrap();
+    let names = deploy.used_by.as_ref().unwrap();
+    assert_eq!(names.len(), 65);
+    assert!(names.contains(&"ws-128".to_string()));
+    let spare = keys.iter().find(|key| key.id == unused).unwrap();
+    assert_eq!(spare.used_by, Some(Vec::new()));
+}
+
+#[tokio::test]
+async fn a_workspace_key_is_assigned_and_unassigned() {
+    let fake = TerraformFake::new();
+    let old = fake.add_key("acme-infra", "old", "-----BEGIN RSA PRIVATE KEY-----");
+    let new = fake.add_key("acme-infra", "new", "-----BEGIN RSA PRIVATE KEY-----");
+    let foreign = fake.add_key("acme-modules", "theirs", "-----BEGIN RSA PRIVATE KEY-----");
+    let workspace = fake.add_workspace("acme-infra", "network", Some(&old));
+    let url = start(&fake).await;
+    let client = client(&url, TERRAFORM_TOKEN, Some("acme-infra"));
+
+    let moved = client.assign_ssh_key(&workspace, Some(&new)).await.unwrap();
+    assert_eq!(moved.ssh_key_id.as_deref(), Some(new.as_str()));
+    assert_eq!(
+        fake.workspaces("acme-infra"),
+        vec![("network".to_string(), Some(new.clone()))]
+    );
+
+    // A key of another organization is refused, and nothing changes.
+    let err = client
+        .assign_ssh_key(&workspace, Some(&foreign))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Validation);
+    assert_eq!(err.status, Some(422));
+    assert_eq!(
+        fake.workspaces("acme-infra")[0].1.as_deref(),
+        Some(new.as_str())
+    );
+
+    let cleared = client.assign_ssh_key(&workspace, None).await.unwrap();
+    assert_eq!(cleared.ssh_key_id, None);
+    assert_eq!(fake.workspaces("acme-infra")[0].1, None);
+}
+
+#[tokio::test]
+async fn the_assign_request_is_the_documented_one() {
+    let fake = TerraformFake::new();
+    let key = fake.add_key("acme-infra", "k", "-----BEGIN RSA PRIVATE KEY-----");
+    let workspace = fake.add_workspace("acme-infra", "w", None);
+    let url = start(&fake).await;
+    let http = reqwest::Client::new();
+    let path = format!("{url}/api/v2/workspaces/{workspace}/relationships/ssh-key");
+    let body = json!({"data": {"type": "workspaces", "attributes": {"id": key}}});
+    // Plain JSON is refused: the API speaks JSON:API only.
+    let wrong_type = http
+        .patch(&path)
+        .bearer_auth(TERRAFORM_TOKEN)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), 415);
+    let answer = http
+        .patch(&path)
+        .bearer_auth(TERRAFORM_TOKEN)
+        .header("content-type", JSON_API)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let document: Value = answer.json().await.unwrap();
+    assert_eq!(
+        document["data"]["relationships"]["ssh-key"]["data"]["id"],
+        json!(key)
+    );
+    // Deleting the key leaves the workspace without one.
+    client(&url, TERRAFORM_TOKEN, Some("acme-infra"))
+        .delete_key(&key)
+        .await
+        .unwrap();
+    assert_eq!(fake.workspaces("acme-infra")[0].1, None);
 }

@@ -104,44 +104,12 @@ fn terraform_profile_org_picker_and_deploy_key() {
     click(h, "Yes, discard it");
     assert_eq!(h.state().unsaved_private_keys(), 0);
 
-    // Replace the stored key text with another private key (PEM).
-    let replacement =
-        keyfleet::keys::generate::generate(&keyfleet::keys::generate::GenerateRequest {
-            algorithm: keyfleet::keys::generate::KeyAlgorithm::EcdsaP256,
-            comment: "replacement".into(),
-            passphrase: None,
-            encoding: keyfleet::keys::generate::PrivateKeyEncoding::Pem,
-        })
-        .unwrap();
+    // The key text of a stored key cannot be changed (HCP Terraform keeps
+    // the old text whatever is sent): no "Replace key…" anywhere, in the
+    // details panel or the row's context menu. Rotation replaces it.
     set_text(h, "Filter:", "modules-deploy");
     select_key(h, "modules-deploy");
-    click(h, "Replace key…");
-    set_text(
-        h,
-        "Private key (PEM, no passphrase):",
-        replacement.private_key.expose(),
-    );
-    // The key is read at once and shown as a summary, never as text.
-    let summary = format!(
-        "🔑 Private key loaded: PEM (SEC1 EC) ecdsa-sha2-nistp256, {}",
-        replacement.public.fingerprint_sha256
-    );
-    wait_for_label(h, &summary);
-    assert!(
-        h.query_by_label("Private key (PEM, no passphrase):")
-            .is_none()
-    );
-    // The dialog shrank; let the centred modal settle before clicking.
-    h.run_steps(4);
-    click(h, "Upload new key");
-    let wanted = replacement.private_key.expose().to_string();
-    let fake = test.sandbox.terraform.clone();
-    let key_id = id.clone();
-    wait_until(h, "key text replaced", move |_| {
-        fake.stored_value(&key_id).as_deref() == Some(wanted.as_str())
-    });
-    assert!(
-        h.query_by_label("Upload new key").is_none(),
-        "dialog closes after success"
-    );
+    h.run_steps(2);
+    assert!(h.query_by_label("Replace key…").is_none());
+    assert!(h.query_by_label("Rename…").is_some(), "the panel is shown");
 }

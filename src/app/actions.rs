@@ -26,6 +26,9 @@ impl App {
             UiAction::ShowFleet => self.fleet.open = true,
             UiAction::OpenPublish(key) => self.open_publish(&key),
             UiAction::OpenRevoke(key) => self.open_revoke(&key),
+            UiAction::OpenRotate(key) => self.open_rotate(&key),
+            UiAction::ResumeRotation(id) => self.resume_rotation(&id),
+            UiAction::RotateKey(key) => self.rotate_account_key(&key),
             UiAction::ExportInventory(format) => self.export_inventory(format),
             UiAction::Refresh(id) => self.refresh(&id),
             UiAction::RefreshAll => self.refresh_all(),
@@ -40,9 +43,6 @@ impl App {
             }
             UiAction::AskRename(key) => {
                 self.open_for_selected(|p| Dialog::Rename(Box::new(RenameModal::new(p, key))));
-            }
-            UiAction::AskReplace(key) => {
-                self.open_for_selected(|p| Dialog::AddKey(Box::new(AddKeyModal::replace(p, key))));
             }
             UiAction::AskDelete(key) => self.ask_delete(key),
             UiAction::Copy { text, what } => {

@@ -6,6 +6,7 @@
 use crate::backend::CreateOutcome;
 use crate::keys::generate::GeneratedKey;
 use crate::providers::{ApiError, RemoteKey};
+use crate::rotation::Rotation;
 use crate::store::Profile;
 use crate::ui::UiAction;
 use crate::ui::add_key_modal::{AddKeyModal, AddKeyResult};
@@ -16,13 +17,14 @@ use crate::ui::publish_modal::PublishModal;
 use crate::ui::rename_modal::{RenameModal, RenameResult};
 use crate::ui::revoke_modal::RevokeModal;
 use crate::ui::settings_modal::SettingsModal;
+use crate::ui::rotate_modal::RotateModal;
 
 /// One dialog. Those that ask the backend own their pending answer.
 #[derive(Debug)]
 pub(super) enum Dialog {
     /// Add or edit an account.
     Profile(Box<ProfileModal>),
-    /// Add a key, or replace a stored private key.
+    /// Add a key.
     AddKey(Box<AddKeyModal>),
     /// Generate a key pair locally and upload it.
     Generate(Box<GenerateModal>),
@@ -38,6 +40,8 @@ pub(super) enum Dialog {
     Revoke(Box<RevokeModal>),
     /// Theme, zoom, local key folders, hygiene thresholds.
     Settings(Box<SettingsModal>),
+    /// Rotate a key everywhere it is used.
+    Rotate(Box<RotateModal>),
 }
 
 impl Dialog {
@@ -51,10 +55,7 @@ impl Dialog {
     /// for the busy marks in the accounts list and the table.
     pub(super) fn busy_with(&self) -> Option<(&str, Option<&str>)> {
         match self {
-            Dialog::AddKey(modal) if modal.is_busy() => Some((
-                modal.profile.id.as_str(),
-                modal.busy_key().map(|key| key.id.as_str()),
-            )),
+            Dialog::AddKey(modal) if modal.is_busy() => Some((modal.profile.id.as_str(), None)),
             Dialog::Generate(modal) if modal.is_busy() => Some((modal.profile.id.as_str(), None)),
             Dialog::Rename(modal) if modal.is_busy() => {
                 Some((modal.profile.id.as_str(), Some(modal.key.id.as_str())))
@@ -69,7 +70,7 @@ impl Dialog {
             Dialog::Profile(modal) => Step::from_profile(modal.poll()),
             Dialog::AddKey(modal) => {
                 let result = modal.poll();
-                Step::from_add_key(&modal.profile.id, modal.replace.is_some(), result)
+                Step::from_add_key(&modal.profile.id, result)
             }
             Dialog::Generate(modal) => Step::from_generate(modal.poll()),
             Dialog::Rename(modal) => {
@@ -85,7 +86,9 @@ impl Dialog {
                 Step::Keep
             }
             // The settings dialog polls its folder dialog as it draws: what
-            // it picks becomes an action.
+            // it picks becomes an action. The rotation wizard is polled where
+            // it is drawn: its save follows its generation.
+            Dialog::Rotate(_) => Step::Keep,
             Dialog::Confirm(_) | Dialog::Details(_) | Dialog::Settings(_) => Step::Keep,
         }
     }
@@ -111,8 +114,7 @@ pub(super) enum Outcome {
     SaveProfile(Box<Profile>),
     /// A key was created in this account.
     KeyCreated(String, CreateOutcome),
-    /// A key of this account changed (renamed, key text replaced); the
-    /// label says how.
+    /// A key of this account changed (renamed); the label says how.
     KeyUpdated(String, RemoteKey, &'static str),
     /// A key pair was generated: upload it and ask to save it.
     Generated(Box<GeneratedKey>, Upload),
@@ -122,6 +124,11 @@ pub(super) enum Outcome {
     Failed(&'static str, ApiError),
     /// Keys were added to or removed from these accounts: reload them.
     AccountsChanged(Vec<String>),
+    /// A rotation moved on: keep it (and save it).
+    RotationChanged(Box<Rotation>),
+    /// The rotation wizard closed: keep the rotation, if one started, and
+    /// reload these accounts.
+    RotationClosed(Option<Box<Rotation>>, Vec<String>),
 }
 
 impl Step {
@@ -133,18 +140,12 @@ impl Step {
         }
     }
 
-    pub(super) fn from_add_key(profile_id: &str, replacing: bool, result: AddKeyResult) -> Self {
+    pub(super) fn from_add_key(profile_id: &str, result: AddKeyResult) -> Self {
         let id = profile_id.to_string();
         match result {
             AddKeyResult::Open => Step::Keep,
             AddKeyResult::Cancelled => Step::Close,
-            AddKeyResult::Created(outcome) => Step::Done(Outcome::KeyCreated(id, outcome)),
-            AddKeyResult::Replaced(key) => {
-                Step::Done(Outcome::KeyUpdated(id, key, "Replaced key text"))
-            }
-            AddKeyResult::Failed(err) if replacing => {
-                Step::Tell(Outcome::Failed("Update failed", err))
-            }
+            AddKeyResult::Created(outcome) => Step::Done(Outcome::KeyCreated(id, *outcome)),
             AddKeyResult::Failed(err) => Step::Tell(Outcome::Failed("Adding the key failed", err)),
         }
     }

@@ -7,6 +7,7 @@ use crate::backend::Backend;
 use crate::ui::confirm_modal::ConfirmChoice;
 use crate::ui::publish_modal::PublishResult;
 use crate::ui::revoke_modal::RevokeResult;
+use crate::ui::rotate_modal::{self, RotateResult};
 use crate::ui::{UiAction, accounts_panel, details_panel, keys_panel, private_key_modal};
 
 impl App {
@@ -15,6 +16,10 @@ impl App {
     pub(super) fn draw_panels(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
         let in_flight = self.in_flight();
         egui::Panel::bottom("status_bar").show(ui, |ui| {
+            let waiting = self.waiting_rotations();
+            if !waiting.is_empty() {
+                ui.horizontal(|ui| rotate_modal::waiting_notice(ui, &waiting, actions));
+            }
             self.status.show(ui, in_flight, self.demo, actions);
         });
         egui::Panel::left("accounts_panel")
@@ -204,7 +209,7 @@ impl Dialog {
             Dialog::Profile(modal) => Step::from_profile(modal.show(ctx, backend)),
             Dialog::AddKey(modal) => {
                 let result = modal.show(ctx, backend, actions);
-                Step::from_add_key(&modal.profile.id, modal.replace.is_some(), result)
+                Step::from_add_key(&modal.profile.id, result)
             }
             Dialog::Generate(modal) => Step::from_generate(modal.show(ctx, backend)),
             Dialog::Rename(modal) => {
@@ -235,6 +240,13 @@ impl Dialog {
                     Step::Close
                 }
             }
+            Dialog::Rotate(modal) => match modal.show(ctx, backend) {
+                RotateResult::Open => Step::Keep,
+                RotateResult::Changed(rotation) => Step::Tell(Outcome::RotationChanged(rotation)),
+                RotateResult::Closed(rotation, changed) => {
+                    Step::Done(Outcome::RotationClosed(rotation, changed))
+                }
+            },
         }
     }
 }

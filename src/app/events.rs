@@ -185,6 +185,15 @@ impl App {
                     self.refresh(&id);
                 }
             }
+            Outcome::RotationChanged(rotation) => self.keep_rotation(*rotation),
+            Outcome::RotationClosed(rotation, ids) => {
+                if let Some(rotation) = rotation {
+                    self.keep_rotation(*rotation);
+                }
+                for id in ids {
+                    self.refresh(&id);
+                }
+            }
         }
     }
 

@@ -71,6 +71,11 @@ impl FleetState {
         self.table.set_filter("");
     }
 
+    /// Where new keys go: the first folder scanned (usually `~/.ssh`).
+    pub(super) fn key_dir(&self) -> PathBuf {
+        self.local_dirs.first().cloned().unwrap_or_default()
+    }
+
     /// Scan the local folders again at the next build.
     pub(super) fn rescan(&mut self) {
         self.scan += 1;

@@ -22,6 +22,7 @@ mod keyboard;
 mod palette;
 mod remembered;
 mod settings;
+mod rotations;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -95,6 +96,8 @@ pub struct App {
     local_dirs_changed: bool,
     /// The remembered theme and zoom, until the first frame applies them.
     remembered_look: Option<(egui::ThemePreference, f32)>,
+    /// Rotations not finished, as in `rotations.json`.
+    rotations: rotations::Rotations,
 }
 
 impl std::fmt::Debug for App {
@@ -114,6 +117,7 @@ impl App {
         let repaint_ctx = ctx.clone();
         let backend = Backend::start(move || repaint_ctx.request_repaint(), options.services);
         let loaded = options.store.load();
+        let (rotations, rotations_warning) = rotations::Rotations::load(options.store.dir());
         let mut app = Self {
             backend,
             store: options.store,
@@ -138,10 +142,18 @@ impl App {
             ctx: ctx.clone(),
             local_dirs_changed: false,
             remembered_look: None,
+            rotations,
         };
         crate::ui::theme::install(ctx);
         if let Some(remembered) = options.remembered {
             app.restore(remembered);
+        }
+        if let Some(warning) = rotations_warning {
+            app.toasts.push(
+                ToastKind::Error,
+                "Problem with the rotations file",
+                Some(warning),
+            );
         }
         if let Some(warning) = loaded.warning {
             app.toasts.push(

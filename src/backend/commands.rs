@@ -12,6 +12,7 @@ use crate::keys::private::PrivateKeyInfo;
 use crate::keys::public::ParsedPublicKey;
 use crate::keys::save::SavedKey;
 use crate::providers::{ApiError, Choice, CreatedKey, NewKey, RemoteKey};
+use crate::rotation::{AccountStep, NewKeyInfo};
 use crate::store::Profile;
 
 use super::request::Reply;
@@ -123,17 +124,6 @@ pub enum Command {
         /// New name.
         name: String,
     },
-    /// Terraform: replace the stored private key.
-    ReplaceKeyValue {
-        /// Where the answer goes.
-        reply: Reply<Result<RemoteKey, ApiError>>,
-        /// The account.
-        profile: Profile,
-        /// The key.
-        key: RemoteKey,
-        /// The new private key.
-        private_key: SecretString,
-    },
     /// Add a key to an account unless a key with its fingerprint is there.
     PublishKey {
         /// Where the answer goes.
@@ -144,6 +134,30 @@ pub enum Command {
         new_key: NewKey,
         /// The key's `SHA256:…` fingerprint.
         sha256: String,
+    },
+    /// Rotation: add the new key to one account (see
+    /// [`crate::rotation::run::add`]); answers the new key's id there.
+    RotationAdd {
+        /// Where the answer goes.
+        reply: Reply<Result<String, ApiError>>,
+        /// The account.
+        profile: Profile,
+        /// The step.
+        step: Box<AccountStep>,
+        /// The new key.
+        new: Box<NewKeyInfo>,
+    },
+    /// Rotation: remove the old key from one account (see
+    /// [`crate::rotation::run::remove`]).
+    RotationRemove {
+        /// Where the answer goes.
+        reply: Reply<Result<(), ApiError>>,
+        /// The account.
+        profile: Profile,
+        /// The step.
+        step: Box<AccountStep>,
+        /// The new key.
+        new: Box<NewKeyInfo>,
     },
     /// Scan the local key folders and group every account's keys.
     BuildInventory {

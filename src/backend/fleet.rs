@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::inventory::{ExportFormat, Inventory, InventoryOptions, LocalKey, LocalProblem, local};
-use crate::providers::{ApiError, KeyScope, NewKey, ProviderClient, RemoteKey};
+use crate::providers::{ApiError, ApiErrorKind, KeyScope, NewKey, ProviderClient, RemoteKey};
 use crate::store::Profile;
 
 use super::{CreateOutcome, create_with_recovery};
@@ -150,20 +150,40 @@ pub enum PublishOutcome {
 /// Adds `new_key` (fingerprint `sha256`) to the account unless a key with
 /// that fingerprint is already there: the account is listed first, so the
 /// answer comes from the server's state, not from an older list.
+///
+/// A create refused as a duplicate (GitHub's 422 "key is already in use",
+/// when the key arrived between the list and the create) counts as "already
+/// there" once a second list shows the key on this account; a key in use
+/// elsewhere (another GitHub account) stays an error.
 pub async fn publish_to(
     client: &ProviderClient,
     new_key: &NewKey,
     sha256: &str,
 ) -> Result<(PublishOutcome, RemoteKey), ApiError> {
     let keys = client.list_keys().await?;
-    if let Some(existing) = keys.into_iter().find(|key| {
-        key.scope.same_place(&KeyScope::Account)
-            && key.fingerprint_sha256.as_deref() == Some(sha256)
-    }) {
+    if let Some(existing) = find_by_fingerprint(keys, &new_key.scope, sha256) {
         return Ok((PublishOutcome::AlreadyThere, existing));
     }
-    Ok(match create_with_recovery(client, new_key).await? {
-        CreateOutcome::Created(created) => (PublishOutcome::Added, created.key),
-        CreateOutcome::LostButFound { key, .. } => (PublishOutcome::Added, key),
+    match create_with_recovery(client, new_key).await {
+        Ok(CreateOutcome::Created(created)) => Ok((PublishOutcome::Added, created.key)),
+        Ok(CreateOutcome::LostButFound { key, .. }) => Ok((PublishOutcome::Added, key)),
+        Err(err) if err.kind == ApiErrorKind::Conflict => {
+            let Ok(keys) = client.list_keys().await else {
+                return Err(err);
+            };
+            match find_by_fingerprint(keys, &new_key.scope, sha256) {
+                Some(existing) => Ok((PublishOutcome::AlreadyThere, existing)),
+                None => Err(err),
+            }
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The key with fingerprint `sha256` in `scope` (the account's own list
+/// when the new key goes there), if listed.
+fn find_by_fingerprint(keys: Vec<RemoteKey>, scope: &KeyScope, sha256: &str) -> Option<RemoteKey> {
+    keys.into_iter().find(|key| {
+        key.scope.same_place(scope) && key.fingerprint_sha256.as_deref() == Some(sha256)
     })
 }

@@ -341,6 +341,26 @@ async fn handle_account(ctx: &Context, command: Command) {
             let client = ctx.client(&profile, None).await;
             reply.send(async { super::fleet::publish_to(&client?, &new_key, &sha256).await }.await);
         }
+        Command::RotationAdd {
+            reply,
+            profile,
+            step,
+            new,
+        } => {
+            tracing::info!(request = reply.id(), provider = ?profile.provider(), "rotation: add");
+            let client = ctx.client(&profile, None).await;
+            reply.send(async { crate::rotation::run::add(&client?, &step, &new).await }.await);
+        }
+        Command::RotationRemove {
+            reply,
+            profile,
+            step,
+            new,
+        } => {
+            tracing::info!(request = reply.id(), provider = ?profile.provider(), "rotation: remove");
+            let client = ctx.client(&profile, None).await;
+            reply.send(async { crate::rotation::run::remove(&client?, &step, &new).await }.await);
+        }
         key_command => handle_key_edit(ctx, key_command).await,
     }
 }
@@ -397,16 +417,6 @@ async fn handle_key_edit(ctx: &Context, command: Command) {
                 }
                 .await,
             );
-        }
-        Command::ReplaceKeyValue {
-            reply,
-            profile,
-            key,
-            private_key,
-        } => {
-            tracing::info!(request = reply.id(), "replace key value");
-            let client = ctx.client(&profile, None).await;
-            reply.send(async { client?.replace_key_value(&key, &private_key).await }.await);
         }
         other => tracing::error!(?other, "not an account command"),
     }

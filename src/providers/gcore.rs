@@ -48,7 +48,6 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         share: true,
         make_default: false,
         rename: false,
-        replace_value: false,
         stores: StoredMaterial::PublicKey,
         regional_keypairs: true,
     },

@@ -57,7 +57,6 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         share: false,
         make_default: false,
         rename: false,
-        replace_value: false,
         stores: StoredMaterial::PublicKey,
         regional_keypairs: false,
     },

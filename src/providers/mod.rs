@@ -116,8 +116,6 @@ pub struct Capabilities {
     pub make_default: bool,
     /// Keys can be renamed.
     pub rename: bool,
-    /// The stored key text can be replaced.
-    pub replace_value: bool,
     /// Public or private key material.
     pub stores: StoredMaterial,
     /// Legacy region-scoped keypairs exist beside project keys.
@@ -194,6 +192,9 @@ pub struct RemoteKey {
     pub state: Option<String>,
     /// Project key or regional keypair.
     pub scope: KeyScope,
+    /// What uses the key inside the account (HCP Terraform: the names of
+    /// the workspaces cloning with it); `None` where unknown or not a thing.
+    pub used_by: Option<Vec<String>>,
 }
 
 impl RemoteKey {
@@ -406,15 +407,24 @@ impl ProviderClient {
         }
     }
 
-    /// Terraform: replace the stored private key.
-    pub async fn replace_key_value(
-        &self,
-        key: &RemoteKey,
-        private_key: &SecretString,
-    ) -> Result<RemoteKey, ApiError> {
+    /// HCP Terraform: the organization's workspaces with the SSH key each
+    /// uses (what "Used by" counts and a rotation moves).
+    pub async fn list_workspaces(&self) -> Result<Vec<terraform::Workspace>, ApiError> {
         match self {
-            Self::Terraform(c) => c.update_key(&key.id, None, Some(private_key)).await,
-            _ => Err(unsupported("Replacing the key text")),
+            Self::Terraform(c) => c.list_workspaces().await,
+            _ => Err(unsupported("Listing workspaces")),
+        }
+    }
+
+    /// HCP Terraform: makes a workspace use `key_id` (`None`: no key).
+    pub async fn assign_workspace_key(
+        &self,
+        workspace_id: &str,
+        key_id: Option<&str>,
+    ) -> Result<terraform::Workspace, ApiError> {
+        match self {
+            Self::Terraform(c) => c.assign_ssh_key(workspace_id, key_id).await,
+            _ => Err(unsupported("Assigning a workspace's key")),
         }
     }
 

@@ -36,7 +36,6 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         share: false,
         make_default: true,
         rename: false,
-        replace_value: false,
         stores: StoredMaterial::PublicKey,
         regional_keypairs: false,
     },

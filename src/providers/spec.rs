@@ -132,6 +132,9 @@ pub enum KeyColumn {
     Updated,
     /// Row buttons.
     Actions,
+    /// What uses the key inside the account (workspaces): a count, the
+    /// names on hover.
+    UsedBy,
 }
 
 /// A list loaded from the provider for an account field's picker.

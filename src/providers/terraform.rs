@@ -44,7 +44,6 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         share: false,
         make_default: false,
         rename: true,
-        replace_value: true,
         stores: StoredMaterial::PrivateKey,
         regional_keypairs: false,
     },
@@ -66,7 +65,14 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         } => organization.clone(),
         _ => "no organization".into(),
     },
-    columns: |_| &[KeyColumn::Name, KeyColumn::Actions, KeyColumn::Id],
+    columns: |_| {
+        &[
+            KeyColumn::Name,
+            KeyColumn::Actions,
+            KeyColumn::UsedBy,
+            KeyColumn::Id,
+        ]
+    },
     account_key_kind: "Organization",
     notices: |_| {
         vec![Notice {
@@ -183,6 +189,78 @@ struct Attributes {
     updated_at: Option<String>,
 }
 
+/// One workspace as listed, with the SSH key it uses.
+#[derive(Debug, Deserialize)]
+struct WorkspaceResource {
+    id: String,
+    #[serde(default)]
+    attributes: Attributes,
+    #[serde(default)]
+    relationships: WorkspaceRelationships,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WorkspaceRelationships {
+    #[serde(rename = "ssh-key", default)]
+    ssh_key: Option<Relationship>,
+}
+
+/// A to-one relationship: `data` is `null` when nothing is linked.
+#[derive(Debug, Default, Deserialize)]
+struct Relationship {
+    #[serde(default)]
+    data: Option<Linked>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Linked {
+    id: String,
+}
+
+impl WorkspaceResource {
+    fn into_workspace(self) -> Workspace {
+        Workspace {
+            name: self.attributes.name.unwrap_or_else(|| self.id.clone()),
+            id: self.id,
+            ssh_key_id: self
+                .relationships
+                .ssh_key
+                .and_then(|relationship| relationship.data)
+                .map(|linked| linked.id),
+        }
+    }
+}
+
+/// A workspace of the organization and the SSH key it clones modules with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Workspace {
+    /// `ws-…`.
+    pub id: String,
+    /// The workspace's name.
+    pub name: String,
+    /// The SSH key it uses (`sshkey-…`), if any.
+    pub ssh_key_id: Option<String>,
+}
+
+/// The body assigning a key to a workspace (`id: null` unassigns), as
+/// go-tfe's `workspaceAssignSSHKeyOptions` sends it.
+#[derive(Serialize)]
+struct AssignBody<'a> {
+    data: AssignData<'a>,
+}
+
+#[derive(Serialize)]
+struct AssignData<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    attributes: AssignAttributes<'a>,
+}
+
+#[derive(Serialize)]
+struct AssignAttributes<'a> {
+    id: Option<&'a str>,
+}
+
 impl Resource {
     fn into_remote(self) -> RemoteKey {
         RemoteKey {
@@ -225,6 +303,8 @@ enum Target<'a> {
     Organizations,
     OrganizationKeys(&'a str),
     Key(&'a str),
+    Workspaces(&'a str),
+    Workspace(&'a str),
 }
 
 impl TerraformClient {
@@ -312,7 +392,7 @@ impl TerraformClient {
 
     /// Every organization the token can see, for the profile picker.
     pub async fn list_organizations(&self) -> Result<Vec<Choice>, ApiError> {
-        let resources = self
+        let resources: Vec<Resource> = self
             .get_all_pages(&["organizations"], Target::Organizations)
             .await?;
         Ok(resources
@@ -327,16 +407,91 @@ impl TerraformClient {
             .collect())
     }
 
-    /// Every SSH key of the organization (names only: values are write-only).
+    /// Every SSH key of the organization (names only: values are write-only),
+    /// each with the names of the workspaces using it. When the workspaces
+    /// cannot be listed (a token that may manage keys but not read
+    /// workspaces) the keys are still returned, with `used_by` unknown.
     pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
         let org = self.organization()?;
-        let resources = self
+        let resources: Vec<Resource> = self
             .get_all_pages(
                 &["organizations", org, "ssh-keys"],
                 Target::OrganizationKeys(org),
             )
             .await?;
-        Ok(resources.into_iter().map(Resource::into_remote).collect())
+        let mut keys: Vec<RemoteKey> = resources.into_iter().map(Resource::into_remote).collect();
+        match self.list_workspaces().await {
+            Ok(workspaces) => {
+                for key in &mut keys {
+                    key.used_by = Some(
+                        workspaces
+                            .iter()
+                            .filter(|workspace| workspace.ssh_key_id.as_deref() == Some(&key.id))
+                            .map(|workspace| workspace.name.clone())
+                            .collect(),
+                    );
+                }
+            }
+            Err(err) => {
+                tracing::warn!(kind = ?err.kind, status = ?err.status, "workspaces not listed; \"used by\" unknown");
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Every workspace of the organization with the SSH key it uses.
+    pub async fn list_workspaces(&self) -> Result<Vec<Workspace>, ApiError> {
+        let org = self.organization()?;
+        let resources: Vec<WorkspaceResource> = self
+            .get_all_pages(
+                &["organizations", org, "workspaces"],
+                Target::Workspaces(org),
+            )
+            .await?;
+        Ok(resources
+            .into_iter()
+            .map(WorkspaceResource::into_workspace)
+            .collect())
+    }
+
+    /// Makes the workspace clone with `ssh_key_id`, or with no key when
+    /// `None`. Setting the same key twice leaves the same result, so it is
+    /// retried like a GET.
+    pub async fn assign_ssh_key(
+        &self,
+        workspace_id: &str,
+        ssh_key_id: Option<&str>,
+    ) -> Result<Workspace, ApiError> {
+        if workspace_id.trim().is_empty() {
+            return Err(ApiError::invalid_input(
+                "No workspace was chosen (the workspace id is empty).",
+            ));
+        }
+        if let Some(id) = ssh_key_id {
+            check_id(id)?;
+        }
+        let body = serde_json::to_vec(&AssignBody {
+            data: AssignData {
+                kind: "workspaces",
+                attributes: AssignAttributes { id: ssh_key_id },
+            },
+        })
+        .map_err(|_| ApiError::invalid_input("The request could not be encoded."))?;
+        let segments = ["workspaces", workspace_id, "relationships", "ssh-key"];
+        http::with_retries(self.rest.policy(), true, |_attempt| {
+            let body = body.clone();
+            async move {
+                let response = self
+                    .send(Method::PATCH, &segments, &[], Some((body, None)))
+                    .await?;
+                if !response.is_success() {
+                    return Err(self.error(&response, Target::Workspace(workspace_id), None));
+                }
+                let updated: Document<WorkspaceResource> = self.decode(&response, None)?;
+                Ok(updated.data.into_workspace())
+            }
+        })
+        .await
     }
 
     /// Uploads a private key. Never retried: a lost answer may mean the key
@@ -379,8 +534,10 @@ impl TerraformClient {
         })
     }
 
-    /// Renames the key and/or replaces its private key; omitted parts keep
-    /// their current value.
+    /// Renames the key (and, as the seed documents, sends a new private key
+    /// when `value` is given; omitted parts keep their current value).
+    /// HCP Terraform applies the name only: the key text was never
+    /// updatable, so Keyfleet rotates instead of sending `value`.
     pub async fn update_key(
         &self,
         id: &str,
@@ -447,11 +604,11 @@ impl TerraformClient {
 
     /// Follows `meta.pagination` until the last page. Stops on an empty
     /// page; fails if the pages go backwards or never end.
-    async fn get_all_pages(
+    async fn get_all_pages<T: serde::de::DeserializeOwned>(
         &self,
         segments: &[&str],
         target: Target<'_>,
-    ) -> Result<Vec<Resource>, ApiError> {
+    ) -> Result<Vec<T>, ApiError> {
         let mut items = Vec::new();
         let mut page: u64 = 1;
         let mut seen = HashSet::new();
@@ -469,7 +626,7 @@ impl TerraformClient {
                 ("page[size]", PAGE_SIZE.to_string()),
                 ("page[number]", page.to_string()),
             ];
-            let document: Document<Vec<Resource>> = self
+            let document: Document<Vec<T>> = self
                 .get_json(segments, &query, target, Some(&budget))
                 .await?;
             let count = document.data.len();
@@ -683,6 +840,12 @@ fn not_found_message(target: Target<'_>) -> String {
         ),
         Target::Key(id) => format!(
             "SSH key {id} not found or not authorized (it may have been deleted; refresh the list). {ORG_TOKEN_HINT}"
+        ),
+        Target::Workspaces(org) => format!(
+            "The workspaces of organization \"{org}\" were not found or this token may not read them."
+        ),
+        Target::Workspace(id) => format!(
+            "Workspace {id} not found, or this token may not change its settings."
         ),
     }
 }

@@ -40,12 +40,23 @@ struct StoredKey {
     value: String,
 }
 
+/// One workspace and the SSH key it clones modules with.
+#[derive(Clone)]
+struct StoredWorkspace {
+    id: String,
+    organization: String,
+    name: String,
+    ssh_key_id: Option<String>,
+}
+
 struct TerraformState {
     user_token: String,
     organization_token: String,
     organizations: Vec<String>,
     /// In creation order.
     keys: Vec<StoredKey>,
+    /// In creation order.
+    workspaces: Vec<StoredWorkspace>,
 }
 
 /// Who a valid token belongs to.
@@ -90,6 +101,7 @@ impl TerraformFake {
                 organization_token: super::TERRAFORM_ORG_TOKEN.to_string(),
                 organizations: vec!["acme-infra".to_string(), "acme-modules".to_string()],
                 keys: Vec::new(),
+                workspaces: Vec::new(),
             })),
             faults: Faults::default(),
         }
@@ -97,13 +109,20 @@ impl TerraformFake {
 
     /// Three keys in acme-infra and one in acme-modules, holding real
     /// private keys generated once per process (an RSA PKCS#1 PEM key, as
-    /// Terraform's docs ask for, and OpenSSH-format Ed25519/ECDSA keys).
+    /// Terraform's docs ask for, and OpenSSH-format Ed25519/ECDSA keys);
+    /// five acme-infra workspaces, four of them using a key.
     pub fn seed_demo(&self) {
         let keys = demo_private_keys();
-        self.add_key("acme-infra", "module-registry-deploy", &keys.rsa_pem);
-        self.add_key("acme-infra", "github-submodules", &keys.ed25519);
+        let registry = self.add_key("acme-infra", "module-registry-deploy", &keys.rsa_pem);
+        let submodules = self.add_key("acme-infra", "github-submodules", &keys.ed25519);
         self.add_key("acme-infra", "bitbucket-server", &keys.ecdsa);
         self.add_key("acme-modules", "vcs-clone", &keys.ed25519_second);
+        // Workspaces, so "Used by" and a rotation's moves show in the demo.
+        for name in ["network", "dns", "databases"] {
+            self.add_workspace("acme-infra", name, Some(&registry));
+        }
+        self.add_workspace("acme-infra", "ci-runners", Some(&submodules));
+        self.add_workspace("acme-infra", "sandbox", None);
     }
 
     /// The fault injection handle of this fake.
@@ -122,6 +141,14 @@ impl TerraformFake {
             .route(
                 "/api/v2/ssh-keys/{id}",
                 get(show_key).patch(update_key).delete(delete_key),
+            )
+            .route(
+                "/api/v2/organizations/{org}/workspaces",
+                get(list_workspaces),
+            )
+            .route(
+                "/api/v2/workspaces/{id}/relationships/ssh-key",
+                axum::routing::patch(assign_ssh_key),
             )
             .fallback(unknown_route)
             .method_not_allowed_fallback(method_not_allowed)
@@ -166,6 +193,35 @@ impl TerraformFake {
         self.add_organization(organization);
         let mut state = self.lock();
         insert_key(&mut state.keys, organization, name, value)
+    }
+
+    /// Adds a workspace to `organization` (created if missing) using
+    /// `ssh_key_id`, unchecked; returns its id (`ws-…`).
+    pub fn add_workspace(
+        &self,
+        organization: &str,
+        name: &str,
+        ssh_key_id: Option<&str>,
+    ) -> String {
+        self.add_organization(organization);
+        let id = format!("ws-{}", random_suffix());
+        self.lock().workspaces.push(StoredWorkspace {
+            id: id.clone(),
+            organization: organization.to_string(),
+            name: name.to_string(),
+            ssh_key_id: ssh_key_id.map(str::to_string),
+        });
+        id
+    }
+
+    /// `(name, ssh key id)` of every workspace of `organization`, oldest first.
+    pub fn workspaces(&self, organization: &str) -> Vec<(String, Option<String>)> {
+        self.lock()
+            .workspaces
+            .iter()
+            .filter(|workspace| workspace.organization == organization)
+            .map(|workspace| (workspace.name.clone(), workspace.ssh_key_id.clone()))
+            .collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, TerraformState> {
@@ -219,12 +275,16 @@ fn insert_key(keys: &mut Vec<StoredKey>, organization: &str, name: &str, value: 
 
 /// `sshkey-` and 16 alphanumerics, like the real ids.
 fn key_id() -> String {
-    let suffix: String = rand::thread_rng()
+    format!("sshkey-{}", random_suffix())
+}
+
+/// 16 alphanumerics, the tail of the real ids.
+fn random_suffix() -> String {
+    rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(16)
         .map(char::from)
-        .collect();
-    format!("sshkey-{suffix}")
+        .collect()
 }
 
 struct DemoKeys {
@@ -338,6 +398,20 @@ fn key_json(key: &StoredKey) -> Value {
         "type": "ssh-keys",
         "attributes": {"name": key.name},
         "links": {"self": format!("/api/v2/ssh-keys/{}", key.id)},
+    })
+}
+
+fn workspace_json(workspace: &StoredWorkspace) -> Value {
+    let ssh_key = match &workspace.ssh_key_id {
+        Some(id) => json!({"id": id, "type": "ssh-keys"}),
+        None => Value::Null,
+    };
+    json!({
+        "id": workspace.id,
+        "type": "workspaces",
+        "attributes": {"name": workspace.name},
+        "relationships": {"ssh-key": {"data": ssh_key}},
+        "links": {"self": format!("/api/v2/organizations/{}/workspaces/{}", workspace.organization, workspace.name)},
     })
 }
 
@@ -607,5 +681,103 @@ async fn delete_key(
         return Err(not_found());
     };
     state.keys.remove(index);
+    // As on the real service, workspaces using the key are left without one.
+    for workspace in &mut state.workspaces {
+        if workspace.ssh_key_id.as_deref() == Some(id.as_str()) {
+            workspace.ssh_key_id = None;
+        }
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_workspaces(
+    State(fake): State<TerraformFake>,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, Reject> {
+    fake.authorize(&headers)?;
+    let items: Vec<Value> = {
+        let state = fake.lock();
+        if !state.organizations.contains(&org) {
+            return Err(not_found());
+        }
+        state
+            .workspaces
+            .iter()
+            .filter(|workspace| workspace.organization == org)
+            .map(workspace_json)
+            .collect()
+    };
+    Ok(json_api(StatusCode::OK, paginate(items, &query)?))
+}
+
+/// `PATCH /workspaces/:id/relationships/ssh-key`: `attributes.id` is a key
+/// of the workspace's organization, or `null` to unassign; a key of another
+/// organization (or none at all) is a 422, as on the real service.
+async fn assign_ssh_key(
+    State(fake): State<TerraformFake>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Reject> {
+    fake.authorize_key_access(&headers)?;
+    if !fake
+        .lock()
+        .workspaces
+        .iter()
+        .any(|workspace| workspace.id == id)
+    {
+        return Err(not_found());
+    }
+    check_media_type(&headers)?;
+    let data = parse_data(&body)?;
+    if data.get("type").and_then(Value::as_str) != Some("workspaces") {
+        return Err(invalid(vec![("/data/type", "type must be \"workspaces\"")]));
+    }
+    let key_id = match data
+        .get("attributes")
+        .and_then(|attributes| attributes.get("id"))
+    {
+        Some(Value::Null) => None,
+        Some(Value::String(key_id)) => Some(key_id.clone()),
+        _ => {
+            return Err(invalid(vec![(
+                "/data/attributes/id",
+                "id must be an SSH key id or null",
+            )]));
+        }
+    };
+    let mut state = fake.lock();
+    let Some(organization) = state
+        .workspaces
+        .iter()
+        .find(|workspace| workspace.id == id)
+        .map(|workspace| workspace.organization.clone())
+    else {
+        return Err(not_found());
+    };
+    if let Some(key_id) = &key_id
+        && !state
+            .keys
+            .iter()
+            .any(|key| &key.id == key_id && key.organization == organization)
+    {
+        return Err(invalid(vec![(
+            "/data/attributes/id",
+            "SSH key must belong to the workspace's organization",
+        )]));
+    }
+    let Some(workspace) = state
+        .workspaces
+        .iter_mut()
+        .find(|workspace| workspace.id == id)
+    else {
+        return Err(not_found());
+    };
+    workspace.ssh_key_id = key_id;
+    Ok(json_api(
+        StatusCode::OK,
+        json!({"data": workspace_json(workspace)}),
+    ))
 }

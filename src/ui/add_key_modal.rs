@@ -1,6 +1,6 @@
 //! "Add key": paste or open a public key, or a private key for providers
 //! that store one, name it, and upload; or ask a provider that can to
-//! generate the pair. Also used to replace a stored private key's text.
+//! generate the pair.
 
 use super::{UiAction, error_line, labeled_text, warning_line};
 use crate::backend::{Backend, Command, CreateOutcome, FileKind, LoadedFile, Pending, take_answer};
@@ -8,7 +8,7 @@ use crate::keys::KeyError;
 use crate::keys::SecretString;
 use crate::keys::private::{UploadKeyCheck, check_private_key_for_upload};
 use crate::keys::public::parse_public_key;
-use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, RemoteKey, StoredMaterial};
+use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, StoredMaterial};
 use crate::store::Profile;
 
 /// Upload a public key, or let the server generate the pair.
@@ -42,12 +42,10 @@ pub struct AddKeyModal {
     pub scope_index: usize,
     /// A path typed instead of using the file dialog.
     pub path_text: String,
-    /// Replace this key's text instead of creating one.
-    pub replace: Option<RemoteKey>,
     /// File open in flight, owned here until it answers.
     file_pending: Option<Pending<Result<Option<LoadedFile>, String>>>,
-    /// Create or replace in flight, owned here until it answers.
-    pending: Option<Sending>,
+    /// The create in flight, owned here until it answers.
+    pending: Option<Pending<Result<CreateOutcome, ApiError>>>,
     /// Why the last attempt failed (fields are kept).
     pub error: Option<String>,
 }
@@ -66,7 +64,6 @@ impl std::fmt::Debug for AddKeyModal {
             .field("shared_in_project", &self.shared_in_project)
             .field("scope_index", &self.scope_index)
             .field("path_text", &self.path_text)
-            .field("replace", &self.replace)
             .field("file_pending", &self.file_pending)
             .field("pending", &self.pending)
             .field("error", &self.error)
@@ -80,22 +77,6 @@ pub fn private_key_paste_id() -> egui::Id {
     egui::Id::unique("keyfleet.add_key.private_key_paste")
 }
 
-/// The request the dialog's main button sends.
-#[derive(Debug)]
-enum Sending {
-    Create(Pending<Result<CreateOutcome, ApiError>>),
-    Replace(Pending<Result<RemoteKey, ApiError>>),
-}
-
-/// What the dialog's main button asks for, once the fields are checked.
-#[derive(Debug)]
-pub enum Submit {
-    /// Create a key.
-    Create(NewKey),
-    /// Replace a stored private key.
-    Replace(Box<RemoteKey>, SecretString),
-}
-
 /// What happened this frame.
 #[derive(Debug)]
 pub enum AddKeyResult {
@@ -104,9 +85,7 @@ pub enum AddKeyResult {
     /// Closed without doing anything.
     Cancelled,
     /// The key was created (or found after a lost answer).
-    Created(CreateOutcome),
-    /// The stored private key was replaced: the updated key.
-    Replaced(RemoteKey),
+    Created(Box<CreateOutcome>),
     /// The provider refused; the dialog stays open, fields kept, showing why.
     Failed(ApiError),
 }
@@ -124,19 +103,10 @@ impl AddKeyModal {
             shared_in_project: true,
             scope_index: 0,
             path_text: String::new(),
-            replace: None,
             file_pending: None,
             pending: None,
             error: None,
         }
-    }
-
-    /// A dialog replacing the private key of a stored key.
-    pub fn replace(profile: Profile, key: RemoteKey) -> Self {
-        let mut modal = Self::new(profile);
-        modal.name = key.name.clone();
-        modal.replace = Some(key);
-        modal
     }
 
     fn wants_private_key(&self) -> bool {
@@ -149,19 +119,16 @@ impl AddKeyModal {
     }
 
     /// Applies the answers that arrived: a file read fills the fields, a
-    /// create or replace ends the dialog's work (or shows why not).
+    /// create ends the dialog's work (or shows why not).
     pub fn poll(&mut self) -> AddKeyResult {
         if let Some(result) = take_answer(&mut self.file_pending) {
             self.on_file(result);
         }
         let answer = match &mut self.pending {
             None => return AddKeyResult::Open,
-            Some(Sending::Create(pending)) => pending
+            Some(pending) => pending
                 .poll()
-                .map(|answer| answer.map(AddKeyResult::Created)),
-            Some(Sending::Replace(pending)) => pending
-                .poll()
-                .map(|answer| answer.map(AddKeyResult::Replaced)),
+                .map(|answer| answer.map(|outcome| AddKeyResult::Created(Box::new(outcome)))),
         };
         let Some(answer) = answer else {
             return AddKeyResult::Open;
@@ -225,21 +192,9 @@ impl AddKeyModal {
     }
 
     /// Checks the fields and says what to send, or what is wrong.
-    pub fn build(&self) -> Result<Submit, String> {
+    pub fn build(&self) -> Result<NewKey, String> {
         self.check_name()?;
         let name = self.name.trim().to_string();
-        if let Some(key) = &self.replace {
-            check_private_key_for_upload(&self.private_key).map_err(|err| err.to_string())?;
-            if name != key.name {
-                return Err(
-                    "Change the name with Rename; this dialog replaces the key text only.".into(),
-                );
-            }
-            return Ok(Submit::Replace(
-                Box::new(key.clone()),
-                self.private_key.clone(),
-            ));
-        }
         let material = if self.wants_private_key() {
             check_private_key_for_upload(&self.private_key).map_err(|err| err.to_string())?;
             NewKeyMaterial::PrivateKey(self.private_key.clone())
@@ -259,18 +214,18 @@ impl AddKeyModal {
             .nth(self.scope_index)
             .map(|(scope, _)| scope)
             .unwrap_or(KeyScope::Account);
-        Ok(Submit::Create(NewKey {
+        Ok(NewKey {
             name,
             material,
             shared_in_project: self.shared_in_project,
             scope,
-        }))
+        })
     }
 
-    /// Checks the fields, then sends the create or replace.
+    /// Checks the fields, then sends the create.
     fn send(&mut self, backend: &Backend) {
-        let submit = match self.build() {
-            Ok(submit) => submit,
+        let new_key = match self.build() {
+            Ok(new_key) => new_key,
             Err(message) => {
                 self.error = Some(message);
                 return;
@@ -278,28 +233,11 @@ impl AddKeyModal {
         };
         self.error = None;
         let profile = self.profile.clone();
-        self.pending = Some(match submit {
-            Submit::Create(new_key) => {
-                Sending::Create(backend.request(|reply| Command::CreateKey {
-                    reply,
-                    profile,
-                    new_key,
-                }))
-            }
-            Submit::Replace(key, private_key) => {
-                Sending::Replace(backend.request(|reply| Command::ReplaceKeyValue {
-                    reply,
-                    profile,
-                    key: *key,
-                    private_key,
-                }))
-            }
-        });
-    }
-
-    /// The key being replaced while the replacement is in flight.
-    pub fn busy_key(&self) -> Option<&RemoteKey> {
-        self.replace.as_ref().filter(|_| self.is_busy())
+        self.pending = Some(backend.request(|reply| Command::CreateKey {
+            reply,
+            profile,
+            new_key,
+        }));
     }
 
     /// Draws the dialog; sends its requests itself.
@@ -311,32 +249,25 @@ impl AddKeyModal {
     ) -> AddKeyResult {
         let mut result = AddKeyResult::Open;
         let capabilities = self.profile.provider().capabilities();
-        let title = match (&self.replace, capabilities.stores) {
-            (Some(_), _) => "Replace private key".to_string(),
-            (None, StoredMaterial::PrivateKey) => {
-                format!("Add private key to {}", self.profile.name)
-            }
-            (None, StoredMaterial::PublicKey) => format!("Add key to {}", self.profile.name),
+        let title = match capabilities.stores {
+            StoredMaterial::PrivateKey => format!("Add private key to {}", self.profile.name),
+            StoredMaterial::PublicKey => format!("Add key to {}", self.profile.name),
         };
         let modal = egui::Modal::new(egui::Id::unique("add_key_modal")).show(ctx, |ui| {
             ui.set_width(620.0);
             ui.heading(title);
             ui.add_space(6.0);
-            if capabilities.server_generate && self.replace.is_none() {
+            if capabilities.server_generate {
                 ui.horizontal(|ui| {
                     ui.radio_value(&mut self.mode, AddMode::Upload, "Upload a public key");
                     ui.radio_value(&mut self.mode, AddMode::GenerateOnServer, "Generate on server (Ed25519)");
                 });
             }
-            if self.replace.is_none() {
-                labeled_text(ui, "Name:", &mut self.name);
-                if !self.name.is_empty()
-                    && let Err(reason) = self.check_name()
-                {
-                    error_line(ui, &reason);
-                }
-            } else {
-                ui.label(format!("Key: {}", self.name));
+            labeled_text(ui, "Name:", &mut self.name);
+            if !self.name.is_empty()
+                && let Err(reason) = self.check_name()
+            {
+                error_line(ui, &reason);
             }
             if self.wants_private_key() {
                 self.private_key_fields(ui, backend, actions);
@@ -352,7 +283,7 @@ impl AddKeyModal {
                 ui.checkbox(&mut self.shared_in_project, "Shared with all users of the project");
             }
             let scopes = self.scopes();
-            if scopes.len() > 1 && self.replace.is_none() {
+            if scopes.len() > 1 {
                 ui.horizontal(|ui| {
                     ui.label("Create as:");
                     for (index, (_, label)) in scopes.iter().enumerate() {
@@ -379,10 +310,9 @@ impl AddKeyModal {
         let mut cancelled = false;
         ui.horizontal(|ui| {
             let busy = self.is_busy();
-            let submit = match (&self.replace, self.mode) {
-                (Some(_), _) => "Upload new key",
-                (None, AddMode::GenerateOnServer) => "Generate",
-                (None, AddMode::Upload) => "Add key",
+            let submit = match self.mode {
+                AddMode::GenerateOnServer => "Generate",
+                AddMode::Upload => "Add key",
             };
             if ui.add_enabled(!busy, egui::Button::new(submit)).clicked() {
                 self.send(backend);

@@ -182,6 +182,7 @@ fn toolbar(
             actions.push(UiAction::OpenPublish(Box::new(key.clone())));
         }
         let can_revoke = selected.is_some_and(|key| !key.accounts.is_empty());
+        let can_rotate = can_revoke;
         if ui
             .add_enabled(can_revoke, egui::Button::new("🗑 Remove everywhere…"))
             .on_hover_text("Delete the selected key from every account holding it")
@@ -190,6 +191,17 @@ fn toolbar(
             && let Some(key) = selected
         {
             actions.push(UiAction::OpenRevoke(Box::new(key.clone())));
+        }
+        if ui
+            .add_enabled(can_rotate, egui::Button::new("Rotate…"))
+            .on_hover_text(
+                "Replace the selected key with a new one on every account holding it, removing the old one only after you confirm",
+            )
+            .on_disabled_hover_text("Select a key that is on an account")
+            .clicked()
+            && let Some(key) = selected
+        {
+            actions.push(UiAction::OpenRotate(Box::new(key.clone())));
         }
         ui.separator();
         ui.toggle_value(chart_open, "📊 Chart")
@@ -444,6 +456,9 @@ fn row_menu(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
     }
     if !key.accounts.is_empty() && ui.button("🗑 Remove everywhere…").clicked() {
         actions.push(UiAction::OpenRevoke(Box::new(key.clone())));
+    }
+    if !key.accounts.is_empty() && ui.button("Rotate…").clicked() {
+        actions.push(UiAction::OpenRotate(Box::new(key.clone())));
     }
     if let Some(sha256) = &key.sha256
         && ui.button("Copy SHA256").clicked()

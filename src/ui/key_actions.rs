@@ -21,10 +21,10 @@ pub enum KeyAction {
     MakeDefault,
     /// Open the rename dialog.
     Rename,
-    /// Upload a new private key under this name.
-    Replace,
     /// Copy a legacy regional keypair to the project's keys.
     CopyToProject,
+    /// Replace the key on every account holding it (the rotation wizard).
+    Rotate,
     /// Ask before deleting.
     Delete,
 }
@@ -49,9 +49,9 @@ impl KeyAction {
             (capabilities.make_default && key.is_default != Some(true))
                 .then_some(KeyAction::MakeDefault),
             capabilities.rename.then_some(KeyAction::Rename),
-            capabilities.replace_value.then_some(KeyAction::Replace),
             (matches!(key.scope, KeyScope::Region { .. }) && key.public_key.is_some())
                 .then_some(KeyAction::CopyToProject),
+            Some(KeyAction::Rotate),
             Some(KeyAction::Delete),
         ]
         .into_iter()
@@ -67,8 +67,8 @@ impl KeyAction {
             KeyAction::SetShared(false) => "Unshare",
             KeyAction::MakeDefault => "Make default",
             KeyAction::Rename => "Rename…",
-            KeyAction::Replace => "Replace key…",
             KeyAction::CopyToProject => "Copy to project",
+            KeyAction::Rotate => "Rotate…",
             KeyAction::Delete => "Delete…",
         }
     }
@@ -81,8 +81,10 @@ impl KeyAction {
             KeyAction::SetShared(_) => "Share or unshare this key with all users of the project",
             KeyAction::MakeDefault => "Make this the account's default key",
             KeyAction::Rename => "Give this key another name",
-            KeyAction::Replace => "Upload a new private key under this name",
             KeyAction::CopyToProject => "Copy this legacy keypair to the project's SSH keys",
+            KeyAction::Rotate => {
+                "Replace this key with a new one on every account holding it; the old one is removed only after you confirm"
+            }
             KeyAction::Delete => "Delete this key (asks first)",
         }
     }
@@ -111,8 +113,8 @@ impl KeyAction {
             KeyAction::SetShared(shared) => UiAction::SetShared(key.clone(), shared),
             KeyAction::MakeDefault => UiAction::MakeDefault(key.clone()),
             KeyAction::Rename => UiAction::AskRename(key.clone()),
-            KeyAction::Replace => UiAction::AskReplace(key.clone()),
             KeyAction::CopyToProject => UiAction::CopyToProject(key.clone()),
+            KeyAction::Rotate => UiAction::RotateKey(key.clone()),
             KeyAction::Delete => UiAction::AskDelete(key.clone()),
         })
     }
@@ -144,7 +146,6 @@ mod tests {
             share: false,
             make_default: false,
             rename: false,
-            replace_value: false,
             stores: StoredMaterial::PublicKey,
             regional_keypairs: false,
         }
@@ -154,7 +155,11 @@ mod tests {
     fn only_what_the_key_and_provider_allow() {
         let bare = RemoteKey::default();
         let all: Vec<_> = KeyAction::available(&bare, capabilities()).collect();
-        assert_eq!(all, [KeyAction::Delete], "nothing to copy, nothing allowed");
+        assert_eq!(
+            all,
+            [KeyAction::Rotate, KeyAction::Delete],
+            "nothing to copy, nothing allowed"
+        );
 
         let key = RemoteKey {
             public_key: Some("ssh-ed25519 AAAA".into()),
@@ -171,7 +176,6 @@ mod tests {
             share: true,
             make_default: true,
             rename: true,
-            replace_value: true,
             ..capabilities()
         };
         let all: Vec<_> = KeyAction::available(&key, everything).collect();
@@ -182,8 +186,8 @@ mod tests {
                 KeyAction::CopySha256,
                 KeyAction::SetShared(false),
                 KeyAction::Rename,
-                KeyAction::Replace,
                 KeyAction::CopyToProject,
+                KeyAction::Rotate,
                 KeyAction::Delete,
             ],
             "already default: no Make default; shared: Unshare"

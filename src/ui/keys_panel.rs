@@ -43,6 +43,7 @@ impl ColumnLayout for KeyColumn {
             Self::Created => "Created",
             Self::Updated => "Updated",
             Self::Actions => "Actions",
+            Self::UsedBy => "Used by",
         }
     }
 
@@ -58,7 +59,7 @@ impl ColumnLayout for KeyColumn {
             Self::State => SortColumn::State,
             Self::Created => SortColumn::Created,
             Self::Updated => SortColumn::Updated,
-            Self::Actions => return None,
+            Self::Actions | Self::UsedBy => return None,
         })
     }
 
@@ -473,6 +474,25 @@ fn cell(
         KeyColumn::Created => text_or_dash(ui, key.created_at.as_deref()),
         KeyColumn::Updated => text_or_dash(ui, key.updated_at.as_deref()),
         KeyColumn::Actions => quick_action(ui, key, index, context, actions),
+        KeyColumn::UsedBy => used_by_cell(ui, key),
+    }
+}
+
+/// How many things in the account use the key, their names on hover; a
+/// dash when the provider could not say.
+fn used_by_cell(ui: &mut egui::Ui, key: &RemoteKey) {
+    match &key.used_by {
+        None => {
+            ui.weak("—")
+                .on_hover_text("Not known: the list of users could not be loaded.");
+        }
+        Some(names) if names.is_empty() => {
+            ui.weak("0");
+        }
+        Some(names) => {
+            ui.label(names.len().to_string())
+                .on_hover_text(names.join("\n"));
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod publish_modal;
 pub mod rename_modal;
 pub mod revoke_modal;
 pub mod settings_modal;
+pub mod rotate_modal;
 pub mod shortcuts;
 pub mod status_bar;
 pub mod theme;
@@ -61,8 +62,6 @@ pub enum UiAction {
     MakeDefault(RemoteKey),
     /// Open the rename dialog (providers that rename keys).
     AskRename(RemoteKey),
-    /// Open the dialog that replaces a stored private key.
-    AskReplace(RemoteKey),
     /// Ask before deleting.
     AskDelete(RemoteKey),
     /// Delete (confirmed).
@@ -81,6 +80,13 @@ pub enum UiAction {
     OpenPublish(Box<KeyGroup>),
     /// Open the dialog that removes this key from every account.
     OpenRevoke(Box<KeyGroup>),
+    /// Open the wizard replacing this key everywhere it is used.
+    OpenRotate(Box<KeyGroup>),
+    /// Open the wizard on a rotation left waiting (by id).
+    ResumeRotation(String),
+    /// Open the wizard on this key of the shown account (with its copies
+    /// on other accounts).
+    RotateKey(RemoteKey),
     /// Write the inventory to a file.
     ExportInventory(ExportFormat),
     /// Select this key (by id) in the shown account.

@@ -1,0 +1,792 @@
+//! "Rotate…": replace a key on every account holding it without locking
+//! anyone out. Steps: the new key (generated and saved here first, or a key
+//! already on this computer), the plan (one row per account, tickable),
+//! the add phase with a result per account, a pause to test the new key
+//! ("Remove old key now" or "Later"), the remove phase, done. "Retry failed
+//! steps" repeats only what failed. The engine is `crate::rotation`; this
+//! dialog sends one command per step and reports every change so the app
+//! keeps `rotations.json` current.
+
+use std::path::PathBuf;
+
+use super::{error_line, labeled_text, success_line, warning_line};
+use crate::backend::{Backend, Command, Pending, take_answer};
+use crate::keys::generate::{GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding};
+use crate::keys::save::SavedKey;
+use crate::providers::ApiError;
+use crate::rotation::{AccountStep, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepState};
+use crate::store::Profile;
+
+/// A key on this computer that can be the new key.
+#[derive(Clone, Debug)]
+pub struct LocalChoice {
+    /// The private key file.
+    pub private_key_path: PathBuf,
+    /// Its public key line.
+    pub public_key: String,
+    /// Its fingerprint.
+    pub sha256: String,
+    /// Its type, as `ssh-keygen -l` names it.
+    pub algorithm: String,
+}
+
+/// Where the new key comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Generate,
+    Existing,
+}
+
+/// Which page is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Page {
+    NewKey,
+    Plan,
+    Progress,
+}
+
+/// One request in flight.
+#[derive(Debug)]
+enum Running {
+    Add(usize, Pending<Result<String, ApiError>>),
+    Remove(usize, Pending<Result<(), ApiError>>),
+}
+
+/// The new-key page's work in flight.
+#[derive(Debug, Default)]
+enum Making {
+    #[default]
+    Idle,
+    Generating(Pending<Result<GeneratedKey, String>>),
+    Saving(Box<PendingSave>),
+}
+
+/// A generated key being saved: the key stays in memory only until the
+/// save answers (zeroized on drop).
+#[derive(Debug)]
+struct PendingSave {
+    key: GeneratedKey,
+    pending: Option<Pending<Result<Option<SavedKey>, String>>>,
+}
+
+/// The dialog's state.
+#[derive(Debug)]
+pub struct RotateModal {
+    old: OldKeyInfo,
+    /// The planned steps until the new key exists; then in `rotation`.
+    steps: Vec<AccountStep>,
+    rotation: Option<Rotation>,
+    profiles: Vec<Profile>,
+    page: Page,
+    source: Source,
+    algorithm: KeyAlgorithm,
+    name: String,
+    save_path: String,
+    path_edited: bool,
+    key_dir: PathBuf,
+    local_choices: Vec<LocalChoice>,
+    local_index: usize,
+    making: Making,
+    running: Vec<Running>,
+    error: Option<String>,
+    changed: bool,
+    touched_accounts: Vec<String>,
+}
+
+/// What happened this frame.
+#[derive(Debug)]
+pub enum RotateResult {
+    /// Keep showing.
+    Open,
+    /// Keep showing; the rotation changed (save it).
+    Changed(Box<Rotation>),
+    /// Closed: the rotation as it stands (if one was started) and the
+    /// accounts whose keys changed (reload them).
+    Closed(Option<Box<Rotation>>, Vec<String>),
+}
+
+impl RotateModal {
+    /// A wizard rotating the key `old` through `steps` (see
+    /// [`Rotation::plan_steps`]). A generated key is saved in `key_dir`;
+    /// `local_choices` are the keys on this computer that can replace it.
+    pub fn new(
+        old: OldKeyInfo,
+        old_names: &[String],
+        steps: Vec<AccountStep>,
+        profiles: &[Profile],
+        key_dir: PathBuf,
+        local_choices: Vec<LocalChoice>,
+    ) -> Self {
+        // HCP Terraform clones with the key itself: RSA in PEM is what its
+        // docs ask for. Elsewhere Ed25519 is the modern default.
+        let algorithm = if steps.iter().any(|step| step.stores_private_key) {
+            KeyAlgorithm::Rsa4096
+        } else {
+            KeyAlgorithm::Ed25519
+        };
+        let base = old_names
+            .first()
+            .map(String::as_str)
+            .unwrap_or("keyfleet-key")
+            .trim();
+        let date = time::OffsetDateTime::now_utc().date();
+        let name = format!("{base}-{date}");
+        let mut modal = Self {
+            old,
+            steps,
+            rotation: None,
+            profiles: profiles.to_vec(),
+            page: Page::NewKey,
+            source: Source::Generate,
+            algorithm,
+            name,
+            save_path: String::new(),
+            path_edited: false,
+            key_dir,
+            local_choices,
+            local_index: 0,
+            making: Making::Idle,
+            running: Vec::new(),
+            error: None,
+            changed: false,
+            touched_accounts: Vec::new(),
+        };
+        modal.sync_path();
+        modal
+    }
+
+    /// A wizard finishing `rotation` (planned earlier, perhaps before a
+    /// restart).
+    pub fn resume(rotation: Rotation, profiles: &[Profile]) -> Self {
+        Self {
+            old: rotation.old.clone(),
+            steps: Vec::new(),
+            name: rotation.new.name.clone(),
+            rotation: Some(rotation),
+            profiles: profiles.to_vec(),
+            page: Page::Progress,
+            source: Source::Generate,
+            algorithm: KeyAlgorithm::Ed25519,
+            save_path: String::new(),
+            path_edited: true,
+            key_dir: PathBuf::new(),
+            local_choices: Vec::new(),
+            local_index: 0,
+            making: Making::Idle,
+            running: Vec::new(),
+            error: None,
+            changed: false,
+            touched_accounts: Vec::new(),
+        }
+    }
+
+    /// The rotation, once the new key is chosen.
+    pub fn rotation(&self) -> Option<&Rotation> {
+        self.rotation.as_ref()
+    }
+
+    /// True while a request runs.
+    pub fn is_busy(&self) -> bool {
+        !self.running.is_empty() || !matches!(self.making, Making::Idle)
+    }
+
+    fn sync_path(&mut self) {
+        if !self.path_edited {
+            self.save_path = self.key_dir.join(self.name.trim()).display().to_string();
+        }
+    }
+
+    /// Applies the answers that arrived.
+    pub fn poll(&mut self, backend: &Backend) {
+        self.poll_making(backend);
+        let Some(rotation) = &mut self.rotation else {
+            return;
+        };
+        let mut index = 0;
+        while index < self.running.len() {
+            let finished = match &mut self.running[index] {
+                Running::Add(step, pending) => pending.poll().map(|answer| {
+                    let step = &mut rotation.steps[*step];
+                    match answer {
+                        Ok(id) => {
+                            step.new_key_id = Some(id);
+                            step.add = StepState::Done;
+                        }
+                        Err(err) => step.add = StepState::Failed(err.message),
+                    }
+                    step.profile_id.clone()
+                }),
+                Running::Remove(step, pending) => pending.poll().map(|answer| {
+                    let step = &mut rotation.steps[*step];
+                    step.remove = match answer {
+                        Ok(()) => StepState::Done,
+                        Err(err) => StepState::Failed(err.message),
+                    };
+                    step.profile_id.clone()
+                }),
+            };
+            match finished {
+                Some(profile_id) => {
+                    self.running.remove(index);
+                    if !self.touched_accounts.contains(&profile_id) {
+                        self.touched_accounts.push(profile_id);
+                    }
+                    self.changed = true;
+                }
+                None => index += 1,
+            }
+        }
+        if self.running.is_empty() && self.changed {
+            rotation.settle();
+        }
+    }
+
+    /// Generation answered: save the key before anything else; saved:
+    /// the rotation exists.
+    fn poll_making(&mut self, backend: &Backend) {
+        match &mut self.making {
+            Making::Idle => {}
+            Making::Generating(pending) => {
+                let Some(answer) = pending.poll() else { return };
+                match answer {
+                    Ok(key) => {
+                        let public_key = key.public.openssh.clone();
+                        let private_key = key.private_key.clone();
+                        let path = PathBuf::from(self.save_path.trim());
+                        let suggested_name = self.name.trim().to_string();
+                        let pending = backend.request(|reply| Command::SavePrivateKey {
+                            reply,
+                            private_key,
+                            public_key,
+                            passphrase: None,
+                            suggested_name,
+                            path: Some(path),
+                            exactly_as_received: false,
+                        });
+                        self.making = Making::Saving(Box::new(PendingSave {
+                            key,
+                            pending: Some(pending),
+                        }));
+                    }
+                    Err(message) => {
+                        self.error = Some(format!("The key could not be generated: {message}"));
+                        self.making = Making::Idle;
+                    }
+                }
+            }
+            Making::Saving(save) => {
+                let Some(answer) = take_answer(&mut save.pending) else {
+                    return;
+                };
+                let public = save.key.public.clone();
+                self.making = Making::Idle;
+                match answer {
+                    Ok(Some(saved)) => self.start_plan(NewKeyInfo {
+                        name: self.name.trim().to_string(),
+                        sha256: public.fingerprint_sha256.clone(),
+                        public_key: public.openssh.clone(),
+                        algorithm: public.label.to_string(),
+                        private_key_path: saved.private_path,
+                    }),
+                    Ok(None) => {
+                        self.error = Some("Not saved: no rotation without a saved key.".into());
+                    }
+                    Err(message) => {
+                        self.error = Some(format!(
+                            "The new private key could not be saved, so nothing was sent: {message}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn start_plan(&mut self, new: NewKeyInfo) {
+        let steps = std::mem::take(&mut self.steps);
+        self.rotation = Some(Rotation::from_parts(self.old.clone(), new, steps));
+        self.error = None;
+        self.page = Page::Plan;
+    }
+
+    /// Sends every step of the current phase that has not run yet.
+    fn send(&mut self, backend: &Backend) {
+        let Some(rotation) = &mut self.rotation else {
+            return;
+        };
+        // An account removed from Keyfleet since the plan cannot be
+        // reached: say so instead of waiting for it forever.
+        let phase = rotation.phase;
+        for step in rotation.steps.iter_mut().filter(|step| step.included) {
+            if self
+                .profiles
+                .iter()
+                .any(|profile| profile.id == step.profile_id)
+            {
+                continue;
+            }
+            let gone = StepState::Failed("This account is no longer in Keyfleet.".into());
+            match phase {
+                Phase::Adding if step.add == StepState::Pending => step.add = gone,
+                Phase::Removing if step.may_remove() && step.remove == StepState::Pending => {
+                    step.remove = gone;
+                }
+                _ => {}
+            }
+        }
+        for (index, step) in rotation.steps.iter().enumerate() {
+            let busy = self.running.iter().any(|running| match running {
+                Running::Add(i, _) | Running::Remove(i, _) => *i == index,
+            });
+            let Some(profile) = self
+                .profiles
+                .iter()
+                .find(|profile| profile.id == step.profile_id)
+                .cloned()
+            else {
+                continue;
+            };
+            if busy || !step.included {
+                continue;
+            }
+            let boxed = Box::new(step.clone());
+            let new = Box::new(rotation.new.clone());
+            match rotation.phase {
+                Phase::Adding if step.add == StepState::Pending => {
+                    self.running.push(Running::Add(
+                        index,
+                        backend.request(|reply| Command::RotationAdd {
+                            reply,
+                            profile,
+                            step: boxed,
+                            new,
+                        }),
+                    ));
+                }
+                Phase::Removing if step.may_remove() && step.remove == StepState::Pending => {
+                    self.running.push(Running::Remove(
+                        index,
+                        backend.request(|reply| Command::RotationRemove {
+                            reply,
+                            profile,
+                            step: boxed,
+                            new,
+                        }),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        self.changed = true;
+    }
+
+    /// Starts a phase and sends its steps.
+    fn begin(&mut self, phase: Phase, backend: &Backend) {
+        if let Some(rotation) = &mut self.rotation {
+            rotation.phase = phase;
+        }
+        self.send(backend);
+        if self.running.is_empty()
+            && let Some(rotation) = &mut self.rotation
+        {
+            rotation.settle();
+        }
+    }
+
+    /// Marks failed steps to run again: failed adds first (their removes
+    /// wait for a new confirmation), else failed removes.
+    fn retry(&mut self, backend: &Backend) {
+        let Some(rotation) = &mut self.rotation else {
+            return;
+        };
+        let mut adds = false;
+        for step in rotation.steps.iter_mut().filter(|step| step.included) {
+            if step.add.is_failed() {
+                step.add = StepState::Pending;
+                adds = true;
+            }
+        }
+        if adds {
+            self.begin(Phase::Adding, backend);
+            return;
+        }
+        for step in rotation.steps.iter_mut().filter(|step| step.included) {
+            if step.remove.is_failed() {
+                step.remove = StepState::Pending;
+            }
+        }
+        self.begin(Phase::Removing, backend);
+    }
+
+    /// Draws the dialog; sends its requests itself.
+    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> RotateResult {
+        self.poll(backend);
+        let mut close = false;
+        let modal = egui::Modal::new(egui::Id::unique("rotate_modal")).show(ctx, |ui| {
+            ui.set_width(760.0);
+            ui.heading(format!("Rotate \"{}\"", self.old.name));
+            if let Some(sha256) = &self.old.sha256 {
+                ui.label(egui::RichText::new(sha256).monospace().weak());
+            }
+            ui.separator();
+            match self.page {
+                Page::NewKey => close = self.new_key_page(ui, backend),
+                Page::Plan => close = self.plan_page(ui, backend),
+                Page::Progress => close = self.progress_page(ui, backend),
+            }
+            if let Some(error) = &self.error {
+                error_line(ui, error);
+            }
+        });
+        if (close || modal.should_close()) && !self.is_busy() {
+            let rotation = self
+                .rotation
+                .take()
+                .filter(|rotation| rotation.phase != Phase::Planned)
+                .map(Box::new);
+            return RotateResult::Closed(rotation, std::mem::take(&mut self.touched_accounts));
+        }
+        if std::mem::take(&mut self.changed)
+            && let Some(rotation) = &self.rotation
+            && rotation.phase != Phase::Planned
+        {
+            return RotateResult::Changed(Box::new(rotation.clone()));
+        }
+        RotateResult::Open
+    }
+
+    /// Returns true when cancelled.
+    fn new_key_page(&mut self, ui: &mut egui::Ui, backend: &Backend) -> bool {
+        ui.strong("1. New key");
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.source, Source::Generate, "Generate a new key");
+            ui.add_enabled_ui(!self.local_choices.is_empty(), |ui| {
+                ui.radio_value(
+                    &mut self.source,
+                    Source::Existing,
+                    "Use a key on this computer",
+                );
+            });
+        });
+        let busy = self.is_busy();
+        let mut cancelled = false;
+        match self.source {
+            Source::Generate => {
+                ui.horizontal(|ui| {
+                    ui.label("Type:");
+                    for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::Rsa4096] {
+                        ui.radio_value(&mut self.algorithm, algorithm, algorithm_label(algorithm));
+                    }
+                });
+                if labeled_text(ui, "New key name:", &mut self.name).changed() {
+                    self.sync_path();
+                }
+                if labeled_text(ui, "Save private key as:", &mut self.save_path).changed() {
+                    self.path_edited = true;
+                }
+                ui.weak(
+                    "The private key is saved and checked before anything is sent; no saved key, no rotation.",
+                );
+                ui.horizontal(|ui| {
+                    if ui
+                        .add_enabled(!busy, egui::Button::new("Generate and save"))
+                        .clicked()
+                    {
+                        self.generate(backend);
+                    }
+                    if busy {
+                        ui.add(egui::Spinner::new());
+                    }
+                    cancelled = ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked();
+                });
+            }
+            Source::Existing => {
+                let labels: Vec<String> = self
+                    .local_choices
+                    .iter()
+                    .map(|choice| {
+                        format!(
+                            "{} ({}, {})",
+                            choice.private_key_path.display(),
+                            choice.algorithm,
+                            choice.sha256
+                        )
+                    })
+                    .collect();
+                egui::ComboBox::from_label("Key")
+                    .selected_text(labels.get(self.local_index).cloned().unwrap_or_default())
+                    .show_ui(ui, |ui| {
+                        for (index, label) in labels.iter().enumerate() {
+                            ui.selectable_value(&mut self.local_index, index, label);
+                        }
+                    });
+                labeled_text(ui, "New key name:", &mut self.name);
+                ui.horizontal(|ui| {
+                    if ui.button("Use this key").clicked()
+                        && let Some(choice) = self.local_choices.get(self.local_index).cloned()
+                    {
+                        self.start_plan(NewKeyInfo {
+                            name: self.name.trim().to_string(),
+                            sha256: choice.sha256,
+                            public_key: choice.public_key,
+                            algorithm: choice.algorithm,
+                            private_key_path: choice.private_key_path,
+                        });
+                    }
+                    cancelled = ui.button("Cancel").clicked();
+                });
+            }
+        }
+        cancelled
+    }
+
+    fn generate(&mut self, backend: &Backend) {
+        if self.name.trim().is_empty() || self.save_path.trim().is_empty() {
+            self.error = Some("Enter a name and where to save the private key.".into());
+            return;
+        }
+        self.error = None;
+        let encoding = if self.algorithm == KeyAlgorithm::Ed25519 {
+            PrivateKeyEncoding::OpenSsh
+        } else {
+            PrivateKeyEncoding::Pem
+        };
+        let spec = GenerateRequest {
+            algorithm: self.algorithm,
+            comment: self.name.trim().to_string(),
+            passphrase: None,
+            encoding,
+        };
+        self.making =
+            Making::Generating(backend.request(|reply| Command::GenerateLocal { reply, spec }));
+    }
+
+    /// Returns true when cancelled.
+    fn plan_page(&mut self, ui: &mut egui::Ui, backend: &Backend) -> bool {
+        let Some(rotation) = &mut self.rotation else {
+            return true;
+        };
+        ui.strong("2. Plan");
+        ui.label(format!(
+            "New key \"{}\" ({}, {}), saved at {}.",
+            rotation.new.name,
+            rotation.new.algorithm,
+            rotation.new.sha256,
+            rotation.new.private_key_path.display()
+        ));
+        let new_name = rotation.new.name.clone();
+        egui::ScrollArea::vertical()
+            .max_height(320.0)
+            .show(ui, |ui| {
+                egui::Grid::new("rotation_plan")
+                    .num_columns(3)
+                    .striped(true)
+                    .spacing([12.0, 6.0])
+                    .show(ui, |ui| {
+                        ui.strong("Account");
+                        ui.strong("Provider");
+                        ui.strong("Steps");
+                        ui.end_row();
+                        for step in &mut rotation.steps {
+                            ui.checkbox(&mut step.included, &step.account);
+                            ui.label(step.provider.label());
+                            let steps = ui.label(step.describe(&new_name).join("; "));
+                            if !step.workspaces.is_empty() {
+                                steps.on_hover_text(format!(
+                                    "Workspaces using the old key:\n{}",
+                                    step.workspaces.join("\n")
+                                ));
+                            }
+                            ui.end_row();
+                        }
+                    });
+            });
+        let check = rotation.check();
+        if let Err(reason) = &check {
+            warning_line(ui, reason);
+        }
+        let mut cancelled = false;
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(check.is_ok(), egui::Button::new("Add the new key"))
+                .clicked()
+            {
+                self.page = Page::Progress;
+                self.begin(Phase::Adding, backend);
+            }
+            cancelled = ui.button("Cancel").clicked();
+        });
+        cancelled
+    }
+
+    /// Returns true when closed.
+    fn progress_page(&mut self, ui: &mut egui::Ui, backend: &Backend) -> bool {
+        let Some(rotation) = &self.rotation else {
+            return true;
+        };
+        let busy = self.is_busy();
+        let phase = rotation.phase;
+        ui.strong(match phase {
+            Phase::Planned | Phase::Adding => "3. Adding the new key",
+            Phase::Paused => "4. Test the new key",
+            Phase::Removing => "5. Removing the old key",
+            Phase::Done => "Done",
+        });
+        progress_grid(ui, rotation, &self.running);
+        let added = rotation.added_count();
+        let failed = rotation.failed_count();
+        let waiting = rotation.included().any(|step| match phase {
+            Phase::Adding => step.add == StepState::Pending,
+            Phase::Removing => step.may_remove() && step.remove == StepState::Pending,
+            _ => false,
+        });
+        match phase {
+            Phase::Paused => {
+                ui.label(format!(
+                    "The new key is in place on {added} account(s); the old key is still there. Test the new key before removing the old one, e.g. ssh -i {} …",
+                    rotation.new.private_key_path.display()
+                ));
+            }
+            Phase::Done => success_line(
+                ui,
+                &format!(
+                    "Rotated on {added} account(s): the new key is in place and the old key is gone."
+                ),
+            ),
+            _ => {}
+        }
+        if failed > 0 && !busy {
+            warning_line(
+                ui,
+                &format!(
+                    "{failed} step(s) failed. The old key stays wherever the new key was not added."
+                ),
+            );
+        }
+        let removable = rotation
+            .included()
+            .any(|step| step.may_remove() && !step.remove.is_done());
+        let mut closed = false;
+        ui.horizontal(|ui| {
+            if waiting && !busy && ui.button("Continue").clicked() {
+                self.send(backend);
+            }
+            if phase == Phase::Paused
+                && ui
+                    .add_enabled(!busy && removable, egui::Button::new("Remove old key now"))
+                    .clicked()
+            {
+                self.begin(Phase::Removing, backend);
+            }
+            if failed > 0
+                && ui
+                    .add_enabled(!busy, egui::Button::new("Retry failed steps"))
+                    .clicked()
+            {
+                self.retry(backend);
+            }
+            if busy {
+                ui.add(egui::Spinner::new());
+            }
+            let close_label = match phase {
+                Phase::Done => "Close",
+                _ => "Later",
+            };
+            closed = ui
+                .add_enabled(!busy, egui::Button::new(close_label))
+                .on_hover_text("Keyfleet keeps the rotation and offers to finish it later")
+                .clicked();
+        });
+        closed
+    }
+}
+
+fn algorithm_label(algorithm: KeyAlgorithm) -> &'static str {
+    match algorithm {
+        KeyAlgorithm::Rsa4096 => "RSA 4096 (PEM)",
+        other => other.label(),
+    }
+}
+
+/// One row per account: what the add and the remove did.
+fn progress_grid(ui: &mut egui::Ui, rotation: &Rotation, running: &[Running]) {
+    egui::ScrollArea::vertical()
+        .max_height(320.0)
+        .show(ui, |ui| {
+            egui::Grid::new("rotation_progress")
+                .num_columns(3)
+                .striped(true)
+                .spacing([12.0, 6.0])
+                .show(ui, |ui| {
+                    ui.strong("Account");
+                    ui.strong("Add new key");
+                    ui.strong("Remove old key");
+                    ui.end_row();
+                    for (index, step) in rotation.steps.iter().enumerate() {
+                        ui.label(&step.account);
+                        if !step.included {
+                            ui.weak("not in this rotation");
+                            ui.weak("—");
+                            ui.end_row();
+                            continue;
+                        }
+                        let (adding, removing) =
+                            running
+                                .iter()
+                                .fold((false, false), |(a, r), run| match run {
+                                    Running::Add(i, _) if *i == index => (true, r),
+                                    Running::Remove(i, _) if *i == index => (a, true),
+                                    _ => (a, r),
+                                });
+                        state_cell(ui, &step.add, adding, "✔ added", "to add");
+                        if step.add.is_failed() {
+                            ui.weak("kept (the add failed)");
+                        } else {
+                            state_cell(ui, &step.remove, removing, "✔ removed", "to remove");
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
+fn state_cell(ui: &mut egui::Ui, state: &StepState, running: bool, done: &str, pending: &str) {
+    if running {
+        ui.add(egui::Spinner::new());
+        return;
+    }
+    match state {
+        StepState::Pending => {
+            ui.weak(pending);
+        }
+        StepState::Done => success_line(ui, done),
+        StepState::Failed(message) => error_line(ui, &format!("failed: {message}")),
+    }
+}
+
+/// "N rotation(s) waiting to finish" with a button per rotation; nothing
+/// when none waits.
+pub fn waiting_notice(
+    ui: &mut egui::Ui,
+    waiting: &[(String, String)],
+    actions: &mut Vec<super::UiAction>,
+) {
+    if waiting.is_empty() {
+        return;
+    }
+    let count = waiting.len();
+    warning_line(
+        ui,
+        &format!(
+            "{count} rotation{} waiting to finish",
+            if count == 1 { "" } else { "s" }
+        ),
+    );
+    for (id, name) in waiting {
+        if ui
+            .small_button(format!("Finish rotating \"{name}\"…"))
+            .clicked()
+        {
+            actions.push(super::UiAction::ResumeRotation(id.clone()));
+        }
+    }
+}

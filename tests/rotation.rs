@@ -1,0 +1,362 @@
+//! The rotation engine (no window) against the sandbox fakes over HTTP:
+//! plan from the inventory, add phase, pause, remove phase, with the
+//! flags kept, HCP Terraform workspaces moved across pages, failed steps
+//! retried and nothing removed where the add failed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::client::{account_client, fast_policy};
+use keyfleet::inventory::{Inventory, KeyGroup, local};
+use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
+use keyfleet::keys::save::save_private_key;
+use keyfleet::providers::{ApiError, ProviderClient, ProviderKind, RemoteKey};
+use keyfleet::rotation::{NewKeyInfo, Phase, Rotation, RotationStore, StepState, run};
+use keyfleet::sandbox::{Fault, SANDBOX_ORGANIZATION, Sandbox, token};
+use keyfleet::store::Profile;
+
+const KINDS: [ProviderKind; 4] = [
+    ProviderKind::Gcore,
+    ProviderKind::Sesterce,
+    ProviderKind::Github,
+    ProviderKind::Terraform,
+];
+
+/// Generates an Ed25519 pair and saves it (verified) at `dir/name`.
+fn saved_key(dir: &Path, name: &str) -> (keyfleet::keys::generate::GeneratedKey, PathBuf) {
+    let key = generate(&GenerateRequest {
+        algorithm: KeyAlgorithm::Ed25519,
+        comment: format!("{name}@laptop"),
+        passphrase: None,
+        encoding: PrivateKeyEncoding::OpenSsh,
+    })
+    .unwrap();
+    let path = dir.join(name);
+    save_private_key(&path, &key.private_key, &key.public.openssh, None).unwrap();
+    (key, path)
+}
+
+struct World {
+    sandbox: Sandbox,
+    runtime: tokio::runtime::Runtime,
+    profiles: Vec<Profile>,
+    dir: tempfile::TempDir,
+    old_sha256: String,
+    old_terraform_id: String,
+}
+
+impl World {
+    /// The old key "laptop" on all four accounts (Gcore shared, Sesterce
+    /// default, GitHub, Terraform used by 105 of 130 workspaces), saved in
+    /// a local folder so the Terraform copy joins its group by file name.
+    fn new() -> Self {
+        let sandbox = Sandbox::start().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (old, _) = saved_key(dir.path(), "laptop");
+        let line = &old.public.openssh;
+        sandbox.gcore.add_key(1, "laptop", line, true);
+        sandbox.sesterce.add_key("laptop", line);
+        sandbox.sesterce.add_key(
+            "other",
+            &common::public_key(ssh_key::Algorithm::Ed25519, "x"),
+        );
+        sandbox.github.add_key("laptop", line);
+        let old_terraform_id =
+            sandbox
+                .terraform
+                .add_key(SANDBOX_ORGANIZATION, "laptop", old.private_key.expose());
+        let other = sandbox.terraform.add_key(
+            SANDBOX_ORGANIZATION,
+            "other",
+            "-----BEGIN RSA PRIVATE KEY-----",
+        );
+        for n in 0..130 {
+            let key = match n % 6 {
+                0 => None,
+                1 => Some(other.as_str()),
+                _ => Some(old_terraform_id.as_str()),
+            };
+            sandbox
+                .terraform
+                .add_workspace(SANDBOX_ORGANIZATION, &format!("ws-{n:03}"), key);
+        }
+        let profiles = KINDS
+            .iter()
+            .map(|kind| {
+                let mut profile = sandbox.profile(*kind, &format!("{kind:?} account"));
+                profile.id = format!("{kind:?}").to_lowercase();
+                profile
+            })
+            .collect();
+        Self {
+            sandbox,
+            runtime: tokio::runtime::Runtime::new().unwrap(),
+            profiles,
+            dir,
+            old_sha256: old.public.fingerprint_sha256.clone(),
+            old_terraform_id,
+        }
+    }
+
+    fn client(&self, profile_id: &str) -> ProviderClient {
+        let kind = self
+            .profiles
+            .iter()
+            .find(|profile| profile.id == profile_id)
+            .unwrap()
+            .provider();
+        account_client(kind, self.sandbox.url(kind), token(kind), fast_policy())
+    }
+
+    fn lists(&self) -> Vec<(Profile, Result<Vec<RemoteKey>, ApiError>)> {
+        self.profiles
+            .iter()
+            .map(|profile| {
+                let client = self.client(&profile.id);
+                (profile.clone(), self.runtime.block_on(client.list_keys()))
+            })
+            .collect()
+    }
+
+    /// Plans the rotation of the old key's group to a new saved key.
+    fn plan(&self) -> Rotation {
+        let lists = self.lists();
+        let scan = local::scan(&[self.dir.path().to_path_buf()]);
+        let inventory = Inventory::build(&lists, &scan.keys);
+        let group: &KeyGroup = inventory
+            .keys
+            .iter()
+            .find(|group| group.sha256.as_deref() == Some(self.old_sha256.as_str()))
+            .unwrap();
+        assert_eq!(group.accounts.len(), 4, "{group:?}");
+        let (new, path) = saved_key(self.dir.path(), "laptop-2026");
+        let info = NewKeyInfo {
+            name: "laptop-2026".into(),
+            sha256: new.public.fingerprint_sha256.clone(),
+            public_key: new.public.openssh.clone(),
+            algorithm: new.public.label.to_string(),
+            private_key_path: path,
+        };
+        Rotation::plan(group, info, |profile_id, key_id| {
+            lists
+                .iter()
+                .find(|(profile, _)| profile.id == profile_id)
+                .and_then(|(_, keys)| keys.as_ref().ok())
+                .and_then(|keys| keys.iter().find(|key| key.id == key_id))
+        })
+    }
+
+    /// Runs every add not done yet; returns how many were tried.
+    fn add_phase(&self, rotation: &mut Rotation) -> usize {
+        rotation.phase = Phase::Adding;
+        let mut tried = 0;
+        for step in rotation.steps.iter_mut().filter(|step| step.included) {
+            if step.add.is_done() {
+                continue;
+            }
+            tried += 1;
+            let client = self.client(&step.profile_id);
+            match self
+                .runtime
+                .block_on(run::add(&client, step, &rotation.new))
+            {
+                Ok(id) => {
+                    step.new_key_id = Some(id);
+                    step.add = StepState::Done;
+                }
+                Err(err) => step.add = StepState::Failed(err.message),
+            }
+        }
+        rotation.settle();
+        tried
+    }
+
+    /// Removes the old key where the add succeeded.
+    fn remove_phase(&self, rotation: &mut Rotation) {
+        rotation.phase = Phase::Removing;
+        for step in rotation.steps.iter_mut() {
+            if !step.may_remove() || step.remove.is_done() {
+                continue;
+            }
+            let client = self.client(&step.profile_id);
+            step.remove = match self
+                .runtime
+                .block_on(run::remove(&client, step, &rotation.new))
+            {
+                Ok(()) => StepState::Done,
+                Err(err) => StepState::Failed(err.message),
+            };
+        }
+        rotation.settle();
+    }
+
+    /// Whether the old key is still on Gcore, Sesterce and GitHub.
+    fn old_public_key_everywhere(&self) -> [bool; 3] {
+        let old = |name: &str| name == "laptop";
+        [
+            self.sandbox
+                .gcore
+                .key_details(1)
+                .iter()
+                .any(|key| old(&key.name)),
+            self.sandbox
+                .sesterce
+                .keys()
+                .iter()
+                .any(|key| old(&key.name)),
+            self.sandbox.github.keys().iter().any(|key| old(&key.title)),
+        ]
+    }
+}
+
+#[test]
+fn a_key_is_rotated_on_four_accounts_keeping_flags_and_workspaces() {
+    let world = World::new();
+    let mut rotation = world.plan();
+    assert_eq!(rotation.steps.len(), 4);
+    let terraform = rotation
+        .steps
+        .iter()
+        .find(|step| step.provider == ProviderKind::Terraform)
+        .unwrap();
+    assert_eq!(terraform.workspaces.len(), 86, "planned from \"Used by\"");
+
+    assert_eq!(world.add_phase(&mut rotation), 4);
+    assert_eq!(rotation.phase, Phase::Paused, "{rotation:#?}");
+    assert_eq!(rotation.added_count(), 4);
+    // Paused: the old key is still everywhere, the new one beside it.
+    assert_eq!(world.old_public_key_everywhere(), [true, true, true]);
+    assert!(
+        world
+            .sandbox
+            .terraform
+            .keys(SANDBOX_ORGANIZATION)
+            .iter()
+            .any(|(id, _)| id == &world.old_terraform_id)
+    );
+    assert!(
+        world
+            .sandbox
+            .terraform
+            .workspaces(SANDBOX_ORGANIZATION)
+            .iter()
+            .all(|(_, key)| key.as_deref() != Some(world.old_terraform_id.as_str())),
+        "every workspace moved in the add phase"
+    );
+
+    // The plan survives a restart, without a secret in it.
+    let store = RotationStore::new(world.dir.path().join("config"));
+    store.save(std::slice::from_ref(&rotation)).unwrap();
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert!(!text.contains("PRIVATE KEY"));
+    let mut rotation = store.load().unwrap().remove(0);
+
+    // Adding again finds the new key on the server: nothing twice.
+    for step in &mut rotation.steps {
+        step.add = StepState::Pending;
+    }
+    world.add_phase(&mut rotation);
+    assert_eq!(world.sandbox.gcore.key_details(1).len(), 2);
+    assert_eq!(world.sandbox.github.keys().len(), 2);
+    assert_eq!(world.sandbox.terraform.keys(SANDBOX_ORGANIZATION).len(), 3);
+
+    world.remove_phase(&mut rotation);
+    assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
+    store.save(std::slice::from_ref(&rotation)).unwrap();
+    assert!(!store.path().exists(), "nothing left waiting");
+
+    // Gcore: only the new key, shared like the old one.
+    let gcore = world.sandbox.gcore.key_details(1);
+    assert_eq!(gcore.len(), 1);
+    assert_eq!(gcore[0].name, "laptop-2026");
+    assert!(gcore[0].shared_in_project);
+    assert_eq!(
+        common::key_data(&gcore[0].public_key),
+        common::key_data(&rotation.new.public_key)
+    );
+    // Sesterce: the new key took over as default.
+    let sesterce = world.sandbox.sesterce.keys();
+    let new = sesterce
+        .iter()
+        .find(|key| key.name == "laptop-2026")
+        .unwrap();
+    assert_eq!(
+        world.sandbox.sesterce.default_key_id(),
+        Some(new.id.clone())
+    );
+    assert!(!sesterce.iter().any(|key| key.name == "laptop"));
+    // GitHub.
+    let github = world.sandbox.github.keys();
+    assert_eq!(github.len(), 1);
+    assert_eq!(github[0].title, "laptop-2026");
+    // Terraform: the old key is deleted, every workspace on the new one.
+    let keys = world.sandbox.terraform.keys(SANDBOX_ORGANIZATION);
+    assert!(!keys.iter().any(|(id, _)| id == &world.old_terraform_id));
+    let (new_id, _) = keys.iter().find(|(_, name)| name == "laptop-2026").unwrap();
+    let stored = world.sandbox.terraform.stored_value(new_id).unwrap();
+    let saved = std::fs::read_to_string(&rotation.new.private_key_path).unwrap();
+    assert_eq!(stored, saved, "the saved private key was uploaded");
+    let workspaces = world.sandbox.terraform.workspaces(SANDBOX_ORGANIZATION);
+    assert_eq!(
+        workspaces
+            .iter()
+            .filter(|(_, key)| key.as_deref() == Some(new_id.as_str()))
+            .count(),
+        86
+    );
+    assert_eq!(
+        workspaces.iter().filter(|(_, key)| key.is_none()).count(),
+        22
+    );
+}
+
+#[test]
+fn a_failed_add_keeps_the_old_key_until_retried() {
+    let world = World::new();
+    let mut rotation = world.plan();
+    // Every attempt of the Sesterce list (and its retries) fails.
+    let faults = world.sandbox.faults(ProviderKind::Sesterce);
+    faults.inject(Fault::ServerError, 20);
+    world.add_phase(&mut rotation);
+    faults.clear();
+    assert_eq!(rotation.phase, Phase::Paused);
+    assert_eq!(rotation.added_count(), 3);
+    let sesterce = rotation
+        .steps
+        .iter()
+        .position(|step| step.provider == ProviderKind::Sesterce)
+        .unwrap();
+    assert!(rotation.steps[sesterce].add.is_failed());
+
+    world.remove_phase(&mut rotation);
+    assert_eq!(
+        rotation.phase,
+        Phase::Removing,
+        "not done: Sesterce is left"
+    );
+    assert_eq!(
+        world.old_public_key_everywhere(),
+        [false, true, false],
+        "removed where added, kept on Sesterce"
+    );
+    assert_eq!(rotation.steps[sesterce].remove, StepState::Pending);
+    // The engine refuses too, whatever the caller asks.
+    let client = world.client("sesterce");
+    assert!(
+        world
+            .runtime
+            .block_on(run::remove(
+                &client,
+                &rotation.steps[sesterce],
+                &rotation.new
+            ))
+            .is_err()
+    );
+
+    // Retry the failed step only.
+    assert_eq!(world.add_phase(&mut rotation), 1);
+    world.remove_phase(&mut rotation);
+    assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
+    assert_eq!(world.old_public_key_everywhere(), [false, false, false]);
+}
