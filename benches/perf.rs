@@ -27,7 +27,7 @@ use keyfleet::sandbox::{GCORE_TOKEN, Sandbox, TERRAFORM_TOKEN};
 use keyfleet::state::{KeyTable, SortColumn};
 use keyfleet::store::secrets::SecretStore;
 use keyfleet::store::{MemoryStore, Profile, ProfileStore, TokenSource};
-use keyfleet::ui::{UiAction, keys_panel};
+use keyfleet::ui::{UiAction, details_panel, keys_panel};
 
 mod support;
 use support::*;
@@ -80,12 +80,36 @@ fn gcore_profile(name: &str) -> Profile {
 // ---------------------------------------------------------------------------
 // Headless frames
 
+/// The details panel as the app sizes it (`app/draw.rs`).
+fn details_side_panel() -> egui::Panel {
+    egui::Panel::right("details_panel")
+        .resizable(true)
+        .default_size(360.0)
+        .size_range(220.0..=900.0)
+}
+
 fn keyfleet_panel(
     ui: &mut egui::Ui,
     profile: &Profile,
     table: &mut KeyTable,
+    details: bool,
     actions: &mut Vec<UiAction>,
 ) {
+    if details {
+        details_side_panel().show(ui, |ui| {
+            details_panel::show(
+                ui,
+                details_panel::DetailsView {
+                    key: table.selected_key(),
+                    spec: profile.provider().spec(),
+                    elsewhere: &[],
+                    unloaded_accounts: 0,
+                    busy: false,
+                },
+                actions,
+            );
+        });
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         keys_panel::show(
             ui,
@@ -96,7 +120,7 @@ fn keyfleet_panel(
                 loaded: true,
                 error: None,
                 busy_keys: &[],
-                details_open: false,
+                details_open: details,
                 scroll_to: None,
             },
             actions,
@@ -109,13 +133,17 @@ fn keyfleet_panel(
 /// (toolbar, sort buttons, hover texts, resizing, sideways scrolling).
 /// It filters once up front: the most favourable baseline. `top` is empty
 /// space standing in for Keyfleet's toolbar, so both show the same rows.
-fn bare_table(ui: &mut egui::Ui, rows: &[&RemoteKey], top: f32) {
+fn bare_table(ui: &mut egui::Ui, rows: &[&RemoteKey], top: f32, details: bool) {
+    if details {
+        // The same width as Keyfleet's details panel, left empty.
+        details_side_panel().show(ui, |_| {});
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         ui.add_space(top);
         use egui_extras::Column;
         let widths = [
             Column::initial(170.0).at_least(80.0), // Name
-            Column::auto().at_least(120.0),        // Actions
+            Column::exact(56.0),                   // Actions (empty)
             Column::initial(80.0).at_least(40.0),  // Algorithm
             Column::initial(250.0).at_least(80.0), // SHA256
             Column::initial(190.0).at_least(80.0), // MD5
@@ -159,16 +187,7 @@ fn bare_table(ui: &mut egui::Ui, rows: &[&RemoteKey], top: f32) {
                     row.col(|ui| {
                         ui.label(&key.name);
                     });
-                    row.col(|ui| {
-                        let _ = ui.small_button("Copy key");
-                        let _ = ui.small_button("Copy SHA256");
-                        let _ = ui.small_button(if key.shared_in_project == Some(true) {
-                            "Unshare"
-                        } else {
-                            "Share"
-                        });
-                        let _ = ui.small_button("Delete");
-                    });
+                    row.col(|_| {});
                     row.col(|ui| {
                         ui.label(dash(&key.algorithm));
                     });
@@ -215,11 +234,15 @@ struct FrameFigures {
 
 /// Per-frame CPU time of Keyfleet's keys panel and of the bare table,
 /// while scrolling, frames interleaved so both see the same machine load.
-fn frame_times(keys: &[RemoteKey], filter: &str, frames: usize) -> FrameFigures {
+fn frame_times(keys: &[RemoteKey], filter: &str, frames: usize, details: bool) -> FrameFigures {
     let profile = gcore_profile("bench");
     let mut table = KeyTable::default();
     table.set_rows(keys.to_vec());
     table.set_filter(filter);
+    if details {
+        // The panel shows a key: the first row.
+        table.select_visible(0);
+    }
     let needle = filter.to_lowercase();
     let rows: Vec<&RemoteKey> = keys
         .iter()
@@ -236,10 +259,10 @@ fn frame_times(keys: &[RemoteKey], filter: &str, frames: usize) -> FrameFigures 
     let bare = egui::Context::default();
     // Line the bare table up with Keyfleet's (below its toolbar).
     let (_, shapes) = timed_frame(&ours, base_input(), true, |ui| {
-        keyfleet_panel(ui, &profile, &mut table, &mut actions)
+        keyfleet_panel(ui, &profile, &mut table, details, &mut actions)
     });
     let our_top = header_y(&shapes);
-    let (_, shapes) = timed_frame(&bare, base_input(), true, |ui| bare_table(ui, &rows, 0.0));
+    let (_, shapes) = timed_frame(&bare, base_input(), true, |ui| bare_table(ui, &rows, 0.0, details));
     let top = our_top - header_y(&shapes);
 
     let mut our_times = Vec::new();
@@ -248,7 +271,7 @@ fn frame_times(keys: &[RemoteKey], filter: &str, frames: usize) -> FrameFigures 
     for frame in 0..frames + 5 {
         let keep = frame == frames + 4;
         let (time, shapes) = timed_frame(&ours, scroll_input(), keep, |ui| {
-            keyfleet_panel(ui, &profile, &mut table, &mut actions)
+            keyfleet_panel(ui, &profile, &mut table, details, &mut actions)
         });
         if frame >= 5 {
             our_times.push(time);
@@ -257,7 +280,7 @@ fn frame_times(keys: &[RemoteKey], filter: &str, frames: usize) -> FrameFigures 
             last.0 = shapes;
         }
         let (time, shapes) =
-            timed_frame(&bare, scroll_input(), keep, |ui| bare_table(ui, &rows, top));
+            timed_frame(&bare, scroll_input(), keep, |ui| bare_table(ui, &rows, top, details));
         if frame >= 5 {
             bare_times.push(time);
         }
@@ -304,7 +327,7 @@ fn filter_keystrokes(keys: &[RemoteKey], rounds: usize) -> KeystrokeFigures {
     let ctx = egui::Context::default();
     let mut frame = |input: egui::RawInput, keep: bool, table: &mut KeyTable| {
         timed_frame(&ctx, input, keep, |ui| {
-            keyfleet_panel(ui, &profile, table, &mut actions)
+            keyfleet_panel(ui, &profile, table, false, &mut actions)
         })
     };
     // Click into the filter box (found by its hint text) to focus it.
@@ -838,31 +861,36 @@ fn main() {
 
     println!("| what | Keyfleet | baseline | ratio |\n|---|---|---|---|");
     if wanted("frames") {
-        for count in [10_000usize, 100_000] {
+        for (count, filter, details) in [
+            (10_000usize, "", true),
+            (10_000, "", false),
+            (10_000, "key-001", false),
+            (100_000, "", false),
+            (100_000, "key-001", false),
+        ] {
             let keys = sample_keys(count);
-            for filter in ["", "key-001"] {
-                let figures = frame_times(&keys, filter, 60);
-                row(
-                    &format!(
-                        "frame CPU time, {count} keys, filter {filter:?}, scrolling ({} rows drawn)",
-                        figures.rows_drawn
-                    ),
-                    format!(
-                        "{:.3} ms (UI {:.3})",
-                        ms(figures.keyfleet),
-                        ms(figures.layout.0)
-                    ),
-                    format!(
-                        "bare table {:.3} ms (UI {:.3})",
-                        ms(figures.bare),
-                        ms(figures.layout.1)
-                    ),
-                    format!(
-                        "{:.2}×",
-                        figures.keyfleet.as_secs_f64() / figures.bare.as_secs_f64()
-                    ),
-                );
-            }
+            let figures = frame_times(&keys, filter, 60, details);
+            let panel = if details { ", details panel open" } else { "" };
+            row(
+                &format!(
+                    "frame CPU time, {count} keys, filter {filter:?}{panel}, scrolling ({} rows drawn)",
+                    figures.rows_drawn
+                ),
+                format!(
+                    "{:.3} ms (UI {:.3})",
+                    ms(figures.keyfleet),
+                    ms(figures.layout.0)
+                ),
+                format!(
+                    "bare table {:.3} ms (UI {:.3})",
+                    ms(figures.bare),
+                    ms(figures.layout.1)
+                ),
+                format!(
+                    "{:.2}×",
+                    figures.keyfleet.as_secs_f64() / figures.bare.as_secs_f64()
+                ),
+            );
         }
     }
     if wanted("keystroke") {

@@ -16,8 +16,8 @@ use crate::ui::profile_modal::{ProfileModal, ProfileModalResult};
 use crate::ui::publish_modal::PublishModal;
 use crate::ui::rename_modal::{RenameModal, RenameResult};
 use crate::ui::revoke_modal::RevokeModal;
-use crate::ui::settings_modal::SettingsModal;
 use crate::ui::rotate_modal::RotateModal;
+use crate::ui::settings_modal::SettingsModal;
 
 /// One dialog. Those that ask the backend own their pending answer.
 #[derive(Debug)]

@@ -21,8 +21,8 @@ mod fleet;
 mod keyboard;
 mod palette;
 mod remembered;
-mod settings;
 mod rotations;
+mod settings;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
