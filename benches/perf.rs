@@ -262,7 +262,9 @@ fn frame_times(keys: &[RemoteKey], filter: &str, frames: usize, details: bool) -
         keyfleet_panel(ui, &profile, &mut table, details, &mut actions)
     });
     let our_top = header_y(&shapes);
-    let (_, shapes) = timed_frame(&bare, base_input(), true, |ui| bare_table(ui, &rows, 0.0, details));
+    let (_, shapes) = timed_frame(&bare, base_input(), true, |ui| {
+        bare_table(ui, &rows, 0.0, details)
+    });
     let top = our_top - header_y(&shapes);
 
     let mut our_times = Vec::new();
@@ -279,8 +281,9 @@ fn frame_times(keys: &[RemoteKey], filter: &str, frames: usize, details: bool) -
         if keep {
             last.0 = shapes;
         }
-        let (time, shapes) =
-            timed_frame(&bare, scroll_input(), keep, |ui| bare_table(ui, &rows, top, details));
+        let (time, shapes) = timed_frame(&bare, scroll_input(), keep, |ui| {
+            bare_table(ui, &rows, top, details)
+        });
         if frame >= 5 {
             bare_times.push(time);
         }

@@ -187,19 +187,8 @@ fn run(demo: bool) -> Result<(), String> {
     result.map_err(|err| format!("could not open the window: {err}"))
 }
 
-/// Decodes the bundled PNG icon.
+/// Decodes the bundled PNG icon (with eframe's own PNG decoder, so
+/// Keyfleet carries no second `png` crate).
 fn load_icon() -> Option<egui::IconData> {
-    let decoder = png::Decoder::new(std::io::Cursor::new(include_bytes!("../assets/icon.png")));
-    let mut reader = decoder.read_info().ok()?;
-    let mut buffer = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buffer).ok()?;
-    if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
-        return None;
-    }
-    buffer.truncate(info.buffer_size());
-    Some(egui::IconData {
-        rgba: buffer,
-        width: info.width,
-        height: info.height,
-    })
+    eframe::icon_data::from_png_bytes(include_bytes!("../assets/icon.png")).ok()
 }

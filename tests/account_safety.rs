@@ -119,13 +119,37 @@ fn origin_is_scheme_host_and_port() {
     assert_eq!(url_origin("http://a.example"), None);
 }
 
-/// keyring 3 falls back to a mock store that forgets every token (macOS or
-/// Windows without the native features). Simulated here by making the mock
-/// the default store, as it is on those builds: the store must say there is
-/// no keyring instead of appearing to save.
+/// Where no Secret Service can be reached, the OS keyring store says there
+/// is no keyring on every call instead of appearing to save, and never
+/// echoes the token. The check runs in a child process of this test binary
+/// whose session bus address points nowhere, so a developer's real keyring
+/// is never touched.
 #[test]
-fn a_mock_only_keyring_reports_no_keyring() {
-    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
+fn an_unreachable_keyring_reports_no_keyring() {
+    const CHILD: &str = "KEYFLEET_TEST_NO_SESSION_BUS";
+    if std::env::var_os(CHILD).is_none() {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "an_unreachable_keyring_reports_no_keyring",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/keyfleet-test-session-bus",
+            )
+            .env_remove("XDG_RUNTIME_DIR")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
     let store = KeyringStore;
     let err = store
         .set("profile-1", &SecretString::new("s3cret-token"))

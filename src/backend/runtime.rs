@@ -121,7 +121,7 @@ pub async fn token_for(
     }
     let secrets = secrets.clone();
     let profile = profile.clone();
-    // keyring's blocking calls panic inside a tokio task: use a blocking thread.
+    // Keyring calls block on D-Bus: use a blocking thread, not a tokio worker.
     tokio::task::spawn_blocking(move || resolve_token(&profile, secrets.as_ref()))
         .await
         .unwrap_or_else(|err| {
@@ -422,8 +422,8 @@ async fn handle_key_edit(ctx: &Context, command: Command) {
     }
 }
 
-/// Runs a keyring call on a blocking thread: keyring's blocking calls panic
-/// inside a tokio task.
+/// Runs a keyring call on a blocking thread: keyring calls block on D-Bus
+/// (Secret Service) and must not hold up a tokio worker.
 async fn keyring(
     call: impl FnOnce() -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {

@@ -4,10 +4,10 @@
 //!
 //! Every method here may block (the Secret Service talks D-Bus), so callers
 //! run them on a blocking thread, never on the UI thread or inside a tokio
-//! task (keyring's blocking calls panic there).
+//! task.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::keys::SecretString;
 use crate::providers::{ApiError, ApiErrorKind};
@@ -29,38 +29,73 @@ pub trait SecretStore: Send + Sync {
     fn describe(&self) -> &'static str;
 }
 
-/// The OS keyring (Secret Service on Linux, Keychain, Credential Manager).
-/// Where keyring has only its in-memory mock store (a platform or build
-/// without a native store), every call fails with the "no keyring" message
-/// instead of pretending to keep the token.
+/// The OS keyring (Secret Service on Linux, Keychain, Credential Manager),
+/// through `keyring-core` and the store crate of each platform. On a
+/// platform without a native store every call fails with the "no keyring"
+/// message instead of pretending to keep the token.
 #[derive(Debug, Default)]
 pub struct KeyringStore;
 
-/// The entry for `profile_id`, refused when it would live in keyring's mock
-/// store: that store forgets the token as soon as the entry is dropped.
-fn native_entry(profile_id: &str) -> Result<keyring::Entry, ApiError> {
-    let entry = keyring::Entry::new(KEYRING_SERVICE, profile_id).map_err(keyring_error)?;
-    if entry
-        .get_credential()
-        .downcast_ref::<keyring::mock::MockCredential>()
-        .is_some()
-    {
-        return Err(ApiError::new(
-            ApiErrorKind::Keyring,
-            "No keyring is available: this build of Keyfleet has no OS keyring support on this platform. \
-             Choose \"Read token from environment variable\" for this account instead.",
-        ));
-    }
-    Ok(entry)
+/// Shown when this platform has no native store at all.
+const NO_NATIVE_KEYRING: &str = "No keyring is available: this build of Keyfleet has no OS keyring support on this platform. \
+     Choose \"Read token from environment variable\" for this account instead.";
+
+/// The platform's credential store, opened for one call (the Secret Service
+/// connection is made here, so a keyring started after Keyfleet is found).
+#[cfg(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+fn native_store() -> Result<Arc<keyring_core::CredentialStore>, ApiError> {
+    let store: Arc<keyring_core::CredentialStore> =
+        zbus_secret_service_keyring_store::Store::new().map_err(keyring_error)?;
+    Ok(store)
 }
 
-fn keyring_error(err: keyring::Error) -> ApiError {
+#[cfg(target_os = "macos")]
+fn native_store() -> Result<Arc<keyring_core::CredentialStore>, ApiError> {
+    let store: Arc<keyring_core::CredentialStore> =
+        apple_native_keyring_store::keychain::Store::new().map_err(keyring_error)?;
+    Ok(store)
+}
+
+#[cfg(target_os = "windows")]
+fn native_store() -> Result<Arc<keyring_core::CredentialStore>, ApiError> {
+    let store: Arc<keyring_core::CredentialStore> =
+        windows_native_keyring_store::Store::new().map_err(keyring_error)?;
+    Ok(store)
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly",
+    target_os = "macos",
+    target_os = "windows"
+)))]
+fn native_store() -> Result<Arc<keyring_core::CredentialStore>, ApiError> {
+    Err(ApiError::new(ApiErrorKind::Keyring, NO_NATIVE_KEYRING))
+}
+
+/// The entry for `profile_id` in the platform's store.
+fn native_entry(profile_id: &str) -> Result<keyring_core::Entry, ApiError> {
+    keyring_core::Entry::new_in_store(&native_store()?, KEYRING_SERVICE, profile_id)
+        .map_err(keyring_error)
+}
+
+fn keyring_error(err: keyring_core::Error) -> ApiError {
     let message = match &err {
-        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => {
+        keyring_core::Error::PlatformFailure(_) | keyring_core::Error::NoStorageAccess(_) => {
             "No keyring is available (is a Secret Service such as GNOME Keyring or KWallet running and unlocked?). \
              Choose \"Read token from environment variable\" for this account instead."
                 .to_string()
         }
+        keyring_core::Error::NoDefaultStore => NO_NATIVE_KEYRING.to_string(),
         other => format!("The OS keyring refused the request: {other}"),
     };
     ApiError::new(ApiErrorKind::Keyring, message)
@@ -71,7 +106,7 @@ impl SecretStore for KeyringStore {
         let entry = native_entry(profile_id)?;
         match entry.get_password() {
             Ok(token) => Ok(Some(SecretString::new(token))),
-            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(err) => Err(keyring_error(err)),
         }
     }
@@ -84,7 +119,7 @@ impl SecretStore for KeyringStore {
     fn delete(&self, profile_id: &str) -> Result<(), ApiError> {
         let entry = native_entry(profile_id)?;
         match entry.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(err) => Err(keyring_error(err)),
         }
     }
@@ -141,7 +176,7 @@ pub struct UnavailableStore;
 
 impl SecretStore for UnavailableStore {
     fn get(&self, _: &str) -> Result<Option<SecretString>, ApiError> {
-        Err(keyring_error(keyring::Error::NoStorageAccess(
+        Err(keyring_error(keyring_core::Error::NoStorageAccess(
             "no Secret Service".into(),
         )))
     }

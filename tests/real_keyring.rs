@@ -1,0 +1,82 @@
+//! A token round trip through a real Secret Service (GNOME Keyring), the
+//! path `KeyringStore` takes on Linux. Opt-in: it writes to the session's
+//! keyring, so it runs only with `KEYFLEET_REAL_KEYRING=1`, inside a
+//! throw-away session as `.ci/real-keyring` starts one:
+//!
+//! ```sh
+//! dbus-run-session -- bash -c 'echo -n pw | gnome-keyring-daemon --unlock --components=secrets; \
+//!   KEYFLEET_REAL_KEYRING=1 cargo test --test real_keyring'
+//! ```
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use keyfleet::keys::SecretString;
+use keyfleet::store::{KeyringStore, SecretStore};
+
+#[test]
+fn a_token_round_trips_through_the_secret_service() {
+    if std::env::var_os("KEYFLEET_REAL_KEYRING").is_none() {
+        eprintln!("skipped: set KEYFLEET_REAL_KEYRING=1 inside a session with a Secret Service");
+        return;
+    }
+    let store = KeyringStore;
+    let profile = format!("real-keyring-test-{}", std::process::id());
+    assert!(store.get(&profile).unwrap().is_none());
+
+    store
+        .set(&profile, &SecretString::new("first t0ken"))
+        .unwrap();
+    assert_eq!(
+        store.get(&profile).unwrap().unwrap().expose(),
+        "first t0ken"
+    );
+
+    // Replacing keeps one entry (a second one would make the lookup ambiguous).
+    store
+        .set(&profile, &SecretString::new("second t0ken"))
+        .unwrap();
+    assert_eq!(
+        store.get(&profile).unwrap().unwrap().expose(),
+        "second t0ken"
+    );
+
+    // Entries are per profile.
+    let other = format!("{profile}-other");
+    assert!(store.get(&other).unwrap().is_none());
+
+    store.delete(&profile).unwrap();
+    assert!(store.get(&profile).unwrap().is_none());
+    // Deleting a missing entry is fine.
+    store.delete(&profile).unwrap();
+}
+
+/// A token saved by an earlier Keyfleet (keyring 3, whose items also carry
+/// `target` and `application` attributes) is still found, replaced and
+/// deleted. The old item is written with `secret-tool` (libsecret-tools).
+#[test]
+fn a_token_saved_by_keyring_3_is_still_found() {
+    if std::env::var_os("KEYFLEET_REAL_KEYRING").is_none() {
+        eprintln!("skipped: set KEYFLEET_REAL_KEYRING=1 inside a session with a Secret Service");
+        return;
+    }
+    let profile = format!("real-keyring-old-{}", std::process::id());
+    let mut child = Command::new("secret-tool")
+        .args(["store", "--label", "keyring 3 item"])
+        .args(["service", "keyfleet", "username", &profile])
+        .args(["target", "default", "application", "rust-keyring"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("secret-tool (package libsecret-tools)");
+    child.stdin.take().unwrap().write_all(b"old t0ken").unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let store = KeyringStore;
+    assert_eq!(store.get(&profile).unwrap().unwrap().expose(), "old t0ken");
+    store
+        .set(&profile, &SecretString::new("new t0ken"))
+        .unwrap();
+    assert_eq!(store.get(&profile).unwrap().unwrap().expose(), "new t0ken");
+    store.delete(&profile).unwrap();
+    assert!(store.get(&profile).unwrap().is_none());
+}
