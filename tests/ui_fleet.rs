@@ -210,7 +210,23 @@ fn keys_are_grouped_by_fingerprint_across_accounts_and_this_computer() {
     );
     assert!(harness.query_all_by_label("team-shared").next().is_some());
     assert!(harness.query_all_by_label("5 of 5 keys").next().is_some());
-    let _ = fleet.profiles;
+
+    // The selected row's accounts are links to them.
+    let mut fleet = fleet;
+    let harness = &mut fleet.test.harness;
+    click(harness, "team-shared");
+    harness
+        .query_all_by_label("Sesterce GPUs")
+        .find(|node| node.accesskit_node().role() == egui::accesskit::Role::Link)
+        .unwrap_or_else(|| panic!("no link: {}", screen_text(harness)))
+        .click();
+    harness.run_steps(3);
+    let sesterce = fleet.profiles[1].id.clone();
+    assert_eq!(
+        fleet.test.harness.state().selected(),
+        Some(sesterce.as_str())
+    );
+    assert!(!fleet.test.harness.state().fleet().is_open());
 }
 
 #[test]

@@ -61,6 +61,11 @@ impl FleetState {
         }
     }
 
+    /// True while "All keys" is shown instead of an account.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
     /// The table (tests read the inventory through it).
     pub fn table(&self) -> &FleetTable {
         &self.table

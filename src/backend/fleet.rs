@@ -71,6 +71,9 @@ pub struct RowText {
     pub algorithm: String,
     /// The hygiene findings, comma-separated.
     pub flags: String,
+    /// The first accounts holding it, as one text: rows the pointer is not
+    /// on draw this instead of a link per account.
+    pub accounts: String,
     /// "+N more" when more accounts hold it than the row shows.
     pub more_accounts: Option<String>,
 }
@@ -91,6 +94,13 @@ impl RowText {
             name: key.display_name(),
             algorithm,
             flags: flags.join(", "),
+            accounts: key
+                .accounts
+                .iter()
+                .take(ACCOUNTS_SHOWN)
+                .map(|holding| holding.account.as_str())
+                .collect::<Vec<_>>()
+                .join("  "),
             more_accounts: (key.accounts.len() > ACCOUNTS_SHOWN)
                 .then(|| format!("+{} more", key.accounts.len() - ACCOUNTS_SHOWN)),
         }

@@ -313,6 +313,12 @@ fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAct
     let sort = table.sort();
     let mut clicked_sort = None;
     let mut clicked_row = None;
+    // Only the row under the pointer (as of the last frame) and the
+    // selected one draw their accounts as links: a clickable widget per
+    // account on every row cost a tenth of the frame.
+    let hovered_id = egui::Id::unique("fleet_table_hovered_row");
+    let hovered = ui.data(|data| data.get_temp::<usize>(hovered_id));
+    let mut hovered_now = None;
     // Plain labels, so a click anywhere on a row selects it (selectable
     // text would take the click).
     ui.style_mut().interaction.selectable_labels = false;
@@ -378,7 +384,8 @@ fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAct
                 row.col(|ui| {
                     ui.label(key.comment.as_deref().unwrap_or(""));
                 });
-                row.col(|ui| account_chips(ui, key, text, actions));
+                let links = selected || hovered == Some(index);
+                row.col(|ui| account_chips(ui, key, text, links, actions));
                 row.col(|ui| match key.local_paths.first() {
                     Some(path) => {
                         let response = ui.label(path);
@@ -409,9 +416,18 @@ fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAct
                 if response.clicked() || response.secondary_clicked() {
                     clicked_row = Some(index);
                 }
+                if response.hovered() || response.contains_pointer() {
+                    hovered_now = Some(index);
+                }
                 response.context_menu(|ui| row_menu(ui, key, actions));
             });
         });
+    ui.data_mut(|data| match hovered_now {
+        Some(index) => {
+            data.insert_temp(hovered_id, index);
+        }
+        None => data.remove::<usize>(hovered_id),
+    });
     if let Some(column) = clicked_sort {
         table.toggle_sort(column);
     }
@@ -421,9 +437,22 @@ fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAct
 }
 
 /// The accounts holding a key, as links to them.
-fn account_chips(ui: &mut egui::Ui, key: &KeyGroup, text: &RowText, actions: &mut Vec<UiAction>) {
+fn account_chips(
+    ui: &mut egui::Ui,
+    key: &KeyGroup,
+    text: &RowText,
+    links: bool,
+    actions: &mut Vec<UiAction>,
+) {
     if key.accounts.is_empty() {
         ui.weak("on no account");
+        return;
+    }
+    if !links {
+        ui.label(&text.accounts);
+        if let Some(more) = &text.more_accounts {
+            ui.weak(more);
+        }
         return;
     }
     for holding in key.accounts.iter().take(ACCOUNTS_SHOWN) {
