@@ -94,6 +94,7 @@ fn fleet_view(ui: &mut egui::Ui, table: &mut FleetTable, rules: &mut HygieneRule
                 rules,
                 chart_open: &mut chart_open,
                 exporting: false,
+                scroll_to: None,
             },
             &mut actions,
         );

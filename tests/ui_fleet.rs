@@ -242,6 +242,23 @@ fn filters_narrow_the_table() {
     fleet.test.harness.key_press(egui::Key::Delete);
     fleet.test.harness.run_steps(3);
     assert!(!fleet.test.harness.state().modal_open());
+    // Arrows move the All keys selection (the table is in name order).
+    fleet.test.harness.key_press(egui::Key::ArrowDown);
+    fleet.test.harness.run_steps(2);
+    fleet.test.harness.key_press(egui::Key::ArrowDown);
+    fleet.test.harness.run_steps(2);
+    let selected = fleet.test.harness.state().fleet().table().selected_key();
+    assert_eq!(
+        selected.map(|key| key.display_name()).as_deref(),
+        Some("own-0")
+    );
+    fleet.test.harness.key_press(egui::Key::End);
+    fleet.test.harness.run_steps(2);
+    let selected = fleet.test.harness.state().fleet().table().selected_key();
+    assert_eq!(
+        selected.map(|key| key.display_name()).as_deref(),
+        Some("team-shared")
+    );
     // The chart draws both bar charts.
     click(&mut fleet.test.harness, "📊 Chart");
     wait_for_label(&mut fleet.test.harness, "Keys by type");

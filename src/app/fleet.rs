@@ -43,6 +43,8 @@ pub struct FleetState {
     building: Option<(BuiltFrom, Pending<FleetSnapshot>)>,
     scan: u64,
     export: Option<Pending<Result<Option<PathBuf>, String>>>,
+    /// After a keyboard move: scroll the table to this shown row once.
+    pub(super) scroll_to: Option<usize>,
 }
 
 impl FleetState {
@@ -58,6 +60,7 @@ impl FleetState {
             building: None,
             scan: 0,
             export: None,
+            scroll_to: None,
         }
     }
 
@@ -69,6 +72,14 @@ impl FleetState {
     /// The table (tests read the inventory through it).
     pub fn table(&self) -> &FleetTable {
         &self.table
+    }
+
+    /// Moves the table's selection (keyboard).
+    pub(super) fn move_selection(
+        &mut self,
+        movement: crate::state::key_table::SelectionMove,
+    ) -> Option<usize> {
+        self.table.move_selection(movement)
     }
 
     /// Empties the filter box (Esc).
@@ -231,6 +242,7 @@ impl App {
                 rules: &mut fleet.rules,
                 chart_open: &mut fleet.chart_open,
                 exporting: fleet.export.is_some(),
+                scroll_to: fleet.scroll_to.take(),
             },
             actions,
         );

@@ -82,6 +82,10 @@ impl App {
             }
         });
         if let Some(movement) = movement
+            && self.fleet.open
+        {
+            self.fleet.scroll_to = self.fleet.move_selection(movement);
+        } else if let Some(movement) = movement
             && let Some(table) = self.shown_table_mut()
         {
             self.scroll_to_selected = table.move_selection(movement);

@@ -9,6 +9,7 @@ use memchr::memmem::Finder;
 
 use crate::backend::fleet::{FleetSnapshot, RowText};
 use crate::inventory::{Flag, KeyGroup};
+use crate::state::key_table::SelectionMove;
 
 /// A sortable column of the "All keys" table (remembered between runs,
 /// hence serde).
@@ -202,6 +203,25 @@ impl FleetTable {
     /// Selects the `n`th shown key.
     pub fn select_visible(&mut self, n: usize) {
         self.selected = self.visible.get(n).copied();
+    }
+
+    /// Moves the selection among the shown rows (↑/↓, PgUp/PgDn,
+    /// Home/End) and returns where it is now, for scrolling to it.
+    pub fn move_selection(&mut self, movement: SelectionMove) -> Option<usize> {
+        let last = self.visible.len().checked_sub(1)?;
+        let at = self
+            .selected
+            .and_then(|selected| self.visible.iter().position(|&index| index == selected));
+        let target = match (at, movement) {
+            (_, SelectionMove::First) => 0,
+            (_, SelectionMove::Last) => last,
+            (Some(at), SelectionMove::Up(n)) => at.saturating_sub(n),
+            (Some(at), SelectionMove::Down(n)) => at.saturating_add(n).min(last),
+            (None, SelectionMove::Up(_)) => last,
+            (None, SelectionMove::Down(_)) => 0,
+        };
+        self.select_visible(target);
+        Some(target)
     }
 
     /// The selected key.

@@ -71,6 +71,8 @@ pub struct FleetView<'a> {
     pub chart_open: &'a mut bool,
     /// An export is running.
     pub exporting: bool,
+    /// Scroll the table to this shown row (after a keyboard move).
+    pub scroll_to: Option<usize>,
 }
 
 /// Draws the view.
@@ -82,6 +84,7 @@ pub fn show(ui: &mut egui::Ui, view: FleetView<'_>, actions: &mut Vec<UiAction>)
         rules,
         chart_open,
         exporting,
+        scroll_to,
     } = view;
     ui.horizontal(|ui| {
         ui.heading("All keys");
@@ -148,7 +151,7 @@ pub fn show(ui: &mut egui::Ui, view: FleetView<'_>, actions: &mut Vec<UiAction>)
         ui.label("No keys yet: none of the accounts or local folders holds an SSH key.");
         return;
     }
-    egui::ScrollArea::horizontal().show(ui, |ui| draw_table(ui, table, actions));
+    egui::ScrollArea::horizontal().show(ui, |ui| draw_table(ui, table, scroll_to, actions));
 }
 
 fn toolbar(
@@ -309,7 +312,12 @@ const COLUMNS: [(&str, Option<FleetSort>); 7] = [
     ("Flags", Some(FleetSort::Flags)),
 ];
 
-fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAction>) {
+fn draw_table(
+    ui: &mut egui::Ui,
+    table: &mut FleetTable,
+    scroll_to: Option<usize>,
+    actions: &mut Vec<UiAction>,
+) {
     let sort = table.sort();
     let mut clicked_sort = None;
     let mut clicked_row = None;
@@ -322,7 +330,11 @@ fn draw_table(ui: &mut egui::Ui, table: &mut FleetTable, actions: &mut Vec<UiAct
     // Plain labels, so a click anywhere on a row selects it (selectable
     // text would take the click).
     ui.style_mut().interaction.selectable_labels = false;
-    TableBuilder::new(ui)
+    let mut builder = TableBuilder::new(ui);
+    if let Some(row) = scroll_to {
+        builder = builder.scroll_to_row(row, None);
+    }
+    builder
         .id_salt("fleet_table")
         .striped(true)
         .resizable(true)
