@@ -91,10 +91,14 @@ pub fn show(ui: &mut egui::Ui, view: FleetView<'_>, actions: &mut Vec<UiAction>)
         if let Some(snapshot) = table.snapshot() {
             ui.label(
                 egui::RichText::new(format!(
-                    "{} distinct keys · {} accounts · {} files on this computer",
-                    snapshot.inventory.keys.len(),
-                    progress.total,
-                    snapshot.local_keys.len()
+                    "{} · {} · {} on this computer",
+                    count(
+                        snapshot.inventory.keys.len(),
+                        "distinct key",
+                        "distinct keys"
+                    ),
+                    count(progress.total, "account", "accounts"),
+                    count(snapshot.local_keys.len(), "file", "files")
                 ))
                 .weak(),
             );
@@ -509,4 +513,9 @@ fn row_menu(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
             what: "fingerprint",
         });
     }
+}
+
+/// "1 file", "2 files".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -222,6 +222,9 @@ impl PublishModal {
     }
 }
 
+/// Width of the result column.
+const STATUS_WIDTH: f32 = 340.0;
+
 fn target_row(ui: &mut egui::Ui, target: &mut Target, locked: bool) {
     let provider = target.profile.provider();
     let editable = !locked
@@ -246,7 +249,9 @@ fn target_row(ui: &mut egui::Ui, target: &mut Target, locked: bool) {
         .labelled_by(label.id)
         .on_hover_text(format!("The key's name on {}", target.profile.name));
     });
-    ui.horizontal(|ui| match &target.state {
+    // A fixed width, so a long error wraps instead of widening the dialog
+    // past the window.
+    ui.allocate_ui(egui::vec2(STATUS_WIDTH, 0.0), |ui| match &target.state {
         TargetState::Idle => {
             if let Err(err) = provider.validate_key_name(target.name.trim()) {
                 error_line(ui, &err.message);

@@ -188,7 +188,7 @@ impl RevokeModal {
                     egui::RichText::new(label).color(egui::Color32::WHITE),
                 )
                 .fill(egui::Color32::from_rgb(183, 28, 28));
-                if ui.add_enabled(left > 0 && !busy, button).clicked() {
+                if left > 0 && ui.add_enabled(!busy, button).clicked() {
                     self.send(backend);
                 }
                 if busy {
