@@ -49,18 +49,6 @@ fn ed25519(comment: &str) -> (String, String) {
     )
 }
 
-fn write_secret(path: &std::path::Path, text: &str) {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .create_new(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)
-        .unwrap();
-    file.write_all(text.as_bytes()).unwrap();
-}
-
 fn start() -> Fleet {
     let sandbox = Sandbox::start().unwrap();
     let (shared, shared_private_key) = ed25519("team@shared");

@@ -32,18 +32,6 @@ struct Setup {
     old_terraform_id: String,
 }
 
-fn write_secret(path: &std::path::Path, text: &str) {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .create_new(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)
-        .unwrap();
-    file.write_all(text.as_bytes()).unwrap();
-}
-
 /// The old key "laptop" on four accounts and in the app's `~/.ssh`
 /// (so the Terraform copy, which has no public material, joins it by
 /// name); 130 workspaces, most on the old key.

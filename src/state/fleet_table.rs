@@ -208,18 +208,10 @@ impl FleetTable {
     /// Moves the selection among the shown rows (↑/↓, PgUp/PgDn,
     /// Home/End) and returns where it is now, for scrolling to it.
     pub fn move_selection(&mut self, movement: SelectionMove) -> Option<usize> {
-        let last = self.visible.len().checked_sub(1)?;
         let at = self
             .selected
             .and_then(|selected| self.visible.iter().position(|&index| index == selected));
-        let target = match (at, movement) {
-            (_, SelectionMove::First) => 0,
-            (_, SelectionMove::Last) => last,
-            (Some(at), SelectionMove::Up(n)) => at.saturating_sub(n),
-            (Some(at), SelectionMove::Down(n)) => at.saturating_add(n).min(last),
-            (None, SelectionMove::Up(_)) => last,
-            (None, SelectionMove::Down(_)) => 0,
-        };
+        let target = movement.target(at, self.visible.len())?;
         self.select_visible(target);
         Some(target)
     }

@@ -122,6 +122,24 @@ pub enum SelectionMove {
     Last,
 }
 
+impl SelectionMove {
+    /// Where the selection goes among `shown` rows from shown row `at` (if
+    /// one is selected and shown); `None` with no rows. With nothing
+    /// selected, a move down starts at the first row and a move up at the
+    /// last. Shared by the account table and "All keys".
+    pub fn target(self, at: Option<usize>, shown: usize) -> Option<usize> {
+        let last = shown.checked_sub(1)?;
+        Some(match (at, self) {
+            (_, Self::First) => 0,
+            (_, Self::Last) => last,
+            (Some(at), Self::Up(n)) => at.saturating_sub(n),
+            (Some(at), Self::Down(n)) => at.saturating_add(n).min(last),
+            (None, Self::Up(_)) => last,
+            (None, Self::Down(_)) => 0,
+        })
+    }
+}
+
 /// The rows that matched an earlier needle, one bit per position (12.5 KB
 /// for 100,000 rows, so keeping a few dozen costs little).
 #[derive(Debug, Default, Clone)]
@@ -373,15 +391,7 @@ impl KeyTable {
     /// now, for scrolling to it. With no shown selection, a move down (or
     /// Home) starts at the first row and a move up (or End) at the last.
     pub fn move_selection(&mut self, movement: SelectionMove) -> Option<usize> {
-        let last = self.visible_len().checked_sub(1)?;
-        let target = match (self.selected_visible_index(), movement) {
-            (_, SelectionMove::First) => 0,
-            (_, SelectionMove::Last) => last,
-            (Some(at), SelectionMove::Up(n)) => at.saturating_sub(n),
-            (Some(at), SelectionMove::Down(n)) => at.saturating_add(n).min(last),
-            (None, SelectionMove::Up(_)) => last,
-            (None, SelectionMove::Down(_)) => 0,
-        };
+        let target = movement.target(self.selected_visible_index(), self.visible_len())?;
         self.select_visible(target);
         Some(target)
     }

@@ -358,21 +358,8 @@ fn draw_table(
                         ui.strong(title);
                         return;
                     };
-                    let arrow = match sort {
-                        Some((current, true)) if current == column => " ⏶",
-                        Some((current, false)) if current == column => " ⏷",
-                        _ => "",
-                    };
-                    if ui
-                        .add(
-                            egui::Button::new(
-                                egui::RichText::new(format!("{title}{arrow}")).strong(),
-                            )
-                            .frame(false),
-                        )
-                        .on_hover_text("Sort by this column")
-                        .clicked()
-                    {
+                    let sorted = sort.filter(|(current, _)| *current == column);
+                    if super::sort_header(ui, title, sorted.map(|(_, ascending)| ascending)) {
                         clicked_sort = Some(column);
                     }
                 });

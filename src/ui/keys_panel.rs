@@ -305,20 +305,8 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
                     let title = column.title();
                     match column.sort() {
                         Some(sort_column) => {
-                            let arrow = match sort {
-                                Some((current, true)) if current == sort_column => " ⏶",
-                                Some((current, false)) if current == sort_column => " ⏷",
-                                _ => "",
-                            };
-                            if ui
-                                .add(
-                                    egui::Button::new(
-                                        egui::RichText::new(format!("{title}{arrow}")).strong(),
-                                    )
-                                    .frame(false),
-                                )
-                                .on_hover_text("Sort by this column")
-                                .clicked()
+                            let sorted = sort.filter(|(current, _)| *current == sort_column);
+                            if super::sort_header(ui, title, sorted.map(|(_, ascending)| ascending))
                             {
                                 clicked_sort = Some(sort_column);
                             }

@@ -130,6 +130,19 @@ pub fn labeled_password(ui: &mut egui::Ui, label: &str, value: &mut String) -> e
     .inner
 }
 
+/// A table header that sorts: its title with ⏶/⏷ when it is the sort
+/// column (`sorted`: `Some(ascending)`); true when clicked.
+pub fn sort_header(ui: &mut egui::Ui, title: &str, sorted: Option<bool>) -> bool {
+    let arrow = match sorted {
+        Some(true) => " ⏶",
+        Some(false) => " ⏷",
+        None => "",
+    };
+    ui.add(egui::Button::new(egui::RichText::new(format!("{title}{arrow}")).strong()).frame(false))
+        .on_hover_text("Sort by this column")
+        .clicked()
+}
+
 /// A red line explaining a problem, for dialogs.
 pub fn error_line(ui: &mut egui::Ui, text: &str) {
     ui.colored_label(ui.visuals().error_fg_color, text);

@@ -148,6 +148,19 @@ pub fn private_key_text() -> String {
     .to_string()
 }
 
+/// Writes a private key file as `ssh-keygen` would: a new file, mode 0600.
+pub fn write_secret(path: &std::path::Path, text: &str) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
 /// Steps frames until `done` holds (the backend answers asynchronously).
 pub fn wait_until(
     harness: &mut Harness<'static, App>,
