@@ -2,7 +2,6 @@
 //! building the inventory off the UI thread, writing it to a file, and
 //! adding one key to one account unless it is already there.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -127,8 +126,8 @@ fn search_text(key: &crate::inventory::KeyGroup) -> String {
     text.to_lowercase()
 }
 
-/// Writes the inventory to `path` in `format`: to a temporary file in the
-/// same folder first, then renamed over, so a failed write never leaves a
+/// Writes the inventory to `path` in `format`, replacing the file whole
+/// ([`crate::store::atomic::replace_file`]): a failed write never leaves a
 /// half file where an older export was.
 pub fn export_inventory(
     inventory: &Inventory,
@@ -140,12 +139,8 @@ pub fn export_inventory(
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let failed = |err: std::io::Error| format!("Could not write {}: {err}", path.display());
-    let mut file = tempfile::NamedTempFile::new_in(folder).map_err(failed)?;
-    file.write_all(&bytes).map_err(failed)?;
-    file.as_file().sync_all().map_err(failed)?;
-    file.persist(path).map_err(|err| failed(err.error))?;
-    Ok(())
+    crate::store::atomic::replace_file(folder, path, &bytes, |_| Ok(()))
+        .map_err(|(what, err)| format!("Could not write {}: {what}: {err}", path.display()))
 }
 
 /// How a publish to one account ended.

@@ -3,8 +3,7 @@
 //! (fingerprints, names, ids, the new private key's path, step states),
 //! never a key, a passphrase or a token.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -93,23 +92,8 @@ impl RotationStore {
             rotations: unfinished,
         })
         .map_err(|err| format!("Could not encode the rotation: {err}"))?;
-        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)
-            .map_err(|err| fail("creating a temp file", err))?;
-        temp.write_all(&json).map_err(|err| fail("writing", err))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(|err| fail("flushing", err))?;
-        temp.persist(&path)
-            .map_err(|err| fail("replacing the file", err.error))?;
-        sync_folder(&self.dir);
-        Ok(())
-    }
-}
-
-/// Makes the rename durable (see `store::profiles`).
-fn sync_folder(folder: &Path) {
-    if let Ok(dir) = std::fs::File::open(folder) {
-        let _ = dir.sync_all();
+        crate::store::atomic::replace_file(&self.dir, &path, &json, |_| Ok(()))
+            .map_err(|(what, err)| fail(what, err))
     }
 }
 

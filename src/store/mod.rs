@@ -1,6 +1,7 @@
 //! Where profiles and secrets live: the profiles file in the config dir
 //! (no secrets in it) and tokens in the OS keyring or environment.
 
+pub mod atomic;
 pub mod profiles;
 pub mod secrets;
 

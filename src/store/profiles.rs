@@ -213,27 +213,8 @@ impl ProfileStore {
         };
         let json = serde_json::to_vec_pretty(&file)
             .map_err(|err| format!("Could not encode accounts: {err}"))?;
-        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)
-            .map_err(|err| fail("creating a temp file", err))?;
-        use std::io::Write;
-        temp.write_all(&json).map_err(|err| fail("writing", err))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(|err| fail("flushing", err))?;
-        before_rename(temp.path()).map_err(|err| fail("interrupted", err))?;
-        temp.persist(self.path())
-            .map_err(|err| fail("replacing the file", err.error))?;
-        sync_folder(&self.dir);
-        Ok(())
-    }
-}
-
-/// Makes the rename itself durable: without it a crash soon after saving can
-/// bring back the old file. The new file is already complete, so a failure
-/// here only weakens crash safety and is not reported.
-fn sync_folder(folder: &Path) {
-    if let Ok(dir) = std::fs::File::open(folder) {
-        let _ = dir.sync_all();
+        super::atomic::replace_file(&self.dir, &self.path(), &json, before_rename)
+            .map_err(|(what, err)| fail(what, err))
     }
 }
 
