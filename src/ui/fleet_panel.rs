@@ -268,23 +268,14 @@ pub fn filter_id() -> egui::Id {
 
 fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
     ui.horizontal(|ui| {
-        let filter_label = ui.label("Filter:");
-        let mut filter = table.filter().to_string();
-        let response = ui
-            .add(
-                egui::TextEdit::singleline(&mut filter)
-                    .id(filter_id())
-                    .hint_text("name, fingerprint, account, comment or path")
-                    .desired_width(260.0),
-            )
-            .labelled_by(filter_label.id);
-        if response.changed() {
+        if let Some(filter) = super::filter_box(
+            ui,
+            filter_id(),
+            "name, fingerprint, account, comment or path",
+            260.0,
+            table.filter(),
+        ) {
             table.set_filter(&filter);
-        }
-        if !table.filter().is_empty()
-            && ui.small_button("×").on_hover_text("Clear filter").clicked()
-        {
-            table.set_filter("");
         }
         ui.separator();
         ui.label("Only:");

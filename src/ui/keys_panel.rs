@@ -209,26 +209,14 @@ fn toolbar(
             actions.push(UiAction::OpenGenerate);
         }
         ui.separator();
-        let filter_label = ui.label("Filter:");
-        let mut filter = table.filter().to_string();
-        let response = ui
-            .add(
-                egui::TextEdit::singleline(&mut filter)
-                    .id(filter_id())
-                    .hint_text("name, fingerprint or comment")
-                    .desired_width(240.0),
-            )
-            .labelled_by(filter_label.id);
-        let response =
-            shortcuts::tooltip(response, "Filter the keys; Esc clears", &shortcuts::FILTER);
-        if response.changed() {
+        if let Some(filter) = super::filter_box(
+            ui,
+            filter_id(),
+            "name, fingerprint or comment",
+            240.0,
+            table.filter(),
+        ) {
             table.set_filter(&filter);
-        }
-        if !table.filter().is_empty() {
-            let clear = ui.small_button("×");
-            if shortcuts::tooltip(clear, "Clear filter", &shortcuts::CLEAR_FILTER).clicked() {
-                table.set_filter("");
-            }
         }
         ui.label(format!("{} of {} keys", table.visible_len(), table.len()));
         ui.separator();

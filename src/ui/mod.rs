@@ -143,6 +143,36 @@ pub fn sort_header(ui: &mut egui::Ui, title: &str, sorted: Option<bool>) -> bool
         .clicked()
 }
 
+/// A table's "Filter:" box with its "×" clear button and the Ctrl+F / Esc
+/// tooltips; the new filter text when the user changed or cleared it.
+pub fn filter_box(
+    ui: &mut egui::Ui,
+    id: egui::Id,
+    hint: &str,
+    width: f32,
+    current: &str,
+) -> Option<String> {
+    let filter_label = ui.label("Filter:");
+    let mut filter = current.to_string();
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(&mut filter)
+                .id(id)
+                .hint_text(hint)
+                .desired_width(width),
+        )
+        .labelled_by(filter_label.id);
+    let response = shortcuts::tooltip(response, "Filter the keys; Esc clears", &shortcuts::FILTER);
+    let mut changed = response.changed().then_some(filter);
+    if !current.is_empty() {
+        let clear = ui.small_button("×");
+        if shortcuts::tooltip(clear, "Clear filter", &shortcuts::CLEAR_FILTER).clicked() {
+            changed = Some(String::new());
+        }
+    }
+    changed
+}
+
 /// A red line explaining a problem, for dialogs.
 pub fn error_line(ui: &mut egui::Ui, text: &str) {
     ui.colored_label(ui.visuals().error_fg_color, text);
