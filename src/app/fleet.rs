@@ -6,11 +6,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::App;
+use super::{AccountView, App};
 use crate::backend::fleet::{AccountKeys, FleetSnapshot};
 use crate::backend::{Command, Pending};
 use crate::inventory::{AccountError, ExportFormat, KeyGroup};
 use crate::state::FleetTable;
+use crate::store::Profile;
 use crate::ui::UiAction;
 use crate::ui::fleet_panel::{self, FleetProgress, HygieneRules};
 use crate::ui::publish_modal::PublishModal;
@@ -133,39 +134,51 @@ impl App {
         &self.fleet
     }
 
-    /// What the accounts' lists are now, as the inventory would be built.
-    fn fleet_inputs(&self) -> (BuiltFrom, Vec<AccountKeys>, FleetProgress) {
-        let mut built = BuiltFrom {
-            accounts: Vec::with_capacity(self.profiles.len()),
+    /// The accounts the inventory is built from: those whose keys arrived
+    /// (or whose listing failed), in the accounts list's order.
+    fn fleet_sources(&self) -> impl Iterator<Item = (&Profile, &AccountView)> {
+        self.profiles.iter().filter_map(|profile| {
+            let view = self.accounts.get(&profile.id)?;
+            (view.error.is_some() || view.loaded).then_some((profile, view))
+        })
+    }
+
+    /// What the inventory would be built from now (compared every frame
+    /// while the view is open, so it holds ids and stamps, not the keys).
+    fn fleet_built_from(&self) -> BuiltFrom {
+        BuiltFrom {
+            accounts: self
+                .fleet_sources()
+                .map(|(profile, view)| match &view.error {
+                    Some(error) => (profile.id.clone(), 0, Some(error.message.clone())),
+                    None => (profile.id.clone(), view.table.stamp(), None),
+                })
+                .collect(),
             rules: Some(self.fleet.rules),
             scan: self.fleet.scan,
-        };
-        let mut accounts = Vec::with_capacity(self.profiles.len());
-        let mut progress = FleetProgress {
-            total: self.profiles.len(),
-            ..FleetProgress::default()
-        };
-        for profile in &self.profiles {
-            let Some(view) = self.accounts.get(&profile.id) else {
-                continue;
-            };
-            if let Some(error) = &view.error {
-                progress.done += 1;
-                built
-                    .accounts
-                    .push((profile.id.clone(), 0, Some(error.message.clone())));
-                accounts.push((profile.clone(), Err(error.clone())));
-            } else if view.loaded {
-                if !view.is_loading() {
-                    progress.done += 1;
-                }
-                built
-                    .accounts
-                    .push((profile.id.clone(), view.table.stamp(), None));
-                accounts.push((profile.clone(), Ok(view.table.shared_rows())));
-            }
         }
-        (built, accounts, progress)
+    }
+
+    /// Every account's keys (shared, not copied) or its error, for a build.
+    fn fleet_accounts(&self) -> Vec<AccountKeys> {
+        self.fleet_sources()
+            .map(|(profile, view)| match &view.error {
+                Some(error) => (profile.clone(), Err(error.clone())),
+                None => (profile.clone(), Ok(view.table.shared_rows())),
+            })
+            .collect()
+    }
+
+    /// Accounts answered (listed and not reloading, or failed) of all.
+    fn fleet_progress(&self) -> FleetProgress {
+        FleetProgress {
+            done: self
+                .fleet_sources()
+                .filter(|(_, view)| view.error.is_some() || !view.is_loading())
+                .count(),
+            total: self.profiles.len(),
+            building: self.fleet.building.is_some(),
+        }
     }
 
     /// Starts a build when the view is open and its inputs changed; applies
@@ -199,10 +212,11 @@ impl App {
         if !self.fleet.open || self.fleet.building.is_some() {
             return;
         }
-        let (built, accounts, _) = self.fleet_inputs();
+        let built = self.fleet_built_from();
         if self.fleet.built.as_ref() == Some(&built) {
             return;
         }
+        let accounts = self.fleet_accounts();
         let local_dirs = self.fleet.local_dirs.clone();
         let options = self.fleet.rules.options(true);
         let pending = self.backend.request(|reply| Command::BuildInventory {
@@ -216,8 +230,7 @@ impl App {
 
     /// Draws the view.
     pub(super) fn draw_fleet(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
-        let (_, _, mut progress) = self.fleet_inputs();
-        progress.building = self.fleet.building.is_some();
+        let progress = self.fleet_progress();
         let errors: Vec<(String, AccountError)> = self
             .profiles
             .iter()
