@@ -170,16 +170,12 @@ impl PublishModal {
             ui.add_space(4.0);
             let locked = self.is_busy();
             egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
-                egui::Grid::new("publish_targets")
-                    .num_columns(3)
-                    .striped(true)
-                    .spacing([12.0, 6.0])
-                    .show(ui, |ui| {
-                        for target in &mut self.targets {
-                            target_row(ui, target, locked);
-                            ui.end_row();
-                        }
-                    });
+                // Rows laid out in one pass (a grid sizes rows from the
+                // previous frame, so a wrapped error overlapped the next row).
+                for target in &mut self.targets {
+                    ui.horizontal_top(|ui| target_row(ui, target, locked));
+                    ui.add_space(4.0);
+                }
             });
             ui.add_space(6.0);
             let ready = self.targets.iter().filter(|t| {
@@ -222,6 +218,10 @@ impl PublishModal {
     }
 }
 
+/// Width of the account column.
+const ACCOUNT_WIDTH: f32 = 200.0;
+/// Width of the name column.
+const NAME_WIDTH: f32 = 230.0;
 /// Width of the result column.
 const STATUS_WIDTH: f32 = 340.0;
 
@@ -230,28 +230,53 @@ fn target_row(ui: &mut egui::Ui, target: &mut Target, locked: bool) {
     let editable = !locked
         && target.unavailable.is_none()
         && matches!(target.state, TargetState::Idle | TargetState::Failed(_));
-    ui.add_enabled(
-        editable,
-        egui::Checkbox::new(&mut target.ticked, &target.profile.name),
-    )
-    .on_hover_text(provider.label());
-    if let Some(reason) = &target.unavailable {
-        ui.weak(provider.label());
-        ui.weak(reason);
-        return;
-    }
-    ui.horizontal(|ui| {
-        let label = ui.label("Name:");
+    column(ui, ACCOUNT_WIDTH, |ui| {
         ui.add_enabled(
             editable,
-            egui::TextEdit::singleline(&mut target.name).desired_width(200.0),
+            egui::Checkbox::new(&mut target.ticked, &target.profile.name),
         )
-        .labelled_by(label.id)
-        .on_hover_text(format!("The key's name on {}", target.profile.name));
+        .on_hover_text(provider.label());
+    });
+    column(ui, NAME_WIDTH, |ui| match &target.unavailable {
+        Some(_) => {
+            ui.weak(provider.label());
+        }
+        None => {
+            let label = ui.label("Name:");
+            ui.add_enabled(
+                editable,
+                egui::TextEdit::singleline(&mut target.name).desired_width(NAME_WIDTH - 60.0),
+            )
+            .labelled_by(label.id)
+            .on_hover_text(format!("The key's name on {}", target.profile.name));
+        }
     });
     // A fixed width, so a long error wraps instead of widening the dialog
     // past the window.
-    ui.allocate_ui(egui::vec2(STATUS_WIDTH, 0.0), |ui| match &target.state {
+    column(ui, STATUS_WIDTH, |ui| match &target.unavailable {
+        Some(reason) => {
+            ui.weak(reason);
+        }
+        None => status(ui, target, provider),
+    });
+}
+
+/// A column of a target row: exactly `width` wide, its text wrapping.
+fn column(ui: &mut egui::Ui, width: f32, add: impl FnOnce(&mut egui::Ui)) {
+    ui.allocate_ui_with_layout(
+        egui::vec2(width, 0.0),
+        egui::Layout::left_to_right(egui::Align::Min).with_main_wrap(true),
+        |ui| {
+            ui.set_width(width);
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+            add(ui);
+        },
+    );
+}
+
+/// The result column of one account: what will happen, or what did.
+fn status(ui: &mut egui::Ui, target: &Target, provider: crate::providers::ProviderKind) {
+    match &target.state {
         TargetState::Idle => {
             if let Err(err) = provider.validate_key_name(target.name.trim()) {
                 error_line(ui, &err.message);
@@ -277,7 +302,7 @@ fn target_row(ui: &mut egui::Ui, target: &mut Target, locked: bool) {
         TargetState::Failed(err) => {
             error_line(ui, &format!("failed: {}", err.message));
         }
-    });
+    }
 }
 
 /// A local key's file name without `.pub`.
