@@ -8,7 +8,8 @@
 //! The start-up and memory rows need an X display: without `DISPLAY` the
 //! bench re-runs itself for those rows under `xvfb-run -a` when available.
 //! `KEYFLEET_BENCH_ONLY=frames,keystroke,fingerprints,refresh,load,window`
-//! (any subset) runs only those sections.
+//! (any subset) runs only those sections; `serve` (only when named) keeps
+//! the start-up/memory rows' fake account running for profiling by hand.
 
 use std::io::BufRead;
 use std::process::{Command as Process, Stdio};
@@ -753,14 +754,9 @@ fn probe(program: &std::path::Path, env: &[(&str, &str)]) -> Probe {
         .unwrap_or_else(|| panic!("{} never reported its first frame", program.display()))
 }
 
-/// Start-up time and peak memory of the real `keyfleet` binary against a
-/// bare eframe window, alternating runs. Keyfleet has one Gcore account
-/// whose 10,000 keys the fake (in this process) serves without delay, so
-/// the refresh it starts at launch competes with its first frame.
-fn window_rows() {
-    let bare = std::path::PathBuf::from(env!("CARGO_BIN_EXE_bare_window"));
-    let keyfleet = std::path::PathBuf::from(env!("CARGO_BIN_EXE_keyfleet"));
-    let keys = 10_000;
+/// A Gcore fake holding `keys` keys and a config folder whose one profile
+/// points at it, its token read from [`TOKEN_ENV`] (no keyring under Xvfb).
+fn gcore_account_with_keys(keys: usize) -> (Sandbox, tempfile::TempDir) {
     let sandbox = Sandbox::start().unwrap();
     for i in 0..keys {
         let key = random_ed25519().to_openssh().unwrap() + &format!(" user{i}@host");
@@ -771,11 +767,37 @@ fn window_rows() {
     let config_dir = tempfile::tempdir().unwrap();
     let mut profile = gcore_profile("Gcore · 10,000 keys");
     profile.base_url = sandbox.gcore_url.clone();
-    // The token comes from the environment: no keyring under Xvfb.
     profile.token_source = TokenSource::EnvVar(TOKEN_ENV.into());
     ProfileStore::new(config_dir.path())
         .save(&[profile])
         .unwrap();
+    (sandbox, config_dir)
+}
+
+/// `KEYFLEET_BENCH_ONLY=serve`: the start-up/memory rows' account, kept
+/// running until Enter, for looking at `keyfleet` by hand (heaptrack,
+/// perf, massif). Prints the environment to start it with.
+fn serve_for_profiling() {
+    let (_sandbox, config_dir) = gcore_account_with_keys(10_000);
+    println!(
+        "KEYFLEET_CONFIG_DIR={} {TOKEN_ENV}={GCORE_TOKEN} {}",
+        config_dir.path().display(),
+        env!("CARGO_BIN_EXE_keyfleet")
+    );
+    println!("Serving 10,000 keys; press Enter to stop.");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+}
+
+/// Start-up time and peak memory of the real `keyfleet` binary against a
+/// bare eframe window, alternating runs. Keyfleet has one Gcore account
+/// whose 10,000 keys the fake (in this process) serves without delay, so
+/// the refresh it starts at launch competes with its first frame.
+fn window_rows() {
+    let bare = std::path::PathBuf::from(env!("CARGO_BIN_EXE_bare_window"));
+    let keyfleet = std::path::PathBuf::from(env!("CARGO_BIN_EXE_keyfleet"));
+    let keys = 10_000;
+    let (_sandbox, config_dir) = gcore_account_with_keys(keys);
     let config = config_dir.path().to_str().unwrap();
     let ours = |exit_when: &'static str| {
         [
@@ -996,5 +1018,9 @@ fn main() {
     }
     if wanted("window") {
         window_rows_somewhere();
+    }
+    // Only when asked for by name: it waits for Enter.
+    if only.split(',').any(|section| section == "serve") {
+        serve_for_profiling();
     }
 }

@@ -106,7 +106,7 @@ pub struct Notice {
 }
 
 /// One column of the key table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyColumn {
     /// Name.
     Name,

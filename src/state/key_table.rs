@@ -494,6 +494,14 @@ impl KeyTable {
         self.rows.get(self.visible_row_index(n)?)
     }
 
+    /// The `n`th shown row with where it is in the table's rows: with
+    /// [`KeyTable::stamp`], a name for the row that stays the same until
+    /// the rows change (cell caches use it).
+    pub fn visible_row_at(&self, n: usize) -> Option<(usize, &RemoteKey)> {
+        let index = self.visible_row_index(n)?;
+        Some((index, self.rows.get(index)?))
+    }
+
     /// The index in [`KeyTable::rows`] of the `n`th shown row.
     fn visible_row_index(&self, n: usize) -> Option<usize> {
         let position = *self.visible.get(n)? as usize;

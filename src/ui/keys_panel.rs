@@ -4,8 +4,11 @@
 //! row's context menu. A row itself carries at most one widget beyond its
 //! text: a "Copy" button while the pointer is over it.
 
+use std::borrow::Cow;
+
 use egui_extras::{Column, TableBuilder};
 
+use super::cell_text::{CellFont, CellTexts, Tone};
 use super::key_actions::KeyAction;
 use super::{UiAction, shortcuts};
 pub use crate::providers::spec::KeyColumn;
@@ -248,7 +251,6 @@ struct TableView<'a> {
 
 /// Per-row drawing state that is the same for every row.
 struct RowContext<'a> {
-    spec: &'static ProviderSpec,
     busy_keys: &'a [String],
     /// The row under the pointer last frame: the only one with a button.
     hovered: Option<usize>,
@@ -267,13 +269,18 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
     ui.style_mut().interaction.selectable_labels = false;
     let hovered_id = egui::Id::unique("keys_table_hovered_row");
     let context = RowContext {
-        spec,
         busy_keys,
         hovered: ui.data(|data| data.get_temp::<usize>(hovered_id)),
     };
+    let mut texts = CellTexts::load(ui, egui::Id::unique("keys_table_cell_texts"));
+    let stamp = table.stamp();
+    let menu_row_id = egui::Id::unique("keys_table_menu_row");
+    let menu_row = ui.data(|data| data.get_temp::<usize>(menu_row_id));
+    let mut menu_row_now = None;
+    // Stripes are painted a row at a time below (egui_extras paints one
+    // per cell): fewer shapes to tessellate every frame.
     let mut builder = TableBuilder::new(ui)
         .id_salt("keys_table")
-        .striped(true)
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
@@ -281,7 +288,11 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
         builder = builder.scroll_to_row(row, None);
     }
     for column in columns {
-        builder = builder.column(column.width().clip(true));
+        // Not clipped per cell: cell texts are cut to their column's width
+        // with "…" (`CellTexts`), so the body's shapes share one clip rect
+        // and reach the GPU as one mesh instead of one per cell. Header
+        // cells clip themselves.
+        builder = builder.column(column.width());
     }
     let sort = table.sort();
     let mut clicked_sort = None;
@@ -290,6 +301,8 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
         .header(24.0, |mut header| {
             for column in columns {
                 header.col(|ui| {
+                    ui.shrink_clip_rect(ui.max_rect());
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
                     let title = column.title();
                     match column.sort() {
                         Some(sort_column) => {
@@ -306,31 +319,62 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
                 });
             }
         })
-        .body(|body| {
+        .body(|mut body| {
+            let painter = body.ui_mut().painter().clone();
+            let half_gap = 0.5 * body.ui_mut().spacing().item_spacing;
+            let stripe_color = body.ui_mut().visuals().faint_bg_color;
             // `rows` lays out only the rows in view: the table is virtualized.
             body.rows(ROW_HEIGHT, table.visible_len(), |mut row| {
                 let index = row.index();
-                let Some(key) = table.visible_row(index) else {
+                let Some((row_index, key)) = table.visible_row_at(index) else {
                     return;
                 };
+                // Held under the row's cells; filled once their rects are known.
+                let stripe = index
+                    .is_multiple_of(2)
+                    .then(|| painter.add(egui::Shape::Noop));
                 row.set_selected(table.is_selected(index));
-                let mut row_response: Option<egui::Response> = None;
+                // Names this row's cell texts until the rows change.
+                let row_id = egui::Id::unique((stamp, row_index));
                 for column in columns {
-                    let (_, response) =
-                        row.col(|ui| cell(ui, key, *column, index, &context, actions));
-                    row_response = Some(match row_response {
-                        Some(so_far) => so_far.union(response),
-                        None => response,
+                    let mut elided = false;
+                    let (_, response) = row.col(|ui| match column {
+                        KeyColumn::Actions => quick_action(ui, key, index, &context, actions),
+                        _ => {
+                            if let Some((text, font, tone)) = cell_text(key, *column, spec) {
+                                elided = texts.paint(ui, row_id.with(column), font, tone, || text);
+                            }
+                        }
                     });
-                }
-                if let Some(response) = row_response {
-                    row_interaction(&response, key, spec, actions);
+                    // Only the cell under the pointer builds a tooltip.
                     if response.hovered() {
-                        hovered_now = Some(index);
+                        cell_tooltip(response, key, *column, spec, elided);
                     }
+                }
+                let response = row.response();
+                if let Some(stripe) = stripe {
+                    let rect = egui::emath::GuiRounding::round_ui(response.rect.expand2(half_gap));
+                    painter.set(stripe, egui::Shape::rect_filled(rect, 0.0, stripe_color));
+                }
+                // Only a row whose menu is open (or opens now) builds one.
+                if (menu_row == Some(index) || response.secondary_clicked())
+                    && row_context_menu(&response, key, spec, actions)
+                {
+                    menu_row_now = Some(index);
+                }
+                row_interaction(&response, key, actions);
+                if response.hovered() {
+                    hovered_now = Some(index);
                 }
             });
         });
+    texts.keep(ui);
+    ui.data_mut(|data| match menu_row_now {
+        Some(index) => {
+            data.insert_temp(menu_row_id, index);
+        }
+        None => data.remove::<usize>(menu_row_id),
+    });
     ui.data_mut(|data| match hovered_now {
         Some(index) => {
             data.insert_temp(hovered_id, index);
@@ -343,59 +387,145 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
 }
 
 /// A click selects the row, a double click also shows the details panel,
-/// a right click selects it and opens its context menu (the same actions
-/// as the panel). Only a click allocates (the key's id).
-fn row_interaction(
-    response: &egui::Response,
-    key: &RemoteKey,
-    spec: &'static ProviderSpec,
-    actions: &mut Vec<UiAction>,
-) {
+/// a right click selects it (and opens its context menu, see
+/// [`row_context_menu`]). Only a click allocates (the key's id).
+fn row_interaction(response: &egui::Response, key: &RemoteKey, actions: &mut Vec<UiAction>) {
     if response.clicked() || response.secondary_clicked() {
         actions.push(UiAction::SelectKey(key.id.clone()));
     }
     if response.double_clicked() {
         actions.push(UiAction::ShowDetails(true));
     }
-    response.context_menu(|ui| {
-        for action in KeyAction::available(key, spec.capabilities) {
-            action.button(ui, key, actions);
-        }
-    });
 }
 
-fn text_or_dash(ui: &mut egui::Ui, value: Option<&str>) {
-    match value {
-        Some(text) if !text.is_empty() => {
-            ui.label(text);
-        }
-        _ => {
-            ui.weak("—");
-        }
+/// The row's context menu: the same actions as the details panel. Returns
+/// whether it is open.
+fn row_context_menu(
+    response: &egui::Response,
+    key: &RemoteKey,
+    spec: &'static ProviderSpec,
+    actions: &mut Vec<UiAction>,
+) -> bool {
+    response
+        .context_menu(|ui| {
+            for action in KeyAction::available(key, spec.capabilities) {
+                action.button(ui, key, actions);
+            }
+        })
+        .is_some()
+}
+
+/// A cell's text, font and colour; `None` for an empty cell (and for the
+/// actions column, which holds a widget).
+fn cell_text<'k>(
+    key: &'k RemoteKey,
+    column: KeyColumn,
+    spec: &'static ProviderSpec,
+) -> Option<(Cow<'k, str>, CellFont, Tone)> {
+    let plain = |text: &'k str| Some((Cow::Borrowed(text), CellFont::Body, Tone::Normal));
+    let mono = |text: Option<&'k str>| {
+        Some((
+            Cow::Borrowed(text.unwrap_or("—")),
+            CellFont::Monospace,
+            Tone::Normal,
+        ))
+    };
+    let or_dash = |text: Option<&'k str>| match text {
+        Some(text) if !text.is_empty() => plain(text),
+        _ => Some((Cow::Borrowed("—"), CellFont::Body, Tone::Weak)),
+    };
+    match column {
+        KeyColumn::Name => plain(&key.name),
+        KeyColumn::Id => mono(Some(&key.id)),
+        KeyColumn::Kind => Some((
+            kind_label(key, spec.account_key_kind),
+            CellFont::Body,
+            Tone::Normal,
+        )),
+        // Marked "⚠" when weak.
+        KeyColumn::Algorithm => match key.algorithm_shown().filter(|text| !text.is_empty()) {
+            Some(shown) if key.weak => {
+                Some((Cow::Owned(format!("⚠ {shown}")), CellFont::Body, Tone::Warn))
+            }
+            shown => or_dash(shown),
+        },
+        KeyColumn::Sha256 => mono(key.fingerprint_sha256.as_deref()),
+        KeyColumn::Md5 => mono(key.fingerprint_md5.as_deref()),
+        KeyColumn::Shared => plain(yes_no(key.shared_in_project)),
+        KeyColumn::Default => (key.is_default == Some(true)).then_some((
+            Cow::Borrowed("★ default"),
+            CellFont::Body,
+            Tone::Normal,
+        )),
+        KeyColumn::State => or_dash(key.state.as_deref()),
+        KeyColumn::Created => or_dash(key.created_at.as_deref()),
+        KeyColumn::Updated => or_dash(key.updated_at.as_deref()),
+        // How many things in the account use the key; a dash when the
+        // provider could not say.
+        KeyColumn::UsedBy => match &key.used_by {
+            None => or_dash(None),
+            Some(names) if names.is_empty() => {
+                Some((Cow::Borrowed("0"), CellFont::Body, Tone::Weak))
+            }
+            Some(names) => Some((
+                Cow::Owned(names.len().to_string()),
+                CellFont::Body,
+                Tone::Normal,
+            )),
+        },
+        KeyColumn::Actions => None,
     }
 }
 
-/// The key type, marked "⚠" when weak, with details (certificate,
-/// security key, weakness) and the algorithm name on hover.
-fn algorithm_cell(ui: &mut egui::Ui, key: &RemoteKey) {
-    let Some(shown) = key.algorithm_shown().filter(|text| !text.is_empty()) else {
-        ui.weak("—");
-        return;
+/// The hovered cell's tooltip: the key's comment on its name, the
+/// algorithm's details (certificate, security key, weakness), the names
+/// of what uses the key, or else the whole text when the cell cut it.
+fn cell_tooltip(
+    response: egui::Response,
+    key: &RemoteKey,
+    column: KeyColumn,
+    spec: &'static ProviderSpec,
+    elided: bool,
+) {
+    let whole_text = |ui: &mut egui::Ui| {
+        if elided && let Some((text, _, _)) = cell_text(key, column, spec) {
+            ui.label(text.as_ref());
+        }
     };
-    let response = if key.weak {
-        ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {shown}"))
-    } else {
-        ui.label(shown)
-    };
-    if key.algorithm_details.is_some() || key.algorithm_label.is_some() {
-        response.on_hover_ui(|ui| {
-            if let Some(algorithm) = &key.algorithm {
-                ui.monospace(algorithm);
+    match column {
+        KeyColumn::Name if elided || key.comment.is_some() => {
+            response.on_hover_ui(|ui| {
+                whole_text(ui);
+                if let Some(comment) = &key.comment {
+                    ui.label(format!("Comment: {comment}"));
+                }
+            });
+        }
+        KeyColumn::Algorithm
+            if key.algorithm_details.is_some() || key.algorithm_label.is_some() =>
+        {
+            response.on_hover_ui(|ui| {
+                if let Some(algorithm) = &key.algorithm {
+                    ui.monospace(algorithm);
+                }
+                if let Some(details) = &key.algorithm_details {
+                    ui.label(details);
+                }
+            });
+        }
+        KeyColumn::UsedBy => match &key.used_by {
+            None => {
+                response.on_hover_text("Not known: the list of users could not be loaded.");
             }
-            if let Some(details) = &key.algorithm_details {
-                ui.label(details);
+            Some(names) if !names.is_empty() => {
+                response.on_hover_text(names.join("\n"));
             }
-        });
+            Some(_) => {}
+        },
+        _ if elided => {
+            response.on_hover_ui(whole_text);
+        }
+        _ => {}
     }
 }
 
@@ -404,71 +534,6 @@ fn yes_no(value: Option<bool>) -> &'static str {
         Some(true) => "yes",
         Some(false) => "no",
         None => "—",
-    }
-}
-
-fn cell(
-    ui: &mut egui::Ui,
-    key: &RemoteKey,
-    column: KeyColumn,
-    index: usize,
-    context: &RowContext<'_>,
-    actions: &mut Vec<UiAction>,
-) {
-    let spec = context.spec;
-    match column {
-        KeyColumn::Name => {
-            let response = ui.label(&key.name);
-            if let Some(comment) = &key.comment {
-                response.on_hover_text(format!("Comment: {comment}"));
-            }
-        }
-        KeyColumn::Id => {
-            ui.monospace(&key.id);
-        }
-        KeyColumn::Kind => {
-            ui.label(kind_label(key, spec.account_key_kind));
-        }
-        KeyColumn::Algorithm => algorithm_cell(ui, key),
-        KeyColumn::Sha256 => {
-            ui.monospace(key.fingerprint_sha256.as_deref().unwrap_or("—"));
-        }
-        KeyColumn::Md5 => {
-            ui.monospace(key.fingerprint_md5.as_deref().unwrap_or("—"));
-        }
-        KeyColumn::Shared => {
-            ui.label(yes_no(key.shared_in_project));
-        }
-        KeyColumn::Default => {
-            if key.is_default == Some(true) {
-                ui.label("★ default");
-            } else {
-                ui.weak("");
-            }
-        }
-        KeyColumn::State => text_or_dash(ui, key.state.as_deref()),
-        KeyColumn::Created => text_or_dash(ui, key.created_at.as_deref()),
-        KeyColumn::Updated => text_or_dash(ui, key.updated_at.as_deref()),
-        KeyColumn::Actions => quick_action(ui, key, index, context, actions),
-        KeyColumn::UsedBy => used_by_cell(ui, key),
-    }
-}
-
-/// How many things in the account use the key, their names on hover; a
-/// dash when the provider could not say.
-fn used_by_cell(ui: &mut egui::Ui, key: &RemoteKey) {
-    match &key.used_by {
-        None => {
-            ui.weak("—")
-                .on_hover_text("Not known: the list of users could not be loaded.");
-        }
-        Some(names) if names.is_empty() => {
-            ui.weak("0");
-        }
-        Some(names) => {
-            ui.label(names.len().to_string())
-                .on_hover_text(names.join("\n"));
-        }
     }
 }
 

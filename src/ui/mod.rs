@@ -5,6 +5,7 @@
 
 pub mod accounts_panel;
 pub mod add_key_modal;
+pub mod cell_text;
 pub mod command_palette;
 pub mod confirm_modal;
 pub mod details_panel;

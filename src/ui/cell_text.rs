@@ -1,0 +1,342 @@
+//! Table cell text, laid out once and then only painted.
+//!
+//! A label lays its text out again every frame: it copies the text into a
+//! layout job, hashes that to find egui's cached galley, and registers a
+//! widget. A keys table shows the same few dozen cells frame after frame,
+//! so it keeps each shown cell's galley here, keyed by the table's stamp,
+//! the row and the column, and paints it: the table then costs less than a
+//! bare `egui_extras` table of labels (docs/PERFORMANCE.md, issue 15).
+//!
+//! Screen readers lose nothing: with AccessKit on, each cell's text becomes
+//! the name of the cell's own node (role `Cell`), which is also how tests
+//! and AT-SPI find a row by its text.
+
+use std::sync::Arc;
+
+use egui::text::{LayoutJob, TextFormat, TextWrapping};
+use egui::{Color32, Galley, Id, IdMap, TextStyle, TextWrapMode};
+
+/// Which font a cell's text uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellFont {
+    /// The body font.
+    Body,
+    /// The monospace font (ids, fingerprints).
+    Monospace,
+}
+
+/// The colour a cell's text is painted in (a selected row's override wins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// The normal text colour.
+    Normal,
+    /// The weak colour, for "—" and other absent values.
+    Weak,
+    /// The warning colour (a weak key's algorithm).
+    Warn,
+}
+
+/// One cell's galley and what it was laid out for.
+#[derive(Clone)]
+struct Entry {
+    /// The width the text was truncated to (infinite: not truncated).
+    width: f32,
+    galley: Arc<Galley>,
+    /// The pass that last painted it.
+    used: u64,
+}
+
+/// What every kept galley depends on besides its cell: when any of this
+/// changes, they are all laid out again.
+#[derive(Clone, PartialEq)]
+struct Basis {
+    pixels_per_point: f32,
+    text_options: egui::epaint::text::TextOptions,
+    body: egui::FontId,
+    monospace: egui::FontId,
+}
+
+/// The galleys kept between frames, in egui's temporary memory.
+#[derive(Clone, Default)]
+struct Kept {
+    basis: Option<Basis>,
+    /// The font atlas's fill ratio last pass: it only falls when egui has
+    /// cleared the atlas, which leaves every kept galley pointing at
+    /// glyphs that are gone.
+    atlas_fill: f32,
+    entries: IdMap<Entry>,
+}
+
+/// The galleys of one table for one pass: [`CellTexts::load`] them before
+/// the table, [`CellTexts::paint`] each cell, [`CellTexts::keep`] after.
+pub struct CellTexts {
+    id: Id,
+    kept: Kept,
+    pass: u64,
+    /// AccessKit is on: cells get their text as their node's name.
+    accessible: bool,
+}
+
+impl CellTexts {
+    /// The galleys kept for the table `id`, dropped when the fonts, the
+    /// scale or the font atlas changed since they were laid out.
+    pub fn load(ui: &egui::Ui, id: Id) -> Self {
+        let ctx = ui.ctx();
+        let mut kept: Kept = ui.data_mut(|data| data.remove_temp(id)).unwrap_or_default();
+        let basis = Basis {
+            pixels_per_point: ctx.pixels_per_point(),
+            text_options: ctx.fonts(|fonts| *fonts.options()),
+            body: egui::FontSelection::Default.resolve(ui.style()),
+            monospace: TextStyle::Monospace.resolve(ui.style()),
+        };
+        let atlas_fill = ctx.fonts(|fonts| fonts.font_atlas_fill_ratio());
+        if kept.basis.as_ref() != Some(&basis) || atlas_fill < kept.atlas_fill {
+            kept.entries.clear();
+            kept.basis = Some(basis);
+        }
+        kept.atlas_fill = atlas_fill;
+        Self {
+            id,
+            kept,
+            pass: ctx.cumulative_pass_nr(),
+            accessible: ctx.accesskit_node_builder(ui.unique_id(), |_| ()).is_some(),
+        }
+    }
+
+    /// Paints one cell's text at the left of the cell `ui`, centred
+    /// vertically and cut to the cell's width with "…". `cell` names the
+    /// text (table stamp, row, column): the same `cell` must always mean
+    /// the same text. `text` is only called when the cell is laid out.
+    /// Returns whether the text was cut.
+    pub fn paint<'t>(
+        &mut self,
+        ui: &mut egui::Ui,
+        cell: Id,
+        font: CellFont,
+        tone: Tone,
+        text: impl FnOnce() -> std::borrow::Cow<'t, str>,
+    ) -> bool {
+        let rect = ui.max_rect();
+        let sizing = ui.is_sizing_pass();
+        if !sizing && !ui.is_rect_visible(rect) {
+            return false;
+        }
+        // A sizing pass (double-click on a column edge) measures whole texts.
+        let width = if sizing { f32::INFINITY } else { rect.width() };
+        let entry = match self.kept.entries.get_mut(&cell) {
+            Some(entry) if entry.width == width => entry,
+            _ => {
+                let galley = self.layout(ui, font, width, text().into_owned());
+                self.kept.entries.insert(
+                    cell,
+                    Entry {
+                        width,
+                        galley,
+                        used: self.pass,
+                    },
+                );
+                self.kept.entries.get_mut(&cell).expect("just inserted")
+            }
+        };
+        entry.used = self.pass;
+        let galley = Arc::clone(&entry.galley);
+        let visuals = ui.visuals();
+        let color = visuals.override_text_color.unwrap_or(match tone {
+            Tone::Normal => visuals.text_color(),
+            Tone::Weak => visuals.weak_text_color(),
+            Tone::Warn => visuals.warn_fg_color,
+        });
+        let pos = egui::pos2(rect.left(), rect.center().y - galley.size().y / 2.0);
+        // The column's measured width (for fitting it to its contents).
+        ui.advance_cursor_after_rect(egui::Rect::from_min_size(pos, galley.size()));
+        if self.accessible {
+            let name = galley.text().to_owned();
+            ui.ctx().accesskit_node_builder(ui.unique_id(), |node| {
+                node.set_role(egui::accesskit::Role::Cell);
+                node.set_label(name);
+                // A `Ui`'s node has no bounds of its own; these let a
+                // screen reader (or a test) point at the cell.
+                node.set_bounds(egui::accesskit::Rect {
+                    x0: rect.min.x.into(),
+                    y0: rect.min.y.into(),
+                    x1: rect.max.x.into(),
+                    y1: rect.max.y.into(),
+                });
+            });
+        }
+        let elided = galley.elided;
+        ui.painter().galley(pos, galley, color);
+        elided
+    }
+
+    /// Keeps this pass's galleys for the next (only those painted now: the
+    /// rows scrolled away are dropped).
+    pub fn keep(mut self, ui: &egui::Ui) {
+        let pass = self.pass;
+        self.kept.entries.retain(|_, entry| entry.used == pass);
+        ui.data_mut(|data| data.insert_temp(self.id, self.kept));
+    }
+
+    fn layout(&self, ui: &egui::Ui, font: CellFont, width: f32, text: String) -> Arc<Galley> {
+        let style = ui.style();
+        let font_id = match font {
+            // As a label: the style's override, else the body font.
+            CellFont::Body => egui::FontSelection::Default.resolve(style),
+            CellFont::Monospace => TextStyle::Monospace.resolve(style),
+        };
+        let line_height = ui
+            .ctx()
+            .fonts_mut(|fonts| fonts.row_height(&font_id) + style.spacing.extra_text_line_spacing);
+        let mut job = LayoutJob::simple_format(
+            text,
+            TextFormat {
+                font_id,
+                // Coloured when painted: one galley serves every theme and
+                // the selected row.
+                color: Color32::PLACEHOLDER,
+                valign: ui.text_valign(),
+                line_height: Some(line_height),
+                ..Default::default()
+            },
+        );
+        job.wrap = TextWrapping::from_wrap_mode_and_width(TextWrapMode::Truncate, width);
+        ui.ctx().fonts_mut(|fonts| fonts.layout_job(job))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs one frame of a 300 × 100 window whose only contents are
+    /// `cells` (text, width) painted side by side through one
+    /// [`CellTexts`]; returns the painted galleys (in order) and how many
+    /// cells were kept after the frame.
+    fn frame(ctx: &egui::Context, cells: &[(&str, f32)]) -> (Vec<Arc<Galley>>, Vec<bool>) {
+        let mut elided = Vec::new();
+        let mut output = ctx.run_ui(
+            egui::RawInput {
+                screen_rect: Some(egui::Rect::from_min_size(
+                    egui::Pos2::ZERO,
+                    egui::vec2(300.0, 100.0),
+                )),
+                ..Default::default()
+            },
+            |ui| {
+                let mut texts = CellTexts::load(ui, Id::unique("cells"));
+                let mut left = 0.0;
+                for (n, (text, width)) in cells.iter().enumerate() {
+                    let rect =
+                        egui::Rect::from_min_size(egui::pos2(left, 0.0), egui::vec2(*width, 22.0));
+                    left += width;
+                    let mut cell = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+                    elided.push(texts.paint(
+                        &mut cell,
+                        Id::unique(n),
+                        CellFont::Body,
+                        Tone::Normal,
+                        || (*text).into(),
+                    ));
+                }
+                texts.keep(ui);
+            },
+        );
+        // No painter here to apply the font texture's changes.
+        output.textures_delta.clear();
+        let galleys = output
+            .shapes
+            .iter()
+            .filter_map(|clipped| match &clipped.shape {
+                egui::Shape::Text(text) => Some(Arc::clone(&text.galley)),
+                _ => None,
+            })
+            .collect();
+        (galleys, elided)
+    }
+
+    fn kept(ctx: &egui::Context) -> usize {
+        ctx.data_mut(|data| data.get_temp::<Kept>(Id::unique("cells")))
+            .map_or(0, |kept| kept.entries.len())
+    }
+
+    #[test]
+    fn a_cell_is_laid_out_once_and_painted_from_then_on() {
+        let ctx = egui::Context::default();
+        let (first, _) = frame(&ctx, &[("key-000001", 120.0), ("ACTIVE", 80.0)]);
+        let (second, _) = frame(&ctx, &[("key-000001", 120.0), ("ACTIVE", 80.0)]);
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[0].text(), "key-000001");
+        assert!(first.iter().zip(&second).all(|(a, b)| Arc::ptr_eq(a, b)));
+    }
+
+    #[test]
+    fn a_new_width_scale_zoom_or_text_style_lays_the_text_out_again() {
+        let ctx = egui::Context::default();
+        let (before, _) = frame(&ctx, &[("key-000001", 120.0)]);
+        let (wider, _) = frame(&ctx, &[("key-000001", 140.0)]);
+        assert!(!Arc::ptr_eq(&before[0], &wider[0]), "new width");
+        ctx.set_pixels_per_point(2.0);
+        let (scaled, _) = frame(&ctx, &[("key-000001", 140.0)]);
+        assert!(!Arc::ptr_eq(&wider[0], &scaled[0]), "new scale");
+        ctx.set_zoom_factor(1.5);
+        let (zoomed, _) = frame(&ctx, &[("key-000001", 140.0)]);
+        assert!(!Arc::ptr_eq(&scaled[0], &zoomed[0]), "new zoom");
+        ctx.all_styles_mut(|style| style.override_text_style = Some(TextStyle::Heading));
+        let (restyled, _) = frame(&ctx, &[("key-000001", 140.0)]);
+        assert!(!Arc::ptr_eq(&zoomed[0], &restyled[0]), "new text style");
+    }
+
+    #[test]
+    fn a_narrow_cell_cuts_its_text_with_an_ellipsis_and_says_so() {
+        let ctx = egui::Context::default();
+        let long = "a-very-long-key-name-that-does-not-fit";
+        let (galleys, elided) = frame(&ctx, &[(long, 60.0), ("short", 60.0)]);
+        assert_eq!(elided, [true, false]);
+        assert!(galleys[0].elided);
+        assert!(galleys[0].size().x <= 60.0, "{}", galleys[0].size().x);
+        // The whole text stays the galley's (and the cell's accessible name).
+        assert_eq!(galleys[0].text(), long);
+    }
+
+    #[test]
+    fn cells_no_longer_painted_are_dropped() {
+        let ctx = egui::Context::default();
+        frame(&ctx, &[("one", 60.0), ("two", 60.0), ("three", 60.0)]);
+        assert_eq!(kept(&ctx), 3);
+        frame(&ctx, &[("one", 60.0)]);
+        assert_eq!(kept(&ctx), 1);
+    }
+
+    #[test]
+    fn with_accesskit_on_each_cell_is_named_by_its_text() {
+        let ctx = egui::Context::default();
+        ctx.enable_accesskit();
+        let mut names = Vec::new();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let mut texts = CellTexts::load(ui, Id::unique("cells"));
+            let rect = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(40.0, 22.0));
+            let mut cell = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+            texts.paint(
+                &mut cell,
+                Id::unique(0),
+                CellFont::Monospace,
+                Tone::Weak,
+                || "SHA256:abcdefghijklmnop".into(),
+            );
+            texts.keep(ui);
+        });
+        output.textures_delta.clear();
+        let update = output.platform_output.accesskit_update.expect("an update");
+        for (_, node) in &update.nodes {
+            if node.role() == egui::accesskit::Role::Cell {
+                names.push((node.label().map(str::to_owned), node.bounds()));
+            }
+        }
+        assert_eq!(names.len(), 1, "{names:?}");
+        let (name, bounds) = &names[0];
+        // The whole text, although the 40-point cell shows only its start.
+        assert_eq!(name.as_deref(), Some("SHA256:abcdefghijklmnop"));
+        let bounds = bounds.expect("bounds to point at");
+        assert_eq!((bounds.x0, bounds.x1), (0.0, 40.0));
+    }
+}
