@@ -241,6 +241,9 @@ impl App {
     }
 }
 
+/// The widest texture Keyfleet asks egui for (egui's own default).
+pub const FONT_ATLAS_WIDTH: usize = 2048;
+
 impl eframe::App for App {
     /// Remembers the layout and settings (eframe itself stores the window
     /// geometry and egui's memory: panel and column widths).
@@ -248,6 +251,17 @@ impl eframe::App for App {
         if !self.demo {
             self.remembered().store(storage);
         }
+    }
+
+    /// Caps the font atlas's width. egui makes it as wide as the GPU's
+    /// widest texture (16384 pixels with Mesa's software renderer) and
+    /// keeps it more than once (its own image, each upload, the driver's
+    /// copy); Keyfleet's few hundred glyphs fit in egui's own portable
+    /// default width, at a fraction of the memory.
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        raw_input.max_texture_side = raw_input
+            .max_texture_side
+            .map(|side| side.min(FONT_ATLAS_WIDTH));
     }
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {

@@ -280,16 +280,11 @@ impl GcoreClient {
         let project_id = self.project()?;
         let project_keys = async {
             let segments = ["cloud", "v1", "ssh_keys", &project_id.to_string()].map(String::from);
-            let dtos: Vec<SshKeyDto> = self
-                .list_all(
-                    &segments,
-                    |dto: &SshKeyDto| dto.id.clone(),
-                    NOT_FOUND_GENERIC,
-                )
-                .await?;
-            dtos.into_iter()
-                .map(|dto| dto.into_remote(KeyScope::Account).map(|(key, _)| key))
-                .collect::<Result<Vec<_>, ApiError>>()
+            let rule = ItemRule {
+                id_of: |dto: &SshKeyDto| dto.id.clone(),
+                convert: |dto: SshKeyDto| Ok(dto.into_remote(KeyScope::Account)?.0),
+            };
+            self.list_all(&segments, rule, NOT_FOUND_GENERIC).await
         };
         let regional_keys = async {
             if self.region_ids.is_empty() {
@@ -318,6 +313,7 @@ impl GcoreClient {
             Ok(keys)
         };
         let (mut keys, regional) = futures::try_join!(project_keys, regional_keys)?;
+        keys.reserve_exact(regional.len());
         keys.extend(regional);
         Ok(keys)
     }
@@ -460,7 +456,7 @@ impl GcoreClient {
         let projects: Vec<ProjectDto> = self
             .list_all(
                 &segments,
-                |project: &ProjectDto| project.id.clone(),
+                ItemRule::as_is(|project: &ProjectDto| project.id.clone()),
                 NOT_FOUND_GENERIC,
             )
             .await?;
@@ -503,7 +499,7 @@ impl GcoreClient {
         let regions: Vec<RegionDto> = self
             .list_all(
                 &segments,
-                |region: &RegionDto| region.id.clone(),
+                ItemRule::as_is(|region: &RegionDto| region.id.clone()),
                 NOT_FOUND_GENERIC,
             )
             .await?;
@@ -560,7 +556,8 @@ impl GcoreClient {
         let not_found = format!(
             "Gcore says region {region_id} or project {project_id} does not exist; remove the region from the account settings"
         );
-        self.list_all(&segments, KeypairDto::id, &not_found).await
+        self.list_all(&segments, ItemRule::as_is(KeypairDto::id), &not_found)
+            .await
     }
 
     /// The URL of one key: `ssh_keys/{p}/{id}` or `keypairs/{p}/{r}/{id}`
@@ -650,33 +647,38 @@ impl GcoreClient {
     /// If the list changed meanwhile (the total moved, or a page came back
     /// short), lists once more, since offsets then shifted; items are
     /// deduplicated by id and the number of pages is bounded.
-    async fn list_all<T>(
+    ///
+    /// Each new item is turned into a `U` by `convert` as its page arrives,
+    /// so the wire form of at most the pages in flight is held at once.
+    async fn list_all<T, U>(
         &self,
         segments: &[String],
-        id_of: fn(&T) -> Option<String>,
+        items: ItemRule<T, U>,
         not_found: &str,
-    ) -> Result<Vec<T>, ApiError>
+    ) -> Result<Vec<U>, ApiError>
     where
         T: DeserializeOwned,
     {
         // One budget for both passes: together they are one listing.
         let budget = ListBudget::new(self.rest.policy());
-        let (items, consistent) = self.list_pass(segments, id_of, not_found, &budget).await?;
+        let (listed, consistent) = self.list_pass(segments, items, not_found, &budget).await?;
         if consistent {
-            return Ok(items);
+            return Ok(listed);
         }
+        // The first pass's items go before the second reads its own.
+        drop(listed);
         tracing::debug!(
             path = segments.join("/"),
             "list changed while paging; listing again"
         );
-        let (items, consistent) = self.list_pass(segments, id_of, not_found, &budget).await?;
+        let (listed, consistent) = self.list_pass(segments, items, not_found, &budget).await?;
         if !consistent {
             tracing::warn!(
                 path = segments.join("/"),
                 "Gcore's list kept changing while paging; showing what was read"
             );
         }
-        Ok(items)
+        Ok(listed)
     }
 
     async fn fetch_page<T: DeserializeOwned>(
@@ -695,38 +697,43 @@ impl GcoreClient {
     }
 
     /// One listing pass; the flag says whether the pages were consistent.
-    async fn list_pass<T: DeserializeOwned>(
+    async fn list_pass<T: DeserializeOwned, U>(
         &self,
         segments: &[String],
-        id_of: fn(&T) -> Option<String>,
+        rule: ItemRule<T, U>,
         not_found: &str,
         budget: &ListBudget,
-    ) -> Result<(Vec<T>, bool), ApiError> {
+    ) -> Result<(Vec<U>, bool), ApiError> {
         let first: Page<T> = self.fetch_page(segments, 0, not_found, budget).await?;
         let step = first.results.len();
         // Without a count there is nothing to page through.
         let first_count = first.count.map_or(step, to_usize);
-        let mut items = Deduplicated::new(id_of);
-        items.extend(first.results);
+        // Room for every item at once (the count is the server's word, so
+        // capped at what paging could ever read): no regrowth copies.
+        let expected_items = first_count.min(step.saturating_mul(MAX_PAGES + 1));
+        let mut items = Deduplicated::with_capacity(rule, expected_items);
+        items.extend(first.results)?;
         if step == 0 || step >= first_count {
             return Ok((items.into_vec(), true));
         }
 
         let offsets: Vec<usize> = (step..first_count).step_by(step).take(MAX_PAGES).collect();
-        let pages: Vec<(usize, Page<T>)> = futures::stream::iter(offsets)
-            .map(|offset| async move {
-                self.fetch_page::<T>(segments, offset, not_found, budget)
-                    .await
-                    .map(|page| (offset, page))
-            })
-            .buffered(PAGE_CONCURRENCY)
-            .try_collect()
-            .await?;
+        // Pages are taken in order as they arrive, so only the ones in
+        // flight are held, not every page of the list.
+        let mut pages = std::pin::pin!(
+            futures::stream::iter(offsets)
+                .map(|offset| async move {
+                    self.fetch_page::<T>(segments, offset, not_found, budget)
+                        .await
+                        .map(|page| (offset, page))
+                })
+                .buffered(PAGE_CONCURRENCY)
+        );
 
         let mut consistent = true;
         let mut count = first_count;
         let mut next_offset = step;
-        for (offset, page) in pages {
+        while let Some((offset, page)) = pages.try_next().await? {
             let len = page.results.len();
             count = page.count.map_or(count, to_usize);
             let expected = step.min(first_count.saturating_sub(offset));
@@ -734,7 +741,7 @@ impl GcoreClient {
                 consistent = false;
             }
             next_offset = offset + len;
-            items.extend(page.results);
+            items.extend(page.results)?;
         }
 
         // Keys created while we paged land after the last page (oldest first).
@@ -746,7 +753,7 @@ impl GcoreClient {
             tail_pages += 1;
             let len = page.results.len();
             count = page.count.map_or(count, to_usize);
-            let added = items.extend(page.results);
+            let added = items.extend(page.results)?;
             if len == 0 || added == 0 {
                 break;
             }
@@ -817,41 +824,63 @@ fn to_usize(count: u64) -> usize {
 }
 
 /// Items in arrival order, each id kept once.
-struct Deduplicated<T> {
-    items: Vec<T>,
+struct Deduplicated<T, U> {
+    items: Vec<U>,
     seen: HashSet<String>,
-    id_of: fn(&T) -> Option<String>,
+    rule: ItemRule<T, U>,
 }
 
-impl<T> Deduplicated<T> {
-    fn new(id_of: fn(&T) -> Option<String>) -> Self {
+/// How a paged list's items are named (for deduplication) and turned into
+/// what the caller keeps.
+struct ItemRule<T, U> {
+    id_of: fn(&T) -> Option<String>,
+    convert: fn(T) -> Result<U, ApiError>,
+}
+
+// Two fn pointers: copyable whatever `T` and `U` are.
+impl<T, U> Clone for ItemRule<T, U> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, U> Copy for ItemRule<T, U> {}
+
+impl<T> ItemRule<T, T> {
+    /// Items kept as they came.
+    fn as_is(id_of: fn(&T) -> Option<String>) -> Self {
+        Self { id_of, convert: Ok }
+    }
+}
+
+impl<T, U> Deduplicated<T, U> {
+    fn with_capacity(rule: ItemRule<T, U>, capacity: usize) -> Self {
         Self {
-            items: Vec::new(),
-            seen: HashSet::new(),
-            id_of,
+            items: Vec::with_capacity(capacity),
+            seen: HashSet::with_capacity(capacity),
+            rule,
         }
     }
 
     /// Adds the items not seen yet; returns how many were new.
-    fn extend(&mut self, items: Vec<T>) -> usize {
+    fn extend(&mut self, items: Vec<T>) -> Result<usize, ApiError> {
         let before = self.items.len();
         for item in items {
-            let is_new = match (self.id_of)(&item) {
+            let is_new = match (self.rule.id_of)(&item) {
                 Some(id) => self.seen.insert(id),
                 None => true,
             };
             if is_new {
-                self.items.push(item);
+                self.items.push((self.rule.convert)(item)?);
             }
         }
-        self.items.len() - before
+        Ok(self.items.len() - before)
     }
 
     fn len(&self) -> usize {
         self.items.len()
     }
 
-    fn into_vec(self) -> Vec<T> {
+    fn into_vec(self) -> Vec<U> {
         self.items
     }
 }
