@@ -76,7 +76,7 @@ impl App {
             |id| {
                 let account = self.accounts.get(id);
                 accounts_panel::AccountBadge {
-                    busy: account.is_some_and(|a| a.is_loading()) || self.busy_keys(id).1,
+                    busy: self.account_loading(id) || self.busy_keys(id).1,
                     failed: account.is_some_and(|a| a.error.is_some()),
                     key_count: account.filter(|a| a.loaded).map(|a| a.table.len()),
                 }
@@ -135,9 +135,9 @@ impl App {
         let (busy_keys, _) = self.busy_keys(&profile.id);
         let scroll_to = self.scroll_to_selected.take();
         let details_open = self.details_open;
+        let loading = self.account_loading(&profile.id);
         let account = self.accounts.entry(profile.id.clone()).or_default();
-        let (loading, loaded, error) =
-            (account.is_loading(), account.loaded, account.error.clone());
+        let (loaded, error) = (account.loaded, account.error.clone());
         self.page_rows = keys_panel::show(
             ui,
             keys_panel::KeysView {

@@ -98,6 +98,9 @@ pub struct App {
     remembered_look: Option<(egui::ThemePreference, f32)>,
     /// Rotations not finished, as in `rotations.json`.
     rotations: rotations::Rotations,
+    /// The first refresh waits for the first frame to be on screen: the
+    /// window shows at once, then every account starts loading.
+    refresh_after_first_frame: bool,
 }
 
 impl std::fmt::Debug for App {
@@ -143,6 +146,7 @@ impl App {
             local_dirs_changed: false,
             remembered_look: None,
             rotations,
+            refresh_after_first_frame: true,
         };
         crate::ui::theme::install(ctx);
         if let Some(remembered) = options.remembered {
@@ -163,8 +167,31 @@ impl App {
             );
             app.status.error("Problem with the profiles file", warning);
         }
-        app.refresh_all();
         app
+    }
+
+    /// Starts the first refresh once the first frame is on screen (the
+    /// frame after it); until then, asks for that frame.
+    fn start_when_on_screen(&mut self, ctx: &egui::Context) {
+        if !self.refresh_after_first_frame {
+            return;
+        }
+        if ctx.cumulative_frame_nr() > 0 {
+            self.refresh_after_first_frame = false;
+            self.refresh_all();
+        } else {
+            ctx.request_repaint();
+        }
+    }
+
+    /// Whether `profile_id`'s keys are being loaded, or are about to be
+    /// (the first refresh starts right after the first frame).
+    fn account_loading(&self, profile_id: &str) -> bool {
+        self.refresh_after_first_frame
+            || self
+                .accounts
+                .get(profile_id)
+                .is_some_and(|account| account.is_loading())
     }
 
     /// The accounts.
@@ -266,6 +293,7 @@ impl eframe::App for App {
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.apply_remembered_look(ctx);
+        self.start_when_on_screen(ctx);
         self.poll_answers(ctx);
         self.poll_fleet();
         if ctx.input(|i| i.viewport().close_requested())
@@ -292,5 +320,48 @@ impl eframe::App for App {
         for action in actions {
             self.handle_action(&ctx, action);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::backend::ScriptedDialogs;
+    use crate::providers::HttpPolicy;
+
+    #[test]
+    fn the_first_refresh_waits_until_the_first_frame_is_on_screen() {
+        // The demo's accounts, on its sandbox servers.
+        let demo = crate::demo::Demo::start().unwrap();
+        let ctx = egui::Context::default();
+        let mut app = App::new(
+            &ctx,
+            AppOptions {
+                store: demo.store.clone(),
+                services: Services {
+                    secrets: demo.secrets.clone(),
+                    dialogs: Arc::new(ScriptedDialogs::default()),
+                    http_policy: HttpPolicy::default(),
+                },
+                demo: true,
+                local_key_dirs: vec![demo.local_key_dir.clone()],
+                remembered: None,
+            },
+        );
+        let accounts: Vec<String> = app.profiles().iter().map(|p| p.id.clone()).collect();
+        assert!(accounts.len() > 1);
+        // Before and during the first frame: nothing sent, all shown as
+        // loading.
+        app.start_when_on_screen(&ctx);
+        assert_eq!(app.in_flight(), 0);
+        assert!(accounts.iter().all(|id| app.account_loading(id)));
+        // The next frame starts every account's refresh.
+        let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+        output.textures_delta.clear();
+        app.start_when_on_screen(&ctx);
+        assert!(app.in_flight() >= accounts.len(), "{}", app.in_flight());
+        assert!(accounts.iter().all(|id| app.account_loading(id)));
     }
 }

@@ -69,6 +69,9 @@ pub struct Http {
     pub policy: HttpPolicy,
 }
 
+/// Idle connections kept per host for the next request.
+const IDLE_CONNECTIONS_PER_HOST: usize = 2;
+
 impl Http {
     /// Builds the client. Fails with a clear message when, for example, the
     /// system has no CA certificates.
@@ -82,6 +85,10 @@ impl Http {
             .timeout(policy.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(user_agent())
+            // An idle connection keeps its read buffer (a few hundred KB
+            // after a page of keys); a paged listing opens several. Two
+            // idle ones per host serve the usual refresh; the rest close.
+            .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_HOST)
             .build()
             .map_err(|err| {
                 ApiError::new(
