@@ -46,18 +46,16 @@ fn accounts() -> Vec<AccountKeys> {
                     };
                     RemoteKey {
                         id: format!("id-{a}-{k}"),
-                        name: format!("key-{n:06}"),
+                        name: format!("key-{n:06}").into(),
                         fingerprint_sha256: Some(format!("SHA256:{n:0>43}")),
                         algorithm_label: Some(
                             if n % 7 == 0 { "RSA 2048" } else { "ED25519" }.into(),
                         ),
                         weak: n % 7 == 0,
-                        comment: Some(format!("user{n}@host")),
-                        created_at: Some(format!(
-                            "2025-{:02}-{:02}T12:00:00Z",
-                            1 + n % 12,
-                            1 + n % 28
-                        )),
+                        comment: Some(format!("user{n}@host").into()),
+                        created_at: Some(
+                            format!("2025-{:02}-{:02}T12:00:00Z", 1 + n % 12, 1 + n % 28).into(),
+                        ),
                         ..RemoteKey::default()
                     }
                 })

@@ -37,17 +37,15 @@ fn accounts() -> Vec<(Profile, Result<Vec<RemoteKey>, ApiError>)> {
                     };
                     RemoteKey {
                         id: format!("key-{a}-{k}"),
-                        name: format!("key {n}"),
+                        name: format!("key {n}").into(),
                         fingerprint_sha256: Some(fingerprint(n)),
                         algorithm_label: Some(
                             if n % 7 == 0 { "RSA 2048" } else { "ED25519" }.into(),
                         ),
-                        comment: Some(format!("user{n}@host")),
-                        created_at: Some(format!(
-                            "2025-{:02}-{:02}T12:00:00Z",
-                            1 + n % 12,
-                            1 + n % 28
-                        )),
+                        comment: Some(format!("user{n}@host").into()),
+                        created_at: Some(
+                            format!("2025-{:02}-{:02}T12:00:00Z", 1 + n % 12, 1 + n % 28).into(),
+                        ),
                         ..RemoteKey::default()
                     }
                 })

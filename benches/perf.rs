@@ -56,13 +56,13 @@ fn sample_keys(count: usize) -> Vec<RemoteKey> {
             let key = &seeds[i % seeds.len()];
             RemoteKey {
                 id: format!("{i:08x}-0000-4000-8000-000000000000"),
-                name: format!("key-{i:06}"),
+                name: format!("key-{i:06}").into(),
                 public_key: Some(key.to_openssh().unwrap()),
                 fingerprint_sha256: Some(keyfleet::keys::public::fingerprint_sha256(key)),
                 fingerprint_md5: Some(keyfleet::keys::public::fingerprint_md5(key)),
                 algorithm: Some("ssh-ed25519".into()),
-                comment: Some(format!("user{i}@host")),
-                created_at: Some(format!("2025-01-{:02}T10:00:00Z", 1 + i % 28)),
+                comment: Some(format!("user{i}@host").into()),
+                created_at: Some(format!("2025-01-{:02}T10:00:00Z", 1 + i % 28).into()),
                 shared_in_project: Some(i % 2 == 0),
                 state: Some("ACTIVE".into()),
                 ..RemoteKey::default()
@@ -158,9 +158,8 @@ fn bare_table(ui: &mut egui::Ui, rows: &[&RemoteKey], top: f32, details: bool) {
         for width in widths {
             builder = builder.column(width.clip(true));
         }
-        let dash = |value: &Option<String>| -> String {
+        let dash = |value: Option<&str>| -> String {
             value
-                .as_deref()
                 .filter(|text| !text.is_empty())
                 .unwrap_or("—")
                 .to_string()
@@ -186,11 +185,11 @@ fn bare_table(ui: &mut egui::Ui, rows: &[&RemoteKey], top: f32, details: bool) {
                 body.rows(keys_panel::ROW_HEIGHT, rows.len(), |mut row| {
                     let key = rows[row.index()];
                     row.col(|ui| {
-                        ui.label(&key.name);
+                        ui.label(key.name.as_str());
                     });
                     row.col(|_| {});
                     row.col(|ui| {
-                        ui.label(dash(&key.algorithm));
+                        ui.label(dash(key.algorithm.as_deref()));
                     });
                     row.col(|ui| {
                         ui.monospace(key.fingerprint_sha256.as_deref().unwrap_or("—"));
@@ -206,10 +205,10 @@ fn bare_table(ui: &mut egui::Ui, rows: &[&RemoteKey], top: f32, details: bool) {
                         });
                     });
                     row.col(|ui| {
-                        ui.label(dash(&key.state));
+                        ui.label(dash(key.state.as_deref()));
                     });
                     row.col(|ui| {
-                        ui.label(dash(&key.created_at));
+                        ui.label(dash(key.created_at.as_deref()));
                     });
                 });
             });

@@ -608,12 +608,12 @@ fn remote_key() -> impl Strategy<Value = RemoteKey> {
         .prop_map(
             |(id, name, sha, md5, comment, created, shared, default, region)| RemoteKey {
                 id,
-                name,
+                name: name.into(),
                 fingerprint_sha256: sha,
                 fingerprint_md5: md5,
-                comment,
-                created_at: created.clone(),
-                updated_at: created,
+                comment: comment.map(Into::into),
+                created_at: created.clone().map(Into::into),
+                updated_at: created.map(Into::into),
                 shared_in_project: shared,
                 is_default: default,
                 state: None,
@@ -695,10 +695,10 @@ fn rebuilt(table: &KeyTable) -> KeyTable {
 
 fn matches(key: &RemoteKey, needle: &str) -> bool {
     [
-        Some(&key.name),
-        key.fingerprint_sha256.as_ref(),
-        key.fingerprint_md5.as_ref(),
-        key.comment.as_ref(),
+        Some(key.name.as_str()),
+        key.fingerprint_sha256.as_deref(),
+        key.fingerprint_md5.as_deref(),
+        key.comment.as_deref(),
     ]
     .into_iter()
     .flatten()

@@ -17,7 +17,7 @@ fn visible_names(app: &keyfleet::app::App) -> Vec<String> {
     let id = app.selected().unwrap().to_string();
     let table = &app.account(&id).unwrap().table;
     (0..table.visible_len())
-        .map(|i| table.visible_row(i).unwrap().name.clone())
+        .map(|i| table.visible_row(i).unwrap().name.to_string())
         .collect()
 }
 

@@ -12,7 +12,7 @@ use keyfleet::sandbox::Sandbox;
 fn table_names(app: &keyfleet::app::App, id: &str) -> Vec<String> {
     let table = &app.account(id).unwrap().table;
     (0..table.visible_len())
-        .map(|i| table.visible_row(i).unwrap().name.clone())
+        .map(|i| table.visible_row(i).unwrap().name.to_string())
         .collect()
 }
 

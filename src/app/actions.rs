@@ -281,7 +281,7 @@ impl App {
             return;
         };
         let new_key = NewKey {
-            name: key.name.clone(),
+            name: key.name.to_string(),
             material: NewKeyMaterial::PublicKey(public_key),
             shared_in_project: key.shared_in_project.unwrap_or(true),
             scope: KeyScope::Account,

@@ -89,7 +89,7 @@ impl App {
                     .filter(|key| key.fingerprint_sha256.as_deref() == Some(&basis.fingerprint))
                     .map(|key| OtherHolder {
                         account: profile.name.clone(),
-                        key_name: key.name.clone(),
+                        key_name: key.name.to_string(),
                     }),
             );
         }

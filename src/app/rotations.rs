@@ -151,8 +151,8 @@ impl App {
             profile_id: profile.id.clone(),
             provider: profile.provider(),
             key_id: key.id.clone(),
-            name: key.name.clone(),
-            created_at: key.created_at.clone(),
+            name: key.name.to_string(),
+            created_at: key.created_at.as_deref().map(String::from),
         };
         let accounts = match key.fingerprint_sha256.as_deref() {
             Some(sha256) => self
@@ -177,9 +177,9 @@ impl App {
         }
         KeyGroup {
             sha256: key.fingerprint_sha256.clone(),
-            algorithm: key.algorithm_label.clone(),
+            algorithm: key.algorithm_label.as_deref().map(String::from),
             bits: None,
-            comment: key.comment.clone(),
+            comment: key.comment.as_deref().map(String::from),
             local_paths: Vec::new(),
             accounts,
             flags: Vec::new(),

@@ -69,7 +69,7 @@ impl Row {
 
     fn key(mut self, key: &RemoteKey) -> Self {
         self.key_id = Some(key.id.clone());
-        self.name = Some(key.name.clone());
+        self.name = Some(key.name.to_string());
         self
     }
 

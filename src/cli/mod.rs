@@ -670,12 +670,12 @@ fn print_keys(
             .iter()
             .map(|k| {
                 vec![
-                    k.name.clone(),
+                    k.name.to_string(),
                     k.algorithm_shown().unwrap_or("?").to_string(),
                     k.fingerprint_sha256
                         .clone()
                         .unwrap_or_else(|| "fingerprint unknown".into()),
-                    k.created_at.clone().unwrap_or_default(),
+                    k.created_at.as_deref().unwrap_or_default().to_string(),
                     k.id.clone(),
                 ]
             })

@@ -358,8 +358,8 @@ impl Inventory {
                     profile_id: profile.id.clone(),
                     provider,
                     key_id: key.id.clone(),
-                    name: key.name.clone(),
-                    created_at: key.created_at.clone(),
+                    name: key.name.to_string(),
+                    created_at: key.created_at.as_deref().map(String::from),
                 });
             }
         }

@@ -952,12 +952,12 @@ impl SshKeyDto {
         })?;
         let key = RemoteKey {
             id,
-            name: self.name.unwrap_or_default(),
+            name: self.name.unwrap_or_default().into(),
             public_key: self.public_key.filter(|text| !text.trim().is_empty()),
             fingerprint_md5: md5_fingerprint(self.fingerprint),
-            created_at: self.created_at,
+            created_at: self.created_at.map(Into::into),
             shared_in_project: self.shared_in_project,
-            state: self.state,
+            state: self.state.map(Into::into),
             scope,
             ..RemoteKey::default()
         }
@@ -1012,12 +1012,12 @@ impl KeypairDto {
             })?;
         let key = RemoteKey {
             id,
-            name: self.sshkey_name.or(self.name).unwrap_or_default(),
+            name: self.sshkey_name.or(self.name).unwrap_or_default().into(),
             public_key: self.public_key.filter(|text| !text.trim().is_empty()),
             fingerprint_md5: md5_fingerprint(self.fingerprint),
-            created_at: self.created_at,
+            created_at: self.created_at.map(Into::into),
             shared_in_project: self.shared_in_project,
-            state: self.state,
+            state: self.state.map(Into::into),
             scope,
             ..RemoteKey::default()
         }

@@ -238,9 +238,9 @@ impl KeyDto {
     fn into_remote(self, list: KeyList) -> RemoteKey {
         RemoteKey {
             id: self.id.to_string(),
-            name: self.title.unwrap_or_default(),
+            name: self.title.unwrap_or_default().into(),
             public_key: Some(self.key),
-            created_at: self.created_at,
+            created_at: self.created_at.map(Into::into),
             scope: list.scope(),
             ..RemoteKey::default()
         }

@@ -93,12 +93,12 @@ impl SshKeyDto {
     fn into_remote(self) -> RemoteKey {
         RemoteKey {
             id: self.id,
-            name: self.name,
+            name: self.name.into(),
             public_key: Some(self.public_key),
             // A key without the flag is not the default: the API always sends it.
             is_default: Some(self.is_default.unwrap_or(false)),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
+            created_at: self.created_at.map(Into::into),
+            updated_at: self.updated_at.map(Into::into),
             ..RemoteKey::default()
         }
         .with_local_fingerprints()

@@ -264,12 +264,16 @@ struct AssignAttributes<'a> {
 impl Resource {
     fn into_remote(self) -> RemoteKey {
         RemoteKey {
-            name: self.attributes.name.unwrap_or_else(|| self.id.clone()),
+            name: self
+                .attributes
+                .name
+                .unwrap_or_else(|| self.id.clone())
+                .into(),
             id: self.id,
             // Write-only on the server: there is no key material to show.
             public_key: None,
-            created_at: self.attributes.created_at,
-            updated_at: self.attributes.updated_at,
+            created_at: self.attributes.created_at.map(Into::into),
+            updated_at: self.attributes.updated_at.map(Into::into),
             ..RemoteKey::default()
         }
     }

@@ -751,9 +751,7 @@ impl KeyTable {
 
     fn compare(&self, a: usize, b: usize, column: SortColumn, position_of: &[usize]) -> Ordering {
         let (x, y) = (&self.rows[a], &self.rows[b]);
-        let by_text = |x: &Option<String>, y: &Option<String>| {
-            x.as_deref().unwrap_or("").cmp(y.as_deref().unwrap_or(""))
-        };
+        let by_text = |x: Option<&str>, y: Option<&str>| x.unwrap_or("").cmp(y.unwrap_or(""));
         let primary = match column {
             // Lower-cased names are already in the search text.
             SortColumn::Name => {
@@ -768,14 +766,17 @@ impl KeyTable {
                 .algorithm_shown()
                 .unwrap_or("")
                 .cmp(y.algorithm_shown().unwrap_or("")),
-            SortColumn::Sha256 => by_text(&x.fingerprint_sha256, &y.fingerprint_sha256),
-            SortColumn::Md5 => by_text(&x.fingerprint_md5, &y.fingerprint_md5),
+            SortColumn::Sha256 => by_text(
+                x.fingerprint_sha256.as_deref(),
+                y.fingerprint_sha256.as_deref(),
+            ),
+            SortColumn::Md5 => by_text(x.fingerprint_md5.as_deref(), y.fingerprint_md5.as_deref()),
             SortColumn::Kind => compare_kind(&x.scope, &y.scope),
             SortColumn::Shared => x.shared_in_project.cmp(&y.shared_in_project),
             SortColumn::Default => x.is_default.cmp(&y.is_default),
-            SortColumn::State => by_text(&x.state, &y.state),
-            SortColumn::Created => by_text(&x.created_at, &y.created_at),
-            SortColumn::Updated => by_text(&x.updated_at, &y.updated_at),
+            SortColumn::State => by_text(x.state.as_deref(), y.state.as_deref()),
+            SortColumn::Created => by_text(x.created_at.as_deref(), y.created_at.as_deref()),
+            SortColumn::Updated => by_text(x.updated_at.as_deref(), y.updated_at.as_deref()),
         };
         // Stable tie-break so equal keys don't jump around between refreshes.
         primary.then_with(|| x.id.cmp(&y.id))
@@ -857,7 +858,7 @@ mod tests {
 
     fn names(table: &KeyTable) -> Vec<String> {
         (0..table.visible_len())
-            .map(|i| table.visible_row(i).unwrap().name.clone())
+            .map(|i| table.visible_row(i).unwrap().name.to_string())
             .collect()
     }
 
@@ -1041,7 +1042,7 @@ mod tests {
                 .cmp(&kind_label(b, "Project"))
                 .then_with(|| a.id.cmp(&b.id))
         });
-        let expected: Vec<String> = rows.iter().map(|k| k.name.clone()).collect();
+        let expected: Vec<String> = rows.iter().map(|k| k.name.to_string()).collect();
         assert_eq!(names(&table), expected);
     }
 
@@ -1055,12 +1056,12 @@ mod tests {
             sorted_names
                 .iter()
                 .filter(|name| {
-                    let key = rows.iter().find(|k| &&k.name == name).unwrap();
+                    let key = rows.iter().find(|k| k.name == **name).unwrap();
                     let parts = [
-                        Some(key.name.clone()),
-                        key.fingerprint_sha256.clone(),
-                        key.fingerprint_md5.clone(),
-                        key.comment.clone(),
+                        Some(key.name.as_str()),
+                        key.fingerprint_sha256.as_deref(),
+                        key.fingerprint_md5.as_deref(),
+                        key.comment.as_deref(),
                     ];
                     parts
                         .iter()
@@ -1097,8 +1098,8 @@ mod tests {
                     .enumerate()
                     .map(|(i, name)| RemoteKey {
                         id: format!("{i:03}"),
-                        name: name.clone(),
-                        comment: comments[i % comments.len()].clone(),
+                        name: name.as_str().into(),
+                        comment: comments[i % comments.len()].as_deref().map(Into::into),
                         fingerprint_md5: (i % 3 == 0).then(|| format!("aB:{i}")),
                         // Unusual bytes in a fingerprint (for the byte-set shortcut).
                         fingerprint_sha256: (i % 4 == 1).then(|| format!("SHA256:{name}")),
@@ -1149,10 +1150,10 @@ mod tests {
         /// What a row shows to the filter, computed the obvious way.
         fn naive_text(key: &RemoteKey) -> String {
             [
-                Some(&key.name),
-                key.fingerprint_sha256.as_ref(),
-                key.fingerprint_md5.as_ref(),
-                key.comment.as_ref(),
+                Some(key.name.as_str()),
+                key.fingerprint_sha256.as_deref(),
+                key.fingerprint_md5.as_deref(),
+                key.comment.as_deref(),
             ]
             .into_iter()
             .flatten()
@@ -1199,10 +1200,10 @@ mod tests {
                     .enumerate()
                     .map(|(i, (name, sha256, md5, comment))| RemoteKey {
                         id: format!("{i:03}"),
-                        name: name.clone(),
+                        name: name.as_str().into(),
                         fingerprint_sha256: sha256.as_ref().map(|fp| format!("SHA256:{fp}")),
                         fingerprint_md5: md5.clone(),
-                        comment: comment.clone(),
+                        comment: comment.as_deref().map(Into::into),
                         ..RemoteKey::default()
                     })
                     .collect();

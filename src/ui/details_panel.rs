@@ -70,7 +70,7 @@ fn contents(ui: &mut egui::Ui, view: DetailsView<'_>, actions: &mut Vec<UiAction
         .auto_shrink([false, false])
         .show(ui, |ui| {
             ui.horizontal(|ui| {
-                ui.heading(&key.name);
+                ui.heading(key.name.as_str());
                 if view.busy {
                     ui.add(egui::Spinner::new());
                 }

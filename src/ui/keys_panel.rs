@@ -506,7 +506,7 @@ fn cell_tooltip(
         {
             response.on_hover_ui(|ui| {
                 if let Some(algorithm) = &key.algorithm {
-                    ui.monospace(algorithm);
+                    ui.monospace(algorithm.as_str());
                 }
                 if let Some(details) = &key.algorithm_details {
                     ui.label(details);

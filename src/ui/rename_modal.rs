@@ -37,7 +37,7 @@ impl RenameModal {
     /// A dialog renaming `key`, a key of `profile`.
     pub fn new(profile: Profile, key: RemoteKey) -> Self {
         Self {
-            name: key.name.clone(),
+            name: key.name.to_string(),
             profile,
             key,
             pending: None,

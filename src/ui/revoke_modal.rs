@@ -150,7 +150,7 @@ impl RevokeModal {
                         ui.end_row();
                         for row in &self.rows {
                             ui.label(&row.profile.name);
-                            ui.label(&row.key.name);
+                            ui.label(row.key.name.as_str());
                             ui.monospace(&row.key.id);
                             match &row.state {
                                 RevokeState::Planned => {

@@ -281,7 +281,7 @@ pub fn screen_text(harness: &Harness<'static, App>) -> String {
 pub fn selected_key_name(harness: &Harness<'static, App>) -> Option<String> {
     let app = harness.state();
     let table = &app.account(app.selected()?)?.table;
-    table.selected_key().map(|key| key.name.clone())
+    table.selected_key().map(|key| key.name.to_string())
 }
 
 /// Selects the key named `name` by clicking its row (its name cell), as a
