@@ -671,13 +671,22 @@ impl KeyTable {
             self.narrow_in_one_pass(&finder, extends);
             return;
         }
+        self.retain_shown(|table, position, old_match| {
+            let from = if extends { old_match } else { 0 };
+            table.find_in_row(position, &finder, from, scope)
+        });
+    }
+
+    /// Keeps the shown rows for which `find` (given the row's position and
+    /// where the shorter needle matched in it) finds the new needle, with
+    /// where it did.
+    fn retain_shown(&mut self, mut find: impl FnMut(&Self, usize, usize) -> Option<usize>) {
         let mut visible = std::mem::take(&mut self.visible);
         let mut match_at = std::mem::take(&mut self.match_at);
         let mut kept = 0;
         for index in 0..visible.len() {
             let position = visible[index] as usize;
-            let from = if extends { match_at[index] as usize } else { 0 };
-            if let Some(found) = self.find_in_row(position, &finder, from, scope) {
+            if let Some(found) = find(self, position, match_at[index] as usize) {
                 visible[kept] = position as u32;
                 match_at[kept] = found as u32;
                 kept += 1;
@@ -697,43 +706,33 @@ impl KeyTable {
     /// [`KeyTable::find_in_row`] gives row by row: the first occurrence in
     /// the row at or after where the shorter needle matched.
     fn narrow_in_one_pass(&mut self, finder: &Finder<'_>, extends: bool) {
-        let mut visible = std::mem::take(&mut self.visible);
-        let mut match_at = std::mem::take(&mut self.match_at);
-        let all = self.names.text.as_bytes();
-        let needle_len = finder.needle().len();
         // The last search: where it started and the first occurrence it
         // found. That occurrence is also the first at or after any later
         // start it does not precede, so most rows need no search at all.
         let mut last: Option<(usize, Option<usize>)> = None;
-        let mut kept = 0;
-        for index in 0..visible.len() {
-            let position = visible[index] as usize;
-            let row_start = self.names.starts[position];
-            let row_end = self.names.starts[position + 1];
-            let name_end = self.name_ends[position] as usize;
-            let comment_start = self.comment_starts[position] as usize;
-            // `match_at` counts in the whole text (name, fingerprints,
-            // comment); `names` has no fingerprints.
-            let from_text = if extends { match_at[index] as usize } else { 0 };
-            let from = if from_text <= name_end {
-                from_text
+        self.retain_shown(|table, position, old_match| {
+            let all = table.names.text.as_bytes();
+            let needle = finder.needle();
+            let row_start = table.names.starts[position];
+            let row_end = table.names.starts[position + 1];
+            let name_end = table.name_ends[position] as usize;
+            let comment_start = table.comment_starts[position] as usize;
+            let from = if extends {
+                text_to_names(old_match, name_end, comment_start)
             } else {
-                name_end + 1 + from_text.saturating_sub(comment_start)
+                0
             };
             // Past this row's names (the old match was in a fingerprint
             // and the row has no comment): nothing left to find.
             if from > row_end - row_start {
-                continue;
+                return None;
             }
-            let start = row_start + from;
             // Most rows still match where the shorter needle did: one
             // comparison, as row by row.
-            if from < name_end && occurs_at(&all[row_start..row_end], from, finder.needle()) {
-                visible[kept] = position as u32;
-                match_at[kept] = from as u32;
-                kept += 1;
-                continue;
+            if from < name_end && occurs_at(&all[row_start..row_end], from, needle) {
+                return Some(from);
             }
+            let start = row_start + from;
             let found = match last {
                 Some((searched_from, hit))
                     if searched_from <= start && hit.is_none_or(|at| at >= start) =>
@@ -745,26 +744,10 @@ impl KeyTable {
                     last = Some((start, hit));
                     hit
                 }
-            };
-            let Some(at) = found else {
-                continue;
-            };
-            if at + needle_len <= row_end {
-                let in_row = at - row_start;
-                let in_text = if in_row < name_end {
-                    in_row
-                } else {
-                    comment_start + (in_row - name_end - 1)
-                };
-                visible[kept] = position as u32;
-                match_at[kept] = in_text as u32;
-                kept += 1;
-            }
-        }
-        visible.truncate(kept);
-        match_at.truncate(kept);
-        self.visible = visible;
-        self.match_at = match_at;
+            }?;
+            (found + needle.len() <= row_end)
+                .then(|| names_to_text(found - row_start, name_end, comment_start))
+        });
     }
 
     /// Which parts of the rows can contain `needle`.
@@ -810,21 +793,8 @@ impl KeyTable {
         }
         // `names` is `name␟comment`; the text has the fingerprints between.
         let comment_start = self.comment_starts[position] as usize;
-        let to_names = |at: usize| {
-            if at <= name_end {
-                at
-            } else {
-                name_end + 1 + at.saturating_sub(comment_start)
-            }
-        };
-        let to_text = |at: usize| {
-            if at < name_end {
-                at
-            } else {
-                comment_start + (at - name_end - 1)
-            }
-        };
-        let in_names = find_from(finder, names, to_names(from)).map(to_text);
+        let in_names = find_from(finder, names, text_to_names(from, name_end, comment_start))
+            .map(|at| names_to_text(at, name_end, comment_start));
         if scope == SearchScope::WithinParts && in_names.is_none_or(|at| at >= comment_start) {
             let fingerprints = &self.text.bytes(position)[..comment_start];
             if let Some(at) = find_from(finder, fingerprints, from.max(name_end)) {
@@ -884,6 +854,26 @@ fn push_lowercase(out: &mut String, text: &str) {
 /// are short, this runs once per row per keystroke, and `starts_with`
 /// would call `memcmp` (0.4 ms more per keystroke at 100,000 rows).
 #[inline]
+/// A row's offset in its whole search text (`name␟sha256␟md5␟comment`)
+/// as an offset in its `name␟comment` copy; an offset in the fingerprints
+/// becomes the comment's start.
+fn text_to_names(at: usize, name_end: usize, comment_start: usize) -> usize {
+    if at <= name_end {
+        at
+    } else {
+        name_end + 1 + at.saturating_sub(comment_start)
+    }
+}
+
+/// The other way: an offset in `name␟comment` as one in the whole text.
+fn names_to_text(at: usize, name_end: usize, comment_start: usize) -> usize {
+    if at < name_end {
+        at
+    } else {
+        comment_start + (at - name_end - 1)
+    }
+}
+
 fn occurs_at(text: &[u8], at: usize, needle: &[u8]) -> bool {
     match text.get(at..at.saturating_add(needle.len())) {
         Some(here) => here.iter().zip(needle).all(|(a, b)| a == b),
