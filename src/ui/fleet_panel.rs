@@ -320,7 +320,7 @@ fn draw_table(
     // selected one draw their accounts as links: a clickable widget per
     // account on every row cost a tenth of the frame.
     let hovered_id = egui::Id::unique("fleet_table_hovered_row");
-    let hovered = ui.data(|data| data.get_temp::<usize>(hovered_id));
+    let hovered = super::last_frame_row(ui, hovered_id);
     let mut hovered_now = None;
     // Plain labels, so a click anywhere on a row selects it (selectable
     // text would take the click).
@@ -416,12 +416,7 @@ fn draw_table(
                 response.context_menu(|ui| row_menu(ui, key, actions));
             });
         });
-    ui.data_mut(|data| match hovered_now {
-        Some(index) => {
-            data.insert_temp(hovered_id, index);
-        }
-        None => data.remove::<usize>(hovered_id),
-    });
+    super::remember_row(ui, hovered_id, hovered_now);
     if let Some(column) = clicked_sort {
         table.toggle_sort(column);
     }

@@ -270,12 +270,12 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
     let hovered_id = egui::Id::unique("keys_table_hovered_row");
     let context = RowContext {
         busy_keys,
-        hovered: ui.data(|data| data.get_temp::<usize>(hovered_id)),
+        hovered: super::last_frame_row(ui, hovered_id),
     };
     let mut texts = CellTexts::load(ui, egui::Id::unique("keys_table_cell_texts"));
     let stamp = table.stamp();
     let menu_row_id = egui::Id::unique("keys_table_menu_row");
-    let menu_row = ui.data(|data| data.get_temp::<usize>(menu_row_id));
+    let menu_row = super::last_frame_row(ui, menu_row_id);
     let mut menu_row_now = None;
     // Stripes are painted a row at a time below (egui_extras paints one
     // per cell): fewer shapes to tessellate every frame.
@@ -369,18 +369,8 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
             });
         });
     texts.keep(ui);
-    ui.data_mut(|data| match menu_row_now {
-        Some(index) => {
-            data.insert_temp(menu_row_id, index);
-        }
-        None => data.remove::<usize>(menu_row_id),
-    });
-    ui.data_mut(|data| match hovered_now {
-        Some(index) => {
-            data.insert_temp(hovered_id, index);
-        }
-        None => data.remove::<usize>(hovered_id),
-    });
+    super::remember_row(ui, menu_row_id, menu_row_now);
+    super::remember_row(ui, hovered_id, hovered_now);
     if let Some(column) = clicked_sort {
         table.toggle_sort(column);
     }

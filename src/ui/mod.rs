@@ -144,6 +144,22 @@ pub fn sort_header(ui: &mut egui::Ui, title: &str, sorted: Option<bool>) -> bool
         .clicked()
 }
 
+/// A table row carried from one frame to the next in egui's temporary
+/// memory (the row under the pointer, the row whose menu is open).
+pub(crate) fn last_frame_row(ui: &egui::Ui, id: egui::Id) -> Option<usize> {
+    ui.data(|data| data.get_temp::<usize>(id))
+}
+
+/// Stores this frame's row for [`last_frame_row`] (none: forgets it).
+pub(crate) fn remember_row(ui: &egui::Ui, id: egui::Id, row: Option<usize>) {
+    ui.data_mut(|data| match row {
+        Some(row) => {
+            data.insert_temp(id, row);
+        }
+        None => data.remove::<usize>(id),
+    });
+}
+
 /// A table's "Filter:" box with its "×" clear button and the Ctrl+F / Esc
 /// tooltips; the new filter text when the user changed or cleared it.
 pub fn filter_box(
