@@ -1237,6 +1237,16 @@ mod tests {
             .join("\u{1f}")
         }
 
+        /// The ids of the rows whose text contains the trimmed,
+        /// lower-cased `filter`, computed the obvious way.
+        fn naive_ids(rows: &[RemoteKey], filter: &str) -> Vec<String> {
+            let needle = filter.trim().to_lowercase();
+            rows.iter()
+                .filter(|key| naive_text(key).contains(&needle))
+                .map(|key| key.id.clone())
+                .collect()
+        }
+
         fn ids(table: &KeyTable) -> Vec<String> {
             (0..table.visible_len())
                 .map(|i| table.visible_row(i).unwrap().id.clone())
@@ -1293,12 +1303,7 @@ mod tests {
                         let piece: String = text[from..(from + len).min(text.len())].iter().collect();
                         piece.to_uppercase()
                     });
-                    let needle = filter.trim().to_lowercase();
-                    let expected: Vec<String> = rows
-                        .iter()
-                        .filter(|key| naive_text(key).contains(&needle))
-                        .map(|key| key.id.clone())
-                        .collect();
+                    let expected = naive_ids(&rows, &filter);
                     narrowing.set_filter(&filter);
                     prop_assert_eq!(ids(&narrowing), expected.clone(), "narrowing, filter {:?}", filter);
                     let mut fresh = KeyTable::default();
@@ -1341,12 +1346,7 @@ mod tests {
                     let mut filter = String::new();
                     for c in word.chars() {
                         filter.push(c);
-                        let needle = filter.trim().to_lowercase();
-                        let expected: Vec<String> = rows
-                            .iter()
-                            .filter(|key| naive_text(key).contains(&needle))
-                            .map(|key| key.id.clone())
-                            .collect();
+                        let expected = naive_ids(&rows, &filter);
                         table.set_filter(&filter);
                         prop_assert_eq!(ids(&table), expected, "filter {:?}", filter);
                     }
