@@ -9,6 +9,7 @@ use std::sync::Arc;
 use keyfleet::app::{App, AppOptions};
 use keyfleet::backend::{NativeDialogs, Services};
 use keyfleet::providers::HttpPolicy;
+use keyfleet::store::lock::{LockError, WindowLock};
 use keyfleet::store::{KeyringStore, ProfileStore, SecretStore};
 
 use keyfleet::cli::{self, Invocation};
@@ -66,7 +67,8 @@ fn main() -> std::process::ExitCode {
 struct Accounts {
     store: ProfileStore,
     secrets: Arc<dyn SecretStore>,
-    /// Where local keys are looked for: `~/.ssh`, or the demo's folder.
+    /// Where local keys are looked for: the folders chosen in Settings,
+    /// else `~/.ssh`; the demo's folder with `--demo`.
     local_key_dirs: Vec<PathBuf>,
     #[cfg(feature = "sandbox")]
     _demo: Option<keyfleet::demo::Demo>,
@@ -89,14 +91,17 @@ impl Accounts {
         if demo {
             return Err("this build has no sandbox (built without the `sandbox` feature)".into());
         }
+        let store = ProfileStore::from_environment()?;
+        // The folders chosen in Settings, else `~/.ssh` even when it does
+        // not exist yet: it is where new keys are saved (and made then).
+        let (local_key_dirs, warning) = keyfleet::store::settings::local_key_dirs(store.dir());
+        if let Some(warning) = warning {
+            eprintln!("keyfleet: {warning}");
+        }
         Ok(Self {
-            store: ProfileStore::from_environment()?,
+            store,
             secrets: Arc::new(KeyringStore),
-            // No `~/.ssh` is normal: nothing to scan, nothing to report.
-            local_key_dirs: keyfleet::inventory::local::default_ssh_dir()
-                .filter(|folder| folder.is_dir())
-                .into_iter()
-                .collect(),
+            local_key_dirs,
             #[cfg(feature = "sandbox")]
             _demo: None,
         })
@@ -131,6 +136,18 @@ fn run(demo: bool) -> Result<(), String> {
     let dialogs = Arc::new(NativeDialogs);
     let http_policy = HttpPolicy::default();
     let accounts = Accounts::open(demo)?;
+    // One window per config folder, held until the window closes; taken
+    // before the window opens, so a second one changes nothing.
+    let _window_lock = match WindowLock::acquire(accounts.store.dir()) {
+        Ok(lock) => Some(lock),
+        Err(err @ LockError::AlreadyOpen(_)) => return Err(err.to_string()),
+        // A read-only config folder: the window still opens (it says so
+        // when it cannot save), only unguarded.
+        Err(err @ LockError::Unavailable(_)) => {
+            tracing::warn!("running without the window lock: {err}");
+            None
+        }
+    };
     let store = accounts.store.clone();
     let local_key_dirs = accounts.local_key_dirs.clone();
     let services = Services {

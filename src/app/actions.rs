@@ -171,13 +171,19 @@ impl App {
             return;
         };
         let profile = self.profiles.remove(position);
+        // The file first: while it still holds the account, so do the
+        // window and the keyring (a restart would otherwise find an
+        // account whose token is gone).
+        if !self.persist_profiles() {
+            self.profiles.insert(position, profile);
+            return;
+        }
         // Dropping the account drops its list request too.
         self.accounts.remove(id);
         self.where_else.invalidate();
         if self.selected.as_deref() == Some(id) {
             self.selected = self.profiles.first().map(|p| p.id.clone());
         }
-        self.persist_profiles();
         if profile.token_source == TokenSource::Keyring {
             self.forget_token(id);
         }

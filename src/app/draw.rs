@@ -159,6 +159,7 @@ impl App {
     pub(super) fn draw_dialogs(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
         let remaining = self.private_keys.len();
         if let Some(key) = self.private_keys.front_mut() {
+            key.suggest_folder(|| self.fleet.key_dir());
             private_key_modal::show(ctx, key, remaining, &self.backend, actions);
             return;
         }

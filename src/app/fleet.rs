@@ -88,9 +88,17 @@ impl FleetState {
         self.table.set_filter("");
     }
 
-    /// Where new keys go: the first folder scanned (usually `~/.ssh`).
+    /// Where new keys go: the first folder scanned (usually `~/.ssh`), else
+    /// `~/.ssh` (made when a key is saved there). Always absolute, so a key
+    /// never lands in the folder Keyfleet was started from; empty only when
+    /// no home folder is known, and saving then asks for a full path.
     pub(super) fn key_dir(&self) -> PathBuf {
-        self.local_dirs.first().cloned().unwrap_or_default()
+        self.local_dirs
+            .iter()
+            .find(|dir| dir.is_absolute())
+            .cloned()
+            .or_else(crate::keys::save::default_key_dir)
+            .unwrap_or_default()
     }
 
     /// Scan the local folders again at the next build.
@@ -217,7 +225,16 @@ impl App {
             return;
         }
         let accounts = self.fleet_accounts();
-        let local_dirs = self.fleet.local_dirs.clone();
+        // A missing `~/.ssh` is normal (it is made when a key is first
+        // saved there): nothing to scan and nothing to report.
+        let default_dir = crate::keys::save::default_key_dir();
+        let local_dirs = self
+            .fleet
+            .local_dirs
+            .iter()
+            .filter(|dir| Some(*dir) != default_dir.as_ref() || dir.is_dir())
+            .cloned()
+            .collect();
         let options = self.fleet.rules.options(true);
         let pending = self.backend.request(|reply| Command::BuildInventory {
             reply,

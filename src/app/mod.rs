@@ -29,7 +29,7 @@ use std::path::PathBuf;
 
 pub use accounts::AccountView;
 pub use fleet::FleetState;
-pub use remembered::{Remembered, STORAGE_KEY};
+pub use remembered::{Remembered, STORAGE_KEY, Settings};
 
 use crate::backend::{Backend, Services};
 use crate::state::KeyTable;
@@ -149,9 +149,7 @@ impl App {
             refresh_after_first_frame: true,
         };
         crate::ui::theme::install(ctx);
-        if let Some(remembered) = options.remembered {
-            app.restore(remembered);
-        }
+        app.restore_remembered(options.remembered);
         if let Some(warning) = rotations_warning {
             app.toasts.push(
                 ToastKind::Error,
@@ -275,9 +273,7 @@ impl eframe::App for App {
     /// Remembers the layout and settings (eframe itself stores the window
     /// geometry and egui's memory: panel and column widths).
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if !self.demo {
-            self.remembered().store(storage);
-        }
+        self.save_remembered(storage);
     }
 
     /// Caps the font atlas's width. egui makes it as wide as the GPU's

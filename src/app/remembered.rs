@@ -7,6 +7,13 @@
 //! window geometry and egui's memory, which holds the panel and column
 //! widths; `main.rs` reads it back from `CreationContext::storage` into
 //! [`AppOptions::remembered`](super::AppOptions::remembered).
+//!
+//! eframe writes that file in place, so a crash can leave it truncated.
+//! The settings that matter ([`Settings`]: theme, zoom, hygiene rules, key
+//! folders) are therefore also kept in Keyfleet's own `settings.json`
+//! (`store::settings`, written atomically), which wins at start-up; the
+//! values in the layout are used only when there is no `settings.json` yet
+//! (a user upgrading) or it is damaged.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,7 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use super::App;
 use crate::state::{FleetSort, SortColumn};
+use crate::store::settings::{SettingsFile, SettingsRead};
 use crate::ui::fleet_panel::HygieneRules;
+use crate::ui::toasts::ToastKind;
 
 /// The storage key ([`eframe::set_value`] / [`eframe::get_value`]).
 pub const STORAGE_KEY: &str = "keyfleet-layout";
@@ -90,7 +99,100 @@ impl Remembered {
     }
 }
 
+/// The settings kept in `settings.json`, read by the window and (the key
+/// folders) by the command line. Every field has a default, so a file from
+/// an older version still loads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// System, light or dark.
+    pub theme: egui::ThemePreference,
+    /// The UI zoom factor (1.0 is 100 %).
+    pub zoom: f32,
+    /// The hygiene thresholds of "All keys".
+    pub hygiene: HygieneRules,
+    /// The folders scanned for local keys; `None` until the user changes
+    /// them (then the default, `~/.ssh`, applies).
+    pub local_key_dirs: Option<Vec<PathBuf>>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Remembered::default().settings()
+    }
+}
+
+impl Remembered {
+    /// The part kept in `settings.json`.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            theme: self.theme,
+            zoom: self.zoom,
+            hygiene: self.hygiene,
+            local_key_dirs: self.local_key_dirs.clone(),
+        }
+    }
+
+    /// This layout with `settings` in place of its own.
+    pub fn with_settings(self, settings: Settings) -> Self {
+        Self {
+            theme: settings.theme,
+            zoom: settings.zoom,
+            hygiene: settings.hygiene,
+            local_key_dirs: settings.local_key_dirs,
+            ..self
+        }
+    }
+}
+
 impl App {
+    /// Applies the remembered layout (`None`: eframe had none, or it did not
+    /// parse) with the settings of `settings.json` over it. A damaged
+    /// settings file is moved aside and reported; the layout's values are
+    /// used then, as for a user upgrading from before `settings.json`.
+    pub(super) fn restore_remembered(&mut self, layout: Option<Remembered>) {
+        let file = SettingsFile::new(self.store.dir());
+        let remembered = match file.read::<Settings>() {
+            SettingsRead::Read(settings) => {
+                Some(layout.unwrap_or_default().with_settings(settings))
+            }
+            SettingsRead::Missing => layout,
+            SettingsRead::Damaged(reason) => {
+                let moved = match file.move_aside() {
+                    Ok(backup) => format!("It was moved to {}.", backup.display()),
+                    Err(err) => format!("{err}."),
+                };
+                self.toasts.push(
+                    ToastKind::Error,
+                    "Problem with the settings file",
+                    Some(format!(
+                        "{reason}. {moved} The settings remembered with the window layout are used."
+                    )),
+                );
+                layout
+            }
+        };
+        if let Some(remembered) = remembered {
+            self.restore(remembered);
+        }
+    }
+
+    /// Remembers the layout in eframe's `storage` and the settings in
+    /// `settings.json` (written only when they changed). Nothing is kept
+    /// for the demo.
+    pub(super) fn save_remembered(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.demo {
+            return;
+        }
+        let remembered = self.remembered();
+        remembered.store(storage);
+        // eframe saves every 30 s and on exit, and has nowhere to show an
+        // error: a failure is logged, and the layout above still holds them.
+        if let Err(err) = SettingsFile::new(self.store.dir()).save(&remembered.settings()) {
+            tracing::warn!("{err}");
+        }
+    }
+
     /// Applies the remembered theme and zoom, once, at the start of the
     /// first frame: whatever builds the app (eframe, a test harness) may
     /// still set the context up after `App::new`, and the user's choice

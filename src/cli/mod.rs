@@ -323,7 +323,7 @@ impl std::fmt::Debug for Context {
 /// Runs `command`, printing results to `out` and problems to `err`;
 /// returns the exit code.
 pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let loaded = context.store.load();
+    let loaded = context.store.read();
     if let Some(warning) = &loaded.warning {
         let _ = writeln!(err, "keyfleet: {warning}");
     }

@@ -64,6 +64,9 @@ pub enum KeyError {
     /// The key is valid but cannot be used here; the reason says why (a
     /// security-key stub or a DSA key for HCP Terraform).
     NotUsableHere(String),
+    /// A key was to be saved at a relative path: it would land in whatever
+    /// folder Keyfleet was started from.
+    RelativePath(String),
 }
 
 impl std::fmt::Display for KeyError {
@@ -118,6 +121,11 @@ impl std::fmt::Display for KeyError {
                  Choose a name without .pub; the .pub file is written beside it."
             ),
             Self::NotUsableHere(reason) => write!(f, "{reason}."),
+            Self::RelativePath(path) => write!(
+                f,
+                "\"{path}\" is not a full path, so the key would land in whatever folder Keyfleet was started from. \
+                 Type the whole path, for example ~/.ssh/{path} or /home/you/.ssh/{path}."
+            ),
         }
     }
 }

@@ -22,6 +22,9 @@ pub struct SavedKey {
     pub public_path: Option<PathBuf>,
     /// What reading the files back proved.
     pub verified: SaveVerification,
+    /// Why no `.pub` file was written although the server sent a public
+    /// key (it is not one Keyfleet can read); `None` otherwise.
+    pub public_skipped: Option<String>,
 }
 
 /// What was checked after a save.
@@ -89,6 +92,7 @@ pub fn save_private_key(
         private_path: path.to_path_buf(),
         public_path: Some(public_path),
         verified: SaveVerification::KeyPair,
+        public_skipped: None,
     })
 }
 
@@ -100,14 +104,27 @@ pub fn save_private_key(
 /// The same safety as [`save_private_key`] applies: a new file with mode
 /// 0600, never overwriting. It is read back and must equal `private_key`
 /// byte for byte. `public_key`, when the server sent one, is written as
-/// received (one line) to `path.pub`; without one no `.pub` file is made.
+/// received (one line) to `path.pub`, but only if it reads as an OpenSSH
+/// public key: this is the path where the pair did not check out, and a
+/// `.pub` is shared and installed without a second look. Otherwise no
+/// `.pub` file is made, and [`SavedKey::public_skipped`] says why.
 pub fn save_private_key_as_received(
     path: &Path,
     private_key: &SecretString,
     public_key: Option<&str>,
 ) -> Result<SavedKey, KeyError> {
     let folder = check_target(path)?;
-    let public = public_key.map(str::trim).filter(|line| !line.is_empty());
+    let sent = public_key.map(str::trim).filter(|line| !line.is_empty());
+    let (public, public_skipped) = match sent.map(checked_public_line) {
+        None => (None, None),
+        Some(Ok(line)) => (Some(line), None),
+        Some(Err(reason)) => (
+            None,
+            Some(format!(
+                "No .pub file was written: the public key the server sent is not usable ({reason})"
+            )),
+        ),
+    };
     let public_path = public.map(|_| public_path_for(path));
     if let Some(public_path) = &public_path {
         refuse_existing(public_path)?;
@@ -144,17 +161,49 @@ pub fn save_private_key_as_received(
         private_path: path.to_path_buf(),
         public_path,
         verified: SaveVerification::ExactBytes,
+        public_skipped,
     })
 }
 
+/// The folder Keyfleet suggests for new keys: `~/.ssh` (from `HOME`),
+/// whether or not it exists yet; `None` when no home folder is known.
+pub fn default_key_dir() -> Option<PathBuf> {
+    directories::BaseDirs::new()
+        .map(|dirs| dirs.home_dir().join(".ssh"))
+        .filter(|dir| dir.is_absolute())
+}
+
+/// `line` when it is exactly one OpenSSH public key line; else why not
+/// (the reason quotes no key material).
+fn checked_public_line(line: &str) -> Result<&str, String> {
+    if line.lines().count() != 1 {
+        return Err("it spans several lines".into());
+    }
+    parse_public_key(line)
+        .map(|_| line)
+        .map_err(|err| err.to_string().trim_end_matches('.').to_string())
+}
+
 /// Checks that `path` can take a new private key file, and returns its folder:
-/// the folder exists, the name is a file name that does not end in `.pub`
-/// (the name every tool reads as a public key, which users share), and no
-/// file is there yet.
+/// the path is absolute (a relative one would resolve against wherever
+/// Keyfleet was started), the folder exists (the default key folder,
+/// `~/.ssh`, is created with mode 0700 when missing), the name is a file
+/// name that does not end in `.pub` (the name every tool reads as a public
+/// key, which users share), and no file is there yet.
 fn check_target(path: &Path) -> Result<PathBuf, KeyError> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
+    check_target_with_default(path, default_key_dir().as_deref())
+}
+
+/// [`check_target`] with the default key folder given (tests).
+fn check_target_with_default(path: &Path, default_dir: Option<&Path>) -> Result<PathBuf, KeyError> {
+    if !path.is_absolute() {
+        return Err(KeyError::RelativePath(path.display().to_string()));
+    }
+    let Some(folder) = path.parent().map(Path::to_path_buf) else {
+        return Err(KeyError::WriteFailed(format!(
+            "{} does not name a file",
+            path.display()
+        )));
     };
     match std::fs::metadata(&folder) {
         Ok(meta) if meta.is_dir() => {}
@@ -165,7 +214,10 @@ fn check_target(path: &Path) -> Result<PathBuf, KeyError> {
             )));
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Err(KeyError::MissingFolder(folder.display().to_string()));
+            if default_dir != Some(folder.as_path()) {
+                return Err(KeyError::MissingFolder(folder.display().to_string()));
+            }
+            create_private_folder(&folder)?;
         }
         Err(err) => {
             return Err(KeyError::WriteFailed(format!(
@@ -190,6 +242,38 @@ fn check_target(path: &Path) -> Result<PathBuf, KeyError> {
     }
     refuse_existing(path)?;
     Ok(folder)
+}
+
+/// Creates the key folder with mode 0700, as OpenSSH expects of `~/.ssh`.
+/// Only the folder itself: a missing home folder is not made up.
+fn create_private_folder(folder: &Path) -> Result<(), KeyError> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    match builder.create(folder) {
+        Ok(()) => {}
+        // Made meanwhile (another save): use it as it is.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(KeyError::MissingFolder(folder.display().to_string()));
+        }
+        Err(err) => {
+            return Err(KeyError::WriteFailed(format!(
+                "cannot create the folder {}: {err}",
+                folder.display()
+            )));
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The umask may have removed bits of 0700: set it exactly.
+        let _ = std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
 }
 
 fn refuse_existing(target: &Path) -> Result<(), KeyError> {
@@ -389,6 +473,101 @@ mod tests {
         assert_eq!(names, ["id_ok", "id_ok.pub"]);
         assert_eq!(
             std::fs::read_to_string(saved.public_path.as_ref().unwrap()).unwrap(),
+            format!("{}\n", key.public.openssh)
+        );
+    }
+
+    #[test]
+    fn a_bare_file_name_is_refused_and_nothing_lands_in_the_current_folder() {
+        let key = ed25519();
+        let before: Vec<_> = std::fs::read_dir(".")
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        for relative in [
+            "id_bare_name_test",
+            "keys/id_bare_name_test",
+            "./id_bare_name_test",
+        ] {
+            let err = save_private_key(
+                Path::new(relative),
+                &key.private_key,
+                &key.public.openssh,
+                None,
+            )
+            .unwrap_err();
+            assert_eq!(err, KeyError::RelativePath(relative.into()));
+            assert!(err.to_string().contains("not a full path"), "{err}");
+            let err = save_private_key_as_received(Path::new(relative), &key.private_key, None)
+                .unwrap_err();
+            assert!(matches!(err, KeyError::RelativePath(_)), "{err:?}");
+        }
+        let after: Vec<_> = std::fs::read_dir(".")
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn the_default_folder_is_made_with_mode_0700_and_no_other() {
+        let home = tempfile::tempdir().unwrap();
+        let default = home.path().join(".ssh");
+        let path = default.join("id_new");
+        assert_eq!(
+            check_target_with_default(&path, Some(&default)),
+            Ok(default.clone())
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&default).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700);
+        }
+        // Any other missing folder is the user's typo, not made up.
+        let other = home.path().join("typo").join("id_new");
+        assert_eq!(
+            check_target_with_default(&other, Some(&default)),
+            Err(KeyError::MissingFolder(
+                home.path().join("typo").display().to_string()
+            ))
+        );
+        assert!(!home.path().join("typo").exists());
+        // No home folder to make `.ssh` in: said so, nothing made.
+        let gone = home.path().join("gone").join(".ssh");
+        assert!(matches!(
+            check_target_with_default(&gone.join("id"), Some(&gone)),
+            Err(KeyError::MissingFolder(_))
+        ));
+    }
+
+    #[test]
+    fn saving_as_received_writes_a_pub_only_when_it_is_a_public_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ed25519();
+        let received = SecretString::new("-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n");
+        let private_pem = key.private_key.expose().to_string();
+        let not_public = [
+            ("garbage", "<html>502 Bad Gateway</html>"),
+            ("private", private_pem.as_str()),
+            ("two", "ssh-ed25519 AAAA x\nssh-ed25519 AAAA y"),
+        ];
+        for (name, sent) in not_public {
+            let path = dir.path().join(name);
+            let saved = save_private_key_as_received(&path, &received, Some(sent)).unwrap();
+            assert_eq!(saved.public_path, None, "{name}");
+            let reason = saved.public_skipped.unwrap();
+            assert!(reason.contains("No .pub file was written"), "{reason}");
+            assert!(!reason.contains("PRIVATE KEY"), "{reason}");
+            assert!(!public_path_for(&path).exists(), "{name}");
+            assert_eq!(std::fs::read(&path).unwrap(), received.expose().as_bytes());
+        }
+        let path = dir.path().join("good");
+        let saved =
+            save_private_key_as_received(&path, &received, Some(&key.public.openssh)).unwrap();
+        assert_eq!(saved.public_skipped, None);
+        assert_eq!(
+            std::fs::read_to_string(saved.public_path.unwrap()).unwrap(),
             format!("{}\n", key.public.openssh)
         );
     }

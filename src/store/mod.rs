@@ -2,8 +2,10 @@
 //! (no secrets in it) and tokens in the OS keyring or environment.
 
 pub mod atomic;
+pub mod lock;
 pub mod profiles;
 pub mod secrets;
+pub mod settings;
 
-pub use profiles::{Profile, ProfileStore, TokenSource};
+pub use profiles::{Profile, ProfileStore, TokenSource, UnreadableProfile};
 pub use secrets::{KeyringStore, MemoryStore, SecretStore};

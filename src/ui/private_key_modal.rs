@@ -24,8 +24,12 @@ pub struct PendingPrivateKey {
     pub passphrase: Option<SecretString>,
     /// File name the save dialog suggests.
     pub suggested_name: String,
-    /// A path typed by the user.
+    /// The path the key is saved to with "Save to this path": the key
+    /// folder joined with `suggested_name` (always absolute, shown before
+    /// saving), or what the user typed instead.
     pub path_text: String,
+    /// `path_text` was filled in from the key folder once.
+    path_suggested: bool,
     /// The save in flight, owned here until it answers.
     saving: Option<Pending<Result<Option<SavedKey>, String>>>,
     /// Why the last save failed.
@@ -67,6 +71,7 @@ impl PendingPrivateKey {
             passphrase,
             suggested_name: suggested_name.into(),
             path_text: String::new(),
+            path_suggested: false,
             saving: None,
             error: None,
             confirm_discard: false,
@@ -86,6 +91,25 @@ impl PendingPrivateKey {
             self.public_key_as_received.clone()
         } else {
             self.public_key.clone()
+        }
+    }
+
+    /// Fills the path box, once, with `folder` joined with the suggested
+    /// file name, so the full path is on screen before anything is saved.
+    /// A relative `folder` (no home folder known) suggests nothing: a key
+    /// must never land in the folder Keyfleet was started from.
+    /// `folder` is asked for only then.
+    pub fn suggest_folder(&mut self, folder: impl FnOnce() -> std::path::PathBuf) {
+        if self.path_suggested {
+            return;
+        }
+        self.path_suggested = true;
+        let folder = folder();
+        if !folder.is_absolute() {
+            return;
+        }
+        if self.path_text.is_empty() {
+            self.path_text = folder.join(&self.suggested_name).display().to_string();
         }
     }
 
@@ -232,9 +256,10 @@ fn saved_summary(ui: &mut egui::Ui, saved: &SavedKey, actions: &mut Vec<UiAction
         "✔ Private key saved to {} (mode 0600).",
         saved.private_path.display()
     ));
-    match &saved.public_path {
-        Some(path) => ui.label(format!("Public key saved to {}.", path.display())),
-        None => ui.label("No .pub file was written: the server sent no public key."),
+    match (&saved.public_path, &saved.public_skipped) {
+        (Some(path), _) => ui.label(format!("Public key saved to {}.", path.display())),
+        (None, Some(reason)) => ui.label(format!("{reason}.")),
+        (None, None) => ui.label("No .pub file was written: the server sent no public key."),
     };
     ui.label(match saved.verified {
         SaveVerification::KeyPair => "Both files were read back and match the key.",
@@ -314,7 +339,7 @@ fn save_rows(ui: &mut egui::Ui, key: &mut PendingPrivateKey, backend: &Backend) 
         }
     });
     let how = if key.save_as_received {
-        "The file is created new with mode 0600 (never overwritten) and holds the exact bytes received; a .pub file is written beside it only if the server sent a public key."
+        "The file is created new with mode 0600 (never overwritten) and holds the exact bytes received; a .pub file is written beside it only if the server sent a public key Keyfleet can read."
     } else {
         "The file is created new with mode 0600 (never overwritten); the .pub file is written beside it."
     };
