@@ -39,10 +39,11 @@ impl FileDialogs for NativeDialogs {
             .set_title(title)
             .set_file_name(suggested_name)
             .set_can_create_directories(true);
-        if let Some(ssh_dir) = directories::UserDirs::new().map(|dirs| dirs.home_dir().join(".ssh"))
-            && ssh_dir.is_dir()
-        {
-            dialog = dialog.set_directory(ssh_dir);
+        // `~/.ssh`, else the home folder: never whatever folder Keyfleet
+        // was started from.
+        if let Some(home) = directories::UserDirs::new().map(|dirs| dirs.home_dir().to_path_buf()) {
+            let ssh_dir = home.join(".ssh");
+            dialog = dialog.set_directory(if ssh_dir.is_dir() { ssh_dir } else { home });
         }
         dialog.save_file()
     }
