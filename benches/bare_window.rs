@@ -15,6 +15,8 @@ fn main() -> std::process::ExitCode {
         viewport: egui::ViewportBuilder::default()
             .with_title("bare eframe window")
             .with_inner_size([1280.0, 780.0]),
+        // As `keyfleet` (see main.rs): bench builds also have eframe's wgpu.
+        renderer: eframe::Renderer::Glow,
         ..Default::default()
     };
     let result = eframe::run_native(

@@ -101,19 +101,12 @@ impl Demo {
 /// `id_ed25519_laptop` (0600) and `.pub`, and added to the Gcore, Sesterce
 /// and GitHub demo accounts.
 fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
-    use crate::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
-    let key = generate(&GenerateRequest {
-        algorithm: KeyAlgorithm::Ed25519,
-        comment: "me@laptop".into(),
-        passphrase: None,
-        encoding: PrivateKeyEncoding::OpenSsh,
-    })
-    .map_err(|err| std::io::Error::other(err.to_string()))?;
+    let (private_key, public_key) = laptop_key()?;
     std::fs::create_dir_all(folder)?;
     crate::keys::save::save_private_key(
         &folder.join("id_ed25519_laptop"),
-        &key.private_key,
-        &key.public.openssh,
+        &private_key,
+        &public_key,
         None,
     )
     .map_err(|err| std::io::Error::other(err.to_string()))?;
@@ -122,7 +115,25 @@ fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
         ProviderKind::Sesterce,
         ProviderKind::Github,
     ] {
-        sandbox.seed_key(kind, "laptop", &key.public.openssh, "");
+        sandbox.seed_key(kind, "laptop", &public_key, "");
     }
     Ok(())
+}
+
+/// A new Ed25519 pair commented `me@laptop`: (private key in OpenSSH form,
+/// public line). Drawn from [`crate::clock::seeded_rng`], so the pixel
+/// snapshots, which fix the clock, get the same key on every run.
+fn laptop_key() -> std::io::Result<(SecretString, String)> {
+    let mut rng = crate::clock::seeded_rng("me@laptop");
+    let mut key = ssh_key::PrivateKey::random(&mut rng, ssh_key::Algorithm::Ed25519)
+        .map_err(|err| std::io::Error::other(err.to_string()))?;
+    key.set_comment("me@laptop");
+    let private_key = key
+        .to_openssh(ssh_key::LineEnding::LF)
+        .map_err(|err| std::io::Error::other(err.to_string()))?;
+    let public_key = key
+        .public_key()
+        .to_openssh()
+        .map_err(|err| std::io::Error::other(err.to_string()))?;
+    Ok((SecretString::new(private_key.as_str()), public_key))
 }

@@ -174,6 +174,10 @@ fn run(demo: bool) -> Result<(), String> {
     let native_options = eframe::NativeOptions {
         viewport,
         persistence_path: Some(accounts.store.dir().join(LAYOUT_FILE)),
+        // Named, not eframe's default: test and bench builds also have
+        // eframe's `wgpu` (through egui_kittest's snapshots), which would
+        // become the default there.
+        renderer: eframe::Renderer::Glow,
         ..Default::default()
     };
     let result = eframe::run_native(

@@ -48,7 +48,7 @@ impl Default for InventoryOptions {
             max_age_days: None,
             max_accounts: None,
             local_scanned: true,
-            now: OffsetDateTime::now_utc(),
+            now: crate::clock::now_utc(),
         }
     }
 }

@@ -529,7 +529,9 @@ fn generated_public_key(kind: Kind, comment: &str) -> String {
             curve: ssh_key::EcdsaCurve::NistP384,
         },
     };
-    ssh_key::PrivateKey::random(&mut OsRng, algorithm)
+    // Seeded by the comment when the clock is fixed (pixel snapshots).
+    let mut rng = crate::clock::seeded_rng(comment);
+    ssh_key::PrivateKey::random(&mut rng, algorithm)
         .ok()
         .and_then(|key| {
             let mut public = key.public_key().clone();
@@ -549,7 +551,7 @@ const DSA_1024: &str = "ssh-dss AAAAB3NzaC1kc3MAAACBAKKnxMkRKbDCxmEadBgn3YtEm9rt
 fn security_key_public() -> String {
     use base64::Engine as _;
     let mut point = [0u8; 32];
-    OsRng.fill_bytes(&mut point);
+    crate::clock::seeded_rng("dana@yubikey").fill_bytes(&mut point);
     let mut blob = Vec::new();
     for field in [
         b"sk-ssh-ed25519@openssh.com".as_slice(),
@@ -621,7 +623,7 @@ fn uuid4() -> String {
 /// `days_ago` days before now, as Gcore prints it: with a `Z` for SSH keys,
 /// without one for legacy keypairs (as the seed's examples show).
 fn timestamp(days_ago: i64, zulu: bool) -> String {
-    let when = time::OffsetDateTime::now_utc() - time::Duration::days(days_ago);
+    let when = crate::clock::now_utc() - time::Duration::days(days_ago);
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let text = when.format(&format).unwrap_or_default();
     if zulu { format!("{text}Z") } else { text }

@@ -472,7 +472,7 @@ fn now_epoch() -> u64 {
 fn now_iso() -> String {
     let format =
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::now_utc()
+    crate::clock::now_utc()
         .format(&format)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
 }

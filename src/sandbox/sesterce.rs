@@ -234,7 +234,7 @@ fn now_iso() -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    time::OffsetDateTime::now_utc()
+    crate::clock::now_utc()
         .format(&format)
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
 }

@@ -2,7 +2,6 @@
 //! age (by the oldest copy on an account), as two bar charts side by side.
 
 use egui_plot::{Bar, BarChart, Plot};
-use time::OffsetDateTime;
 
 use crate::inventory::{AGE_BUCKETS, Inventory};
 
@@ -12,7 +11,7 @@ const HEIGHT: f32 = 150.0;
 /// Draws both charts.
 pub fn show(ui: &mut egui::Ui, inventory: &Inventory) {
     let by_type = inventory.by_algorithm();
-    let by_age = inventory.by_age(OffsetDateTime::now_utc());
+    let by_age = inventory.by_age(crate::clock::now_utc());
     let width = (ui.available_width() / 2.0 - 8.0).max(200.0);
     ui.horizontal(|ui| {
         ui.vertical(|ui| {

@@ -129,7 +129,7 @@ impl RotateModal {
             .map(String::as_str)
             .unwrap_or("keyfleet-key")
             .trim();
-        let date = time::OffsetDateTime::now_utc().date();
+        let date = crate::clock::now_utc().date();
         let name = format!("{base}-{date}");
         let mut modal = Self {
             old,
