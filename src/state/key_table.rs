@@ -93,16 +93,21 @@ pub struct KeyTable {
     /// The selected key, if any: kept by id across refreshes, sorting and
     /// filtering (a filtered-out key stays selected but is not drawn).
     selected: Option<Selected>,
+    /// The selected key is to be scrolled into view once it is shown (see
+    /// [`KeyTable::reveal`]).
+    reveal_pending: bool,
     /// Changes whenever the rows change (see [`KeyTable::stamp`]).
     stamp: u64,
 }
 
-/// The selected key: its id, and its index in `rows` (so drawing a row or
-/// the details panel compares or looks up in O(1)).
+/// The selected key: its id, its index in `rows` (so drawing a row or the
+/// details panel compares or looks up in O(1)), and its position in sort
+/// order (so whether and where it is shown is a binary search).
 #[derive(Debug, Clone)]
 struct Selected {
     id: String,
     row: usize,
+    position: usize,
 }
 
 /// Stamps handed out by [`KeyTable::stamp`]: one counter for every table,
@@ -339,16 +344,52 @@ impl KeyTable {
     /// Selects the key with this id; false (selection unchanged) if there
     /// is none.
     pub fn select(&mut self, id: &str) -> bool {
-        match self.rows.iter().position(|row| row.id == id) {
-            Some(row) => {
-                self.selected = Some(Selected {
-                    id: id.to_string(),
-                    row,
-                });
-                true
-            }
-            None => false,
+        let Some(row) = self.rows.iter().position(|row| row.id == id) else {
+            return false;
+        };
+        let position = self.position_of_row(row);
+        self.selected = Some(Selected {
+            id: id.to_string(),
+            row,
+            position,
+        });
+        self.reveal_pending = false;
+        true
+    }
+
+    /// Selects the key with this id and asks the table to scroll it into
+    /// view once it is shown ([`KeyTable::take_reveal`]): after it was
+    /// added or renamed, wherever the sort puts it. False if there is none.
+    pub fn reveal(&mut self, id: &str) -> bool {
+        let found = self.select(id);
+        self.reveal_pending = found;
+        found
+    }
+
+    /// The shown row to scroll to for a [`KeyTable::reveal`], once: `None`
+    /// when nothing waits, or while the filter hides the key (it is
+    /// scrolled to when the filter lets it through).
+    pub fn take_reveal(&mut self) -> Option<usize> {
+        if !self.reveal_pending {
+            return None;
         }
+        let shown = self.selected_visible_index()?;
+        self.reveal_pending = false;
+        Some(shown)
+    }
+
+    /// True when a key is selected that the filter does not show (the
+    /// panel then says so). A binary search: cheap every frame.
+    pub fn selected_hidden_by_filter(&self) -> bool {
+        self.selected.is_some() && self.selected_visible_index().is_none()
+    }
+
+    /// Where row `row` is in sort order.
+    fn position_of_row(&self, row: usize) -> usize {
+        self.sorted
+            .iter()
+            .position(|&sorted| sorted == row)
+            .unwrap_or(row)
     }
 
     /// Selects the `n`th shown row; false if there is none.
@@ -359,13 +400,16 @@ impl KeyTable {
         self.selected = Some(Selected {
             id: self.rows[row].id.clone(),
             row,
+            position: self.visible[n] as usize,
         });
+        self.reveal_pending = false;
         true
     }
 
     /// Selects nothing.
     pub fn clear_selection(&mut self) {
         self.selected = None;
+        self.reveal_pending = false;
     }
 
     /// The selected key (shown or filtered out).
@@ -381,13 +425,11 @@ impl KeyTable {
             .is_some_and(|selected| self.visible_row_index(n) == Some(selected.row))
     }
 
-    /// Where the selected key is among the shown rows, if it is shown.
-    /// Scans the shown rows: for key presses, not for every frame.
+    /// Where the selected key is among the shown rows, if it is shown
+    /// (a binary search: the shown positions are ascending).
     pub fn selected_visible_index(&self) -> Option<usize> {
-        let row = self.selected.as_ref()?.row;
-        self.visible
-            .iter()
-            .position(|&position| self.sorted.get(position as usize) == Some(&row))
+        let position = u32::try_from(self.selected.as_ref()?.position).ok()?;
+        self.visible.binary_search(&position).ok()
     }
 
     /// Moves the selection among the shown rows and returns where it is
@@ -529,6 +571,7 @@ impl KeyTable {
             let row = self.rows.iter().position(|row| row.id == selected.id)?;
             Some(Selected { row, ..selected })
         });
+        self.reveal_pending &= self.selected.is_some();
         let rows = self.rows.len();
         // Refill the old buffer: after a refresh the sizes barely change,
         // and fresh memory would cost a page fault per 4 KB.
@@ -595,6 +638,12 @@ impl KeyTable {
         }
         if order != self.sorted {
             self.lay_out(&order);
+        }
+        if let Some(row) = self.selected.as_ref().map(|selected| selected.row) {
+            let position = self.position_of_row(row);
+            if let Some(selected) = &mut self.selected {
+                selected.position = position;
+            }
         }
         self.refilter();
     }
