@@ -991,6 +991,67 @@ mod tests {
     }
 
     #[test]
+    fn a_revealed_key_is_scrolled_to_once_where_the_sort_and_filter_put_it() {
+        let mut table = KeyTable::default();
+        table.set_rows(
+            ["m", "b", "x", "a"]
+                .iter()
+                .map(|name| key(name, name, "2024-01-01"))
+                .collect(),
+        );
+        table.toggle_sort(SortColumn::Name);
+        // Added last, sorted first.
+        table.push_row(key("0", "0-new", "2024-01-02"));
+        assert!(table.reveal("0"));
+        assert_eq!(table.take_reveal(), Some(0));
+        assert_eq!(table.take_reveal(), None, "once");
+        // Hidden by the filter: waits, and says so, until it is shown.
+        table.set_filter("x");
+        assert!(table.reveal("0"));
+        assert!(table.selected_hidden_by_filter());
+        assert_eq!(table.take_reveal(), None);
+        table.set_filter("");
+        assert!(!table.selected_hidden_by_filter());
+        assert_eq!(table.take_reveal(), Some(0));
+        // A refresh keeps a waiting reveal; a user's own selection ends it.
+        table.reveal("x");
+        table.set_rows(table.rows().to_vec());
+        table.toggle_sort(SortColumn::Name);
+        assert_eq!(table.take_reveal(), Some(0), "x first, descending");
+        table.reveal("m");
+        table.select_visible(4);
+        assert_eq!(table.take_reveal(), None);
+        assert!(!table.reveal("gone"));
+    }
+
+    #[test]
+    fn where_the_selection_is_shown_matches_a_scan_of_the_shown_rows() {
+        let mut table = KeyTable::default();
+        let names = ["delta", "alpha", "echo", "bravo", "charlie", "alp"];
+        table.set_rows(names.iter().map(|n| key(n, n, "2024-01-01")).collect());
+        for sort in [
+            None,
+            Some((SortColumn::Name, true)),
+            Some((SortColumn::Name, false)),
+        ] {
+            table.set_sort(sort);
+            for filter in ["", "a", "al", "e", "zzz"] {
+                table.set_filter(filter);
+                for id in names {
+                    table.select(id);
+                    let scan = (0..table.visible_len()).find(|&n| table.is_selected(n));
+                    assert_eq!(
+                        table.selected_visible_index(),
+                        scan,
+                        "{sort:?} {filter:?} {id}"
+                    );
+                    assert_eq!(table.selected_hidden_by_filter(), scan.is_none());
+                }
+            }
+        }
+    }
+
+    #[test]
     fn selection_moves_among_shown_rows_and_survives_sort_filter_and_refresh() {
         let mut table = KeyTable::default();
         table.set_rows(

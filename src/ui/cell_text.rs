@@ -359,6 +359,78 @@ mod tests {
         assert!(!Arc::ptr_eq(&zoomed[0], &restyled[0]), "new text style");
     }
 
+    /// Paints `text` as a fingerprint in a cell `width` wide, AccessKit
+    /// on; returns the characters drawn, whether the cell says it was
+    /// cut, and the cell's accessible name.
+    fn fingerprint_cell(text: &str, width: f32) -> (String, bool, Option<String>) {
+        let ctx = egui::Context::default();
+        ctx.enable_accesskit();
+        let mut cut = false;
+        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let mut texts = CellTexts::load(ui, Id::unique("cells"));
+            let rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(width, 22.0));
+            let mut cell = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+            cut = texts.paint(
+                &mut cell,
+                Id::unique(0),
+                CellFont::Fingerprint,
+                Tone::Normal,
+                || text.into(),
+            );
+            texts.keep(ui);
+        });
+        output.textures_delta.clear();
+        let painted = output
+            .shapes
+            .iter()
+            .find_map(|clipped| match &clipped.shape {
+                egui::Shape::Text(shape) => {
+                    assert!(shape.galley.size().x <= width, "{}", shape.galley.size().x);
+                    // What is drawn: the glyphs (an end cut keeps the
+                    // whole text in the galley).
+                    Some(
+                        shape
+                            .galley
+                            .rows
+                            .iter()
+                            .flat_map(|row| row.glyphs.iter().map(|glyph| glyph.chr))
+                            .collect::<String>(),
+                    )
+                }
+                _ => None,
+            })
+            .expect("a text");
+        let update = output.platform_output.accesskit_update.expect("an update");
+        let name = update
+            .nodes
+            .iter()
+            .find(|(_, node)| node.role() == egui::accesskit::Role::Cell)
+            .and_then(|(_, node)| node.label().map(str::to_owned));
+        (painted, cut, name)
+    }
+
+    #[test]
+    fn a_fingerprint_is_cut_in_the_middle_and_named_whole() {
+        let sha = "SHA256:Xq3bD5f7G9h1J3k5L7m9N1p3R5t7V9x1Z3b5D7f9H1j";
+        let (painted, cut, name) = fingerprint_cell(sha, 150.0);
+        assert!(cut);
+        let (head, tail) = painted.split_once('…').expect("cut in the middle");
+        assert!(head.starts_with("SHA256:") && head.len() > 7, "{painted}");
+        assert!(sha.starts_with(head) && sha.ends_with(tail) && tail.len() >= 4);
+        assert_eq!(name.as_deref(), Some(sha));
+        // Wide enough: whole. Too narrow for both ends: cut at the end.
+        assert_eq!(
+            fingerprint_cell(sha, 2000.0),
+            (sha.into(), false, Some(sha.into()))
+        );
+        let (painted, cut, name) = fingerprint_cell(sha, 14.0);
+        assert!(
+            cut && painted.ends_with('…') && painted.len() < 12,
+            "{painted}"
+        );
+        assert_eq!(name.as_deref(), Some(sha));
+    }
+
     #[test]
     fn a_narrow_cell_cuts_its_text_with_an_ellipsis_and_says_so() {
         let ctx = egui::Context::default();
