@@ -5,7 +5,7 @@
 //! A dialog opens one [`grid`] and adds rows: [`text_row`] and
 //! [`password_row`] for text boxes, [`row`] for anything else, [`note_row`]
 //! for a hint or an error under a field (in the fields column, wrapping at
-//! [`FIELD_WIDTH`]).
+//! the dialog's edge).
 
 /// The width of single-line text boxes, and where notes under them wrap.
 pub const FIELD_WIDTH: f32 = 340.0;
@@ -53,7 +53,7 @@ pub fn password_row(ui: &mut egui::Ui, label: &str, value: &mut String) -> egui:
 }
 
 /// A row with nothing in the labels column: a hint, an error or a
-/// checkbox under the field above, wrapping at [`FIELD_WIDTH`].
+/// checkbox under the field above, wrapping at the dialog's edge.
 pub fn note_row<R>(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
     // An empty cell: the grid places one allocation per cell.
     ui.allocate_space(egui::Vec2::ZERO);
@@ -62,14 +62,21 @@ pub fn note_row<R>(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R) -> R
     inner
 }
 
-/// A fields-column cell whose text wraps at [`FIELD_WIDTH`] instead of
-/// widening the dialog.
+/// A fields-column cell whose text wraps at the dialog's edge (the grid's
+/// last column reaches it) instead of widening the dialog; at
+/// [`FIELD_WIDTH`] where nothing bounds it.
 pub fn field_cell<R>(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    let available = ui.available_width();
+    let width = if available.is_finite() && available > 0.0 {
+        available
+    } else {
+        FIELD_WIDTH
+    };
     ui.allocate_ui_with_layout(
-        egui::vec2(FIELD_WIDTH, 0.0),
+        egui::vec2(width, 0.0),
         egui::Layout::top_down(egui::Align::Min),
         |ui| {
-            ui.set_max_width(FIELD_WIDTH);
+            ui.set_max_width(width);
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
             add(ui)
         },
