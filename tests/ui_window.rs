@@ -407,3 +407,42 @@ fn a_key_published_to_an_account_is_selected_there_and_scrolled_to() {
     assert!(details_shows(&test, "aaa-laptop"));
     assert!(!cell_shown(&test, "key-000"), "scrolled down to it");
 }
+
+#[test]
+fn a_regional_keypair_copied_to_the_project_selects_the_copy_not_the_original() {
+    use keyfleet::providers::KeyScope;
+    use keyfleet::providers::spec::FieldKey;
+    let sandbox = Sandbox::start().unwrap();
+    let legacy = public_key(ssh_key::Algorithm::Ed25519, "legacy@h");
+    sandbox.gcore.add_keypair(1, 76, "old-regional", &legacy);
+    let mut profile = sandbox.profile(ProviderKind::Gcore, "Prod");
+    profile.settings = profile.settings.with_values(FieldKey::Regions, &["76"]);
+    let mut test = start_with_profile(sandbox, &profile);
+    let h = &mut test.harness;
+    wait_for_label(h, "old-regional");
+    select_key(h, "old-regional");
+    click(h, "Copy to project");
+    let id = profile.id.clone();
+    wait_until(h, "copied", move |h| {
+        h.state().account(&id).unwrap().table.len() == 2
+    });
+    // Same name, same key: the selection is the project copy, by its id.
+    let copy_id = test
+        .sandbox
+        .gcore
+        .keys(1)
+        .into_iter()
+        .find(|k| k.1 == "old-regional")
+        .unwrap()
+        .0;
+    let app = test.harness.state();
+    let selected = app
+        .account(&profile.id)
+        .unwrap()
+        .table
+        .selected_key()
+        .unwrap();
+    assert_eq!(selected.id, copy_id);
+    assert_eq!(selected.scope, KeyScope::Account);
+    assert!(app.details_open());
+}
