@@ -124,6 +124,9 @@ pub(super) enum Outcome {
     Failed(&'static str, ApiError),
     /// Keys were added to or removed from these accounts: reload them.
     AccountsChanged(Vec<String>),
+    /// A key was published to these accounts (by id), as created there:
+    /// show it, and reload them.
+    Published(Vec<(String, RemoteKey)>),
     /// A rotation moved on: keep it (and save it).
     RotationChanged(Box<Rotation>),
     /// The rotation wizard closed: keep the rotation, if one started, and

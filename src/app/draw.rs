@@ -228,7 +228,7 @@ impl Dialog {
             Dialog::Details(text) => show_details(ctx, text, actions),
             Dialog::Publish(modal) => match modal.show(ctx, backend) {
                 PublishResult::Open => Step::Keep,
-                PublishResult::Closed(changed) => Step::Done(Outcome::AccountsChanged(changed)),
+                PublishResult::Closed(added) => Step::Done(Outcome::Published(added)),
             },
             Dialog::Revoke(modal) => match modal.show(ctx, backend) {
                 RevokeResult::Open => Step::Keep,

@@ -185,6 +185,12 @@ impl App {
                     self.refresh(&id);
                 }
             }
+            Outcome::Published(added) => {
+                for (id, key) in added {
+                    self.show_new_key(&id, key);
+                    self.refresh(&id);
+                }
+            }
             Outcome::RotationChanged(rotation) => self.keep_rotation(*rotation),
             Outcome::RotationClosed(rotation, ids) => {
                 if let Some(rotation) = rotation {
@@ -200,9 +206,28 @@ impl App {
     fn on_key_updated(&mut self, profile_id: &str, key: RemoteKey, label: &str) {
         let name = key.name.clone();
         if let Some(account) = self.accounts.get_mut(profile_id) {
+            // Renamed: the sort may move it, the filter may hide it (the
+            // table then says so).
+            let id = key.id.clone();
             account.table.update_row(key);
+            account.table.reveal(&id);
         }
         self.toasts.success(format!("{label}: {name}"));
+    }
+
+    /// A key just created in an account: in its table, selected, scrolled
+    /// into view wherever the sort puts it (once the table shows it), and
+    /// in the details panel.
+    fn show_new_key(&mut self, profile_id: &str, key: RemoteKey) {
+        let id = key.id.clone();
+        let table = &mut self
+            .accounts
+            .entry(profile_id.to_string())
+            .or_default()
+            .table;
+        table.push_row(key);
+        table.reveal(&id);
+        self.details_open = true;
     }
 
     pub(super) fn report_error(&mut self, context: &str, err: &ApiError) {
@@ -240,11 +265,7 @@ impl App {
             }) => (key, Some(private_key_lost)),
         };
         let name = key.name.clone();
-        self.accounts
-            .entry(profile_id.to_string())
-            .or_default()
-            .table
-            .push_row(key.clone());
+        self.show_new_key(profile_id, key.clone());
         match lost_private_key {
             None => {}
             Some(true) => self.dialogs.open(Dialog::Confirm(Box::new(ConfirmModal::new(

@@ -92,9 +92,12 @@ impl App {
         }
     }
 
-    /// Enter, Ctrl+C and Delete act on the selected key.
+    /// Enter, Ctrl+C and Delete act on the selected key. Enter is left to
+    /// a widget that has the keyboard focus (a button reached with Tab):
+    /// egui presses it, which is what the user aimed at.
     fn key_shortcuts(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
-        if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::DETAILS)) {
+        let widget_focused = ctx.memory(|memory| memory.focused().is_some());
+        if !widget_focused && ctx.input_mut(|i| i.consume_shortcut(&shortcuts::DETAILS)) {
             actions.push(UiAction::ShowDetails(true));
         }
         if self

@@ -43,6 +43,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     official_base_url: Some(DEFAULT_BASE_URL),
     token_env_var: "GCORE_API_KEY",
     token_hint: None,
+    token_prefixes: &["APIKey "],
     capabilities: Capabilities {
         server_generate: true,
         share: true,
@@ -96,6 +97,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
             ],
         }
     },
+    hidden_columns: &[],
     account_key_kind: "Project",
     notices: |settings| match settings {
         ProviderSettings::Gcore { region_ids, .. } if !region_ids.is_empty() => vec![Notice {

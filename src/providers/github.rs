@@ -52,6 +52,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     token_hint: Some(
         "Classic token: read:public_key and write:public_key (and read/write:ssh_signing_key for signing keys). Fine-grained: the \"Git SSH keys\" and \"SSH signing keys\" user permissions.",
     ),
+    token_prefixes: &["token ", "Bearer "],
     capabilities: Capabilities {
         server_generate: false,
         share: false,
@@ -68,6 +69,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         use KeyColumn::*;
         &[Name, Actions, Kind, Algorithm, Sha256, Md5, Created]
     },
+    hidden_columns: &[KeyColumn::Md5],
     account_key_kind: "Authentication",
     notices: spec::no_notices,
     key_scopes: |_| {

@@ -31,6 +31,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     official_base_url: Some(DEFAULT_BASE_URL),
     token_env_var: "SESTERCE_API_KEY",
     token_hint: None,
+    token_prefixes: &[],
     capabilities: Capabilities {
         server_generate: false,
         share: false,
@@ -49,6 +50,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
             Name, Default, Actions, Algorithm, Sha256, Md5, Created, Updated,
         ]
     },
+    hidden_columns: &[KeyColumn::Md5],
     account_key_kind: "Account",
     notices: spec::no_notices,
     key_scopes: spec::account_scope_only,

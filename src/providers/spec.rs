@@ -27,6 +27,11 @@ pub struct ProviderSpec {
     pub token_env_var: &'static str,
     /// A hint under the token field (which kind of token works).
     pub token_hint: Option<&'static str>,
+    /// The schemes the token is sent after in its header (`Bearer `,
+    /// `APIKey `, GitHub's older `token `): people paste a token copied from
+    /// a header or a curl example with it, and the dialog takes it off
+    /// (see [`ProviderSpec::strip_token_prefix`]).
+    pub token_prefixes: &'static [&'static str],
     /// What the provider can do.
     pub capabilities: Capabilities,
     /// Checks a key name with the provider's rules, before anything is sent.
@@ -40,6 +45,10 @@ pub struct ProviderSpec {
     /// The key table's columns for an account; actions come right after
     /// the name. Static lists: the table asks every frame.
     pub columns: fn(&ProviderSettings) -> &'static [KeyColumn],
+    /// Columns hidden until the user shows them (right-click a header):
+    /// the MD5 fingerprint where the provider does not report one itself
+    /// (Keyfleet computes it; SSH tools show SHA256).
+    pub hidden_columns: &'static [KeyColumn],
     /// The Kind column's word for an account's own keys (beside regional or
     /// signing keys).
     pub account_key_kind: &'static str,
@@ -54,6 +63,20 @@ pub struct ProviderSpec {
     pub private_key_hint: Option<&'static str>,
     /// Generating a key on this computer for this provider.
     pub generate: GenerateSpec,
+}
+
+impl ProviderSpec {
+    /// `token` without a leading header scheme of this provider (matched
+    /// ignoring case, with any spaces after it), and the scheme as typed;
+    /// `None` when it has none, or nothing follows it.
+    pub fn strip_token_prefix<'t>(&self, token: &'t str) -> Option<(&'t str, &'t str)> {
+        let token = token.trim_start();
+        self.token_prefixes.iter().find_map(|prefix| {
+            let head = token.get(..prefix.len())?;
+            let rest = token[prefix.len()..].trim_start();
+            (head.eq_ignore_ascii_case(prefix) && !rest.is_empty()).then(|| (head.trim_end(), rest))
+        })
+    }
 }
 
 impl std::fmt::Debug for ProviderSpec {
@@ -105,8 +128,9 @@ pub struct Notice {
     pub text: &'static str,
 }
 
-/// One column of the key table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// One column of the key table (remembered by name when hidden, hence
+/// serde).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum KeyColumn {
     /// Name.
     Name,
@@ -320,4 +344,44 @@ pub fn account_scope_only(_: &ProviderSettings) -> Vec<(KeyScope, String)> {
 /// No notices.
 pub fn no_notices(_: &ProviderSettings) -> Vec<Notice> {
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_providers_own_header_schemes_are_stripped() {
+        let gcore = of(ProviderKind::Gcore);
+        assert_eq!(
+            gcore.strip_token_prefix("APIKey 12$ab"),
+            Some(("APIKey", "12$ab"))
+        );
+        assert_eq!(
+            gcore.strip_token_prefix("  apikey   12$ab"),
+            Some(("apikey", "12$ab"))
+        );
+        assert_eq!(gcore.strip_token_prefix("Bearer 12$ab"), None);
+        assert_eq!(
+            gcore.strip_token_prefix("APIKey "),
+            None,
+            "nothing after it"
+        );
+        assert_eq!(gcore.strip_token_prefix("APIKeyabc"), None, "no space");
+        let github = of(ProviderKind::Github);
+        assert_eq!(
+            github.strip_token_prefix("token ghp_x"),
+            Some(("token", "ghp_x"))
+        );
+        assert_eq!(
+            github.strip_token_prefix("Bearer ghp_x"),
+            Some(("Bearer", "ghp_x"))
+        );
+        assert_eq!(
+            of(ProviderKind::Sesterce).strip_token_prefix("Bearer k"),
+            None
+        );
+        // Never splits a multi-byte character.
+        assert_eq!(github.strip_token_prefix("tøken x"), None);
+    }
 }

@@ -39,6 +39,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     official_base_url: None,
     token_env_var: "TFE_TOKEN",
     token_hint: Some("Use a user or team API token: organization tokens cannot manage SSH keys."),
+    token_prefixes: &["Bearer "],
     capabilities: Capabilities {
         server_generate: false,
         share: false,
@@ -73,6 +74,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
             KeyColumn::Id,
         ]
     },
+    hidden_columns: &[],
     account_key_kind: "Organization",
     notices: |_| {
         vec![Notice {

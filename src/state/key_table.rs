@@ -93,16 +93,21 @@ pub struct KeyTable {
     /// The selected key, if any: kept by id across refreshes, sorting and
     /// filtering (a filtered-out key stays selected but is not drawn).
     selected: Option<Selected>,
+    /// The selected key is to be scrolled into view once it is shown (see
+    /// [`KeyTable::reveal`]).
+    reveal_pending: bool,
     /// Changes whenever the rows change (see [`KeyTable::stamp`]).
     stamp: u64,
 }
 
-/// The selected key: its id, and its index in `rows` (so drawing a row or
-/// the details panel compares or looks up in O(1)).
+/// The selected key: its id, its index in `rows` (so drawing a row or the
+/// details panel compares or looks up in O(1)), and its position in sort
+/// order (so whether and where it is shown is a binary search).
 #[derive(Debug, Clone)]
 struct Selected {
     id: String,
     row: usize,
+    position: usize,
 }
 
 /// Stamps handed out by [`KeyTable::stamp`]: one counter for every table,
@@ -339,16 +344,52 @@ impl KeyTable {
     /// Selects the key with this id; false (selection unchanged) if there
     /// is none.
     pub fn select(&mut self, id: &str) -> bool {
-        match self.rows.iter().position(|row| row.id == id) {
-            Some(row) => {
-                self.selected = Some(Selected {
-                    id: id.to_string(),
-                    row,
-                });
-                true
-            }
-            None => false,
+        let Some(row) = self.rows.iter().position(|row| row.id == id) else {
+            return false;
+        };
+        let position = self.position_of_row(row);
+        self.selected = Some(Selected {
+            id: id.to_string(),
+            row,
+            position,
+        });
+        self.reveal_pending = false;
+        true
+    }
+
+    /// Selects the key with this id and asks the table to scroll it into
+    /// view once it is shown ([`KeyTable::take_reveal`]): after it was
+    /// added or renamed, wherever the sort puts it. False if there is none.
+    pub fn reveal(&mut self, id: &str) -> bool {
+        let found = self.select(id);
+        self.reveal_pending = found;
+        found
+    }
+
+    /// The shown row to scroll to for a [`KeyTable::reveal`], once: `None`
+    /// when nothing waits, or while the filter hides the key (it is
+    /// scrolled to when the filter lets it through).
+    pub fn take_reveal(&mut self) -> Option<usize> {
+        if !self.reveal_pending {
+            return None;
         }
+        let shown = self.selected_visible_index()?;
+        self.reveal_pending = false;
+        Some(shown)
+    }
+
+    /// True when a key is selected that the filter does not show (the
+    /// panel then says so). A binary search: cheap every frame.
+    pub fn selected_hidden_by_filter(&self) -> bool {
+        self.selected.is_some() && self.selected_visible_index().is_none()
+    }
+
+    /// Where row `row` is in sort order.
+    fn position_of_row(&self, row: usize) -> usize {
+        self.sorted
+            .iter()
+            .position(|&sorted| sorted == row)
+            .unwrap_or(row)
     }
 
     /// Selects the `n`th shown row; false if there is none.
@@ -359,13 +400,16 @@ impl KeyTable {
         self.selected = Some(Selected {
             id: self.rows[row].id.clone(),
             row,
+            position: self.visible[n] as usize,
         });
+        self.reveal_pending = false;
         true
     }
 
     /// Selects nothing.
     pub fn clear_selection(&mut self) {
         self.selected = None;
+        self.reveal_pending = false;
     }
 
     /// The selected key (shown or filtered out).
@@ -381,13 +425,11 @@ impl KeyTable {
             .is_some_and(|selected| self.visible_row_index(n) == Some(selected.row))
     }
 
-    /// Where the selected key is among the shown rows, if it is shown.
-    /// Scans the shown rows: for key presses, not for every frame.
+    /// Where the selected key is among the shown rows, if it is shown
+    /// (a binary search: the shown positions are ascending).
     pub fn selected_visible_index(&self) -> Option<usize> {
-        let row = self.selected.as_ref()?.row;
-        self.visible
-            .iter()
-            .position(|&position| self.sorted.get(position as usize) == Some(&row))
+        let position = u32::try_from(self.selected.as_ref()?.position).ok()?;
+        self.visible.binary_search(&position).ok()
     }
 
     /// Moves the selection among the shown rows and returns where it is
@@ -529,6 +571,7 @@ impl KeyTable {
             let row = self.rows.iter().position(|row| row.id == selected.id)?;
             Some(Selected { row, ..selected })
         });
+        self.reveal_pending &= self.selected.is_some();
         let rows = self.rows.len();
         // Refill the old buffer: after a refresh the sizes barely change,
         // and fresh memory would cost a page fault per 4 KB.
@@ -595,6 +638,12 @@ impl KeyTable {
         }
         if order != self.sorted {
             self.lay_out(&order);
+        }
+        if let Some(row) = self.selected.as_ref().map(|selected| selected.row) {
+            let position = self.position_of_row(row);
+            if let Some(selected) = &mut self.selected {
+                selected.position = position;
+            }
         }
         self.refilter();
     }
@@ -939,6 +988,67 @@ mod tests {
 
     fn selected_name(table: &KeyTable) -> Option<&str> {
         table.selected_key().map(|key| key.name.as_str())
+    }
+
+    #[test]
+    fn a_revealed_key_is_scrolled_to_once_where_the_sort_and_filter_put_it() {
+        let mut table = KeyTable::default();
+        table.set_rows(
+            ["m", "b", "x", "a"]
+                .iter()
+                .map(|name| key(name, name, "2024-01-01"))
+                .collect(),
+        );
+        table.toggle_sort(SortColumn::Name);
+        // Added last, sorted first.
+        table.push_row(key("0", "0-new", "2024-01-02"));
+        assert!(table.reveal("0"));
+        assert_eq!(table.take_reveal(), Some(0));
+        assert_eq!(table.take_reveal(), None, "once");
+        // Hidden by the filter: waits, and says so, until it is shown.
+        table.set_filter("x");
+        assert!(table.reveal("0"));
+        assert!(table.selected_hidden_by_filter());
+        assert_eq!(table.take_reveal(), None);
+        table.set_filter("");
+        assert!(!table.selected_hidden_by_filter());
+        assert_eq!(table.take_reveal(), Some(0));
+        // A refresh keeps a waiting reveal; a user's own selection ends it.
+        table.reveal("x");
+        table.set_rows(table.rows().to_vec());
+        table.toggle_sort(SortColumn::Name);
+        assert_eq!(table.take_reveal(), Some(0), "x first, descending");
+        table.reveal("m");
+        table.select_visible(4);
+        assert_eq!(table.take_reveal(), None);
+        assert!(!table.reveal("gone"));
+    }
+
+    #[test]
+    fn where_the_selection_is_shown_matches_a_scan_of_the_shown_rows() {
+        let mut table = KeyTable::default();
+        let names = ["delta", "alpha", "echo", "bravo", "charlie", "alp"];
+        table.set_rows(names.iter().map(|n| key(n, n, "2024-01-01")).collect());
+        for sort in [
+            None,
+            Some((SortColumn::Name, true)),
+            Some((SortColumn::Name, false)),
+        ] {
+            table.set_sort(sort);
+            for filter in ["", "a", "al", "e", "zzz"] {
+                table.set_filter(filter);
+                for id in names {
+                    table.select(id);
+                    let scan = (0..table.visible_len()).find(|&n| table.is_selected(n));
+                    assert_eq!(
+                        table.selected_visible_index(),
+                        scan,
+                        "{sort:?} {filter:?} {id}"
+                    );
+                    assert_eq!(table.selected_hidden_by_filter(), scan.is_none());
+                }
+            }
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! that store one, name it, and upload; or ask a provider that can to
 //! generate the pair.
 
-use super::{UiAction, error_line, labeled_text, warning_line};
+use super::form::{self, note_row};
+use super::{UiAction, error_line, warning_line};
 use crate::backend::{Backend, Command, CreateOutcome, FileKind, LoadedFile, Pending, take_answer};
 use crate::keys::KeyError;
 use crate::keys::SecretString;
@@ -257,40 +258,9 @@ impl AddKeyModal {
             ui.set_width(620.0);
             ui.heading(title);
             ui.add_space(6.0);
-            if capabilities.server_generate {
-                ui.horizontal(|ui| {
-                    ui.radio_value(&mut self.mode, AddMode::Upload, "Upload a public key");
-                    ui.radio_value(&mut self.mode, AddMode::GenerateOnServer, "Generate on server (Ed25519)");
-                });
-            }
-            labeled_text(ui, "Name:", &mut self.name);
-            if !self.name.is_empty()
-                && let Err(reason) = self.check_name()
-            {
-                error_line(ui, &reason);
-            }
-            if self.wants_private_key() {
-                self.private_key_fields(ui, backend, actions);
-            } else if self.mode == AddMode::Upload {
-                self.public_key_fields(ui, backend);
-            } else {
-                ui.label(format!(
-                    "{} generates the key pair and shows the private key once: you will be asked to save it.",
-                    self.profile.provider().label()
-                ));
-            }
-            if capabilities.share {
-                ui.checkbox(&mut self.shared_in_project, "Shared with all users of the project");
-            }
-            let scopes = self.scopes();
-            if scopes.len() > 1 {
-                ui.horizontal(|ui| {
-                    ui.label("Create as:");
-                    for (index, (_, label)) in scopes.iter().enumerate() {
-                        ui.radio_value(&mut self.scope_index, index, label);
-                    }
-                });
-            }
+            form::grid(ui, "add_key_fields", |ui| {
+                self.field_rows(ui, backend, actions)
+            });
             if let Some(error) = &self.error {
                 error_line(ui, error);
             }
@@ -303,6 +273,57 @@ impl AddKeyModal {
             result = AddKeyResult::Cancelled;
         }
         result
+    }
+
+    /// Every field, one grid row each (checks and hints under their field).
+    fn field_rows(&mut self, ui: &mut egui::Ui, backend: &Backend, actions: &mut Vec<UiAction>) {
+        let capabilities = self.profile.provider().capabilities();
+        if capabilities.server_generate {
+            form::row(ui, "Key:", |ui, _| {
+                ui.radio_value(&mut self.mode, AddMode::Upload, "Upload a public key");
+                ui.radio_value(
+                    &mut self.mode,
+                    AddMode::GenerateOnServer,
+                    "Generate on server (Ed25519)",
+                );
+            });
+        }
+        form::text_row(ui, "Name:", &mut self.name);
+        if !self.name.is_empty()
+            && let Err(reason) = self.check_name()
+        {
+            note_row(ui, |ui| error_line(ui, &reason));
+        }
+        if self.wants_private_key() {
+            self.private_key_fields(ui, backend, actions);
+        } else if self.mode == AddMode::Upload {
+            self.public_key_fields(ui, backend);
+        } else {
+            let provider = self.profile.provider().label();
+            note_row(ui, |ui| {
+                ui.label(format!(
+                    "{provider} generates the key pair and shows the private key once: you will be asked to save it."
+                ))
+            });
+        }
+        if capabilities.share {
+            note_row(ui, |ui| {
+                ui.checkbox(
+                    &mut self.shared_in_project,
+                    "Shared with all users of the project",
+                )
+            });
+        }
+        let scopes = self.scopes();
+        if scopes.len() > 1 {
+            form::row(ui, "Create as:", |ui, _| {
+                ui.vertical(|ui| {
+                    for (index, (_, label)) in scopes.iter().enumerate() {
+                        ui.radio_value(&mut self.scope_index, index, label);
+                    }
+                });
+            });
+        }
     }
 
     /// The main button and "Cancel"; returns true when cancelled.
@@ -327,6 +348,8 @@ impl AddKeyModal {
     }
 
     fn file_row(&mut self, ui: &mut egui::Ui, kind: FileKind, backend: &Backend) {
+        // Under the key box, in the fields column.
+        ui.allocate_space(egui::Vec2::ZERO);
         ui.horizontal(|ui| {
             let button = match kind {
                 FileKind::PublicKey => "Open .pub file…",
@@ -336,7 +359,7 @@ impl AddKeyModal {
                 self.open_file(backend, kind, None);
             }
             let label = ui.label("or path:");
-            ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(260.0))
+            ui.add(egui::TextEdit::singleline(&mut self.path_text).desired_width(200.0))
                 .labelled_by(label.id);
             if ui
                 .add_enabled(!self.path_text.trim().is_empty(), egui::Button::new("Read"))
@@ -349,6 +372,7 @@ impl AddKeyModal {
                 ui.add(egui::Spinner::new());
             }
         });
+        ui.end_row();
     }
 
     /// Reads a key file (the native dialog when `path` is `None`).
@@ -358,33 +382,48 @@ impl AddKeyModal {
     }
 
     fn public_key_fields(&mut self, ui: &mut egui::Ui, backend: &Backend) {
-        let label =
-            ui.label("Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):");
-        ui.add(
-            egui::TextEdit::multiline(&mut self.public_key)
-                .desired_rows(3)
-                .desired_width(f32::INFINITY)
-                .font(egui::TextStyle::Monospace),
-        )
-        .labelled_by(label.id);
+        ui.label("Public key:");
+        form::field_cell(ui, |ui| {
+            // Names the box (screen readers, tests) and says what goes in.
+            let label = ui.label(
+                egui::RichText::new(
+                    "Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):",
+                )
+                .small()
+                .weak(),
+            );
+            ui.add(
+                egui::TextEdit::multiline(&mut self.public_key)
+                    .desired_rows(3)
+                    .desired_width(f32::INFINITY)
+                    .font(egui::TextStyle::Monospace),
+            )
+            .labelled_by(label.id);
+        });
+        ui.end_row();
         self.file_row(ui, FileKind::PublicKey, backend);
         if !self.public_key.trim().is_empty() {
-            match parse_public_key(&self.public_key) {
-                Ok(parsed) => {
-                    ui.label(format!(
-                        "✔ {} · {}",
-                        parsed.label, parsed.fingerprint_sha256
-                    ));
-                    if let Some(details) = parsed.details() {
-                        ui.label(egui::RichText::new(details).weak());
-                    }
-                    // Refused kinds are named before anything is sent.
-                    if let Err(err) = self.profile.provider().check_public_key(&self.public_key) {
-                        error_line(ui, &err.message);
-                    }
+            note_row(ui, |ui| self.public_key_check(ui));
+        }
+    }
+
+    /// What the typed public key is, or why it cannot be used.
+    fn public_key_check(&self, ui: &mut egui::Ui) {
+        match parse_public_key(&self.public_key) {
+            Ok(parsed) => {
+                ui.label(format!(
+                    "✔ {} · {}",
+                    parsed.label, parsed.fingerprint_sha256
+                ));
+                if let Some(details) = parsed.details() {
+                    ui.label(egui::RichText::new(details).weak());
                 }
-                Err(err) => error_line(ui, &err.to_string()),
+                // Refused kinds are named before anything is sent.
+                if let Err(err) = self.profile.provider().check_public_key(&self.public_key) {
+                    error_line(ui, &err.message);
+                }
             }
+            Err(err) => error_line(ui, &err.to_string()),
         }
     }
 
@@ -395,25 +434,39 @@ impl AddKeyModal {
         actions: &mut Vec<UiAction>,
     ) {
         if let Some(hint) = self.profile.provider().spec().private_key_hint {
-            ui.label(hint);
+            note_row(ui, |ui| ui.label(hint));
         }
-        let Some(check) = &self.private_key_check else {
-            self.private_key_paste_box(ui);
+        if self.private_key_check.is_none() {
+            ui.label("Private key:");
+            form::field_cell(ui, |ui| self.private_key_paste_box(ui));
+            ui.end_row();
             self.file_row(ui, FileKind::PrivateKey, backend);
             return;
+        }
+        ui.label("Private key:");
+        let replace = form::field_cell(ui, |ui| self.private_key_summary(ui, actions));
+        ui.end_row();
+        if replace {
+            self.clear_private_key();
+        }
+    }
+
+    /// The loaded private key (never its text) with "Copy public key" and
+    /// "Replace…"; returns true when the user asked to replace it.
+    fn private_key_summary(&self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) -> bool {
+        let Some(check) = &self.private_key_check else {
+            return false;
         };
         let mut replace = false;
         match check {
             Ok(check) => {
                 let public = &check.info.public;
-                ui.horizontal(|ui| {
-                    ui.label(format!(
-                        "🔑 Private key loaded: {} {}, {}",
-                        check.info.format.label(),
-                        public.algorithm,
-                        public.fingerprint_sha256
-                    ));
-                });
+                ui.label(format!(
+                    "🔑 Private key loaded: {} {}, {}",
+                    check.info.format.label(),
+                    public.algorithm,
+                    public.fingerprint_sha256
+                ));
                 ui.horizontal(|ui| {
                     if ui.button("Copy public key").clicked() {
                         actions.push(UiAction::Copy {
@@ -432,16 +485,18 @@ impl AddKeyModal {
                 replace = ui.button("Clear and give another key…").clicked();
             }
         }
-        if replace {
-            self.clear_private_key();
-        }
+        replace
     }
 
     /// A box to paste a private key into. It never holds the key past the
     /// frame it arrives in: the text moves into the zeroizing secret and the
     /// box's state (cursor, undo history, which keeps copies) is wiped.
     fn private_key_paste_box(&mut self, ui: &mut egui::Ui) {
-        let label = ui.label("Private key (PEM, no passphrase):");
+        let label = ui.label(
+            egui::RichText::new("Private key (PEM, no passphrase):")
+                .small()
+                .weak(),
+        );
         let mut pasted = zeroize::Zeroizing::new(String::new());
         let response = ui
             .add(

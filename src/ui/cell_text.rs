@@ -21,8 +21,11 @@ use egui::{Color32, Galley, Id, IdMap, TextStyle, TextWrapMode};
 pub enum CellFont {
     /// The body font.
     Body,
-    /// The monospace font (ids, fingerprints).
+    /// The monospace font (ids).
     Monospace,
+    /// The monospace font, cut in the middle (`SHA256:abcd…wxyz`): both
+    /// ends of a fingerprint are what people compare.
+    Fingerprint,
 }
 
 /// The colour a cell's text is painted in (a selected row's override wins).
@@ -42,6 +45,11 @@ struct Entry {
     /// The width the text was truncated to (infinite: not truncated).
     width: f32,
     galley: Arc<Galley>,
+    /// The text was cut (at its end or in its middle).
+    cut: bool,
+    /// The whole text when the galley holds less than its start (a middle
+    /// cut): the cell's accessible name.
+    whole: Option<String>,
     /// The pass that last painted it.
     used: u64,
 }
@@ -126,12 +134,14 @@ impl CellTexts {
         let entry = match self.kept.entries.get_mut(&cell) {
             Some(entry) if entry.width == width => entry,
             _ => {
-                let galley = self.layout(ui, font, width, text().into_owned());
+                let (galley, whole) = self.layout(ui, font, width, text().into_owned());
                 self.kept.entries.insert(
                     cell,
                     Entry {
                         width,
+                        cut: galley.elided || whole.is_some(),
                         galley,
+                        whole,
                         used: self.pass,
                     },
                 );
@@ -139,7 +149,11 @@ impl CellTexts {
             }
         };
         entry.used = self.pass;
-        let galley = Arc::clone(&entry.galley);
+        let (cut, galley) = (entry.cut, Arc::clone(&entry.galley));
+        let name = self.accessible.then(|| match &entry.whole {
+            Some(whole) => whole.clone(),
+            None => galley.text().to_owned(),
+        });
         let visuals = ui.visuals();
         let color = visuals.override_text_color.unwrap_or(match tone {
             Tone::Normal => visuals.text_color(),
@@ -149,8 +163,7 @@ impl CellTexts {
         let pos = egui::pos2(rect.left(), rect.center().y - galley.size().y / 2.0);
         // The column's measured width (for fitting it to its contents).
         ui.advance_cursor_after_rect(egui::Rect::from_min_size(pos, galley.size()));
-        if self.accessible {
-            let name = galley.text().to_owned();
+        if let Some(name) = name {
             ui.ctx().accesskit_node_builder(ui.unique_id(), |node| {
                 node.set_role(egui::accesskit::Role::Cell);
                 node.set_label(name);
@@ -164,9 +177,8 @@ impl CellTexts {
                 });
             });
         }
-        let elided = galley.elided;
         ui.painter().galley(pos, galley, color);
-        elided
+        cut
     }
 
     /// Keeps this pass's galleys for the next (only those painted now: the
@@ -177,12 +189,73 @@ impl CellTexts {
         ui.data_mut(|data| data.insert_temp(self.id, self.kept));
     }
 
-    fn layout(&self, ui: &egui::Ui, font: CellFont, width: f32, text: String) -> Arc<Galley> {
+    /// The galley of `text` cut to `width`, and the whole text when it was
+    /// cut in the middle.
+    fn layout(
+        &self,
+        ui: &egui::Ui,
+        font: CellFont,
+        width: f32,
+        text: String,
+    ) -> (Arc<Galley>, Option<String>) {
+        let galley = self.layout_cut_at_end(ui, font, width, text);
+        if font != CellFont::Fingerprint || !galley.elided {
+            return (galley, None);
+        }
+        let whole = galley.text().to_owned();
+        match self.layout_cut_in_middle(ui, width, &whole) {
+            Some(middle) => (middle, Some(whole)),
+            // Too narrow for both ends: the start alone.
+            None => (galley, None),
+        }
+    }
+
+    /// `text` as its start and end around "…", as long as fits `width`
+    /// (laid out only when the cell is, so trying a few lengths is cheap);
+    /// `None` when not even a character of each end fits.
+    fn layout_cut_in_middle(&self, ui: &egui::Ui, width: f32, text: &str) -> Option<Arc<Galley>> {
+        let chars: Vec<char> = text.chars().collect();
+        let whole = self.layout_cut_at_end(ui, CellFont::Fingerprint, f32::INFINITY, text.into());
+        // Monospace: the share of the width is the share of the characters.
+        let estimate = (chars.len() as f32 * width / whole.size().x.max(1.0)) as usize;
+        let mut keep = estimate.min(chars.len().saturating_sub(1));
+        // A short label such as "SHA256:" stays whole; what follows is
+        // shared between both ends.
+        let label = chars
+            .iter()
+            .take(8)
+            .position(|&c| c == ':')
+            .map_or(0, |colon| colon + 1);
+        while keep >= 2 {
+            let shared = if keep > label + 1 { label } else { 0 };
+            let tail = (keep - shared) / 2;
+            let head = keep - tail;
+            let cut: String = chars[..head]
+                .iter()
+                .chain(['…'].iter())
+                .chain(&chars[chars.len() - tail..])
+                .collect();
+            let galley = self.layout_cut_at_end(ui, CellFont::Fingerprint, f32::INFINITY, cut);
+            if galley.size().x <= width {
+                return Some(galley);
+            }
+            keep -= 1;
+        }
+        None
+    }
+
+    fn layout_cut_at_end(
+        &self,
+        ui: &egui::Ui,
+        font: CellFont,
+        width: f32,
+        text: String,
+    ) -> Arc<Galley> {
         let style = ui.style();
         let font_id = match font {
             // As a label: the style's override, else the body font.
             CellFont::Body => egui::FontSelection::Default.resolve(style),
-            CellFont::Monospace => TextStyle::Monospace.resolve(style),
+            CellFont::Monospace | CellFont::Fingerprint => TextStyle::Monospace.resolve(style),
         };
         let line_height = ui
             .ctx()
@@ -284,6 +357,78 @@ mod tests {
         ctx.all_styles_mut(|style| style.override_text_style = Some(TextStyle::Heading));
         let (restyled, _) = frame(&ctx, &[("key-000001", 140.0)]);
         assert!(!Arc::ptr_eq(&zoomed[0], &restyled[0]), "new text style");
+    }
+
+    /// Paints `text` as a fingerprint in a cell `width` wide, AccessKit
+    /// on; returns the characters drawn, whether the cell says it was
+    /// cut, and the cell's accessible name.
+    fn fingerprint_cell(text: &str, width: f32) -> (String, bool, Option<String>) {
+        let ctx = egui::Context::default();
+        ctx.enable_accesskit();
+        let mut cut = false;
+        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let mut texts = CellTexts::load(ui, Id::unique("cells"));
+            let rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(width, 22.0));
+            let mut cell = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+            cut = texts.paint(
+                &mut cell,
+                Id::unique(0),
+                CellFont::Fingerprint,
+                Tone::Normal,
+                || text.into(),
+            );
+            texts.keep(ui);
+        });
+        output.textures_delta.clear();
+        let painted = output
+            .shapes
+            .iter()
+            .find_map(|clipped| match &clipped.shape {
+                egui::Shape::Text(shape) => {
+                    assert!(shape.galley.size().x <= width, "{}", shape.galley.size().x);
+                    // What is drawn: the glyphs (an end cut keeps the
+                    // whole text in the galley).
+                    Some(
+                        shape
+                            .galley
+                            .rows
+                            .iter()
+                            .flat_map(|row| row.glyphs.iter().map(|glyph| glyph.chr))
+                            .collect::<String>(),
+                    )
+                }
+                _ => None,
+            })
+            .expect("a text");
+        let update = output.platform_output.accesskit_update.expect("an update");
+        let name = update
+            .nodes
+            .iter()
+            .find(|(_, node)| node.role() == egui::accesskit::Role::Cell)
+            .and_then(|(_, node)| node.label().map(str::to_owned));
+        (painted, cut, name)
+    }
+
+    #[test]
+    fn a_fingerprint_is_cut_in_the_middle_and_named_whole() {
+        let sha = "SHA256:Xq3bD5f7G9h1J3k5L7m9N1p3R5t7V9x1Z3b5D7f9H1j";
+        let (painted, cut, name) = fingerprint_cell(sha, 150.0);
+        assert!(cut);
+        let (head, tail) = painted.split_once('…').expect("cut in the middle");
+        assert!(head.starts_with("SHA256:") && head.len() > 7, "{painted}");
+        assert!(sha.starts_with(head) && sha.ends_with(tail) && tail.len() >= 4);
+        assert_eq!(name.as_deref(), Some(sha));
+        // Wide enough: whole. Too narrow for both ends: cut at the end.
+        assert_eq!(
+            fingerprint_cell(sha, 2000.0),
+            (sha.into(), false, Some(sha.into()))
+        );
+        let (painted, cut, name) = fingerprint_cell(sha, 14.0);
+        assert!(
+            cut && painted.ends_with('…') && painted.len() < 12,
+            "{painted}"
+        );
+        assert_eq!(name.as_deref(), Some(sha));
     }
 
     #[test]

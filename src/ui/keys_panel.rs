@@ -67,18 +67,23 @@ impl ColumnLayout for KeyColumn {
     }
 
     fn width(self) -> Column {
+        // At 1400 points with the accounts list and the details panel at
+        // their default widths, the table has about 800 points: a Gcore
+        // account's eight columns fit (fingerprints cut in the middle).
         match self {
-            Self::Name => Column::initial(170.0).at_least(80.0),
-            Self::Sha256 => Column::initial(250.0).at_least(80.0),
-            Self::Md5 => Column::initial(190.0).at_least(80.0),
-            Self::Kind => Column::initial(150.0).at_least(60.0),
-            Self::Created | Self::Updated => Column::initial(150.0).at_least(60.0),
-            Self::Id => Column::initial(190.0).at_least(60.0),
+            Self::Name => Column::initial(130.0).at_least(80.0),
+            Self::Sha256 => Column::initial(145.0).at_least(80.0),
+            Self::Md5 => Column::initial(105.0).at_least(60.0),
+            Self::Kind => Column::initial(130.0).at_least(60.0),
+            Self::Created | Self::Updated => Column::initial(120.0).at_least(60.0),
+            Self::Id => Column::initial(160.0).at_least(60.0),
+            Self::Algorithm => Column::initial(72.0).at_least(40.0),
+            Self::Shared => Column::initial(52.0).at_least(40.0),
             // Room for the hovered row's "Copy" (or a busy spinner), right
             // after the name, so it is never pushed off-screen by wide
             // fingerprint columns.
-            Self::Actions => Column::exact(56.0),
-            _ => Column::initial(80.0).at_least(40.0),
+            Self::Actions => Column::exact(52.0),
+            _ => Column::initial(64.0).at_least(40.0),
         }
     }
 }
@@ -88,6 +93,106 @@ impl ColumnLayout for KeyColumn {
 /// frame.)
 pub fn columns_for(profile: &Profile) -> &'static [KeyColumn] {
     (profile.provider().spec().columns)(&profile.settings)
+}
+
+/// Every column, in the order the columns menu lists them.
+const ALL_COLUMNS: [KeyColumn; 13] = [
+    KeyColumn::Name,
+    KeyColumn::Default,
+    KeyColumn::Actions,
+    KeyColumn::Kind,
+    KeyColumn::UsedBy,
+    KeyColumn::Id,
+    KeyColumn::Algorithm,
+    KeyColumn::Sha256,
+    KeyColumn::Md5,
+    KeyColumn::Shared,
+    KeyColumn::State,
+    KeyColumn::Created,
+    KeyColumn::Updated,
+];
+
+/// The columns hidden in one provider's tables: the user's choice
+/// (right-click a header), kept per provider in egui's memory, which
+/// eframe saves between runs; until the user chooses, the provider's
+/// default ([`ProviderSpec::hidden_columns`]). A bit per column, so
+/// reading it every frame copies two bytes; saved as a list of names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Vec<KeyColumn>", into = "Vec<KeyColumn>")]
+pub struct HiddenColumns(u16);
+
+impl HiddenColumns {
+    fn bit(column: KeyColumn) -> u16 {
+        1 << (column as u16)
+    }
+
+    fn of(columns: &[KeyColumn]) -> Self {
+        Self(columns.iter().fold(0, |bits, &c| bits | Self::bit(c)))
+    }
+
+    /// Whether `column` is hidden (the name never is: it names the row).
+    pub fn contains(self, column: KeyColumn) -> bool {
+        column != KeyColumn::Name && self.0 & Self::bit(column) != 0
+    }
+
+    fn toggle(&mut self, column: KeyColumn) {
+        self.0 ^= Self::bit(column);
+    }
+
+    fn id(spec: &ProviderSpec) -> egui::Id {
+        egui::Id::unique(("keys_table_hidden_columns", spec.label))
+    }
+
+    /// The columns hidden in `spec`'s tables.
+    pub fn load(ctx: &egui::Context, spec: &ProviderSpec) -> Self {
+        ctx.data_mut(|data| data.get_persisted(Self::id(spec)))
+            .unwrap_or_else(|| Self::of(spec.hidden_columns))
+    }
+
+    fn store(self, ctx: &egui::Context, spec: &ProviderSpec) {
+        ctx.data_mut(|data| data.insert_persisted(Self::id(spec), self));
+    }
+
+    /// `columns` without the hidden ones, in a fixed array: built every
+    /// frame without allocating.
+    fn shown(self, columns: &[KeyColumn]) -> ShownColumns {
+        let mut shown = ShownColumns {
+            list: [KeyColumn::Name; ALL_COLUMNS.len()],
+            len: 0,
+        };
+        for &column in columns.iter().filter(|&&c| !self.contains(c)) {
+            shown.list[shown.len] = column;
+            shown.len += 1;
+        }
+        shown
+    }
+}
+
+impl From<Vec<KeyColumn>> for HiddenColumns {
+    fn from(columns: Vec<KeyColumn>) -> Self {
+        Self::of(&columns)
+    }
+}
+
+impl From<HiddenColumns> for Vec<KeyColumn> {
+    fn from(hidden: HiddenColumns) -> Self {
+        ALL_COLUMNS
+            .into_iter()
+            .filter(|&column| hidden.0 & HiddenColumns::bit(column) != 0)
+            .collect()
+    }
+}
+
+/// The columns a table shows this frame.
+struct ShownColumns {
+    list: [KeyColumn; ALL_COLUMNS.len()],
+    len: usize,
+}
+
+impl ShownColumns {
+    fn as_slice(&self) -> &[KeyColumn] {
+        &self.list[..self.len]
+    }
 }
 
 /// What the panel shows for one account.
@@ -167,22 +272,68 @@ pub fn show(ui: &mut egui::Ui, view: KeysView<'_>, actions: &mut Vec<UiAction>) 
         }
         return page_rows;
     }
-    let columns = columns_for(profile);
-    // Wide fingerprint columns may not fit: scroll sideways rather than squash.
-    egui::ScrollArea::horizontal().show(ui, |ui| {
-        draw_table(
-            ui,
-            TableView {
-                table,
-                columns,
-                spec,
-                busy_keys,
-                scroll_to,
-            },
-            actions,
-        );
-    });
+    scrolled_table(ui, profile, table, busy_keys, scroll_to, actions);
     page_rows
+}
+
+/// The table inside its sideways scroll area, with the line about a
+/// selected key the filter hides above it.
+fn scrolled_table(
+    ui: &mut egui::Ui,
+    profile: &Profile,
+    table: &mut KeyTable,
+    busy_keys: &[String],
+    scroll_to: Option<usize>,
+    actions: &mut Vec<UiAction>,
+) {
+    hidden_by_filter(ui, table);
+    let spec = profile.provider().spec();
+    let all_columns = columns_for(profile);
+    let hidden = HiddenColumns::load(ui.ctx(), spec);
+    let shown = hidden.shown(all_columns);
+    // A key just added or renamed: scrolled to once the table shows it.
+    let scroll_to = scroll_to.or_else(|| table.take_reveal());
+    let mut view = TableView {
+        table,
+        columns: shown.as_slice(),
+        all_columns,
+        hidden,
+        spec,
+        busy_keys,
+        scroll_to,
+    };
+    // Wide fingerprint columns may not fit: scroll sideways rather than
+    // squash. The bar gets its own room below the rows: floating (egui's
+    // default) it covered the last row of a short table.
+    ui.scope(|ui| {
+        let inner_style = ui.spacing().scroll;
+        ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+        egui::ScrollArea::horizontal().show(ui, |ui| {
+            ui.spacing_mut().scroll = inner_style;
+            if let Some(hidden) = draw_table(ui, &mut view, actions) {
+                hidden.store(ui.ctx(), spec);
+            }
+        });
+    });
+}
+
+/// When the selected key is one the filter hides (renamed or added while
+/// filtering): says so, with a link that clears the filter and shows it.
+fn hidden_by_filter(ui: &mut egui::Ui, table: &mut KeyTable) {
+    if !table.selected_hidden_by_filter() {
+        return;
+    }
+    let Some(key) = table.selected_key() else {
+        return;
+    };
+    let (name, id) = (key.name.clone(), key.id.clone());
+    ui.horizontal(|ui| {
+        ui.label(format!("\"{name}\" is selected but hidden by the filter."));
+        if ui.link("Clear filter").clicked() {
+            table.set_filter("");
+            table.reveal(&id);
+        }
+    });
 }
 
 /// Refresh, add, generate, the filter box, the details panel and the
@@ -243,7 +394,11 @@ fn toolbar(
 /// What the table draws.
 struct TableView<'a> {
     table: &'a mut KeyTable,
-    columns: &'static [KeyColumn],
+    /// The columns shown.
+    columns: &'a [KeyColumn],
+    /// Every column the account has (the header's menu lists them).
+    all_columns: &'static [KeyColumn],
+    hidden: HiddenColumns,
     spec: &'static ProviderSpec,
     busy_keys: &'a [String],
     scroll_to: Option<usize>,
@@ -254,26 +409,29 @@ struct RowContext<'a> {
     busy_keys: &'a [String],
     /// The row under the pointer last frame: the only one with a button.
     hovered: Option<usize>,
+    /// The columns shown.
+    columns: &'a [KeyColumn],
+    spec: &'static ProviderSpec,
 }
 
-fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction>) {
-    let TableView {
-        table,
-        columns,
-        spec,
-        busy_keys,
-        scroll_to,
-    } = view;
+/// Draws the table; returns the hidden columns when the user changed them.
+fn draw_table(
+    ui: &mut egui::Ui,
+    view: &mut TableView<'_>,
+    actions: &mut Vec<UiAction>,
+) -> Option<HiddenColumns> {
+    let table = &mut *view.table;
     // Rows are clicked as a whole: text in them is not selectable (the
     // details panel's is), so a click on a name selects its row.
     ui.style_mut().interaction.selectable_labels = false;
     let hovered_id = egui::Id::unique("keys_table_hovered_row");
     let context = RowContext {
-        busy_keys,
+        busy_keys: view.busy_keys,
         hovered: super::last_frame_row(ui, hovered_id),
+        columns: view.columns,
+        spec: view.spec,
     };
     let mut texts = CellTexts::load(ui, egui::Id::unique("keys_table_cell_texts"));
-    let stamp = table.stamp();
     let menu_row_id = egui::Id::unique("keys_table_menu_row");
     let menu_row = super::last_frame_row(ui, menu_row_id);
     let mut menu_row_now = None;
@@ -284,10 +442,10 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-    if let Some(row) = scroll_to {
+    if let Some(row) = view.scroll_to {
         builder = builder.scroll_to_row(row, None);
     }
-    for column in columns {
+    for column in view.columns {
         // Not clipped per cell: cell texts are cut to their column's width
         // with "…" (`CellTexts`), so the body's shapes share one clip rect
         // and reach the GPU as one mesh instead of one per cell. Header
@@ -295,84 +453,177 @@ fn draw_table(ui: &mut egui::Ui, view: TableView<'_>, actions: &mut Vec<UiAction
         builder = builder.column(column.width());
     }
     let sort = table.sort();
+    let mut hidden_now = view.hidden;
     let mut clicked_sort = None;
     let mut hovered_now = None;
     builder
-        .header(24.0, |mut header| {
-            for column in columns {
-                header.col(|ui| {
-                    ui.shrink_clip_rect(ui.max_rect());
-                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-                    let title = column.title();
-                    match column.sort() {
-                        Some(sort_column) => {
-                            let sorted = sort.filter(|(current, _)| *current == sort_column);
-                            if super::sort_header(ui, title, sorted.map(|(_, ascending)| ascending))
-                            {
-                                clicked_sort = Some(sort_column);
-                            }
-                        }
-                        None => {
-                            ui.strong(title);
-                        }
-                    }
-                });
-            }
+        .header(24.0, |header| {
+            clicked_sort = header_row(
+                header,
+                view.columns,
+                view.all_columns,
+                sort,
+                &mut hidden_now,
+            );
         })
-        .body(|mut body| {
-            let painter = body.ui_mut().painter().clone();
-            let half_gap = 0.5 * body.ui_mut().spacing().item_spacing;
-            let stripe_color = body.ui_mut().visuals().faint_bg_color;
-            // `rows` lays out only the rows in view: the table is virtualized.
-            body.rows(ROW_HEIGHT, table.visible_len(), |mut row| {
-                let index = row.index();
-                let Some((row_index, key)) = table.visible_row_at(index) else {
-                    return;
-                };
-                // Held under the row's cells; filled once their rects are known.
-                let stripe = index
-                    .is_multiple_of(2)
-                    .then(|| painter.add(egui::Shape::Noop));
-                row.set_selected(table.is_selected(index));
-                // Names this row's cell texts until the rows change.
-                let row_id = egui::Id::unique((stamp, row_index));
-                for column in columns {
-                    let mut elided = false;
-                    let (_, response) = row.col(|ui| match column {
-                        KeyColumn::Actions => quick_action(ui, key, index, &context, actions),
-                        _ => {
-                            if let Some((text, font, tone)) = cell_text(key, *column, spec) {
-                                elided = texts.paint(ui, row_id.with(column), font, tone, || text);
-                            }
-                        }
-                    });
-                    // Only the cell under the pointer builds a tooltip.
-                    if response.hovered() {
-                        cell_tooltip(response, key, *column, spec, elided);
-                    }
-                }
-                let response = row.response();
-                if let Some(stripe) = stripe {
-                    let rect = egui::emath::GuiRounding::round_ui(response.rect.expand2(half_gap));
-                    painter.set(stripe, egui::Shape::rect_filled(rect, 0.0, stripe_color));
-                }
-                // Only a row whose menu is open (or opens now) builds one.
-                if (menu_row == Some(index) || response.secondary_clicked())
-                    && row_context_menu(&response, key, spec, actions)
-                {
-                    menu_row_now = Some(index);
-                }
-                row_interaction(&response, key, actions);
-                if response.hovered() {
-                    hovered_now = Some(index);
-                }
-            });
+        .body(|body| {
+            (menu_row_now, hovered_now) =
+                body_rows(body, table, &context, &mut texts, menu_row, actions);
         });
     texts.keep(ui);
     super::remember_row(ui, menu_row_id, menu_row_now);
     super::remember_row(ui, hovered_id, hovered_now);
     if let Some(column) = clicked_sort {
         table.toggle_sort(column);
+    }
+    (hidden_now != view.hidden).then_some(hidden_now)
+}
+
+/// The rows in view, each with its stripe, cells, menu and clicks.
+/// Returns the row whose menu is open and the row under the pointer.
+fn body_rows(
+    mut body: egui_extras::TableBody<'_>,
+    table: &KeyTable,
+    context: &RowContext<'_>,
+    texts: &mut CellTexts,
+    menu_row: Option<usize>,
+    actions: &mut Vec<UiAction>,
+) -> (Option<usize>, Option<usize>) {
+    let (mut menu_row_now, mut hovered_now) = (None, None);
+    let stamp = table.stamp();
+    let painter = body.ui_mut().painter().clone();
+    let half_gap = 0.5 * body.ui_mut().spacing().item_spacing;
+    let stripe_color = body.ui_mut().visuals().faint_bg_color;
+    // `rows` lays out only the rows in view: the table is virtualized.
+    body.rows(ROW_HEIGHT, table.visible_len(), |mut row| {
+        let index = row.index();
+        let Some((row_index, key)) = table.visible_row_at(index) else {
+            return;
+        };
+        // Held under the row's cells; filled once their rects are known.
+        let stripe = index
+            .is_multiple_of(2)
+            .then(|| painter.add(egui::Shape::Noop));
+        row.set_selected(table.is_selected(index));
+        // Names this row's cell texts until the rows change.
+        let row_id = egui::Id::unique((stamp, row_index));
+        row_cells(&mut row, key, index, row_id, context, texts, actions);
+        let response = row.response();
+        if let Some(stripe) = stripe {
+            let rect = egui::emath::GuiRounding::round_ui(response.rect.expand2(half_gap));
+            painter.set(stripe, egui::Shape::rect_filled(rect, 0.0, stripe_color));
+        }
+        // Only a row whose menu is open (or opens now) builds one.
+        if (menu_row == Some(index) || response.secondary_clicked())
+            && row_context_menu(&response, key, context.spec, actions)
+        {
+            menu_row_now = Some(index);
+        }
+        row_interaction(&response, key, actions);
+        if response.hovered() {
+            hovered_now = Some(index);
+        }
+    });
+    (menu_row_now, hovered_now)
+}
+
+/// The header: a sorting title per column (or a plain one), each with the
+/// columns menu on a right click. Returns the column whose title was
+/// clicked.
+fn header_row(
+    mut header: egui_extras::TableRow<'_, '_>,
+    columns: &[KeyColumn],
+    all_columns: &[KeyColumn],
+    sort: Option<(SortColumn, bool)>,
+    hidden: &mut HiddenColumns,
+) -> Option<SortColumn> {
+    let mut clicked_sort = None;
+    for column in columns {
+        let mut title_button = None;
+        let (_, cell) = header.col(|ui| {
+            ui.shrink_clip_rect(ui.max_rect());
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+            let title = column.title();
+            match column.sort() {
+                Some(sort_column) => {
+                    let sorted = sort.filter(|(current, _)| *current == sort_column);
+                    let button = sort_button(ui, title, sorted.map(|(_, up)| up));
+                    if button.clicked() {
+                        clicked_sort = Some(sort_column);
+                    }
+                    title_button = Some(button);
+                }
+                None => {
+                    ui.strong(title);
+                }
+            }
+        });
+        // A right click on a header (its title or beside it).
+        for response in std::iter::once(cell).chain(title_button) {
+            response.context_menu(|ui| columns_menu(ui, all_columns, hidden));
+        }
+    }
+    clicked_sort
+}
+
+/// One row's cells: painted texts, and the actions column's widget.
+fn row_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    key: &RemoteKey,
+    index: usize,
+    row_id: egui::Id,
+    context: &RowContext<'_>,
+    texts: &mut CellTexts,
+    actions: &mut Vec<UiAction>,
+) {
+    for column in context.columns {
+        let mut elided = false;
+        let (_, response) = row.col(|ui| match column {
+            KeyColumn::Actions => quick_action(ui, key, index, context, actions),
+            _ => {
+                if let Some((text, font, tone)) = cell_text(key, *column, context.spec) {
+                    elided = texts.paint(ui, row_id.with(column), font, tone, || text);
+                }
+            }
+        });
+        // Only the cell under the pointer builds a tooltip.
+        if response.hovered() {
+            cell_tooltip(response, key, *column, context.spec, elided);
+        }
+    }
+}
+
+/// A header that sorts: its title with ⏶/⏷ when it is the sort column
+/// (`sorted`: `Some(ascending)`). Like `ui::sort_header`, but its response
+/// is kept for the columns menu.
+fn sort_button(ui: &mut egui::Ui, title: &str, sorted: Option<bool>) -> egui::Response {
+    let arrow = match sorted {
+        Some(true) => " ⏶",
+        Some(false) => " ⏷",
+        None => "",
+    };
+    ui.add(egui::Button::new(egui::RichText::new(format!("{title}{arrow}")).strong()).frame(false))
+        .on_hover_text("Sort by this column; right-click to choose the columns")
+}
+
+/// The header's menu: a checkbox per column (the name always shows), and
+/// the provider's default back.
+fn columns_menu(ui: &mut egui::Ui, all_columns: &[KeyColumn], hidden: &mut HiddenColumns) {
+    ui.weak("Columns");
+    for &column in all_columns {
+        let mut shown = !hidden.contains(column);
+        let title = match column {
+            // The Actions column has the row's "Copy" button.
+            KeyColumn::Actions => "Actions (Copy)",
+            _ => column.title(),
+        };
+        let checkbox = egui::Checkbox::new(&mut shown, title);
+        if ui
+            .add_enabled(column != KeyColumn::Name, checkbox)
+            .changed()
+        {
+            hidden.toggle(column);
+        }
     }
 }
 
@@ -420,6 +671,10 @@ fn cell_text<'k>(
             Tone::Normal,
         ))
     };
+    let fingerprint = |text: Option<&'k str>| match text {
+        Some(text) => Some((Cow::Borrowed(text), CellFont::Fingerprint, Tone::Normal)),
+        None => mono(None),
+    };
     let or_dash = |text: Option<&'k str>| match text {
         Some(text) if !text.is_empty() => plain(text),
         _ => Some((Cow::Borrowed("—"), CellFont::Body, Tone::Weak)),
@@ -439,8 +694,8 @@ fn cell_text<'k>(
             }
             shown => or_dash(shown),
         },
-        KeyColumn::Sha256 => mono(key.fingerprint_sha256.as_deref()),
-        KeyColumn::Md5 => mono(key.fingerprint_md5.as_deref()),
+        KeyColumn::Sha256 => fingerprint(key.fingerprint_sha256.as_deref()),
+        KeyColumn::Md5 => fingerprint(key.fingerprint_md5.as_deref()),
         KeyColumn::Shared => plain(yes_no(key.shared_in_project)),
         KeyColumn::Default => (key.is_default == Some(true)).then_some((
             Cow::Borrowed("★ default"),

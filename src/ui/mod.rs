@@ -11,6 +11,7 @@ pub mod confirm_modal;
 pub mod details_panel;
 pub mod fleet_chart;
 pub mod fleet_panel;
+pub mod form;
 pub mod generate_modal;
 pub mod key_actions;
 pub mod keys_panel;

@@ -2,7 +2,8 @@
 //! provider's spec asks for (a project, regions, an organization), and where
 //! the token comes from.
 
-use super::{error_line, labeled_password, labeled_text, warning_line};
+use super::form::{self, note_row};
+use super::{error_line, warning_line};
 use crate::backend::{Backend, ChoiceKind, Command, Pending};
 use crate::keys::SecretString;
 use crate::providers::http::{check_token, normalize_base_url};
@@ -40,6 +41,9 @@ pub struct ProfileModal {
     saved_origin: Option<String>,
     /// A new origin the user explicitly allowed the stored token to go to.
     confirmed_origin: Option<String>,
+    /// The header scheme (`Bearer`, `APIKey`, `token`) taken off the front
+    /// of the typed token, to say so under the field.
+    stripped_prefix: Option<String>,
 }
 
 /// What the dialog asks the app to do this frame.
@@ -96,6 +100,7 @@ impl ProfileModal {
             saving: None,
             saved_origin,
             confirmed_origin: None,
+            stripped_prefix: None,
         }
     }
 
@@ -248,25 +253,7 @@ impl ProfileModal {
                 "Edit account"
             });
             ui.add_space(6.0);
-            self.provider_row(ui);
-            labeled_text(ui, "Display name:", &mut self.profile.name);
-            let provider = self.profile.provider().spec();
-            labeled_text(ui, provider.base_url_label, &mut self.profile.base_url);
-            if let Some(warning) =
-                unofficial_host_warning(self.profile.provider(), &self.profile.base_url)
-            {
-                warning_line(ui, &format!("⚠ {warning}"));
-            }
-            self.new_host_fields(ui);
-            if let Some(hint) = provider.base_url_hint {
-                ui.label(egui::RichText::new(hint).small().weak());
-            }
-            ui.add_space(4.0);
-            self.token_fields(ui, backend);
-            ui.add_space(4.0);
-            for index in 0..self.fields().len() {
-                self.field_ui(ui, index, backend);
-            }
+            form::grid(ui, "profile_fields", |ui| self.field_rows(ui, backend));
             ui.add_space(6.0);
             self.test_row(ui, backend);
             if let Some(error) = &self.error {
@@ -281,14 +268,35 @@ impl ProfileModal {
         result
     }
 
+    /// Every field, one grid row each (hints and errors under their field).
+    fn field_rows(&mut self, ui: &mut egui::Ui, backend: &Backend) {
+        self.provider_row(ui);
+        form::text_row(ui, "Display name:", &mut self.profile.name);
+        let provider = self.profile.provider().spec();
+        form::text_row(ui, provider.base_url_label, &mut self.profile.base_url);
+        if let Some(warning) =
+            unofficial_host_warning(self.profile.provider(), &self.profile.base_url)
+        {
+            note_row(ui, |ui| warning_line(ui, &format!("⚠ {warning}")));
+        }
+        self.new_host_fields(ui);
+        if let Some(hint) = provider.base_url_hint {
+            note_row(ui, |ui| ui.label(egui::RichText::new(hint).small().weak()));
+        }
+        self.token_fields(ui, backend);
+        for index in 0..self.fields().len() {
+            self.field_ui(ui, index, backend);
+        }
+    }
+
     /// The provider: a picker for a new account, fixed when editing.
     fn provider_row(&mut self, ui: &mut egui::Ui) {
         if !self.is_new {
-            ui.label(format!("Provider: {}", self.profile.provider().label()));
+            let provider = self.profile.provider().label();
+            form::row(ui, "Provider:", |ui, _| ui.label(provider));
             return;
         }
-        ui.horizontal(|ui| {
-            let label = ui.label("Provider:");
+        form::row(ui, "Provider:", |ui, label| {
             egui::ComboBox::from_id_salt("provider_combo")
                 .selected_text(self.profile.provider().label())
                 .show_ui(ui, |ui| {
@@ -304,32 +312,45 @@ impl ProfileModal {
                     }
                 })
                 .response
-                .labelled_by(label.id);
+                .labelled_by(label);
         });
     }
 
     /// Where the token comes from, and the token or variable name.
     fn token_fields(&mut self, ui: &mut egui::Ui, backend: &Backend) {
-        ui.horizontal(|ui| {
+        form::row(ui, "Token:", |ui, _| {
             ui.radio_value(&mut self.use_env, false, "Store token in OS keyring");
+        });
+        note_row(ui, |ui| {
             ui.radio_value(
                 &mut self.use_env,
                 true,
                 "Read token from environment variable",
-            );
+            )
         });
         if self.use_env {
-            labeled_text(ui, "Variable name:", &mut self.env_var);
+            form::text_row(ui, "Variable name:", &mut self.env_var);
         } else {
             let label = if self.is_new {
                 "API token:"
             } else {
                 "API token (empty keeps the stored one):"
             };
-            let mut token = self.token.expose().to_string();
-            let response = labeled_password(ui, label, &mut token);
+            let mut token = zeroize::Zeroizing::new(self.token.expose().to_string());
+            let response = form::password_row(ui, label, &mut token);
             if response.changed() {
-                *self.token.expose_mut() = token;
+                self.set_typed_token(&token);
+            }
+            if let Some(prefix) = self
+                .stripped_prefix
+                .as_deref()
+                .filter(|_| !token.is_empty())
+            {
+                note_row(ui, |ui| {
+                    ui.label(format!(
+                        "\"{prefix}\" was removed from the start: it belongs to the header, and Keyfleet adds it itself."
+                    ))
+                });
             }
             // Fill the picker as soon as a token is entered.
             if response.lost_focus() && !self.token.is_empty() {
@@ -337,8 +358,24 @@ impl ProfileModal {
             }
         }
         if let Some(hint) = self.profile.provider().spec().token_hint {
-            ui.label(egui::RichText::new(hint).small());
+            note_row(ui, |ui| ui.label(egui::RichText::new(hint).small()));
         }
+    }
+
+    /// Keeps a typed or pasted token, without a header scheme copied with
+    /// it (`Bearer …`, `APIKey …`, `token …`: the provider's own, from its
+    /// spec), which would otherwise be refused for its space.
+    fn set_typed_token(&mut self, typed: &str) {
+        let spec = self.profile.provider().spec();
+        let (prefix, token) = match spec.strip_token_prefix(typed) {
+            Some((prefix, rest)) => (Some(prefix.to_string()), rest),
+            None => (None, typed),
+        };
+        // A later edit that leaves the scheme off keeps the note.
+        if prefix.is_some() || token.is_empty() {
+            self.stripped_prefix = prefix;
+        }
+        *self.token.expose_mut() = token.to_string();
     }
 
     /// "Test connection" and its outcome.
@@ -495,16 +532,14 @@ impl ProfileModal {
         if self.saved_origin.as_deref() == Some(origin.as_str()) {
             return;
         }
-        warning_line(
-            ui,
-            &format!(
-                "⚠ The API address changed from {} to {origin}. Keyfleet sends nothing there with the existing token until you confirm the new host below or enter the token again.",
-                self.saved_origin.as_deref().unwrap_or("(none)")
-            ),
+        let warning = format!(
+            "⚠ The API address changed from {} to {origin}. Keyfleet sends nothing there with the existing token until you confirm the new host below or enter the token again.",
+            self.saved_origin.as_deref().unwrap_or("(none)")
         );
+        note_row(ui, |ui| warning_line(ui, &warning));
         let mut confirmed = self.confirmed_origin.as_deref() == Some(origin.as_str());
         let label = self.confirm_label(&origin);
-        if ui.checkbox(&mut confirmed, label).changed() {
+        if note_row(ui, |ui| ui.checkbox(&mut confirmed, label).changed()) {
             self.confirmed_origin = confirmed.then_some(origin);
         }
     }
@@ -517,10 +552,9 @@ impl ProfileModal {
             self.multi_field_ui(ui, index, backend);
             return;
         }
-        ui.horizontal(|ui| {
-            let label = ui.label(field.label);
+        form::row(ui, field.label, |ui, label| {
             ui.add(egui::TextEdit::singleline(&mut self.field_texts[index]).desired_width(180.0))
-                .labelled_by(label.id);
+                .labelled_by(label);
             if ui.button(field.load_label).clicked() {
                 self.load_choices(field.choices, backend);
             }
@@ -551,7 +585,7 @@ impl ProfileModal {
             }
         });
         if let Some(error) = self.choice_error(index) {
-            error_line(ui, &error);
+            note_row(ui, |ui| error_line(ui, &error));
         }
     }
 
@@ -559,8 +593,7 @@ impl ProfileModal {
     /// values already set (so they can be unticked before loading).
     fn multi_field_ui(&mut self, ui: &mut egui::Ui, index: usize, backend: &Backend) {
         let field = &self.fields()[index];
-        ui.horizontal(|ui| {
-            ui.label(field.label);
+        form::row(ui, field.label, |ui, _| {
             if ui.button(field.load_label).clicked() {
                 self.load_choices(field.choices, backend);
             }
@@ -569,7 +602,7 @@ impl ProfileModal {
             }
         });
         if let Some(error) = self.choice_error(index) {
-            error_line(ui, &error);
+            note_row(ui, |ui| error_line(ui, &error));
         }
         let mut values = self.profile.settings.values(field.key);
         let mut known: Vec<(String, String)> = self.choices[index]
@@ -586,18 +619,20 @@ impl ProfileModal {
             return;
         }
         let mut changed = false;
-        ui.horizontal_wrapped(|ui| {
-            for (id, label) in known {
-                let mut checked = values.contains(&id);
-                if ui.checkbox(&mut checked, label).changed() {
-                    changed = true;
-                    if checked {
-                        values.push(id);
-                    } else {
-                        values.retain(|value| *value != id);
+        note_row(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                for (id, label) in known {
+                    let mut checked = values.contains(&id);
+                    if ui.checkbox(&mut checked, label).changed() {
+                        changed = true;
+                        if checked {
+                            values.push(id);
+                        } else {
+                            values.retain(|value| *value != id);
+                        }
                     }
                 }
-            }
+            });
         });
         if changed {
             self.profile.settings.set_values(field.key, &values);

@@ -60,8 +60,9 @@ pub struct PublishModal {
 pub enum PublishResult {
     /// Keep showing.
     Open,
-    /// Closed; these accounts changed (reload them).
-    Closed(Vec<String>),
+    /// Closed; the key was added to these accounts (by id), as created
+    /// there (show it, and reload them).
+    Closed(Vec<(String, RemoteKey)>),
 }
 
 impl PublishModal {
@@ -151,11 +152,15 @@ impl PublishModal {
         }
     }
 
-    fn changed_accounts(&self) -> Vec<String> {
+    fn added_keys(&self) -> Vec<(String, RemoteKey)> {
         self.targets
             .iter()
-            .filter(|target| matches!(target.state, TargetState::Done(PublishOutcome::Added, _)))
-            .map(|target| target.profile.id.clone())
+            .filter_map(|target| match &target.state {
+                TargetState::Done(PublishOutcome::Added, key) => {
+                    Some((target.profile.id.clone(), (**key).clone()))
+                }
+                _ => None,
+            })
             .collect()
     }
 
@@ -165,7 +170,9 @@ impl PublishModal {
         let modal = egui::Modal::new(egui::Id::unique("publish_modal")).show(ctx, |ui| {
             ui.set_width(720.0);
             ui.heading(format!("Publish \"{}\"", self.title));
-            ui.label(egui::RichText::new(&self.sha256).monospace().weak());
+            super::form::grid(ui, "publish_fields", |ui| {
+                super::form::row(ui, "Fingerprint:", |ui, _| ui.label(egui::RichText::new(&self.sha256).monospace()));
+            });
             ui.label("Tick the accounts to add this public key to. Each account's provider has its own name rules: the name each will get is shown before anything is sent.");
             ui.add_space(4.0);
             let locked = self.is_busy();
@@ -212,7 +219,7 @@ impl PublishModal {
             });
         });
         if (close || modal.should_close()) && !self.is_busy() {
-            return PublishResult::Closed(self.changed_accounts());
+            return PublishResult::Closed(self.added_keys());
         }
         PublishResult::Open
     }

@@ -1,6 +1,6 @@
 //! Rename a key (providers whose keys can be renamed).
 
-use super::{error_line, labeled_text};
+use super::{error_line, form};
 use crate::backend::{Backend, Command, Pending, take_answer};
 use crate::providers::{ApiError, ProviderKind, RemoteKey};
 use crate::store::Profile;
@@ -72,10 +72,12 @@ impl RenameModal {
         let modal = egui::Modal::new(egui::Id::unique("rename_modal")).show(ctx, |ui| {
             ui.set_width(420.0);
             ui.heading(format!("Rename \"{}\"", self.key.name));
-            labeled_text(ui, "New name:", &mut self.name);
-            if let Some(error) = &self.error {
-                error_line(ui, error);
-            }
+            form::grid(ui, "rename_fields", |ui| {
+                form::text_row(ui, "New name:", &mut self.name);
+                if let Some(error) = &self.error {
+                    form::note_row(ui, |ui| error_line(ui, error));
+                }
+            });
             ui.horizontal(|ui| {
                 let busy = self.is_busy();
                 if ui.add_enabled(!busy, egui::Button::new("Rename")).clicked() {

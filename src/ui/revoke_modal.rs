@@ -126,7 +126,9 @@ impl RevokeModal {
             ui.set_width(680.0);
             ui.heading(format!("Remove \"{}\" everywhere", self.title));
             if let Some(sha256) = &self.sha256 {
-                ui.label(egui::RichText::new(sha256).monospace().weak());
+                super::form::grid(ui, "revoke_fields", |ui| {
+                    super::form::row(ui, "Fingerprint:", |ui, _| ui.label(egui::RichText::new(sha256).monospace()));
+                });
             }
             let left = self
                 .rows
@@ -137,37 +139,9 @@ impl RevokeModal {
                 "These {} key(s) will be deleted from their accounts. This cannot be undone: to use the key there again, publish it again.",
                 self.rows.len()
             ));
-            egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
-                egui::Grid::new("revoke_rows")
-                    .num_columns(4)
-                    .striped(true)
-                    .spacing([12.0, 6.0])
-                    .show(ui, |ui| {
-                        ui.strong("Account");
-                        ui.strong("Key name");
-                        ui.strong("ID");
-                        ui.strong("Result");
-                        ui.end_row();
-                        for row in &self.rows {
-                            ui.label(&row.profile.name);
-                            ui.label(row.key.name.as_str());
-                            ui.monospace(&row.key.id);
-                            match &row.state {
-                                RevokeState::Planned => {
-                                    ui.weak("to delete");
-                                }
-                                RevokeState::Deleting(_) => {
-                                    ui.add(egui::Spinner::new());
-                                }
-                                RevokeState::Deleted => success_line(ui, "✔ deleted"),
-                                RevokeState::Failed(err) => {
-                                    error_line(ui, &format!("failed: {}", err.message))
-                                }
-                            }
-                            ui.end_row();
-                        }
-                    });
-            });
+            egui::ScrollArea::vertical()
+                .max_height(320.0)
+                .show(ui, |ui| rows_grid(ui, &self.rows));
             for account in &self.missing {
                 ui.weak(format!(
                     "{account}: no longer in its key list (already removed, or not loaded)"
@@ -205,4 +179,35 @@ impl RevokeModal {
         }
         RevokeResult::Open
     }
+}
+
+/// The keys to delete, one row each: account, name, id, result.
+fn rows_grid(ui: &mut egui::Ui, rows: &[RevokeRow]) {
+    egui::Grid::new("revoke_rows")
+        .num_columns(4)
+        .striped(true)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.strong("Account");
+            ui.strong("Key name");
+            ui.strong("ID");
+            ui.strong("Result");
+            ui.end_row();
+            for row in rows {
+                ui.label(&row.profile.name);
+                ui.label(row.key.name.as_str());
+                ui.monospace(&row.key.id);
+                match &row.state {
+                    RevokeState::Planned => {
+                        ui.weak("to delete");
+                    }
+                    RevokeState::Deleting(_) => {
+                        ui.add(egui::Spinner::new());
+                    }
+                    RevokeState::Deleted => success_line(ui, "✔ deleted"),
+                    RevokeState::Failed(err) => error_line(ui, &format!("failed: {}", err.message)),
+                }
+                ui.end_row();
+            }
+        });
 }

@@ -53,9 +53,10 @@ impl SettingsModal {
             ui.set_width(520.0);
             ui.heading(TITLE);
             ui.add_space(4.0);
-            appearance(ui);
-            ui.separator();
-            self.folders(ui, backend, actions);
+            super::form::grid(ui, "settings_fields", |ui| {
+                appearance(ui);
+                self.folders(ui, backend, actions);
+            });
             ui.separator();
             ui.strong("Hygiene rules (\"All keys\")");
             if hygiene_rules_editor(ui, &mut self.rules) {
@@ -95,19 +96,23 @@ impl SettingsModal {
         }
     }
 
-    /// The scanned folders, each with "Remove", and "Add folder…".
+    /// The scanned folders, each with "Remove", and "Add folder…": grid
+    /// rows, the folders in the fields column.
     fn folders(&mut self, ui: &mut egui::Ui, backend: &Backend, actions: &mut Vec<UiAction>) {
-        ui.strong("Folders scanned for local keys");
-        ui.label(
-            egui::RichText::new(
-                "\"All keys\" looks for key files here (not in subfolders) to tell which keys are on this computer.",
+        ui.strong("Key folders:");
+        super::form::field_cell(ui, |ui| {
+            ui.label(
+                egui::RichText::new(
+                    "\"All keys\" looks for key files here (not in subfolders) to tell which keys are on this computer.",
+                )
+                .small()
+                .weak(),
             )
-            .small()
-            .weak(),
-        );
+        });
+        ui.end_row();
         let mut removed = None;
         for (index, folder) in self.local_dirs.iter().enumerate() {
-            ui.horizontal(|ui| {
+            super::form::note_row(ui, |ui| {
                 let shown = folder.display().to_string();
                 if ui
                     .small_button("Remove")
@@ -120,13 +125,15 @@ impl SettingsModal {
             });
         }
         if self.local_dirs.is_empty() {
-            ui.weak("None: \"All keys\" shows only the accounts' keys.");
+            super::form::note_row(ui, |ui| {
+                ui.weak("None: \"All keys\" shows only the accounts' keys.")
+            });
         }
         if let Some(index) = removed {
             self.local_dirs.remove(index);
             actions.push(UiAction::SetLocalKeyDirs(self.local_dirs.clone()));
         }
-        ui.horizontal(|ui| {
+        super::form::note_row(ui, |ui| {
             let picking = self.is_picking();
             if ui
                 .add_enabled(!picking, egui::Button::new("Add folder…"))
@@ -145,11 +152,12 @@ impl SettingsModal {
     }
 }
 
-/// Theme and zoom: read from and written to egui's context.
+/// Theme and zoom (two grid rows): read from and written to egui's
+/// context.
 fn appearance(ui: &mut egui::Ui) {
     let ctx = ui.ctx().clone();
+    ui.strong("Theme:");
     ui.horizontal(|ui| {
-        ui.strong("Theme:");
         let mut theme = ctx.options(|options| options.theme_preference);
         let before = theme;
         ui.selectable_value(&mut theme, ThemePreference::System, "System")
@@ -160,8 +168,9 @@ fn appearance(ui: &mut egui::Ui) {
             ctx.set_theme(theme);
         }
     });
+    ui.end_row();
+    ui.strong("Zoom:");
     ui.horizontal(|ui| {
-        ui.strong("Zoom:");
         ui.label(format!("{:.0} %", ctx.zoom_factor() * 100.0));
         let smaller = ui.button("Smaller");
         if shortcuts::tooltip(smaller, "Make everything smaller", &shortcuts::ZOOM_OUT).clicked() {
@@ -176,4 +185,5 @@ fn appearance(ui: &mut egui::Ui) {
             ctx.set_zoom_factor(1.0);
         }
     });
+    ui.end_row();
 }
