@@ -43,13 +43,15 @@ fn start() -> Setup {
 
 /// [`start`], with "All keys" opened (and its inventory built) or not.
 fn start_with(open_all_keys: bool) -> Setup {
-    start_seeded(open_all_keys, |_| {})
+    start_seeded(open_all_keys, |_, _| {})
 }
 
-/// [`start_with`], with `seed` adding to the accounts before the start.
-fn start_seeded(open_all_keys: bool, seed: impl FnOnce(&Sandbox)) -> Setup {
+/// [`start_with`], with `seed` adding to the accounts and the config
+/// folder before the start.
+fn start_seeded(open_all_keys: bool, seed: impl FnOnce(&Sandbox, &std::path::Path)) -> Setup {
     let sandbox = Sandbox::start().unwrap();
-    seed(&sandbox);
+    let config_dir = tempfile::tempdir().unwrap();
+    seed(&sandbox, config_dir.path());
     let old = generate(&GenerateRequest {
         algorithm: KeyAlgorithm::Ed25519,
         comment: "me@laptop".into(),
@@ -78,7 +80,6 @@ fn start_seeded(open_all_keys: bool, seed: impl FnOnce(&Sandbox)) -> Setup {
         .iter()
         .map(|(kind, name)| sandbox.profile(*kind, name))
         .collect();
-    let config_dir = tempfile::tempdir().unwrap();
     ProfileStore::new(config_dir.path())
         .save(&profiles)
         .unwrap();
@@ -468,7 +469,7 @@ fn rotate_from_an_account_table() {
 #[test]
 fn a_same_named_key_on_terraform_is_a_conflict_the_plan_names() {
     // Someone else's key already carries the name the user types.
-    let mut setup = start_seeded(true, |sandbox| {
+    let mut setup = start_seeded(true, |sandbox, _| {
         sandbox.terraform.add_key(
             SANDBOX_ORGANIZATION,
             NEW_NAME,
@@ -502,4 +503,28 @@ fn a_same_named_key_on_terraform_is_a_conflict_the_plan_names() {
         104,
         "no workspace moved"
     );
+}
+
+#[test]
+fn a_damaged_rotations_file_is_moved_aside_and_rotations_are_saved_again() {
+    let mut setup = start_seeded(true, |_, config| {
+        std::fs::write(config.join("rotations.json"), "{not json").unwrap();
+    });
+    wait_for_label(&mut setup.test.harness, "Problem with the rotations file");
+    let config = setup.test.config_dir.path().to_path_buf();
+    let moved: Vec<std::path::PathBuf> = std::fs::read_dir(&config)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().contains("rotations.json.bak-"))
+        .collect();
+    assert_eq!(moved.len(), 1, "kept aside, not lost");
+    assert_eq!(std::fs::read_to_string(&moved[0]).unwrap(), "{not json");
+
+    rotate_to_new_key(&mut setup.test);
+    wait_for_phase(&mut setup.test, Phase::Paused);
+    click(&mut setup.test.harness, "Later");
+    let saved = std::fs::read_to_string(config.join("rotations.json")).unwrap();
+    assert!(saved.contains(NEW_NAME), "saving goes on: {saved}");
+    assert_eq!(names(&setup.test), everywhere(&["laptop", NEW_NAME]));
+    assert_bystanders_unchanged(&setup);
 }
