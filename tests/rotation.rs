@@ -579,3 +579,33 @@ fn a_resumed_rotation_refuses_an_account_that_moved() {
     let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
     assert_only_changed(&before, &world.key_sets(), &gone, &[0, 0, 0, 0]);
 }
+
+#[test]
+fn a_file_from_an_earlier_build_is_read_and_its_steps_refused_not_acted_on() {
+    let world = World::new();
+    let mut rotation = world.plan();
+    world.add_phase(&mut rotation);
+    assert_eq!(rotation.phase, Phase::Paused);
+    // The same rotation as today's build wrote it: no origin, no per-step
+    // fingerprint.
+    let mut value = serde_json::to_value(&rotation).unwrap();
+    for step in value["steps"].as_array_mut().unwrap() {
+        let step = step.as_object_mut().unwrap();
+        step.remove("origin");
+        step.remove("old_key_sha256");
+    }
+    let config = world.dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let file = serde_json::json!({ "version": 1, "rotations": [value] });
+    std::fs::write(config.join("rotations.json"), file.to_string()).unwrap();
+    let mut rotation = RotationStore::new(&config).load().unwrap().remove(0);
+    let before = world.key_sets();
+    world.remove_phase(&mut rotation);
+    for step in &rotation.steps {
+        let StepState::Failed(message) = &step.remove else {
+            panic!("acted on blindly: {step:#?}");
+        };
+        assert!(message.contains("earlier Keyfleet"), "{message}");
+    }
+    assert_eq!(world.key_sets(), before, "nothing deleted");
+}
