@@ -1,7 +1,10 @@
 //! The rotation engine (no window) against the sandbox fakes over HTTP:
 //! plan from the inventory, add phase, pause, remove phase, with the
 //! flags kept, HCP Terraform workspaces moved across pages, failed steps
-//! retried and nothing removed where the add failed.
+//! retried and nothing removed where the add failed; adversarial cases (a
+//! same-named foreign key, a key renamed or deleted meanwhile, an account
+//! moved before a resume). Every test checks the whole key set of every
+//! account afterwards: what was meant to go is gone, the rest unchanged.
 
 mod common;
 
@@ -12,7 +15,9 @@ use keyfleet::inventory::{Inventory, KeyGroup, local};
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
 use keyfleet::keys::save::save_private_key;
 use keyfleet::providers::{ApiError, ProviderClient, ProviderKind, RemoteKey};
-use keyfleet::rotation::{NewKeyInfo, Phase, Rotation, RotationStore, StepState, run};
+use keyfleet::rotation::{
+    AccountRef, Action, Machine, NewKeyInfo, Phase, Rotation, RotationStore, StepState, run,
+};
 use keyfleet::sandbox::{Fault, SANDBOX_ORGANIZATION, Sandbox, token};
 use keyfleet::store::Profile;
 
@@ -147,48 +152,72 @@ impl World {
         })
     }
 
+    /// Runs the machine on `action` until it waits for nothing.
+    fn act(&self, rotation: &mut Rotation, action: Action) {
+        let mut machine = Machine::new(AccountRef::all(&self.profiles));
+        let requests = machine.act(rotation, action);
+        let client_of = |id: &str| -> Result<ProviderClient, ApiError> { Ok(self.client(id)) };
+        self.runtime.block_on(run::drive(
+            &mut machine,
+            rotation,
+            requests,
+            &client_of,
+            |_| {},
+        ));
+        assert!(!machine.busy());
+    }
+
     /// Runs every add not done yet; returns how many were tried.
     fn add_phase(&self, rotation: &mut Rotation) -> usize {
-        rotation.phase = Phase::Adding;
         let mut tried = 0;
         for step in rotation.steps.iter_mut().filter(|step| step.included) {
-            if step.add.is_done() {
-                continue;
-            }
-            tried += 1;
-            let client = self.client(&step.profile_id);
-            match self
-                .runtime
-                .block_on(run::add(&client, step, &rotation.new))
-            {
-                Ok(id) => {
-                    step.new_key_id = Some(id);
-                    step.add = StepState::Done;
-                }
-                Err(err) => step.add = StepState::Failed(err.message),
+            if !step.add.is_done() {
+                step.add = StepState::Pending;
+                tried += 1;
             }
         }
-        rotation.settle();
+        self.act(rotation, Action::AddNew);
         tried
     }
 
     /// Removes the old key where the add succeeded.
     fn remove_phase(&self, rotation: &mut Rotation) {
-        rotation.phase = Phase::Removing;
-        for step in rotation.steps.iter_mut() {
-            if !step.may_remove() || step.remove.is_done() {
-                continue;
-            }
-            let client = self.client(&step.profile_id);
-            step.remove = match self
-                .runtime
-                .block_on(run::remove(&client, step, &rotation.new))
-            {
-                Ok(()) => StepState::Done,
-                Err(err) => StepState::Failed(err.message),
-            };
-        }
-        rotation.settle();
+        self.act(rotation, Action::RemoveOld);
+    }
+
+    /// Every key of every account, in full: Gcore, Sesterce, GitHub,
+    /// HCP Terraform (with its stored value), one line per key.
+    fn key_sets(&self) -> [Vec<(String, String)>; 4] {
+        let sandbox = &self.sandbox;
+        [
+            sandbox
+                .gcore
+                .key_details(1)
+                .into_iter()
+                .map(|key| (key.id.clone(), format!("{key:?}")))
+                .collect(),
+            sandbox
+                .sesterce
+                .keys()
+                .into_iter()
+                .map(|key| (key.id.clone(), format!("{key:?}")))
+                .collect(),
+            sandbox
+                .github
+                .keys()
+                .into_iter()
+                .map(|key| (key.id.to_string(), format!("{key:?}")))
+                .collect(),
+            sandbox
+                .terraform
+                .keys(SANDBOX_ORGANIZATION)
+                .into_iter()
+                .map(|(id, name)| {
+                    let value = sandbox.terraform.stored_value(&id);
+                    (id.clone(), format!("{id} {name} {value:?}"))
+                })
+                .collect(),
+        ]
     }
 
     /// Whether the old key is still on Gcore, Sesterce and GitHub.
@@ -210,9 +239,50 @@ impl World {
     }
 }
 
+/// Compares the key sets before and after: every key in `gone` went,
+/// `added` new ids appeared, everything else is exactly as it was.
+fn assert_only_changed(
+    before: &[Vec<(String, String)>; 4],
+    after: &[Vec<(String, String)>; 4],
+    gone: &[&str],
+    added: &[usize],
+) {
+    for (account, (before, after)) in before.iter().zip(after).enumerate() {
+        let kept: Vec<&(String, String)> = before
+            .iter()
+            .filter(|(id, _)| !gone.contains(&id.as_str()))
+            .collect();
+        let old_ids: Vec<&String> = before.iter().map(|(id, _)| id).collect();
+        let (new, same): (Vec<_>, Vec<_>) =
+            after.iter().partition(|(id, _)| !old_ids.contains(&id));
+        assert_eq!(same, kept, "account {account}: bystanders unchanged");
+        assert_eq!(
+            new.len(),
+            added[account],
+            "account {account}: new keys {new:?}"
+        );
+    }
+}
+
+/// The ids of the old key on the accounts of `kinds`.
+fn old_ids_on(rotation: &Rotation, kinds: &[ProviderKind]) -> Vec<String> {
+    rotation
+        .steps
+        .iter()
+        .filter(|step| kinds.contains(&step.provider))
+        .map(|step| step.old_key_id.clone())
+        .collect()
+}
+
+/// The ids of the old key on every account.
+fn old_ids(rotation: &Rotation) -> Vec<String> {
+    old_ids_on(rotation, &KINDS)
+}
+
 #[test]
 fn a_key_is_rotated_on_four_accounts_keeping_flags_and_workspaces() {
     let world = World::new();
+    let before = world.key_sets();
     let mut rotation = world.plan();
     assert_eq!(rotation.steps.len(), 4);
     let terraform = rotation
@@ -263,6 +333,9 @@ fn a_key_is_rotated_on_four_accounts_keeping_flags_and_workspaces() {
 
     world.remove_phase(&mut rotation);
     assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
+    let gone = old_ids(&rotation);
+    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
+    assert_only_changed(&before, &world.key_sets(), &gone, &[1, 1, 1, 1]);
     store.save(std::slice::from_ref(&rotation)).unwrap();
     assert!(!store.path().exists(), "nothing left waiting");
 
@@ -314,6 +387,7 @@ fn a_key_is_rotated_on_four_accounts_keeping_flags_and_workspaces() {
 #[test]
 fn a_failed_add_keeps_the_old_key_until_retried() {
     let world = World::new();
+    let before = world.key_sets();
     let mut rotation = world.plan();
     // Every attempt of the Sesterce list (and its retries) fails.
     let faults = world.sandbox.faults(ProviderKind::Sesterce);
@@ -341,17 +415,12 @@ fn a_failed_add_keeps_the_old_key_until_retried() {
         "removed where added, kept on Sesterce"
     );
     assert_eq!(rotation.steps[sesterce].remove, StepState::Pending);
-    // The engine refuses too, whatever the caller asks.
-    let client = world.client("sesterce");
+    // The machine asks for nothing on Sesterce, whatever the caller asks.
+    let mut machine = Machine::new(AccountRef::all(&world.profiles));
+    let requests = machine.act(&mut rotation.clone(), Action::RemoveOld);
     assert!(
-        world
-            .runtime
-            .block_on(run::remove(
-                &client,
-                &rotation.steps[sesterce],
-                &rotation.new
-            ))
-            .is_err()
+        requests.iter().all(|request| request.step != sesterce),
+        "{requests:?}"
     );
 
     // Retry the failed step only.
@@ -359,4 +428,184 @@ fn a_failed_add_keeps_the_old_key_until_retried() {
     world.remove_phase(&mut rotation);
     assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
     assert_eq!(world.old_public_key_everywhere(), [false, false, false]);
+    let gone = old_ids(&rotation);
+    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
+    assert_only_changed(&before, &world.key_sets(), &gone, &[1, 1, 1, 1]);
+}
+
+/// Step index of `kind` in a plan of [`World`].
+fn step_of(rotation: &Rotation, kind: ProviderKind) -> usize {
+    rotation
+        .steps
+        .iter()
+        .position(|step| step.provider == kind)
+        .unwrap()
+}
+
+#[test]
+fn a_same_named_foreign_key_on_terraform_is_a_conflict_not_adopted() {
+    let world = World::new();
+    let mut rotation = world.plan();
+    // Someone else's key already carries the planned name.
+    let foreign = world.sandbox.terraform.add_key(
+        SANDBOX_ORGANIZATION,
+        "laptop-2026",
+        "-----BEGIN RSA PRIVATE KEY-----\nforeign",
+    );
+    let before = world.key_sets();
+    let workspaces_before = world.sandbox.terraform.workspaces(SANDBOX_ORGANIZATION);
+    let planned = rotation.clone();
+    world.add_phase(&mut rotation);
+    let terraform = step_of(&rotation, ProviderKind::Terraform);
+    let StepState::Failed(message) = &rotation.steps[terraform].add else {
+        panic!("adopted: {:#?}", rotation.steps[terraform]);
+    };
+    assert!(message.contains("already on this account"), "{message}");
+    assert_eq!(rotation.steps[terraform].new_key_id, None);
+    assert_eq!(
+        world.sandbox.terraform.workspaces(SANDBOX_ORGANIZATION),
+        workspaces_before,
+        "no workspace moved to the foreign key"
+    );
+    world.remove_phase(&mut rotation);
+    let gone = old_ids_on(&rotation, &KINDS[..3]);
+    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
+    assert_only_changed(&before, &world.key_sets(), &gone, &[1, 1, 1, 0]);
+    assert!(
+        world
+            .sandbox
+            .terraform
+            .keys(SANDBOX_ORGANIZATION)
+            .iter()
+            .any(|(id, _)| *id == foreign)
+    );
+
+    // The plan says so before anything is sent, with a free name.
+    let mut plan = planned;
+    let lists = world.lists();
+    keyfleet::rotation::plan::note_taken_names(&mut plan.steps, |profile_id| {
+        lists
+            .iter()
+            .find(|(profile, _)| profile.id == profile_id)
+            .and_then(|(_, keys)| keys.as_deref().ok())
+    });
+    let reason = plan.check().unwrap_err();
+    assert!(reason.contains("laptop-2026-2"), "{reason}");
+}
+
+#[test]
+fn a_key_deleted_or_renamed_meanwhile_is_reported_not_deleted_blindly() {
+    let world = World::new();
+    let mut rotation = world.plan();
+    world.add_phase(&mut rotation);
+    assert_eq!(rotation.phase, Phase::Paused);
+    // Between the steps someone deletes the old key on GitHub and renames
+    // the one on HCP Terraform.
+    let github = world.client("github");
+    let terraform = world.client("terraform");
+    let listed = |client: &ProviderClient| world.runtime.block_on(client.list_keys()).unwrap();
+    let old_github = listed(&github)
+        .into_iter()
+        .find(|key| key.name == "laptop")
+        .unwrap();
+    world
+        .runtime
+        .block_on(github.delete_key(&old_github))
+        .unwrap();
+    let old_terraform = listed(&terraform)
+        .into_iter()
+        .find(|key| key.id == world.old_terraform_id)
+        .unwrap();
+    world
+        .runtime
+        .block_on(terraform.rename_key(&old_terraform, "someone-elses"))
+        .unwrap();
+    let before = world.key_sets();
+    world.remove_phase(&mut rotation);
+    let github_step = &rotation.steps[step_of(&rotation, ProviderKind::Github)];
+    assert_eq!(
+        github_step.remove,
+        StepState::AlreadyGone,
+        "not \"removed\""
+    );
+    let terraform_step = &rotation.steps[step_of(&rotation, ProviderKind::Terraform)];
+    let StepState::Failed(message) = &terraform_step.remove else {
+        panic!("{terraform_step:#?}");
+    };
+    assert!(message.contains("not deleted"), "{message}");
+    let gone = old_ids_on(&rotation, &[ProviderKind::Gcore, ProviderKind::Sesterce]);
+    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
+    assert_only_changed(&before, &world.key_sets(), &gone, &[0, 0, 0, 0]);
+}
+
+#[test]
+fn a_resumed_rotation_refuses_an_account_that_moved() {
+    let mut world = World::new();
+    let mut rotation = world.plan();
+    world.add_phase(&mut rotation);
+    let store = RotationStore::new(world.dir.path().join("config"));
+    store.save(std::slice::from_ref(&rotation)).unwrap();
+    let mut rotation = store.load().unwrap().remove(0);
+    // The Gcore account now points at another project; the Sesterce step
+    // comes from an earlier build's file, without the account's origin.
+    let gcore = world
+        .profiles
+        .iter_mut()
+        .find(|profile| profile.id == "gcore")
+        .unwrap();
+    gcore.settings = gcore
+        .settings
+        .clone()
+        .with_text(keyfleet::providers::spec::FieldKey::Project, "2");
+    let sesterce = step_of(&rotation, ProviderKind::Sesterce);
+    rotation.steps[sesterce].origin = None;
+    let before = world.key_sets();
+    world.remove_phase(&mut rotation);
+    let gcore_step = &rotation.steps[step_of(&rotation, ProviderKind::Gcore)];
+    let StepState::Failed(message) = &gcore_step.remove else {
+        panic!("{gcore_step:#?}");
+    };
+    assert!(
+        message.contains("changed")
+            && message.contains("project 1")
+            && message.contains("project 2"),
+        "{message}"
+    );
+    let StepState::Failed(message) = &rotation.steps[sesterce].remove else {
+        panic!("{:#?}", rotation.steps[sesterce]);
+    };
+    assert!(message.contains("earlier Keyfleet"), "{message}");
+    let gone = old_ids_on(&rotation, &[ProviderKind::Github, ProviderKind::Terraform]);
+    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
+    assert_only_changed(&before, &world.key_sets(), &gone, &[0, 0, 0, 0]);
+}
+
+#[test]
+fn a_file_from_an_earlier_build_is_read_and_its_steps_refused_not_acted_on() {
+    let world = World::new();
+    let mut rotation = world.plan();
+    world.add_phase(&mut rotation);
+    assert_eq!(rotation.phase, Phase::Paused);
+    // The same rotation as today's build wrote it: no origin, no per-step
+    // fingerprint.
+    let mut value = serde_json::to_value(&rotation).unwrap();
+    for step in value["steps"].as_array_mut().unwrap() {
+        let step = step.as_object_mut().unwrap();
+        step.remove("origin");
+        step.remove("old_key_sha256");
+    }
+    let config = world.dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let file = serde_json::json!({ "version": 1, "rotations": [value] });
+    std::fs::write(config.join("rotations.json"), file.to_string()).unwrap();
+    let mut rotation = RotationStore::new(&config).load().unwrap().remove(0);
+    let before = world.key_sets();
+    world.remove_phase(&mut rotation);
+    for step in &rotation.steps {
+        let StepState::Failed(message) = &step.remove else {
+            panic!("acted on blindly: {step:#?}");
+        };
+        assert!(message.contains("earlier Keyfleet"), "{message}");
+    }
+    assert_eq!(world.key_sets(), before, "nothing deleted");
 }

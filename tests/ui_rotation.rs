@@ -30,6 +30,8 @@ const NEW_NAME: &str = "laptop-new";
 struct Setup {
     test: TestApp,
     old_terraform_id: String,
+    /// Every account's keys before the rotation.
+    before: Vec<Vec<String>>,
 }
 
 /// The old key "laptop" on four accounts and in the app's `~/.ssh`
@@ -41,7 +43,15 @@ fn start() -> Setup {
 
 /// [`start`], with "All keys" opened (and its inventory built) or not.
 fn start_with(open_all_keys: bool) -> Setup {
+    start_seeded(open_all_keys, |_, _| {})
+}
+
+/// [`start_with`], with `seed` adding to the accounts and the config
+/// folder before the start.
+fn start_seeded(open_all_keys: bool, seed: impl FnOnce(&Sandbox, &std::path::Path)) -> Setup {
     let sandbox = Sandbox::start().unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    seed(&sandbox, config_dir.path());
     let old = generate(&GenerateRequest {
         algorithm: KeyAlgorithm::Ed25519,
         comment: "me@laptop".into(),
@@ -70,7 +80,6 @@ fn start_with(open_all_keys: bool) -> Setup {
         .iter()
         .map(|(kind, name)| sandbox.profile(*kind, name))
         .collect();
-    let config_dir = tempfile::tempdir().unwrap();
     ProfileStore::new(config_dir.path())
         .save(&profiles)
         .unwrap();
@@ -88,9 +97,64 @@ fn start_with(open_all_keys: bool) -> Setup {
     } else {
         wait_for_accounts(&mut test, &profiles);
     }
+    let before = key_sets(&test.sandbox);
     Setup {
         test,
         old_terraform_id,
+        before,
+    }
+}
+
+/// Every key of every account in full (Gcore, Sesterce, GitHub, HCP
+/// Terraform with its stored value), one line per key.
+fn key_sets(sandbox: &Sandbox) -> Vec<Vec<String>> {
+    vec![
+        sandbox
+            .gcore
+            .key_details(1)
+            .iter()
+            .map(|key| format!("{key:?}"))
+            .collect(),
+        sandbox
+            .sesterce
+            .keys()
+            .iter()
+            .map(|key| format!("{key:?}"))
+            .collect(),
+        sandbox
+            .github
+            .keys()
+            .iter()
+            .map(|key| format!("{key:?}"))
+            .collect(),
+        sandbox
+            .terraform
+            .keys(SANDBOX_ORGANIZATION)
+            .into_iter()
+            .map(|(id, name)| format!("{id} {name} {:?}", sandbox.terraform.stored_value(&id)))
+            .collect(),
+    ]
+}
+
+/// Everything but the old and the new key ("laptop", [`NEW_NAME`]) is
+/// exactly as before the rotation.
+fn assert_bystanders_unchanged(setup: &Setup) {
+    let others = |keys: &[String]| -> Vec<String> {
+        keys.iter()
+            .filter(|key| {
+                !key.contains("name: \"laptop\"")
+                    && !key.contains("title: \"laptop\"")
+                    && !key.contains(&format!("name: \"{NEW_NAME}\""))
+                    && !key.contains(&format!("title: \"{NEW_NAME}\""))
+                    && !key.contains(" laptop Some(")
+                    && !key.contains(&format!(" {NEW_NAME} Some("))
+            })
+            .cloned()
+            .collect()
+    };
+    let now = key_sets(&setup.test.sandbox);
+    for (account, (before, now)) in setup.before.iter().zip(&now).enumerate() {
+        assert_eq!(others(now), others(before), "account {account}");
     }
 }
 
@@ -148,22 +212,32 @@ fn wait_for_phase(test: &mut TestApp, wanted: Phase) {
     });
 }
 
-/// Names of the keys on each account: Gcore, Sesterce, GitHub, Terraform.
+/// Names of all the keys on each account: Gcore, Sesterce, GitHub,
+/// Terraform (the bystander "other" on Sesterce included).
 fn names(test: &TestApp) -> Vec<Vec<String>> {
     ACCOUNTS
         .iter()
         .map(|(kind, _)| {
             let mut names = test.sandbox.key_names(*kind);
-            names.retain(|name| name != "other");
             names.sort();
             names
         })
         .collect()
 }
 
+/// `names` on every account, beside Sesterce's bystander "other".
 fn everywhere(names: &[&str]) -> Vec<Vec<String>> {
-    let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
-    vec![names; 4]
+    ACCOUNTS
+        .iter()
+        .map(|(kind, _)| {
+            let mut names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+            if *kind == ProviderKind::Sesterce {
+                names.push("other".into());
+            }
+            names.sort();
+            names
+        })
+        .collect()
 }
 
 /// The new key is on all four with the old key's flags, every workspace
@@ -172,6 +246,7 @@ fn everywhere(names: &[&str]) -> Vec<Vec<String>> {
 fn check_rotated(setup: &Setup) {
     let test = &setup.test;
     assert_eq!(names(test), everywhere(&[NEW_NAME]));
+    assert_bystanders_unchanged(setup);
     let gcore = test.sandbox.gcore.key_details(1);
     assert!(gcore[0].shared_in_project, "shared like the old key");
     let sesterce = test.sandbox.sesterce.keys();
@@ -252,7 +327,7 @@ fn a_failed_add_keeps_the_old_key_until_retried() {
     wait_for_label_containing(&mut setup.test.harness, "1 step(s) failed");
     let [gcore, sesterce, github, terraform] =
         <[Vec<String>; 4]>::try_from(names(&setup.test)).unwrap();
-    assert_eq!(sesterce, ["laptop"], "nothing added on Sesterce");
+    assert_eq!(sesterce, ["laptop", "other"], "nothing added on Sesterce");
     for names in [gcore, github, terraform] {
         assert_eq!(
             names,
@@ -267,16 +342,17 @@ fn a_failed_add_keeps_the_old_key_until_retried() {
         <[Vec<String>; 4]>::try_from(names(&setup.test)).unwrap();
     assert_eq!(
         sesterce,
-        ["laptop"],
+        ["laptop", "other"],
         "the old key stays where the add failed"
     );
+    assert_bystanders_unchanged(&setup);
     for names in [gcore, github, terraform] {
         assert_eq!(names, [NEW_NAME]);
     }
 
     click(&mut setup.test.harness, "Retry failed steps");
     wait_for_phase(&mut setup.test, Phase::Paused);
-    assert_eq!(names(&setup.test)[1], ["laptop", NEW_NAME]);
+    assert_eq!(names(&setup.test)[1], ["laptop", NEW_NAME, "other"]);
     click(&mut setup.test.harness, "Remove old key now");
     wait_for_label_containing(&mut setup.test.harness, "Rotated on 4 account(s)");
     check_rotated(&setup);
@@ -298,6 +374,7 @@ fn a_rotation_left_at_the_pause_is_finished_after_a_restart() {
     let Setup {
         test,
         old_terraform_id,
+        before,
     } = setup;
     let TestApp {
         harness,
@@ -319,6 +396,7 @@ fn a_rotation_left_at_the_pause_is_finished_after_a_restart() {
     let setup = Setup {
         test,
         old_terraform_id,
+        before,
     };
     check_rotated(&setup);
     assert!(
@@ -386,4 +464,67 @@ fn rotate_from_an_account_table() {
         assert_eq!(plan_row(&setup.test.harness, account), planned, "{account}");
     }
     click(&mut setup.test.harness, "Cancel");
+}
+
+#[test]
+fn a_same_named_key_on_terraform_is_a_conflict_the_plan_names() {
+    // Someone else's key already carries the name the user types.
+    let mut setup = start_seeded(true, |sandbox, _| {
+        sandbox.terraform.add_key(
+            SANDBOX_ORGANIZATION,
+            NEW_NAME,
+            "-----BEGIN RSA PRIVATE KEY-----\nforeign",
+        );
+    });
+    let harness = &mut setup.test.harness;
+    click(harness, "laptop");
+    click(harness, "Rotate…");
+    wait_for_label_containing(harness, "Rotate \"laptop\"");
+    generate_in_wizard(&mut setup.test);
+    let harness = &mut setup.test.harness;
+    wait_for_label_containing(harness, &format!("\"{NEW_NAME}-2\""));
+    click(harness, "Add the new key");
+    harness.run_steps(4);
+    assert!(
+        harness.state().rotations().is_empty(),
+        "nothing starts while the name is taken"
+    );
+    assert_bystanders_unchanged(&setup);
+    let workspaces = setup
+        .test
+        .sandbox
+        .terraform
+        .workspaces(SANDBOX_ORGANIZATION);
+    assert_eq!(
+        workspaces
+            .iter()
+            .filter(|(_, key)| key.as_deref() == Some(setup.old_terraform_id.as_str()))
+            .count(),
+        104,
+        "no workspace moved"
+    );
+}
+
+#[test]
+fn a_damaged_rotations_file_is_moved_aside_and_rotations_are_saved_again() {
+    let mut setup = start_seeded(true, |_, config| {
+        std::fs::write(config.join("rotations.json"), "{not json").unwrap();
+    });
+    wait_for_label(&mut setup.test.harness, "Problem with the rotations file");
+    let config = setup.test.config_dir.path().to_path_buf();
+    let moved: Vec<std::path::PathBuf> = std::fs::read_dir(&config)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().contains("rotations.json.bak-"))
+        .collect();
+    assert_eq!(moved.len(), 1, "kept aside, not lost");
+    assert_eq!(std::fs::read_to_string(&moved[0]).unwrap(), "{not json");
+
+    rotate_to_new_key(&mut setup.test);
+    wait_for_phase(&mut setup.test, Phase::Paused);
+    click(&mut setup.test.harness, "Later");
+    let saved = std::fs::read_to_string(config.join("rotations.json")).unwrap();
+    assert!(saved.contains(NEW_NAME), "saving goes on: {saved}");
+    assert_eq!(names(&setup.test), everywhere(&["laptop", NEW_NAME]));
+    assert_bystanders_unchanged(&setup);
 }

@@ -22,18 +22,19 @@ pub(super) struct Rotations {
 }
 
 impl Rotations {
-    /// Reads `rotations.json` in `dir`; a file that cannot be read is left
-    /// alone and reported.
+    /// Reads `rotations.json` in `dir`; a damaged file is moved aside and
+    /// reported (saving goes on), one that cannot be read or comes from a
+    /// newer Keyfleet is left alone and reported.
     pub(super) fn load(dir: &Path) -> (Self, Option<String>) {
         let store = RotationStore::new(dir);
-        match store.load() {
-            Ok(list) => (
+        match store.load_checked() {
+            Ok(loaded) => (
                 Self {
                     store,
-                    list,
+                    list: loaded.rotations,
                     read_only: false,
                 },
-                None,
+                loaded.warning,
             ),
             Err(message) => (
                 Self {
@@ -62,19 +63,20 @@ impl App {
             .collect()
     }
 
-    /// Keeps `rotation` (replacing its earlier state) and saves the file;
-    /// a finished rotation is dropped.
+    /// Keeps `rotation` (replacing its earlier state) and saves it into
+    /// the file, merged with what other instances saved there; a finished
+    /// rotation is dropped.
     pub(super) fn keep_rotation(&mut self, rotation: Rotation) {
         let list = &mut self.rotations.list;
         match list.iter_mut().find(|kept| kept.id == rotation.id) {
-            Some(kept) => *kept = rotation,
-            None => list.push(rotation),
+            Some(kept) => *kept = rotation.clone(),
+            None => list.push(rotation.clone()),
         }
         list.retain(|rotation| rotation.phase != Phase::Done);
         if self.rotations.read_only {
             return;
         }
-        if let Err(message) = self.rotations.store.save(&self.rotations.list) {
+        if let Err(message) = self.rotations.store.save(std::slice::from_ref(&rotation)) {
             self.toasts.push(
                 ToastKind::Error,
                 "The rotation was not saved",
@@ -86,13 +88,16 @@ impl App {
     /// Opens the rotation wizard for `key`, planned from the accounts'
     /// tables as they are now.
     pub(super) fn open_rotate(&mut self, key: &KeyGroup) {
-        let steps = Rotation::plan_steps(key, |profile_id, key_id| {
+        let mut steps = Rotation::plan_steps(key, |profile_id, key_id| {
             self.accounts
                 .get(profile_id)?
                 .table
                 .rows()
                 .iter()
                 .find(|row| row.id == key_id)
+        });
+        crate::rotation::plan::note_taken_names(&mut steps, |profile_id| {
+            Some(self.accounts.get(profile_id)?.table.rows())
         });
         if steps.is_empty() {
             self.toasts.push(

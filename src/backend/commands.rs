@@ -12,7 +12,6 @@ use crate::keys::private::PrivateKeyInfo;
 use crate::keys::public::ParsedPublicKey;
 use crate::keys::save::SavedKey;
 use crate::providers::{ApiError, Choice, CreatedKey, NewKey, RemoteKey};
-use crate::rotation::{AccountStep, NewKeyInfo};
 use crate::store::Profile;
 
 use super::request::Reply;
@@ -135,29 +134,15 @@ pub enum Command {
         /// The key's `SHA256:…` fingerprint.
         sha256: String,
     },
-    /// Rotation: add the new key to one account (see
-    /// [`crate::rotation::run::add`]); answers the new key's id there.
-    RotationAdd {
+    /// Rotation: perform one request of the rotation machine on one
+    /// account (see [`crate::rotation::run::perform`]).
+    RotationEffect {
         /// Where the answer goes.
-        reply: Reply<Result<String, ApiError>>,
+        reply: Reply<crate::rotation::machine::Answer>,
         /// The account.
         profile: Profile,
-        /// The step.
-        step: Box<AccountStep>,
-        /// The new key.
-        new: Box<NewKeyInfo>,
-    },
-    /// Rotation: remove the old key from one account (see
-    /// [`crate::rotation::run::remove`]).
-    RotationRemove {
-        /// Where the answer goes.
-        reply: Reply<Result<(), ApiError>>,
-        /// The account.
-        profile: Profile,
-        /// The step.
-        step: Box<AccountStep>,
-        /// The new key.
-        new: Box<NewKeyInfo>,
+        /// What to do there.
+        effect: Box<crate::rotation::machine::Effect>,
     },
     /// Scan the local key folders and group every account's keys.
     BuildInventory {

@@ -341,25 +341,14 @@ async fn handle_account(ctx: &Context, command: Command) {
             let client = ctx.client(&profile, None).await;
             reply.send(async { super::fleet::publish_to(&client?, &new_key, &sha256).await }.await);
         }
-        Command::RotationAdd {
+        Command::RotationEffect {
             reply,
             profile,
-            step,
-            new,
+            effect,
         } => {
-            tracing::info!(request = reply.id(), provider = ?profile.provider(), "rotation: add");
+            tracing::info!(request = reply.id(), provider = ?profile.provider(), "rotation step");
             let client = ctx.client(&profile, None).await;
-            reply.send(async { crate::rotation::run::add(&client?, &step, &new).await }.await);
-        }
-        Command::RotationRemove {
-            reply,
-            profile,
-            step,
-            new,
-        } => {
-            tracing::info!(request = reply.id(), provider = ?profile.provider(), "rotation: remove");
-            let client = ctx.client(&profile, None).await;
-            reply.send(async { crate::rotation::run::remove(&client?, &step, &new).await }.await);
+            reply.send(async { crate::rotation::run::perform(&client?, &effect).await }.await);
         }
         key_command => handle_key_edit(ctx, key_command).await,
     }

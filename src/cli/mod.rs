@@ -8,6 +8,9 @@
 //! error messages are redacted where they are made.
 
 mod change;
+mod rotate;
+
+pub use rotate::{NewKeySource, RotateArgs};
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,6 +41,8 @@ Usage: keyfleet [--demo]                  open the window
                                   [--max-age DAYS] [--max-accounts N]
        keyfleet [--demo] publish PUBFILE --to ACCOUNT[,ACCOUNT...] [--name NAME] [--json]
        keyfleet [--demo] revoke SHA256 [--from ACCOUNT[,ACCOUNT...]] --yes [--json]
+       keyfleet [--demo] rotate SHA256 (--generate ed25519|rsa4096 --save PATH | --key PATH)
+                                [--to ACCOUNT[,ACCOUNT...]] [--yes] [--remove-old] [--json]
 
 Commands:
   accounts    The accounts (profiles); never their tokens.
@@ -52,6 +57,11 @@ Commands:
               the key already is (same fingerprint). NAME defaults to the file name.
   revoke      Delete the key with this fingerprint from the accounts (default:
               all). Without --yes it only lists what would be deleted.
+  rotate      Replace the key with this fingerprint on the accounts holding it
+              (default: all): save the new key at PATH (absolute), add it, keep
+              the old key until --remove-old (now or in a later run). Without
+              --yes it prints the plan and changes nothing. Shares
+              rotations.json with the window.
 
 Options:
   --json      Machine-readable output (documented in the README).
@@ -128,6 +138,8 @@ pub enum Command {
         /// `--json`.
         json: bool,
     },
+    /// `keyfleet rotate SHA256`.
+    Rotate(RotateArgs),
     /// `keyfleet revoke SHA256`.
     Revoke {
         /// `SHA256:…`.
@@ -178,6 +190,10 @@ fn account_list(flag: &str, value: Option<String>) -> Result<Vec<String>, UsageE
 
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, UsageError> {
+    let args: Vec<String> = args.into_iter().collect();
+    if let Some(invocation) = rotate::parse(&args)? {
+        return Ok(invocation);
+    }
     let mut args = args.into_iter();
     let mut demo = false;
     let mut json = false;
@@ -405,6 +421,7 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
             };
             change::revoke(sha256, &targets, *yes, *json, context, out, err)
         }
+        Command::Rotate(args) => rotate::run(args, &profiles, context, out, err),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::inventory::KeyGroup;
 use crate::providers::{KeyScope, ProviderKind, RemoteKey, StoredMaterial};
 
+use super::machine::AccountOrigin;
+
 /// Where in its account a key lives, in a form the rotation file can keep.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -70,12 +72,15 @@ pub enum StepState {
     Done,
     /// Tried and failed; the message is the provider layer's redacted one.
     Failed(String),
+    /// Remove only: the old key was not there any more (someone else
+    /// deleted it); nothing was deleted.
+    AlreadyGone,
 }
 
 impl StepState {
-    /// Done.
+    /// Done (or, for a remove, found already gone).
     pub fn is_done(&self) -> bool {
-        matches!(self, Self::Done)
+        matches!(self, Self::Done | Self::AlreadyGone)
     }
 
     /// Failed.
@@ -153,6 +158,18 @@ pub struct AccountStep {
     pub old_key_id: String,
     /// The old key's name there.
     pub old_key_name: String,
+    /// The old key's `SHA256:…` there (none where the provider lists no
+    /// key material): with its id, what a delete checks first.
+    #[serde(default)]
+    pub old_key_sha256: Option<String>,
+    /// The account's address and scope when planned; a step whose account
+    /// moved since is refused. Missing in files of earlier builds.
+    #[serde(default)]
+    pub origin: Option<AccountOrigin>,
+    /// Names of the account's other keys when planned (not saved): a new
+    /// key name among them is a conflict where keys are told apart by name.
+    #[serde(skip)]
+    pub names_taken: Vec<String>,
     /// Where the old key lives; the new key goes to the same place.
     #[serde(default)]
     pub scope: StepScope,
@@ -272,6 +289,9 @@ impl Rotation {
                     included: true,
                     old_key_id: holding.key_id.clone(),
                     old_key_name: holding.name.clone(),
+                    old_key_sha256: key.fingerprint_sha256.clone(),
+                    origin: None,
+                    names_taken: Vec::new(),
                     scope: StepScope::from(&key.scope),
                     shared_in_project: key.shared_in_project,
                     make_default: key.is_default == Some(true),
@@ -321,6 +341,14 @@ impl Rotation {
                     step.account, step.old_key_name
                 ));
             }
+            if step.stores_private_key && step.names_taken.contains(&self.new.name) {
+                return Err(format!(
+                    "{}: a key named \"{}\" is already there and is not this rotation's; keys there are told apart by name, so choose another name (for example \"{}\").",
+                    step.account,
+                    self.new.name,
+                    free_name(&self.new.name, &step.names_taken)
+                ));
+            }
         }
         Ok(())
     }
@@ -362,6 +390,34 @@ impl Rotation {
             Phase::Removing if self.finished() => Phase::Done,
             other => other,
         };
+    }
+}
+
+/// `base`, or `base-2`, `base-3`… : the first not in `taken`.
+pub fn free_name(base: &str, taken: &[String]) -> String {
+    (1..)
+        .map(|n| match n {
+            1 => base.to_string(),
+            n => format!("{base}-{n}"),
+        })
+        .find(|name| !taken.contains(name))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// Notes, for each step, the names of the other keys on its account
+/// (`keys_of(profile_id)`), so the plan can refuse a new name already
+/// taken where keys are told apart by name.
+pub fn note_taken_names<'a>(
+    steps: &mut [AccountStep],
+    keys_of: impl Fn(&str) -> Option<&'a [RemoteKey]>,
+) {
+    for step in steps {
+        step.names_taken = keys_of(&step.profile_id)
+            .unwrap_or_default()
+            .iter()
+            .filter(|key| key.id != step.old_key_id)
+            .map(|key| key.name.to_string())
+            .collect();
     }
 }
 
@@ -466,6 +522,9 @@ mod tests {
             included: true,
             old_key_id: "1".into(),
             old_key_name: "old".into(),
+            old_key_sha256: Some("SHA256:old".into()),
+            origin: None,
+            names_taken: Vec::new(),
             scope: StepScope::Account,
             shared_in_project: None,
             make_default: false,

@@ -1,168 +1,99 @@
-//! One rotation step against one account. Every step starts from what the
-//! server lists, never from what an earlier run remembers: a retried or
-//! resumed step finds its own earlier work and does not repeat it.
+//! Performing what the [`Machine`] asks against real accounts: one
+//! provider call per [`Effect`] ([`perform`]), and [`drive`], which runs a
+//! machine's requests on every account concurrently until none is left.
+//! The decisions are all in the machine; nothing here chooses a key.
 
-use crate::backend::fleet::publish_to;
-use crate::backend::{CreateOutcome, create_with_recovery};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+
 use crate::keys::SecretString;
-use crate::providers::{
-    ApiError, ApiErrorKind, KeyScope, NewKey, NewKeyMaterial, ProviderClient, RemoteKey,
-};
+use crate::providers::{ApiError, NewKey, NewKeyMaterial, ProviderClient};
 
-use super::plan::{AccountStep, NewKeyInfo};
+use super::machine::{Answer, CreateMaterial, Effect, Machine, Reply, Request};
+use super::plan::Rotation;
 
-/// Adds the new key where `step` says, keeping the old key's shared and
-/// default flags, and moves what used the old key (HCP Terraform
-/// workspaces) to it. Returns the new key's id there.
-pub async fn add(
-    client: &ProviderClient,
-    step: &AccountStep,
-    new: &NewKeyInfo,
-) -> Result<String, ApiError> {
-    if step.stores_private_key {
-        return add_private(client, step, new).await;
-    }
-    let scope = KeyScope::from(&step.scope);
-    let new_key = NewKey {
-        name: new.name.clone(),
-        material: NewKeyMaterial::PublicKey(new.public_key.clone()),
-        // Unknown only where the provider has no such flag (ignored there).
-        shared_in_project: step.shared_in_project.unwrap_or(true),
-        scope,
-    };
-    let (_, key) = publish_to(client, &new_key, &new.sha256).await?;
-    // A key found already there may carry other flags than the old key.
-    if let Some(shared) = step.shared_in_project
-        && key.shared_in_project.is_some_and(|now| now != shared)
-    {
-        client.set_shared(&key, shared).await?;
-    }
-    if step.make_default && key.is_default != Some(true) {
-        client.make_default(&key).await?;
-    }
-    Ok(key.id)
-}
-
-/// Removes the old key, only once the server shows the new one in place
-/// (and, for HCP Terraform, no workspace still on the old key). A key
-/// already gone counts as removed.
-pub async fn remove(
-    client: &ProviderClient,
-    step: &AccountStep,
-    new: &NewKeyInfo,
-) -> Result<(), ApiError> {
-    if !step.may_remove() {
-        return Err(ApiError::invalid_input(
-            "The new key was not added to this account, so the old key stays.",
-        ));
-    }
-    let scope = KeyScope::from(&step.scope);
-    let keys = client.list_keys().await?;
-    let new_key = find_new(&keys, step, new, &scope).ok_or_else(|| {
-        ApiError::invalid_input(format!(
-            "The new key \"{}\" is no longer on this account, so the old key was kept. Run the add step again.",
-            new.name
-        ))
-    })?;
-    if step.stores_private_key {
-        move_workspaces(client, &step.old_key_id, &new_key.id).await?;
-    }
-    let Some(old) = keys
-        .iter()
-        .find(|key| key.id == step.old_key_id && key.scope.same_place(&scope))
-    else {
-        return Ok(());
-    };
-    client.delete_key(old).await
-}
-
-/// The new key in `keys`: by fingerprint, or by the planned name where the
-/// account stores private keys (no fingerprint is listed there).
-fn find_new<'a>(
-    keys: &'a [RemoteKey],
-    step: &AccountStep,
-    new: &NewKeyInfo,
-    scope: &KeyScope,
-) -> Option<&'a RemoteKey> {
-    keys.iter().find(|key| {
-        key.scope.same_place(scope)
-            && key.id != step.old_key_id
-            && if step.stores_private_key {
-                key.name == new.name
-            } else {
-                key.fingerprint_sha256.as_deref() == Some(new.sha256.as_str())
-            }
-    })
-}
-
-/// HCP Terraform: creates the new key from the saved private key file
-/// unless a key of the planned name exists, then moves the workspaces.
-async fn add_private(
-    client: &ProviderClient,
-    step: &AccountStep,
-    new: &NewKeyInfo,
-) -> Result<String, ApiError> {
-    let scope = KeyScope::from(&step.scope);
-    let keys = client.list_keys().await?;
-    let id = match find_new(&keys, step, new, &scope) {
-        Some(existing) => existing.id.clone(),
-        None => {
-            let private_key = read_new_private_key(new).await?;
-            let new_key = NewKey {
-                name: new.name.clone(),
-                material: NewKeyMaterial::PrivateKey(private_key),
-                shared_in_project: false,
-                scope,
+/// Performs one effect with `client`. A create is sent once (the machine
+/// decides what a failed create means from a fresh listing).
+pub async fn perform(client: &ProviderClient, effect: &Effect) -> Answer {
+    match effect {
+        Effect::ListKeys => client.list_keys().await.map(Reply::Keys),
+        Effect::Create {
+            name,
+            material,
+            shared_in_project,
+            scope,
+        } => {
+            let material = match material {
+                CreateMaterial::PublicKey(line) => NewKeyMaterial::PublicKey(line.clone()),
+                CreateMaterial::PrivateKeyFile { path, sha256 } => {
+                    NewKeyMaterial::PrivateKey(read_new_private_key(path, sha256).await?)
+                }
             };
-            match create_with_recovery(client, &new_key).await? {
-                CreateOutcome::Created(created) => created.key.id,
-                CreateOutcome::LostButFound { key, .. } => key.id,
-            }
+            let new_key = NewKey {
+                name: name.clone(),
+                material,
+                shared_in_project: *shared_in_project,
+                scope: scope.clone(),
+            };
+            client
+                .create_key(&new_key)
+                .await
+                .map(|created| Reply::Created(Box::new(created.key)))
         }
-    };
-    move_workspaces(client, &step.old_key_id, &id).await?;
-    Ok(id)
+        Effect::SetShared { key, shared } => {
+            client.set_shared(key, *shared).await.map(|_| Reply::Done)
+        }
+        Effect::MakeDefault { key } => client.make_default(key).await.map(|()| Reply::Done),
+        Effect::ListWorkspaces => client.list_workspaces().await.map(Reply::Workspaces),
+        Effect::AssignWorkspace {
+            workspace_id,
+            key_id,
+        } => client
+            .assign_workspace_key(workspace_id, Some(key_id))
+            .await
+            .map(|_| Reply::Done),
+        Effect::Delete { key } => client.delete_key(key).await.map(|()| Reply::Done),
+    }
 }
 
-/// Points every workspace on `old_id` at `new_id`, then lists them again
-/// and fails if any still uses the old key.
-async fn move_workspaces(
-    client: &ProviderClient,
-    old_id: &str,
-    new_id: &str,
-) -> Result<(), ApiError> {
-    for workspace in client.list_workspaces().await? {
-        if workspace.ssh_key_id.as_deref() == Some(old_id) {
-            client
-                .assign_workspace_key(&workspace.id, Some(new_id))
-                .await?;
+/// Runs `requests` and every request the machine asks for after them,
+/// each account's chain concurrently with the others, until the machine
+/// waits for nothing. `client_of(profile_id)` gives the account's client;
+/// `on_change` sees the rotation after every answer (to save it).
+pub async fn drive(
+    machine: &mut Machine,
+    rotation: &mut Rotation,
+    requests: Vec<Request>,
+    client_of: &(dyn Fn(&str) -> Result<ProviderClient, ApiError> + Sync),
+    mut on_change: impl FnMut(&Rotation),
+) {
+    let start = |request: Request| {
+        let client = client_of(&request.profile_id);
+        async move {
+            let answer = match client {
+                Ok(client) => perform(&client, &request.effect).await,
+                Err(err) => Err(err),
+            };
+            (request.step, answer)
         }
-    }
-    let left: Vec<String> = client
-        .list_workspaces()
-        .await?
-        .into_iter()
-        .filter(|workspace| workspace.ssh_key_id.as_deref() == Some(old_id))
-        .map(|workspace| workspace.name)
-        .collect();
-    if left.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ApiErrorKind::Validation,
-            format!(
-                "Workspaces {} still use the old key after the move; it was kept.",
-                left.join(", ")
-            ),
-        ))
+    };
+    let mut running: FuturesUnordered<_> = requests.into_iter().map(start).collect();
+    while let Some((step, answer)) = running.next().await {
+        if let Some(next) = machine.answer(rotation, step, answer) {
+            running.push(start(next));
+        }
+        on_change(rotation);
     }
 }
 
 /// Reads the saved private key and checks it is still the planned key
 /// (the file may have been replaced since). Messages name the file only.
-async fn read_new_private_key(new: &NewKeyInfo) -> Result<SecretString, ApiError> {
-    let path = new.private_key_path.clone();
-    let expected = new.sha256.clone();
+async fn read_new_private_key(
+    path: &std::path::Path,
+    expected: &str,
+) -> Result<SecretString, ApiError> {
+    let path = path.to_path_buf();
+    let expected = expected.to_string();
     tokio::task::spawn_blocking(move || {
         let text = crate::keys::private::read_private_key_file(&path)
             .map_err(|err| ApiError::invalid_input(err.to_string()))?;

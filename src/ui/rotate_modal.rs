@@ -3,9 +3,11 @@
 //! already on this computer), the plan (one row per account, tickable),
 //! the add phase with a result per account, a pause to test the new key
 //! ("Remove old key now" or "Later"), the remove phase, done. "Retry failed
-//! steps" repeats only what failed. The engine is `crate::rotation`; this
-//! dialog sends one command per step and reports every change so the app
-//! keeps `rotations.json` current.
+//! steps" repeats only what failed. The scheduling is
+//! `crate::rotation::Machine`; this dialog draws it, forwards the user's
+//! actions to it, sends the requests it asks for to the backend, feeds the
+//! answers back and reports every change so the app keeps
+//! `rotations.json` current.
 
 use std::path::PathBuf;
 
@@ -13,8 +15,10 @@ use super::{error_line, labeled_text, success_line, warning_line};
 use crate::backend::{Backend, Command, Pending, take_answer};
 use crate::keys::generate::{GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding};
 use crate::keys::save::SavedKey;
-use crate::providers::ApiError;
-use crate::rotation::{AccountStep, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepState};
+use crate::rotation::machine::{Answer, Request};
+use crate::rotation::{
+    AccountRef, AccountStep, Action, Machine, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepState,
+};
 use crate::store::Profile;
 
 /// A key on this computer that can be the new key.
@@ -45,12 +49,9 @@ enum Page {
     Progress,
 }
 
-/// One request in flight.
+/// One request of the machine in flight: its step and the answer to come.
 #[derive(Debug)]
-enum Running {
-    Add(usize, Pending<Result<String, ApiError>>),
-    Remove(usize, Pending<Result<(), ApiError>>),
-}
+struct Running(usize, Pending<Answer>);
 
 /// The new-key page's work in flight.
 #[derive(Debug, Default)]
@@ -87,6 +88,7 @@ pub struct RotateModal {
     local_choices: Vec<LocalChoice>,
     local_index: usize,
     making: Making,
+    machine: Machine,
     running: Vec<Running>,
     error: Option<String>,
     changed: bool,
@@ -130,7 +132,14 @@ impl RotateModal {
             .unwrap_or("keyfleet-key")
             .trim();
         let date = crate::clock::now_utc().date();
-        let name = format!("{base}-{date}");
+        // Where keys are told apart by name, a name already taken there
+        // would be a conflict: suggest the first free one.
+        let taken: Vec<String> = steps
+            .iter()
+            .filter(|step| step.stores_private_key)
+            .flat_map(|step| step.names_taken.iter().cloned())
+            .collect();
+        let name = crate::rotation::plan::free_name(&format!("{base}-{date}"), &taken);
         let mut modal = Self {
             old,
             steps,
@@ -146,6 +155,7 @@ impl RotateModal {
             local_choices,
             local_index: 0,
             making: Making::Idle,
+            machine: Machine::new(AccountRef::all(profiles)),
             running: Vec::new(),
             error: None,
             changed: false,
@@ -173,6 +183,7 @@ impl RotateModal {
             local_choices: Vec::new(),
             local_index: 0,
             making: Making::Idle,
+            machine: Machine::new(AccountRef::all(profiles)),
             running: Vec::new(),
             error: None,
             changed: false,
@@ -202,43 +213,22 @@ impl RotateModal {
         let Some(rotation) = &mut self.rotation else {
             return;
         };
-        let mut index = 0;
-        while index < self.running.len() {
-            let finished = match &mut self.running[index] {
-                Running::Add(step, pending) => pending.poll().map(|answer| {
-                    let step = &mut rotation.steps[*step];
-                    match answer {
-                        Ok(id) => {
-                            step.new_key_id = Some(id);
-                            step.add = StepState::Done;
-                        }
-                        Err(err) => step.add = StepState::Failed(err.message),
-                    }
-                    step.profile_id.clone()
-                }),
-                Running::Remove(step, pending) => pending.poll().map(|answer| {
-                    let step = &mut rotation.steps[*step];
-                    step.remove = match answer {
-                        Ok(()) => StepState::Done,
-                        Err(err) => StepState::Failed(err.message),
-                    };
-                    step.profile_id.clone()
-                }),
-            };
-            match finished {
-                Some(profile_id) => {
-                    self.running.remove(index);
-                    if !self.touched_accounts.contains(&profile_id) {
-                        self.touched_accounts.push(profile_id);
+        let mut next = Vec::new();
+        self.running
+            .retain_mut(|Running(step, pending)| match pending.poll() {
+                Some(answer) => {
+                    next.extend(self.machine.answer(rotation, *step, answer));
+                    if let Some(step) = rotation.steps.get(*step)
+                        && !self.touched_accounts.contains(&step.profile_id)
+                    {
+                        self.touched_accounts.push(step.profile_id.clone());
                     }
                     self.changed = true;
+                    false
                 }
-                None => index += 1,
-            }
-        }
-        if self.running.is_empty() && self.changed {
-            rotation.settle();
-        }
+                None => true,
+            });
+        self.dispatch(next, backend);
     }
 
     /// Generation answered: save the key before anything else; saved:
@@ -308,113 +298,36 @@ impl RotateModal {
         self.page = Page::Plan;
     }
 
-    /// Sends every step of the current phase that has not run yet.
-    fn send(&mut self, backend: &Backend) {
+    /// Forwards the user's action to the machine and sends what it asks.
+    fn act(&mut self, action: Action, backend: &Backend) {
         let Some(rotation) = &mut self.rotation else {
             return;
         };
-        // An account removed from Keyfleet since the plan cannot be
-        // reached: say so instead of waiting for it forever.
-        let phase = rotation.phase;
-        for step in rotation.steps.iter_mut().filter(|step| step.included) {
-            if self
-                .profiles
-                .iter()
-                .any(|profile| profile.id == step.profile_id)
-            {
-                continue;
-            }
-            let gone = StepState::Failed("This account is no longer in Keyfleet.".into());
-            match phase {
-                Phase::Adding if step.add == StepState::Pending => step.add = gone,
-                Phase::Removing if step.may_remove() && step.remove == StepState::Pending => {
-                    step.remove = gone;
-                }
-                _ => {}
-            }
-        }
-        for (index, step) in rotation.steps.iter().enumerate() {
-            let busy = self.running.iter().any(|running| match running {
-                Running::Add(i, _) | Running::Remove(i, _) => *i == index,
-            });
+        let requests = self.machine.act(rotation, action);
+        self.changed = true;
+        self.dispatch(requests, backend);
+    }
+
+    /// Sends each request to the backend for its account.
+    fn dispatch(&mut self, requests: Vec<Request>, backend: &Backend) {
+        for request in requests {
             let Some(profile) = self
                 .profiles
                 .iter()
-                .find(|profile| profile.id == step.profile_id)
+                .find(|profile| profile.id == request.profile_id)
                 .cloned()
             else {
+                // The machine only asks for accounts it was given.
                 continue;
             };
-            if busy || !step.included {
-                continue;
-            }
-            let boxed = Box::new(step.clone());
-            let new = Box::new(rotation.new.clone());
-            match rotation.phase {
-                Phase::Adding if step.add == StepState::Pending => {
-                    self.running.push(Running::Add(
-                        index,
-                        backend.request(|reply| Command::RotationAdd {
-                            reply,
-                            profile,
-                            step: boxed,
-                            new,
-                        }),
-                    ));
-                }
-                Phase::Removing if step.may_remove() && step.remove == StepState::Pending => {
-                    self.running.push(Running::Remove(
-                        index,
-                        backend.request(|reply| Command::RotationRemove {
-                            reply,
-                            profile,
-                            step: boxed,
-                            new,
-                        }),
-                    ));
-                }
-                _ => {}
-            }
+            let effect = Box::new(request.effect);
+            let pending = backend.request(|reply| Command::RotationEffect {
+                reply,
+                profile,
+                effect,
+            });
+            self.running.push(Running(request.step, pending));
         }
-        self.changed = true;
-    }
-
-    /// Starts a phase and sends its steps.
-    fn begin(&mut self, phase: Phase, backend: &Backend) {
-        if let Some(rotation) = &mut self.rotation {
-            rotation.phase = phase;
-        }
-        self.send(backend);
-        if self.running.is_empty()
-            && let Some(rotation) = &mut self.rotation
-        {
-            rotation.settle();
-        }
-    }
-
-    /// Marks failed steps to run again: failed adds first (their removes
-    /// wait for a new confirmation), else failed removes.
-    fn retry(&mut self, backend: &Backend) {
-        let Some(rotation) = &mut self.rotation else {
-            return;
-        };
-        let mut adds = false;
-        for step in rotation.steps.iter_mut().filter(|step| step.included) {
-            if step.add.is_failed() {
-                step.add = StepState::Pending;
-                adds = true;
-            }
-        }
-        if adds {
-            self.begin(Phase::Adding, backend);
-            return;
-        }
-        for step in rotation.steps.iter_mut().filter(|step| step.included) {
-            if step.remove.is_failed() {
-                step.remove = StepState::Pending;
-            }
-        }
-        self.begin(Phase::Removing, backend);
     }
 
     /// Draws the dialog; sends its requests itself.
@@ -611,7 +524,7 @@ impl RotateModal {
                 .clicked()
             {
                 self.page = Page::Progress;
-                self.begin(Phase::Adding, backend);
+                self.act(Action::AddNew, backend);
             }
             cancelled = ui.button("Cancel").clicked();
         });
@@ -631,7 +544,7 @@ impl RotateModal {
             Phase::Removing => "5. Removing the old key",
             Phase::Done => "Done",
         });
-        progress_grid(ui, rotation, &self.running);
+        progress_grid(ui, rotation, &self.machine);
         let added = rotation.added_count();
         let failed = rotation.failed_count();
         let waiting = rotation.included().any(|step| match phase {
@@ -668,21 +581,21 @@ impl RotateModal {
         let mut closed = false;
         ui.horizontal(|ui| {
             if waiting && !busy && ui.button("Continue").clicked() {
-                self.send(backend);
+                self.act(Action::Continue, backend);
             }
             if phase == Phase::Paused
                 && ui
                     .add_enabled(!busy && removable, egui::Button::new("Remove old key now"))
                     .clicked()
             {
-                self.begin(Phase::Removing, backend);
+                self.act(Action::RemoveOld, backend);
             }
             if failed > 0
                 && ui
                     .add_enabled(!busy, egui::Button::new("Retry failed steps"))
                     .clicked()
             {
-                self.retry(backend);
+                self.act(Action::RetryFailed, backend);
             }
             if busy {
                 ui.add(egui::Spinner::new());
@@ -708,7 +621,7 @@ fn algorithm_label(algorithm: KeyAlgorithm) -> &'static str {
 }
 
 /// One row per account: what the add and the remove did.
-fn progress_grid(ui: &mut egui::Ui, rotation: &Rotation, running: &[Running]) {
+fn progress_grid(ui: &mut egui::Ui, rotation: &Rotation, machine: &Machine) {
     egui::ScrollArea::vertical()
         .max_height(320.0)
         .show(ui, |ui| {
@@ -729,14 +642,7 @@ fn progress_grid(ui: &mut egui::Ui, rotation: &Rotation, running: &[Running]) {
                             ui.end_row();
                             continue;
                         }
-                        let (adding, removing) =
-                            running
-                                .iter()
-                                .fold((false, false), |(a, r), run| match run {
-                                    Running::Add(i, _) if *i == index => (true, r),
-                                    Running::Remove(i, _) if *i == index => (a, true),
-                                    _ => (a, r),
-                                });
+                        let (adding, removing) = machine.step_busy(index);
                         state_cell(ui, &step.add, adding, "✔ added", "to add");
                         if step.add.is_failed() {
                             ui.weak("kept (the add failed)");
@@ -759,6 +665,7 @@ fn state_cell(ui: &mut egui::Ui, state: &StepState, running: bool, done: &str, p
             ui.weak(pending);
         }
         StepState::Done => success_line(ui, done),
+        StepState::AlreadyGone => success_line(ui, "already gone (deleted elsewhere)"),
         StepState::Failed(message) => error_line(ui, &format!("failed: {message}")),
     }
 }
