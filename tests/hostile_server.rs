@@ -80,3 +80,87 @@ async fn gcore_huge_count_with_a_huge_first_page_does_not_abort() {
     );
     assert!(served.get() >= 2, "{} pages served", served.get());
 }
+
+// ---------------------------------------------------------------------------
+// A refresh has an overall budget; a server asking to wait cannot stall it
+
+/// A server answering every request with 429 and `Retry-After: wait`.
+async fn always_rate_limited(wait: &'static str) -> (String, Served) {
+    let served = Served::default();
+    let counter = served.clone();
+    let router = axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.count();
+            (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", wait), ("x-ratelimit-reset", wait)],
+                "{\"message\":\"slow down\"}",
+            )
+        }
+    });
+    (serve(router).await.unwrap(), served)
+}
+
+/// A wait the budget has no room for is not waited: the refresh ends at
+/// once, saying why. Before, each page waited up to 60 s, 3 times, over up
+/// to 1,000 pages.
+#[tokio::test]
+async fn a_refresh_gives_up_when_the_server_asks_to_wait_past_its_budget() {
+    for kind in ProviderKind::ALL {
+        let (url, served) = always_rate_limited("20").await;
+        let policy = HttpPolicy {
+            refresh_budget: std::time::Duration::from_secs(1),
+            ..fast_policy()
+        };
+        let err = client(kind, &url, policy).list_keys().await.unwrap_err();
+        assert_eq!(err.kind, ApiErrorKind::RateLimited, "{kind:?}: {err:?}");
+        assert!(
+            err.message
+                .contains("gave up after 1 s; the server kept asking to wait"),
+            "{kind:?}: {}",
+            err.message
+        );
+        assert_eq!(served.get(), 1, "{kind:?}");
+    }
+}
+
+/// Short waits are honoured until together they would pass the budget,
+/// however many retries the policy allows.
+#[tokio::test]
+async fn short_waits_add_up_to_the_budget_and_no_further() {
+    let (url, served) = always_rate_limited("0.5").await;
+    let policy = HttpPolicy {
+        refresh_budget: std::time::Duration::from_secs(3),
+        max_retries: 1000,
+        ..fast_policy()
+    };
+    let err = client(ProviderKind::Gcore, &url, policy)
+        .list_keys()
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("the server kept asking to wait"),
+        "{}",
+        err.message
+    );
+    // It waited and asked again (the first wait fits in the budget), and
+    // stopped long before the 1,001 attempts the policy allows.
+    let served = served.get();
+    assert!((2..=7).contains(&served), "{served} requests");
+}
+
+/// Outside a refresh (a create, a delete) the budget does not apply, and a
+/// client of the default policy cuts a server's long wait to 30 s.
+#[test]
+fn the_default_policy_caps_waits_and_budgets_refreshes() {
+    let policy = HttpPolicy::default();
+    assert_eq!(policy.max_wait, std::time::Duration::from_secs(30));
+    assert_eq!(policy.refresh_budget, std::time::Duration::from_secs(120));
+    let err = keyfleet::providers::ApiError::new(ApiErrorKind::RateLimited, "429")
+        .with_retry_after(Some(std::time::Duration::from_secs(3600)));
+    assert_eq!(
+        keyfleet::providers::http::retry_wait(&policy, &err, 0),
+        std::time::Duration::from_secs(30)
+    );
+}
