@@ -82,6 +82,122 @@ async fn gcore_huge_count_with_a_huge_first_page_does_not_abort() {
 }
 
 // ---------------------------------------------------------------------------
+// The command line: what a server named a key must not drive the terminal
+
+/// A key name with ANSI/OSC sequences, a bell, a C1 CSI and a bidi override.
+const HOSTILE_NAME: &str = "evil\x1b[2J\x1b]0;pwned\x07\u{9b}31m\u{202e}gpj.exe";
+/// A public key to hold that name.
+const PUBLIC_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICmKh9SyV8y8APuriPd7rS6vh1kgormYJmwIYGaabatB test@keyfleet.local";
+
+/// A Gcore-like server whose every answer is a 500 with a message that
+/// tries to clear the screen.
+async fn hostile_error_server() -> String {
+    let router = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            [("content-type", "application/json")],
+            "{\"message\":\"boom\\u001b[2J\\u001b]52;c;cHduZWQ=\\u0007\"}",
+        )
+    });
+    serve(router).await.unwrap()
+}
+
+/// Runs the real binary with profiles for the sandbox's Gcore account
+/// (holding [`HOSTILE_NAME`]) and a second Gcore account whose server
+/// answers with escape sequences in its error message.
+fn run_cli(args: &[&str]) -> std::process::Output {
+    use keyfleet::store::{ProfileStore, TokenSource};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let hostile_url = runtime.block_on(hostile_error_server());
+    let sandbox = keyfleet::sandbox::Sandbox::start().unwrap();
+    sandbox.seed_key(ProviderKind::Gcore, HOSTILE_NAME, PUBLIC_KEY, "");
+    let mut good = sandbox.profile(ProviderKind::Gcore, "Gcore\x1b[31m prod");
+    good.token_source = TokenSource::EnvVar("KEYFLEET_HOSTILE_TOKEN".into());
+    let mut broken = sandbox.profile(ProviderKind::Gcore, "Broken");
+    broken.id = "broken".into();
+    broken.base_url = hostile_url;
+    broken.token_source = TokenSource::EnvVar("KEYFLEET_HOSTILE_TOKEN".into());
+    let config = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    ProfileStore::new(config.path())
+        .save(&[good, broken])
+        .unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_keyfleet"))
+        .args(args)
+        .env("KEYFLEET_CONFIG_DIR", config.path())
+        .env("HOME", home.path())
+        .env(
+            "KEYFLEET_HOSTILE_TOKEN",
+            keyfleet::sandbox::token(ProviderKind::Gcore),
+        )
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// No byte of `output` may be a control character but the line breaks the
+/// CLI writes itself, nor a bidi override.
+fn assert_terminal_safe(output: &[u8]) {
+    let text = String::from_utf8(output.to_vec()).unwrap();
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c))
+        .collect();
+    assert!(bad.is_empty(), "{bad:?} in {text}");
+}
+
+#[test]
+fn cli_tables_and_errors_escape_what_servers_said() {
+    for args in [
+        &["keys", "Gcore\x1b[31m prod"][..],
+        &["inventory"][..],
+        &["keys", "Broken"][..],
+    ] {
+        let output = run_cli(args);
+        assert_terminal_safe(&output.stdout);
+        assert_terminal_safe(&output.stderr);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        if args[0] == "inventory" || args[1] != "Broken" {
+            // The name is still there to read, its escapes made visible.
+            assert!(
+                stdout.contains("evil\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\u{202e}gpj.exe"),
+                "{stdout}"
+            );
+        }
+        if args[0] == "inventory" || args[1] == "Broken" {
+            assert_eq!(output.status.code(), Some(1), "{stderr}");
+            assert!(
+                stderr.contains("boom\\x1b[2J\\x1b]52;c;cHduZWQ=\\x07"),
+                "{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn cli_json_keeps_names_exactly_and_escaped_by_json() {
+    let output = run_cli(&["keys", "Gcore\x1b[31m prod", "--json"]);
+    // serde_json escapes C0 controls (ESC, BEL) as \u00XX.
+    assert!(
+        !output.stdout.iter().any(|&b| b < 0x20 && b != b'\n'),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|key| key["name"].as_str())
+        .collect();
+    assert!(names.contains(&HOSTILE_NAME), "{names:?}");
+}
+
+// ---------------------------------------------------------------------------
 // A refresh has an overall budget; a server asking to wait cannot stall it
 
 /// A server answering every request with 429 and `Retry-After: wait`.
