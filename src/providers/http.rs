@@ -665,7 +665,11 @@ mod refresh_clock {
 
     /// Notes that the server asked for a wait (429, `Retry-After`).
     pub(super) fn asked_to_wait() {
-        let _ = CLOCK.try_with(|clock| clock.asked_to_wait.set(clock.asked_to_wait.get() + 1));
+        let _ = CLOCK.try_with(|clock| {
+            clock
+                .asked_to_wait
+                .set(clock.asked_to_wait.get().saturating_add(1))
+        });
     }
 
     /// Whether `more` time from now still fits in the refresh's budget;
@@ -692,7 +696,7 @@ mod refresh_clock {
             ApiError::new(
                 ApiErrorKind::RateLimited,
                 format!(
-                    "Keyfleet gave up after {after} s; the server kept asking to wait ({asked} times), longer than the {budget} s a refresh may take. Try again later."
+                    "Keyfleet gave up after {after} s; the server kept asking to wait, longer than the {budget} s a refresh may take. Try again later."
                 ),
             )
         } else {

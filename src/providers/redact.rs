@@ -483,7 +483,9 @@ fn past_straddling(bytes: &[u8], end: usize, needle: &[u8]) -> usize {
         return end;
     }
     memchr::memmem::find_iter(&bytes[from..to], needle)
-        .map(|at| from + at + needle.len())
+        .map(|at| from + at)
+        .filter(|&start| start < end)
+        .map(|start| start + needle.len())
         .fold(end, usize::max)
 }
 
