@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{
-    Context, EXIT_ACCOUNT_FAILED, EXIT_OK, EXIT_USAGE, for_each_account, list_all, provider_name,
-    table,
+    Context, EXIT_ACCOUNT_FAILED, EXIT_OK, EXIT_USAGE, for_each_account, labelled, list_all,
+    provider_name, table,
 };
 use crate::backend::fleet::{PublishOutcome, publish_to};
 use crate::keys::public::{self, ParsedPublicKey};
@@ -114,7 +114,7 @@ fn print_rows(
     }
     for row in rows.iter().filter(|row| row.result == Outcome::Failed) {
         if let Some(message) = &row.message {
-            writeln!(err, "keyfleet: {}: {message}", row.account)?;
+            writeln!(err, "keyfleet: {}", labelled(&row.account, message))?;
         }
     }
     Ok(if rows.iter().any(|row| row.result == Outcome::Failed) {
@@ -145,7 +145,8 @@ pub(super) fn publish(
     let key = match public::read_public_key_file(pubfile) {
         Ok(key) => key,
         Err(error) => {
-            writeln!(err, "keyfleet: {}: {error}", pubfile.display())?;
+            let file = pubfile.display().to_string();
+            writeln!(err, "keyfleet: {}", labelled(&file, &error.to_string()))?;
             return Ok(EXIT_USAGE);
         }
     };

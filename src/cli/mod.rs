@@ -9,6 +9,7 @@
 
 mod change;
 mod rotate;
+mod terminal;
 
 pub use rotate::{NewKeySource, RotateArgs};
 
@@ -341,7 +342,7 @@ impl std::fmt::Debug for Context {
 pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let loaded = context.store.read();
     if let Some(warning) = &loaded.warning {
-        let _ = writeln!(err, "keyfleet: {warning}");
+        let _ = writeln!(err, "keyfleet: {}", terminal::escape(warning));
     }
     let profiles = loaded.profiles;
     let result = match command {
@@ -379,8 +380,8 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
                 let _ = writeln!(
                     err,
                     "keyfleet: {}: {}",
-                    problem.path.display(),
-                    problem.message
+                    terminal::escape(&problem.path.display().to_string()),
+                    terminal::escape(&problem.message)
                 );
             }
             let listed = list_all(&profiles, context);
@@ -459,11 +460,12 @@ fn unknown_account(profiles: &[Profile], wanted: &str, err: &mut dyn Write) {
     let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
     let _ = writeln!(
         err,
-        "keyfleet: no account is named or has the id \"{wanted}\"; accounts: {}",
+        "keyfleet: no account is named or has the id \"{}\"; accounts: {}",
+        terminal::escape(wanted),
         if names.is_empty() {
             "(none)".to_string()
         } else {
-            names.join(", ")
+            terminal::escape(&names.join(", ")).into_owned()
         }
     );
 }
@@ -536,19 +538,29 @@ where
 }
 
 /// A plain table: columns padded to their widest cell, two spaces apart.
+/// Cells hold what servers and files said, so each is escaped for the
+/// terminal ([`terminal::escape`]) before it is measured and printed.
 pub(crate) fn table(
     out: &mut dyn Write,
     header: &[&str],
     rows: &[Vec<String>],
 ) -> std::io::Result<()> {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| terminal::escape(cell).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    for row in std::iter::once(&header).chain(rows) {
+    for row in std::iter::once(&header).chain(&rows) {
         let mut line = String::new();
         for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
             if i > 0 {
@@ -704,7 +716,11 @@ fn print_keys(
         )?;
     }
     if let Some(failure) = failure {
-        writeln!(err, "keyfleet: {}: {}", profile.name, failure.message)?;
+        writeln!(
+            err,
+            "keyfleet: {}",
+            labelled(&profile.name, &failure.message)
+        )?;
         return Ok(EXIT_ACCOUNT_FAILED);
     }
     Ok(EXIT_OK)
@@ -759,13 +775,24 @@ fn print_inventory(
         )?;
     }
     for error in &inventory.errors {
-        writeln!(err, "keyfleet: {}: {}", error.account, error.message)?;
+        writeln!(
+            err,
+            "keyfleet: {}",
+            labelled(&error.account, &error.message)
+        )?;
     }
     Ok(if inventory.errors.is_empty() {
         EXIT_OK
     } else {
         EXIT_ACCOUNT_FAILED
     })
+}
+
+/// `label: message` for an error line (an account or a file, and what
+/// went wrong), both escaped for the terminal: the message may quote what
+/// a server or a file said.
+pub(crate) fn labelled(label: &str, message: &str) -> String {
+    format!("{}: {}", terminal::escape(label), terminal::escape(message))
 }
 
 #[cfg(test)]

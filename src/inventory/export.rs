@@ -70,8 +70,9 @@ impl Inventory {
             ];
             if key.accounts.is_empty() {
                 let empty = std::iter::repeat_n(String::new(), 5);
+                let record = common.iter().cloned().chain(empty);
                 writer
-                    .write_record(common.iter().cloned().chain(empty))
+                    .write_record(record.map(|cell| neutralised(&cell).into_owned()))
                     .map_err(failed)?;
             }
             for holding in &key.accounts {
@@ -82,14 +83,31 @@ impl Inventory {
                     holding.name.clone(),
                     holding.created_at.clone().unwrap_or_default(),
                 ];
+                let record = common.iter().cloned().chain(account);
                 writer
-                    .write_record(common.iter().cloned().chain(account))
+                    .write_record(record.map(|cell| neutralised(&cell).into_owned()))
                     .map_err(failed)?;
             }
         }
         writer
             .into_inner()
             .map_err(|err| format!("could not write the CSV: {}", err.error()))
+    }
+}
+
+/// Characters that make a spreadsheet read a cell as a formula (OWASP's
+/// CSV injection list: `=`, `+`, `-`, `@`, tab, CR; also LF and NUL, which
+/// some spreadsheets skip before looking for a formula).
+const FORMULA_STARTS: [char; 8] = ['=', '+', '-', '@', '\t', '\r', '\n', '\0'];
+
+/// `cell` made inert for spreadsheets: a cell that begins like a formula
+/// (a server's key named `=HYPERLINK(…)`) gets a leading `'`, which
+/// spreadsheets take as "text" and do not show. Other cells are unchanged.
+pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
 }
 
@@ -135,5 +153,57 @@ mod tests {
             serde_json::from_slice(&inventory.export(ExportFormat::Json).unwrap()).unwrap();
         assert_eq!(json["keys"][0]["accounts"][1]["account"], "Dev");
         assert!(json["keys"][0]["accounts"][0].get("profile_id").is_none());
+    }
+
+    #[test]
+    fn cells_that_begin_like_formulas_are_neutralised() {
+        let mut group = KeyGroup::new(Some("SHA256:abc".into()));
+        group.comment = Some("+cmd|' /C calc'!A0".into());
+        group.local_paths = vec!["-x.pub".into()];
+        for (name, id) in [
+            ("=HYPERLINK(\"http://evil.example\",\"x\")", "@SUM(1)"),
+            ("\tindented", "\r1"),
+            ("plain = name", "-1"),
+        ] {
+            group.accounts.push(Holding {
+                account: "Prod".into(),
+                profile_id: "p".into(),
+                provider: ProviderKind::Gcore,
+                key_id: id.into(),
+                name: name.into(),
+                created_at: Some("=1+1".into()),
+            });
+        }
+        let inventory = Inventory {
+            keys: vec![group],
+            errors: Vec::new(),
+        };
+        let bytes = inventory.export(ExportFormat::Csv).unwrap();
+        // Read back as a spreadsheet would: every cell as it will appear.
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 3);
+        for row in &rows {
+            for cell in row {
+                assert!(!cell.starts_with(FORMULA_STARTS), "{cell:?} in {row:?}");
+            }
+            assert_eq!(&row[3], "'+cmd|' /C calc'!A0");
+            assert_eq!(&row[5], "'-x.pub");
+            assert_eq!(&row[10], "'=1+1");
+        }
+        let names: Vec<(&str, &str)> = rows.iter().map(|row| (&row[9], &row[8])).collect();
+        assert_eq!(
+            names,
+            [
+                ("'=HYPERLINK(\"http://evil.example\",\"x\")", "'@SUM(1)"),
+                ("'\tindented", "'\r1"),
+                // Only the first character matters.
+                ("plain = name", "'-1"),
+            ]
+        );
+        // The JSON export is data, not cells: names stay exactly as given.
+        let json: serde_json::Value =
+            serde_json::from_slice(&inventory.export(ExportFormat::Json).unwrap()).unwrap();
+        assert_eq!(json["keys"][0]["accounts"][2]["key_id"], "-1");
     }
 }

@@ -689,13 +689,13 @@ impl GcoreClient {
         offset: usize,
         not_found: &str,
         budget: &ListBudget,
-    ) -> Result<Page<T>, ApiError> {
+    ) -> Result<(Page<T>, usize), ApiError> {
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let query = format!("limit={PAGE_LIMIT}&offset={offset}");
         let url = self.url(&segments, Some(&query))?;
         let response = self.get(url, not_found).await?;
         budget.charge(&response)?;
-        self.decode(&response)
+        Ok((self.decode(&response)?, response.body.len()))
     }
 
     /// One listing pass; the flag says whether the pages were consistent.
@@ -706,14 +706,18 @@ impl GcoreClient {
         not_found: &str,
         budget: &ListBudget,
     ) -> Result<(Vec<U>, bool), ApiError> {
-        let first: Page<T> = self.fetch_page(segments, 0, not_found, budget).await?;
+        let (first, first_bytes): (Page<T>, usize) =
+            self.fetch_page(segments, 0, not_found, budget).await?;
         let step = first.results.len();
         // Without a count there is nothing to page through.
         let first_count = first.count.map_or(step, to_usize);
-        // Room for every item at once (the count is the server's word, so
-        // capped at what paging could ever read): no regrowth copies.
-        let expected_items = first_count.min(step.saturating_mul(MAX_PAGES + 1));
-        let mut items = Deduplicated::with_capacity(rule, expected_items);
+        let capacity = reservation::<U>(
+            first_count,
+            step,
+            first_bytes,
+            self.rest.policy().max_list_bytes,
+        );
+        let mut items = Deduplicated::with_capacity(rule, capacity);
         items.extend(first.results)?;
         if step == 0 || step >= first_count {
             return Ok((items.into_vec(), true));
@@ -727,7 +731,7 @@ impl GcoreClient {
                 .map(|offset| async move {
                     self.fetch_page::<T>(segments, offset, not_found, budget)
                         .await
-                        .map(|page| (offset, page))
+                        .map(|(page, _)| (offset, page))
                 })
                 .buffered(PAGE_CONCURRENCY)
         );
@@ -749,7 +753,7 @@ impl GcoreClient {
         // Keys created while we paged land after the last page (oldest first).
         let mut tail_pages = 0;
         while next_offset < count && tail_pages < MAX_TAIL_PAGES {
-            let page: Page<T> = self
+            let (page, _): (Page<T>, usize) = self
                 .fetch_page(segments, next_offset, not_found, budget)
                 .await?;
             tail_pages += 1;
@@ -819,6 +823,32 @@ fn may_have_been_created(mut error: ApiError) -> ApiError {
         );
     }
     error
+}
+
+/// How many items a listing reserves room for up front, so the usual list
+/// is read without regrowth copies. `count` is the server's word, so it
+/// only ever lowers the figure: the reservation is capped by the listing's
+/// byte cap, both as items of the first page's size on the wire (what the
+/// cap lets the listing read) and as memory (at most `max_list_bytes` for
+/// the items themselves). A hostile `count` with a huge first page of tiny
+/// items once sized this by `count` times the page, and the allocation
+/// aborted the process.
+fn reservation<U>(
+    count: usize,
+    first_page_items: usize,
+    first_page_bytes: usize,
+    max_list_bytes: usize,
+) -> usize {
+    let wire_bytes_per_item = first_page_bytes
+        .checked_div(first_page_items)
+        .unwrap_or(0)
+        .max(1);
+    let readable_items = max_list_bytes / wire_bytes_per_item;
+    let memory_items = max_list_bytes / std::mem::size_of::<U>().max(1);
+    count
+        .min(first_page_items.saturating_mul(MAX_PAGES + 1))
+        .min(readable_items)
+        .min(memory_items)
 }
 
 fn to_usize(count: u64) -> usize {
@@ -1111,6 +1141,25 @@ mod tests {
     use proptest::prelude::*;
 
     const SEED_PATTERN: &str = r"^[a-zA-Z0-9][a-zA-Z 0-9._\-]{1,61}[a-zA-Z0-9._]$";
+
+    #[test]
+    fn the_reservation_never_follows_a_huge_count() {
+        let cap = crate::providers::http::MAX_LIST_BYTES;
+        // An ordinary list: room for every key the count promises.
+        assert_eq!(reservation::<RemoteKey>(2500, 1000, 400_000, cap), 2500);
+        // A 10 MB first page of 9-byte items claiming 10^18 keys: bounded by
+        // what the cap lets the listing read, and by memory.
+        let items = 10 * 1024 * 1024 / 9;
+        let reserved = reservation::<RemoteKey>(usize::MAX, items, items * 9, cap);
+        assert!(reserved <= cap / 9, "{reserved}");
+        assert!(
+            reserved * std::mem::size_of::<RemoteKey>() <= cap,
+            "{reserved}"
+        );
+        // Nothing to divide by: no panic, no reservation beyond the count.
+        assert_eq!(reservation::<RemoteKey>(0, 0, 0, cap), 0);
+        assert_eq!(reservation::<()>(7, 0, 0, cap), 0);
+    }
 
     #[test]
     fn name_rules_explain_what_is_wrong() {

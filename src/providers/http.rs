@@ -21,6 +21,14 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// listing may add up to.
 pub const MAX_LIST_BYTES: usize = 64 * 1024 * 1024;
 
+/// Default for [`HttpPolicy::max_wait`]: the longest wait a server may ask
+/// for before one retry.
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// Default for [`HttpPolicy::refresh_budget`]: how long one refresh of an
+/// account's keys may take in all, pages, retries and waits included.
+pub const REFRESH_BUDGET: Duration = Duration::from_secs(120);
+
 /// Longest redirect target we repeat in a message.
 const MAX_TARGET_CHARS: usize = 200;
 
@@ -35,11 +43,16 @@ pub struct HttpPolicy {
     pub max_retries: u32,
     /// First backoff; doubled on each retry, with jitter.
     pub base_backoff: Duration,
-    /// Longest wait we honour from `Retry-After` / `X-RateLimit-Reset`.
+    /// Longest wait we honour from `Retry-After` / `X-RateLimit-Reset`; a
+    /// longer one is cut to this.
     pub max_wait: Duration,
     /// Most body bytes all pages of one listing may add up to, so a server
     /// that pages forever cannot make us read without end.
     pub max_list_bytes: usize,
+    /// How long one refresh (run under [`within_refresh_budget`]) may take
+    /// in all: a server that keeps asking to wait, over many pages, or
+    /// answers slowly page after page, cannot hold a refresh for hours.
+    pub refresh_budget: Duration,
 }
 
 impl Default for HttpPolicy {
@@ -49,8 +62,9 @@ impl Default for HttpPolicy {
             request_timeout: Duration::from_secs(30),
             max_retries: 3,
             base_backoff: Duration::from_millis(250),
-            max_wait: Duration::from_secs(60),
+            max_wait: MAX_WAIT,
             max_list_bytes: MAX_LIST_BYTES,
+            refresh_budget: REFRESH_BUDGET,
         }
     }
 }
@@ -549,7 +563,9 @@ pub fn wait_from_headers(headers: &HeaderMap) -> Option<Duration> {
 
 /// Runs `attempt` once, and for idempotent requests again after retryable
 /// failures, at most `policy.max_retries` more times, with exponential
-/// backoff plus jitter, honouring the provider's requested wait.
+/// backoff plus jitter, honouring the provider's requested wait up to
+/// `policy.max_wait`. Under [`within_refresh_budget`], gives up instead of
+/// starting a request or a wait that the refresh's budget has no room for.
 pub async fn with_retries<T, F, Fut>(
     policy: &HttpPolicy,
     idempotent: bool,
@@ -561,20 +577,135 @@ where
 {
     let mut tries = 0;
     loop {
+        if !refresh_clock::has_room_for(policy, Duration::ZERO) {
+            return Err(refresh_clock::gave_up(policy));
+        }
         match attempt(tries).await {
             Ok(value) => return Ok(value),
             Err(err) if idempotent && err.is_retryable() && tries < policy.max_retries => {
-                let backoff = policy.base_backoff * 2u32.saturating_pow(tries);
-                let jitter = Duration::from_millis(rand::random::<u64>() % 100);
-                let wait = err
-                    .retry_after
-                    .map(|asked| asked.min(policy.max_wait))
-                    .unwrap_or(backoff + jitter);
+                let wait = retry_wait(policy, &err, tries);
+                let asked = err.retry_after.is_some() || err.kind == ApiErrorKind::RateLimited;
+                if asked {
+                    refresh_clock::asked_to_wait();
+                }
+                if !refresh_clock::has_room_for(policy, wait) {
+                    // A server error is more telling than "gave up".
+                    return Err(if asked {
+                        refresh_clock::gave_up(policy)
+                    } else {
+                        err
+                    });
+                }
                 tracing::debug!(?wait, tries, kind = ?err.kind, "retrying request");
                 tokio::time::sleep(wait).await;
                 tries += 1;
             }
             Err(err) => return Err(err),
+        }
+    }
+}
+
+/// The wait before retry number `tries + 1`: what the server asked for,
+/// cut to `policy.max_wait`, or else exponential backoff with jitter.
+pub fn retry_wait(policy: &HttpPolicy, err: &ApiError, tries: u32) -> Duration {
+    match err.retry_after {
+        Some(asked) => asked.min(policy.max_wait),
+        None => {
+            let backoff = policy.base_backoff * 2u32.saturating_pow(tries);
+            backoff + Duration::from_millis(rand::random::<u64>() % 100)
+        }
+    }
+}
+
+/// Runs `refresh` (one listing of an account: all its pages, retries and
+/// waits) on a clock that every [`with_retries`] inside it checks against
+/// `policy.refresh_budget` (the policy each request runs with).
+///
+/// Past the budget the refresh ends with an error saying so: "gave up after
+/// N s; the server kept asking to wait" when the server rate-limited it,
+/// else that it answered too slowly.
+pub async fn within_refresh_budget<T>(
+    refresh: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    refresh_clock::run(refresh).await
+}
+
+/// The clock of the refresh running in this task: when it started and how
+/// often the server asked to wait. A task-local, because the providers'
+/// paging and retry code also serves single requests (a create, a delete),
+/// which have no budget; their requests run off the clock.
+mod refresh_clock {
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::HttpPolicy;
+    use crate::providers::{ApiError, ApiErrorKind};
+
+    struct Clock {
+        started: Instant,
+        asked_to_wait: Cell<u32>,
+    }
+
+    tokio::task_local! {
+        static CLOCK: Clock;
+    }
+
+    pub(super) async fn run<T>(
+        refresh: impl Future<Output = Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        let clock = Clock {
+            started: Instant::now(),
+            asked_to_wait: Cell::new(0),
+        };
+        CLOCK.scope(clock, refresh).await
+    }
+
+    /// Notes that the server asked for a wait (429, `Retry-After`).
+    pub(super) fn asked_to_wait() {
+        let _ = CLOCK.try_with(|clock| {
+            clock
+                .asked_to_wait
+                .set(clock.asked_to_wait.get().saturating_add(1))
+        });
+    }
+
+    /// Whether `more` time from now still fits in the refresh's budget;
+    /// always true outside a refresh.
+    pub(super) fn has_room_for(policy: &HttpPolicy, more: Duration) -> bool {
+        CLOCK
+            .try_with(|clock| {
+                let elapsed = clock.started.elapsed();
+                elapsed < policy.refresh_budget
+                    && elapsed.saturating_add(more) <= policy.refresh_budget
+            })
+            .unwrap_or(true)
+    }
+
+    /// The error a refresh ends with when its budget has no room left.
+    pub(super) fn gave_up(policy: &HttpPolicy) -> ApiError {
+        let (elapsed, asked) = CLOCK
+            .try_with(|clock| (clock.started.elapsed(), clock.asked_to_wait.get()))
+            .unwrap_or_default();
+        // Whole seconds, at least 1: "gave up after 0 s" reads as a bug.
+        let after = elapsed.as_secs_f64().ceil().max(1.0);
+        let budget = policy.refresh_budget.as_secs_f64().ceil();
+        if asked > 0 {
+            ApiError::new(
+                ApiErrorKind::RateLimited,
+                format!(
+                    "Keyfleet gave up after {after} s; the server kept asking to wait, longer than the {budget} s a refresh may take. Try again later."
+                ),
+            )
+        } else {
+            ApiError::new(
+                ApiErrorKind::Timeout,
+                format!(
+                    "Keyfleet gave up after {after} s; the server answered too slowly to list everything in the {budget} s a refresh may take. Try again later."
+                ),
+            )
         }
     }
 }

@@ -357,14 +357,18 @@ impl ProviderClient {
         }
     }
 
-    /// Every key of the account (all pages, all chosen regions).
+    /// Every key of the account (all pages, all chosen regions), within
+    /// the policy's refresh budget ([`http::within_refresh_budget`]).
     pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
-        match self {
-            Self::Gcore(c) => c.list_keys().await,
-            Self::Sesterce(c) => c.list_keys().await,
-            Self::Terraform(c) => c.list_keys().await,
-            Self::Github(c) => c.list_keys().await,
-        }
+        http::within_refresh_budget(async {
+            match self {
+                Self::Gcore(c) => c.list_keys().await,
+                Self::Sesterce(c) => c.list_keys().await,
+                Self::Terraform(c) => c.list_keys().await,
+                Self::Github(c) => c.list_keys().await,
+            }
+        })
+        .await
     }
 
     /// Creates a key. Never retried automatically.
