@@ -160,7 +160,7 @@ impl App {
     }
 
     /// Every account's keys (shared, not copied) or its error, for a build.
-    fn fleet_accounts(&self) -> Vec<AccountKeys> {
+    pub(super) fn fleet_accounts(&self) -> Vec<AccountKeys> {
         self.fleet_sources()
             .map(|(profile, view)| match &view.error {
                 Some(error) => (profile.clone(), Err(error.clone())),
