@@ -360,3 +360,38 @@ fn all_keys_marks_a_copy_matched_by_name_only() {
     assert!(flags.contains(&(ProviderKind::Github, false)), "{flags:?}");
     wait_for_label(&mut test.harness, "⚠ matched by name only");
 }
+
+#[test]
+fn remove_everywhere_keeps_a_name_only_copy_unless_ticked() {
+    let (mut test, _, _) = start(&THREE[1..], |sandbox, old| {
+        sandbox.github.add_key("laptop", &old.public.openssh);
+        sandbox
+            .terraform
+            .add_key(SANDBOX_ORGANIZATION, "laptop", old.private_key.expose());
+    });
+    let harness = &mut test.harness;
+    click(harness, "🔑 All keys");
+    wait_until(harness, "the inventory", |h| {
+        h.state()
+            .fleet()
+            .table()
+            .snapshot()
+            .is_some_and(|s| s.inventory.keys.iter().any(|k| k.accounts.len() == 2))
+    });
+    harness.query_all_by_label("laptop").next().unwrap().click();
+    harness.run_steps(3);
+    click(harness, "🗑 Remove everywhere…");
+    wait_for_label_containing(harness, "Remove \"laptop\" everywhere");
+    assert!(!checked(harness, "Terraform org"), "left out unless ticked");
+    wait_for_label(harness, "⚠ matched by name only");
+    click(harness, "Delete 1 key(s)");
+    wait_until(harness, "one deleted", |h| {
+        h.query_all_by_label("✔ deleted").count() == 1 && h.state().in_flight() == 0
+    });
+    assert!(test.sandbox.key_names(ProviderKind::Github).is_empty());
+    assert_eq!(
+        test.sandbox.key_names(ProviderKind::Terraform),
+        ["laptop"],
+        "the copy linked by name alone was not deleted"
+    );
+}

@@ -339,6 +339,9 @@ impl App {
                     profile: profile.clone(),
                     key: remote.clone(),
                     state: RevokeState::Planned,
+                    matched_by_name_only: holding.matched_by_name_only,
+                    // A copy linked by name alone may be another key.
+                    included: !holding.matched_by_name_only,
                 }),
                 None => missing.push(holding.account.clone()),
             }
