@@ -206,6 +206,12 @@ fn inventory_groups_across_accounts_and_matches_local_keys() {
         terraform[0]["local_paths"],
         serde_json::json!([keys.join("tf-deploy").display().to_string()])
     );
+    // ...and the JSON says that link is a name, not a fingerprint.
+    assert_eq!(
+        terraform[0]["accounts"][0]["matched_by_name_only"], true,
+        "{inventory:#}"
+    );
+    assert_eq!(shared["accounts"][0]["matched_by_name_only"], false);
     assert_eq!(inventory["keys"].as_array().unwrap().len(), 3);
     // Nothing was sent but list requests.
     for kind in ProviderKind::ALL {

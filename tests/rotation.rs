@@ -143,13 +143,24 @@ impl World {
             algorithm: new.public.label.to_string(),
             private_key_path: path,
         };
-        Rotation::plan(group, info, |profile_id, key_id| {
+        let mut rotation = Rotation::plan(group, info, |profile_id, key_id| {
             lists
                 .iter()
                 .find(|(profile, _)| profile.id == profile_id)
                 .and_then(|(_, keys)| keys.as_ref().ok())
                 .and_then(|keys| keys.iter().find(|key| key.id == key_id))
-        })
+        });
+        // The Terraform copy is linked by file name alone: planned unticked,
+        // ticked here as the user would.
+        for step in &mut rotation.steps {
+            assert_eq!(
+                step.matched_by_name_only,
+                step.provider == ProviderKind::Terraform
+            );
+            assert_eq!(step.included, !step.matched_by_name_only);
+            step.included = true;
+        }
+        rotation
     }
 
     /// Runs the machine on `action` until it waits for nothing.

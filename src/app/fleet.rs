@@ -168,7 +168,7 @@ impl App {
     }
 
     /// Every account's keys (shared, not copied) or its error, for a build.
-    fn fleet_accounts(&self) -> Vec<AccountKeys> {
+    pub(super) fn fleet_accounts(&self) -> Vec<AccountKeys> {
         self.fleet_sources()
             .map(|(profile, view)| match &view.error {
                 Some(error) => (profile.clone(), Err(error.clone())),
@@ -356,6 +356,9 @@ impl App {
                     profile: profile.clone(),
                     key: remote.clone(),
                     state: RevokeState::Planned,
+                    matched_by_name_only: holding.matched_by_name_only,
+                    // A copy linked by name alone may be another key.
+                    included: !holding.matched_by_name_only,
                 }),
                 None => missing.push(holding.account.clone()),
             }

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use super::App;
 use super::dialogs::Dialog;
-use crate::inventory::{Holding, KeyGroup};
+use crate::backend::Command;
+use crate::inventory::KeyGroup;
 use crate::providers::RemoteKey;
-use crate::rotation::{OldKeyInfo, Phase, Rotation, RotationStore};
-use crate::ui::rotate_modal::{LocalChoice, RotateModal};
+use crate::rotation::{Phase, Rotation, RotationStore};
+use crate::ui::rotate_modal::{RotateModal, RotateTarget};
 use crate::ui::toasts::ToastKind;
 
 /// The unfinished rotations and their file.
@@ -85,112 +86,57 @@ impl App {
         }
     }
 
-    /// Opens the rotation wizard for `key`, planned from the accounts'
-    /// tables as they are now.
+    /// Opens the rotation wizard for `key` of "All keys": its copies are
+    /// looked up again in a fresh inventory (see [`Self::open_rotate_on`]).
     pub(super) fn open_rotate(&mut self, key: &KeyGroup) {
-        let mut steps = Rotation::plan_steps(key, |profile_id, key_id| {
-            self.accounts
-                .get(profile_id)?
-                .table
-                .rows()
-                .iter()
-                .find(|row| row.id == key_id)
-        });
-        crate::rotation::plan::note_taken_names(&mut steps, |profile_id| {
-            Some(self.accounts.get(profile_id)?.table.rows())
-        });
-        if steps.is_empty() {
-            self.toasts.push(
-                ToastKind::Error,
-                "Nothing to rotate",
-                Some(format!(
-                    "No loaded account lists \"{}\" any more; refresh and try again.",
-                    key.display_name()
-                )),
-            );
-            return;
-        }
-        let local_choices = self.local_choices(key);
-        let key_dir = self.fleet_key_dir();
-        let modal = RotateModal::new(
-            OldKeyInfo::of(key),
-            &key.names,
-            steps,
-            &self.profiles,
-            key_dir,
-            local_choices,
-        );
-        self.dialogs.open(Dialog::Rotate(Box::new(modal)));
-    }
-
-    /// Opens the wizard on `key` of the shown account: its group in "All
-    /// keys" when that view has one (it also joins keys without public
-    /// material by file name), else every loaded account's copy with the
-    /// same fingerprint.
-    pub(super) fn rotate_account_key(&mut self, key: &RemoteKey) {
-        let Some(profile) = self.selected_profile().cloned() else {
+        // Start from a copy linked by fingerprint where there is one.
+        let holding = key
+            .accounts
+            .iter()
+            .find(|holding| !holding.matched_by_name_only)
+            .or_else(|| key.accounts.first());
+        let Some(holding) = holding else {
             return;
         };
-        let from_fleet = self.fleet.table().snapshot().and_then(|snapshot| {
-            snapshot
-                .inventory
-                .keys
-                .iter()
-                .find(|group| {
-                    group
-                        .accounts
-                        .iter()
-                        .any(|h| h.profile_id == profile.id && h.key_id == key.id)
-                })
-                .cloned()
+        self.open_rotate_on(RotateTarget {
+            profile_id: holding.profile_id.clone(),
+            key_id: holding.key_id.clone(),
+            name: key.display_name(),
         });
-        let group = from_fleet.unwrap_or_else(|| self.group_from_tables(&profile, key));
-        self.open_rotate(&group);
     }
 
-    /// The copies of `key` on loaded accounts, by fingerprint (only this
-    /// account's copy when the key has none).
-    fn group_from_tables(&self, profile: &crate::store::Profile, key: &RemoteKey) -> KeyGroup {
-        let holding = |profile: &crate::store::Profile, key: &RemoteKey| Holding {
-            account: profile.name.clone(),
+    /// Opens the wizard on `key` of the shown account.
+    pub(super) fn rotate_account_key(&mut self, key: &RemoteKey) {
+        let Some(profile) = self.selected_profile() else {
+            return;
+        };
+        let target = RotateTarget {
             profile_id: profile.id.clone(),
-            provider: profile.provider(),
             key_id: key.id.clone(),
             name: key.name.to_string(),
-            created_at: key.created_at.as_deref().map(String::from),
         };
-        let accounts = match key.fingerprint_sha256.as_deref() {
-            Some(sha256) => self
-                .profiles
-                .iter()
-                .filter_map(|other| Some((other, self.accounts.get(&other.id)?)))
-                .flat_map(|(other, view)| {
-                    view.table
-                        .rows()
-                        .iter()
-                        .filter(|row| row.fingerprint_sha256.as_deref() == Some(sha256))
-                        .map(move |row| holding(other, row))
-                })
-                .collect(),
-            None => vec![holding(profile, key)],
-        };
-        let mut names: Vec<String> = Vec::new();
-        for holding in &accounts {
-            if !names.contains(&holding.name) {
-                names.push(holding.name.clone());
-            }
-        }
-        KeyGroup {
-            sha256: key.fingerprint_sha256.clone(),
-            algorithm: key.algorithm_label.as_deref().map(String::from),
-            bits: None,
-            comment: key.comment.as_deref().map(String::from),
-            local_paths: Vec::new(),
-            accounts,
-            flags: Vec::new(),
-            names,
-            oldest_created_at: None,
-        }
+        self.open_rotate_on(target);
+    }
+
+    /// Opens the wizard on `target`, which first builds an inventory from
+    /// every account's list as it is now and a fresh scan of this
+    /// computer, so the plan holds every copy (a copy without public
+    /// material too, joined by name and marked so) whether or not "All
+    /// keys" was ever opened.
+    fn open_rotate_on(&mut self, target: RotateTarget) {
+        let accounts = self.fleet_accounts();
+        let local_dirs = self.fleet.local_dirs().to_vec();
+        let options = self.fleet.rules().options(true);
+        let sent = accounts.clone();
+        let pending = self.backend.request(|reply| Command::BuildInventory {
+            reply,
+            accounts: sent,
+            local_dirs,
+            options,
+        });
+        let key_dir = self.fleet_key_dir();
+        let modal = RotateModal::looking_up(target, &self.profiles, key_dir, accounts, pending);
+        self.dialogs.open(Dialog::Rotate(Box::new(modal)));
     }
 
     /// Opens the wizard on a waiting rotation.
@@ -200,30 +146,6 @@ impl App {
         };
         let modal = RotateModal::resume(rotation, &self.profiles);
         self.dialogs.open(Dialog::Rotate(Box::new(modal)));
-    }
-
-    /// Keys on this computer (with their private key) that could replace
-    /// `key`.
-    fn local_choices(&self, key: &KeyGroup) -> Vec<LocalChoice> {
-        let Some(snapshot) = self.fleet.table().snapshot() else {
-            return Vec::new();
-        };
-        snapshot
-            .local_keys
-            .iter()
-            .filter_map(|local| {
-                let sha256 = local.sha256.clone()?;
-                if key.sha256.as_deref() == Some(sha256.as_str()) {
-                    return None;
-                }
-                Some(LocalChoice {
-                    private_key_path: local.private_key_path.clone()?,
-                    public_key: local.public_key.clone()?,
-                    sha256,
-                    algorithm: local.algorithm_label.clone().unwrap_or_default(),
-                })
-            })
-            .collect()
     }
 
     /// Where a generated key is saved: the first scanned folder.

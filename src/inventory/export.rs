@@ -131,6 +131,7 @@ mod tests {
                 key_id: id.into(),
                 name: "laptop".into(),
                 created_at: None,
+                matched_by_name_only: false,
             });
         }
         let mut local_only = KeyGroup::new(Some("SHA256:def".into()));

@@ -249,6 +249,81 @@ fn local_key(
     }
 }
 
+/// A key pair on this computer whose private file was opened and found to
+/// hold the private half of the expected public key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedPair {
+    /// The checked public key's `SHA256:…` fingerprint.
+    pub sha256: String,
+    /// The private key file is protected by a passphrase (which was given
+    /// and opened it).
+    pub encrypted: bool,
+}
+
+/// Why a local key pair cannot be used (as the new key of a rotation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PairProblem {
+    /// The private key is protected by a passphrase: ask for it.
+    NeedsPassphrase,
+    /// Anything else, in words: missing or unreadable file, wrong
+    /// passphrase, not a key, not the pair of the public key.
+    Refused(String),
+}
+
+impl std::fmt::Display for PairProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NeedsPassphrase => f.write_str(
+                "The private key is protected by a passphrase: enter it so Keyfleet can check that the key matches.",
+            ),
+            Self::Refused(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// Opens the private key at `private_path` and checks that its public half
+/// is `public_key` (an OpenSSH line, e.g. the `.pub` beside it). A key
+/// protected by a passphrase is decrypted with `passphrase`, so the check
+/// covers the secret part itself and not only the public copy OpenSSH
+/// stores unencrypted beside it; without one it is
+/// [`PairProblem::NeedsPassphrase`]. Messages name files, never key text.
+pub fn verify_key_pair(
+    private_path: &Path,
+    public_key: &str,
+    passphrase: Option<&SecretString>,
+) -> Result<VerifiedPair, PairProblem> {
+    let shown = private_path.display();
+    let refused = |reason: String| PairProblem::Refused(reason);
+    let expected = public::parse_public_key(public_key)
+        .map_err(|err| refused(format!("The public key of {shown} cannot be read: {err}")))?;
+    let text = private::read_private_key_file(private_path)
+        .map_err(|err| refused(format!("The private key cannot be used: {err}")))?;
+    let passphrase = passphrase.filter(|p| !p.is_empty());
+    let info = match private::inspect_private_key(&text, passphrase) {
+        Ok(info) if info.encrypted && passphrase.is_none() => {
+            return Err(PairProblem::NeedsPassphrase);
+        }
+        Ok(info) => info,
+        Err(KeyError::Encrypted) => return Err(PairProblem::NeedsPassphrase),
+        Err(KeyError::WrongPassphrase) => {
+            return Err(refused(format!(
+                "The passphrase does not open {shown}; the key was not used."
+            )));
+        }
+        Err(err) => return Err(refused(format!("{shown} cannot be used: {err}"))),
+    };
+    if info.public.fingerprint_sha256 != expected.fingerprint_sha256 {
+        return Err(refused(format!(
+            "{shown} is not the private half of this public key: it holds {}, the public key is {}. It was not used.",
+            info.public.fingerprint_sha256, expected.fingerprint_sha256
+        )));
+    }
+    Ok(VerifiedPair {
+        sha256: expected.fingerprint_sha256,
+        encrypted: info.encrypted,
+    })
+}
+
 /// The size `ssh-keygen -l` prints for keys of this kind.
 pub fn bits_of(kind: KeyKind) -> Option<u32> {
     match kind {
@@ -407,5 +482,72 @@ mod tests {
         assert_eq!(scan.keys.len(), 1);
         assert!(!format!("{scan:?}").contains(body));
         assert!(!serde_json::to_string(&scan).unwrap().contains(body));
+    }
+
+    #[test]
+    fn a_pair_is_used_only_when_the_private_key_opens_to_the_pub() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path();
+        let line = |key: &Path| std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        let pair = keygen(path, "pair", &["-t", "ed25519"], "");
+        let verified = verify_key_pair(&pair, &line(&pair), None).unwrap();
+        assert_eq!(verified.sha256, fingerprint_of_pub(&pair));
+        assert!(!verified.encrypted);
+
+        // The .pub beside one private key is another key's.
+        let other = keygen(path, "other", &["-t", "ed25519"], "");
+        let refused = verify_key_pair(&pair, &line(&other), None).unwrap_err();
+        let PairProblem::Refused(reason) = &refused else {
+            panic!("{refused:?}")
+        };
+        assert!(reason.contains("not the private half"), "{reason}");
+        assert!(reason.contains(&fingerprint_of_pub(&other)), "{reason}");
+
+        // Encrypted: asks, then opens only with the right passphrase.
+        let locked = keygen(path, "locked", &["-t", "ed25519"], "right pass");
+        assert_eq!(
+            verify_key_pair(&locked, &line(&locked), None),
+            Err(PairProblem::NeedsPassphrase)
+        );
+        let empty = SecretString::new("");
+        assert_eq!(
+            verify_key_pair(&locked, &line(&locked), Some(&empty)),
+            Err(PairProblem::NeedsPassphrase)
+        );
+        let wrong = SecretString::new("wrong pass");
+        let refused = verify_key_pair(&locked, &line(&locked), Some(&wrong)).unwrap_err();
+        assert!(refused.to_string().contains("does not open"), "{refused}");
+        assert!(!refused.to_string().contains("wrong pass"));
+        let right = SecretString::new("right pass");
+        let verified = verify_key_pair(&locked, &line(&locked), Some(&right)).unwrap();
+        assert!(verified.encrypted);
+        assert_eq!(verified.sha256, fingerprint_of_pub(&locked));
+        // An encrypted key whose .pub is another key's: still refused.
+        let refused = verify_key_pair(&locked, &line(&pair), Some(&right)).unwrap_err();
+        assert!(
+            refused.to_string().contains("not the private half"),
+            "{refused}"
+        );
+
+        // An encrypted PEM key cannot be opened here: asked for, then refused
+        // with the way out.
+        let pem = keygen(
+            path,
+            "pem",
+            &["-t", "rsa", "-b", "2048", "-m", "PEM"],
+            "pem pass",
+        );
+        assert_eq!(
+            verify_key_pair(&pem, &line(&pem), None),
+            Err(PairProblem::NeedsPassphrase)
+        );
+        let pem_pass = SecretString::new("pem pass");
+        let refused = verify_key_pair(&pem, &line(&pem), Some(&pem_pass)).unwrap_err();
+        assert!(refused.to_string().contains("ssh-keygen -p"), "{refused}");
+
+        // The private file is gone.
+        std::fs::remove_file(&pair).unwrap();
+        let refused = verify_key_pair(&pair, &line(&pair), None).unwrap_err();
+        assert!(refused.to_string().contains("cannot be used"), "{refused}");
     }
 }

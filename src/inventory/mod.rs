@@ -106,6 +106,11 @@ pub struct Holding {
     pub name: String,
     /// Creation time as the provider gave it.
     pub created_at: Option<String>,
+    /// The account shows no public key for this copy, and it joined its
+    /// group only because its name equals a local private key's file name:
+    /// it may be another key. Rotation and revoke leave it out unless the
+    /// user ticks it.
+    pub matched_by_name_only: bool,
 }
 
 /// One distinct key.
@@ -170,6 +175,38 @@ impl KeyGroup {
         if !self.names.iter().any(|known| known == name) {
             self.names.push(name.to_string());
         }
+    }
+
+    /// Adds an account's copy: its name, type, age, weakness and holding.
+    fn add_copy(
+        &mut self,
+        profile: &Profile,
+        provider: ProviderKind,
+        key: &RemoteKey,
+        matched_by_name_only: bool,
+    ) {
+        self.fill_type(key.algorithm_shown(), key.comment.as_deref());
+        self.add_name(&key.name);
+        if let Some(created) = key.created_at.as_deref()
+            && self
+                .oldest_created_at
+                .as_deref()
+                .is_none_or(|oldest| earlier(created, oldest))
+        {
+            self.oldest_created_at = Some(created.to_string());
+        }
+        if key.weak && !self.flags.contains(&Flag::Weak) {
+            self.flags.push(Flag::Weak);
+        }
+        self.accounts.push(Holding {
+            account: profile.name.clone(),
+            profile_id: profile.id.clone(),
+            provider,
+            key_id: key.id.clone(),
+            name: key.name.to_string(),
+            created_at: key.created_at.as_deref().map(String::from),
+            matched_by_name_only,
+        });
     }
 
     fn fill_type(&mut self, label: Option<&str>, comment: Option<&str>) {
@@ -293,23 +330,7 @@ impl Inventory {
         let mut by_sha: HashMap<&str, usize> = HashMap::with_capacity(groups.capacity());
 
         // Local keys first, so private-key-only remote keys can find them.
-        let mut local_group: Vec<usize> = Vec::with_capacity(local.len());
-        for key in local {
-            let index = match key.sha256.as_deref() {
-                Some(sha) => *by_sha.entry(sha).or_insert_with(|| {
-                    groups.push(KeyGroup::new(Some(sha.to_string())));
-                    groups.len() - 1
-                }),
-                None => {
-                    groups.push(KeyGroup::new(None));
-                    groups.len() - 1
-                }
-            };
-            let group = &mut groups[index];
-            group.local_paths.push(key.path.display().to_string());
-            group.fill_type(key.algorithm_label.as_deref(), Some(&key.comment));
-            local_group.push(index);
-        }
+        let local_group = group_local_keys(local, &mut groups, &mut by_sha);
         let by_private_name = private_key_names(local, &local_group);
 
         let mut errors = Vec::new();
@@ -326,41 +347,25 @@ impl Inventory {
             };
             let provider = profile.provider();
             for key in keys {
-                let index = match key.fingerprint_sha256.as_deref() {
-                    Some(sha) => *by_sha.entry(sha).or_insert_with(|| {
-                        groups.push(KeyGroup::new(Some(sha.to_string())));
-                        groups.len() - 1
-                    }),
+                // Without public material, a local file of the same name is
+                // the only link: kept, but marked as a match by name only.
+                let (index, matched_by_name_only) = match key.fingerprint_sha256.as_deref() {
+                    Some(sha) => {
+                        let index = *by_sha.entry(sha).or_insert_with(|| {
+                            groups.push(KeyGroup::new(Some(sha.to_string())));
+                            groups.len() - 1
+                        });
+                        (index, false)
+                    }
                     None => match by_private_name.get(key.name.as_str()) {
-                        Some(&index) => index,
+                        Some(&index) => (index, true),
                         None => {
                             groups.push(KeyGroup::new(None));
-                            groups.len() - 1
+                            (groups.len() - 1, false)
                         }
                     },
                 };
-                let group = &mut groups[index];
-                group.fill_type(key.algorithm_shown(), key.comment.as_deref());
-                group.add_name(&key.name);
-                if let Some(created) = key.created_at.as_deref()
-                    && group
-                        .oldest_created_at
-                        .as_deref()
-                        .is_none_or(|oldest| earlier(created, oldest))
-                {
-                    group.oldest_created_at = Some(created.to_string());
-                }
-                if key.weak && !group.flags.contains(&Flag::Weak) {
-                    group.flags.push(Flag::Weak);
-                }
-                group.accounts.push(Holding {
-                    account: profile.name.clone(),
-                    profile_id: profile.id.clone(),
-                    provider,
-                    key_id: key.id.clone(),
-                    name: key.name.to_string(),
-                    created_at: key.created_at.as_deref().map(String::from),
-                });
+                groups[index].add_copy(profile, provider, key, matched_by_name_only);
             }
         }
         drop(by_sha);
@@ -374,6 +379,33 @@ impl Inventory {
             errors,
         }
     }
+}
+
+/// Puts each local key in its fingerprint's group (a new one if needed; a
+/// locked key alone) and returns the group of each, in order.
+fn group_local_keys<'a>(
+    local: &'a [LocalKey],
+    groups: &mut Vec<KeyGroup>,
+    by_sha: &mut HashMap<&'a str, usize>,
+) -> Vec<usize> {
+    let mut local_group: Vec<usize> = Vec::with_capacity(local.len());
+    for key in local {
+        let index = match key.sha256.as_deref() {
+            Some(sha) => *by_sha.entry(sha).or_insert_with(|| {
+                groups.push(KeyGroup::new(Some(sha.to_string())));
+                groups.len() - 1
+            }),
+            None => {
+                groups.push(KeyGroup::new(None));
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[index];
+        group.local_paths.push(key.path.display().to_string());
+        group.fill_type(key.algorithm_label.as_deref(), Some(&key.comment));
+        local_group.push(index);
+    }
+    local_group
 }
 
 /// Named (account) keys first by name (ignoring case), then local-only keys
@@ -655,6 +687,11 @@ mod tests {
         let deploy = group(&inventory, "SHA256:deploy");
         assert_eq!(deploy.accounts.len(), 1);
         assert_eq!(deploy.accounts[0].key_id, "sshkey-1");
+        assert!(
+            deploy.accounts[0].matched_by_name_only,
+            "joined by its file name alone"
+        );
+        assert!(!laptop.accounts[0].matched_by_name_only, "by fingerprint");
         assert_eq!(deploy.local_paths, ["/h/.ssh/deploy"]);
 
         assert!(group(&inventory, "SHA256:pubonly").accounts.is_empty());
@@ -851,7 +888,8 @@ mod tests {
                         "provider": "gcore",
                         "key_id": "k1",
                         "name": "laptop",
-                        "created_at": "2025-06-01T00:00:00Z"
+                        "created_at": "2025-06-01T00:00:00Z",
+                        "matched_by_name_only": false
                     }],
                     "flags": []
                 }],

@@ -1,6 +1,7 @@
 //! Local key handling: parsing and checking public keys, fingerprints,
 //! generating key pairs, reading private key files and saving private keys.
 
+pub mod file_name;
 pub mod generate;
 pub mod private;
 pub mod public;

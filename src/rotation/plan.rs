@@ -154,6 +154,11 @@ pub struct AccountStep {
     pub provider: ProviderKind,
     /// The user kept this account in the rotation.
     pub included: bool,
+    /// The old key is linked to this account's copy by name alone (the
+    /// account shows no public key): planned unticked, and included only
+    /// when the user ticks it.
+    #[serde(default)]
+    pub matched_by_name_only: bool,
     /// The old key's id there.
     pub old_key_id: String,
     /// The old key's name there.
@@ -286,7 +291,9 @@ impl Rotation {
                     profile_id: holding.profile_id.clone(),
                     account: holding.account.clone(),
                     provider: holding.provider,
-                    included: true,
+                    // A copy linked by name alone may be another key.
+                    included: !holding.matched_by_name_only,
+                    matched_by_name_only: holding.matched_by_name_only,
                     old_key_id: holding.key_id.clone(),
                     old_key_name: holding.name.clone(),
                     old_key_sha256: key.fingerprint_sha256.clone(),
@@ -434,6 +441,7 @@ mod tests {
             key_id: key.into(),
             name: "laptop".into(),
             created_at: None,
+            matched_by_name_only: false,
         }
     }
 
@@ -520,6 +528,7 @@ mod tests {
             account: "a".into(),
             provider: ProviderKind::Sesterce,
             included: true,
+            matched_by_name_only: false,
             old_key_id: "1".into(),
             old_key_name: "old".into(),
             old_key_sha256: Some("SHA256:old".into()),
@@ -539,5 +548,27 @@ mod tests {
         assert!(step.may_remove());
         step.included = false;
         assert!(!step.may_remove(), "never on an unticked account");
+    }
+
+    #[test]
+    fn a_copy_matched_by_name_only_is_planned_unticked() {
+        let mut by_name = holding("t", ProviderKind::Terraform, "sshkey-1");
+        by_name.matched_by_name_only = true;
+        let group = KeyGroup {
+            sha256: Some("SHA256:old".into()),
+            algorithm: None,
+            bits: None,
+            comment: None,
+            local_paths: Vec::new(),
+            accounts: vec![holding("g", ProviderKind::Github, "7"), by_name],
+            flags: Vec::new(),
+            names: vec!["laptop".into()],
+            oldest_created_at: None,
+        };
+        let listed = RemoteKey::default();
+        let steps = Rotation::plan_steps(&group, |_, _| Some(&listed));
+        assert!(steps[0].included && !steps[0].matched_by_name_only);
+        assert!(steps[1].matched_by_name_only);
+        assert!(!steps[1].included, "only a tick includes it");
     }
 }

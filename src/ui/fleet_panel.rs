@@ -437,6 +437,7 @@ fn account_chips(
         ui.weak("on no account");
         return;
     }
+    name_only_marker(ui, key);
     if !links {
         ui.label(&text.accounts);
         if let Some(more) = &text.more_accounts {
@@ -466,6 +467,29 @@ fn account_chips(
             }
         });
     }
+}
+
+/// "⚠ name only" before the accounts of a key that some account holds
+/// without public material, joined to this key by file name alone; the
+/// tooltip names those copies and why that matters.
+fn name_only_marker(ui: &mut egui::Ui, key: &KeyGroup) {
+    if !key
+        .accounts
+        .iter()
+        .any(|holding| holding.matched_by_name_only)
+    {
+        return;
+    }
+    ui.colored_label(ui.visuals().warn_fg_color, "⚠ matched by name only")
+        .on_hover_ui(|ui| {
+            for holding in key.accounts.iter().filter(|h| h.matched_by_name_only) {
+                ui.label(format!(
+                    "{}: \"{}\" shows no public key; it is linked to this key only because a private key file on this computer has the same name, so it may be another key.",
+                    holding.account, holding.name
+                ));
+            }
+            ui.label("Rotate and Remove everywhere leave such copies out unless you tick them.");
+        });
 }
 
 fn row_menu(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {

@@ -203,19 +203,10 @@ impl PendingPrivateKey {
     }
 }
 
-/// A file name made from a key name: `id_<name>` with unsafe characters replaced.
+/// A file name made from a key name: `id_<name>` with unsafe characters
+/// replaced, by the one sanitiser every save path uses.
 pub fn suggested_file_name(key_name: &str) -> String {
-    let cleaned: String = key_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("id_{}", cleaned.trim_matches('.'))
+    crate::keys::file_name::suggested_file_name(key_name)
 }
 
 /// Draws the dialog for `key`; a save is sent from here and kept by `key`.

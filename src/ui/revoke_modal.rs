@@ -17,6 +17,11 @@ pub struct RevokeRow {
     pub key: RemoteKey,
     /// What happened.
     pub state: RevokeState,
+    /// The copy is linked to the key by its name alone (the account shows
+    /// no public key): deleted only when the user ticks `included`.
+    pub matched_by_name_only: bool,
+    /// Deleted by "Delete"; false for a name-only copy until ticked.
+    pub included: bool,
 }
 
 /// A row's progress.
@@ -95,7 +100,7 @@ impl RevokeModal {
 
     /// Deletes every row not deleted yet.
     pub fn send(&mut self, backend: &Backend) {
-        for row in &mut self.rows {
+        for row in self.rows.iter_mut().filter(|row| row.included) {
             if matches!(row.state, RevokeState::Planned | RevokeState::Failed(_)) {
                 let (profile, key) = (row.profile.clone(), row.key.clone());
                 row.state = RevokeState::Deleting(backend.request(|reply| Command::DeleteKey {
@@ -133,15 +138,15 @@ impl RevokeModal {
             let left = self
                 .rows
                 .iter()
-                .filter(|row| !matches!(row.state, RevokeState::Deleted))
+                .filter(|row| row.included && !matches!(row.state, RevokeState::Deleted))
                 .count();
             ui.label(format!(
                 "These {} key(s) will be deleted from their accounts. This cannot be undone: to use the key there again, publish it again.",
-                self.rows.len()
+                self.rows.iter().filter(|row| row.included).count()
             ));
             egui::ScrollArea::vertical()
                 .max_height(320.0)
-                .show(ui, |ui| rows_grid(ui, &self.rows));
+                .show(ui, |ui| rows_grid(ui, &mut self.rows));
             for account in &self.missing {
                 ui.weak(format!(
                     "{account}: no longer in its key list (already removed, or not loaded)"
@@ -182,7 +187,7 @@ impl RevokeModal {
 }
 
 /// The keys to delete, one row each: account, name, id, result.
-fn rows_grid(ui: &mut egui::Ui, rows: &[RevokeRow]) {
+fn rows_grid(ui: &mut egui::Ui, rows: &mut [RevokeRow]) {
     egui::Grid::new("revoke_rows")
         .num_columns(4)
         .striped(true)
@@ -194,20 +199,46 @@ fn rows_grid(ui: &mut egui::Ui, rows: &[RevokeRow]) {
             ui.strong("Result");
             ui.end_row();
             for row in rows {
-                ui.label(&row.profile.name);
+                account_cell(ui, row);
                 ui.label(row.key.name.as_str());
                 ui.monospace(&row.key.id);
-                match &row.state {
-                    RevokeState::Planned => {
-                        ui.weak("to delete");
-                    }
-                    RevokeState::Deleting(_) => {
-                        ui.add(egui::Spinner::new());
-                    }
-                    RevokeState::Deleted => success_line(ui, "✔ deleted"),
-                    RevokeState::Failed(err) => error_line(ui, &format!("failed: {}", err.message)),
-                }
+                result_cell(ui, row);
                 ui.end_row();
             }
         });
+}
+
+/// The account, with a tick box and the reason for a copy linked by name
+/// alone (left out unless ticked; fixed once its delete was sent).
+fn account_cell(ui: &mut egui::Ui, row: &mut RevokeRow) {
+    if !row.matched_by_name_only {
+        ui.label(&row.profile.name);
+        return;
+    }
+    ui.horizontal(|ui| {
+        let planned = matches!(row.state, RevokeState::Planned);
+        ui.add_enabled(planned, egui::Checkbox::new(&mut row.included, &row.profile.name));
+        ui.colored_label(ui.visuals().warn_fg_color, "⚠ matched by name only")
+            .on_hover_text(format!(
+                "This account shows no public key for \"{}\": it is linked to this key only because a private key file on this computer has the same name, so it may be another key. It is deleted only if you tick it.",
+                row.key.name
+            ));
+    });
+}
+
+/// What happened to a row's key.
+fn result_cell(ui: &mut egui::Ui, row: &RevokeRow) {
+    match &row.state {
+        RevokeState::Planned if !row.included => {
+            ui.weak("kept (not ticked)");
+        }
+        RevokeState::Planned => {
+            ui.weak("to delete");
+        }
+        RevokeState::Deleting(_) => {
+            ui.add(egui::Spinner::new());
+        }
+        RevokeState::Deleted => success_line(ui, "✔ deleted"),
+        RevokeState::Failed(err) => error_line(ui, &format!("failed: {}", err.message)),
+    }
 }

@@ -9,12 +9,21 @@
 //! answers back and reports every change so the app keeps
 //! `rotations.json` current.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
-use super::{error_line, labeled_text, success_line, warning_line};
+use super::{error_line, labeled_password, labeled_text, success_line, warning_line};
+use crate::backend::fleet::{AccountKeys, FleetSnapshot};
 use crate::backend::{Backend, Command, Pending, take_answer};
+use crate::inventory::local::{PairProblem, VerifiedPair, verify_key_pair};
+use crate::inventory::{KeyGroup, LocalKey};
+use crate::keys::SecretString;
+use crate::keys::file_name::{
+    absolute_key_dir, ensure_key_dir, path_in_folder, remove_saved_pair, resolve_typed_path,
+};
 use crate::keys::generate::{GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding};
 use crate::keys::save::SavedKey;
+use crate::providers::{ApiError, RemoteKey};
 use crate::rotation::machine::{Answer, Request};
 use crate::rotation::{
     AccountRef, AccountStep, Action, Machine, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepState,
@@ -34,6 +43,73 @@ pub struct LocalChoice {
     pub algorithm: String,
 }
 
+impl LocalChoice {
+    /// The keys found on this computer, with a private key file beside
+    /// them, that could replace `key` (never `key` itself). Each is checked
+    /// as a pair only when chosen.
+    pub fn from_scan(local_keys: &[LocalKey], key: &KeyGroup) -> Vec<Self> {
+        local_keys
+            .iter()
+            .filter_map(|local| {
+                let sha256 = local.sha256.clone()?;
+                if key.sha256.as_deref() == Some(sha256.as_str()) {
+                    return None;
+                }
+                Some(Self {
+                    private_key_path: local.private_key_path.clone()?,
+                    public_key: local.public_key.clone()?,
+                    sha256,
+                    algorithm: local.algorithm_label.clone().unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The account copy a rotation starts from: the wizard finds its group in
+/// an inventory built afresh, so every copy is planned whichever view the
+/// rotation started from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RotateTarget {
+    /// The account's profile id.
+    pub profile_id: String,
+    /// The key's id there.
+    pub key_id: String,
+    /// What to call the key until its group is found.
+    pub name: String,
+}
+
+/// The fresh inventory being built for a [`RotateTarget`].
+#[derive(Debug)]
+struct Lookup {
+    target: RotateTarget,
+    /// The account lists it is built from (shared with their tables), to
+    /// read each copy's flags from when planning.
+    accounts: Vec<AccountKeys>,
+    pending: Pending<FleetSnapshot>,
+}
+
+/// "Use a key on this computer": the pair check of the chosen key, and the
+/// passphrase asked for when its private key is protected by one.
+#[derive(Debug, Default)]
+struct LocalCheck {
+    /// Typed into a masked field; used for the check only, then wiped.
+    passphrase: SecretString,
+    /// The chosen key needs its passphrase.
+    asks_passphrase: bool,
+    /// The check running off the UI thread (decrypting may take a while).
+    running: Option<mpsc::Receiver<Result<VerifiedPair, PairProblem>>>,
+}
+
+/// A key pair this wizard generated and saved, and may delete again if the
+/// rotation is cancelled before anything was sent.
+#[derive(Clone, Debug)]
+struct SavedHere {
+    private_path: PathBuf,
+    public_path: Option<PathBuf>,
+    sha256: String,
+}
+
 /// Where the new key comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
@@ -44,9 +120,13 @@ enum Source {
 /// Which page is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Page {
+    /// Building a fresh inventory to find every copy of the key.
+    Looking,
     NewKey,
     Plan,
     Progress,
+    /// Cancelled after the new key was saved: where it is, delete it?
+    Cancelled,
 }
 
 /// One request of the machine in flight: its step and the answer to come.
@@ -84,9 +164,20 @@ pub struct RotateModal {
     name: String,
     save_path: String,
     path_edited: bool,
-    key_dir: PathBuf,
+    /// The absolute folder suggested save paths are in (`~/.ssh` unless
+    /// another folder is scanned first); `None` when none is known.
+    key_dir: Option<PathBuf>,
+    /// Where the key being generated is saved (resolved when generating).
+    target_path: Option<PathBuf>,
     local_choices: Vec<LocalChoice>,
     local_index: usize,
+    local_check: LocalCheck,
+    /// The chosen local key is protected by a passphrase.
+    new_key_encrypted: bool,
+    lookup: Option<Lookup>,
+    saved_here: Option<SavedHere>,
+    /// What deleting the cancelled rotation's key did.
+    cancel_note: Option<Result<String, String>>,
     making: Making,
     machine: Machine,
     running: Vec<Running>,
@@ -109,8 +200,9 @@ pub enum RotateResult {
 
 impl RotateModal {
     /// A wizard rotating the key `old` through `steps` (see
-    /// [`Rotation::plan_steps`]). A generated key is saved in `key_dir`;
-    /// `local_choices` are the keys on this computer that can replace it.
+    /// [`Rotation::plan_steps`]). A generated key is saved in `key_dir`
+    /// (`~/.ssh` when that is not absolute); `local_choices` are the keys on
+    /// this computer that can replace it.
     pub fn new(
         old: OldKeyInfo,
         old_names: &[String],
@@ -119,9 +211,76 @@ impl RotateModal {
         key_dir: PathBuf,
         local_choices: Vec<LocalChoice>,
     ) -> Self {
+        let mut modal = Self::empty(old, profiles, &key_dir);
+        modal.set_plan(old_names, steps, local_choices);
+        modal
+    }
+
+    /// A wizard that first finds every copy of `target` in the inventory
+    /// `pending` builds from `accounts` (progress: "Looking for this key on
+    /// every account…"), then plans them all.
+    pub fn looking_up(
+        target: RotateTarget,
+        profiles: &[Profile],
+        key_dir: PathBuf,
+        accounts: Vec<AccountKeys>,
+        pending: Pending<FleetSnapshot>,
+    ) -> Self {
+        let old = OldKeyInfo {
+            sha256: None,
+            name: target.name.clone(),
+        };
+        let mut modal = Self::empty(old, profiles, &key_dir);
+        modal.page = Page::Looking;
+        modal.lookup = Some(Lookup {
+            target,
+            accounts,
+            pending,
+        });
+        modal
+    }
+
+    fn empty(old: OldKeyInfo, profiles: &[Profile], key_dir: &Path) -> Self {
+        Self {
+            old,
+            steps: Vec::new(),
+            rotation: None,
+            profiles: profiles.to_vec(),
+            page: Page::NewKey,
+            source: Source::Generate,
+            algorithm: KeyAlgorithm::Ed25519,
+            name: String::new(),
+            save_path: String::new(),
+            path_edited: false,
+            key_dir: absolute_key_dir(key_dir),
+            target_path: None,
+            local_choices: Vec::new(),
+            local_index: 0,
+            local_check: LocalCheck::default(),
+            new_key_encrypted: false,
+            lookup: None,
+            saved_here: None,
+            cancel_note: None,
+            making: Making::Idle,
+            machine: Machine::new(AccountRef::all(profiles)),
+            running: Vec::new(),
+            error: None,
+            changed: false,
+            touched_accounts: Vec::new(),
+        }
+    }
+
+    /// The steps, the new key's suggested name and type, and the local keys
+    /// to choose from; shows the new-key page.
+    fn set_plan(
+        &mut self,
+        old_names: &[String],
+        steps: Vec<AccountStep>,
+        local_choices: Vec<LocalChoice>,
+    ) {
         // HCP Terraform clones with the key itself: RSA in PEM is what its
         // docs ask for. Elsewhere Ed25519 is the modern default.
-        let algorithm = if steps.iter().any(|step| step.stores_private_key) {
+        self.algorithm = if steps.iter().any(|step| step.stores_private_key) {
             KeyAlgorithm::Rsa4096
         } else {
             KeyAlgorithm::Ed25519
@@ -139,30 +298,58 @@ impl RotateModal {
             .filter(|step| step.stores_private_key)
             .flat_map(|step| step.names_taken.iter().cloned())
             .collect();
-        let name = crate::rotation::plan::free_name(&format!("{base}-{date}"), &taken);
-        let mut modal = Self {
-            old,
-            steps,
-            rotation: None,
-            profiles: profiles.to_vec(),
-            page: Page::NewKey,
-            source: Source::Generate,
-            algorithm,
-            name,
-            save_path: String::new(),
-            path_edited: false,
-            key_dir,
-            local_choices,
-            local_index: 0,
-            making: Making::Idle,
-            machine: Machine::new(AccountRef::all(profiles)),
-            running: Vec::new(),
-            error: None,
-            changed: false,
-            touched_accounts: Vec::new(),
+        self.name = crate::rotation::plan::free_name(&format!("{base}-{date}"), &taken);
+        self.steps = steps;
+        self.local_choices = local_choices;
+        self.page = Page::NewKey;
+        self.sync_path();
+    }
+
+    /// The fresh inventory arrived: plans every copy of the target's key.
+    fn poll_lookup(&mut self) {
+        let Some(lookup) = &mut self.lookup else {
+            return;
         };
-        modal.sync_path();
-        modal
+        let Some(answer) = lookup.pending.try_take() else {
+            return;
+        };
+        let Some(lookup) = self.lookup.take() else {
+            return;
+        };
+        let Ok(snapshot) = answer else {
+            self.error = Some("Looking for the key stopped: the background worker is gone.".into());
+            return;
+        };
+        let target = &lookup.target;
+        let group = snapshot.inventory.keys.iter().find(|group| {
+            group
+                .accounts
+                .iter()
+                .any(|h| h.profile_id == target.profile_id && h.key_id == target.key_id)
+        });
+        let mut steps = group
+            .map(|group| {
+                Rotation::plan_steps(group, |profile_id, key_id| {
+                    listed_key(&lookup.accounts, profile_id, key_id)
+                })
+            })
+            .unwrap_or_default();
+        crate::rotation::plan::note_taken_names(&mut steps, |profile_id| {
+            listed_keys(&lookup.accounts, profile_id)
+        });
+        match group {
+            Some(group) if !steps.is_empty() => {
+                self.old = OldKeyInfo::of(group);
+                let choices = LocalChoice::from_scan(&snapshot.local_keys, group);
+                self.set_plan(&group.names, steps, choices);
+            }
+            _ => {
+                self.error = Some(format!(
+                    "No loaded account lists \"{}\" any more; refresh and try again.",
+                    target.name
+                ));
+            }
+        }
     }
 
     /// A wizard finishing `rotation` (planned earlier, perhaps before a
@@ -179,9 +366,15 @@ impl RotateModal {
             algorithm: KeyAlgorithm::Ed25519,
             save_path: String::new(),
             path_edited: true,
-            key_dir: PathBuf::new(),
+            key_dir: None,
+            target_path: None,
             local_choices: Vec::new(),
             local_index: 0,
+            local_check: LocalCheck::default(),
+            new_key_encrypted: false,
+            lookup: None,
+            saved_here: None,
+            cancel_note: None,
             making: Making::Idle,
             machine: Machine::new(AccountRef::all(profiles)),
             running: Vec::new(),
@@ -198,17 +391,32 @@ impl RotateModal {
 
     /// True while a request runs.
     pub fn is_busy(&self) -> bool {
-        !self.running.is_empty() || !matches!(self.making, Making::Idle)
+        !self.running.is_empty()
+            || !matches!(self.making, Making::Idle)
+            || self.local_check.running.is_some()
     }
 
+    /// The suggested path follows the name (sanitised, in the key folder)
+    /// until the user edits the path.
     fn sync_path(&mut self) {
         if !self.path_edited {
-            self.save_path = self.key_dir.join(self.name.trim()).display().to_string();
+            self.save_path = match &self.key_dir {
+                Some(dir) => path_in_folder(dir, self.name.trim()).display().to_string(),
+                None => String::new(),
+            };
         }
+    }
+
+    /// Where "Generate and save" would save the private key, or why it
+    /// cannot: the path as typed, resolved in the key folder if relative.
+    fn resolved_save_path(&self) -> Result<PathBuf, String> {
+        resolve_typed_path(&self.save_path, self.key_dir.as_deref())
     }
 
     /// Applies the answers that arrived.
     pub fn poll(&mut self, backend: &Backend) {
+        self.poll_lookup();
+        self.poll_local_check();
         self.poll_making(backend);
         let Some(rotation) = &mut self.rotation else {
             return;
@@ -242,7 +450,10 @@ impl RotateModal {
                     Ok(key) => {
                         let public_key = key.public.openssh.clone();
                         let private_key = key.private_key.clone();
-                        let path = PathBuf::from(self.save_path.trim());
+                        let Some(path) = self.target_path.clone() else {
+                            self.making = Making::Idle;
+                            return;
+                        };
                         let suggested_name = self.name.trim().to_string();
                         let pending = backend.request(|reply| Command::SavePrivateKey {
                             reply,
@@ -271,13 +482,21 @@ impl RotateModal {
                 let public = save.key.public.clone();
                 self.making = Making::Idle;
                 match answer {
-                    Ok(Some(saved)) => self.start_plan(NewKeyInfo {
-                        name: self.name.trim().to_string(),
-                        sha256: public.fingerprint_sha256.clone(),
-                        public_key: public.openssh.clone(),
-                        algorithm: public.label.to_string(),
-                        private_key_path: saved.private_path,
-                    }),
+                    Ok(Some(saved)) => {
+                        self.saved_here = Some(SavedHere {
+                            private_path: saved.private_path.clone(),
+                            public_path: saved.public_path.clone(),
+                            sha256: public.fingerprint_sha256.clone(),
+                        });
+                        self.new_key_encrypted = false;
+                        self.start_plan(NewKeyInfo {
+                            name: self.name.trim().to_string(),
+                            sha256: public.fingerprint_sha256.clone(),
+                            public_key: public.openssh.clone(),
+                            algorithm: public.label.to_string(),
+                            private_key_path: saved.private_path,
+                        });
+                    }
                     Ok(None) => {
                         self.error = Some("Not saved: no rotation without a saved key.".into());
                     }
@@ -342,15 +561,23 @@ impl RotateModal {
             }
             ui.separator();
             match self.page {
+                Page::Looking => close = self.looking_page(ui),
                 Page::NewKey => close = self.new_key_page(ui, backend),
                 Page::Plan => close = self.plan_page(ui, backend),
                 Page::Progress => close = self.progress_page(ui, backend),
+                Page::Cancelled => close = self.cancelled_page(ui),
             }
             if let Some(error) = &self.error {
                 error_line(ui, error);
             }
         });
         if (close || modal.should_close()) && !self.is_busy() {
+            // A key saved for a rotation that never started is not left
+            // behind unsaid: say where it is and offer to delete it.
+            if self.page == Page::Plan && self.saved_here.is_some() {
+                self.page = Page::Cancelled;
+                return RotateResult::Open;
+            }
             let rotation = self
                 .rotation
                 .take()
@@ -367,6 +594,18 @@ impl RotateModal {
         RotateResult::Open
     }
 
+    /// "Looking for this key on every account…" until the fresh inventory
+    /// is built. Returns true when cancelled.
+    fn looking_page(&mut self, ui: &mut egui::Ui) -> bool {
+        if self.lookup.is_some() {
+            ui.horizontal(|ui| {
+                ui.add(egui::Spinner::new());
+                ui.label("Looking for this key on every account…");
+            });
+        }
+        ui.button("Cancel").clicked()
+    }
+
     /// Returns true when cancelled.
     fn new_key_page(&mut self, ui: &mut egui::Ui, backend: &Backend) -> bool {
         ui.strong("1. New key");
@@ -380,83 +619,195 @@ impl RotateModal {
                 );
             });
         });
-        let busy = self.is_busy();
-        let mut cancelled = false;
         match self.source {
-            Source::Generate => {
-                ui.horizontal(|ui| {
-                    ui.label("Type:");
-                    for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::Rsa4096] {
-                        ui.radio_value(&mut self.algorithm, algorithm, algorithm_label(algorithm));
-                    }
-                });
-                if labeled_text(ui, "New key name:", &mut self.name).changed() {
-                    self.sync_path();
-                }
-                if labeled_text(ui, "Save private key as:", &mut self.save_path).changed() {
-                    self.path_edited = true;
-                }
-                ui.weak(
-                    "The private key is saved and checked before anything is sent; no saved key, no rotation.",
-                );
-                ui.horizontal(|ui| {
-                    if ui
-                        .add_enabled(!busy, egui::Button::new("Generate and save"))
-                        .clicked()
-                    {
-                        self.generate(backend);
-                    }
-                    if busy {
-                        ui.add(egui::Spinner::new());
-                    }
-                    cancelled = ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked();
-                });
-            }
-            Source::Existing => {
-                let labels: Vec<String> = self
-                    .local_choices
-                    .iter()
-                    .map(|choice| {
-                        format!(
-                            "{} ({}, {})",
-                            choice.private_key_path.display(),
-                            choice.algorithm,
-                            choice.sha256
-                        )
-                    })
-                    .collect();
-                egui::ComboBox::from_label("Key")
-                    .selected_text(labels.get(self.local_index).cloned().unwrap_or_default())
-                    .show_ui(ui, |ui| {
-                        for (index, label) in labels.iter().enumerate() {
-                            ui.selectable_value(&mut self.local_index, index, label);
-                        }
-                    });
-                labeled_text(ui, "New key name:", &mut self.name);
-                ui.horizontal(|ui| {
-                    if ui.button("Use this key").clicked()
-                        && let Some(choice) = self.local_choices.get(self.local_index).cloned()
-                    {
-                        self.start_plan(NewKeyInfo {
-                            name: self.name.trim().to_string(),
-                            sha256: choice.sha256,
-                            public_key: choice.public_key,
-                            algorithm: choice.algorithm,
-                            private_key_path: choice.private_key_path,
-                        });
-                    }
-                    cancelled = ui.button("Cancel").clicked();
-                });
-            }
+            Source::Generate => self.generate_rows(ui, backend),
+            Source::Existing => self.existing_rows(ui),
         }
+    }
+
+    /// Type, name, where to save (shown in full before saving) and
+    /// "Generate and save". Returns true when cancelled.
+    fn generate_rows(&mut self, ui: &mut egui::Ui, backend: &Backend) -> bool {
+        let busy = self.is_busy();
+        ui.horizontal(|ui| {
+            ui.label("Type:");
+            for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::Rsa4096] {
+                ui.radio_value(&mut self.algorithm, algorithm, algorithm_label(algorithm));
+            }
+        });
+        if labeled_text(ui, "New key name:", &mut self.name).changed() {
+            self.sync_path();
+        }
+        if labeled_text(ui, "Save private key as:", &mut self.save_path).changed() {
+            self.path_edited = true;
+        }
+        let resolved = self.resolved_save_path();
+        match &resolved {
+            Ok(path) => {
+                ui.label(format!(
+                    "The private key will be saved as {} (mode 0600), its public key as {}.pub.",
+                    path.display(),
+                    path.display()
+                ));
+            }
+            Err(reason) => warning_line(ui, reason),
+        }
+        ui.weak(
+            "The private key is saved and checked before anything is sent; no saved key, no rotation.",
+        );
+        let mut cancelled = false;
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    !busy && resolved.is_ok(),
+                    egui::Button::new("Generate and save"),
+                )
+                .clicked()
+            {
+                self.generate(backend);
+            }
+            if busy {
+                ui.add(egui::Spinner::new());
+            }
+            cancelled = ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked();
+        });
         cancelled
     }
 
+    /// The local keys to choose from, the passphrase when the chosen one
+    /// needs it, and "Use this key" (which checks the pair first). Returns
+    /// true when cancelled.
+    fn existing_rows(&mut self, ui: &mut egui::Ui) -> bool {
+        let busy = self.is_busy();
+        let labels: Vec<String> = self
+            .local_choices
+            .iter()
+            .map(|choice| {
+                format!(
+                    "{} ({}, {})",
+                    choice.private_key_path.display(),
+                    choice.algorithm,
+                    choice.sha256
+                )
+            })
+            .collect();
+        let before = self.local_index;
+        egui::ComboBox::from_label("Key")
+            .selected_text(labels.get(self.local_index).cloned().unwrap_or_default())
+            .show_ui(ui, |ui| {
+                for (index, label) in labels.iter().enumerate() {
+                    ui.selectable_value(&mut self.local_index, index, label);
+                }
+            });
+        if self.local_index != before {
+            self.local_check = LocalCheck::default();
+            self.error = None;
+        }
+        labeled_text(ui, "New key name:", &mut self.name);
+        if self.local_check.asks_passphrase {
+            ui.label("This private key is protected by a passphrase. Enter it so Keyfleet can check that the key file matches; it is used for this check only and never stored.");
+            labeled_password(ui, "Passphrase:", self.local_check.passphrase.expose_mut());
+        }
+        let mut cancelled = false;
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(!busy, egui::Button::new("Use this key"))
+                .on_hover_text("Opens the private key and checks that it belongs to this public key before anything is sent")
+                .clicked()
+            {
+                self.start_local_check(ui.ctx());
+            }
+            if busy {
+                ui.add(egui::Spinner::new());
+                ui.label("Checking the key pair…");
+            }
+            cancelled = ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked();
+        });
+        cancelled
+    }
+
+    /// Checks the chosen local key as a pair off the UI thread (decrypting
+    /// an encrypted key takes a moment); the passphrase is wiped once handed
+    /// over.
+    fn start_local_check(&mut self, ctx: &egui::Context) {
+        let Some(choice) = self.local_choices.get(self.local_index).cloned() else {
+            return;
+        };
+        self.error = None;
+        let passphrase = std::mem::take(&mut self.local_check.passphrase);
+        let (sender, receiver) = mpsc::channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let given = Some(&passphrase).filter(|p| !p.is_empty());
+            let answer = verify_key_pair(&choice.private_key_path, &choice.public_key, given);
+            drop(passphrase);
+            let _ = sender.send(answer);
+            ctx.request_repaint();
+        });
+        self.local_check.running = Some(receiver);
+    }
+
+    /// The pair check answered: a verified key becomes the new key; a
+    /// locked one asks for its passphrase; anything else is refused.
+    fn poll_local_check(&mut self) {
+        let Some(receiver) = &self.local_check.running else {
+            return;
+        };
+        let answer = match receiver.try_recv() {
+            Ok(answer) => answer,
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => Err(PairProblem::Refused(
+                "Checking the key pair stopped; the key was not used.".into(),
+            )),
+        };
+        self.local_check.running = None;
+        let Some(choice) = self.local_choices.get(self.local_index).cloned() else {
+            return;
+        };
+        match answer {
+            Ok(verified) => {
+                self.local_check = LocalCheck::default();
+                self.new_key_encrypted = verified.encrypted;
+                self.start_plan(NewKeyInfo {
+                    name: self.name.trim().to_string(),
+                    sha256: verified.sha256,
+                    public_key: choice.public_key,
+                    algorithm: choice.algorithm,
+                    private_key_path: choice.private_key_path,
+                });
+            }
+            Err(PairProblem::NeedsPassphrase) => {
+                if self.local_check.asks_passphrase {
+                    self.error = Some(PairProblem::NeedsPassphrase.to_string());
+                }
+                self.local_check.asks_passphrase = true;
+            }
+            Err(problem) => self.error = Some(problem.to_string()),
+        }
+    }
+
+    /// Resolves where to save (creating the key folder 0700 if missing),
+    /// then generates; the key is saved as soon as it exists.
     fn generate(&mut self, backend: &Backend) {
-        if self.name.trim().is_empty() || self.save_path.trim().is_empty() {
-            self.error = Some("Enter a name and where to save the private key.".into());
+        if self.name.trim().is_empty() {
+            self.error = Some("Enter a name for the new key.".into());
             return;
         }
+        let path = match self.resolved_save_path() {
+            Ok(path) => path,
+            Err(reason) => {
+                self.error = Some(reason);
+                return;
+            }
+        };
+        if let Some(dir) = self.key_dir.as_deref().filter(|dir| path.starts_with(dir))
+            && let Err(reason) = ensure_key_dir(dir)
+        {
+            self.error = Some(reason);
+            return;
+        }
+        self.save_path = path.display().to_string();
+        self.target_path = Some(path);
         self.error = None;
         let encoding = if self.algorithm == KeyAlgorithm::Ed25519 {
             PrivateKeyEncoding::OpenSsh
@@ -471,6 +822,45 @@ impl RotateModal {
         };
         self.making =
             Making::Generating(backend.request(|reply| Command::GenerateLocal { reply, spec }));
+    }
+
+    /// After a cancel: the key saved for this rotation, and whether to
+    /// delete it. Returns true when closed.
+    fn cancelled_page(&mut self, ui: &mut egui::Ui) -> bool {
+        ui.strong("Rotation cancelled");
+        ui.label("Nothing was sent to any account.");
+        if let Some(saved) = &self.saved_here {
+            ui.label("The new key generated for this rotation is still on this computer:");
+            ui.monospace(saved.private_path.display().to_string());
+            if let Some(public_path) = &saved.public_path {
+                ui.monospace(public_path.display().to_string());
+            }
+        }
+        match &self.cancel_note {
+            Some(Ok(note)) => success_line(ui, note),
+            Some(Err(note)) => error_line(ui, note),
+            None => {}
+        }
+        let mut closed = false;
+        ui.horizontal(|ui| {
+            if let Some(saved) = self.saved_here.clone() {
+                if ui.button("Delete these files").clicked() {
+                    let removed = remove_saved_pair(&saved.private_path, &saved.sha256);
+                    if removed.is_ok() {
+                        self.saved_here = None;
+                    }
+                    self.cancel_note = Some(removed.map(|removed| {
+                        let names: Vec<String> =
+                            removed.iter().map(|p| p.display().to_string()).collect();
+                        format!("Deleted {}.", names.join(" and "))
+                    }));
+                }
+                closed = ui.button("Keep them").clicked();
+            } else {
+                closed = ui.button("Close").clicked();
+            }
+        });
+        closed
     }
 
     /// Returns true when cancelled.
@@ -500,7 +890,12 @@ impl RotateModal {
                         ui.strong("Steps");
                         ui.end_row();
                         for step in &mut rotation.steps {
-                            ui.checkbox(&mut step.included, &step.account);
+                            ui.horizontal(|ui| {
+                                ui.checkbox(&mut step.included, &step.account);
+                                if step.matched_by_name_only {
+                                    name_only_marker(ui, step);
+                                }
+                            });
                             ui.label(step.provider.label());
                             let steps = ui.label(step.describe(&new_name).join("; "));
                             if !step.workspaces.is_empty() {
@@ -513,7 +908,9 @@ impl RotateModal {
                         }
                     });
             });
-        let check = rotation.check();
+        let check = rotation
+            .check()
+            .and_then(|()| encrypted_key_check(rotation, self.new_key_encrypted));
         if let Err(reason) = &check {
             warning_line(ui, reason);
         }
@@ -611,6 +1008,47 @@ impl RotateModal {
         });
         closed
     }
+}
+
+/// "matched by name only" beside a plan row's tick box, with the reason.
+fn name_only_marker(ui: &mut egui::Ui, step: &AccountStep) {
+    ui.colored_label(ui.visuals().warn_fg_color, "⚠ matched by name only")
+        .on_hover_text(format!(
+            "{} shows no public key for \"{}\": Keyfleet linked it to this key only because a private key file on this computer has the same name, so it may be another key. It is left out unless you tick it.",
+            step.provider.label(),
+            step.old_key_name
+        ));
+}
+
+/// Accounts that store the private key itself need it without a
+/// passphrase: an encrypted new key cannot go there.
+fn encrypted_key_check(rotation: &Rotation, encrypted: bool) -> Result<(), String> {
+    match rotation.included().find(|step| step.stores_private_key) {
+        Some(step) if encrypted => Err(format!(
+            "{}: this account stores the private key itself and cannot use one protected by a passphrase; untick it or choose another key.",
+            step.account
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The listed key `key_id` of account `profile_id` in `accounts`.
+fn listed_key<'a>(
+    accounts: &'a [AccountKeys],
+    profile_id: &str,
+    key_id: &str,
+) -> Option<&'a RemoteKey> {
+    listed_keys(accounts, profile_id)?
+        .iter()
+        .find(|key| key.id == key_id)
+}
+
+/// The keys `profile_id`'s account listed, when it listed them.
+fn listed_keys<'a>(accounts: &'a [AccountKeys], profile_id: &str) -> Option<&'a [RemoteKey]> {
+    let (_, keys) = accounts
+        .iter()
+        .find(|(profile, _)| profile.id == profile_id)?;
+    Some(keys.as_ref().ok()?.as_slice())
 }
 
 fn algorithm_label(algorithm: KeyAlgorithm) -> &'static str {
