@@ -173,6 +173,7 @@ mod tests {
                 key_id: id.into(),
                 name: name.into(),
                 created_at: Some("=1+1".into()),
+                matched_by_name_only: false,
             });
         }
         let inventory = Inventory {

@@ -23,7 +23,7 @@ use crate::keys::file_name::{
 };
 use crate::keys::generate::{GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding};
 use crate::keys::save::SavedKey;
-use crate::providers::{ApiError, RemoteKey};
+use crate::providers::RemoteKey;
 use crate::rotation::machine::{Answer, Request};
 use crate::rotation::{
     AccountRef, AccountStep, Action, Machine, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepState,
