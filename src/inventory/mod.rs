@@ -16,7 +16,6 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 pub use export::ExportFormat;
 pub use local::{LocalKey, LocalKeyKind, LocalProblem, LocalScan};
@@ -231,18 +230,13 @@ pub fn label_is_weak(label: &str, strict: bool) -> bool {
 }
 
 fn parse_time(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
+    crate::dates::instant(text)
 }
 
 /// True when `candidate` is earlier than `current` (by time when both
 /// parse, else as text, which orders same-offset RFC 3339 correctly).
 fn earlier(candidate: &str, current: &str) -> bool {
-    match (parse_time(candidate), parse_time(current)) {
-        (Some(a), Some(b)) => a < b,
-        (Some(_), None) => true,
-        (None, Some(_)) => false,
-        (None, None) => candidate < current,
-    }
+    crate::dates::compare(Some(candidate), Some(current)).is_lt()
 }
 
 impl Inventory {
@@ -348,7 +342,7 @@ impl Inventory {
                         .as_deref()
                         .is_none_or(|oldest| earlier(created, oldest))
                 {
-                    group.oldest_created_at = Some(created.to_string());
+                    group.oldest_created_at = Some(crate::dates::rfc3339(created));
                 }
                 if key.weak && !group.flags.contains(&Flag::Weak) {
                     group.flags.push(Flag::Weak);
@@ -359,7 +353,7 @@ impl Inventory {
                     provider,
                     key_id: key.id.clone(),
                     name: key.name.to_string(),
-                    created_at: key.created_at.as_deref().map(String::from),
+                    created_at: key.created_at.as_deref().map(crate::dates::rfc3339),
                 });
             }
         }
@@ -539,7 +533,11 @@ mod tests {
 
     fn options() -> InventoryOptions {
         InventoryOptions {
-            now: OffsetDateTime::parse("2026-01-01T00:00:00Z", &Rfc3339).unwrap(),
+            now: OffsetDateTime::parse(
+                "2026-01-01T00:00:00Z",
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap(),
             ..InventoryOptions::default()
         }
     }
@@ -585,9 +583,10 @@ mod tests {
         assert_eq!(shared.accounts[0].key_id, "g1");
         assert_eq!(shared.accounts[1].account, "gh");
         assert_eq!(shared.accounts[1].name, "my laptop");
+        // The earliest instant, in UTC (see `crate::dates`).
         assert_eq!(
             shared.oldest_created_at.as_deref(),
-            Some("2024-03-01T10:00:00+02:00")
+            Some("2024-03-01T08:00:00Z")
         );
         assert_eq!(shared.bits, Some(256));
         assert_eq!(
