@@ -12,6 +12,7 @@ pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod clock;
+pub mod dates;
 #[cfg(feature = "sandbox")]
 pub mod demo;
 pub mod inventory;

@@ -292,6 +292,12 @@ fn gcore_flows(driver: &mut Driver, sandbox: &Sandbox, dir: &Path, secrets: &mut
     driver.delete(&profile, created.key);
 
     // The answer with a generated private key is lost; the orphan is deleted.
+    // The list made just before the create (to tell a new id) goes through.
+    let list_requests = count_list_requests(driver, &profile, &sandbox.gcore.faults());
+    sandbox
+        .gcore
+        .faults()
+        .inject(Fault::Delay(Duration::ZERO), list_requests);
     sandbox.gcore.faults().inject(Fault::DropAfterHandling, 1);
     let orphan = match driver.create(
         &profile,
@@ -311,6 +317,10 @@ fn gcore_flows(driver: &mut Driver, sandbox: &Sandbox, dir: &Path, secrets: &mut
     driver.delete(&profile, orphan);
     // A truncated answer to a generate: the half private key must not leak
     // into the error's details.
+    sandbox
+        .gcore
+        .faults()
+        .inject(Fault::Delay(Duration::ZERO), list_requests);
     sandbox.gcore.faults().inject(Fault::TruncatedBody, 1);
     let result = driver.create(
         &profile,
@@ -450,7 +460,13 @@ fn terraform_flows(
         Ok(CreateOutcome::Created(created)) => created,
         other => panic!("create failed: {other:?}"),
     };
-    // The upload's answer is lost: found by name, no duplicate.
+    // The upload's answer is lost: found as the one new id with its name,
+    // no duplicate. The list made just before the create goes through.
+    let list_requests = count_list_requests(driver, &profile, &sandbox.terraform.faults());
+    sandbox
+        .terraform
+        .faults()
+        .inject(Fault::Delay(Duration::ZERO), list_requests);
     sandbox
         .terraform
         .faults()
@@ -623,4 +639,16 @@ fn no_secret_reaches_logs_or_debug_output() {
     // Debug said something useful rather than nothing at all.
     assert!(driver.texts.iter().any(|text| text.contains("<redacted>")));
     assert!(driver.texts.len() > 40);
+}
+
+/// How many requests one listing of `profile` takes (a lost create of a key
+/// with no listed material is recovered against a list made just before).
+fn count_list_requests(
+    driver: &mut Driver,
+    profile: &Profile,
+    faults: &keyfleet::sandbox::Faults,
+) -> usize {
+    let before = faults.request_count();
+    driver.list(profile);
+    faults.request_count() - before
 }

@@ -374,7 +374,6 @@ fn dropped_list_answer_is_retried(setup: &mut Setup) {
 /// A 500 on create: the dialog stays open with the name and key as typed,
 /// nothing is created or retried, and sending again works.
 fn add_key_dialog_keeps_fields_on_error(setup: &mut Setup) {
-    let faults = setup.faults();
     let posts_before = setup.posts();
     let names_before = setup.remote_names().len();
     let key_label = if setup.stores_private_keys() {
@@ -384,7 +383,7 @@ fn add_key_dialog_keeps_fields_on_error(setup: &mut Setup) {
     };
     let heading = setup.add_key_heading();
     let key_text = setup.fill_add_key_dialog("kept-on-error");
-    faults.inject(Fault::ServerError, 1);
+    inject_on_create(setup, Fault::ServerError);
     let h = &mut setup.test.harness;
     click(h, "Add key");
     wait_for_label_containing(h, "server error (HTTP 500)");
@@ -446,10 +445,9 @@ fn add_key_dialog_keeps_fields_on_error(setup: &mut Setup) {
 /// A create whose answer is dropped after the provider handled it: the app
 /// finds the key by listing, says so, and there is exactly one such key.
 fn lost_create_answer_is_found_once(setup: &mut Setup) {
-    let faults = setup.faults();
     let posts_before = setup.posts();
     setup.fill_add_key_dialog("answer-lost");
-    faults.inject(Fault::DropAfterHandling, 1);
+    inject_on_create(setup, Fault::DropAfterHandling);
     let h = &mut setup.test.harness;
     click(h, "Add key");
     wait_until(h, "lost answer reported", |h| {
@@ -575,6 +573,8 @@ fn gcore_lost_generated_key_offers_to_delete_the_orphan() {
     click(h, "➕ Add key");
     click(h, "Generate on server (Ed25519)");
     set_text(h, "Name:", "orphan-key");
+    // The list made just before a generate (to tell a new id) goes through.
+    faults.inject(Fault::Delay(Duration::ZERO), 1 + setup.extra_requests);
     faults.inject(Fault::DropAfterHandling, 1);
     click(h, "Generate");
     wait_for_label(h, "Delete orphan key");
@@ -625,4 +625,16 @@ fn gcore_lost_generated_key_offers_to_delete_the_orphan() {
             .iter()
             .any(|toast| toast.text == "Deleted \"orphan-key\"")
     );
+}
+
+/// `fault` for the create the next "Add key" sends. Where the account's list
+/// shows no key material (stored private keys), the app lists the account
+/// just before the create, to tell a lost create's key by its new id: that
+/// list goes through.
+fn inject_on_create(setup: &Setup, fault: Fault) {
+    let faults = setup.faults();
+    if setup.stores_private_keys() {
+        faults.inject(Fault::Delay(Duration::ZERO), 1 + setup.extra_requests);
+    }
+    faults.inject(fault, 1);
 }

@@ -9,7 +9,7 @@ use crate::inventory::{ExportFormat, Inventory, InventoryOptions, LocalKey, Loca
 use crate::providers::{ApiError, ApiErrorKind, KeyScope, NewKey, ProviderClient, RemoteKey};
 use crate::store::Profile;
 
-use super::{CreateOutcome, create_with_recovery};
+use super::CreateOutcome;
 
 /// One account's keys as the window holds them (shared with its table).
 pub type AccountKeys = (Profile, Result<Arc<Vec<RemoteKey>>, ApiError>);
@@ -166,10 +166,11 @@ pub async fn publish_to(
     sha256: &str,
 ) -> Result<(PublishOutcome, RemoteKey), ApiError> {
     let keys = client.list_keys().await?;
-    if let Some(existing) = find_by_fingerprint(keys, &new_key.scope, sha256) {
+    if let Some(existing) = find_by_fingerprint(keys.clone(), &new_key.scope, sha256) {
         return Ok((PublishOutcome::AlreadyThere, existing));
     }
-    match create_with_recovery(client, new_key).await {
+    // The list just made tells a lost create's key from keys already there.
+    match super::recovery::create_recovering(client, new_key, Some(keys)).await {
         Ok(CreateOutcome::Created(created)) => Ok((PublishOutcome::Added, created.key)),
         Ok(CreateOutcome::LostButFound { key, .. }) => Ok((PublishOutcome::Added, key)),
         Err(err) if err.kind == ApiErrorKind::Conflict => {

@@ -7,6 +7,7 @@
 mod commands;
 mod dialogs;
 pub mod fleet;
+pub mod recovery;
 mod request;
 mod runtime;
 

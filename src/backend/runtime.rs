@@ -10,9 +10,7 @@ use super::commands::{Command, CreateOutcome, FileKind, LoadedFile};
 use super::dialogs::FileDialogs;
 use super::request::{self, Pending, Repaint, Reply};
 use crate::keys::{self, SecretString};
-use crate::providers::{
-    AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, NewKeyMaterial, ProviderClient,
-};
+use crate::providers::{AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, ProviderClient};
 use crate::store::Profile;
 use crate::store::secrets::{SecretStore, resolve_token};
 
@@ -440,47 +438,14 @@ fn save_private_key(
 }
 
 /// Creates a key; when the answer is lost (timeout, dropped connection),
-/// lists the account to find out whether the key was created after all.
-/// Shared by the window and `keyfleet publish`.
+/// lists the account to find out whether this very key was created (by
+/// fingerprint, or as the one new id; see [`super::recovery`]). Shared by
+/// the window, `keyfleet publish` and rotation.
 pub async fn create_with_recovery(
     client: &ProviderClient,
     new_key: &crate::providers::NewKey,
 ) -> Result<CreateOutcome, ApiError> {
-    match client.create_key(new_key).await {
-        Ok(created) => Ok(CreateOutcome::Created(created)),
-        Err(err) if err.answer_lost() => {
-            tracing::warn!(kind = ?err.kind, "create answer lost; checking the key list");
-            match client.list_keys().await {
-                Ok(keys) => match keys
-                    .into_iter()
-                    .find(|key| key.name == new_key.name && key.scope.same_place(&new_key.scope))
-                {
-                    Some(key) => Ok(CreateOutcome::LostButFound {
-                        key,
-                        private_key_lost: matches!(
-                            new_key.material,
-                            NewKeyMaterial::GenerateOnServer
-                        ),
-                    }),
-                    None => {
-                        let mut err = err;
-                        err.message.push_str(
-                            " The key list shows no key with this name, so it was not created; you can try again.",
-                        );
-                        Err(err)
-                    }
-                },
-                Err(_) => {
-                    let mut err = err;
-                    err.message.push_str(
-                        " It is not known whether the key was created: refresh the account before trying again.",
-                    );
-                    Err(err)
-                }
-            }
-        }
-        Err(err) => Err(err),
-    }
+    super::recovery::create_recovering(client, new_key, None).await
 }
 
 fn open_key_file(

@@ -83,15 +83,17 @@ impl Row {
 fn print_rows(
     sha256: &str,
     rows: &[Row],
+    unchecked: Option<&[Unchecked]>,
     json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
     if json {
-        serde_json::to_writer_pretty(
-            &mut *out,
-            &serde_json::json!({ "sha256": sha256, "results": rows }),
-        )?;
+        let mut document = serde_json::json!({ "sha256": sha256, "results": rows });
+        if let Some(unchecked) = unchecked {
+            document["unchecked"] = serde_json::json!(unchecked);
+        }
+        serde_json::to_writer_pretty(&mut *out, &document)?;
         writeln!(out)?;
     } else if !rows.is_empty() {
         let cells: Vec<Vec<String>> = rows
@@ -211,13 +213,139 @@ pub(super) fn publish(
         });
     }
     let rows: Vec<Row> = rows.into_iter().flatten().collect();
-    print_rows(&sha256, &rows, json, out, err)
+    print_rows(&sha256, &rows, None, json, out, err)
 }
 
-/// Deletes every key with fingerprint `sha256` from `targets`; without
-/// `yes`, only lists them.
+/// A key `revoke` could not compare: its account shows no public key
+/// material for it (HCP Terraform keeps only a write-only private key).
+#[derive(Clone, Debug, Serialize)]
+struct Unchecked {
+    account: String,
+    provider: ProviderKind,
+    key_id: String,
+    name: String,
+}
+
+/// Characters of the Base64 part of a `SHA256:` fingerprint: 32 bytes,
+/// unpadded, as `ssh-keygen -l` prints them.
+const SHA256_BASE64_CHARS: usize = 43;
+
+/// The fingerprint `revoke` looks for: `arg` itself when it is `SHA256:`
+/// and 43 Base64 characters, else the fingerprint of the public key file
+/// at `arg`. A mistyped fingerprint must not answer "no account holds it".
+fn revoke_fingerprint(arg: &str) -> Result<String, String> {
+    use base64::Engine as _;
+    let shown: String = arg.chars().take(80).collect();
+    if let Some(base64) = arg.strip_prefix("SHA256:") {
+        let decoded = base64::engine::general_purpose::STANDARD_NO_PAD.decode(base64);
+        return match decoded {
+            Ok(bytes) if bytes.len() == 32 && base64.len() == SHA256_BASE64_CHARS => {
+                Ok(arg.to_string())
+            }
+            _ => Err(format!(
+                "\"{shown}\" is not a SHA256 fingerprint: expected SHA256: and {SHA256_BASE64_CHARS} Base64 characters, as `ssh-keygen -lf KEY.pub` prints them (found {} characters after SHA256:)",
+                base64.chars().count()
+            )),
+        };
+    }
+    let path = Path::new(arg);
+    if path.is_file() || arg.ends_with(".pub") {
+        return public::read_public_key_file(path)
+            .map(|key| key.fingerprint_sha256)
+            .map_err(|error| format!("{}: {error}", path.display()));
+    }
+    Err(format!(
+        "\"{shown}\" is neither a SHA256 fingerprint (SHA256: and {SHA256_BASE64_CHARS} Base64 characters) nor a public key file"
+    ))
+}
+
+/// The shape `revoke`'s argument must have before any account is read:
+/// `SHA256:…` (checked whole by [`revoke`]) or a public key file.
+pub(super) fn check_revoke_arg(arg: &str) -> Result<(), String> {
+    if arg.starts_with("SHA256:") || arg.ends_with(".pub") || Path::new(arg).is_file() {
+        return Ok(());
+    }
+    let shown: String = arg.chars().take(80).collect();
+    Err(format!(
+        "\"{shown}\" is neither a SHA256 fingerprint (SHA256: and {SHA256_BASE64_CHARS} Base64 characters, as ssh-keygen -l prints it) nor a public key file"
+    ))
+}
+
+/// What `revoke` found on the accounts before deleting anything.
+#[derive(Default)]
+struct RevokePlan {
+    /// Per account: the keys to delete (an account may hold it twice, e.g.
+    /// a Gcore project key and a regional keypair).
+    delete: Vec<(Profile, Vec<RemoteKey>)>,
+    /// Accounts that could not be listed.
+    failures: Vec<Row>,
+    /// Keys with no public material to compare.
+    unchecked: Vec<Unchecked>,
+}
+
+fn plan_revoke(sha256: &str, targets: &[Profile], context: &Context) -> RevokePlan {
+    let mut plan = RevokePlan::default();
+    for (profile, result) in list_all(targets, context) {
+        let keys = match result {
+            Ok(keys) => keys,
+            Err(error) => {
+                plan.failures.push(Row::failed(&profile, &error));
+                continue;
+            }
+        };
+        let mut matching = Vec::new();
+        for key in keys {
+            match key.fingerprint_sha256.as_deref() {
+                Some(fingerprint) if fingerprint == sha256 => matching.push(key),
+                Some(_) => {}
+                None => plan.unchecked.push(Unchecked {
+                    account: profile.name.clone(),
+                    provider: profile.provider(),
+                    key_id: key.id.clone(),
+                    name: key.name.to_string(),
+                }),
+            }
+        }
+        if !matching.is_empty() {
+            plan.delete.push((profile, matching));
+        }
+    }
+    plan
+}
+
+/// Says how many keys on which accounts could not be checked.
+fn report_unchecked(unchecked: &[Unchecked], err: &mut dyn Write) -> std::io::Result<()> {
+    if unchecked.is_empty() {
+        return Ok(());
+    }
+    // Per account, in the order listed.
+    let mut per_account: Vec<(&str, ProviderKind, usize)> = Vec::new();
+    for key in unchecked {
+        match per_account
+            .iter_mut()
+            .find(|(name, ..)| *name == key.account)
+        {
+            Some((_, _, count)) => *count += 1,
+            None => per_account.push((&key.account, key.provider, 1)),
+        }
+    }
+    let accounts: Vec<String> = per_account
+        .iter()
+        .map(|(name, provider, count)| format!("{count} on {name} ({})", provider.spec().label))
+        .collect();
+    writeln!(
+        err,
+        "keyfleet: {} key(s) could not be checked because their account shows no public key material: {}; check them with the provider",
+        unchecked.len(),
+        accounts.join(", ")
+    )
+}
+
+/// Deletes every key with the fingerprint `target` names (a `SHA256:`
+/// fingerprint or a public key file) from `targets`; without `yes`, only
+/// lists them. Keys without public material are listed as unchecked.
 pub(super) fn revoke(
-    sha256: &str,
+    target: &str,
     targets: &[Profile],
     yes: bool,
     json: bool,
@@ -225,27 +353,19 @@ pub(super) fn revoke(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
-    let listed = list_all(targets, context);
-    let mut failures: Vec<Row> = Vec::new();
-    // Per account: the keys to delete (an account may hold it twice, e.g.
-    // a Gcore project key and a regional keypair).
-    let mut plan: Vec<(Profile, Vec<RemoteKey>)> = Vec::new();
-    for (profile, result) in listed {
-        match result {
-            Ok(keys) => {
-                let matching: Vec<RemoteKey> = keys
-                    .into_iter()
-                    .filter(|k| k.fingerprint_sha256.as_deref() == Some(sha256))
-                    .collect();
-                if !matching.is_empty() {
-                    plan.push((profile, matching));
-                }
-            }
-            Err(error) => failures.push(Row::failed(&profile, &error)),
+    let sha256 = match revoke_fingerprint(target) {
+        Ok(sha256) => sha256,
+        Err(message) => {
+            writeln!(err, "keyfleet: {message}")?;
+            return Ok(EXIT_USAGE);
         }
-    }
+    };
+    let sha256 = sha256.as_str();
+    let plan = plan_revoke(sha256, targets, context);
+    report_unchecked(&plan.unchecked, err)?;
     if !yes {
         let mut rows: Vec<Row> = plan
+            .delete
             .iter()
             .flat_map(|(profile, keys)| {
                 keys.iter()
@@ -253,8 +373,8 @@ pub(super) fn revoke(
             })
             .collect();
         let count = rows.len();
-        rows.extend(failures);
-        let code = print_rows(sha256, &rows, json, out, err)?;
+        rows.extend(plan.failures);
+        let code = print_rows(sha256, &rows, Some(&plan.unchecked), json, out, err)?;
         if count == 0 {
             writeln!(err, "keyfleet: no account holds a key with {sha256}")?;
             return Ok(code);
@@ -265,8 +385,17 @@ pub(super) fn revoke(
         )?;
         return Ok(EXIT_USAGE);
     }
+    let mut rows = delete_planned(&plan.delete, context);
+    if rows.is_empty() {
+        writeln!(err, "keyfleet: no account holds a key with {sha256}")?;
+    }
+    rows.extend(plan.failures);
+    print_rows(sha256, &rows, Some(&plan.unchecked), json, out, err)
+}
+
+/// Sends the deletes, one task per account; a row per key.
+fn delete_planned(plan: &[(Profile, Vec<RemoteKey>)], context: &Context) -> Vec<Row> {
     let accounts: Vec<Profile> = plan.iter().map(|(profile, _)| profile.clone()).collect();
-    let plan = &plan;
     let results = for_each_account(&accounts, context, |client, index| async move {
         let mut outcomes = Vec::new();
         for key in &plan[index].1 {
@@ -291,9 +420,5 @@ pub(super) fn revoke(
             }
         }
     }
-    if rows.is_empty() {
-        writeln!(err, "keyfleet: no account holds a key with {sha256}")?;
-    }
-    rows.extend(failures);
-    print_rows(sha256, &rows, json, out, err)
+    rows
 }

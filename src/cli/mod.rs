@@ -41,7 +41,7 @@ Usage: keyfleet [--demo]                  open the window
        keyfleet [--demo] inventory [--json] [--local] [--dir DIR]... [--strict]
                                   [--max-age DAYS] [--max-accounts N]
        keyfleet [--demo] publish PUBFILE --to ACCOUNT[,ACCOUNT...] [--name NAME] [--json]
-       keyfleet [--demo] revoke SHA256 [--from ACCOUNT[,ACCOUNT...]] --yes [--json]
+       keyfleet [--demo] revoke SHA256|PUBFILE [--from ACCOUNT[,ACCOUNT...]] --yes [--json]
        keyfleet [--demo] rotate SHA256 (--generate ed25519|rsa4096 --save PATH | --key PATH)
                                 [--to ACCOUNT[,ACCOUNT...]] [--yes] [--remove-old] [--json]
 
@@ -56,8 +56,10 @@ Commands:
               --max-accounts N flag keys on more than N accounts
   publish     Add a public key to accounts: one create per account, none where
               the key already is (same fingerprint). NAME defaults to the file name.
-  revoke      Delete the key with this fingerprint from the accounts (default:
-              all). Without --yes it only lists what would be deleted.
+  revoke      Delete the key with this fingerprint (SHA256: and 43 Base64 characters,
+              or that of PUBFILE) from the accounts (default: all). Without --yes
+              it only lists what would be deleted. Keys whose account shows no
+              public key (HCP Terraform) cannot be checked and are listed.
   rotate      Replace the key with this fingerprint on the accounts holding it
               (default: all): save the new key at PATH (absolute), add it, keep
               the old key until --remove-old (now or in a later run). Without
@@ -143,7 +145,7 @@ pub enum Command {
     Rotate(RotateArgs),
     /// `keyfleet revoke SHA256`.
     Revoke {
-        /// `SHA256:…`.
+        /// `SHA256:…` or a public key file, checked by `change::revoke`.
         sha256: String,
         /// Profile names or ids; empty for every account.
         from: Vec<String>,
@@ -283,11 +285,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Usage
             let sha256 = words.next().ok_or_else(|| {
                 usage("revoke needs a fingerprint: keyfleet revoke SHA256:... --yes")
             })?;
-            if !sha256.starts_with("SHA256:") || sha256.len() <= "SHA256:".len() {
-                return Err(usage(format!(
-                    "\"{sha256}\" is not a SHA256 fingerprint (SHA256:... as ssh-keygen -l prints it)"
-                )));
-            }
+            change::check_revoke_arg(&sha256).map_err(usage)?;
             Command::Revoke {
                 sha256,
                 from: from.take().unwrap_or_default(),
@@ -651,7 +649,8 @@ struct KeyJson<'a> {
     algorithm: Option<&'a str>,
     bits: Option<u32>,
     comment: Option<&'a str>,
-    created_at: Option<&'a str>,
+    /// RFC 3339 in UTC (see [`crate::dates`]).
+    created_at: Option<String>,
     public_key: Option<&'a str>,
 }
 
@@ -676,7 +675,7 @@ fn print_keys(
                     .as_deref()
                     .and_then(crate::inventory::label_bits),
                 comment: k.comment.as_deref(),
-                created_at: k.created_at.as_deref(),
+                created_at: k.created_at.as_deref().map(crate::dates::rfc3339),
                 public_key: k.public_key.as_deref(),
             })
             .collect();
@@ -704,7 +703,10 @@ fn print_keys(
                     k.fingerprint_sha256
                         .clone()
                         .unwrap_or_else(|| "fingerprint unknown".into()),
-                    k.created_at.as_deref().unwrap_or_default().to_string(),
+                    k.created_at
+                        .as_deref()
+                        .map(crate::dates::human)
+                        .unwrap_or_default(),
                     k.id.clone(),
                 ]
             })
@@ -751,7 +753,10 @@ fn print_inventory(
                         .unwrap_or_else(|| "fingerprint unknown".into()),
                     accounts.join(", "),
                     g.local_paths.join(", "),
-                    g.oldest_created_at.clone().unwrap_or_default(),
+                    g.oldest_created_at
+                        .as_deref()
+                        .map(crate::dates::human)
+                        .unwrap_or_default(),
                     g.flags
                         .iter()
                         .map(|f| f.label())

@@ -16,7 +16,6 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 pub use export::ExportFormat;
 pub use local::{LocalKey, LocalKeyKind, LocalProblem, LocalScan};
@@ -193,7 +192,7 @@ impl KeyGroup {
                 .as_deref()
                 .is_none_or(|oldest| earlier(created, oldest))
         {
-            self.oldest_created_at = Some(created.to_string());
+            self.oldest_created_at = Some(crate::dates::rfc3339(created));
         }
         if key.weak && !self.flags.contains(&Flag::Weak) {
             self.flags.push(Flag::Weak);
@@ -204,7 +203,7 @@ impl KeyGroup {
             provider,
             key_id: key.id.clone(),
             name: key.name.to_string(),
-            created_at: key.created_at.as_deref().map(String::from),
+            created_at: key.created_at.as_deref().map(crate::dates::rfc3339),
             matched_by_name_only,
         });
     }
@@ -268,18 +267,13 @@ pub fn label_is_weak(label: &str, strict: bool) -> bool {
 }
 
 fn parse_time(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
+    crate::dates::instant(text)
 }
 
 /// True when `candidate` is earlier than `current` (by time when both
 /// parse, else as text, which orders same-offset RFC 3339 correctly).
 fn earlier(candidate: &str, current: &str) -> bool {
-    match (parse_time(candidate), parse_time(current)) {
-        (Some(a), Some(b)) => a < b,
-        (Some(_), None) => true,
-        (None, Some(_)) => false,
-        (None, None) => candidate < current,
-    }
+    crate::dates::compare(Some(candidate), Some(current)).is_lt()
 }
 
 impl Inventory {
@@ -571,7 +565,11 @@ mod tests {
 
     fn options() -> InventoryOptions {
         InventoryOptions {
-            now: OffsetDateTime::parse("2026-01-01T00:00:00Z", &Rfc3339).unwrap(),
+            now: OffsetDateTime::parse(
+                "2026-01-01T00:00:00Z",
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap(),
             ..InventoryOptions::default()
         }
     }
@@ -617,9 +615,10 @@ mod tests {
         assert_eq!(shared.accounts[0].key_id, "g1");
         assert_eq!(shared.accounts[1].account, "gh");
         assert_eq!(shared.accounts[1].name, "my laptop");
+        // The earliest instant, in UTC (see `crate::dates`).
         assert_eq!(
             shared.oldest_created_at.as_deref(),
-            Some("2024-03-01T10:00:00+02:00")
+            Some("2024-03-01T08:00:00Z")
         );
         assert_eq!(shared.bits, Some(256));
         assert_eq!(

@@ -262,7 +262,10 @@ fn compare(a: &KeyGroup, b: &KeyGroup, column: FleetSort) -> Ordering {
         FleetSort::Comment => a.comment.cmp(&b.comment),
         FleetSort::Accounts => a.accounts.len().cmp(&b.accounts.len()),
         FleetSort::Local => a.local_paths.first().cmp(&b.local_paths.first()),
-        FleetSort::Oldest => a.oldest_created_at.cmp(&b.oldest_created_at),
+        FleetSort::Oldest => crate::dates::compare(
+            a.oldest_created_at.as_deref(),
+            b.oldest_created_at.as_deref(),
+        ),
         FleetSort::Flags => a.flags.len().cmp(&b.flags.len()),
     }
 }

@@ -879,8 +879,12 @@ impl KeyTable {
             SortColumn::Shared => x.shared_in_project.cmp(&y.shared_in_project),
             SortColumn::Default => x.is_default.cmp(&y.is_default),
             SortColumn::State => by_text(x.state.as_deref(), y.state.as_deref()),
-            SortColumn::Created => by_text(x.created_at.as_deref(), y.created_at.as_deref()),
-            SortColumn::Updated => by_text(x.updated_at.as_deref(), y.updated_at.as_deref()),
+            SortColumn::Created => {
+                crate::dates::compare(x.created_at.as_deref(), y.created_at.as_deref())
+            }
+            SortColumn::Updated => {
+                crate::dates::compare(x.updated_at.as_deref(), y.updated_at.as_deref())
+            }
         };
         // Stable tie-break so equal keys don't jump around between refreshes.
         primary.then_with(|| x.id.cmp(&y.id))
