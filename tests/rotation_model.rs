@@ -455,6 +455,7 @@ fn plan(rng: &mut StdRng) -> (World, Rotation) {
             old_key_sha256: account.fingerprint(Truth::Old),
             origin: None,
             names_taken: Vec::new(),
+            matched_by_name_only: false,
             scope: StepScope::Account,
             shared_in_project: (provider == ProviderKind::Gcore).then_some(old_shared),
             make_default: is_default,
