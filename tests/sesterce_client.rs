@@ -3,6 +3,7 @@
 mod common;
 
 use common::client::{fast_policy as policy, new_key};
+use common::fixtures::{Recorded, fixture_key, recorded_response, serve_recorded};
 
 use keyfleet::keys::SecretString;
 use keyfleet::providers::sesterce::SesterceClient;
@@ -87,7 +88,8 @@ async fn create_uploads_the_normalised_public_key() {
     let fake = SesterceFake::new();
     let url = start(&fake).await;
     let sesterce = client(&url, SESTERCE_TOKEN);
-    let line = fresh_public_line("dev@box");
+    let fixture = fixture_key("rsa3072");
+    let line = fixture.public.clone();
 
     // Extra spaces and a trailing newline are normalised before sending.
     let pasted = format!("  {line}\n");
@@ -103,12 +105,13 @@ async fn create_uploads_the_normalised_public_key() {
         Some(true),
         "the first key becomes the default"
     );
-    let expected = PublicKey::from_openssh(&line).unwrap();
+    // As ssh-keygen printed them (Sesterce sends none: computed locally).
+    assert_eq!(created.key.fingerprint_sha256, Some(fixture.sha256.clone()));
+    assert_eq!(created.key.fingerprint_md5, Some(fixture.md5.clone()));
     assert_eq!(
-        created.key.fingerprint_sha256,
-        Some(expected.fingerprint(HashAlg::Sha256).to_string())
+        created.key.comment.as_deref(),
+        Some(fixture.comment.as_str())
     );
-    assert_eq!(created.key.comment.as_deref(), Some("dev@box"));
 
     let stored = fake.keys();
     assert_eq!(stored.len(), 1);
@@ -307,6 +310,19 @@ async fn fake_validates_bodies_like_nestjs() {
         body["message"],
         json!(["name must be a string", "publicKey must be a string"])
     );
+
+    // A field the DTO does not declare is refused, not dropped.
+    let line = fixture_key("ed25519").public;
+    let response = post(json!({"name": "x", "publicKey": line, "isDefault": true}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        json!(["property isDefault should not exist"])
+    );
+    assert!(fake.keys().is_empty(), "nothing stored");
 
     let response = post(json!({"name": "x", "publicKey": "ssh-ed25519 AAAAnope"}))
         .await
@@ -567,4 +583,31 @@ async fn dropped_connection_on_create_is_reported_once() {
     assert_eq!(posts, 1);
     // The fake did create it; the user's refresh will show it.
     assert_eq!(fake.keys().len(), 1);
+}
+
+/// A list in the documented `SSHKeyDto` shape (values ours, the keys the
+/// ssh-keygen fixtures) is read field by field, fingerprints as ssh-keygen
+/// printed them.
+#[tokio::test]
+async fn a_list_in_the_documented_shape_is_read() {
+    let url = serve_recorded(vec![Recorded::get(
+        "/gpu-cloud/ssh-keys",
+        recorded_response("sesterce_list.json"),
+    )])
+    .await;
+    let keys = client(&url, SESTERCE_TOKEN).list_keys().await.unwrap();
+    assert_eq!(keys.len(), 2);
+    for (key, (id, name, fixture, default)) in keys.iter().zip([
+        ("6650f1c2a4e3b2d1c0f9e8a7", "laptop", "ed25519", true),
+        ("6650f1c2a4e3b2d1c0f9e8a8", "build server", "rsa3072", false),
+    ]) {
+        let fixture = fixture_key(fixture);
+        assert_eq!(key.id, id);
+        assert_eq!(key.name, name);
+        assert_eq!(key.is_default, Some(default));
+        assert_eq!(key.public_key.as_deref(), Some(fixture.public.as_str()));
+        assert_eq!(key.fingerprint_sha256, Some(fixture.sha256));
+        assert_eq!(key.fingerprint_md5, Some(fixture.md5));
+        assert!(key.created_at.as_deref().unwrap().starts_with("2024-"));
+    }
 }

@@ -6,12 +6,13 @@
 pub mod faults;
 pub mod gcore;
 pub mod github;
+pub mod keytext;
 pub mod sesterce;
 pub mod terraform;
 
 use std::net::SocketAddr;
 
-pub use faults::{Fault, Faults};
+pub use faults::{Fault, Faults, Gate};
 
 use crate::providers::ProviderKind;
 use crate::providers::spec::FieldKey;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod fixtures;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
