@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::bystanders::assert_only_gone;
 use common::client::{fast_policy, new_key};
 use common::fixtures::{Recorded, fixture_key, fixture_keys, recorded_response, serve_recorded};
 use std::collections::HashSet;
@@ -430,15 +431,23 @@ async fn share_toggles_both_ways() {
 async fn delete_removes_the_key() {
     let fake = GcoreFake::new();
     fake.add_key(1, "keep-me", &ed25519_public("a"), true);
-    fake.add_key(1, "delete-me", &ed25519_public("b"), true);
+    let doomed_id = fake.add_key(1, "delete-me", &ed25519_public("b"), true);
+    // Bystanders: a same-named key with other key text in the project, the
+    // same key text in another project, a regional keypair of that name.
+    let doomed_text = fake.public_key(1, &doomed_id).unwrap();
+    fake.add_key(1, "delete-me", &ed25519_public("b2"), true);
+    fake.add_key(2, "delete-me", &doomed_text, true);
+    fake.add_keypair(1, 76, "delete-me", &doomed_text);
+    let before = fake.snapshot();
     let url = start(&fake).await;
     let client = client(&url, Some(1), vec![]);
     let keys = client.list_keys().await.unwrap();
-    let doomed = keys.iter().find(|key| key.name == "delete-me").unwrap();
+    let doomed = keys.iter().find(|key| key.id == doomed_id).unwrap();
     client.delete_key(doomed).await.unwrap();
+    assert_only_gone(&before, &fake.snapshot(), &[&doomed_id]);
     let after = client.list_keys().await.unwrap();
-    assert_eq!(after.len(), 1);
-    assert_eq!(after[0].name, "keep-me");
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|key| key.id != doomed_id));
     // Deleting it again is a real 404 (first attempt), not a success.
     let err = client.delete_key(doomed).await.unwrap_err();
     assert_eq!(err.kind, ApiErrorKind::NotFound);
@@ -469,16 +478,21 @@ async fn lose_first_delete_answer(
 #[tokio::test]
 async fn a_delete_whose_answer_was_lost_succeeds_on_the_retry_404() {
     let fake = GcoreFake::new();
-    fake.add_key(1, "flaky-delete", &ed25519_public("c"), true);
+    let id = fake.add_key(1, "flaky-delete", &ed25519_public("c"), true);
+    // Bystanders the retry must not reach: the same name in project 1 and 2.
+    fake.add_key(1, "flaky-delete", &ed25519_public("c2"), true);
+    fake.add_key(2, "flaky-delete", &ed25519_public("c3"), true);
+    let before = fake.snapshot();
     let router = fake.router().layer(axum::middleware::from_fn_with_state(
         Arc::new(Mutex::new(false)),
         lose_first_delete_answer,
     ));
     let url = serve(router).await.unwrap();
     let client = client(&url, Some(1), vec![]);
-    let key = client.list_keys().await.unwrap().remove(0);
-    client.delete_key(&key).await.unwrap();
-    assert_eq!(fake.key_count(1), 0);
+    let keys = client.list_keys().await.unwrap();
+    let key = keys.iter().find(|key| key.id == id).unwrap();
+    client.delete_key(key).await.unwrap();
+    assert_only_gone(&before, &fake.snapshot(), &[&id]);
     // The first DELETE deleted the key; the retry's 404 counted as success.
     assert_eq!(count_requests(&fake, "DELETE", "/cloud/v1/ssh_keys/1/"), 2);
 }
@@ -549,9 +563,13 @@ async fn regional_keypairs_list_create_share_delete() {
         1
     );
 
+    // The same key text as a project key, and another region's keypair of
+    // the same name: only the Luxembourg keypair may go.
+    fake.add_key(1, "lux-import", &imported_key.public, true);
+    fake.add_keypair(1, 38, "lux-import", &imported_key.public);
+    let before = fake.snapshot();
     client.delete_key(&imported.key).await.unwrap();
-    assert_eq!(fake.keypair_count(1, 76), 2);
-    assert_eq!(fake.key_count(1), 1, "the project key is untouched");
+    assert_only_gone(&before, &fake.snapshot(), &[&imported.key.id]);
 }
 
 #[tokio::test]

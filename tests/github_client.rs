@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::bystanders::assert_only_gone;
 use common::client::fast_policy;
 use common::fixtures::{Recorded, fixture_key, fixture_keys, recorded_response, serve_recorded};
 use std::sync::Arc;
@@ -362,20 +363,26 @@ async fn an_invalid_key_is_a_validation_error_and_echoes_are_redacted() {
 #[tokio::test]
 async fn deletes_from_the_right_list() {
     let fake = GithubFake::new();
-    let auth_id = fake.add_key("auth", &fresh_public_line(""));
+    let auth_line = fresh_public_line("");
+    let auth_id = fake.add_key("auth", &auth_line);
     let signing_id = fake.add_signing_key("sign", &fresh_public_line(""));
     assert_eq!(auth_id, signing_id, "the lists count separately");
+    // Bystanders: the authentication key's text again as a signing key,
+    // and a second authentication key titled like the signing key.
+    let bystander_signing = fake.add_signing_key("auth", &auth_line);
+    fake.add_key("sign", &fresh_public_line(""));
+    let before = fake.snapshot();
     let url = start(&fake).await;
     let github = client(&url, GITHUB_TOKEN);
     let keys = github.list_keys().await.unwrap();
     let signing = keys
         .iter()
-        .find(|key| key.scope == KeyScope::Signing)
+        .find(|key| key.scope == KeyScope::Signing && key.id == signing_id.to_string())
         .unwrap();
 
     github.delete_key(signing).await.unwrap();
-    assert!(fake.signing_keys().is_empty());
-    assert_eq!(fake.keys().len(), 1);
+    let signing_identity = format!("signing/{signing_id}");
+    assert_only_gone(&before, &fake.snapshot(), &[&signing_identity]);
     assert_eq!(
         requests_to(&fake, "DELETE", "/"),
         vec![format!("/user/ssh_signing_keys/{signing_id}")]
@@ -393,11 +400,21 @@ async fn deletes_from_the_right_list() {
     // …but on a retry it means the lost first attempt worked.
     let auth = keys
         .iter()
-        .find(|key| key.scope == KeyScope::Account)
+        .find(|key| key.scope == KeyScope::Account && key.id == auth_id.to_string())
         .unwrap();
     fake.faults().inject(Fault::DropAfterHandling, 1);
     github.delete_key(auth).await.unwrap();
-    assert!(fake.keys().is_empty());
+    let auth_identity = format!("authentication/{auth_id}");
+    assert_only_gone(
+        &before,
+        &fake.snapshot(),
+        &[&signing_identity, &auth_identity],
+    );
+    assert!(
+        fake.signing_keys()
+            .iter()
+            .any(|key| key.id == bystander_signing)
+    );
     assert_eq!(requests_to(&fake, "DELETE", "/user/keys/").len(), 2);
 
     let mut bogus = auth.clone();

@@ -2,13 +2,14 @@
 
 mod common;
 
+use common::bystanders::assert_only_gone;
 use common::client::{fast_policy as policy, new_key};
 use common::fixtures::{Recorded, fixture_key, recorded_response, serve_recorded};
 
 use keyfleet::keys::SecretString;
 use keyfleet::providers::sesterce::SesterceClient;
 use keyfleet::providers::{ApiErrorKind, Http, NewKeyMaterial};
-use keyfleet::sandbox::sesterce::SesterceFake;
+use keyfleet::sandbox::sesterce::{FakeSesterceKey, SesterceFake};
 use keyfleet::sandbox::{Fault, SESTERCE_TOKEN, serve};
 use serde_json::{Value, json};
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey};
@@ -412,23 +413,49 @@ async fn make_default_leaves_exactly_one_default() {
 #[tokio::test]
 async fn delete_removes_the_key_and_keeps_one_default() {
     let fake = SesterceFake::new();
+    let third_line = fresh_public_line("3");
     let first = fake.add_key("first", &fresh_public_line("1"));
     let second = fake.add_key("second", &fresh_public_line("2"));
-    let third = fake.add_key("third", &fresh_public_line("3"));
+    let third = fake.add_key("third", &third_line);
+    // Bystander: the same name and key text as the one deleted first.
+    let twin = fake.add_key("third", &third_line);
     let url = start(&fake).await;
     let sesterce = client(&url, SESTERCE_TOKEN);
     sesterce.make_default(&third).await.unwrap();
+    let before = fake.snapshot();
+    let keys_before = fake.keys();
 
     sesterce.delete_key(&third).await.unwrap();
     let ids: Vec<String> = fake.keys().into_iter().map(|key| key.id).collect();
-    assert_eq!(ids, vec![first.clone(), second.clone()]);
+    assert_eq!(ids, vec![first.clone(), second.clone(), twin.clone()]);
     assert_eq!(
         fake.default_key_id(),
         Some(first.clone()),
         "the oldest key inherits the default"
     );
+    // Apart from that inherited default (and its update time), nothing
+    // else changed.
+    let first_after = fake.keys().into_iter().find(|key| key.id == first).unwrap();
+    assert_eq!(
+        first_after,
+        FakeSesterceKey {
+            is_default: true,
+            updated_at: first_after.updated_at.clone(),
+            ..keys_before
+                .iter()
+                .find(|key| key.id == first)
+                .unwrap()
+                .clone()
+        }
+    );
+    let mut expected = before.clone();
+    expected.remove(&third);
+    expected.insert(first.clone(), format!("{first_after:?}"));
+    assert_eq!(fake.snapshot(), expected);
 
+    let before = fake.snapshot();
     sesterce.delete_key(&second).await.unwrap();
+    assert_only_gone(&before, &fake.snapshot(), &[&second]);
     assert_eq!(fake.default_key_id(), Some(first));
 
     let err = sesterce.delete_key(&third).await.unwrap_err();
@@ -439,6 +466,8 @@ async fn delete_removes_the_key_and_keeps_one_default() {
 #[tokio::test]
 async fn delete_counts_not_found_on_a_retry_as_done() {
     let fake = SesterceFake::new();
+    fake.add_key("bystander", &fresh_public_line("b"));
+    let before = fake.snapshot();
     let url = start(&fake).await;
     // The first attempt fails with 500; the retry finds nothing to delete,
     // which means an earlier attempt did the work.
@@ -448,6 +477,7 @@ async fn delete_counts_not_found_on_a_retry_as_done() {
         .await
         .unwrap();
     assert_eq!(fake.faults().request_count(), 2);
+    assert_eq!(fake.snapshot(), before, "nothing else was deleted");
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::bystanders::assert_only_gone;
 use common::client::fast_policy as policy;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -485,11 +486,15 @@ async fn delete_removes_the_key() {
     let listed = terraform.list_keys().await.unwrap();
     assert_eq!(listed.len(), 3);
     let id = listed[0].id.clone();
+    // Bystanders: the same name and private key in this organization and
+    // in another one.
+    let value = fake.stored_value(&id).unwrap();
+    fake.add_key("acme-infra", &listed[0].name, &value);
+    fake.add_key("acme-modules", &listed[0].name, &value);
+    let before = fake.snapshot();
 
     terraform.delete_key(&id).await.unwrap();
-    assert_eq!(fake.keys("acme-infra").len(), 2);
-    assert!(fake.stored_value(&id).is_none());
-    assert_eq!(fake.keys("acme-modules").len(), 1);
+    assert_only_gone(&before, &fake.snapshot(), &[&id]);
 
     let err = terraform.delete_key(&id).await.unwrap_err();
     assert_eq!(err.kind, ApiErrorKind::NotFound);
@@ -501,9 +506,10 @@ async fn delete_removes_the_key() {
 
     // A 500 first, then 404 on the retry: an earlier attempt did the work.
     let other = listed[1].id.clone();
+    let before = fake.snapshot();
     fake.faults().inject(Fault::ServerError, 1);
     terraform.delete_key(&other).await.unwrap();
-    assert!(fake.stored_value(&other).is_none());
+    assert_only_gone(&before, &fake.snapshot(), &[&other]);
 }
 
 #[tokio::test]

@@ -88,6 +88,7 @@ fn refresh_shortcuts_do_nothing_while_a_dialog_is_open() {
     assert!(test.harness.query_by_label("New name:").is_none());
 
     // The delete confirmation, from the details panel.
+    let before = test.sandbox.snapshot();
     press_enter(&mut test);
     click(&mut test.harness, "Delete…");
     assert!(test.harness.query_by_label("Delete \"deploy\"").is_some());
@@ -103,6 +104,7 @@ fn refresh_shortcuts_do_nothing_while_a_dialog_is_open() {
         1,
         "cancelled: nothing was deleted"
     );
+    common::bystanders::assert_unchanged(&before, &test.sandbox.snapshot());
 
     // With no dialog open the same keys refresh again: the check above can fail.
     let before = faults.request_count();

@@ -9,6 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::bystanders::assert_only_gone;
 use common::*;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::keys::SecretString;
@@ -617,6 +618,15 @@ fn gcore_lost_generated_key_offers_to_delete_the_orphan() {
         "{remote:?}"
     );
 
+    // Bystander: a key named like the orphan in project 2 (another account).
+    let gcore = &setup.test.sandbox.gcore;
+    let orphan = gcore
+        .key_details(1)
+        .into_iter()
+        .find(|k| k.name == "orphan-key");
+    let orphan = orphan.unwrap();
+    gcore.add_key(2, "orphan-key", &orphan.public_key, true);
+    let before = gcore.snapshot();
     let h = &mut setup.test.harness;
     click(h, "Delete orphan key");
     let id = setup.profile_id.clone();
@@ -634,6 +644,7 @@ fn gcore_lost_generated_key_offers_to_delete_the_orphan() {
         "the orphan is gone from Gcore"
     );
     assert_eq!(setup.remote_names(), ["seeded-0"]);
+    assert_only_gone(&before, &setup.test.sandbox.gcore.snapshot(), &[&orphan.id]);
     assert!(
         setup
             .test

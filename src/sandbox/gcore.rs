@@ -181,6 +181,25 @@ impl std::fmt::Debug for GcoreFake {
 }
 
 impl GcoreFake {
+    /// Every key and keypair of every project and region, by
+    /// `project/region/id`, with all it stores (bystander checks).
+    pub fn snapshot(&self) -> super::KeySet {
+        self.lock()
+            .keys
+            .iter()
+            .map(|stored| {
+                let region = stored
+                    .region_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_default();
+                (
+                    format!("{}/{region}/{}", stored.project_id, stored.key.id),
+                    format!("{:?}", stored.key),
+                )
+            })
+            .collect()
+    }
+
     /// An empty fake accepting [`GCORE_TOKEN`]: projects 1 "Default" and
     /// 2 "GPU training", a handful of regions, and no keys.
     pub fn new() -> Self {

@@ -213,6 +213,18 @@ impl std::fmt::Debug for GithubFake {
 }
 
 impl GithubFake {
+    /// Every authentication and signing key, by `list/id`, with all it
+    /// stores (bystander checks).
+    pub fn snapshot(&self) -> super::KeySet {
+        let state = self.lock();
+        let authentication = state.keys.iter().map(|key| ("authentication", key));
+        let signing = state.signing_keys.iter().map(|key| ("signing", key));
+        authentication
+            .chain(signing)
+            .map(|(list, key)| (format!("{list}/{}", key.id), format!("{key:?}")))
+            .collect()
+    }
+
     /// A user with no keys, reached with [`GITHUB_TOKEN`], whose token has
     /// every scope the key endpoints need.
     pub fn new() -> Self {

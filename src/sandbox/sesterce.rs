@@ -102,6 +102,15 @@ impl std::fmt::Debug for SesterceFake {
 }
 
 impl SesterceFake {
+    /// Every key, by id, with all it stores (bystander checks).
+    pub fn snapshot(&self) -> super::KeySet {
+        self.lock()
+            .keys
+            .iter()
+            .map(|key| (key.id.clone(), format!("{key:?}")))
+            .collect()
+    }
+
     /// An account with no keys, reached with [`super::SESTERCE_TOKEN`].
     pub fn new() -> Self {
         Self {
@@ -165,6 +174,11 @@ impl SesterceFake {
     pub fn add_key(&self, name: &str, public_key: &str) -> String {
         let mut state = self.lock();
         insert_key(&mut state.keys, name, public_key)
+    }
+
+    /// Makes `id` the default key, straight in the fake (no request).
+    pub fn make_default(&self, id: &str) {
+        set_default(&mut self.lock().keys, id);
     }
 
     /// Replaces the accepted API key (to test revoked keys).

@@ -91,6 +91,25 @@ impl std::fmt::Debug for TerraformFake {
 }
 
 impl TerraformFake {
+    /// Every key of every organization, by `organization/id`: its name and
+    /// a digest of its private key (bystander checks; the key itself stays
+    /// out of assertion messages).
+    pub fn snapshot(&self) -> super::KeySet {
+        use sha2::Digest as _;
+        self.lock()
+            .keys
+            .iter()
+            .map(|key| {
+                let digest = sha2::Sha256::digest(key.value.as_bytes());
+                let digest: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+                (
+                    format!("{}/{}", key.organization, key.id),
+                    format!("name={:?} value-sha256={digest}", key.name),
+                )
+            })
+            .collect()
+    }
+
     /// Organizations "acme-infra" and "acme-modules", no keys; accepts the
     /// user token [`super::TERRAFORM_TOKEN`] and the organization token
     /// [`super::TERRAFORM_ORG_TOKEN`] (which the SSH key endpoints refuse).

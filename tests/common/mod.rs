@@ -3,6 +3,7 @@
 //! dialogs; for the client tests, [`client`].
 #![allow(dead_code)]
 
+pub mod bystanders;
 pub mod client;
 pub mod fixtures;
 
