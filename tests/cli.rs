@@ -493,6 +493,15 @@ fn revoke_lists_first_then_deletes_exactly_those_keys() {
         0
     );
 
+    // Bystanders: the same key in a Gcore project no account names, and a
+    // Sesterce key named like it with other key text.
+    setup.sandbox.gcore.add_key(2, "laptop", SHARED, true);
+    let sesterce_public = setup.sandbox.sesterce.keys()[0].public_key.clone();
+    setup.sandbox.sesterce.add_key("laptop", &sesterce_public);
+    let before = setup.sandbox.snapshot();
+    let github_key = format!("authentication/{}", setup.sandbox.github.keys()[0].id);
+    let gcore_key = setup.sandbox.gcore.key_details(1)[0].id.clone();
+
     // Only from GitHub.
     let output = keyfleet(
         &setup,
@@ -502,6 +511,9 @@ fn revoke_lists_first_then_deletes_exactly_those_keys() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("deleted"));
     assert!(setup.sandbox.key_names(ProviderKind::Github).is_empty());
     assert_eq!(setup.sandbox.key_names(ProviderKind::Gcore), ["laptop"]);
+    let mut expected = before.clone();
+    expected.get_mut("github").unwrap().remove(&github_key);
+    assert_eq!(setup.sandbox.snapshot(), expected, "only GitHub's key went");
 
     // Everywhere else; the other keys stay.
     let output = keyfleet(&setup, &["revoke", SHARED_SHA256, "--yes", "--json"]);
@@ -513,7 +525,19 @@ fn revoke_lists_first_then_deletes_exactly_those_keys() {
     assert!(setup.sandbox.key_names(ProviderKind::Gcore).is_empty());
     assert_eq!(
         setup.sandbox.key_names(ProviderKind::Sesterce),
-        ["gpu-only"]
+        ["gpu-only", "laptop"]
+    );
+    let gcore = expected.get_mut("gcore").unwrap();
+    let gcore_identity = gcore
+        .keys()
+        .find(|identity| identity.ends_with(&format!("/{gcore_key}")))
+        .unwrap()
+        .clone();
+    gcore.remove(&gcore_identity);
+    assert_eq!(
+        setup.sandbox.snapshot(),
+        expected,
+        "only the two listed keys went; every other key of every account is as it was"
     );
     assert_eq!(
         setup.sandbox.key_names(ProviderKind::Terraform),

@@ -3,7 +3,9 @@
 
 mod common;
 
+use common::bystanders::assert_only_gone;
 use common::client::{fast_policy, new_key};
+use common::fixtures::{Recorded, fixture_key, fixture_keys, recorded_response, serve_recorded};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,7 +25,7 @@ use keyfleet::providers::{
     ProviderClient, RemoteKey,
 };
 use keyfleet::sandbox::gcore::GcoreFake;
-use keyfleet::sandbox::{Fault, GCORE_TOKEN, serve};
+use keyfleet::sandbox::{Fault, GCORE_TOKEN, Gate, serve};
 use serde_json::{Value, json};
 
 fn policy() -> HttpPolicy {
@@ -350,29 +352,26 @@ async fn create_with_a_public_key_matches_local_fingerprints() {
     let fake = GcoreFake::new();
     let url = start(&fake).await;
     let client = client(&url, Some(1), vec![]);
-    let public_key = ed25519_public("me@laptop");
+    let fixture = fixture_key("ed25519");
     // Pasted with surrounding whitespace, as people do.
     let mut request = new_key(
         "my laptop",
-        NewKeyMaterial::PublicKey(format!("  {public_key}\n")),
+        NewKeyMaterial::PublicKey(format!("  {}\n", fixture.public)),
     );
     request.shared_in_project = false;
     let created = client.create_key(&request).await.unwrap();
     assert!(created.private_key.is_none());
-    let local = parse_public_key(&public_key).unwrap();
     let key = &created.key;
     assert_eq!(key.name, "my laptop");
-    assert_eq!(key.public_key.as_deref(), Some(local.openssh.as_str()));
-    assert_eq!(
-        key.fingerprint_md5.as_deref(),
-        Some(local.fingerprint_md5.as_str())
-    );
+    assert_eq!(key.public_key.as_deref(), Some(fixture.public.as_str()));
+    // Both as ssh-keygen printed them: Gcore's MD5 and the local SHA256.
+    assert_eq!(key.fingerprint_md5.as_deref(), Some(fixture.md5.as_str()));
     assert_eq!(
         key.fingerprint_sha256.as_deref(),
-        Some(local.fingerprint_sha256.as_str())
+        Some(fixture.sha256.as_str())
     );
     assert_eq!(key.shared_in_project, Some(false));
-    assert_eq!(key.comment.as_deref(), Some("me@laptop"));
+    assert_eq!(key.comment.as_deref(), Some(fixture.comment.as_str()));
     let stored = fake.key_details(1);
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].id, key.id);
@@ -432,15 +431,23 @@ async fn share_toggles_both_ways() {
 async fn delete_removes_the_key() {
     let fake = GcoreFake::new();
     fake.add_key(1, "keep-me", &ed25519_public("a"), true);
-    fake.add_key(1, "delete-me", &ed25519_public("b"), true);
+    let doomed_id = fake.add_key(1, "delete-me", &ed25519_public("b"), true);
+    // Bystanders: a same-named key with other key text in the project, the
+    // same key text in another project, a regional keypair of that name.
+    let doomed_text = fake.public_key(1, &doomed_id).unwrap();
+    fake.add_key(1, "delete-me", &ed25519_public("b2"), true);
+    fake.add_key(2, "delete-me", &doomed_text, true);
+    fake.add_keypair(1, 76, "delete-me", &doomed_text);
+    let before = fake.snapshot();
     let url = start(&fake).await;
     let client = client(&url, Some(1), vec![]);
     let keys = client.list_keys().await.unwrap();
-    let doomed = keys.iter().find(|key| key.name == "delete-me").unwrap();
+    let doomed = keys.iter().find(|key| key.id == doomed_id).unwrap();
     client.delete_key(doomed).await.unwrap();
+    assert_only_gone(&before, &fake.snapshot(), &[&doomed_id]);
     let after = client.list_keys().await.unwrap();
-    assert_eq!(after.len(), 1);
-    assert_eq!(after[0].name, "keep-me");
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|key| key.id != doomed_id));
     // Deleting it again is a real 404 (first attempt), not a success.
     let err = client.delete_key(doomed).await.unwrap_err();
     assert_eq!(err.kind, ApiErrorKind::NotFound);
@@ -471,16 +478,21 @@ async fn lose_first_delete_answer(
 #[tokio::test]
 async fn a_delete_whose_answer_was_lost_succeeds_on_the_retry_404() {
     let fake = GcoreFake::new();
-    fake.add_key(1, "flaky-delete", &ed25519_public("c"), true);
+    let id = fake.add_key(1, "flaky-delete", &ed25519_public("c"), true);
+    // Bystanders the retry must not reach: the same name in project 1 and 2.
+    fake.add_key(1, "flaky-delete", &ed25519_public("c2"), true);
+    fake.add_key(2, "flaky-delete", &ed25519_public("c3"), true);
+    let before = fake.snapshot();
     let router = fake.router().layer(axum::middleware::from_fn_with_state(
         Arc::new(Mutex::new(false)),
         lose_first_delete_answer,
     ));
     let url = serve(router).await.unwrap();
     let client = client(&url, Some(1), vec![]);
-    let key = client.list_keys().await.unwrap().remove(0);
-    client.delete_key(&key).await.unwrap();
-    assert_eq!(fake.key_count(1), 0);
+    let keys = client.list_keys().await.unwrap();
+    let key = keys.iter().find(|key| key.id == id).unwrap();
+    client.delete_key(key).await.unwrap();
+    assert_only_gone(&before, &fake.snapshot(), &[&id]);
     // The first DELETE deleted the key; the retry's 404 counted as success.
     assert_eq!(count_requests(&fake, "DELETE", "/cloud/v1/ssh_keys/1/"), 2);
 }
@@ -518,19 +530,17 @@ async fn regional_keypairs_list_create_share_delete() {
     assert_eq!(count_requests(&fake, "GET", "/cloud/v1/regions"), 1);
 
     let scope = lux.scope.clone();
-    let imported_key = ed25519_public("import");
+    let imported_key = fixture_key("ecdsa256");
     let mut import = new_key(
         "lux-import",
-        NewKeyMaterial::PublicKey(imported_key.clone()),
+        NewKeyMaterial::PublicKey(imported_key.public.clone()),
     );
     import.scope = scope.clone();
     let imported = client.create_key(&import).await.unwrap();
     assert!(imported.private_key.is_none());
     assert_eq!(imported.key.scope, scope);
-    assert_eq!(
-        imported.key.fingerprint_md5,
-        Some(parse_public_key(&imported_key).unwrap().fingerprint_md5)
-    );
+    assert_eq!(imported.key.fingerprint_md5, Some(imported_key.md5.clone()));
+    assert_eq!(imported.key.fingerprint_sha256, Some(imported_key.sha256));
 
     let mut generate = new_key("lux-generated", NewKeyMaterial::GenerateOnServer);
     generate.scope = scope.clone();
@@ -553,9 +563,13 @@ async fn regional_keypairs_list_create_share_delete() {
         1
     );
 
+    // The same key text as a project key, and another region's keypair of
+    // the same name: only the Luxembourg keypair may go.
+    fake.add_key(1, "lux-import", &imported_key.public, true);
+    fake.add_keypair(1, 38, "lux-import", &imported_key.public);
+    let before = fake.snapshot();
     client.delete_key(&imported.key).await.unwrap();
-    assert_eq!(fake.keypair_count(1, 76), 2);
-    assert_eq!(fake.key_count(1), 1, "the project key is untouched");
+    assert_only_gone(&before, &fake.snapshot(), &[&imported.key.id]);
 }
 
 #[tokio::test]
@@ -879,17 +893,20 @@ async fn a_slow_server_times_out() {
         request_timeout: Duration::from_millis(300),
         ..policy()
     };
-    fake.faults()
-        .inject(Fault::Delay(Duration::from_secs(2)), 4);
-    let started = Instant::now();
-    let err = client_with(&url, GCORE_TOKEN, Some(1), vec![], policy)
-        .list_keys()
+    // Held until the end: only the client's own timeout can end each try
+    // (30 s bounds a hang, it is not what is checked).
+    let gate = Gate::new();
+    fake.faults().inject(Fault::Hold(gate.clone()), 4);
+    let client = client_with(&url, GCORE_TOKEN, Some(1), vec![], policy);
+    let err = tokio::time::timeout(Duration::from_secs(30), client.list_keys())
         .await
+        .expect("a held request was never timed out")
         .unwrap_err();
     assert_eq!(err.kind, ApiErrorKind::Timeout);
     assert!(err.message.contains("timeout"), "{}", err.message);
     assert_eq!(fake.faults().request_count(), 4);
-    assert!(started.elapsed() < Duration::from_secs(4));
+    assert_eq!(gate.arrived(), 4, "every try reached the fake and was held");
+    gate.release();
 }
 
 #[tokio::test]
@@ -1171,4 +1188,130 @@ async fn the_fake_checks_auth_content_type_fields_and_paging() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+// ---------------------------------------------------------------------------
+// Outside references: ssh-keygen's fingerprints, the docs' response shapes
+
+/// Every fixture key, listed back: Gcore's MD5 and the locally computed
+/// SHA256 are what ssh-keygen printed, and the type is the key's.
+#[tokio::test]
+async fn listed_fingerprints_are_the_ones_ssh_keygen_printed() {
+    let fake = GcoreFake::new();
+    let fixtures = fixture_keys();
+    for fixture in &fixtures {
+        fake.add_key(1, fixture.name, &fixture.public, true);
+    }
+    let url = start(&fake).await;
+    let keys = client(&url, Some(1), vec![]).list_keys().await.unwrap();
+    assert_eq!(keys.len(), fixtures.len());
+    for fixture in &fixtures {
+        let key = keys
+            .iter()
+            .find(|key| key.name == fixture.name)
+            .unwrap_or_else(|| panic!("{} not listed", fixture.name));
+        assert_eq!(key.fingerprint_md5.as_deref(), Some(fixture.md5.as_str()));
+        assert_eq!(
+            key.fingerprint_sha256.as_deref(),
+            Some(fixture.sha256.as_str())
+        );
+        assert_eq!(key.public_key.as_deref(), Some(fixture.public.as_str()));
+    }
+}
+
+/// The fake refuses what it cannot read and a certificate, as a field
+/// error on `public_key`, before storing anything.
+#[tokio::test]
+async fn the_fake_refuses_damaged_keys_and_certificates() {
+    let fake = GcoreFake::new();
+    let url = start(&fake).await;
+    let fixture = fixture_key("ed25519");
+    let (key_type, data) = fixture.type_and_data.split_once(' ').unwrap();
+    let http = reqwest::Client::new();
+    for public_key in [
+        // The type on the line does not match the one in the data.
+        format!("ssh-rsa {data}"),
+        // Cut short.
+        format!("{key_type} {}", &data[..data.len() - 4]),
+        // Well-formed, but of a type no server can install.
+        unknown_type_line(),
+    ] {
+        let response = http
+            .post(format!("{url}/cloud/v1/ssh_keys/1"))
+            .header("authorization", format!("APIKey {GCORE_TOKEN}"))
+            .json(&json!({"name": "bad-key", "public_key": public_key}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{public_key}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["invalid_fields"]["public_key"].is_array(), "{body}");
+    }
+    assert_eq!(fake.key_count(1), 0);
+}
+
+/// A list exactly as the docs show it (the OpenAPI example values) is read
+/// by the client: every documented field lands where it belongs.
+#[tokio::test]
+async fn a_list_in_the_documented_shape_is_read() {
+    let url = serve_recorded(vec![Recorded::get(
+        "/cloud/v1/ssh_keys/1",
+        recorded_response("gcore_list.json"),
+    )])
+    .await;
+    let keys = client(&url, Some(1), vec![]).list_keys().await.unwrap();
+    assert_eq!(keys.len(), 1);
+    let key = &keys[0];
+    assert_eq!(key.id, "36a7a97a-0672-4911-8f2b-92cd4e5b0d91");
+    assert_eq!(key.name, "my-ssh-key");
+    assert_eq!(
+        key.public_key.as_deref(),
+        Some(recorded_response("gcore-doc-example.pub").trim())
+    );
+    assert_eq!(key.shared_in_project, Some(true));
+    assert_eq!(key.state.as_deref(), Some("ACTIVE"));
+    assert_eq!(key.created_at.as_deref(), Some("2025-06-16T17:05:50Z"));
+    assert_eq!(key.comment.as_deref(), Some("my-username@my-hostname"));
+    let sha256 = recorded_response("gcore-doc-example.sha256");
+    assert_eq!(
+        key.fingerprint_sha256.as_deref(),
+        sha256.split_whitespace().nth(1)
+    );
+}
+
+/// The documented 201 answer to an upload is read as the created key.
+#[tokio::test]
+async fn a_create_answer_in_the_documented_shape_is_read() {
+    let url = serve_recorded(vec![Recorded {
+        method: axum::http::Method::POST,
+        path: "/cloud/v1/ssh_keys/1",
+        status: 201,
+        content_type: "application/json",
+        body: recorded_response("gcore_created.json"),
+    }])
+    .await;
+    let public = recorded_response("gcore-doc-example.pub");
+    let created = client(&url, Some(1), vec![])
+        .create_key(&new_key(
+            "my-ssh-key",
+            NewKeyMaterial::PublicKey(public.trim().to_string()),
+        ))
+        .await
+        .unwrap();
+    assert!(created.private_key.is_none(), "private_key is null");
+    assert_eq!(created.key.id, "36a7a97a-0672-4911-8f2b-92cd4e5b0d91");
+    assert_eq!(created.key.name, "my-ssh-key");
+    assert_eq!(created.key.public_key.as_deref(), Some(public.trim()));
+}
+
+/// A well-formed line of a type OpenSSH does not know.
+fn unknown_type_line() -> String {
+    use base64::Engine as _;
+    let mut blob = Vec::new();
+    for field in [&b"ssh-xmss@openssh.com"[..], &[7u8; 64][..]] {
+        blob.extend_from_slice(&(field.len() as u32).to_be_bytes());
+        blob.extend_from_slice(field);
+    }
+    let data = base64::engine::general_purpose::STANDARD.encode(&blob);
+    format!("ssh-xmss@openssh.com {data} x@y")
 }

@@ -4,7 +4,9 @@
 
 mod common;
 
+use common::bystanders::assert_only_gone;
 use common::client::fast_policy;
+use common::fixtures::{Recorded, fixture_key, fixture_keys, recorded_response, serve_recorded};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -15,7 +17,7 @@ use keyfleet::providers::{
     ApiError, ApiErrorKind, Http, HttpPolicy, KeyScope, NewKey, NewKeyMaterial, RemoteKey,
 };
 use keyfleet::sandbox::github::{GITHUB_LOGIN, GITHUB_TOKEN, GithubFake, GithubLinks};
-use keyfleet::sandbox::{Fault, serve};
+use keyfleet::sandbox::{Fault, Gate, serve};
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey};
 
 fn policy() -> HttpPolicy {
@@ -204,7 +206,8 @@ async fn adds_authentication_and_signing_keys() {
     let fake = GithubFake::new();
     let url = start(&fake).await;
     let github = client(&url, GITHUB_TOKEN);
-    let line = fresh_public_line("dev@box");
+    let fixture = fixture_key("ecdsa384");
+    let line = fixture.public.clone();
 
     let created = github
         .create_key(&new_key(
@@ -217,10 +220,12 @@ async fn adds_authentication_and_signing_keys() {
     assert!(created.private_key.is_none());
     assert_eq!(created.key.name, "laptop");
     assert_eq!(created.key.scope, KeyScope::Account);
-    let expected = PublicKey::from_openssh(&line).unwrap();
+    assert_eq!(created.key.fingerprint_sha256, Some(fixture.sha256.clone()));
+    assert_eq!(created.key.fingerprint_md5, Some(fixture.md5.clone()));
     assert_eq!(
-        created.key.fingerprint_sha256,
-        Some(expected.fingerprint(HashAlg::Sha256).to_string())
+        fake.keys()[0].key,
+        fixture.type_and_data,
+        "stored without the comment"
     );
     assert_eq!(fake.keys().len(), 1);
     assert_eq!(created.key.id, fake.keys()[0].id.to_string());
@@ -358,20 +363,26 @@ async fn an_invalid_key_is_a_validation_error_and_echoes_are_redacted() {
 #[tokio::test]
 async fn deletes_from_the_right_list() {
     let fake = GithubFake::new();
-    let auth_id = fake.add_key("auth", &fresh_public_line(""));
+    let auth_line = fresh_public_line("");
+    let auth_id = fake.add_key("auth", &auth_line);
     let signing_id = fake.add_signing_key("sign", &fresh_public_line(""));
     assert_eq!(auth_id, signing_id, "the lists count separately");
+    // Bystanders: the authentication key's text again as a signing key,
+    // and a second authentication key titled like the signing key.
+    let bystander_signing = fake.add_signing_key("auth", &auth_line);
+    fake.add_key("sign", &fresh_public_line(""));
+    let before = fake.snapshot();
     let url = start(&fake).await;
     let github = client(&url, GITHUB_TOKEN);
     let keys = github.list_keys().await.unwrap();
     let signing = keys
         .iter()
-        .find(|key| key.scope == KeyScope::Signing)
+        .find(|key| key.scope == KeyScope::Signing && key.id == signing_id.to_string())
         .unwrap();
 
     github.delete_key(signing).await.unwrap();
-    assert!(fake.signing_keys().is_empty());
-    assert_eq!(fake.keys().len(), 1);
+    let signing_identity = format!("signing/{signing_id}");
+    assert_only_gone(&before, &fake.snapshot(), &[&signing_identity]);
     assert_eq!(
         requests_to(&fake, "DELETE", "/"),
         vec![format!("/user/ssh_signing_keys/{signing_id}")]
@@ -389,11 +400,21 @@ async fn deletes_from_the_right_list() {
     // …but on a retry it means the lost first attempt worked.
     let auth = keys
         .iter()
-        .find(|key| key.scope == KeyScope::Account)
+        .find(|key| key.scope == KeyScope::Account && key.id == auth_id.to_string())
         .unwrap();
     fake.faults().inject(Fault::DropAfterHandling, 1);
     github.delete_key(auth).await.unwrap();
-    assert!(fake.keys().is_empty());
+    let auth_identity = format!("authentication/{auth_id}");
+    assert_only_gone(
+        &before,
+        &fake.snapshot(),
+        &[&signing_identity, &auth_identity],
+    );
+    assert!(
+        fake.signing_keys()
+            .iter()
+            .any(|key| key.id == bystander_signing)
+    );
     assert_eq!(requests_to(&fake, "DELETE", "/user/keys/").len(), 2);
 
     let mut bogus = auth.clone();
@@ -517,15 +538,22 @@ async fn the_primary_rate_limit_waits_for_the_reset() {
     let fake = GithubFake::new();
     fill(&fake, 2);
     let url = start(&fake).await;
+    // The reset is set when the first request arrives (so it is refused
+    // however slow this machine is), at least this late.
     let reset = epoch_now() + 1;
-    fake.limit_until(reset);
-    let started = Instant::now();
+    fake.limit_from_next_request(1);
 
-    let keys = client(&url, GITHUB_TOKEN).list_keys().await.unwrap();
+    // 30 s only bounds a hang; how long the wait takes is for the benches.
+    let keys = tokio::time::timeout(
+        Duration::from_secs(30),
+        client(&url, GITHUB_TOKEN).list_keys(),
+    )
+    .await
+    .expect("the client never came back after the reset")
+    .unwrap();
 
     assert_eq!(keys.len(), 2);
     assert!(epoch_now() >= reset, "answered before the reset");
-    assert!(started.elapsed() < Duration::from_secs(4));
     // The lists are read one after the other: one refused request, then
     // one good request per list, no hammering meanwhile.
     assert_eq!(
@@ -600,6 +628,7 @@ async fn a_secondary_limit_honours_retry_after() {
 }
 
 /// A TCP listener that counts connections and never answers usefully.
+/// A listener counting the connections it accepts, in order.
 async fn recorder() -> (String, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -612,6 +641,24 @@ async fn recorder() -> (String, Arc<AtomicUsize>) {
         }
     });
     (url, connections)
+}
+
+/// Connects to the recorder at `url` and waits until it has accepted (and
+/// so counted, then closed) that marker connection; returns how many came
+/// before it. Connections are accepted in order, so one the client made
+/// earlier is counted first: no waiting for "long enough".
+async fn connections_before_a_marker(url: &str, connections: &AtomicUsize) -> usize {
+    use tokio::io::AsyncReadExt;
+    let address = url.trim_start_matches("http://");
+    let mut marker = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut byte = [0u8; 1];
+    // End of stream (or a reset) once the recorder dropped it.
+    let closed = tokio::time::timeout(Duration::from_secs(30), marker.read(&mut byte)).await;
+    assert!(
+        matches!(closed, Ok(Ok(0) | Err(_))),
+        "the recorder never closed the marker"
+    );
+    connections.load(Ordering::SeqCst) - 1
 }
 
 #[tokio::test]
@@ -628,9 +675,8 @@ async fn a_next_link_to_another_origin_is_refused() {
     assert!(err.message.contains("another address"), "{}", err.message);
     assert!(err.message.contains("127.0.0.1"), "{}", err.message);
     assert_no_token(&err, GITHUB_TOKEN);
-    tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
-        connections.load(Ordering::SeqCst),
+        connections_before_a_marker(&elsewhere, &connections).await,
         0,
         "the other origin got a connection"
     );
@@ -733,6 +779,13 @@ async fn the_fake_refuses_requests_without_githubs_headers() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 422);
     assert!(response.text().await.unwrap().contains("key is invalid"));
+    // DSA: GitHub stopped accepting it in 2022.
+    let dsa = fixture_key("dsa1024").public;
+    let response = post(serde_json::json!({"title": "t", "key": dsa}))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    assert!(response.text().await.unwrap().contains("key is invalid"));
     let response = post(serde_json::json!({"title": "t", "key": line}))
         .await
         .unwrap();
@@ -800,22 +853,96 @@ async fn a_key_already_in_use_on_this_account_counts_as_there() {
         },
     )
     .unwrap();
-    // The list goes through at once; the create waits while the key lands.
-    fake.faults().inject(Fault::Delay(Duration::ZERO), 1);
-    fake.faults()
-        .inject(Fault::Delay(Duration::from_millis(400)), 1);
+    // Both lists (authentication and signing keys) go through at once; the
+    // create is held at a gate while the key lands, then let through.
+    let gate = Gate::new();
+    fake.faults().inject(Fault::Delay(Duration::ZERO), 2);
+    fake.faults().inject(Fault::Hold(gate.clone()), 1);
     let publishing = {
         let client = client.clone();
         let key = new_key("laptop", &line, KeyScope::Account);
         let sha256 = sha256.clone();
         tokio::spawn(async move { publish_to(&client, &key, &sha256).await })
     };
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(
+        gate.wait_arrivals(1, Duration::from_secs(30)).await,
+        "the create never reached the fake"
+    );
+    let held = fake.faults().requests().last().cloned().unwrap();
+    assert_eq!(
+        (held.method.as_str(), held.path.as_str()),
+        ("POST", "/user/keys")
+    );
     // GitHub keeps type and key data only.
     let stored: Vec<&str> = line.split_whitespace().take(2).collect();
     let id = fake.add_key("added elsewhere", &stored.join(" "));
+    gate.release();
     let (outcome, key) = publishing.await.unwrap().unwrap();
     assert_eq!(outcome, PublishOutcome::AlreadyThere);
     assert_eq!(key.id, id.to_string());
     assert_eq!(fake.keys().len(), 1, "nothing added twice");
+}
+
+/// Every fixture key GitHub takes, listed back: SHA256 and MD5 as
+/// ssh-keygen printed them.
+#[tokio::test]
+async fn listed_fingerprints_are_the_ones_ssh_keygen_printed() {
+    let fake = GithubFake::new();
+    let fixtures: Vec<_> = fixture_keys()
+        .into_iter()
+        .filter(|fixture| fixture.keygen_type != "DSA")
+        .collect();
+    for fixture in &fixtures {
+        fake.add_key(fixture.name, &fixture.type_and_data);
+    }
+    let url = start(&fake).await;
+    let keys = client(&url, GITHUB_TOKEN).list_keys().await.unwrap();
+    assert_eq!(keys.len(), fixtures.len());
+    for (key, fixture) in keys.iter().zip(&fixtures) {
+        assert_eq!(key.name, fixture.name);
+        assert_eq!(
+            key.fingerprint_sha256.as_deref(),
+            Some(fixture.sha256.as_str())
+        );
+        assert_eq!(key.fingerprint_md5.as_deref(), Some(fixture.md5.as_str()));
+    }
+}
+
+/// The docs' example list, verbatim: its `key` values are not OpenSSH
+/// lines, and the client still lists both keys by id, title and date,
+/// with no fingerprint invented for them.
+#[tokio::test]
+async fn a_list_in_the_documented_shape_is_read() {
+    let url = serve_recorded(vec![
+        Recorded::get("/user/keys", recorded_response("github_list.json")),
+        Recorded::get("/user/ssh_signing_keys", "[]".into()),
+    ])
+    .await;
+    let keys = client(&url, GITHUB_TOKEN).list_keys().await.unwrap();
+    let summary: Vec<(&str, &str, Option<&str>)> = keys
+        .iter()
+        .map(|key| {
+            (
+                key.id.as_str(),
+                key.name.as_str(),
+                key.created_at.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "2",
+                "ssh-rsa AAAAB3NzaC1yc2EAAA",
+                Some("2020-06-11T21:31:57Z")
+            ),
+            (
+                "3",
+                "ssh-rsa AAAAB3NzaC1yc2EAAB",
+                Some("2020-07-11T21:31:57Z")
+            ),
+        ]
+    );
+    assert!(keys.iter().all(|key| key.fingerprint_sha256.is_none()));
 }

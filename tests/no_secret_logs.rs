@@ -14,7 +14,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use keyfleet::backend::{
@@ -40,15 +40,20 @@ use keyfleet::ui::profile_modal::ProfileModal;
 const PASSPHRASE: &str = "correct horse battery staple 42";
 const ORGANIZATION: &str = "acme-infra";
 
+/// The captured log text, and a signal for each write.
+type LogBuffer = Arc<(Mutex<Vec<u8>>, Condvar)>;
+
 /// A log writer appending to a shared buffer.
-struct Capture(Arc<Mutex<Vec<u8>>>);
+struct Capture(LogBuffer);
 
 impl Write for Capture {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.0
+            .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .extend_from_slice(bytes);
+        self.0.1.notify_all();
         Ok(bytes.len())
     }
 
@@ -59,8 +64,8 @@ impl Write for Capture {
 
 /// Installs a process-wide TRACE subscriber (and the `log` bridge) writing
 /// into the returned buffer.
-fn capture_all_logs() -> Arc<Mutex<Vec<u8>>> {
-    let buffer = Arc::new(Mutex::new(Vec::new()));
+fn capture_all_logs() -> LogBuffer {
+    let buffer = LogBuffer::default();
     let writer = buffer.clone();
     use tracing_subscriber::util::SubscriberInitExt;
     tracing_subscriber::fmt()
@@ -607,18 +612,18 @@ fn no_secret_reaches_logs_or_debug_output() {
         "{add_key:?} {profile_dialog:?} {generate_dialog:?} {pending:?}"
     ));
 
-    // Let the backend's last log lines land.
-    std::thread::sleep(Duration::from_millis(200));
-    let logs = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
-    // The capture really saw the flows, from the backend's threads too.
-    for expected in [
+    // The capture really saw the flows, from the backend's threads too:
+    // wait for their lines (written as each happens; 30 s bounds a hang).
+    let expected = [
         "log capture installed",
         "keyfleet-io",
         "create key",
         "retrying request",
         "create answer lost; checking the key list",
         "save private key",
-    ] {
+    ];
+    let logs = logs_once_they_contain(&logs, &expected);
+    for expected in expected {
         assert!(logs.contains(expected), "logs lack {expected:?}:\n{logs}");
     }
     assert!(secrets.len() > 20, "private key lines were collected");
@@ -651,4 +656,21 @@ fn count_list_requests(
     let before = faults.request_count();
     driver.list(profile);
     faults.request_count() - before
+}
+
+/// The captured text once it contains every `expected` line, woken by each
+/// write; what it holds after 30 s otherwise (the caller's check fails).
+fn logs_once_they_contain(logs: &LogBuffer, expected: &[&str]) -> String {
+    let (buffer, written) = &**logs;
+    let all_there = |bytes: &Vec<u8>| {
+        let text = String::from_utf8_lossy(bytes);
+        expected.iter().all(|line| text.contains(line))
+    };
+    let guard = buffer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (guard, _) = written
+        .wait_timeout_while(guard, Duration::from_secs(30), |bytes| !all_there(bytes))
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    String::from_utf8_lossy(&guard).to_string()
 }

@@ -214,6 +214,7 @@ async fn github_list_create_and_delete_do_not_follow_redirects() {
     let recorder = Recorder::start().await;
     let fake = GithubFake::new();
     let id = fake.add_key("laptop", &public_key());
+    let before = fake.snapshot();
     let url = serve(fake.router()).await.unwrap();
     let github = client(ProviderKind::Github, &url, GITHUB_TOKEN);
     let faults = fake.faults();
@@ -239,8 +240,11 @@ async fn github_list_create_and_delete_do_not_follow_redirects() {
         let err = github.delete_key(&key).await.unwrap_err();
         check(&err, status, &recorder, &faults, "GitHub delete");
     }
-    assert_eq!(fake.keys().len(), 1, "nothing created or deleted");
-    assert!(fake.signing_keys().is_empty());
+    assert_eq!(
+        fake.snapshot(),
+        before,
+        "nothing created, changed or deleted"
+    );
 }
 
 #[tokio::test]

@@ -2,12 +2,14 @@
 
 mod common;
 
+use common::bystanders::assert_only_gone;
 use common::client::{fast_policy as policy, new_key};
+use common::fixtures::{Recorded, fixture_key, recorded_response, serve_recorded};
 
 use keyfleet::keys::SecretString;
 use keyfleet::providers::sesterce::SesterceClient;
 use keyfleet::providers::{ApiErrorKind, Http, NewKeyMaterial};
-use keyfleet::sandbox::sesterce::SesterceFake;
+use keyfleet::sandbox::sesterce::{FakeSesterceKey, SesterceFake};
 use keyfleet::sandbox::{Fault, SESTERCE_TOKEN, serve};
 use serde_json::{Value, json};
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey};
@@ -87,7 +89,8 @@ async fn create_uploads_the_normalised_public_key() {
     let fake = SesterceFake::new();
     let url = start(&fake).await;
     let sesterce = client(&url, SESTERCE_TOKEN);
-    let line = fresh_public_line("dev@box");
+    let fixture = fixture_key("rsa3072");
+    let line = fixture.public.clone();
 
     // Extra spaces and a trailing newline are normalised before sending.
     let pasted = format!("  {line}\n");
@@ -103,12 +106,13 @@ async fn create_uploads_the_normalised_public_key() {
         Some(true),
         "the first key becomes the default"
     );
-    let expected = PublicKey::from_openssh(&line).unwrap();
+    // As ssh-keygen printed them (Sesterce sends none: computed locally).
+    assert_eq!(created.key.fingerprint_sha256, Some(fixture.sha256.clone()));
+    assert_eq!(created.key.fingerprint_md5, Some(fixture.md5.clone()));
     assert_eq!(
-        created.key.fingerprint_sha256,
-        Some(expected.fingerprint(HashAlg::Sha256).to_string())
+        created.key.comment.as_deref(),
+        Some(fixture.comment.as_str())
     );
-    assert_eq!(created.key.comment.as_deref(), Some("dev@box"));
 
     let stored = fake.keys();
     assert_eq!(stored.len(), 1);
@@ -308,6 +312,19 @@ async fn fake_validates_bodies_like_nestjs() {
         json!(["name must be a string", "publicKey must be a string"])
     );
 
+    // A field the DTO does not declare is refused, not dropped.
+    let line = fixture_key("ed25519").public;
+    let response = post(json!({"name": "x", "publicKey": line, "isDefault": true}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        json!(["property isDefault should not exist"])
+    );
+    assert!(fake.keys().is_empty(), "nothing stored");
+
     let response = post(json!({"name": "x", "publicKey": "ssh-ed25519 AAAAnope"}))
         .await
         .unwrap();
@@ -396,23 +413,49 @@ async fn make_default_leaves_exactly_one_default() {
 #[tokio::test]
 async fn delete_removes_the_key_and_keeps_one_default() {
     let fake = SesterceFake::new();
+    let third_line = fresh_public_line("3");
     let first = fake.add_key("first", &fresh_public_line("1"));
     let second = fake.add_key("second", &fresh_public_line("2"));
-    let third = fake.add_key("third", &fresh_public_line("3"));
+    let third = fake.add_key("third", &third_line);
+    // Bystander: the same name and key text as the one deleted first.
+    let twin = fake.add_key("third", &third_line);
     let url = start(&fake).await;
     let sesterce = client(&url, SESTERCE_TOKEN);
     sesterce.make_default(&third).await.unwrap();
+    let before = fake.snapshot();
+    let keys_before = fake.keys();
 
     sesterce.delete_key(&third).await.unwrap();
     let ids: Vec<String> = fake.keys().into_iter().map(|key| key.id).collect();
-    assert_eq!(ids, vec![first.clone(), second.clone()]);
+    assert_eq!(ids, vec![first.clone(), second.clone(), twin.clone()]);
     assert_eq!(
         fake.default_key_id(),
         Some(first.clone()),
         "the oldest key inherits the default"
     );
+    // Apart from that inherited default (and its update time), nothing
+    // else changed.
+    let first_after = fake.keys().into_iter().find(|key| key.id == first).unwrap();
+    assert_eq!(
+        first_after,
+        FakeSesterceKey {
+            is_default: true,
+            updated_at: first_after.updated_at.clone(),
+            ..keys_before
+                .iter()
+                .find(|key| key.id == first)
+                .unwrap()
+                .clone()
+        }
+    );
+    let mut expected = before.clone();
+    expected.remove(&third);
+    expected.insert(first.clone(), format!("{first_after:?}"));
+    assert_eq!(fake.snapshot(), expected);
 
+    let before = fake.snapshot();
     sesterce.delete_key(&second).await.unwrap();
+    assert_only_gone(&before, &fake.snapshot(), &[&second]);
     assert_eq!(fake.default_key_id(), Some(first));
 
     let err = sesterce.delete_key(&third).await.unwrap_err();
@@ -423,6 +466,8 @@ async fn delete_removes_the_key_and_keeps_one_default() {
 #[tokio::test]
 async fn delete_counts_not_found_on_a_retry_as_done() {
     let fake = SesterceFake::new();
+    fake.add_key("bystander", &fresh_public_line("b"));
+    let before = fake.snapshot();
     let url = start(&fake).await;
     // The first attempt fails with 500; the retry finds nothing to delete,
     // which means an earlier attempt did the work.
@@ -432,6 +477,7 @@ async fn delete_counts_not_found_on_a_retry_as_done() {
         .await
         .unwrap();
     assert_eq!(fake.faults().request_count(), 2);
+    assert_eq!(fake.snapshot(), before, "nothing else was deleted");
 }
 
 #[tokio::test]
@@ -567,4 +613,31 @@ async fn dropped_connection_on_create_is_reported_once() {
     assert_eq!(posts, 1);
     // The fake did create it; the user's refresh will show it.
     assert_eq!(fake.keys().len(), 1);
+}
+
+/// A list in the documented `SSHKeyDto` shape (values ours, the keys the
+/// ssh-keygen fixtures) is read field by field, fingerprints as ssh-keygen
+/// printed them.
+#[tokio::test]
+async fn a_list_in_the_documented_shape_is_read() {
+    let url = serve_recorded(vec![Recorded::get(
+        "/gpu-cloud/ssh-keys",
+        recorded_response("sesterce_list.json"),
+    )])
+    .await;
+    let keys = client(&url, SESTERCE_TOKEN).list_keys().await.unwrap();
+    assert_eq!(keys.len(), 2);
+    for (key, (id, name, fixture, default)) in keys.iter().zip([
+        ("6650f1c2a4e3b2d1c0f9e8a7", "laptop", "ed25519", true),
+        ("6650f1c2a4e3b2d1c0f9e8a8", "build server", "rsa3072", false),
+    ]) {
+        let fixture = fixture_key(fixture);
+        assert_eq!(key.id, id);
+        assert_eq!(key.name, name);
+        assert_eq!(key.is_default, Some(default));
+        assert_eq!(key.public_key.as_deref(), Some(fixture.public.as_str()));
+        assert_eq!(key.fingerprint_sha256, Some(fixture.sha256));
+        assert_eq!(key.fingerprint_md5, Some(fixture.md5));
+        assert!(key.created_at.as_deref().unwrap().starts_with("2024-"));
+    }
 }

@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::bystanders::assert_only_gone;
 use common::client::fast_policy as policy;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -485,11 +486,15 @@ async fn delete_removes_the_key() {
     let listed = terraform.list_keys().await.unwrap();
     assert_eq!(listed.len(), 3);
     let id = listed[0].id.clone();
+    // Bystanders: the same name and private key in this organization and
+    // in another one.
+    let value = fake.stored_value(&id).unwrap();
+    fake.add_key("acme-infra", &listed[0].name, &value);
+    fake.add_key("acme-modules", &listed[0].name, &value);
+    let before = fake.snapshot();
 
     terraform.delete_key(&id).await.unwrap();
-    assert_eq!(fake.keys("acme-infra").len(), 2);
-    assert!(fake.stored_value(&id).is_none());
-    assert_eq!(fake.keys("acme-modules").len(), 1);
+    assert_only_gone(&before, &fake.snapshot(), &[&id]);
 
     let err = terraform.delete_key(&id).await.unwrap_err();
     assert_eq!(err.kind, ApiErrorKind::NotFound);
@@ -501,9 +506,10 @@ async fn delete_removes_the_key() {
 
     // A 500 first, then 404 on the retry: an earlier attempt did the work.
     let other = listed[1].id.clone();
+    let before = fake.snapshot();
     fake.faults().inject(Fault::ServerError, 1);
     terraform.delete_key(&other).await.unwrap();
-    assert!(fake.stored_value(&other).is_none());
+    assert_only_gone(&before, &fake.snapshot(), &[&other]);
 }
 
 #[tokio::test]
@@ -930,4 +936,53 @@ async fn the_assign_request_is_the_documented_one() {
         .await
         .unwrap();
     assert_eq!(fake.workspaces("acme-infra")[0].1, None);
+}
+
+/// A list exactly as the docs' sample response (no `meta.pagination`) is
+/// read: one key, its id and name, nothing invented for the key text.
+#[tokio::test]
+async fn a_list_in_the_documented_shape_is_read() {
+    let mut answer = common::fixtures::Recorded::get(
+        "/api/v2/organizations/acme-infra/ssh-keys",
+        common::fixtures::recorded_response("terraform_list.json"),
+    );
+    answer.content_type = "application/vnd.api+json";
+    let url = common::fixtures::serve_recorded(vec![answer]).await;
+    let keys = client(&url, TERRAFORM_TOKEN, Some("acme-infra"))
+        .list_keys()
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].id, "sshkey-GxrePWre1Ezug7aM");
+    assert_eq!(keys[0].name, "SSH Key");
+    assert!(keys[0].public_key.is_none() && keys[0].fingerprint_sha256.is_none());
+}
+
+/// PATCH with an attribute an SSH key does not have is refused with a 422
+/// naming it, and changes nothing (the real API does not silently drop it).
+#[tokio::test]
+async fn the_fake_refuses_unknown_attributes() {
+    let fake = TerraformFake::new();
+    let id = fake.add_key("acme-infra", "deploy", rsa_pem());
+    let url = start(&fake).await;
+    let http = reqwest::Client::new();
+    let response = http
+        .patch(format!("{url}/api/v2/ssh-keys/{id}"))
+        .header("authorization", format!("Bearer {TERRAFORM_TOKEN}"))
+        .header("content-type", "application/vnd.api+json")
+        .body(
+            serde_json::json!({"data": {"type": "ssh-keys",
+                "attributes": {"name": "renamed", "public-key": "ssh-ed25519 AAAA"}}})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["source"]["pointer"],
+        "/data/attributes/public-key"
+    );
+    assert_eq!(fake.keys("acme-infra")[0].1, "deploy", "nothing renamed");
 }

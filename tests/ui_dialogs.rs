@@ -39,10 +39,8 @@ fn terraform_app() -> (TestApp, String) {
     (test, profile.id)
 }
 
-/// Presses both refresh shortcuts and lets a slow backend answer; returns
-/// how many requests reached the fake meanwhile.
-fn press_refresh_shortcuts(test: &mut TestApp, faults: &Faults) -> usize {
-    let before = faults.request_count();
+/// Presses both refresh shortcuts and draws the frames that act on them.
+fn press_refresh_shortcuts(test: &mut TestApp) {
     let h = &mut test.harness;
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::R);
     h.run_steps(2);
@@ -50,11 +48,17 @@ fn press_refresh_shortcuts(test: &mut TestApp, faults: &Faults) -> usize {
         egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
         egui::Key::R,
     );
-    for _ in 0..20 {
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    faults.request_count() - before
+    h.run_steps(3);
+}
+
+/// Presses both refresh shortcuts; returns how many requests the app
+/// started: a refresh starts its request in the frame that handles the key
+/// (the app counts it in flight until answered), and one already answered
+/// reached the fake. No waiting for "long enough".
+fn requests_started_by_refresh_shortcuts(test: &mut TestApp, faults: &Faults) -> usize {
+    let before = faults.request_count();
+    press_refresh_shortcuts(test);
+    test.harness.state().in_flight() + faults.request_count() - before
 }
 
 fn press_enter(test: &mut TestApp) {
@@ -76,7 +80,7 @@ fn refresh_shortcuts_do_nothing_while_a_dialog_is_open() {
     click(&mut test.harness, "Rename…");
     assert!(test.harness.query_by_label("New name:").is_some());
     assert_eq!(
-        press_refresh_shortcuts(&mut test, &faults),
+        requests_started_by_refresh_shortcuts(&mut test, &faults),
         0,
         "a refresh ran behind the rename dialog"
     );
@@ -84,11 +88,12 @@ fn refresh_shortcuts_do_nothing_while_a_dialog_is_open() {
     assert!(test.harness.query_by_label("New name:").is_none());
 
     // The delete confirmation, from the details panel.
+    let before = test.sandbox.snapshot();
     press_enter(&mut test);
     click(&mut test.harness, "Delete…");
     assert!(test.harness.query_by_label("Delete \"deploy\"").is_some());
     assert_eq!(
-        press_refresh_shortcuts(&mut test, &faults),
+        requests_started_by_refresh_shortcuts(&mut test, &faults),
         0,
         "a refresh ran behind the confirmation"
     );
@@ -99,11 +104,18 @@ fn refresh_shortcuts_do_nothing_while_a_dialog_is_open() {
         1,
         "cancelled: nothing was deleted"
     );
+    common::bystanders::assert_unchanged(&before, &test.sandbox.snapshot());
 
     // With no dialog open the same keys refresh again: the check above can fail.
+    let before = faults.request_count();
     assert!(
-        press_refresh_shortcuts(&mut test, &faults) >= 2,
-        "Ctrl+R and Ctrl+Shift+R sent no list request without a dialog"
+        requests_started_by_refresh_shortcuts(&mut test, &faults) >= 1,
+        "Ctrl+R and Ctrl+Shift+R started no request without a dialog"
+    );
+    assert!(
+        faults.wait_for_requests_blocking(before + 2, Duration::from_secs(30)),
+        "Ctrl+R and Ctrl+Shift+R did not both send a list request: {:?}",
+        faults.requests()
     );
     let id_done = id.clone();
     wait_until(&mut test.harness, "refresh answered", move |h| {

@@ -9,11 +9,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::bystanders::assert_only_gone;
 use common::*;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::keys::SecretString;
 use keyfleet::providers::{ProviderKind, StoredMaterial};
-use keyfleet::sandbox::{Fault, Faults, Sandbox};
+use keyfleet::sandbox::{Fault, Faults, Gate, Sandbox};
 
 /// The add-key dialog's key field, for providers storing public keys.
 const PUBLIC_KEY_LABEL: &str =
@@ -156,56 +157,57 @@ fn field_value(setup: &Setup, label: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A slow answer: the window keeps drawing frames (none blocks on the
-/// network) and shows the account as busy until the answer arrives.
+/// A slow answer: while the fake holds the list request (a gate the test
+/// opens, no timing), the window keeps drawing frames and shows the account
+/// as busy; once released, the answer arrives and is not retried.
 fn slow_answer_keeps_the_window_drawing(setup: &mut Setup) {
+    const HELD_FRAMES: usize = 20;
     let faults = setup.faults();
     let before = faults.request_count();
-    faults.inject(Fault::Delay(Duration::from_millis(1500)), 1);
+    let gate = Gate::new();
+    faults.inject(Fault::Hold(gate.clone()), 1);
+    // If a frame waited for the network, it would wait for the gate forever:
+    // a watchdog opens it after a generous bound so the test fails instead.
+    let (frames_done, watchdog) = gate_watchdog(&gate);
     let h = &mut setup.test.harness;
-    let started = Instant::now();
     click(h, "⟳ Refresh");
-    let mut busy_frames = 0;
+    assert!(
+        gate.wait_arrivals_blocking(1, Duration::from_secs(30)),
+        "the list request never reached the fake"
+    );
     let mut saw_status = false;
-    let mut slowest = Duration::ZERO;
-    loop {
-        let frame = Instant::now();
+    for _ in 0..HELD_FRAMES {
         h.step();
-        slowest = slowest.max(frame.elapsed());
         let account = h.state().account(&setup.profile_id).unwrap();
-        if !account.is_loading() {
-            break;
-        }
-        busy_frames += 1;
+        assert!(
+            account.is_loading(),
+            "{}",
+            if gate.is_released() {
+                "the frames took over 30 s: the UI thread waited for the network"
+            } else {
+                "the answer came while the fake held it"
+            }
+        );
         assert!(
             h.state().in_flight() > 0,
             "a loading account counts as in flight"
         );
         saw_status |= h.query_by_label_contains("request(s) running").is_some();
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the delayed list never finished:\n{}",
-            screen_text(h)
-        );
-        std::thread::sleep(Duration::from_millis(10));
     }
-    let waited = started.elapsed();
+    drop(frames_done);
     assert!(
-        waited >= Duration::from_millis(1400),
-        "the answer came before the injected delay ended ({waited:?})"
-    );
-    assert!(
-        busy_frames >= 20,
-        "only {busy_frames} frames were drawn during a 1.5 s request"
-    );
-    assert!(
-        slowest < Duration::from_millis(1000),
-        "one frame took {slowest:?}: the UI thread waited for the network"
+        !watchdog.join().unwrap(),
+        "{HELD_FRAMES} frames were not drawn while the request was held: the UI thread waited for the network"
     );
     assert!(
         saw_status,
         "the status bar never said a request was running"
     );
+    gate.release();
+    let id = setup.profile_id.clone();
+    wait_until(h, "the held list answered", move |h| {
+        !h.state().account(&id).unwrap().is_loading()
+    });
     let account = h.state().account(&setup.profile_id).unwrap();
     assert!(account.error.is_none(), "{:?}", account.error);
     assert_eq!(
@@ -213,6 +215,24 @@ fn slow_answer_keeps_the_window_drawing(setup: &mut Setup) {
         1 + setup.extra_requests,
         "a slow answer is not retried"
     );
+}
+
+/// Opens `gate` if the returned sender is not dropped within 30 s; the
+/// thread answers whether it had to (a failure bound, not a measurement).
+fn gate_watchdog(gate: &Gate) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<bool>) {
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let gate = gate.clone();
+    let watchdog = std::thread::spawn(move || {
+        let fired = matches!(
+            finished.recv_timeout(Duration::from_secs(30)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        );
+        if fired {
+            gate.release();
+        }
+        fired
+    });
+    (done, watchdog)
 }
 
 /// Four 500s: the idempotent list is tried exactly four times (one try and
@@ -598,6 +618,15 @@ fn gcore_lost_generated_key_offers_to_delete_the_orphan() {
         "{remote:?}"
     );
 
+    // Bystander: a key named like the orphan in project 2 (another account).
+    let gcore = &setup.test.sandbox.gcore;
+    let orphan = gcore
+        .key_details(1)
+        .into_iter()
+        .find(|k| k.name == "orphan-key");
+    let orphan = orphan.unwrap();
+    gcore.add_key(2, "orphan-key", &orphan.public_key, true);
+    let before = gcore.snapshot();
     let h = &mut setup.test.harness;
     click(h, "Delete orphan key");
     let id = setup.profile_id.clone();
@@ -615,6 +644,7 @@ fn gcore_lost_generated_key_offers_to_delete_the_orphan() {
         "the orphan is gone from Gcore"
     );
     assert_eq!(setup.remote_names(), ["seeded-0"]);
+    assert_only_gone(&before, &setup.test.sandbox.gcore.snapshot(), &[&orphan.id]);
     assert!(
         setup
             .test

@@ -9,6 +9,7 @@ mod common;
 
 use std::sync::Arc;
 
+use common::bystanders::assert_only_gone_everywhere;
 use common::*;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::inventory::Flag;
@@ -324,6 +325,9 @@ fn publishing_to_three_accounts_sends_two_creates() {
 #[test]
 fn removing_a_key_everywhere_deletes_exactly_the_listed_keys() {
     let mut fleet = start();
+    let doomed = team_shared_ids(&fleet.test.sandbox);
+    add_bystanders_after_listing(&fleet.test.sandbox, &fleet.shared);
+    let before = fleet.test.sandbox.snapshot();
     let harness = &mut fleet.test.harness;
     click(harness, "team-shared");
     click(harness, "🗑 Remove everywhere…");
@@ -340,10 +344,9 @@ fn removing_a_key_everywhere_deletes_exactly_the_listed_keys() {
     });
     for (kind, _) in ACCOUNTS {
         assert_eq!(deletes(&fleet.test, kind).len(), 1, "{kind:?}");
-        let names = fleet.test.sandbox.key_names(kind);
-        assert!(!names.contains(&"team-shared".to_string()), "{names:?}");
-        assert!(names.iter().any(|n| n.starts_with("own-")), "{names:?}");
     }
+    let gone: Vec<(&str, &str)> = doomed.iter().map(|(p, id)| (*p, id.as_str())).collect();
+    assert_only_gone_everywhere(&before, &fleet.test.sandbox.snapshot(), &gone);
     assert!(
         std::fs::read_to_string(fleet.test.ssh_dir.join("id_team")).unwrap()
             == fleet.shared_private_key,
@@ -351,9 +354,74 @@ fn removing_a_key_everywhere_deletes_exactly_the_listed_keys() {
     );
 }
 
+/// The identities (as in the fakes' snapshots) of the three listed
+/// "team-shared" keys.
+fn team_shared_ids(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
+    let gcore = sandbox.gcore.key_details(1);
+    let sesterce = sandbox.sesterce.keys();
+    let github = sandbox.github.keys();
+    vec![
+        (
+            "gcore",
+            gcore
+                .iter()
+                .find(|k| k.name == "team-shared")
+                .unwrap()
+                .id
+                .clone(),
+        ),
+        (
+            "sesterce",
+            sesterce
+                .iter()
+                .find(|k| k.name == "team-shared")
+                .unwrap()
+                .id
+                .clone(),
+        ),
+        (
+            "github",
+            format!(
+                "authentication/{}",
+                github.iter().find(|k| k.title == "team-shared").unwrap().id
+            ),
+        ),
+    ]
+}
+
+/// Keys the app has not listed, each a trap for a delete by name or by key
+/// text: the same key in another Gcore project (another account), a
+/// same-named key with other key text on Sesterce, the same key as a
+/// GitHub signing key, and a same-named Terraform key.
+fn add_bystanders_after_listing(sandbox: &Sandbox, shared: &str) {
+    let (other, _) = ed25519("other");
+    // The doomed key is Sesterce's default (its oldest): hand the default
+    // on first, so deleting it changes nothing else on the server's side.
+    let own = sandbox
+        .sesterce
+        .keys()
+        .into_iter()
+        .find(|k| k.name == "own-1");
+    sandbox.sesterce.make_default(&own.unwrap().id);
+    sandbox.gcore.add_key(2, "team-shared", shared, true);
+    sandbox.sesterce.add_key("team-shared", &other);
+    let type_and_data: Vec<&str> = shared.split_whitespace().take(2).collect();
+    sandbox
+        .github
+        .add_signing_key("team-shared", &type_and_data.join(" "));
+    sandbox.terraform.add_key(
+        keyfleet::sandbox::SANDBOX_ORGANIZATION,
+        "team-shared",
+        &other,
+    );
+}
+
 #[test]
 fn a_failed_delete_stays_marked_and_retry_deletes_only_what_is_left() {
     let mut fleet = start();
+    let doomed = team_shared_ids(&fleet.test.sandbox);
+    add_bystanders_after_listing(&fleet.test.sandbox, &fleet.shared);
+    let before = fleet.test.sandbox.snapshot();
     fleet
         .test
         .sandbox
@@ -393,13 +461,8 @@ fn a_failed_delete_stays_marked_and_retry_deletes_only_what_is_left() {
         deletes(&fleet.test, ProviderKind::Gcore).len(),
         gcore_deletes
     );
-    assert!(
-        !fleet
-            .test
-            .sandbox
-            .key_names(ProviderKind::Sesterce)
-            .contains(&"team-shared".to_string())
-    );
+    let gone: Vec<(&str, &str)> = doomed.iter().map(|(p, id)| (*p, id.as_str())).collect();
+    assert_only_gone_everywhere(&before, &fleet.test.sandbox.snapshot(), &gone);
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
+use common::bystanders::assert_only_gone;
 use common::*;
 use egui_kittest::kittest::Queryable;
 use keyfleet::providers::spec::FieldKey;
@@ -109,10 +110,20 @@ fn gcore_profile_keys_filter_copy_share_delete_generate_and_save() {
             .any(|k| k.1 == "key-03" && k.2)
     );
 
-    // Delete with confirmation.
+    // Delete with confirmation. Bystander: the same key under the same
+    // name in project 2 (another account).
+    let gcore = &test.sandbox.gcore;
+    let doomed = gcore
+        .key_details(1)
+        .into_iter()
+        .find(|k| k.name == "key-03");
+    let doomed = doomed.unwrap();
+    gcore.add_key(2, "key-03", &doomed.public_key, true);
+    let before = gcore.snapshot();
     click(h, "Delete…");
     click(h, "Delete \"key-03\"");
     wait_until(h, "key deleted", |h| visible_names(h.state()).is_empty());
+    assert_only_gone(&before, &test.sandbox.gcore.snapshot(), &[&doomed.id]);
     assert_eq!(test.sandbox.gcore.key_count(1), 11);
     set_text(h, "Filter:", "");
 

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::bystanders::assert_only_gone;
 use common::*;
 use keyfleet::providers::{KeyScope, ProviderKind};
 use keyfleet::sandbox::Sandbox;
@@ -64,10 +65,28 @@ fn github_keys_list_over_pages_add_signing_key_copy_and_delete() {
     let copies = click_and_collect_copies(h, "Copy key");
     assert_eq!(copies, [expected[3].clone()]);
 
-    // Delete it, with confirmation.
+    // Delete it, with confirmation. Bystander: the same key text, titled
+    // the same, as a signing key (the other list).
+    let doomed = test
+        .sandbox
+        .github
+        .keys()
+        .into_iter()
+        .find(|k| k.title == "laptop-03");
+    let doomed = doomed.unwrap();
+    test.sandbox
+        .github
+        .add_signing_key("laptop-03", &doomed.key);
+    let before = test.sandbox.github.snapshot();
     click(h, "Delete…");
     click(h, "Delete \"laptop-03\"");
     wait_until(h, "key deleted", |h| table_names(h.state(), &id).is_empty());
+    let doomed_identity = format!("authentication/{}", doomed.id);
+    assert_only_gone(
+        &before,
+        &test.sandbox.github.snapshot(),
+        &[&doomed_identity],
+    );
     assert!(
         !test
             .sandbox

@@ -8,6 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
+use common::bystanders::assert_only_gone;
 use common::*;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
@@ -120,7 +121,19 @@ fn keyboard_selects_copies_and_deletes_with_confirmation() {
     click(&mut test.harness, "Cancel");
     assert_eq!(test.sandbox.key_names(KIND).len(), 5);
 
-    // Confirmed, exactly that key goes.
+    // Confirmed, exactly that key goes. Bystander: the same name and key
+    // text in project 2 (another account).
+    let doomed = test
+        .sandbox
+        .gcore
+        .key_details(1)
+        .into_iter()
+        .find(|k| k.name == "key-01");
+    let doomed = doomed.unwrap();
+    test.sandbox
+        .gcore
+        .add_key(2, "key-01", &doomed.public_key, true);
+    let before = test.sandbox.gcore.snapshot();
     press(&mut test, Key::Delete);
     test.harness.run_steps(2);
     click(&mut test.harness, "Delete \"key-01\"");
@@ -133,6 +146,7 @@ fn keyboard_selects_copies_and_deletes_with_confirmation() {
         sandbox_names(&test),
         ["key-00", "key-02", "key-03", "key-04"]
     );
+    assert_only_gone(&before, &test.sandbox.gcore.snapshot(), &[&doomed.id]);
     assert_eq!(
         selected_key_name(&test.harness).as_deref(),
         Some("key-02"),

@@ -39,7 +39,6 @@ impl Recorder {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                *count.lock().unwrap() += 1;
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
                 let mut head = Vec::new();
                 let mut buffer = [0u8; 4096];
@@ -49,9 +48,13 @@ impl Recorder {
                         Ok(n) => head.extend_from_slice(&buffer[..n]),
                     }
                 }
-                seen.lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&head).into_owned());
+                // The test's own marker (see `settle`) is answered, not counted.
+                if !head.starts_with(MARKER_REQUEST.as_bytes()) {
+                    *count.lock().unwrap() += 1;
+                    seen.lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&head).into_owned());
+                }
                 let body = br#"{"message":"who are you?"}"#;
                 let _ = write!(
                     stream,
@@ -77,12 +80,31 @@ impl Recorder {
     }
 }
 
-/// Lets the backend run for a while (anything sent would arrive by then).
-fn settle(harness: &mut Harness<'static, App>) {
-    for _ in 0..40 {
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+/// The request head `settle` sends the recorder as a marker.
+const MARKER_REQUEST: &str = "GET /keyfleet-test-marker HTTP/1.1\r\n";
+
+/// Waits until the app has no request in flight, then until the stranger
+/// has answered a marker request of the test's own: it handles connections
+/// one at a time, in order, so whatever the app sent it is counted by then.
+/// Events only; 30 s bounds a hang.
+fn settle(harness: &mut Harness<'static, App>, stranger: &Recorder) {
+    wait_until(harness, "no request in flight", |h| {
+        h.state().in_flight() == 0
+    });
+    let address = stranger.url.trim_start_matches("http://");
+    let mut marker = std::net::TcpStream::connect(address).unwrap();
+    marker
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    marker
+        .write_all(format!("{MARKER_REQUEST}\r\n").as_bytes())
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = marker.read_to_end(&mut answer);
+    assert!(
+        answer.starts_with(b"HTTP/1.1 401"),
+        "the stranger never answered the marker"
+    );
 }
 
 /// A saved Gcore account on `url` (project 1) with its token in `secrets`.
@@ -172,7 +194,7 @@ fn a_changed_host_gets_no_stored_token_until_a_new_token_is_typed() {
     click(h, "Load projects");
     click(h, "Load regions");
     click(h, "Save");
-    settle(h);
+    settle(h, &stranger);
     assert_eq!(
         stranger.connections(),
         0,
@@ -196,7 +218,7 @@ fn a_changed_host_gets_no_stored_token_until_a_new_token_is_typed() {
     );
     click(h, "Test connection");
     wait_until(h, "the stranger's 401", |_| stranger.connections() > 0);
-    settle(h);
+    settle(h, &stranger);
     let requests = stranger.requests();
     assert!(!requests.is_empty());
     for request in &requests {
@@ -245,7 +267,7 @@ fn confirming_the_exact_new_host_sends_the_stored_token_there() {
     assert!(!is_checked(h, &confirm_stranger));
     click(h, "Test connection");
     wait_for_label_containing(h, "until then nothing is sent");
-    settle(h);
+    settle(h, &stranger);
     assert_eq!(stranger.connections(), 0, "{:?}", stranger.requests());
 
     // Back to the confirmed host: still confirmed; Save moves the account.

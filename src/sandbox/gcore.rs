@@ -24,7 +24,7 @@ use ssh_key::rand_core::{OsRng, RngCore};
 
 use super::GCORE_TOKEN;
 use super::faults::{Faults, apply_faults};
-use crate::keys::public::parse_public_key;
+use super::keytext::{self, Family};
 
 /// Page size when a list request gives no `limit` (as the real API).
 const DEFAULT_LIMIT: usize = 10;
@@ -120,8 +120,8 @@ impl FakeState {
         shared: bool,
         created_at: String,
     ) -> FakeKey {
-        let fingerprint = parse_public_key(public_key)
-            .map(|parsed| parsed.fingerprint_md5)
+        let fingerprint = keytext::read(public_key)
+            .map(|parsed| parsed.md5())
             .unwrap_or_default();
         let key = FakeKey {
             id: uuid4(),
@@ -181,6 +181,25 @@ impl std::fmt::Debug for GcoreFake {
 }
 
 impl GcoreFake {
+    /// Every key and keypair of every project and region, by
+    /// `project/region/id`, with all it stores (bystander checks).
+    pub fn snapshot(&self) -> super::KeySet {
+        self.lock()
+            .keys
+            .iter()
+            .map(|stored| {
+                let region = stored
+                    .region_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_default();
+                (
+                    format!("{}/{region}/{}", stored.project_id, stored.key.id),
+                    format!("{:?}", stored.key),
+                )
+            })
+            .collect()
+    }
+
     /// An empty fake accepting [`GCORE_TOKEN`]: projects 1 "Default" and
     /// 2 "GPU training", a handful of regions, and no keys.
     pub fn new() -> Self {
@@ -1008,10 +1027,14 @@ fn validate_create(
     let public_key = match body.get("public_key") {
         None => None,
         Some(Value::Null) if nullable => None,
-        Some(Value::String(text)) => match parse_public_key(text) {
-            Ok(parsed) => Some(parsed.openssh),
+        Some(Value::String(text)) => match keytext::read(text) {
+            Ok(parsed) if gcore_accepts(&parsed.family) => Some(parsed.line()),
+            Ok(_) => {
+                complain("public_key", "Unsupported key type.".into());
+                None
+            }
             Err(err) => {
-                complain("public_key", err.to_string());
+                complain("public_key", format!("Invalid public key: {err}."));
                 None
             }
         },
@@ -1371,6 +1394,13 @@ fn delete(state: &mut FakeState, project_id: u64, region_id: Option<u64>, id: &s
     }
 }
 
+/// The key families Gcore's cloud takes: the OpenSSH key types (its
+/// OpenStack base reads them with `cryptography`), security keys included;
+/// a certificate or an unknown type is not a key it can put on a server.
+fn gcore_accepts(family: &Family) -> bool {
+    !matches!(family, Family::Certificate | Family::Unknown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1403,12 +1433,12 @@ mod tests {
         assert!(keys.iter().any(|key| key.state == "DELETING"));
         assert!(keys.iter().any(|key| !key.shared_in_project));
         for key in keys.iter().chain(fake.key_details(2).iter()) {
-            let parsed = parse_public_key(&key.public_key).unwrap();
-            assert_eq!(parsed.fingerprint_md5, key.fingerprint);
+            let parsed = keytext::read(&key.public_key).unwrap();
+            assert_eq!(parsed.md5(), key.fingerprint);
         }
         let algorithms: std::collections::HashSet<String> = keys
             .iter()
-            .map(|key| parse_public_key(&key.public_key).unwrap().algorithm)
+            .map(|key| keytext::read(&key.public_key).unwrap().key_type)
             .collect();
         assert!(algorithms.len() >= 3, "{algorithms:?}");
         // A security key and a weak DSA key, so --demo shows both.

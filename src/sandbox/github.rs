@@ -30,6 +30,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::faults::{Faults, apply_faults};
+use super::keytext::{self, Family};
 
 /// The token the GitHub fake accepts (shaped like a classic token).
 pub const GITHUB_TOKEN: &str = "ghp_sandboxGithubToken0123456789abcdefgh";
@@ -144,6 +145,9 @@ struct GithubState {
     /// Every request is refused as over the primary limit until this
     /// epoch second.
     limited_until: Option<u64>,
+    /// The next request starts a primary limit lasting until this many
+    /// epoch seconds after it arrives.
+    limit_from_next: Option<u64>,
     /// The next `.0` requests get a secondary limit asking to wait `.1` s.
     secondary: (usize, u64),
 }
@@ -209,6 +213,18 @@ impl std::fmt::Debug for GithubFake {
 }
 
 impl GithubFake {
+    /// Every authentication and signing key, by `list/id`, with all it
+    /// stores (bystander checks).
+    pub fn snapshot(&self) -> super::KeySet {
+        let state = self.lock();
+        let authentication = state.keys.iter().map(|key| ("authentication", key));
+        let signing = state.signing_keys.iter().map(|key| ("signing", key));
+        authentication
+            .chain(signing)
+            .map(|(list, key)| (format!("{list}/{}", key.id), format!("{key:?}")))
+            .collect()
+    }
+
     /// A user with no keys, reached with [`GITHUB_TOKEN`], whose token has
     /// every scope the key endpoints need.
     pub fn new() -> Self {
@@ -225,6 +241,7 @@ impl GithubFake {
                 max_page_size: MAX_PER_PAGE,
                 links: GithubLinks::Normal,
                 limited_until: None,
+                limit_from_next: None,
                 secondary: (0, 0),
             })),
             faults: Faults::default(),
@@ -318,6 +335,13 @@ impl GithubFake {
         self.lock().limited_until = Some(reset);
     }
 
+    /// Like [`GithubFake::limit_until`], with the reset `seconds` epoch
+    /// seconds after the next request arrives: that request is certainly
+    /// refused, however long the test took to send it.
+    pub fn limit_from_next_request(&self, seconds: u64) {
+        self.lock().limit_from_next = Some(seconds);
+    }
+
     /// The next `times` requests get GitHub's secondary rate limit answer
     /// (403 with `retry-after: seconds`).
     pub fn limit_secondary(&self, times: usize, seconds: u64) {
@@ -390,32 +414,7 @@ impl GithubFake {
             }
             Some(_) => {}
         }
-        if let Some(reset) = state.limited_until {
-            if now_epoch() < reset {
-                let mut reject = Reject::message(
-                    StatusCode::FORBIDDEN,
-                    "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.",
-                );
-                reject.headers = vec![
-                    ("x-ratelimit-limit", "5000".to_string()),
-                    ("x-ratelimit-remaining", "0".to_string()),
-                    ("x-ratelimit-used", "5000".to_string()),
-                    ("x-ratelimit-reset", reset.to_string()),
-                    ("x-ratelimit-resource", "core".to_string()),
-                ];
-                return Err(reject);
-            }
-            state.limited_until = None;
-        }
-        if state.secondary.0 > 0 {
-            state.secondary.0 -= 1;
-            let mut reject = Reject::message(
-                StatusCode::FORBIDDEN,
-                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-            );
-            reject.headers = vec![("retry-after", state.secondary.1.to_string())];
-            return Err(reject);
-        }
+        check_rate_limits(&mut state)?;
         if let Some((list, level)) = needed
             && !state.has_scope(list, level)
         {
@@ -782,9 +781,9 @@ fn create(
             )));
         }
     };
-    let parsed_key = crate::keys::public::parse_public_key(key)
+    let parsed_key = keytext::read(key)
         .ok()
-        .filter(|parsed| parsed.upload_refusal().is_none())
+        .filter(|parsed| github_accepts(&parsed.family))
         .ok_or_else(|| {
             Reject::invalid_key(
                 list,
@@ -792,12 +791,7 @@ fn create(
             )
         })?;
     // GitHub keeps type and key data, not the comment.
-    let stored_key = parsed_key
-        .openssh
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let stored_key = parsed_key.type_and_data();
     let mut state = fake.lock();
     if state
         .list(list)
@@ -844,4 +838,53 @@ fn delete(fake: GithubFake, list: List, id: &str, headers: HeaderMap) -> Result<
         .ok_or_else(|| Reject::message(StatusCode::NOT_FOUND, "Not Found"))?;
     keys.remove(index);
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The key types GitHub's docs list as supported ("Generating a new SSH
+/// key": RSA, ECDSA, Ed25519 and their security-key forms); DSA was
+/// dropped in 2022, certificates are not keys.
+fn github_accepts(family: &Family) -> bool {
+    matches!(
+        family,
+        Family::Rsa { .. }
+            | Family::Ecdsa { .. }
+            | Family::Ed25519
+            | Family::SkEd25519
+            | Family::SkEcdsa
+    )
+}
+
+/// GitHub's primary limit (403, `x-ratelimit-remaining: 0` until the
+/// reset) and secondary limit (403 with `retry-after`), as set by the test.
+fn check_rate_limits(state: &mut GithubState) -> Result<(), Reject> {
+    if let Some(seconds) = state.limit_from_next.take() {
+        state.limited_until = Some(now_epoch() + seconds);
+    }
+    if let Some(reset) = state.limited_until {
+        if now_epoch() < reset {
+            let mut reject = Reject::message(
+                StatusCode::FORBIDDEN,
+                "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.",
+            );
+            reject.headers = vec![
+                ("x-ratelimit-limit", "5000".to_string()),
+                ("x-ratelimit-remaining", "0".to_string()),
+                ("x-ratelimit-used", "5000".to_string()),
+                ("x-ratelimit-reset", reset.to_string()),
+                ("x-ratelimit-resource", "core".to_string()),
+            ];
+            return Err(reject);
+        }
+        state.limited_until = None;
+    }
+    if state.secondary.0 > 0 {
+        state.secondary.0 -= 1;
+        let mut reject = Reject::message(
+            StatusCode::FORBIDDEN,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        );
+        reject.headers = vec![("retry-after", state.secondary.1.to_string())];
+        return Err(reject);
+    }
+    Ok(())
 }

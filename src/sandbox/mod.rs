@@ -6,16 +6,22 @@
 pub mod faults;
 pub mod gcore;
 pub mod github;
+pub mod keytext;
 pub mod sesterce;
 pub mod terraform;
 
 use std::net::SocketAddr;
 
-pub use faults::{Fault, Faults};
+pub use faults::{Fault, Faults, Gate};
 
 use crate::providers::ProviderKind;
 use crate::providers::spec::FieldKey;
 use crate::store::Profile;
+
+/// A fake's whole key set: each key's identity (scope and id) and
+/// everything the fake stores for it, as text. Tests take one before and
+/// after a destructive step to check that nothing else changed.
+pub type KeySet = std::collections::BTreeMap<String, String>;
 
 /// The token each fake accepts (Gcore tokens contain a literal `$`).
 pub const GCORE_TOKEN: &str = "1234$sandbox-gcore-token";
@@ -179,6 +185,17 @@ impl Sandbox {
                 .collect(),
             ProviderKind::Github => self.github.keys().into_iter().map(|k| k.title).collect(),
         }
+    }
+
+    /// The key set of every fake, by provider: the whole state a
+    /// destructive step may touch.
+    pub fn snapshot(&self) -> std::collections::BTreeMap<&'static str, KeySet> {
+        std::collections::BTreeMap::from([
+            ("gcore", self.gcore.snapshot()),
+            ("sesterce", self.sesterce.snapshot()),
+            ("terraform", self.terraform.snapshot()),
+            ("github", self.github.snapshot()),
+        ])
     }
 
     /// Starts empty fakes (one default project/organization, no keys).

@@ -17,6 +17,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use super::faults::{Faults, apply_faults};
+use super::keytext;
 
 /// Public keys of several algorithms for the demo account (public halves
 /// only; no private key belongs to the repository).
@@ -101,6 +102,15 @@ impl std::fmt::Debug for SesterceFake {
 }
 
 impl SesterceFake {
+    /// Every key, by id, with all it stores (bystander checks).
+    pub fn snapshot(&self) -> super::KeySet {
+        self.lock()
+            .keys
+            .iter()
+            .map(|key| (key.id.clone(), format!("{key:?}")))
+            .collect()
+    }
+
     /// An account with no keys, reached with [`super::SESTERCE_TOKEN`].
     pub fn new() -> Self {
         Self {
@@ -164,6 +174,11 @@ impl SesterceFake {
     pub fn add_key(&self, name: &str, public_key: &str) -> String {
         let mut state = self.lock();
         insert_key(&mut state.keys, name, public_key)
+    }
+
+    /// Makes `id` the default key, straight in the fake (no request).
+    pub fn make_default(&self, id: &str) {
+        set_default(&mut self.lock().keys, id);
     }
 
     /// Replaces the accepted API key (to test revoked keys).
@@ -350,25 +365,35 @@ async fn create_key(
     };
     let name = parsed.get("name").and_then(Value::as_str);
     let public_key = parsed.get("publicKey").and_then(Value::as_str);
-    let mut problems = Vec::new();
+    // NestJS's ValidationPipe with `forbidNonWhitelisted`: a field the DTO
+    // does not declare is an error, not silently dropped.
+    let mut problems: Vec<String> = parsed
+        .as_object()
+        .into_iter()
+        .flat_map(|object| object.keys())
+        .filter(|field| !matches!(field.as_str(), "name" | "publicKey"))
+        .map(|field| format!("property {field} should not exist"))
+        .collect();
     match name {
-        None => problems.push("name must be a string"),
-        Some(text) if text.trim().is_empty() => problems.push("name should not be empty"),
+        None => problems.push("name must be a string".into()),
+        Some(text) if text.trim().is_empty() => problems.push("name should not be empty".into()),
         Some(_) => {}
     }
     match public_key {
-        None => problems.push("publicKey must be a string"),
-        Some(text) if text.trim().is_empty() => problems.push("publicKey should not be empty"),
+        None => problems.push("publicKey must be a string".into()),
+        Some(text) if text.trim().is_empty() => {
+            problems.push("publicKey should not be empty".into())
+        }
         Some(_) => {}
     }
     let (Some(name), Some(public_key), true) = (name, public_key, problems.is_empty()) else {
         return Err(bad_request(json!(problems)));
     };
-    let Ok(parsed_key) = crate::keys::public::parse_public_key(public_key) else {
+    let Ok(parsed_key) = keytext::read(public_key) else {
         return Err(bad_request(Value::String("Invalid public key".into())));
     };
     let mut state = fake.lock();
-    let id = insert_key(&mut state.keys, name, &parsed_key.openssh);
+    let id = insert_key(&mut state.keys, name, &parsed_key.line());
     let created = state
         .keys
         .iter()

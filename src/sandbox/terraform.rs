@@ -91,6 +91,25 @@ impl std::fmt::Debug for TerraformFake {
 }
 
 impl TerraformFake {
+    /// Every key of every organization, by `organization/id`: its name and
+    /// a digest of its private key (bystander checks; the key itself stays
+    /// out of assertion messages).
+    pub fn snapshot(&self) -> super::KeySet {
+        use sha2::Digest as _;
+        self.lock()
+            .keys
+            .iter()
+            .map(|key| {
+                let digest = sha2::Sha256::digest(key.value.as_bytes());
+                let digest: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+                (
+                    format!("{}/{}", key.organization, key.id),
+                    format!("name={:?} value-sha256={digest}", key.name),
+                )
+            })
+            .collect()
+    }
+
     /// Organizations "acme-infra" and "acme-modules", no keys; accepts the
     /// user token [`super::TERRAFORM_TOKEN`] and the organization token
     /// [`super::TERRAFORM_ORG_TOKEN`] (which the SSH key endpoints refuse).
@@ -381,6 +400,34 @@ fn invalid(problems: Vec<(&str, &str)>) -> Reject {
     )
 }
 
+/// 422 for any attribute an SSH key does not have (the documented ones are
+/// `name` and `value`): a client sending, say, `public-key` believing it
+/// changes something must hear that it does not.
+fn refuse_unknown_attributes(attributes: &Value) -> Result<(), Reject> {
+    let Some(attributes) = attributes.as_object() else {
+        return Ok(());
+    };
+    let unknown: Vec<(String, String)> = attributes
+        .keys()
+        .filter(|name| !matches!(name.as_str(), "name" | "value"))
+        .map(|name| {
+            (
+                format!("/data/attributes/{name}"),
+                format!("Unknown attribute: {name}"),
+            )
+        })
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(invalid(
+        unknown
+            .iter()
+            .map(|(pointer, detail)| (pointer.as_str(), detail.as_str()))
+            .collect(),
+    ))
+}
+
 async fn unknown_route() -> Reject {
     not_found()
 }
@@ -575,6 +622,7 @@ async fn create_key(
         return Err(invalid(vec![("/data/type", "type must be \"ssh-keys\"")]));
     }
     let attributes = data.get("attributes").cloned().unwrap_or(Value::Null);
+    refuse_unknown_attributes(&attributes)?;
     let name = attributes.get("name").and_then(Value::as_str);
     let value = attributes.get("value").and_then(Value::as_str);
     let mut problems = Vec::new();
@@ -637,6 +685,7 @@ async fn update_key(
         return Err(invalid(vec![("/data/type", "type must be \"ssh-keys\"")]));
     }
     let attributes = data.get("attributes").cloned().unwrap_or(Value::Null);
+    refuse_unknown_attributes(&attributes)?;
     let name = attributes.get("name");
     let value = attributes.get("value");
     let mut problems = Vec::new();

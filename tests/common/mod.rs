@@ -3,7 +3,9 @@
 //! dialogs; for the client tests, [`client`].
 #![allow(dead_code)]
 
+pub mod bystanders;
 pub mod client;
+pub mod fixtures;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,0 +1,62 @@
+//! Bystander checks for destructive steps: every key a fake stores is taken
+//! before and after, and only the keys meant to go may differ, by going.
+
+use std::collections::BTreeMap;
+
+use keyfleet::sandbox::KeySet;
+
+/// The identity in `set` that `id` names: the identity itself, or the only
+/// one ending in `/id` (ids are unique within a fake; GitHub's two lists
+/// share numbers, so name those as `authentication/ID` or `signing/ID`).
+fn identity_of<'a>(set: &'a KeySet, id: &str) -> &'a str {
+    let suffix = format!("/{id}");
+    let matches: Vec<&String> = set
+        .keys()
+        .filter(|identity| identity.as_str() == id || identity.ends_with(&suffix))
+        .collect();
+    assert_eq!(matches.len(), 1, "{id} names {matches:?} in {set:#?}");
+    matches[0]
+}
+
+/// Asserts `after` is `before` without exactly the keys `gone` names, every
+/// other key byte-for-byte what it was.
+pub fn assert_only_gone(before: &KeySet, after: &KeySet, gone: &[&str]) {
+    let mut expected = before.clone();
+    for id in gone {
+        let identity = identity_of(before, id).to_string();
+        expected.remove(&identity);
+    }
+    assert_eq!(
+        after, &expected,
+        "after removing {gone:?}, the account holds something else than before minus those keys"
+    );
+}
+
+/// Asserts no key of any fake changed or went.
+pub fn assert_unchanged(before: &BTreeMap<&str, KeySet>, after: &BTreeMap<&str, KeySet>) {
+    assert_eq!(
+        after, before,
+        "a key changed or went where nothing should have"
+    );
+}
+
+/// Like [`assert_only_gone`] over every fake of a sandbox: `gone` lists
+/// `(provider, id)` pairs (`"gcore"`, `"sesterce"`, `"terraform"`, `"github"`).
+pub fn assert_only_gone_everywhere(
+    before: &BTreeMap<&str, KeySet>,
+    after: &BTreeMap<&str, KeySet>,
+    gone: &[(&str, &str)],
+) {
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (provider, set) in before {
+        let ids: Vec<&str> = gone
+            .iter()
+            .filter(|(gone_provider, _)| gone_provider == provider)
+            .map(|(_, id)| *id)
+            .collect();
+        assert_only_gone(set, &after[provider], &ids);
+    }
+}
