@@ -254,7 +254,12 @@ fn plan_new(
     let mut failed = false;
     for (profile, result) in &listed {
         if let Err(error) = result {
-            writeln!(err, "keyfleet: {}: {}", profile.name, error.message)?;
+            writeln!(
+                err,
+                "keyfleet: {}: {}",
+                super::terminal::escape(&profile.name),
+                super::terminal::escape(&error.message)
+            )?;
             failed = true;
         }
     }
@@ -625,7 +630,13 @@ fn report(rotation: &Rotation, sha256: &str, err: &mut dyn Write) -> std::io::Re
     for step in rotation.included() {
         for state in [&step.add, &step.remove] {
             if let StepState::Failed(message) = state {
-                writeln!(err, "keyfleet: {}: {message}", step.account)?;
+                // Server wording: shown, never interpreted by the terminal.
+                writeln!(
+                    err,
+                    "keyfleet: {}: {}",
+                    super::terminal::escape(&step.account),
+                    super::terminal::escape(message)
+                )?;
             }
         }
     }

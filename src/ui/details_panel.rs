@@ -148,8 +148,11 @@ fn fields(ui: &mut egui::Ui, key: &RemoteKey, spec: &'static ProviderSpec) {
         }
     }
     optional_field(ui, "Comment", key.comment.as_deref(), false);
-    optional_field(ui, "Created", key.created_at.as_deref(), false);
-    optional_field(ui, "Updated", key.updated_at.as_deref(), false);
+    // One date form everywhere people read dates (see `crate::dates`).
+    let created = key.created_at.as_deref().map(crate::dates::human);
+    let updated = key.updated_at.as_deref().map(crate::dates::human);
+    optional_field(ui, "Created", created.as_deref(), false);
+    optional_field(ui, "Updated", updated.as_deref(), false);
     if let Some(shared) = key.shared_in_project {
         field(ui, "Shared with the project", yes_no(shared), false);
     }
