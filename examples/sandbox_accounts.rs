@@ -13,7 +13,7 @@
 
 use keyfleet::providers::ProviderKind;
 use keyfleet::sandbox::{self, Sandbox};
-use keyfleet::store::ProfileStore;
+use keyfleet::store::{ProfileStore, TokenSource};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let Some(config_dir) = std::env::args_os().nth(1) else {
@@ -22,7 +22,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = Sandbox::start_demo()?;
     let profiles: Vec<_> = ProviderKind::ALL
         .iter()
-        .map(|&kind| sandbox.profile(kind, &format!("{} (sandbox)", kind.spec().label)))
+        .map(|&kind| {
+            let mut profile = sandbox.profile(kind, &format!("{} (sandbox)", kind.spec().label));
+            // The fakes' tokens come from the environment printed below,
+            // never from (or into) the user's real keyring.
+            profile.token_source = TokenSource::EnvVar(kind.spec().token_env_var.to_string());
+            profile
+        })
         .collect();
     std::fs::create_dir_all(&config_dir)?;
     let store = ProfileStore::new(std::path::PathBuf::from(&config_dir));
