@@ -144,3 +144,33 @@ fn painted_texts(test: &TestApp) -> Vec<String> {
     }
     out
 }
+
+#[test]
+fn dates_read_one_way_in_the_table() {
+    // Sesterce sends RFC 3339 with a fraction; people read one form.
+    let sandbox = Sandbox::start().unwrap();
+    let key = public_key(ssh_key::Algorithm::Ed25519, "dated");
+    sandbox.sesterce.add_key("dated", &key);
+    let (mut test, _) = start_with_account(sandbox, ProviderKind::Sesterce, "Sesterce");
+    wait_for_label(&mut test.harness, "dated");
+    let names: Vec<String> = test
+        .harness
+        .root()
+        .query_all_by_label_contains(" UTC")
+        .filter_map(|node| node.accesskit_node().label())
+        .collect();
+    let one_form = regex::Regex::new(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$").unwrap();
+    assert!(
+        !names.is_empty() && names.iter().all(|name| one_form.is_match(name)),
+        "Created and Updated cells in the one human form: {names:?}\nscreen:\n{}",
+        screen_text(&test.harness)
+    );
+    let raw = regex::Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:").unwrap();
+    assert!(
+        !screen_text(&test.harness)
+            .lines()
+            .any(|line| raw.is_match(line)),
+        "no provider timestamp shown as sent\nscreen:\n{}",
+        screen_text(&test.harness)
+    );
+}

@@ -582,7 +582,9 @@ fn row_cells(
             KeyColumn::Actions => quick_action(ui, key, index, context, actions),
             _ => {
                 if let Some((text, font, tone)) = cell_text(key, *column, context.spec) {
-                    elided = texts.paint(ui, row_id.with(column), font, tone, || text);
+                    elided = texts.paint(ui, row_id.with(column), font, tone, || {
+                        shown_text(*column, text)
+                    });
                 }
             }
         });
@@ -590,6 +592,16 @@ fn row_cells(
         if response.hovered() {
             cell_tooltip(response, key, *column, context.spec, elided);
         }
+    }
+}
+
+/// What a cell shows of its `text`: dates in the one human form
+/// (`crate::dates`). Called only when a cell is laid out, so the table's
+/// frame formats nothing.
+fn shown_text(column: KeyColumn, text: Cow<'_, str>) -> Cow<'_, str> {
+    match column {
+        KeyColumn::Created | KeyColumn::Updated => Cow::Owned(crate::dates::human(&text)),
+        _ => text,
     }
 }
 
@@ -734,7 +746,7 @@ fn cell_tooltip(
 ) {
     let whole_text = |ui: &mut egui::Ui| {
         if elided && let Some((text, _, _)) = cell_text(key, column, spec) {
-            ui.label(text.as_ref());
+            ui.label(shown_text(column, text).as_ref());
         }
     };
     match column {
