@@ -7,7 +7,7 @@
 //! task.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use crate::keys::SecretString;
 use crate::providers::{ApiError, ApiErrorKind};
@@ -30,7 +30,7 @@ pub trait SecretStore: Send + Sync {
 }
 
 /// The OS keyring (Secret Service on Linux, Keychain, Credential Manager),
-/// through `keyring-core` and the store crate of each platform. On a
+/// through the `keyring` crate, which picks the platform's store. On a
 /// platform without a native store every call fails with the "no keyring"
 /// message instead of pretending to keep the token.
 #[derive(Debug, Default)]
@@ -40,62 +40,34 @@ pub struct KeyringStore;
 const NO_NATIVE_KEYRING: &str = "No keyring is available: this build of Keyfleet has no OS keyring support on this platform. \
      Choose \"Read token from environment variable\" for this account instead.";
 
-/// The platform's credential store, opened for one call (the Secret Service
-/// connection is made here, so a keyring started after Keyfleet is found).
-#[cfg(any(
-    target_os = "linux",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "dragonfly"
-))]
-fn native_store() -> Result<Arc<keyring_core::CredentialStore>, ApiError> {
-    let store: Arc<keyring_core::CredentialStore> =
-        zbus_secret_service_keyring_store::Store::new().map_err(keyring_error)?;
-    Ok(store)
+/// Shown when the platform's store could not be opened. `keyring` opens it
+/// once per process, on first use, and keeps the outcome: a keyring
+/// started after that is only found by a new Keyfleet.
+const KEYRING_NOT_OPENED: &str = "No keyring is available (is a Secret Service such as GNOME Keyring, KWallet or KeePassXC running and unlocked? \
+     One started after Keyfleet first looked is found once Keyfleet is restarted). \
+     Choose \"Read token from environment variable\" for this account instead.";
+
+/// The entry for `profile_id` in the platform's store: service
+/// [`KEYRING_SERVICE`], user the profile id (the names every earlier build
+/// used, so their tokens are still found).
+fn native_entry(profile_id: &str) -> Result<keyring::Entry, ApiError> {
+    keyring::Entry::new(KEYRING_SERVICE, profile_id).map_err(keyring_error)
 }
 
-#[cfg(target_os = "macos")]
-fn native_store() -> Result<Arc<keyring_core::CredentialStore>, ApiError> {
-    let store: Arc<keyring_core::CredentialStore> =
-        apple_native_keyring_store::keychain::Store::new().map_err(keyring_error)?;
-    Ok(store)
-}
-
-#[cfg(target_os = "windows")]
-fn native_store() -> Result<Arc<keyring_core::CredentialStore>, ApiError> {
-    let store: Arc<keyring_core::CredentialStore> =
-        windows_native_keyring_store::Store::new().map_err(keyring_error)?;
-    Ok(store)
-}
-
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "dragonfly",
-    target_os = "macos",
-    target_os = "windows"
-)))]
-fn native_store() -> Result<Arc<keyring_core::CredentialStore>, ApiError> {
-    Err(ApiError::new(ApiErrorKind::Keyring, NO_NATIVE_KEYRING))
-}
-
-/// The entry for `profile_id` in the platform's store.
-fn native_entry(profile_id: &str) -> Result<keyring_core::Entry, ApiError> {
-    keyring_core::Entry::new_in_store(&native_store()?, KEYRING_SERVICE, profile_id)
-        .map_err(keyring_error)
-}
-
-fn keyring_error(err: keyring_core::Error) -> ApiError {
+fn keyring_error(err: keyring::Error) -> ApiError {
     let message = match &err {
-        keyring_core::Error::PlatformFailure(_) | keyring_core::Error::NoStorageAccess(_) => {
+        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => {
             "No keyring is available (is a Secret Service such as GNOME Keyring or KWallet running and unlocked?). \
              Choose \"Read token from environment variable\" for this account instead."
                 .to_string()
         }
-        keyring_core::Error::NoDefaultStore => NO_NATIVE_KEYRING.to_string(),
+        keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
+            // `keyring` names the platform when it has no store for it.
+            Err(keyring::Error::Invalid(what, _)) if what == "platform" => {
+                NO_NATIVE_KEYRING.to_string()
+            }
+            _ => KEYRING_NOT_OPENED.to_string(),
+        },
         other => format!("The OS keyring refused the request: {other}"),
     };
     ApiError::new(ApiErrorKind::Keyring, message)
@@ -106,7 +78,7 @@ impl SecretStore for KeyringStore {
         let entry = native_entry(profile_id)?;
         match entry.get_password() {
             Ok(token) => Ok(Some(SecretString::new(token))),
-            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(keyring::Error::NoEntry) => Ok(None),
             Err(err) => Err(keyring_error(err)),
         }
     }
@@ -119,7 +91,7 @@ impl SecretStore for KeyringStore {
     fn delete(&self, profile_id: &str) -> Result<(), ApiError> {
         let entry = native_entry(profile_id)?;
         match entry.delete_credential() {
-            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(err) => Err(keyring_error(err)),
         }
     }
@@ -176,7 +148,7 @@ pub struct UnavailableStore;
 
 impl SecretStore for UnavailableStore {
     fn get(&self, _: &str) -> Result<Option<SecretString>, ApiError> {
-        Err(keyring_error(keyring_core::Error::NoStorageAccess(
+        Err(keyring_error(keyring::Error::NoStorageAccess(
             "no Secret Service".into(),
         )))
     }
