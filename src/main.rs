@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,20 +18,18 @@ use keyfleet::cli::{self, Invocation};
 fn main() -> std::process::ExitCode {
     #[cfg(feature = "bench")]
     keyfleet::probe::mark_start();
-    let invocation = match cli::parse(std::env::args().skip(1)) {
+    // `args_os`: a folder named in bytes that are not UTF-8 is still a folder.
+    let invocation = match cli::parse(std::env::args_os().skip(1)) {
         Ok(invocation) => invocation,
         Err(err) => {
-            eprintln!("keyfleet: {err}\n\n{}", cli::USAGE);
+            eprintln!("keyfleet: {err}");
             return std::process::ExitCode::from(cli::EXIT_USAGE);
         }
     };
     let (demo, command) = match invocation {
-        Invocation::Help => {
-            println!("{}", cli::USAGE);
-            return std::process::ExitCode::SUCCESS;
-        }
-        Invocation::Version => {
-            println!("keyfleet {}", env!("CARGO_PKG_VERSION"));
+        Invocation::Print(text) => {
+            // A closed pipe (`completions bash | head`) is no reason to panic.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
             return std::process::ExitCode::SUCCESS;
         }
         Invocation::Window { demo } => (demo, None),

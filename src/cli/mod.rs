@@ -7,6 +7,7 @@
 //! usage. Output never holds a token: profiles hold none, and provider
 //! error messages are redacted where they are made.
 
+mod args;
 mod change;
 mod rotate;
 mod terminal;
@@ -31,61 +32,12 @@ pub const EXIT_ACCOUNT_FAILED: u8 = 1;
 /// The command line was wrong.
 pub const EXIT_USAGE: u8 = 2;
 
-/// The help text for the whole binary.
-pub const USAGE: &str =
-    "Keyfleet: SSH keys across Gcore Cloud, Sesterce, HCP Terraform and GitHub accounts.
-
-Usage: keyfleet [--demo]                  open the window
-       keyfleet [--demo] accounts [--json]
-       keyfleet [--demo] keys ACCOUNT [--json]
-       keyfleet [--demo] inventory [--json] [--local] [--dir DIR]... [--strict]
-                                  [--max-age DAYS] [--max-accounts N]
-       keyfleet [--demo] publish PUBFILE --to ACCOUNT[,ACCOUNT...] [--name NAME] [--json]
-       keyfleet [--demo] revoke SHA256|PUBFILE [--from ACCOUNT[,ACCOUNT...]] --yes [--json]
-       keyfleet [--demo] rotate SHA256 (--generate ed25519|rsa4096 --save PATH | --key PATH)
-                                [--to ACCOUNT[,ACCOUNT...]] [--yes] [--remove-old] [--json]
-
-Commands:
-  accounts    The accounts (profiles); never their tokens.
-  keys        One account's keys; ACCOUNT is the profile's name or id.
-  inventory   Every key across all accounts, grouped by SHA256 fingerprint.
-              --local          also scan ~/.ssh (read-only) for keys on this computer
-              --dir DIR        also scan DIR (implies --local; repeatable)
-              --strict         count ECDSA P-256 as weak too
-              --max-age DAYS   flag keys older than DAYS
-              --max-accounts N flag keys on more than N accounts
-  publish     Add a public key to accounts: one create per account, none where
-              the key already is (same fingerprint). NAME defaults to the file name.
-  revoke      Delete the key with this fingerprint (SHA256: and 43 Base64 characters,
-              or that of PUBFILE) from the accounts (default: all). Without --yes
-              it only lists what would be deleted. Keys whose account shows no
-              public key (HCP Terraform) cannot be checked and are listed.
-  rotate      Replace the key with this fingerprint on the accounts holding it
-              (default: all): save the new key at PATH (absolute), add it, keep
-              the old key until --remove-old (now or in a later run). Without
-              --yes it prints the plan and changes nothing. Shares
-              rotations.json with the window.
-
-Options:
-  --json      Machine-readable output (documented in the README).
-  --demo      Run against built-in sandbox servers with sample accounts
-              (temporary config, tokens in memory; nothing leaves this machine).
-  --help      Show this help.
-  --version   Show the version.
-
-Exit status: 0 success, 1 an account failed (the others are still shown), 2 bad usage.
-
-Environment:
-  KEYFLEET_CONFIG_DIR   Folder for profiles.json (default: the platform config dir).
-  RUST_LOG              Log filter, e.g. RUST_LOG=keyfleet=debug (logs never contain secrets).";
-
 /// What the command line asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Invocation {
-    /// Print [`USAGE`].
-    Help,
-    /// Print the version.
-    Version,
+    /// Print this text to standard output and exit with [`EXIT_OK`]: the
+    /// help, the version or a completion script.
+    Print(String),
     /// Open the window.
     Window {
         /// Against the sandbox.
@@ -156,7 +108,7 @@ pub enum Command {
     },
 }
 
-/// Bad usage, with the message to print before the usage text.
+/// Bad usage: what is wrong, then the usage line of the command concerned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UsageError(pub String);
 
@@ -166,150 +118,14 @@ impl std::fmt::Display for UsageError {
     }
 }
 
-fn usage(message: impl Into<String>) -> UsageError {
-    UsageError(message.into())
-}
-
-fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, UsageError> {
-    let value = value.ok_or_else(|| usage(format!("{flag} needs a value")))?;
-    value
-        .parse()
-        .map_err(|_| usage(format!("{flag} needs a whole number, not \"{value}\"")))
-}
-
-fn account_list(flag: &str, value: Option<String>) -> Result<Vec<String>, UsageError> {
-    let value = value.ok_or_else(|| usage(format!("{flag} needs ACCOUNT[,ACCOUNT...]")))?;
-    let accounts: Vec<String> = value
-        .split(',')
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(str::to_string)
-        .collect();
-    if accounts.is_empty() {
-        return Err(usage(format!("{flag} needs at least one account")));
-    }
-    Ok(accounts)
-}
-
-/// Parses the arguments after the program name.
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, UsageError> {
-    let args: Vec<String> = args.into_iter().collect();
-    if let Some(invocation) = rotate::parse(&args)? {
-        return Ok(invocation);
-    }
-    let mut args = args.into_iter();
-    let mut demo = false;
-    let mut json = false;
-    let mut local = false;
-    let mut strict = false;
-    let mut dirs = Vec::new();
-    let mut max_age_days = None;
-    let mut max_accounts = None;
-    let mut to = None;
-    let mut from = None;
-    let mut key_name = None;
-    let mut yes = false;
-    let mut words: Vec<String> = Vec::new();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--help" | "-h" => return Ok(Invocation::Help),
-            "--version" | "-V" => return Ok(Invocation::Version),
-            "--demo" => demo = true,
-            "--json" => json = true,
-            "--local" => local = true,
-            "--strict" => strict = true,
-            "--dir" => {
-                let dir = args.next().ok_or_else(|| usage("--dir needs a folder"))?;
-                dirs.push(PathBuf::from(dir));
-                local = true;
-            }
-            "--max-age" => max_age_days = Some(number("--max-age", args.next())?),
-            "--max-accounts" => max_accounts = Some(number("--max-accounts", args.next())?),
-            "--to" => to = Some(account_list("--to", args.next())?),
-            "--from" => from = Some(account_list("--from", args.next())?),
-            "--name" => key_name = Some(args.next().ok_or_else(|| usage("--name needs a value"))?),
-            "--yes" => yes = true,
-            flag if flag.starts_with('-') => return Err(usage(format!("unknown option {flag}"))),
-            _ => words.push(arg),
-        }
-    }
-    let mut words = words.into_iter();
-    let Some(name) = words.next() else {
-        if json
-            || local
-            || strict
-            || max_age_days.is_some()
-            || max_accounts.is_some()
-            || to.is_some()
-            || from.is_some()
-            || key_name.is_some()
-            || yes
-        {
-            return Err(usage(
-                "these options need a command (accounts, keys or inventory)",
-            ));
-        }
-        return Ok(Invocation::Window { demo });
-    };
-    let inventory_only = local || strict || max_age_days.is_some() || max_accounts.is_some();
-    let command = match name.as_str() {
-        "accounts" => Command::Accounts { json },
-        "keys" => {
-            let account = words
-                .next()
-                .ok_or_else(|| usage("keys needs an account: keyfleet keys ACCOUNT"))?;
-            Command::Keys { account, json }
-        }
-        "inventory" => Command::Inventory {
-            json,
-            dirs,
-            local,
-            strict,
-            max_age_days,
-            max_accounts,
-        },
-        "publish" => {
-            let pubfile = words.next().ok_or_else(|| {
-                usage("publish needs a public key file: keyfleet publish KEY.pub --to ACCOUNT")
-            })?;
-            Command::Publish {
-                pubfile: PathBuf::from(pubfile),
-                to: to
-                    .take()
-                    .ok_or_else(|| usage("publish needs --to ACCOUNT[,ACCOUNT...]"))?,
-                name: key_name.take(),
-                json,
-            }
-        }
-        "revoke" => {
-            let sha256 = words.next().ok_or_else(|| {
-                usage("revoke needs a fingerprint: keyfleet revoke SHA256:... --yes")
-            })?;
-            change::check_revoke_arg(&sha256).map_err(usage)?;
-            Command::Revoke {
-                sha256,
-                from: from.take().unwrap_or_default(),
-                yes: std::mem::take(&mut yes),
-                json,
-            }
-        }
-        other => return Err(usage(format!("unknown command {other}"))),
-    };
-    if let Some(extra) = words.next() {
-        return Err(usage(format!("unexpected argument {extra}")));
-    }
-    if to.is_some() || key_name.is_some() {
-        return Err(usage("--to and --name apply to publish only"));
-    }
-    if from.is_some() || yes {
-        return Err(usage("--from and --yes apply to revoke only"));
-    }
-    if inventory_only && !matches!(command, Command::Inventory { .. }) {
-        return Err(usage(
-            "--local, --dir, --strict, --max-age and --max-accounts apply to inventory only",
-        ));
-    }
-    Ok(Invocation::Run { demo, command })
+/// Parses the arguments after the program name (not necessarily UTF-8: a
+/// folder's name need not be).
+pub fn parse<I, T>(args: I) -> Result<Invocation, UsageError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString>,
+{
+    args::parse(args)
 }
 
 /// Where a command's accounts and tokens come from.
@@ -865,7 +681,10 @@ mod tests {
         ] {
             assert!(parse(args(bad)).is_err(), "{bad} parsed");
         }
-        assert_eq!(parse(args("inventory --help")), Ok(Invocation::Help));
+        let Ok(Invocation::Print(help)) = parse(args("inventory --help")) else {
+            panic!("inventory --help is not help");
+        };
+        assert!(help.contains("--max-age <DAYS>"), "{help}");
         assert_eq!(
             parse(args("publish k.pub --to a,b --name n")),
             Ok(Invocation::Run {

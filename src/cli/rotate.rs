@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{
-    Command, Context, EXIT_ACCOUNT_FAILED, EXIT_OK, EXIT_USAGE, Invocation, UsageError,
-    account_list, list_all, provider_name, resolve_accounts, table, usage,
+    Context, EXIT_ACCOUNT_FAILED, EXIT_OK, EXIT_USAGE, list_all, provider_name, resolve_accounts,
+    table,
 };
 use crate::backend::account_client;
 use crate::inventory::{Inventory, KeyGroup};
@@ -55,99 +55,6 @@ pub struct RotateArgs {
     pub remove_old: bool,
     /// `--json`.
     pub json: bool,
-}
-
-/// `rotate`'s arguments, when the command is `rotate`; `None` for any
-/// other command (and for `--help`, which the main parser answers).
-pub(super) fn parse(args: &[String]) -> Result<Option<Invocation>, UsageError> {
-    let is_rotate = args.iter().find(|arg| !arg.starts_with('-')) == Some(&"rotate".to_string());
-    if !is_rotate || args.iter().any(|arg| arg == "--help" || arg == "-h") {
-        return Ok(None);
-    }
-    let mut args = args.iter().cloned();
-    let (mut demo, mut json, mut yes, mut remove_old) = (false, false, false, false);
-    let (mut algorithm, mut save, mut key, mut to, mut words) =
-        (None, None, None, None, Vec::new());
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--demo" => demo = true,
-            "--json" => json = true,
-            "--yes" => yes = true,
-            "--remove-old" => remove_old = true,
-            "--generate" => algorithm = Some(parse_algorithm(args.next())?),
-            "--save" => save = Some(absolute("--save", args.next())?),
-            "--key" => key = Some(absolute("--key", args.next())?),
-            "--to" => to = Some(account_list("--to", args.next())?),
-            flag if flag.starts_with('-') => {
-                return Err(usage(format!("unknown option {flag} for rotate")));
-            }
-            _ => words.push(arg),
-        }
-    }
-    let sha256 = match words.as_slice() {
-        [_, sha256] => sha256.clone(),
-        [_] => {
-            return Err(usage(
-                "rotate needs a fingerprint: keyfleet rotate SHA256:... --generate ed25519 --save PATH",
-            ));
-        }
-        [_, _, extra, ..] => return Err(usage(format!("unexpected argument {extra}"))),
-        [] => unreachable!("the command word is there"),
-    };
-    check_fingerprint(&sha256)?;
-    let new_key = match (algorithm, save, key) {
-        (Some(algorithm), Some(save), None) => Some(NewKeySource::Generate { algorithm, save }),
-        (None, None, Some(key)) => Some(NewKeySource::Key(key)),
-        (None, None, None) => None,
-        (Some(_), None, None) => return Err(usage("--generate needs --save PATH")),
-        (None, Some(_), None) => return Err(usage("--save goes with --generate")),
-        _ => return Err(usage("use either --generate ... --save PATH or --key PATH")),
-    };
-    let command = Command::Rotate(RotateArgs {
-        sha256,
-        new_key,
-        to: to.unwrap_or_default(),
-        yes,
-        remove_old,
-        json,
-    });
-    Ok(Some(Invocation::Run { demo, command }))
-}
-
-fn parse_algorithm(value: Option<String>) -> Result<KeyAlgorithm, UsageError> {
-    match value.as_deref() {
-        Some("ed25519") => Ok(KeyAlgorithm::Ed25519),
-        Some("rsa4096") => Ok(KeyAlgorithm::Rsa4096),
-        Some(other) => Err(usage(format!(
-            "--generate takes ed25519 or rsa4096, not \"{other}\""
-        ))),
-        None => Err(usage("--generate needs ed25519 or rsa4096")),
-    }
-}
-
-/// A path option's value, refused unless absolute: a relative path would
-/// put a private key wherever keyfleet happens to run.
-fn absolute(flag: &str, value: Option<String>) -> Result<PathBuf, UsageError> {
-    let value = value.ok_or_else(|| usage(format!("{flag} needs a path")))?;
-    let path = PathBuf::from(&value);
-    if !path.is_absolute() {
-        return Err(usage(format!(
-            "{flag} needs an absolute path, not \"{value}\": a relative path would be resolved against the current folder, and a private key does not belong there (for example {flag} ~/.ssh/NAME)"
-        )));
-    }
-    Ok(path)
-}
-
-/// `SHA256:` and 43 Base64 characters, as `ssh-keygen -l` prints it.
-fn check_fingerprint(sha256: &str) -> Result<(), UsageError> {
-    let body = sha256.strip_prefix("SHA256:").unwrap_or("");
-    let base64 = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '/';
-    if body.len() == 43 && body.chars().all(base64) {
-        return Ok(());
-    }
-    Err(usage(format!(
-        "\"{sha256}\" is not a SHA256 fingerprint (SHA256: and 43 characters, as ssh-keygen -l prints it)"
-    )))
 }
 
 /// Runs `keyfleet rotate`.
