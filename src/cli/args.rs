@@ -13,7 +13,7 @@ use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::rotate::{NewKeySource, RotateArgs};
-use super::{Command, Invocation, UsageError, change, terminal};
+use super::{Command, InventoryArgs, Invocation, UsageError, change, terminal};
 use crate::keys::generate::KeyAlgorithm;
 
 /// What the top-level help ends with.
@@ -243,14 +243,14 @@ impl Sub {
                 account,
                 json: output.json,
             },
-            Sub::Inventory(inventory) => Command::Inventory {
+            Sub::Inventory(inventory) => Command::Inventory(InventoryArgs {
                 json: inventory.output.json,
                 local: inventory.local || !inventory.dir.is_empty(),
                 dirs: inventory.dir,
                 strict: inventory.strict,
                 max_age_days: inventory.max_age,
                 max_accounts: inventory.max_accounts,
-            },
+            }),
             Sub::Publish(publish) => Command::Publish {
                 pubfile: publish.pubfile,
                 to: publish.to.0,

@@ -68,20 +68,7 @@ pub enum Command {
         json: bool,
     },
     /// `keyfleet inventory`.
-    Inventory {
-        /// `--json`.
-        json: bool,
-        /// Folders to scan besides `~/.ssh` (`--dir`).
-        dirs: Vec<PathBuf>,
-        /// `--local` or `--dir` was given.
-        local: bool,
-        /// `--strict`.
-        strict: bool,
-        /// `--max-age DAYS`.
-        max_age_days: Option<u32>,
-        /// `--max-accounts N`.
-        max_accounts: Option<usize>,
-    },
+    Inventory(InventoryArgs),
     /// `keyfleet publish PUBFILE --to ACCOUNTS`.
     Publish {
         /// The `.pub` file.
@@ -106,6 +93,23 @@ pub enum Command {
         /// `--json`.
         json: bool,
     },
+}
+
+/// `keyfleet inventory`'s arguments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InventoryArgs {
+    /// `--json`.
+    pub json: bool,
+    /// Folders to scan besides `~/.ssh` (`--dir`).
+    pub dirs: Vec<PathBuf>,
+    /// `--local` or `--dir` was given.
+    pub local: bool,
+    /// `--strict`.
+    pub strict: bool,
+    /// `--max-age DAYS`.
+    pub max_age_days: Option<u32>,
+    /// `--max-accounts N`.
+    pub max_accounts: Option<usize>,
 }
 
 /// Bad usage: what is wrong, then the usage line of the command concerned.
@@ -169,46 +173,7 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
             let listed = list_all(std::slice::from_ref(profile), context);
             print_keys(&listed[0], *json, out, err)
         }
-        Command::Inventory {
-            json,
-            dirs,
-            local,
-            strict,
-            max_age_days,
-            max_accounts,
-        } => {
-            let scan = if *local {
-                // A missing ~/.ssh is normal; a missing --dir is reported.
-                let folders: Vec<PathBuf> = context
-                    .local_key_dirs
-                    .iter()
-                    .filter(|folder| folder.is_dir())
-                    .chain(dirs)
-                    .cloned()
-                    .collect();
-                local::scan(&folders)
-            } else {
-                Default::default()
-            };
-            for problem in &scan.problems {
-                let _ = writeln!(
-                    err,
-                    "keyfleet: {}: {}",
-                    terminal::escape(&problem.path.display().to_string()),
-                    terminal::escape(&problem.message)
-                );
-            }
-            let listed = list_all(&profiles, context);
-            let options = InventoryOptions {
-                strict: *strict,
-                max_age_days: *max_age_days,
-                max_accounts: *max_accounts,
-                local_scanned: *local,
-                ..InventoryOptions::default()
-            };
-            let inventory = Inventory::build_with(&listed, &scan.keys, &options);
-            print_inventory(&inventory, *json, out, err)
-        }
+        Command::Inventory(args) => inventory(args, &profiles, context, out, err),
         Command::Publish {
             pubfile,
             to,
@@ -225,17 +190,10 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
             from,
             yes,
             json,
-        } => {
-            let targets = if from.is_empty() {
-                profiles.clone()
-            } else {
-                match resolve_accounts(&profiles, from, err) {
-                    Some(targets) => targets,
-                    None => return EXIT_USAGE,
-                }
-            };
-            change::revoke(sha256, &targets, *yes, *json, context, out, err)
-        }
+        } => match targets_or_all(&profiles, from, err) {
+            Some(targets) => change::revoke(sha256, &targets, *yes, *json, context, out, err),
+            None => return EXIT_USAGE,
+        },
         Command::Rotate(args) => rotate::run(args, &profiles, context, out, err),
     };
     match result {
@@ -248,6 +206,61 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
             EXIT_ACCOUNT_FAILED
         }
     }
+}
+
+/// `keyfleet inventory`: every account's keys (and this computer's with
+/// `--local`), grouped by fingerprint.
+fn inventory(
+    args: &InventoryArgs,
+    profiles: &[Profile],
+    context: &Context,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let scan = if args.local {
+        // A missing ~/.ssh is normal; a missing --dir is reported.
+        let folders: Vec<PathBuf> = context
+            .local_key_dirs
+            .iter()
+            .filter(|folder| folder.is_dir())
+            .chain(&args.dirs)
+            .cloned()
+            .collect();
+        local::scan(&folders)
+    } else {
+        Default::default()
+    };
+    for problem in &scan.problems {
+        let _ = writeln!(
+            err,
+            "keyfleet: {}: {}",
+            terminal::escape(&problem.path.display().to_string()),
+            terminal::escape(&problem.message)
+        );
+    }
+    let listed = list_all(profiles, context);
+    let options = InventoryOptions {
+        strict: args.strict,
+        max_age_days: args.max_age_days,
+        max_accounts: args.max_accounts,
+        local_scanned: args.local,
+        ..InventoryOptions::default()
+    };
+    let inventory = Inventory::build_with(&listed, &scan.keys, &options);
+    print_inventory(&inventory, args.json, out, err)
+}
+
+/// The profiles `wanted` names, or every profile when it names none;
+/// `None` after saying which one does not exist.
+fn targets_or_all(
+    profiles: &[Profile],
+    wanted: &[String],
+    err: &mut dyn Write,
+) -> Option<Vec<Profile>> {
+    if wanted.is_empty() {
+        return Some(profiles.to_vec());
+    }
+    resolve_accounts(profiles, wanted, err)
 }
 
 /// The profiles named (or with the ids) `wanted`, in that order, each once;
@@ -388,12 +401,13 @@ pub(crate) fn table(
     Ok(())
 }
 
-pub(crate) fn provider_name(kind: ProviderKind) -> &'static str {
-    match kind {
-        ProviderKind::Gcore => "gcore",
-        ProviderKind::Sesterce => "sesterce",
-        ProviderKind::Terraform => "terraform",
-        ProviderKind::Github => "github",
+/// The provider's name in tables: serde's name for it, the one `--json`
+/// and the profiles file use, so the two cannot drift apart.
+pub(crate) fn provider_name(kind: ProviderKind) -> String {
+    match serde_json::to_value(kind) {
+        Ok(serde_json::Value::String(name)) => name,
+        // A unit variant always serializes to a string; never panic anyway.
+        _ => format!("{kind:?}").to_lowercase(),
     }
 }
 
@@ -647,12 +661,12 @@ mod tests {
         );
         let Ok(Invocation::Run {
             command:
-                Command::Inventory {
+                Command::Inventory(InventoryArgs {
                     dirs,
                     local,
                     max_age_days,
                     ..
-                },
+                }),
             ..
         }) = parse(args("inventory --dir /x --max-age 90"))
         else {
@@ -709,6 +723,18 @@ mod tests {
                 }
             })
         );
+    }
+
+    #[test]
+    fn provider_names_are_the_json_names() {
+        let names: Vec<String> = ProviderKind::ALL.into_iter().map(provider_name).collect();
+        assert_eq!(names, ["gcore", "sesterce", "terraform", "github"]);
+        for kind in ProviderKind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", provider_name(kind)));
+            let back: ProviderKind = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, kind);
+        }
     }
 
     #[test]
