@@ -23,7 +23,8 @@ use serde_json::{Map, Value, json};
 use ssh_key::rand_core::{OsRng, RngCore};
 
 use super::GCORE_TOKEN;
-use super::faults::{Faults, apply_faults};
+#[cfg(feature = "sandbox-faults")]
+use super::faults::Faults;
 use super::keytext::{self, Family};
 
 /// Page size when a list request gives no `limit` (as the real API).
@@ -164,6 +165,7 @@ impl FakeState {
 #[derive(Clone)]
 pub struct GcoreFake {
     state: Arc<Mutex<FakeState>>,
+    #[cfg(feature = "sandbox-faults")]
     faults: Faults,
 }
 
@@ -239,6 +241,7 @@ impl GcoreFake {
                 generated: 0,
                 next_private_key: None,
             })),
+            #[cfg(feature = "sandbox-faults")]
             faults: Faults::default(),
         }
     }
@@ -355,6 +358,7 @@ impl GcoreFake {
     }
 
     /// The fault injection handle (also counts requests).
+    #[cfg(feature = "sandbox-faults")]
     pub fn faults(&self) -> Faults {
         self.faults.clone()
     }
@@ -362,7 +366,7 @@ impl GcoreFake {
     /// The axum router serving the fake API, with fault injection and the
     /// token check in front of every route.
     pub fn router(&self) -> Router {
-        Router::new()
+        let routes = Router::new()
             .route("/cloud/v1/projects", get(list_projects))
             .route("/cloud/v1/projects/{project_id}", get(get_project))
             .route("/cloud/v1/regions", get(list_regions))
@@ -390,8 +394,10 @@ impl GcoreFake {
             .fallback(unknown_route)
             .method_not_allowed_fallback(method_not_allowed)
             .layer(from_fn_with_state(self.clone(), require_token))
-            .layer(from_fn_with_state(self.faults.clone(), apply_faults))
-            .with_state(self.clone())
+            .with_state(self.clone());
+        #[cfg(feature = "sandbox-faults")]
+        let routes = super::faults::layer(routes, &self.faults);
+        routes
     }
 
     /// The next server-generated key answers with exactly `private_key` as
