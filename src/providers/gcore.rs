@@ -6,10 +6,10 @@
 //! lost answer may mean the key exists); everything else is idempotent and
 //! retried by [`http::with_retries`].
 
+use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::spec::{
     ChoiceKind, FieldKey, KeyColumn, Notice, ProfileField, ProviderSettings, ProviderSpec,
 };
-use super::{Capabilities, ProviderKind, StoredMaterial};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -21,12 +21,11 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use zeroize::Zeroize;
 
+use super::error::{ApiError, ApiErrorKind, FieldError};
+use super::http::Http;
 use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
+use super::model::{Choice, CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
-use super::{
-    ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
-    RemoteKey,
-};
 use crate::keys::SecretString;
 
 /// Gcore's public API address.
@@ -327,9 +326,7 @@ impl GcoreClient {
     pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
         let project_id = self.project()?;
         let public_key = match &new_key.material {
-            NewKeyMaterial::PublicKey(text) => {
-                Some(super::ProviderKind::Gcore.check_public_key(text)?.openssh)
-            }
+            NewKeyMaterial::PublicKey(text) => Some(SPEC.check_public_key(text)?.openssh),
             NewKeyMaterial::GenerateOnServer => None,
             NewKeyMaterial::PrivateKey(_) => {
                 return Err(ApiError::invalid_input(

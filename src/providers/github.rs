@@ -24,14 +24,13 @@ use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::error::{ApiError, ApiErrorKind, FieldError};
+use super::http::Http;
 use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
+use super::model::{Capabilities, ProviderKind, StoredMaterial};
+use super::model::{CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
-use super::{
-    ApiError, ApiErrorKind, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
-    RemoteKey,
-};
-use super::{Capabilities, ProviderKind, StoredMaterial};
 use crate::keys::SecretString;
 
 /// The github.com API address. GitHub Enterprise Server uses

@@ -642,7 +642,7 @@ mod refresh_clock {
     use tokio::time::Instant;
 
     use super::HttpPolicy;
-    use crate::providers::{ApiError, ApiErrorKind};
+    use crate::providers::error::{ApiError, ApiErrorKind};
 
     struct Clock {
         started: Instant,

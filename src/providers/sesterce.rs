@@ -6,16 +6,16 @@
 //! NestJS shape `{"statusCode", "timestamp", "path", "message"}` where
 //! `message` is a string or, for validation errors, an array of strings.
 
+use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
-use super::{Capabilities, ProviderKind, StoredMaterial};
 use reqwest::Method;
 use serde::Deserialize;
 
+use super::error::{ApiError, ApiErrorKind, FieldError};
+use super::http::Http;
 use super::http::{self, RawResponse, RestClient, TokenHeader};
+use super::model::{CreatedKey, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
-use super::{
-    ApiError, ApiErrorKind, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
-};
 use crate::keys::SecretString;
 
 /// The public Sesterce API address (the official CLI's default).
@@ -66,7 +66,7 @@ const MAX_MESSAGE_CHARS: usize = 300;
 /// at most 255 characters (Sesterce documents no limit; this only stops
 /// absurd input), no control characters.
 pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
-    super::check_free_form_name(name, "key", "Sesterce")
+    super::model::check_free_form_name(name, "key", "Sesterce")
 }
 
 /// A client for one Sesterce account.
@@ -175,9 +175,7 @@ impl SesterceClient {
     pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
         validate_key_name(&new_key.name)?;
         let public_key = match &new_key.material {
-            NewKeyMaterial::PublicKey(text) => {
-                super::ProviderKind::Sesterce.check_public_key(text)?
-            }
+            NewKeyMaterial::PublicKey(text) => SPEC.check_public_key(text)?,
             NewKeyMaterial::GenerateOnServer => {
                 return Err(ApiError::invalid_input(
                     "Sesterce cannot generate keys; generate one locally and upload its public key.",

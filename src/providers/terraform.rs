@@ -6,22 +6,22 @@
 //! `/api/v2`, with `Authorization: Bearer <token>`. Organization tokens are
 //! refused by every SSH key endpoint, and "forbidden" is reported as 404.
 
+use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::spec::{
     self, ChoiceKind, FieldKey, GenerateSpec, KeyColumn, Notice, ProfileField, ProviderSettings,
     ProviderSpec,
 };
-use super::{Capabilities, ProviderKind, StoredMaterial};
 use crate::keys::generate::KeyAlgorithm;
 use std::collections::HashSet;
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
+use super::error::{ApiError, ApiErrorKind, FieldError};
+use super::http::Http;
 use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
+use super::model::{Choice, CreatedKey, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
-use super::{
-    ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
-};
 use crate::keys::{KeyError, SecretString};
 
 /// HCP Terraform's address; `/api/v2` is appended by the client.
@@ -123,7 +123,7 @@ const ORG_TOKEN_HINT: &str =
 /// Checks a key name before anything is sent: not only spaces, at most 255
 /// characters, no control characters.
 pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
-    super::check_free_form_name(name, "SSH key", "HCP Terraform")
+    super::model::check_free_form_name(name, "SSH key", "HCP Terraform")
 }
 
 /// Checks the private key locally so a wrong paste is never uploaded: it
