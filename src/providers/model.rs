@@ -253,6 +253,18 @@ pub(crate) fn check_free_form_name(name: &str, noun: &str, provider: &str) -> Re
     Ok(())
 }
 
+/// Refuses a key for anywhere but the account's own list, for providers
+/// with no regional or signing keys: creating it as an account key instead
+/// would put it where the user did not ask.
+pub(crate) fn check_account_scope(scope: &KeyScope, provider: &str) -> Result<(), ApiError> {
+    match scope {
+        KeyScope::Account => Ok(()),
+        KeyScope::Region { .. } | KeyScope::Signing => Err(ApiError::invalid_input(format!(
+            "{provider} has one SSH key list per account, with no regional or signing keys; add the key as an SSH key."
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

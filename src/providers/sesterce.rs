@@ -173,6 +173,7 @@ impl SesterceClient {
     /// Uploads a public key. Never retried: a lost answer may mean the key
     /// was created, so the user refreshes instead of creating a duplicate.
     pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
+        super::model::check_account_scope(&new_key.scope, "Sesterce")?;
         validate_key_name(&new_key.name)?;
         let public_key = match &new_key.material {
             NewKeyMaterial::PublicKey(text) => SPEC.check_public_key(text)?,

@@ -504,6 +504,7 @@ impl TerraformClient {
     /// was created.
     pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
         let org = self.organization()?;
+        super::model::check_account_scope(&new_key.scope, "HCP Terraform")?;
         validate_key_name(&new_key.name)?;
         let secret = match &new_key.material {
             NewKeyMaterial::PrivateKey(secret) => secret,
