@@ -1,13 +1,13 @@
 //! What the application menu and the package manager say about Keyfleet
 //! keeps up with the providers: the desktop entry's Comment and Keywords,
 //! Cargo.toml's `description` and the Debian package's
-//! `extended-description` name every provider of `providers::spec::all()`,
+//! `extended-description` name every provider of `providers::registry::all()`,
 //! so adding a provider without them fails here. And the package's
 //! maintainer is the project, without a made-up address.
 
 use std::path::Path;
 
-use keyfleet::providers::spec;
+use keyfleet::providers::registry;
 
 fn read(relative: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
@@ -44,7 +44,7 @@ fn manifest_text(path: &[&str]) -> String {
 }
 
 fn provider_labels() -> Vec<&'static str> {
-    spec::all().iter().map(|spec| spec.label).collect()
+    registry::all().iter().map(|spec| spec.label).collect()
 }
 
 /// Every label not found in `text`.

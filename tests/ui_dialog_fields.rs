@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::*;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::providers::spec::FieldKey;
-use keyfleet::providers::{ProviderKind, spec};
+use keyfleet::providers::{ProviderKind, registry, spec};
 use keyfleet::sandbox::{self, SANDBOX_ORGANIZATION, SANDBOX_PROJECT, Sandbox};
 use keyfleet::store::{MemoryStore, SecretStore};
 
@@ -208,7 +208,7 @@ fn a_token_pasted_with_its_providers_header_scheme_is_taken_without_it() {
     let mut test = start_app(sandbox, config_dir, secrets.clone());
     test.harness.run_steps(2);
     let mut saved = 0;
-    for provider in spec::all() {
+    for provider in registry::all() {
         let token = sandbox::token(provider.kind);
         for prefix in provider.token_prefixes {
             // As copied from a header or a curl example, lower case too.

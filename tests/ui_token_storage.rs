@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::*;
 use egui_kittest::kittest::Queryable;
 use keyfleet::providers::spec::FieldKey;
-use keyfleet::providers::{ProviderKind, spec};
+use keyfleet::providers::{ProviderKind, registry};
 use keyfleet::sandbox::{self, SANDBOX_ORGANIZATION, SANDBOX_PROJECT, Sandbox};
 use keyfleet::store::{MemoryStore, SecretStore};
 
@@ -47,7 +47,7 @@ fn tokens_saved_through_the_app_never_reach_the_config_folder() {
     let h = &mut test.harness;
     h.run_steps(2);
 
-    for (index, provider) in spec::all().into_iter().enumerate() {
+    for (index, provider) in registry::all().into_iter().enumerate() {
         let kind = provider.kind;
         click(
             h,

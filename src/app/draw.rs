@@ -284,7 +284,7 @@ fn show_details(ctx: &egui::Context, text: &str, actions: &mut Vec<UiAction>) ->
 
 /// "a Gcore Cloud, Sesterce or HCP Terraform" from the provider specs.
 fn providers_in_words() -> String {
-    let labels: Vec<&str> = crate::providers::spec::all()
+    let labels: Vec<&str> = crate::providers::registry::all()
         .iter()
         .map(|spec| spec.label)
         .collect();

@@ -1,5 +1,8 @@
-//! The one error type every provider maps its failures to.
+//! The one error type every provider maps its failures to, and the shape
+//! of each provider's table from an error answer to that error
+//! ([`ErrorTable`]).
 
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 /// What kind of failure happened, in terms a user can act on.
@@ -168,3 +171,104 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// One row of a provider's error table: the answers it covers and the
+/// error they become.
+pub struct ErrorRule<A: 'static> {
+    /// The HTTP statuses the row covers (unused in a table's fallback).
+    pub statuses: &'static [RangeInclusive<u16>],
+    /// What the row also needs of the answer beyond its status (the
+    /// provider's error code or message, the operation), if anything.
+    pub when: Option<fn(&A) -> bool>,
+    /// The class of failure.
+    pub kind: ApiErrorKind,
+    /// The message for the user, built from the (already redacted) answer.
+    pub wording: fn(&A) -> String,
+}
+
+impl<A> ErrorRule<A> {
+    /// Whether the row covers an answer with `status`.
+    fn covers(&self, status: u16, answer: &A) -> bool {
+        self.statuses.iter().any(|range| range.contains(&status))
+            && self.when.is_none_or(|when| when(answer))
+    }
+}
+
+/// A provider's table from an error answer (its status, plus what the
+/// provider read from it: `A`) to an [`ApiError`]: the first row that
+/// covers the answer wins, else the fallback. Wording lives in the rows,
+/// so a provider's error mapping reads as a list rather than a `match`.
+pub struct ErrorTable<A: 'static> {
+    /// The rows, in order.
+    pub rules: &'static [ErrorRule<A>],
+    /// What any other answer becomes.
+    pub fallback: ErrorRule<A>,
+}
+
+impl<A> ErrorTable<A> {
+    /// The index of the first row covering the answer; `None` means the
+    /// fallback. (Tests use it to see that every row can be reached.)
+    pub fn row(&self, status: u16, answer: &A) -> Option<usize> {
+        self.rules
+            .iter()
+            .position(|rule| rule.covers(status, answer))
+    }
+
+    /// The error for an answer with `status`, with that status set.
+    pub fn error(&self, status: u16, answer: &A) -> ApiError {
+        let rule = self
+            .row(status, answer)
+            .map_or(&self.fallback, |index| &self.rules[index]);
+        ApiError::new(rule.kind, (rule.wording)(answer)).with_status(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Said(&'static str);
+
+    static TABLE: ErrorTable<Said> = ErrorTable {
+        rules: &[
+            ErrorRule {
+                statuses: &[404..=404],
+                when: Some(|said| said.0.contains("api key")),
+                kind: ApiErrorKind::BadCredentials,
+                wording: |said| format!("key: {}", said.0),
+            },
+            ErrorRule {
+                statuses: &[400..=400, 404..=404, 500..=599],
+                when: None,
+                kind: ApiErrorKind::NotFound,
+                wording: |_| "second".into(),
+            },
+        ],
+        fallback: ErrorRule {
+            statuses: &[],
+            when: None,
+            kind: ApiErrorKind::UnexpectedStatus,
+            wording: |said| format!("other: {}", said.0),
+        },
+    };
+
+    #[test]
+    fn first_covering_row_wins_else_the_fallback() {
+        assert_eq!(TABLE.row(404, &Said("bad api key")), Some(0));
+        assert_eq!(TABLE.row(404, &Said("gone")), Some(1));
+        assert_eq!(TABLE.row(400, &Said("api key")), Some(1), "status first");
+        assert_eq!(TABLE.row(503, &Said("")), Some(1), "inside a range");
+        assert_eq!(TABLE.row(600, &Said("")), None);
+        assert_eq!(TABLE.row(401, &Said("api key")), None);
+        let err = TABLE.error(404, &Said("bad api key"));
+        assert_eq!(
+            (err.kind, err.message.as_str(), err.status),
+            (ApiErrorKind::BadCredentials, "key: bad api key", Some(404))
+        );
+        let err = TABLE.error(418, &Said("teapot"));
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (ApiErrorKind::UnexpectedStatus, "other: teapot")
+        );
+    }
+}

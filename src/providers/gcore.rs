@@ -6,10 +6,10 @@
 //! lost answer may mean the key exists); everything else is idempotent and
 //! retried by [`http::with_retries`].
 
+use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::spec::{
     ChoiceKind, FieldKey, KeyColumn, Notice, ProfileField, ProviderSettings, ProviderSpec,
 };
-use super::{Capabilities, ProviderKind, StoredMaterial};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -21,12 +21,11 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use zeroize::Zeroize;
 
+use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
+use super::http::Http;
 use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
+use super::model::{Choice, CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
-use super::{
-    ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
-    RemoteKey,
-};
 use crate::keys::SecretString;
 
 /// Gcore's public API address.
@@ -327,9 +326,7 @@ impl GcoreClient {
     pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
         let project_id = self.project()?;
         let public_key = match &new_key.material {
-            NewKeyMaterial::PublicKey(text) => {
-                Some(super::ProviderKind::Gcore.check_public_key(text)?.openssh)
-            }
+            NewKeyMaterial::PublicKey(text) => Some(SPEC.check_public_key(text)?.openssh),
             NewKeyMaterial::GenerateOnServer => None,
             NewKeyMaterial::PrivateKey(_) => {
                 return Err(ApiError::invalid_input(
@@ -771,49 +768,136 @@ impl GcoreClient {
         Ok((items.into_vec(), consistent))
     }
 
-    /// The error for a non-2xx answer, in Gcore's terms, with the field
-    /// messages Gcore gave and an excerpt of the body, all redacted.
+    /// The error for a non-2xx answer, in Gcore's terms ([`ERRORS`]), with
+    /// the field messages Gcore gave and an excerpt of the body, all redacted.
     fn status_error(&self, response: &RawResponse, not_found: &str) -> ApiError {
         let redactor = self.redactor();
         let body: GcoreErrorBody = serde_json::from_slice(&response.body).unwrap_or_default();
-        // Redacted before it is shortened, so no cut leaves part of a secret.
-        let said = body
-            .message()
-            .map(|message| format!(": {}", redactor.short(&message, MAX_PROVIDER_MESSAGE_CHARS)))
-            .unwrap_or_default();
-        let mut error = http::generic_status_error(response, String::new(), &redactor);
         let status = response.status;
-        error.message = match status {
-            401 => {
+        let answer = ErrorAnswer {
+            status,
+            // Redacted before it is shortened, so no cut leaves part of a secret.
+            said: body
+                .message()
+                .map(|message| {
+                    format!(": {}", redactor.short(&message, MAX_PROVIDER_MESSAGE_CHARS))
+                })
+                .unwrap_or_default(),
+            not_found: not_found.to_string(),
+            retry_after: matches!(status, 429 | 503)
+                .then(|| http::wait_from_headers(&response.headers))
+                .flatten(),
+            base_url: self.rest.base_url().to_string(),
+        };
+        let error = ERRORS
+            .error(status, &answer)
+            .with_retry_after(answer.retry_after)
+            .with_details(redactor.excerpt(&response.body))
+            .with_fields(body.fields());
+        redactor.error(error)
+    }
+}
+
+/// What [`ERRORS`] reads from an error answer, redacted.
+struct ErrorAnswer {
+    status: u16,
+    /// `: Gcore's message`, or nothing.
+    said: String,
+    /// What a 404 means for the request ("Project 1 was not found").
+    not_found: String,
+    /// How long Gcore asked to wait (429, 503).
+    retry_after: Option<std::time::Duration>,
+    base_url: String,
+}
+
+/// Gcore's error table.
+static ERRORS: ErrorTable<ErrorAnswer> = ErrorTable {
+    rules: &[
+        ErrorRule {
+            statuses: &[401..=401],
+            when: None,
+            kind: ApiErrorKind::BadCredentials,
+            wording: |_| {
                 "Gcore refused the API token (401). Check the token in the account settings.".into()
-            }
-            403 => format!(
-                "Gcore denied access (403){said}. The token's role may not allow this in the project."
-            ),
-            // A typo in the base URL also ends in 404, so name it as a cause.
-            404 => format!(
-                "{not_found} (404){said}. Refresh the list, or check the project and the API base URL ({}) in the account settings.",
-                self.rest.base_url()
-            ),
-            400 | 422 => format!("Gcore refused the request ({status}){said}."),
-            // Callers add what a conflict means for their request.
-            409 => format!("Gcore reports a conflict (409){said}."),
-            429 => match error.retry_after {
+            },
+        },
+        ErrorRule {
+            statuses: &[403..=403],
+            when: None,
+            kind: ApiErrorKind::Forbidden,
+            wording: |answer| {
+                format!(
+                    "Gcore denied access (403){}. The token's role may not allow this in the project.",
+                    answer.said
+                )
+            },
+        },
+        // A typo in the base URL also ends in 404, so name it as a cause.
+        ErrorRule {
+            statuses: &[404..=404],
+            when: None,
+            kind: ApiErrorKind::NotFound,
+            wording: |answer| {
+                format!(
+                    "{} (404){}. Refresh the list, or check the project and the API base URL ({}) in the account settings.",
+                    answer.not_found, answer.said, answer.base_url
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[400..=400, 422..=422],
+            when: None,
+            kind: ApiErrorKind::Validation,
+            wording: |answer| {
+                format!(
+                    "Gcore refused the request ({}){}.",
+                    answer.status, answer.said
+                )
+            },
+        },
+        // Callers add what a conflict means for their request.
+        ErrorRule {
+            statuses: &[409..=409],
+            when: None,
+            kind: ApiErrorKind::Conflict,
+            wording: |answer| format!("Gcore reports a conflict (409){}.", answer.said),
+        },
+        ErrorRule {
+            statuses: &[429..=429],
+            when: None,
+            kind: ApiErrorKind::RateLimited,
+            wording: |answer| match answer.retry_after {
                 Some(wait) => format!(
                     "Gcore is limiting requests (429); wait {} s and try again.",
                     wait.as_secs_f64().ceil()
                 ),
                 None => "Gcore is limiting requests (429); wait a moment and try again.".into(),
             },
-            500..=599 => {
-                format!("Gcore had a server error (HTTP {status}){said}. Try again in a moment.")
-            }
-            _ => format!("Gcore answered with unexpected HTTP status {status}{said}."),
-        };
-        error.fields = body.fields();
-        redactor.error(error)
-    }
-}
+        },
+        ErrorRule {
+            statuses: &[500..=599],
+            when: None,
+            kind: ApiErrorKind::Server,
+            wording: |answer| {
+                format!(
+                    "Gcore had a server error (HTTP {}){}. Try again in a moment.",
+                    answer.status, answer.said
+                )
+            },
+        },
+    ],
+    fallback: ErrorRule {
+        statuses: &[],
+        when: None,
+        kind: ApiErrorKind::UnexpectedStatus,
+        wording: |answer| {
+            format!(
+                "Gcore answered with unexpected HTTP status {}{}.",
+                answer.status, answer.said
+            )
+        },
+    },
+};
 
 /// Adds the warning a create needs when its answer was lost or unreadable.
 fn may_have_been_created(mut error: ApiError) -> ApiError {

@@ -24,14 +24,13 @@ use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
+use super::http::Http;
 use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
+use super::model::{Capabilities, ProviderKind, StoredMaterial};
+use super::model::{CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
-use super::{
-    ApiError, ApiErrorKind, CreatedKey, FieldError, Http, KeyScope, NewKey, NewKeyMaterial,
-    RemoteKey,
-};
-use super::{Capabilities, ProviderKind, StoredMaterial};
 use crate::keys::SecretString;
 
 /// The github.com API address. GitHub Enterprise Server uses
@@ -600,8 +599,9 @@ impl GithubClient {
         response.json(&self.redactor())
     }
 
-    /// Maps an error response to an [`ApiError`] the user can act on. Text
-    /// from the server is redacted before anything is built from it.
+    /// Maps an error response to an [`ApiError`] the user can act on
+    /// ([`ERRORS`], after GitHub's rate-limit rules). Text from the server
+    /// is redacted before anything is built from it.
     fn error(
         &self,
         response: &RawResponse,
@@ -625,115 +625,29 @@ impl GithubClient {
             .collect();
         let status = response.status;
         let said = message.clone().unwrap_or_default();
-        let what = operation.describe(list);
-        let err = if let Some(limited) = rate_limit(response, &said) {
-            limited
-        } else {
-            match (status, list) {
-                (401, _) => ApiError::new(
-                    ApiErrorKind::BadCredentials,
-                    format!(
-                        "GitHub refused the token (401 {}). It may be mistyped, expired or revoked: create a new token in GitHub's developer settings and update this account.",
-                        message.as_deref().unwrap_or("Bad credentials")
-                    ),
-                ),
-                (404, Some(list)) if operation != Operation::Delete => {
-                    if body.is_github {
-                        ApiError::new(
-                            ApiErrorKind::Forbidden,
-                            format!(
-                                "GitHub answered 404 while {what}: the token may not use the {}. {}.{}{}",
-                                list.noun(),
-                                capitalise(&list.permission(operation)),
-                                granted_scopes(&response.headers),
-                                if list == KeyList::Signing {
-                                    " (An older GitHub Enterprise Server without signing keys answers 404 too.)"
-                                } else {
-                                    ""
-                                }
-                            ),
-                        )
-                    } else {
-                        self.not_github(status, &what)
-                    }
-                }
-                (404, Some(list)) => ApiError::new(
-                    ApiErrorKind::NotFound,
-                    format!(
-                        "GitHub answered 404 while {what}: the key was deleted meanwhile (refresh the list), or the token may not delete {}: {}.{}",
-                        list.noun(),
-                        list.permission(operation),
-                        granted_scopes(&response.headers)
-                    ),
-                ),
-                (404, None) => self.not_github(status, &what),
-                (403, _) => {
-                    let mut text = format!(
-                        "GitHub refused {what} (403{}).",
-                        message
-                            .as_deref()
-                            .map(|said| format!(": {said}"))
-                            .unwrap_or_default()
-                    );
-                    if let Some(list) = list {
-                        text.push_str(&format!(
-                            " {}.{}",
-                            capitalise(&list.permission(operation)),
-                            granted_scopes(&response.headers)
-                        ));
-                    }
-                    ApiError::new(ApiErrorKind::Forbidden, text)
-                }
-                (400 | 422, _) => {
-                    let mut reasons: Vec<String> = fields
+        let err = match rate_limit(response, &said) {
+            Some(limited) => limited,
+            None => {
+                let answer = ErrorAnswer {
+                    status,
+                    message,
+                    reasons: fields
                         .iter()
                         .flat_map(|field| field.messages.iter().cloned())
-                        .collect();
-                    if reasons.is_empty() {
-                        reasons.push(
-                            message
-                                .clone()
-                                .unwrap_or_else(|| "the request was invalid".to_string()),
-                        );
-                    }
-                    let duplicate = reasons
-                        .iter()
-                        .any(|reason| reason.to_ascii_lowercase().contains("already in use"));
-                    let mut text = format!(
-                        "GitHub refused the request while {what}: {}.",
-                        reasons.join("; ").trim_end_matches('.')
-                    );
-                    if duplicate {
-                        text.push_str(
-                            " GitHub accepts each key once per list: it is already on this account (refresh the list) or, for an authentication key, on another GitHub account.",
-                        );
-                    }
-                    ApiError::new(
-                        if duplicate {
-                            ApiErrorKind::Conflict
-                        } else {
-                            ApiErrorKind::Validation
-                        },
-                        text,
-                    )
-                    .with_fields(fields)
+                        .collect(),
+                    what: operation.describe(list),
+                    operation,
+                    list,
+                    is_github: body.is_github,
+                    scopes: granted_scopes(&response.headers),
+                    base_url: self.rest.base_url().to_string(),
+                };
+                let err = ERRORS.error(status, &answer);
+                if matches!(status, 400 | 422) {
+                    err.with_fields(fields)
+                } else {
+                    err
                 }
-                (500..=599, _) => ApiError::new(
-                    ApiErrorKind::Server,
-                    format!(
-                        "GitHub had a server error (HTTP {status}) while {what}; try again later."
-                    ),
-                ),
-                _ => ApiError::new(
-                    ApiErrorKind::UnexpectedStatus,
-                    format!(
-                        "GitHub answered HTTP {status} while {what}{}.",
-                        message
-                            .as_deref()
-                            .map(|said| format!(": {said}"))
-                            .unwrap_or_default()
-                    ),
-                ),
             }
         };
         redactor.error(
@@ -762,13 +676,195 @@ impl GithubClient {
     fn not_github(&self, status: u16, what: &str) -> ApiError {
         ApiError::new(
             ApiErrorKind::NotFound,
-            format!(
-                "The API address was not found (HTTP {status}) while {what}. Check the API base URL ({}): it is {DEFAULT_BASE_URL} for github.com, or https://HOST/api/v3 for GitHub Enterprise Server.",
-                self.rest.base_url()
-            ),
+            not_github(status, what, self.rest.base_url()),
         )
     }
 }
+
+/// The wording of a 404 that means the base URL points elsewhere.
+fn not_github(status: u16, what: &str, base_url: &str) -> String {
+    format!(
+        "The API address was not found (HTTP {status}) while {what}. Check the API base URL ({base_url}): it is {DEFAULT_BASE_URL} for github.com, or https://HOST/api/v3 for GitHub Enterprise Server."
+    )
+}
+
+/// What [`ERRORS`] reads from an error answer, redacted.
+struct ErrorAnswer {
+    status: u16,
+    /// GitHub's `message`.
+    message: Option<String>,
+    /// The field messages of a validation error.
+    reasons: Vec<String>,
+    /// What was being done ("listing SSH signing keys").
+    what: String,
+    operation: Operation,
+    list: Option<KeyList>,
+    /// The body was GitHub's own JSON (not another server's 404 page).
+    is_github: bool,
+    /// The scopes the token was granted, as a sentence (may be empty).
+    scopes: String,
+    base_url: String,
+}
+
+impl ErrorAnswer {
+    /// `: message`, or nothing.
+    fn said(&self) -> String {
+        self.message
+            .as_deref()
+            .map(|said| format!(": {said}"))
+            .unwrap_or_default()
+    }
+
+    /// The validation reasons, else the message, as one clause.
+    fn reasons(&self) -> String {
+        let joined = if self.reasons.is_empty() {
+            self.message
+                .clone()
+                .unwrap_or_else(|| "the request was invalid".to_string())
+        } else {
+            self.reasons.join("; ")
+        };
+        joined.trim_end_matches('.').to_string()
+    }
+
+    /// GitHub refused a key it already has (in this or another account).
+    fn duplicate(&self) -> bool {
+        let reasons = if self.reasons.is_empty() {
+            self.message.iter().cloned().collect()
+        } else {
+            self.reasons.clone()
+        };
+        reasons
+            .iter()
+            .any(|reason| reason.to_ascii_lowercase().contains("already in use"))
+    }
+}
+
+/// GitHub's error table: a 404 on a key list is usually a missing
+/// permission (GitHub hides what a token may not see), unless it is a
+/// delete (the key may be gone) or not GitHub's JSON (a wrong base URL).
+static ERRORS: ErrorTable<ErrorAnswer> = ErrorTable {
+    rules: &[
+        ErrorRule {
+            statuses: &[401..=401],
+            when: None,
+            kind: ApiErrorKind::BadCredentials,
+            wording: |answer| {
+                format!(
+                    "GitHub refused the token (401 {}). It may be mistyped, expired or revoked: create a new token in GitHub's developer settings and update this account.",
+                    answer.message.as_deref().unwrap_or("Bad credentials")
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[404..=404],
+            when: Some(|answer| {
+                answer.list.is_some() && answer.operation != Operation::Delete && answer.is_github
+            }),
+            kind: ApiErrorKind::Forbidden,
+            wording: |answer| {
+                let list = answer.list.unwrap_or(KeyList::Authentication);
+                format!(
+                    "GitHub answered 404 while {}: the token may not use the {}. {}.{}{}",
+                    answer.what,
+                    list.noun(),
+                    capitalise(&list.permission(answer.operation)),
+                    answer.scopes,
+                    if list == KeyList::Signing {
+                        " (An older GitHub Enterprise Server without signing keys answers 404 too.)"
+                    } else {
+                        ""
+                    }
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[404..=404],
+            when: Some(|answer| answer.list.is_some() && answer.operation == Operation::Delete),
+            kind: ApiErrorKind::NotFound,
+            wording: |answer| {
+                let list = answer.list.unwrap_or(KeyList::Authentication);
+                format!(
+                    "GitHub answered 404 while {}: the key was deleted meanwhile (refresh the list), or the token may not delete {}: {}.{}",
+                    answer.what,
+                    list.noun(),
+                    list.permission(answer.operation),
+                    answer.scopes
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[404..=404],
+            when: None,
+            kind: ApiErrorKind::NotFound,
+            wording: |answer| not_github(answer.status, &answer.what, &answer.base_url),
+        },
+        ErrorRule {
+            statuses: &[403..=403],
+            when: None,
+            kind: ApiErrorKind::Forbidden,
+            wording: |answer| {
+                let mut text = format!("GitHub refused {} (403{}).", answer.what, answer.said());
+                if let Some(list) = answer.list {
+                    text.push_str(&format!(
+                        " {}.{}",
+                        capitalise(&list.permission(answer.operation)),
+                        answer.scopes
+                    ));
+                }
+                text
+            },
+        },
+        ErrorRule {
+            statuses: &[400..=400, 422..=422],
+            when: Some(ErrorAnswer::duplicate),
+            kind: ApiErrorKind::Conflict,
+            wording: |answer| {
+                format!(
+                    "GitHub refused the request while {}: {}. GitHub accepts each key once per list: it is already on this account (refresh the list) or, for an authentication key, on another GitHub account.",
+                    answer.what,
+                    answer.reasons()
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[400..=400, 422..=422],
+            when: None,
+            kind: ApiErrorKind::Validation,
+            wording: |answer| {
+                format!(
+                    "GitHub refused the request while {}: {}.",
+                    answer.what,
+                    answer.reasons()
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[500..=599],
+            when: None,
+            kind: ApiErrorKind::Server,
+            wording: |answer| {
+                format!(
+                    "GitHub had a server error (HTTP {}) while {}; try again later.",
+                    answer.status, answer.what
+                )
+            },
+        },
+    ],
+    fallback: ErrorRule {
+        statuses: &[],
+        when: None,
+        kind: ApiErrorKind::UnexpectedStatus,
+        wording: |answer| {
+            format!(
+                "GitHub answered HTTP {} while {}{}.",
+                answer.status,
+                answer.what,
+                answer.said()
+            )
+        },
+    },
+};
 
 /// Parses and checks a public key to upload; returns its normalised line.
 /// GitHub takes ed25519, ecdsa, rsa and security keys, like the other

@@ -376,36 +376,6 @@ pub fn decode_json<T: DeserializeOwned>(
     })
 }
 
-/// Error for a status no provider-specific rule covered; `message` and the
-/// body excerpt are redacted.
-pub fn generic_status_error(
-    response: &RawResponse,
-    message: String,
-    redactor: &Redactor<'_>,
-) -> ApiError {
-    let kind = match response.status {
-        401 => ApiErrorKind::BadCredentials,
-        403 => ApiErrorKind::Forbidden,
-        404 => ApiErrorKind::NotFound,
-        400 | 422 => ApiErrorKind::Validation,
-        409 => ApiErrorKind::Conflict,
-        429 => ApiErrorKind::RateLimited,
-        500..=599 => ApiErrorKind::Server,
-        _ => ApiErrorKind::UnexpectedStatus,
-    };
-    let retry_after = if response.status == 429 || response.status == 503 {
-        wait_from_headers(&response.headers)
-    } else {
-        None
-    };
-    redactor.error(
-        ApiError::new(kind, message)
-            .with_status(response.status)
-            .with_retry_after(retry_after)
-            .with_details(redactor.excerpt(&response.body)),
-    )
-}
-
 /// How an account's token travels: in which header, after which prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenHeader {
@@ -642,7 +612,7 @@ mod refresh_clock {
     use tokio::time::Instant;
 
     use super::HttpPolicy;
-    use crate::providers::{ApiError, ApiErrorKind};
+    use crate::providers::error::{ApiError, ApiErrorKind};
 
     struct Clock {
         started: Instant,

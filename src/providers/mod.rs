@@ -1,298 +1,31 @@
-//! Provider clients behind one model: [`RemoteKey`], [`Capabilities`] and
-//! [`ApiError`], and each provider's [`spec::ProviderSpec`], which is all the
-//! window reads. Adding a provider means one file here (client and spec),
-//! one fake in `src/sandbox/`, and one variant in [`ProviderKind`] and
-//! [`spec::ProviderSettings`].
+//! Provider clients behind one model ([`model`]: [`RemoteKey`],
+//! [`Capabilities`]; [`ApiError`]), and each provider's
+//! [`spec::ProviderSpec`], which is all the window reads. This file (the
+//! client dispatch, [`ProviderClient`]) and [`registry`] (the specs by kind)
+//! are the only ones naming the provider files; the providers import
+//! `model`, `spec`, `error`, `http` and `redact`, never these two, so there
+//! is no import circle. Adding a provider: see docs/ARCHITECTURE.md.
 
 pub mod error;
 pub mod gcore;
 pub mod github;
 pub mod http;
+pub mod model;
 pub mod redact;
+pub mod registry;
 pub mod sesterce;
 pub mod spec;
 pub mod terraform;
 
-use serde::{Deserialize, Serialize};
-
 pub use error::{ApiError, ApiErrorKind, FieldError};
 pub use http::{Http, HttpPolicy};
+pub use model::{
+    Capabilities, Choice, CreatedKey, KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey,
+    ShortText, StoredMaterial,
+};
 pub use spec::{ChoiceKind, ProviderSettings, ProviderSpec};
 
-use crate::keys::public::ParsedPublicKey;
 use crate::keys::secret::SecretString;
-
-/// The cloud services Keyfleet talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    /// Gcore Cloud: project SSH keys and legacy regional keypairs.
-    Gcore,
-    /// Sesterce GPU cloud.
-    Sesterce,
-    /// HCP Terraform / Terraform Enterprise organization SSH keys.
-    Terraform,
-    /// GitHub or GitHub Enterprise Server: the user's authentication and
-    /// signing keys.
-    Github,
-}
-
-impl ProviderKind {
-    /// Every provider, in the order the UI lists them.
-    pub const ALL: [ProviderKind; 4] = [Self::Gcore, Self::Sesterce, Self::Terraform, Self::Github];
-
-    /// Everything the UI knows about this provider.
-    pub fn spec(self) -> &'static ProviderSpec {
-        spec::of(self)
-    }
-
-    /// Name shown to users.
-    pub fn label(self) -> &'static str {
-        self.spec().label
-    }
-
-    /// The public API address a new profile starts with.
-    pub fn default_base_url(self) -> &'static str {
-        self.spec().default_base_url
-    }
-
-    /// The environment variable the provider's own tools read the token from.
-    pub fn default_env_var(self) -> &'static str {
-        self.spec().token_env_var
-    }
-
-    /// Checks a key name with this provider's rules, before anything is sent.
-    pub fn validate_key_name(self, name: &str) -> Result<(), ApiError> {
-        (self.spec().validate_key_name)(name)
-    }
-
-    /// Parses a public key to upload and checks this provider can take
-    /// it, before anything is sent. DSA keys, certificates and unknown
-    /// algorithms are refused everywhere (see
-    /// [`ParsedPublicKey::upload_refusal`]). Security keys (`sk-…`) are
-    /// accepted: neither Gcore's seed ("The public part of an SSH key …
-    /// provide the public part here (usually found in a file like
-    /// `id_ed25519.pub`)") nor Sesterce's (`publicKey`: a string) restricts
-    /// the key type. Providers that store private keys take none: see
-    /// [`crate::keys::private::check_private_key_for_upload`].
-    pub fn check_public_key(self, text: &str) -> Result<ParsedPublicKey, ApiError> {
-        let parsed = crate::keys::public::parse_public_key(text)
-            .map_err(|err| ApiError::invalid_input(err.to_string()))?;
-        if let Some(reason) = parsed.upload_refusal() {
-            return Err(ApiError::invalid_input(format!("{reason}.")));
-        }
-        match self.capabilities().stores {
-            StoredMaterial::PublicKey => Ok(parsed),
-            StoredMaterial::PrivateKey => Err(ApiError::invalid_input(format!(
-                "{} stores a private key, not a public key.",
-                self.label()
-            ))),
-        }
-    }
-
-    /// What the provider can do.
-    pub fn capabilities(self) -> Capabilities {
-        self.spec().capabilities
-    }
-}
-
-/// What key material a provider stores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StoredMaterial {
-    /// An OpenSSH public key (Gcore, Sesterce).
-    PublicKey,
-    /// A private key, write-only (HCP Terraform).
-    PrivateKey,
-}
-
-/// The actions a provider supports; the UI shows only these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Capabilities {
-    /// The server can generate a key pair and return the private key once.
-    pub server_generate: bool,
-    /// Keys can be shared/unshared within a project.
-    pub share: bool,
-    /// One key can be marked as the account default.
-    pub make_default: bool,
-    /// Keys can be renamed.
-    pub rename: bool,
-    /// Public or private key material.
-    pub stores: StoredMaterial,
-    /// Legacy region-scoped keypairs exist beside project keys.
-    pub regional_keypairs: bool,
-}
-
-/// Where a key lives inside an account.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub enum KeyScope {
-    /// The account's (project's, organization's) own key list.
-    #[default]
-    Account,
-    /// A Gcore legacy keypair in one region.
-    Region {
-        /// Region id.
-        region_id: u64,
-        /// Region name to show.
-        region_name: String,
-    },
-    /// A key that signs commits rather than opening connections (GitHub's
-    /// SSH signing keys, a list of their own beside authentication keys).
-    Signing,
-}
-
-impl KeyScope {
-    /// Whether two scopes are the same place in the account. Regions compare
-    /// by id: the add-key dialog knows only the id, so its region name is a
-    /// placeholder, not the provider's spelling.
-    pub fn same_place(&self, other: &KeyScope) -> bool {
-        match (self, other) {
-            (Self::Account, Self::Account) => true,
-            (Self::Region { region_id: a, .. }, Self::Region { region_id: b, .. }) => a == b,
-            (Self::Signing, Self::Signing) => true,
-            _ => false,
-        }
-    }
-}
-
-/// Short texts of a key (names, dates, type names): kept inline up to 23
-/// bytes, so ten thousand keys do not cost sixty thousand small allocations.
-pub type ShortText = smol_str::SmolStr;
-
-/// One SSH key as a provider reports it, with locally computed fingerprints.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct RemoteKey {
-    /// The provider's id of the key.
-    pub id: String,
-    /// The key's name.
-    pub name: ShortText,
-    /// The OpenSSH public key, when the provider has one.
-    pub public_key: Option<String>,
-    /// `SHA256:…` computed locally from the public key.
-    pub fingerprint_sha256: Option<String>,
-    /// MD5 colon hex (Gcore's own, else computed locally).
-    pub fingerprint_md5: Option<String>,
-    /// Key algorithm, such as `ssh-ed25519`.
-    pub algorithm: Option<ShortText>,
-    /// The key type as `ssh-keygen -l` names it, with its size where keys
-    /// of the type differ (`ED25519`, `RSA 4096`, `ED25519-SK`,
-    /// `ED25519-CERT`); shown in the Algorithm column.
-    pub algorithm_label: Option<ShortText>,
-    /// More about the key type, for a tooltip: certificate principals and
-    /// validity, "held on a security key", why it is weak.
-    pub algorithm_details: Option<String>,
-    /// The key type is weak (DSA, short RSA); the table marks it.
-    pub weak: bool,
-    /// The public key's comment.
-    pub comment: Option<ShortText>,
-    /// Creation time as the provider gave it.
-    pub created_at: Option<ShortText>,
-    /// Last update time as the provider gave it.
-    pub updated_at: Option<ShortText>,
-    /// Gcore: shared with all users in the project.
-    pub shared_in_project: Option<bool>,
-    /// Sesterce: the account's default key.
-    pub is_default: Option<bool>,
-    /// Gcore: `ACTIVE` or `DELETING`.
-    pub state: Option<ShortText>,
-    /// Project key or regional keypair.
-    pub scope: KeyScope,
-    /// What uses the key inside the account (HCP Terraform: the names of
-    /// the workspaces cloning with it); `None` where unknown or not a thing.
-    pub used_by: Option<Vec<String>>,
-}
-
-impl RemoteKey {
-    /// What the Algorithm column shows: the OpenSSH label, else the
-    /// algorithm name the provider gave.
-    pub fn algorithm_shown(&self) -> Option<&str> {
-        self.algorithm_label
-            .as_deref()
-            .or(self.algorithm.as_deref())
-    }
-
-    /// Fills algorithm, comment and fingerprints from `public_key`. A key
-    /// that does not parse keeps what the provider sent (e.g. Gcore's MD5).
-    pub fn with_local_fingerprints(mut self) -> Self {
-        if let Some(text) = &self.public_key
-            && let Ok(parsed) = crate::keys::public::parse_public_key(text)
-        {
-            self.algorithm = Some(parsed.algorithm.as_str().into());
-            self.algorithm_label = Some(parsed.label.as_ref().into());
-            self.algorithm_details = parsed.details();
-            self.weak = parsed.weakness().is_some();
-            self.fingerprint_sha256 = Some(parsed.fingerprint_sha256.clone());
-            if self.fingerprint_md5.is_none() {
-                self.fingerprint_md5 = Some(parsed.fingerprint_md5.clone());
-            }
-            if !parsed.comment.is_empty() {
-                self.comment = Some(parsed.comment.into());
-            }
-        }
-        self
-    }
-}
-
-/// What to create.
-#[derive(Clone, Debug)]
-pub struct NewKey {
-    /// The key's name.
-    pub name: String,
-    /// The key material, or a request to generate it on the server.
-    pub material: NewKeyMaterial,
-    /// Gcore: share in project (the API default is true).
-    pub shared_in_project: bool,
-    /// Project key or a regional keypair.
-    pub scope: KeyScope,
-}
-
-/// Key material to upload.
-///
-/// `Debug` shows a public key only when it parses as one: text pasted into
-/// the public key field may be a private key or a token by mistake.
-#[derive(Clone)]
-pub enum NewKeyMaterial {
-    /// An OpenSSH public key line.
-    PublicKey(String),
-    /// Ask the provider to generate the pair (Gcore).
-    GenerateOnServer,
-    /// A private key (HCP Terraform).
-    PrivateKey(SecretString),
-}
-
-impl std::fmt::Debug for NewKeyMaterial {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::PublicKey(text) if crate::keys::public::parse_public_key(text).is_ok() => {
-                f.debug_tuple("PublicKey").field(text).finish()
-            }
-            Self::PublicKey(text) => write!(
-                f,
-                "PublicKey(<{} characters that are not a public key, redacted>)",
-                text.chars().count()
-            ),
-            Self::GenerateOnServer => f.write_str("GenerateOnServer"),
-            Self::PrivateKey(secret) => f.debug_tuple("PrivateKey").field(secret).finish(),
-        }
-    }
-}
-
-/// The result of a create.
-#[derive(Clone, Debug)]
-pub struct CreatedKey {
-    /// The key as the provider stored it.
-    pub key: RemoteKey,
-    /// A private key the provider generated and shows once.
-    pub private_key: Option<SecretString>,
-}
-
-/// An entry for a picker (project, region, organization).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Choice {
-    /// The id to store (project id, region id, organization name).
-    pub id: String,
-    /// What to show.
-    pub label: String,
-}
 
 /// Everything needed to reach one account.
 #[derive(Clone, Debug)]
@@ -448,49 +181,6 @@ impl ProviderClient {
     }
 }
 
-/// Longest free-form key name we send (providers without a documented pattern).
-const MAX_NAME_CHARS: usize = 255;
-
-/// The name rules of providers that document no pattern: required, not only
-/// spaces, at most 255 characters, no control characters.
-fn check_free_form_name(name: &str, noun: &str, provider: &str) -> Result<(), ApiError> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
-        return Err(ApiError::invalid_input(format!(
-            "Enter a name for the {noun} ({provider} requires one)."
-        )));
-    }
-    let length = trimmed.chars().count();
-    if length > MAX_NAME_CHARS {
-        return Err(ApiError::invalid_input(format!(
-            "The key name is {length} characters long; use at most {MAX_NAME_CHARS}."
-        )));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::invalid_input(
-            "The key name contains a line break, tab or other control character; remove it.",
-        ));
-    }
-    Ok(())
-}
-
 fn unsupported(what: &str) -> ApiError {
     ApiError::invalid_input(format!("{what} is not supported by this provider."))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_compare_regions_by_id_only() {
-        let region = |id, name: &str| KeyScope::Region {
-            region_id: id,
-            region_name: name.into(),
-        };
-        assert!(region(76, "Luxembourg-2").same_place(&region(76, "Region 76")));
-        assert!(!region(76, "Luxembourg-2").same_place(&region(38, "Luxembourg-2")));
-        assert!(KeyScope::Account.same_place(&KeyScope::Account));
-        assert!(!KeyScope::Account.same_place(&region(76, "x")));
-    }
 }

@@ -413,51 +413,20 @@ fn remove_known_key(text: &str, key: &str) -> Option<Zeroizing<String>> {
             at += 1;
             continue;
         }
-        // One run: Base64 characters with line breaks, spaces and `\n`
-        // escapes between them.
-        let mut last = at;
-        let mut content = Zeroizing::new(Vec::new());
-        // Where each content byte sits in `text`.
-        let mut positions = Vec::new();
-        let mut escaped = false;
-        while at < bytes.len() {
-            let byte = bytes[at];
-            if byte == b'\\' {
-                // A run of backslashes: one or more levels of escaping.
-                escaped = true;
-            } else if escaped {
-                escaped = false;
-                match byte {
-                    b'n' | b'r' | b't' => {}
-                    // `\/` is an escaped '/', which is Base64.
-                    b'/' => {
-                        content.push(byte);
-                        positions.push(at);
-                        last = at;
-                    }
-                    _ => break,
-                }
-            } else if is_base64(byte) {
-                content.push(byte);
-                positions.push(at);
-                last = at;
-            } else if !byte.is_ascii_whitespace() {
-                break;
-            }
-            at += 1;
-        }
-        at = last + 1;
+        let run = base64_run(bytes, at);
+        at = run.last + 1;
         // Only the part from the first to the last matching window goes, so
         // words next to the key (joined to it by spaces) stay.
-        let hits: Vec<usize> = content
+        let hits: Vec<usize> = run
+            .content
             .windows(KEY_WINDOW)
             .enumerate()
             .filter(|(_, window)| windows.contains(window))
             .map(|(index, _)| index)
             .collect();
         if let (Some(&first), Some(&last_hit)) = (hits.first(), hits.last()) {
-            let start = positions[first];
-            let end = positions[last_hit + KEY_WINDOW - 1] + 1;
+            let start = run.positions[first];
+            let end = run.positions[last_hit + KEY_WINDOW - 1] + 1;
             out.push_str(&text[copied..start]);
             out.push_str(KEY_MARK);
             copied = end;
@@ -468,6 +437,54 @@ fn remove_known_key(text: &str, key: &str) -> Option<Zeroizing<String>> {
     }
     out.push_str(&text[copied..]);
     Some(out)
+}
+
+/// One run of Base64 in a text: Base64 characters with line breaks,
+/// spaces and `\n` escapes between them.
+struct Base64Run {
+    /// The Base64 characters.
+    content: Zeroizing<Vec<u8>>,
+    /// Where each of them sits in the text.
+    positions: Vec<usize>,
+    /// Where the last of them sits (the start, for an empty run).
+    last: usize,
+}
+
+/// The run of Base64 starting at `start`.
+fn base64_run(bytes: &[u8], start: usize) -> Base64Run {
+    let mut run = Base64Run {
+        content: Zeroizing::new(Vec::new()),
+        positions: Vec::new(),
+        last: start,
+    };
+    let mut escaped = false;
+    for (at, &byte) in bytes.iter().enumerate().skip(start) {
+        let keep = if byte == b'\\' {
+            // A run of backslashes: one or more levels of escaping.
+            escaped = true;
+            false
+        } else if escaped {
+            escaped = false;
+            match byte {
+                b'n' | b'r' | b't' => false,
+                // `\/` is an escaped '/', which is Base64.
+                b'/' => true,
+                _ => break,
+            }
+        } else if is_base64(byte) {
+            true
+        } else if byte.is_ascii_whitespace() {
+            false
+        } else {
+            break;
+        };
+        if keep {
+            run.content.push(byte);
+            run.positions.push(at);
+            run.last = at;
+        }
+    }
+    run
 }
 
 fn is_base64(byte: u8) -> bool {

@@ -6,16 +6,16 @@
 //! NestJS shape `{"statusCode", "timestamp", "path", "message"}` where
 //! `message` is a string or, for validation errors, an array of strings.
 
+use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
-use super::{Capabilities, ProviderKind, StoredMaterial};
 use reqwest::Method;
 use serde::Deserialize;
 
+use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
+use super::http::Http;
 use super::http::{self, RawResponse, RestClient, TokenHeader};
+use super::model::{CreatedKey, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
-use super::{
-    ApiError, ApiErrorKind, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
-};
 use crate::keys::SecretString;
 
 /// The public Sesterce API address (the official CLI's default).
@@ -66,7 +66,7 @@ const MAX_MESSAGE_CHARS: usize = 300;
 /// at most 255 characters (Sesterce documents no limit; this only stops
 /// absurd input), no control characters.
 pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
-    super::check_free_form_name(name, "key", "Sesterce")
+    super::model::check_free_form_name(name, "key", "Sesterce")
 }
 
 /// A client for one Sesterce account.
@@ -173,11 +173,10 @@ impl SesterceClient {
     /// Uploads a public key. Never retried: a lost answer may mean the key
     /// was created, so the user refreshes instead of creating a duplicate.
     pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
+        super::model::check_account_scope(&new_key.scope, "Sesterce")?;
         validate_key_name(&new_key.name)?;
         let public_key = match &new_key.material {
-            NewKeyMaterial::PublicKey(text) => {
-                super::ProviderKind::Sesterce.check_public_key(text)?
-            }
+            NewKeyMaterial::PublicKey(text) => SPEC.check_public_key(text)?,
             NewKeyMaterial::GenerateOnServer => {
                 return Err(ApiError::invalid_input(
                     "Sesterce cannot generate keys; generate one locally and upload its public key.",
@@ -265,101 +264,30 @@ impl SesterceClient {
         self.rest.redactor()
     }
 
-    /// Maps an error response to an [`ApiError`] the user can act on. The
-    /// server's messages are redacted before anything is built from them.
+    /// Maps an error response to an [`ApiError`] the user can act on
+    /// ([`ERRORS`]). The server's messages are redacted before anything is
+    /// built from them.
     fn error(&self, response: &RawResponse, operation: Operation) -> ApiError {
         let redactor = self.redactor();
         let messages: Vec<String> = error_messages(&response.body)
             .iter()
             .map(|message| redactor.short(message, MAX_MESSAGE_CHARS))
             .collect();
-        let joined = messages.join("; ");
         let status = response.status;
-        let server_said = |fallback: &str| {
-            if joined.is_empty() {
-                fallback.to_string()
-            } else {
-                joined.clone()
-            }
+        let answer = ErrorAnswer {
+            status,
+            joined: messages.join("; "),
+            operation,
+            base_url: self.rest.base_url().to_string(),
         };
-        let mut err = match status {
-            401 | 403 => ApiError::new(
-                ApiErrorKind::BadCredentials,
-                format!(
-                    "Sesterce refused the API key ({status} {}). Check that the key is complete and still active in the Sesterce dashboard, then update this account.",
-                    server_said("API key invalid")
-                ),
-            ),
-            404 if joined.to_ascii_lowercase().contains("api key") => ApiError::new(
-                ApiErrorKind::BadCredentials,
-                format!(
-                    "Sesterce does not know this API key (404 {}). It may have been revoked: create a new key in the Sesterce dashboard and update this account.",
-                    server_said("API key not found")
-                ),
-            ),
-            // NestJS answers "Cannot GET /path" for a route that does not
-            // exist, and the key list itself always exists: both mean the
-            // base URL is wrong, not that a key is missing.
-            404 if joined.starts_with("Cannot ")
-                || matches!(operation, Operation::List | Operation::Create) =>
-            {
-                ApiError::new(
-                    ApiErrorKind::NotFound,
-                    format!(
-                        "Sesterce answered 404 ({}) while {}: the API address was not found. Check the API base URL ({}) in the account settings; it is normally {DEFAULT_BASE_URL}.",
-                        server_said("Not Found"),
-                        operation.describe(),
-                        self.rest.base_url()
-                    ),
-                )
-            }
-            404 => ApiError::new(
-                ApiErrorKind::NotFound,
-                format!(
-                    "SSH key not found on Sesterce while {} (it may have been deleted meanwhile). Refresh the list.",
-                    operation.describe()
-                ),
-            ),
-            400 | 422 => ApiError::new(
-                ApiErrorKind::Validation,
-                format!(
-                    "Sesterce refused the request while {}: {}.",
-                    operation.describe(),
-                    server_said("the request was invalid")
-                ),
-            )
-            .with_fields(field_errors(&messages)),
-            429 => ApiError::new(
-                ApiErrorKind::RateLimited,
-                "Sesterce is limiting requests (429 Too Many Requests); wait a moment and try again.",
-            ),
-            500..=599 => ApiError::new(
-                ApiErrorKind::Server,
-                format!(
-                    "Sesterce had a server error (HTTP {status}) while {}; try again later.",
-                    operation.describe()
-                ),
-            ),
-            _ => ApiError::new(
-                ApiErrorKind::UnexpectedStatus,
-                format!(
-                    "Sesterce answered HTTP {status} while {}{}.",
-                    operation.describe(),
-                    if joined.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {joined}")
-                    }
-                ),
-            ),
-        };
+        let mut err = ERRORS.error(status, &answer);
+        if matches!(status, 400 | 422) {
+            err = err.with_fields(field_errors(&messages));
+        }
         if status == 429 || status == 503 {
             err = err.with_retry_after(http::wait_from_headers(&response.headers));
         }
-        redactor.error(
-            err.with_status(status)
-                .with_details(redactor.excerpt(&response.body)),
-        )
+        redactor.error(err.with_details(redactor.excerpt(&response.body)))
     }
 
     /// Decodes a success body; a decoding error is redacted like any other.
@@ -370,6 +298,135 @@ impl SesterceClient {
         response.json(&self.redactor())
     }
 }
+
+/// What [`ERRORS`] reads from an error answer, redacted.
+struct ErrorAnswer {
+    status: u16,
+    /// NestJS's `message`(s), joined with "; " (may be empty).
+    joined: String,
+    operation: Operation,
+    base_url: String,
+}
+
+impl ErrorAnswer {
+    /// What the server said, else `fallback`.
+    fn said(&self, fallback: &str) -> String {
+        if self.joined.is_empty() {
+            fallback.to_string()
+        } else {
+            self.joined.clone()
+        }
+    }
+}
+
+/// Sesterce's error table. Its API answers 403 (not 401) to a bad key and
+/// 404 to a revoked one, with the reason in the message.
+static ERRORS: ErrorTable<ErrorAnswer> = ErrorTable {
+    rules: &[
+        ErrorRule {
+            statuses: &[401..=401, 403..=403],
+            when: None,
+            kind: ApiErrorKind::BadCredentials,
+            wording: |answer| {
+                format!(
+                    "Sesterce refused the API key ({} {}). Check that the key is complete and still active in the Sesterce dashboard, then update this account.",
+                    answer.status,
+                    answer.said("API key invalid")
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[404..=404],
+            when: Some(|answer| answer.joined.to_ascii_lowercase().contains("api key")),
+            kind: ApiErrorKind::BadCredentials,
+            wording: |answer| {
+                format!(
+                    "Sesterce does not know this API key (404 {}). It may have been revoked: create a new key in the Sesterce dashboard and update this account.",
+                    answer.said("API key not found")
+                )
+            },
+        },
+        // NestJS answers "Cannot GET /path" for a route that does not
+        // exist, and the key list itself always exists: both mean the
+        // base URL is wrong, not that a key is missing.
+        ErrorRule {
+            statuses: &[404..=404],
+            when: Some(|answer| {
+                answer.joined.starts_with("Cannot ")
+                    || matches!(answer.operation, Operation::List | Operation::Create)
+            }),
+            kind: ApiErrorKind::NotFound,
+            wording: |answer| {
+                format!(
+                    "Sesterce answered 404 ({}) while {}: the API address was not found. Check the API base URL ({}) in the account settings; it is normally {DEFAULT_BASE_URL}.",
+                    answer.said("Not Found"),
+                    answer.operation.describe(),
+                    answer.base_url
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[404..=404],
+            when: None,
+            kind: ApiErrorKind::NotFound,
+            wording: |answer| {
+                format!(
+                    "SSH key not found on Sesterce while {} (it may have been deleted meanwhile). Refresh the list.",
+                    answer.operation.describe()
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[400..=400, 422..=422],
+            when: None,
+            kind: ApiErrorKind::Validation,
+            wording: |answer| {
+                format!(
+                    "Sesterce refused the request while {}: {}.",
+                    answer.operation.describe(),
+                    answer.said("the request was invalid")
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[429..=429],
+            when: None,
+            kind: ApiErrorKind::RateLimited,
+            wording: |_| {
+                "Sesterce is limiting requests (429 Too Many Requests); wait a moment and try again.".into()
+            },
+        },
+        ErrorRule {
+            statuses: &[500..=599],
+            when: None,
+            kind: ApiErrorKind::Server,
+            wording: |answer| {
+                format!(
+                    "Sesterce had a server error (HTTP {}) while {}; try again later.",
+                    answer.status,
+                    answer.operation.describe()
+                )
+            },
+        },
+    ],
+    fallback: ErrorRule {
+        statuses: &[],
+        when: None,
+        kind: ApiErrorKind::UnexpectedStatus,
+        wording: |answer| {
+            format!(
+                "Sesterce answered HTTP {} while {}{}.",
+                answer.status,
+                answer.operation.describe(),
+                if answer.joined.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", answer.joined)
+                }
+            )
+        },
+    },
+};
 
 /// Refuses an empty id, which would address the list instead of one key.
 fn check_id(id: &str) -> Result<(), ApiError> {

@@ -5,8 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, Capabilities, KeyScope, ProviderKind};
+use super::error::ApiError;
+use super::model::{Capabilities, KeyScope, ProviderKind, StoredMaterial};
 use crate::keys::generate::KeyAlgorithm;
+use crate::keys::public::ParsedPublicKey;
 
 /// Everything the UI knows about one provider.
 pub struct ProviderSpec {
@@ -76,6 +78,32 @@ impl ProviderSpec {
             let rest = token[prefix.len()..].trim_start();
             (head.eq_ignore_ascii_case(prefix) && !rest.is_empty()).then(|| (head.trim_end(), rest))
         })
+    }
+}
+
+impl ProviderSpec {
+    /// Parses a public key to upload and checks this provider can take
+    /// it, before anything is sent. DSA keys, certificates and unknown
+    /// algorithms are refused everywhere (see
+    /// [`ParsedPublicKey::upload_refusal`]). Security keys (`sk-…`) are
+    /// accepted: neither Gcore's seed ("The public part of an SSH key …
+    /// provide the public part here (usually found in a file like
+    /// `id_ed25519.pub`)") nor Sesterce's (`publicKey`: a string) restricts
+    /// the key type. Providers that store private keys take none: see
+    /// [`crate::keys::private::check_private_key_for_upload`].
+    pub fn check_public_key(&self, text: &str) -> Result<ParsedPublicKey, ApiError> {
+        let parsed = crate::keys::public::parse_public_key(text)
+            .map_err(|err| ApiError::invalid_input(err.to_string()))?;
+        if let Some(reason) = parsed.upload_refusal() {
+            return Err(ApiError::invalid_input(format!("{reason}.")));
+        }
+        match self.capabilities.stores {
+            StoredMaterial::PublicKey => Ok(parsed),
+            StoredMaterial::PrivateKey => Err(ApiError::invalid_input(format!(
+                "{} stores a private key, not a public key.",
+                self.label
+            ))),
+        }
     }
 }
 
@@ -231,11 +259,6 @@ pub enum ProviderSettings {
 }
 
 impl ProviderSettings {
-    /// The settings of a new account of `kind`.
-    pub fn new(kind: ProviderKind) -> Self {
-        (of(kind).new_settings)()
-    }
-
     /// These settings with a single-valued field set from text; a field
     /// this provider does not have, or text that does not parse, is ignored.
     pub fn with_text(mut self, key: FieldKey, text: &str) -> Self {
@@ -316,26 +339,6 @@ impl ProviderSettings {
     }
 }
 
-/// Every provider's spec, in the order the UI lists them.
-pub fn all() -> [&'static ProviderSpec; 4] {
-    [
-        &super::gcore::SPEC,
-        &super::sesterce::SPEC,
-        &super::terraform::SPEC,
-        &super::github::SPEC,
-    ]
-}
-
-/// The spec of `kind`.
-pub fn of(kind: ProviderKind) -> &'static ProviderSpec {
-    match kind {
-        ProviderKind::Gcore => &super::gcore::SPEC,
-        ProviderKind::Sesterce => &super::sesterce::SPEC,
-        ProviderKind::Terraform => &super::terraform::SPEC,
-        ProviderKind::Github => &super::github::SPEC,
-    }
-}
-
 /// The one-entry scope list of providers with a single kind of key.
 pub fn account_scope_only(_: &ProviderSettings) -> Vec<(KeyScope, String)> {
     vec![(KeyScope::Account, "SSH key".into())]
@@ -349,6 +352,7 @@ pub fn no_notices(_: &ProviderSettings) -> Vec<Notice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::registry::of;
 
     #[test]
     fn only_the_providers_own_header_schemes_are_stripped() {

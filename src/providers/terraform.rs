@@ -6,22 +6,22 @@
 //! `/api/v2`, with `Authorization: Bearer <token>`. Organization tokens are
 //! refused by every SSH key endpoint, and "forbidden" is reported as 404.
 
+use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::spec::{
     self, ChoiceKind, FieldKey, GenerateSpec, KeyColumn, Notice, ProfileField, ProviderSettings,
     ProviderSpec,
 };
-use super::{Capabilities, ProviderKind, StoredMaterial};
 use crate::keys::generate::KeyAlgorithm;
 use std::collections::HashSet;
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
+use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
+use super::http::Http;
 use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
+use super::model::{Choice, CreatedKey, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
-use super::{
-    ApiError, ApiErrorKind, Choice, CreatedKey, FieldError, Http, NewKey, NewKeyMaterial, RemoteKey,
-};
 use crate::keys::{KeyError, SecretString};
 
 /// HCP Terraform's address; `/api/v2` is appended by the client.
@@ -123,7 +123,7 @@ const ORG_TOKEN_HINT: &str =
 /// Checks a key name before anything is sent: not only spaces, at most 255
 /// characters, no control characters.
 pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
-    super::check_free_form_name(name, "SSH key", "HCP Terraform")
+    super::model::check_free_form_name(name, "SSH key", "HCP Terraform")
 }
 
 /// Checks the private key locally so a wrong paste is never uploaded: it
@@ -504,6 +504,7 @@ impl TerraformClient {
     /// was created.
     pub async fn create_key(&self, new_key: &NewKey) -> Result<CreatedKey, ApiError> {
         let org = self.organization()?;
+        super::model::check_account_scope(&new_key.scope, "HCP Terraform")?;
         validate_key_name(&new_key.name)?;
         let secret = match &new_key.material {
             NewKeyMaterial::PrivateKey(secret) => secret,
@@ -713,8 +714,9 @@ impl TerraformClient {
         self.rest.redactor().with_private_key(private_key)
     }
 
-    /// Maps an error response to an [`ApiError`] the user can act on. Text
-    /// from the server is redacted before anything is built from it.
+    /// Maps an error response to an [`ApiError`] the user can act on
+    /// ([`ERRORS`]). Text from the server is redacted before anything is
+    /// built from it.
     fn error(
         &self,
         response: &RawResponse,
@@ -724,77 +726,32 @@ impl TerraformClient {
         let redactor = self.redactor(private_key);
         let errors = parse_errors(&response.body);
         let status = response.status;
-        let summary = errors
-            .iter()
-            .map(|error| redactor.short(&error.text(), MAX_MESSAGE_CHARS))
-            .filter(|text| !text.is_empty())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let mut err = match status {
-            401 => ApiError::new(
-                ApiErrorKind::BadCredentials,
-                "HCP Terraform refused the token (401). It may be mistyped, expired or revoked: create a user or team API token in HCP Terraform and update this account.",
-            ),
-            404 => {
-                let mut message = not_found_message(target);
-                // Terraform answers 404 for unknown paths too: a typo in the
-                // base URL looks exactly like a missing organization.
-                if let Target::OrganizationKeys(_) = target {
-                    message.push_str(&format!(
-                        " If the organization and token are right, check the API base URL ({}) in the account settings.",
-                        self.rest.base_url()
-                    ));
-                }
-                ApiError::new(ApiErrorKind::NotFound, message)
-            }
-            400 | 422 => {
-                let mut fields = field_errors(&errors);
-                for field in &mut fields {
-                    for message in &mut field.messages {
-                        *message = redactor.short(message, MAX_MESSAGE_CHARS);
-                    }
-                }
-                ApiError::new(
-                    ApiErrorKind::Validation,
-                    format!(
-                        "HCP Terraform refused the request ({status}): {}.",
-                        if summary.is_empty() {
-                            "the request was invalid"
-                        } else {
-                            &summary
-                        }
-                    ),
-                )
-                .with_fields(fields)
-            }
-            429 => ApiError::new(
-                ApiErrorKind::RateLimited,
-                "HCP Terraform is limiting requests (429, at most 30 per second); wait a moment and try again.",
-            ),
-            500..=599 => ApiError::new(
-                ApiErrorKind::Server,
-                format!("HCP Terraform had a server error (HTTP {status}); try again later."),
-            ),
-            _ => http::generic_status_error(
-                response,
-                format!(
-                    "HCP Terraform answered HTTP {status}{}.",
-                    if summary.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {summary}")
-                    }
-                ),
-                &redactor,
-            ),
+        let answer = ErrorAnswer {
+            status,
+            summary: errors
+                .iter()
+                .map(|error| redactor.short(&error.text(), MAX_MESSAGE_CHARS))
+                .filter(|text| !text.is_empty())
+                .collect::<Vec<_>>()
+                .join("; "),
+            not_found: not_found_message(target),
+            organization_keys: matches!(target, Target::OrganizationKeys(_)),
+            base_url: self.rest.base_url().to_string(),
         };
+        let mut err = ERRORS.error(status, &answer);
+        if matches!(status, 400 | 422) {
+            let mut fields = field_errors(&errors);
+            for field in &mut fields {
+                for message in &mut field.messages {
+                    *message = redactor.short(message, MAX_MESSAGE_CHARS);
+                }
+            }
+            err = err.with_fields(fields);
+        }
         if status == 429 || status == 503 {
             err = err.with_retry_after(http::wait_from_headers(&response.headers));
         }
-        redactor.error(
-            err.with_status(status)
-                .with_details(redactor.excerpt(&response.body)),
-        )
+        redactor.error(err.with_details(redactor.excerpt(&response.body)))
     }
 
     /// Decodes a success body; a decoding error is redacted like any other.
@@ -834,6 +791,125 @@ fn encode_body(name: Option<&str>, value: Option<&SecretString>) -> Result<Vec<u
         },
     })
     .map_err(|_| ApiError::invalid_input("The request could not be encoded."))
+}
+
+/// What [`ERRORS`] reads from an error answer, redacted.
+struct ErrorAnswer {
+    status: u16,
+    /// The JSON:API errors' titles and details, joined (may be empty).
+    summary: String,
+    /// What a 404 means for the request's target.
+    not_found: String,
+    /// The request was for an organization's key list.
+    organization_keys: bool,
+    base_url: String,
+}
+
+impl ErrorAnswer {
+    /// `: summary`, or nothing.
+    fn said(&self) -> String {
+        if self.summary.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", self.summary)
+        }
+    }
+}
+
+/// HCP Terraform's error table. A 404 also stands for "not authorized"
+/// (Terraform hides what a token may not see) and for an unknown path.
+static ERRORS: ErrorTable<ErrorAnswer> = ErrorTable {
+    rules: &[
+        ErrorRule {
+            statuses: &[401..=401],
+            when: None,
+            kind: ApiErrorKind::BadCredentials,
+            wording: |_| {
+                "HCP Terraform refused the token (401). It may be mistyped, expired or revoked: create a user or team API token in HCP Terraform and update this account.".into()
+            },
+        },
+        // Terraform answers 404 for unknown paths too: a typo in the base
+        // URL looks exactly like a missing organization.
+        ErrorRule {
+            statuses: &[404..=404],
+            when: Some(|answer| answer.organization_keys),
+            kind: ApiErrorKind::NotFound,
+            wording: |answer| {
+                format!(
+                    "{} If the organization and token are right, check the API base URL ({}) in the account settings.",
+                    answer.not_found, answer.base_url
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[404..=404],
+            when: None,
+            kind: ApiErrorKind::NotFound,
+            wording: |answer| answer.not_found.clone(),
+        },
+        ErrorRule {
+            statuses: &[400..=400, 422..=422],
+            when: None,
+            kind: ApiErrorKind::Validation,
+            wording: |answer| {
+                format!(
+                    "HCP Terraform refused the request ({}): {}.",
+                    answer.status,
+                    if answer.summary.is_empty() {
+                        "the request was invalid"
+                    } else {
+                        &answer.summary
+                    }
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[429..=429],
+            when: None,
+            kind: ApiErrorKind::RateLimited,
+            wording: |_| {
+                "HCP Terraform is limiting requests (429, at most 30 per second); wait a moment and try again.".into()
+            },
+        },
+        ErrorRule {
+            statuses: &[500..=599],
+            when: None,
+            kind: ApiErrorKind::Server,
+            wording: |answer| {
+                format!(
+                    "HCP Terraform had a server error (HTTP {}); try again later.",
+                    answer.status
+                )
+            },
+        },
+        ErrorRule {
+            statuses: &[403..=403],
+            when: None,
+            kind: ApiErrorKind::Forbidden,
+            wording: answered,
+        },
+        ErrorRule {
+            statuses: &[409..=409],
+            when: None,
+            kind: ApiErrorKind::Conflict,
+            wording: answered,
+        },
+    ],
+    fallback: ErrorRule {
+        statuses: &[],
+        when: None,
+        kind: ApiErrorKind::UnexpectedStatus,
+        wording: answered,
+    },
+};
+
+/// The wording of a status with no advice of its own.
+fn answered(answer: &ErrorAnswer) -> String {
+    format!(
+        "HCP Terraform answered HTTP {}{}.",
+        answer.status,
+        answer.said()
+    )
 }
 
 fn not_found_message(target: Target<'_>) -> String {

@@ -2,6 +2,10 @@
 //! a chosen way or wait at a [`Gate`] the test opens, every request can be
 //! slowed down, and every request is recorded so tests can count round trips,
 //! check for duplicates and wait for a request to arrive.
+//!
+//! Test machinery only: built with the `sandbox-faults` feature, which the
+//! tests turn on (a dev-dependency of the crate on itself) and the shipped
+//! binary does not, so `keyfleet --demo` serves the fakes without it.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
@@ -263,8 +267,16 @@ impl Faults {
     }
 }
 
-/// Axum middleware applying the queued faults; install with
-/// `axum::middleware::from_fn_with_state(faults, apply_faults)`.
+/// `routes` with `faults` applied to every request (outermost, so even
+/// the token check sees the injected delay or error).
+pub fn layer(routes: axum::Router, faults: &Faults) -> axum::Router {
+    routes.layer(axum::middleware::from_fn_with_state(
+        faults.clone(),
+        apply_faults,
+    ))
+}
+
+/// Axum middleware applying the queued faults; install with [`layer`].
 pub async fn apply_faults(State(faults): State<Faults>, request: Request, next: Next) -> Response {
     let (fault, latency) = {
         let mut state = faults.lock();

@@ -23,7 +23,8 @@ use serde_json::{Map, Value, json};
 use ssh_key::rand_core::{OsRng, RngCore};
 
 use super::GCORE_TOKEN;
-use super::faults::{Faults, apply_faults};
+#[cfg(feature = "sandbox-faults")]
+use super::faults::Faults;
 use super::keytext::{self, Family};
 
 /// Page size when a list request gives no `limit` (as the real API).
@@ -164,6 +165,7 @@ impl FakeState {
 #[derive(Clone)]
 pub struct GcoreFake {
     state: Arc<Mutex<FakeState>>,
+    #[cfg(feature = "sandbox-faults")]
     faults: Faults,
 }
 
@@ -239,6 +241,7 @@ impl GcoreFake {
                 generated: 0,
                 next_private_key: None,
             })),
+            #[cfg(feature = "sandbox-faults")]
             faults: Faults::default(),
         }
     }
@@ -255,63 +258,7 @@ impl GcoreFake {
     /// project 2, and legacy keypairs in Luxembourg-2 and Frankfurt.
     pub fn seed_demo(&self) {
         let mut state = self.lock();
-        let project_keys: [(u64, &str, String, bool, i64); 12] = [
-            (1, "yubikey-5c", security_key_public(), true, 30),
-            (1, "ancient-dsa", DSA_1024.to_string(), true, 3000),
-            (
-                1,
-                "alice-laptop",
-                generated_public_key(Kind::Ed25519, "alice@laptop"),
-                true,
-                210,
-            ),
-            (1, "bob-workstation", RSA_3072.to_string(), true, 180),
-            (
-                1,
-                "ci-deploy",
-                generated_public_key(Kind::P256, "ci@build-runner"),
-                false,
-                150,
-            ),
-            (
-                1,
-                "backup server",
-                generated_public_key(Kind::Ed25519, "root@backup"),
-                false,
-                120,
-            ),
-            (
-                1,
-                "gpu-node.admin",
-                generated_public_key(Kind::P384, "admin@gpu-node"),
-                true,
-                90,
-            ),
-            (1, "legacy_rsa_2048", RSA_2048.to_string(), true, 60),
-            (
-                1,
-                "carol-mbp",
-                generated_public_key(Kind::Ed25519, "carol@mbp"),
-                true,
-                14,
-            ),
-            (
-                1,
-                "old-jenkins",
-                generated_public_key(Kind::Ed25519, "jenkins@old"),
-                true,
-                2,
-            ),
-            (
-                2,
-                "trainer-1",
-                generated_public_key(Kind::Ed25519, "ml@trainer-1"),
-                true,
-                40,
-            ),
-            (2, "trainer-2", RSA_4096.to_string(), false, 30),
-        ];
-        for (project_id, name, public_key, shared, days_ago) in project_keys {
+        for (project_id, name, public_key, shared, days_ago) in demo_project_keys() {
             let key = state.insert(
                 project_id,
                 None,
@@ -327,22 +274,7 @@ impl GcoreFake {
                 }
             }
         }
-        let keypairs: [(u64, &str, String, i64); 3] = [
-            (
-                76,
-                "lux-bastion",
-                generated_public_key(Kind::Ed25519, "ops@lux-bastion"),
-                400,
-            ),
-            (76, "lux-db", RSA_2048.to_string(), 380),
-            (
-                38,
-                "fra-bastion",
-                generated_public_key(Kind::P256, "ops@fra-bastion"),
-                300,
-            ),
-        ];
-        for (region_id, name, public_key, days_ago) in keypairs {
+        for (region_id, name, public_key, days_ago) in demo_keypairs() {
             state.insert(
                 1,
                 Some(region_id),
@@ -355,6 +287,7 @@ impl GcoreFake {
     }
 
     /// The fault injection handle (also counts requests).
+    #[cfg(feature = "sandbox-faults")]
     pub fn faults(&self) -> Faults {
         self.faults.clone()
     }
@@ -362,7 +295,7 @@ impl GcoreFake {
     /// The axum router serving the fake API, with fault injection and the
     /// token check in front of every route.
     pub fn router(&self) -> Router {
-        Router::new()
+        let routes = Router::new()
             .route("/cloud/v1/projects", get(list_projects))
             .route("/cloud/v1/projects/{project_id}", get(get_project))
             .route("/cloud/v1/regions", get(list_regions))
@@ -390,8 +323,10 @@ impl GcoreFake {
             .fallback(unknown_route)
             .method_not_allowed_fallback(method_not_allowed)
             .layer(from_fn_with_state(self.clone(), require_token))
-            .layer(from_fn_with_state(self.faults.clone(), apply_faults))
-            .with_state(self.clone())
+            .with_state(self.clone());
+        #[cfg(feature = "sandbox-faults")]
+        let routes = super::faults::layer(routes, &self.faults);
+        routes
     }
 
     /// The next server-generated key answers with exactly `private_key` as
@@ -1399,6 +1334,85 @@ fn delete(state: &mut FakeState, project_id: u64, region_id: Option<u64>, id: &s
 /// a certificate or an unknown type is not a key it can put on a server.
 fn gcore_accepts(family: &Family) -> bool {
     !matches!(family, Family::Certificate | Family::Unknown)
+}
+
+/// The demo's project keys: project, name, public key, shared, age in days.
+fn demo_project_keys() -> [(u64, &'static str, String, bool, i64); 12] {
+    [
+        (1, "yubikey-5c", security_key_public(), true, 30),
+        (1, "ancient-dsa", DSA_1024.to_string(), true, 3000),
+        (
+            1,
+            "alice-laptop",
+            generated_public_key(Kind::Ed25519, "alice@laptop"),
+            true,
+            210,
+        ),
+        (1, "bob-workstation", RSA_3072.to_string(), true, 180),
+        (
+            1,
+            "ci-deploy",
+            generated_public_key(Kind::P256, "ci@build-runner"),
+            false,
+            150,
+        ),
+        (
+            1,
+            "backup server",
+            generated_public_key(Kind::Ed25519, "root@backup"),
+            false,
+            120,
+        ),
+        (
+            1,
+            "gpu-node.admin",
+            generated_public_key(Kind::P384, "admin@gpu-node"),
+            true,
+            90,
+        ),
+        (1, "legacy_rsa_2048", RSA_2048.to_string(), true, 60),
+        (
+            1,
+            "carol-mbp",
+            generated_public_key(Kind::Ed25519, "carol@mbp"),
+            true,
+            14,
+        ),
+        (
+            1,
+            "old-jenkins",
+            generated_public_key(Kind::Ed25519, "jenkins@old"),
+            true,
+            2,
+        ),
+        (
+            2,
+            "trainer-1",
+            generated_public_key(Kind::Ed25519, "ml@trainer-1"),
+            true,
+            40,
+        ),
+        (2, "trainer-2", RSA_4096.to_string(), false, 30),
+    ]
+}
+
+/// The demo's legacy keypairs (project 1): region, name, public key, age in days.
+fn demo_keypairs() -> [(u64, &'static str, String, i64); 3] {
+    [
+        (
+            76,
+            "lux-bastion",
+            generated_public_key(Kind::Ed25519, "ops@lux-bastion"),
+            400,
+        ),
+        (76, "lux-db", RSA_2048.to_string(), 380),
+        (
+            38,
+            "fra-bastion",
+            generated_public_key(Kind::P256, "ops@fra-bastion"),
+            300,
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -29,7 +29,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::faults::{Faults, apply_faults};
+#[cfg(feature = "sandbox-faults")]
+use super::faults::Faults;
 use super::keytext::{self, Family};
 
 /// The token the GitHub fake accepts (shaped like a classic token).
@@ -193,6 +194,7 @@ impl GithubState {
 #[derive(Clone)]
 pub struct GithubFake {
     state: Arc<Mutex<GithubState>>,
+    #[cfg(feature = "sandbox-faults")]
     faults: Faults,
 }
 
@@ -244,6 +246,7 @@ impl GithubFake {
                 limit_from_next: None,
                 secondary: (0, 0),
             })),
+            #[cfg(feature = "sandbox-faults")]
             faults: Faults::default(),
         }
     }
@@ -258,13 +261,14 @@ impl GithubFake {
     }
 
     /// The fault injection handle of this fake.
+    #[cfg(feature = "sandbox-faults")]
     pub fn faults(&self) -> Faults {
         self.faults.clone()
     }
 
     /// The HTTP routes, with fault injection on every request.
     pub fn router(&self) -> Router {
-        Router::new()
+        let routes = Router::new()
             .route("/user", get(get_user))
             .route("/user/keys", get(list_keys).post(create_key))
             .route("/user/keys/{id}", get(get_key).delete(delete_key))
@@ -278,11 +282,10 @@ impl GithubFake {
             )
             .fallback(unknown_route)
             .method_not_allowed_fallback(unknown_route)
-            .with_state(self.clone())
-            .layer(axum::middleware::from_fn_with_state(
-                self.faults.clone(),
-                apply_faults,
-            ))
+            .with_state(self.clone());
+        #[cfg(feature = "sandbox-faults")]
+        let routes = super::faults::layer(routes, &self.faults);
+        routes
     }
 
     /// Stores an authentication key directly (no validation); returns its id.

@@ -1,8 +1,11 @@
 //! Strict fake provider servers on 127.0.0.1, shared by the tests and
 //! `keyfleet --demo`. Each fake checks auth, content types, body fields and
 //! name patterns like the real API, pages like it, and answers with the real
-//! error shapes. Every fake can inject faults ([`faults::Faults`]).
+//! error shapes. In test builds (feature `sandbox-faults`) every fake can
+//! also inject faults and counts requests (`faults::Faults`); `keyfleet
+//! --demo` serves the same fakes without that machinery.
 
+#[cfg(feature = "sandbox-faults")]
 pub mod faults;
 pub mod gcore;
 pub mod github;
@@ -12,6 +15,7 @@ pub mod terraform;
 
 use std::net::SocketAddr;
 
+#[cfg(feature = "sandbox-faults")]
 pub use faults::{Fault, Faults, Gate};
 
 use crate::providers::ProviderKind;
@@ -50,6 +54,7 @@ pub fn token(kind: ProviderKind) -> &'static str {
 
 /// Starts a fresh, empty fake of `kind` on this runtime; returns its base
 /// URL and its fault injection.
+#[cfg(feature = "sandbox-faults")]
 pub async fn serve_fresh(kind: ProviderKind) -> std::io::Result<(String, Faults)> {
     let (router, faults) = match kind {
         ProviderKind::Gcore => {
@@ -130,6 +135,7 @@ impl Sandbox {
     }
 
     /// `kind`'s fault injection and request log.
+    #[cfg(feature = "sandbox-faults")]
     pub fn faults(&self, kind: ProviderKind) -> Faults {
         match kind {
             ProviderKind::Gcore => self.gcore.faults(),
@@ -198,7 +204,9 @@ impl Sandbox {
         ])
     }
 
-    /// Starts empty fakes (one default project/organization, no keys).
+    /// Starts empty fakes (one default project/organization, no keys): the
+    /// tests' starting point.
+    #[cfg(feature = "sandbox-faults")]
     pub fn start() -> std::io::Result<Self> {
         Self::start_with(
             gcore::GcoreFake::new(),

@@ -16,7 +16,8 @@ use axum::routing::{delete, get, patch};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use super::faults::{Faults, apply_faults};
+#[cfg(feature = "sandbox-faults")]
+use super::faults::Faults;
 use super::keytext;
 
 /// Public keys of several algorithms for the demo account (public halves
@@ -84,6 +85,7 @@ struct SesterceState {
 #[derive(Clone)]
 pub struct SesterceFake {
     state: Arc<Mutex<SesterceState>>,
+    #[cfg(feature = "sandbox-faults")]
     faults: Faults,
 }
 
@@ -118,6 +120,7 @@ impl SesterceFake {
                 api_key: super::SESTERCE_TOKEN.to_string(),
                 keys: Vec::new(),
             })),
+            #[cfg(feature = "sandbox-faults")]
             faults: Faults::default(),
         }
     }
@@ -136,23 +139,23 @@ impl SesterceFake {
     }
 
     /// The fault injection handle of this fake.
+    #[cfg(feature = "sandbox-faults")]
     pub fn faults(&self) -> Faults {
         self.faults.clone()
     }
 
     /// The HTTP routes, with fault injection on every request.
     pub fn router(&self) -> Router {
-        Router::new()
+        let routes = Router::new()
             .route("/gpu-cloud/ssh-keys", get(list_keys).post(create_key))
             .route("/gpu-cloud/ssh-keys/{id}/makedefault", patch(make_default))
             .route("/gpu-cloud/ssh-keys/{id}", delete(delete_key))
             .fallback(unknown_route)
             .method_not_allowed_fallback(unknown_route)
-            .with_state(self.clone())
-            .layer(axum::middleware::from_fn_with_state(
-                self.faults.clone(),
-                apply_faults,
-            ))
+            .with_state(self.clone());
+        #[cfg(feature = "sandbox-faults")]
+        let routes = super::faults::layer(routes, &self.faults);
+        routes
     }
 
     /// Every key, oldest first.

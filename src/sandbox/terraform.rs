@@ -20,7 +20,8 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde_json::{Value, json};
 
-use super::faults::{Faults, apply_faults};
+#[cfg(feature = "sandbox-faults")]
+use super::faults::Faults;
 
 /// The JSON:API media type.
 const JSON_API: &str = "application/vnd.api+json";
@@ -70,6 +71,7 @@ enum Caller {
 #[derive(Clone)]
 pub struct TerraformFake {
     state: Arc<Mutex<TerraformState>>,
+    #[cfg(feature = "sandbox-faults")]
     faults: Faults,
 }
 
@@ -122,6 +124,7 @@ impl TerraformFake {
                 keys: Vec::new(),
                 workspaces: Vec::new(),
             })),
+            #[cfg(feature = "sandbox-faults")]
             faults: Faults::default(),
         }
     }
@@ -145,13 +148,14 @@ impl TerraformFake {
     }
 
     /// The fault injection handle of this fake.
+    #[cfg(feature = "sandbox-faults")]
     pub fn faults(&self) -> Faults {
         self.faults.clone()
     }
 
     /// The HTTP routes under `/api/v2`, with fault injection on every request.
     pub fn router(&self) -> Router {
-        Router::new()
+        let routes = Router::new()
             .route("/api/v2/organizations", get(list_organizations))
             .route(
                 "/api/v2/organizations/{org}/ssh-keys",
@@ -171,11 +175,10 @@ impl TerraformFake {
             )
             .fallback(unknown_route)
             .method_not_allowed_fallback(method_not_allowed)
-            .with_state(self.clone())
-            .layer(axum::middleware::from_fn_with_state(
-                self.faults.clone(),
-                apply_faults,
-            ))
+            .with_state(self.clone());
+        #[cfg(feature = "sandbox-faults")]
+        let routes = super::faults::layer(routes, &self.faults);
+        routes
     }
 
     /// Adds an organization (to test paging of the organization list).

@@ -100,7 +100,7 @@ mod tests {
     /// A request the backend answers quickly with an error: the account has
     /// no token.
     fn list(backend: &Backend) -> Pending<Result<Vec<crate::providers::RemoteKey>, ApiError>> {
-        let mut profile = Profile::new(crate::providers::spec::all()[0].kind);
+        let mut profile = Profile::new(crate::providers::registry::all()[0].kind);
         profile.base_url = "http://127.0.0.1:9".into();
         backend.request(|reply| Command::ListKeys { reply, profile })
     }

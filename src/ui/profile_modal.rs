@@ -7,7 +7,8 @@ use super::{error_line, warning_line};
 use crate::backend::{Backend, ChoiceKind, Command, Pending};
 use crate::keys::SecretString;
 use crate::providers::http::{check_token, normalize_base_url};
-use crate::providers::spec::{self, ProfileField};
+use crate::providers::registry;
+use crate::providers::spec::ProfileField;
 use crate::providers::{ApiError, Choice, ProviderKind};
 use crate::state::Loadable;
 use crate::store::{Profile, TokenSource};
@@ -60,7 +61,7 @@ pub enum ProfileModalResult {
 impl ProfileModal {
     /// A dialog for a new account of the first provider listed.
     pub fn new_account() -> Self {
-        Self::new_profile(spec::all()[0].kind)
+        Self::new_profile(registry::all()[0].kind)
     }
 
     /// A dialog for a new account.
@@ -301,7 +302,7 @@ impl ProfileModal {
                 .selected_text(self.profile.provider().label())
                 .show_ui(ui, |ui| {
                     let current = self.profile.provider();
-                    for provider in spec::all() {
+                    for provider in registry::all() {
                         if ui
                             .selectable_label(current == provider.kind, provider.label)
                             .clicked()

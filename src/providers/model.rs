@@ -1,0 +1,283 @@
+//! The provider-neutral model every client speaks: which provider,
+//! what it can do, a key as reported, a key to create.
+//! The provider files build on this file and [`super::spec`], never on
+//! [`super::registry`] or `providers/mod.rs`, which list them (so the
+//! providers have no import circle).
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use crate::keys::secret::SecretString;
+
+/// The cloud services Keyfleet talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Gcore Cloud: project SSH keys and legacy regional keypairs.
+    Gcore,
+    /// Sesterce GPU cloud.
+    Sesterce,
+    /// HCP Terraform / Terraform Enterprise organization SSH keys.
+    Terraform,
+    /// GitHub or GitHub Enterprise Server: the user's authentication and
+    /// signing keys.
+    Github,
+}
+
+impl ProviderKind {
+    /// Every provider, in the order the UI lists them.
+    pub const ALL: [ProviderKind; 4] = [Self::Gcore, Self::Sesterce, Self::Terraform, Self::Github];
+}
+
+/// What key material a provider stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredMaterial {
+    /// An OpenSSH public key (Gcore, Sesterce).
+    PublicKey,
+    /// A private key, write-only (HCP Terraform).
+    PrivateKey,
+}
+
+/// The actions a provider supports; the UI shows only these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The server can generate a key pair and return the private key once.
+    pub server_generate: bool,
+    /// Keys can be shared/unshared within a project.
+    pub share: bool,
+    /// One key can be marked as the account default.
+    pub make_default: bool,
+    /// Keys can be renamed.
+    pub rename: bool,
+    /// Public or private key material.
+    pub stores: StoredMaterial,
+    /// Legacy region-scoped keypairs exist beside project keys.
+    pub regional_keypairs: bool,
+}
+
+/// Where a key lives inside an account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub enum KeyScope {
+    /// The account's (project's, organization's) own key list.
+    #[default]
+    Account,
+    /// A Gcore legacy keypair in one region.
+    Region {
+        /// Region id.
+        region_id: u64,
+        /// Region name to show.
+        region_name: String,
+    },
+    /// A key that signs commits rather than opening connections (GitHub's
+    /// SSH signing keys, a list of their own beside authentication keys).
+    Signing,
+}
+
+impl KeyScope {
+    /// Whether two scopes are the same place in the account. Regions compare
+    /// by id: the add-key dialog knows only the id, so its region name is a
+    /// placeholder, not the provider's spelling.
+    pub fn same_place(&self, other: &KeyScope) -> bool {
+        match (self, other) {
+            (Self::Account, Self::Account) => true,
+            (Self::Region { region_id: a, .. }, Self::Region { region_id: b, .. }) => a == b,
+            (Self::Signing, Self::Signing) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Short texts of a key (names, dates, type names): kept inline up to 23
+/// bytes, so ten thousand keys do not cost sixty thousand small allocations.
+pub type ShortText = smol_str::SmolStr;
+
+/// One SSH key as a provider reports it, with locally computed fingerprints.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RemoteKey {
+    /// The provider's id of the key.
+    pub id: String,
+    /// The key's name.
+    pub name: ShortText,
+    /// The OpenSSH public key, when the provider has one.
+    pub public_key: Option<String>,
+    /// `SHA256:…` computed locally from the public key.
+    pub fingerprint_sha256: Option<String>,
+    /// MD5 colon hex (Gcore's own, else computed locally).
+    pub fingerprint_md5: Option<String>,
+    /// Key algorithm, such as `ssh-ed25519`.
+    pub algorithm: Option<ShortText>,
+    /// The key type as `ssh-keygen -l` names it, with its size where keys
+    /// of the type differ (`ED25519`, `RSA 4096`, `ED25519-SK`,
+    /// `ED25519-CERT`); shown in the Algorithm column.
+    pub algorithm_label: Option<ShortText>,
+    /// More about the key type, for a tooltip: certificate principals and
+    /// validity, "held on a security key", why it is weak.
+    pub algorithm_details: Option<String>,
+    /// The key type is weak (DSA, short RSA); the table marks it.
+    pub weak: bool,
+    /// The public key's comment.
+    pub comment: Option<ShortText>,
+    /// Creation time as the provider gave it.
+    pub created_at: Option<ShortText>,
+    /// Last update time as the provider gave it.
+    pub updated_at: Option<ShortText>,
+    /// Gcore: shared with all users in the project.
+    pub shared_in_project: Option<bool>,
+    /// Sesterce: the account's default key.
+    pub is_default: Option<bool>,
+    /// Gcore: `ACTIVE` or `DELETING`.
+    pub state: Option<ShortText>,
+    /// Project key or regional keypair.
+    pub scope: KeyScope,
+    /// What uses the key inside the account (HCP Terraform: the names of
+    /// the workspaces cloning with it); `None` where unknown or not a thing.
+    pub used_by: Option<Vec<String>>,
+}
+
+impl RemoteKey {
+    /// What the Algorithm column shows: the OpenSSH label, else the
+    /// algorithm name the provider gave.
+    pub fn algorithm_shown(&self) -> Option<&str> {
+        self.algorithm_label
+            .as_deref()
+            .or(self.algorithm.as_deref())
+    }
+
+    /// Fills algorithm, comment and fingerprints from `public_key`. A key
+    /// that does not parse keeps what the provider sent (e.g. Gcore's MD5).
+    pub fn with_local_fingerprints(mut self) -> Self {
+        if let Some(text) = &self.public_key
+            && let Ok(parsed) = crate::keys::public::parse_public_key(text)
+        {
+            self.algorithm = Some(parsed.algorithm.as_str().into());
+            self.algorithm_label = Some(parsed.label.as_ref().into());
+            self.algorithm_details = parsed.details();
+            self.weak = parsed.weakness().is_some();
+            self.fingerprint_sha256 = Some(parsed.fingerprint_sha256.clone());
+            if self.fingerprint_md5.is_none() {
+                self.fingerprint_md5 = Some(parsed.fingerprint_md5.clone());
+            }
+            if !parsed.comment.is_empty() {
+                self.comment = Some(parsed.comment.into());
+            }
+        }
+        self
+    }
+}
+
+/// What to create.
+#[derive(Clone, Debug)]
+pub struct NewKey {
+    /// The key's name.
+    pub name: String,
+    /// The key material, or a request to generate it on the server.
+    pub material: NewKeyMaterial,
+    /// Gcore: share in project (the API default is true).
+    pub shared_in_project: bool,
+    /// Project key or a regional keypair.
+    pub scope: KeyScope,
+}
+
+/// Key material to upload.
+///
+/// `Debug` shows a public key only when it parses as one: text pasted into
+/// the public key field may be a private key or a token by mistake.
+#[derive(Clone)]
+pub enum NewKeyMaterial {
+    /// An OpenSSH public key line.
+    PublicKey(String),
+    /// Ask the provider to generate the pair (Gcore).
+    GenerateOnServer,
+    /// A private key (HCP Terraform).
+    PrivateKey(SecretString),
+}
+
+impl std::fmt::Debug for NewKeyMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::PublicKey(text) if crate::keys::public::parse_public_key(text).is_ok() => {
+                f.debug_tuple("PublicKey").field(text).finish()
+            }
+            Self::PublicKey(text) => write!(
+                f,
+                "PublicKey(<{} characters that are not a public key, redacted>)",
+                text.chars().count()
+            ),
+            Self::GenerateOnServer => f.write_str("GenerateOnServer"),
+            Self::PrivateKey(secret) => f.debug_tuple("PrivateKey").field(secret).finish(),
+        }
+    }
+}
+
+/// The result of a create.
+#[derive(Clone, Debug)]
+pub struct CreatedKey {
+    /// The key as the provider stored it.
+    pub key: RemoteKey,
+    /// A private key the provider generated and shows once.
+    pub private_key: Option<SecretString>,
+}
+
+/// An entry for a picker (project, region, organization).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// The id to store (project id, region id, organization name).
+    pub id: String,
+    /// What to show.
+    pub label: String,
+}
+
+/// Longest free-form key name we send (providers without a documented pattern).
+const MAX_NAME_CHARS: usize = 255;
+
+/// The name rules of providers that document no pattern: required, not only
+/// spaces, at most 255 characters, no control characters.
+pub(crate) fn check_free_form_name(name: &str, noun: &str, provider: &str) -> Result<(), ApiError> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::invalid_input(format!(
+            "Enter a name for the {noun} ({provider} requires one)."
+        )));
+    }
+    let length = trimmed.chars().count();
+    if length > MAX_NAME_CHARS {
+        return Err(ApiError::invalid_input(format!(
+            "The key name is {length} characters long; use at most {MAX_NAME_CHARS}."
+        )));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ApiError::invalid_input(
+            "The key name contains a line break, tab or other control character; remove it.",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a key for anywhere but the account's own list, for providers
+/// with no regional or signing keys: creating it as an account key instead
+/// would put it where the user did not ask.
+pub(crate) fn check_account_scope(scope: &KeyScope, provider: &str) -> Result<(), ApiError> {
+    match scope {
+        KeyScope::Account => Ok(()),
+        KeyScope::Region { .. } | KeyScope::Signing => Err(ApiError::invalid_input(format!(
+            "{provider} has one SSH key list per account, with no regional or signing keys; add the key as an SSH key."
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_compare_regions_by_id_only() {
+        let region = |id, name: &str| KeyScope::Region {
+            region_id: id,
+            region_name: name.into(),
+        };
+        assert!(region(76, "Luxembourg-2").same_place(&region(76, "Region 76")));
+        assert!(!region(76, "Luxembourg-2").same_place(&region(38, "Luxembourg-2")));
+        assert!(KeyScope::Account.same_place(&KeyScope::Account));
+        assert!(!KeyScope::Account.same_place(&region(76, "x")));
+    }
+}
