@@ -103,3 +103,135 @@ pub fn plan_revoke<'a>(
         .collect();
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::{ApiErrorKind, KeyScope, ProviderKind};
+
+    const OURS: &str = "SHA256:ours";
+
+    fn account(name: &str, kind: ProviderKind) -> Profile {
+        let mut profile = Profile::new(kind);
+        profile.name = name.into();
+        profile
+    }
+
+    fn remote(id: &str, name: &str, sha256: Option<&str>) -> RemoteKey {
+        RemoteKey {
+            id: id.into(),
+            name: name.into(),
+            fingerprint_sha256: sha256.map(String::from),
+            scope: KeyScope::Account,
+            ..RemoteKey::default()
+        }
+    }
+
+    fn holding(profile: &Profile, key_id: &str, matched_by_name_only: bool) -> Holding {
+        Holding {
+            account: profile.name.clone(),
+            profile_id: profile.id.clone(),
+            provider: profile.provider(),
+            key_id: key_id.into(),
+            name: "deploy".into(),
+            created_at: None,
+            matched_by_name_only,
+        }
+    }
+
+    fn copies(plan: &RevokePlan) -> Vec<(&str, &str, bool)> {
+        plan.copies
+            .iter()
+            .map(|copy| {
+                let account = copy.profile.name.as_str();
+                (account, copy.key.id.as_str(), copy.matched_by_name_only)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn copies_are_found_by_fingerprint_never_by_name() {
+        let gcore = account("prod", ProviderKind::Gcore);
+        let keys = [
+            remote("1", "deploy", Some(OURS)),
+            // Same name, another key: not ours.
+            remote("2", "deploy", Some("SHA256:theirs")),
+            remote("3", "renamed", Some(OURS)),
+        ];
+        let plan = plan_revoke(Some(OURS), &[], [(&gcore, Ok(&keys[..]))]);
+        assert_eq!(copies(&plan), [("prod", "1", false), ("prod", "3", false)]);
+        assert_eq!(plan.per_account().len(), 1);
+        assert_eq!(plan.per_account()[0].1.len(), 2);
+        assert!(plan.unchecked.is_empty() && plan.missing.is_empty());
+    }
+
+    #[test]
+    fn a_key_without_material_is_a_copy_only_when_known_by_id() {
+        let terraform = account("org", ProviderKind::Terraform);
+        let keys = [
+            remote("known", "deploy", None),
+            remote("same-name", "deploy", None),
+        ];
+        let known = [holding(&terraform, "known", true)];
+        let plan = plan_revoke(Some(OURS), &known, [(&terraform, Ok(&keys[..]))]);
+        // Kept unticked by the caller: linked by a file's name only.
+        assert_eq!(copies(&plan), [("org", "known", true)]);
+        let unchecked: Vec<&str> = plan
+            .unchecked
+            .iter()
+            .map(|(_, key)| key.id.as_str())
+            .collect();
+        assert_eq!(unchecked, ["same-name"]);
+    }
+
+    #[test]
+    fn a_known_id_that_now_has_another_fingerprint_is_not_deleted() {
+        let github = account("me", ProviderKind::Github);
+        // The id was reused for another key since the inventory was built.
+        let keys = [remote("7", "deploy", Some("SHA256:other"))];
+        let known = [holding(&github, "7", false)];
+        let plan = plan_revoke(Some(OURS), &known, [(&github, Ok(&keys[..]))]);
+        assert!(plan.copies.is_empty());
+        assert_eq!(plan.missing.len(), 1, "told, not silently dropped");
+    }
+
+    #[test]
+    fn a_known_copy_deleted_meanwhile_is_missing_and_a_failed_account_is_reported() {
+        let gcore = account("prod", ProviderKind::Gcore);
+        let sesterce = account("gpu", ProviderKind::Sesterce);
+        let gone: Vec<RemoteKey> = Vec::new();
+        let error = ApiError::new(ApiErrorKind::Network, "connection refused");
+        let known = [holding(&gcore, "1", false)];
+        let plan = plan_revoke(
+            Some(OURS),
+            &known,
+            [(&gcore, Ok(&gone[..])), (&sesterce, Err(&error))],
+        );
+        assert!(plan.copies.is_empty());
+        assert_eq!(plan.missing[0].account, "prod");
+        assert_eq!(plan.failures.len(), 1);
+        assert_eq!(plan.failures[0].0.name, "gpu");
+    }
+
+    #[test]
+    fn copies_keep_the_order_of_the_accounts_given() {
+        let first = account("b-first", ProviderKind::Gcore);
+        let second = account("a-second", ProviderKind::Github);
+        let keys_first = [remote("1", "k", Some(OURS))];
+        let keys_second = [remote("2", "k", Some(OURS))];
+        let plan = plan_revoke(
+            Some(OURS),
+            &[],
+            [
+                (&first, Ok(&keys_first[..])),
+                (&second, Ok(&keys_second[..])),
+            ],
+        );
+        let accounts: Vec<String> = plan
+            .per_account()
+            .into_iter()
+            .map(|(p, _)| p.name)
+            .collect();
+        assert_eq!(accounts, ["b-first", "a-second"]);
+    }
+}
