@@ -17,10 +17,10 @@ pub mod dates;
 pub mod demo;
 pub mod inventory;
 pub mod keys;
+pub mod ops;
 #[cfg(feature = "bench")]
 pub mod probe;
 pub mod providers;
-pub mod rotation;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod state;

@@ -835,7 +835,7 @@ async fn the_fake_refuses_requests_without_githubs_headers() {
 /// counts it as already there because the account now lists it.
 #[tokio::test]
 async fn a_key_already_in_use_on_this_account_counts_as_there() {
-    use keyfleet::backend::fleet::{PublishOutcome, publish_to};
+    use keyfleet::ops::publish::{PublishOutcome, publish_to};
     use keyfleet::providers::{AccountTarget, ProviderClient, ProviderSettings};
 
     let fake = GithubFake::new();

@@ -7,9 +7,9 @@
 mod common;
 
 use common::client::{account_client, fast_policy};
-use keyfleet::backend::fleet::{PublishOutcome, publish_to};
-use keyfleet::backend::{CreateOutcome, create_with_recovery};
 use keyfleet::keys::SecretString;
+use keyfleet::ops::publish::{PublishOutcome, publish_to};
+use keyfleet::ops::recovery::{CreateOutcome, create_with_recovery};
 use keyfleet::providers::{KeyScope, NewKey, NewKeyMaterial, ProviderClient, ProviderKind};
 use keyfleet::sandbox::{self, Fault, Sandbox};
 

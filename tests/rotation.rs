@@ -14,10 +14,10 @@ use common::client::{account_client, fast_policy};
 use keyfleet::inventory::{Inventory, KeyGroup, local};
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
 use keyfleet::keys::save::save_private_key;
-use keyfleet::providers::{ApiError, ProviderClient, ProviderKind, RemoteKey};
-use keyfleet::rotation::{
+use keyfleet::ops::rotation::{
     AccountRef, Action, Machine, NewKeyInfo, Phase, Rotation, RotationStore, StepState, run,
 };
+use keyfleet::providers::{ApiError, ProviderClient, ProviderKind, RemoteKey};
 use keyfleet::sandbox::{Fault, SANDBOX_ORGANIZATION, Sandbox, token};
 use keyfleet::store::Profile;
 
@@ -494,7 +494,7 @@ fn a_same_named_foreign_key_on_terraform_is_a_conflict_not_adopted() {
     // The plan says so before anything is sent, with a free name.
     let mut plan = planned;
     let lists = world.lists();
-    keyfleet::rotation::plan::note_taken_names(&mut plan.steps, |profile_id| {
+    keyfleet::ops::rotation::plan::note_taken_names(&mut plan.steps, |profile_id| {
         lists
             .iter()
             .find(|(profile, _)| profile.id == profile_id)

@@ -15,14 +15,14 @@
 //! `ROTATION_MODEL_SEQUENCES` sets how many sequences run (10,000 by
 //! default); `ROTATION_MODEL_SEED` the first seed.
 
-use keyfleet::providers::terraform::Workspace;
-use keyfleet::providers::{ApiError, ApiErrorKind, KeyScope, ProviderKind, RemoteKey};
-use keyfleet::rotation::machine::{
+use keyfleet::ops::rotation::machine::{
     AccountOrigin, AccountRef, Action, Answer, CreateMaterial, Effect, Machine, Reply, Request,
 };
-use keyfleet::rotation::{
+use keyfleet::ops::rotation::{
     AccountStep, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepScope, StepState,
 };
+use keyfleet::providers::terraform::Workspace;
+use keyfleet::providers::{ApiError, ApiErrorKind, KeyScope, ProviderKind, RemoteKey};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

@@ -13,8 +13,8 @@ use common::*;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
+use keyfleet::ops::rotation::Phase;
 use keyfleet::providers::ProviderKind;
-use keyfleet::rotation::Phase;
 use keyfleet::sandbox::{Fault, SANDBOX_ORGANIZATION, Sandbox};
 use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
 

@@ -18,8 +18,8 @@ use keyfleet::keys::SecretString;
 use keyfleet::keys::generate::{
     GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding, generate,
 };
+use keyfleet::ops::rotation::Phase;
 use keyfleet::providers::ProviderKind;
-use keyfleet::rotation::Phase;
 use keyfleet::sandbox::{SANDBOX_ORGANIZATION, Sandbox};
 use keyfleet::store::{MemoryStore, Profile, ProfileStore, SecretStore};
 

@@ -38,8 +38,8 @@ use egui_kittest::{Harness, SnapshotOptions, SnapshotResult};
 use keyfleet::app::{App, AppOptions, Remembered};
 use keyfleet::backend::{ScriptedDialogs, Services};
 use keyfleet::demo::Demo;
+use keyfleet::ops::rotation::Phase;
 use keyfleet::providers::HttpPolicy;
-use keyfleet::rotation::Phase;
 use time::OffsetDateTime;
 use time::macros::datetime;
 

@@ -5,8 +5,8 @@
 
 use crate::backend::CreateOutcome;
 use crate::keys::generate::GeneratedKey;
+use crate::ops::rotation::Rotation;
 use crate::providers::{ApiError, RemoteKey};
-use crate::rotation::Rotation;
 use crate::store::Profile;
 use crate::ui::UiAction;
 use crate::ui::add_key_modal::{AddKeyModal, AddKeyResult};

@@ -10,6 +10,8 @@ use super::{AccountView, App};
 use crate::backend::fleet::{AccountKeys, FleetSnapshot};
 use crate::backend::{Command, Pending};
 use crate::inventory::{AccountError, ExportFormat, KeyGroup};
+use crate::ops::revoke::plan_revoke;
+use crate::providers::{ApiError, RemoteKey};
 use crate::state::FleetTable;
 use crate::store::Profile;
 use crate::ui::UiAction;
@@ -338,31 +340,39 @@ impl App {
     }
 
     /// Opens the revoke dialog for `key`, listing each account's copy as
-    /// the account's table has it now.
+    /// the account's table has it now (see [`crate::ops::revoke`]).
     pub(super) fn open_revoke(&mut self, key: &KeyGroup) {
-        let mut rows = Vec::new();
-        let mut missing = Vec::new();
+        let mut accounts: Vec<(&Profile, Result<&[RemoteKey], &ApiError>)> = Vec::new();
         for holding in &key.accounts {
-            let found = self.profile(&holding.profile_id).zip(
-                self.accounts.get(&holding.profile_id).and_then(|view| {
-                    view.table
-                        .rows()
-                        .iter()
-                        .find(|row| row.id == holding.key_id)
-                }),
+            let listed = self.profile(&holding.profile_id).zip(
+                self.accounts
+                    .get(&holding.profile_id)
+                    .map(|view| view.table.rows()),
             );
-            match found {
-                Some((profile, remote)) => rows.push(RevokeRow {
-                    profile: profile.clone(),
-                    key: remote.clone(),
-                    state: RevokeState::Planned,
-                    matched_by_name_only: holding.matched_by_name_only,
-                    // A copy linked by name alone may be another key.
-                    included: !holding.matched_by_name_only,
-                }),
-                None => missing.push(holding.account.clone()),
+            if let Some((profile, rows)) = listed
+                && !accounts.iter().any(|(known, _)| known.id == profile.id)
+            {
+                accounts.push((profile, Ok(rows)));
             }
         }
+        let plan = plan_revoke(key.sha256.as_deref(), &key.accounts, accounts);
+        let rows = plan
+            .copies
+            .into_iter()
+            .map(|copy| RevokeRow {
+                profile: copy.profile,
+                key: copy.key,
+                state: RevokeState::Planned,
+                matched_by_name_only: copy.matched_by_name_only,
+                // A copy linked by name alone may be another key.
+                included: !copy.matched_by_name_only,
+            })
+            .collect();
+        let missing = plan
+            .missing
+            .into_iter()
+            .map(|holding| holding.account)
+            .collect();
         let modal = RevokeModal::new(key.display_name(), key.sha256.clone(), rows, missing);
         self.dialogs.open(Dialog::Revoke(Box::new(modal)));
     }

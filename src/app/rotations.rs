@@ -8,8 +8,8 @@ use super::App;
 use super::dialogs::Dialog;
 use crate::backend::Command;
 use crate::inventory::KeyGroup;
+use crate::ops::rotation::{Phase, Rotation, RotationStore};
 use crate::providers::RemoteKey;
-use crate::rotation::{Phase, Rotation, RotationStore};
 use crate::ui::rotate_modal::{RotateModal, RotateTarget};
 use crate::ui::toasts::ToastKind;
 

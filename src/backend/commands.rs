@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::fleet::{AccountKeys, FleetSnapshot, PublishOutcome};
+use super::fleet::{AccountKeys, FleetSnapshot};
 use crate::inventory::{ExportFormat, Inventory, InventoryOptions};
 
 use crate::keys::SecretString;
@@ -11,7 +11,10 @@ use crate::keys::generate::{GenerateRequest, GeneratedKey};
 use crate::keys::private::PrivateKeyInfo;
 use crate::keys::public::ParsedPublicKey;
 use crate::keys::save::SavedKey;
-use crate::providers::{ApiError, Choice, CreatedKey, NewKey, RemoteKey};
+use crate::ops::publish::PublishOutcome;
+use crate::ops::recovery::CreateOutcome;
+use crate::ops::rotation::machine::{Answer, Effect};
+use crate::providers::{ApiError, Choice, NewKey, RemoteKey};
 use crate::store::Profile;
 
 use super::request::Reply;
@@ -135,14 +138,14 @@ pub enum Command {
         sha256: String,
     },
     /// Rotation: perform one request of the rotation machine on one
-    /// account (see [`crate::rotation::run::perform`]).
+    /// account (see [`crate::ops::rotation::run::perform`]).
     RotationEffect {
         /// Where the answer goes.
-        reply: Reply<crate::rotation::machine::Answer>,
+        reply: Reply<Answer>,
         /// The account.
         profile: Profile,
         /// What to do there.
-        effect: Box<crate::rotation::machine::Effect>,
+        effect: Box<Effect>,
     },
     /// Scan the local key folders and group every account's keys.
     BuildInventory {
@@ -227,21 +230,5 @@ pub enum LoadedFile {
         text: SecretString,
         /// What it is.
         info: PrivateKeyInfo,
-    },
-}
-
-/// The result of a create, including what was found after a lost answer.
-#[derive(Clone, Debug)]
-pub enum CreateOutcome {
-    /// The provider answered.
-    Created(CreatedKey),
-    /// The answer was lost but the key exists (found by name).
-    /// `private_key_lost` is true when the server generated the private key,
-    /// which is now unrecoverable.
-    LostButFound {
-        /// The key found by listing.
-        key: RemoteKey,
-        /// The server-generated private key was in the lost answer.
-        private_key_lost: bool,
     },
 }

@@ -5,13 +5,21 @@
 //! after sending an answer.
 
 mod commands;
+mod context;
 mod dialogs;
+mod dispatch;
 pub mod fleet;
-pub mod recovery;
 mod request;
 mod runtime;
 
-pub use commands::{ChoiceKind, Command, CreateOutcome, FileKind, LoadedFile};
+pub use commands::{ChoiceKind, Command, FileKind, LoadedFile};
+pub use context::{Services, account_client, token_for};
 pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
 pub use request::{Lost, Pending, Reply, RequestId, take_answer};
-pub use runtime::{Backend, Services, account_client, create_with_recovery, token_for};
+pub use runtime::Backend;
+
+// The answers of `Command::CreateKey` and `Command::PublishKey`, made by
+// the fleet operations below; named here too so the window's code that
+// awaits them keeps one import path.
+pub use crate::ops::publish::PublishOutcome;
+pub use crate::ops::recovery::CreateOutcome;

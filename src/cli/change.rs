@@ -11,8 +11,9 @@ use super::{
     Context, EXIT_ACCOUNT_FAILED, EXIT_OK, EXIT_USAGE, for_each_account, labelled, list_all,
     provider_name, table,
 };
-use crate::backend::fleet::{PublishOutcome, publish_to};
 use crate::keys::public::{self, ParsedPublicKey};
+use crate::ops::publish::{PublishOutcome, publish_to};
+use crate::ops::revoke;
 use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, ProviderKind, RemoteKey};
 use crate::store::Profile;
 
@@ -272,7 +273,6 @@ pub(super) fn check_revoke_arg(arg: &str) -> Result<(), String> {
 }
 
 /// What `revoke` found on the accounts before deleting anything.
-#[derive(Default)]
 struct RevokePlan {
     /// Per account: the keys to delete (an account may hold it twice, e.g.
     /// a Gcore project key and a regional keypair).
@@ -283,34 +283,32 @@ struct RevokePlan {
     unchecked: Vec<Unchecked>,
 }
 
+/// Lists every target and plans with [`crate::ops::revoke::plan_revoke`]
+/// (the window's revoke dialog plans with it too).
 fn plan_revoke(sha256: &str, targets: &[Profile], context: &Context) -> RevokePlan {
-    let mut plan = RevokePlan::default();
-    for (profile, result) in list_all(targets, context) {
-        let keys = match result {
-            Ok(keys) => keys,
-            Err(error) => {
-                plan.failures.push(Row::failed(&profile, &error));
-                continue;
-            }
-        };
-        let mut matching = Vec::new();
-        for key in keys {
-            match key.fingerprint_sha256.as_deref() {
-                Some(fingerprint) if fingerprint == sha256 => matching.push(key),
-                Some(_) => {}
-                None => plan.unchecked.push(Unchecked {
-                    account: profile.name.clone(),
-                    provider: profile.provider(),
-                    key_id: key.id.clone(),
-                    name: key.name.to_string(),
-                }),
-            }
-        }
-        if !matching.is_empty() {
-            plan.delete.push((profile, matching));
-        }
+    let listed = list_all(targets, context);
+    let accounts = listed
+        .iter()
+        .map(|(profile, result)| (profile, result.as_ref().map(Vec::as_slice)));
+    let plan = revoke::plan_revoke(Some(sha256), &[], accounts);
+    RevokePlan {
+        delete: plan.per_account(),
+        failures: plan
+            .failures
+            .iter()
+            .map(|(profile, error)| Row::failed(profile, error))
+            .collect(),
+        unchecked: plan
+            .unchecked
+            .iter()
+            .map(|(profile, key)| Unchecked {
+                account: profile.name.clone(),
+                provider: profile.provider(),
+                key_id: key.id.clone(),
+                name: key.name.to_string(),
+            })
+            .collect(),
     }
-    plan
 }
 
 /// Says how many keys on which accounts could not be checked.

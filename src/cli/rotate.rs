@@ -1,5 +1,5 @@
 //! `keyfleet rotate SHA256:…`: the window's rotation on the command line,
-//! on the same machine ([`crate::rotation::Machine`]) and the same
+//! on the same machine ([`crate::ops::rotation::Machine`]) and the same
 //! `rotations.json`, so a rotation started in one can be finished in the
 //! other. Without `--yes` it prints the plan and changes nothing (exit 2);
 //! with `--yes` it saves the new key, adds it everywhere and stops at the
@@ -18,12 +18,12 @@ use super::{
 use crate::backend::account_client;
 use crate::inventory::{Inventory, KeyGroup};
 use crate::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
-use crate::providers::{ApiError, Http, ProviderClient, ProviderKind, RemoteKey, StoredMaterial};
-use crate::rotation::plan::{free_name, note_taken_names};
-use crate::rotation::{
+use crate::ops::rotation::plan::{free_name, note_taken_names};
+use crate::ops::rotation::{
     AccountRef, Action, Machine, NewKeyInfo, OldKeyInfo, Phase, Rotation, RotationStore, StepState,
     run,
 };
+use crate::providers::{ApiError, Http, ProviderClient, ProviderKind, RemoteKey, StoredMaterial};
 use crate::store::Profile;
 
 /// Where the new key comes from.
@@ -200,7 +200,7 @@ fn plan_new(
     note_taken_names(&mut steps, keys_of);
     let new = planned_new_key(group, &steps, source);
     let mut rotation = Rotation::from_parts(OldKeyInfo::of(group), new, steps);
-    crate::rotation::machine::tie_to_accounts(&mut rotation.steps, &AccountRef::all(profiles));
+    crate::ops::rotation::machine::tie_to_accounts(&mut rotation.steps, &AccountRef::all(profiles));
     if let Err(reason) = rotation.check() {
         writeln!(err, "keyfleet: {reason}")?;
         return Ok(Err(EXIT_USAGE));
@@ -236,7 +236,7 @@ fn note_unchecked(
 /// where its private key will be.
 fn planned_new_key(
     group: &KeyGroup,
-    steps: &[crate::rotation::AccountStep],
+    steps: &[crate::ops::rotation::AccountStep],
     source: &NewKeySource,
 ) -> NewKeyInfo {
     let base = group

@@ -3,6 +3,7 @@
 //! fingerprints, names, accounts, ids, dates, local paths and flags.
 
 use super::{Flag, Inventory};
+use crate::providers::ProviderKind;
 
 /// A file format the inventory can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +79,7 @@ impl Inventory {
             for holding in &key.accounts {
                 let account = [
                     holding.account.clone(),
-                    crate::cli::provider_name(holding.provider).to_string(),
+                    provider_name(holding.provider),
                     holding.key_id.clone(),
                     holding.name.clone(),
                     holding.created_at.clone().unwrap_or_default(),
@@ -108,6 +109,15 @@ pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
         format!("'{cell}").into()
     } else {
         cell.into()
+    }
+}
+
+/// The provider as the JSON export (and `profiles.json`) names it: its
+/// serde name, so the CSV and JSON exports agree.
+fn provider_name(kind: ProviderKind) -> String {
+    match serde_json::to_value(kind) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => format!("{kind:?}").to_lowercase(),
     }
 }
 

@@ -85,11 +85,6 @@ pub struct LocalScan {
     pub problems: Vec<LocalProblem>,
 }
 
-/// `~/.ssh`, if a home directory is known.
-pub fn default_ssh_dir() -> Option<PathBuf> {
-    directories::BaseDirs::new().map(|dirs| dirs.home_dir().join(".ssh"))
-}
-
 /// Names in `~/.ssh` that are not key pairs.
 fn is_not_a_key_file(name: &str) -> bool {
     name == "config"

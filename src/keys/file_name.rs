@@ -62,7 +62,7 @@ pub fn absolute_key_dir(key_dir: &Path) -> Option<PathBuf> {
     if key_dir.is_absolute() {
         return Some(key_dir.to_path_buf());
     }
-    crate::inventory::local::default_ssh_dir().filter(|dir| dir.is_absolute())
+    super::save::default_key_dir()
 }
 
 /// Where a path the user typed saves the key: `~/…` in the home folder, an

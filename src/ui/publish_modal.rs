@@ -5,9 +5,9 @@
 //! nothing was sent), or failed with its error.
 
 use super::{error_line, success_line};
-use crate::backend::fleet::PublishOutcome;
 use crate::backend::{Backend, Command, Pending};
 use crate::inventory::KeyGroup;
+use crate::ops::publish::PublishOutcome;
 use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
 use crate::store::Profile;
 

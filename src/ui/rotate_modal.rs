@@ -4,7 +4,7 @@
 //! the add phase with a result per account, a pause to test the new key
 //! ("Remove old key now" or "Later"), the remove phase, done. "Retry failed
 //! steps" repeats only what failed. The scheduling is
-//! `crate::rotation::Machine`; this dialog draws it, forwards the user's
+//! `crate::ops::rotation::Machine`; this dialog draws it, forwards the user's
 //! actions to it, sends the requests it asks for to the backend, feeds the
 //! answers back and reports every change so the app keeps
 //! `rotations.json` current.
@@ -23,11 +23,11 @@ use crate::keys::file_name::{
 };
 use crate::keys::generate::{GenerateRequest, GeneratedKey, KeyAlgorithm, PrivateKeyEncoding};
 use crate::keys::save::SavedKey;
-use crate::providers::RemoteKey;
-use crate::rotation::machine::{Answer, Request};
-use crate::rotation::{
+use crate::ops::rotation::machine::{Answer, Request};
+use crate::ops::rotation::{
     AccountRef, AccountStep, Action, Machine, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepState,
 };
+use crate::providers::RemoteKey;
 use crate::store::Profile;
 
 /// A key on this computer that can be the new key.
@@ -298,7 +298,7 @@ impl RotateModal {
             .filter(|step| step.stores_private_key)
             .flat_map(|step| step.names_taken.iter().cloned())
             .collect();
-        self.name = crate::rotation::plan::free_name(&format!("{base}-{date}"), &taken);
+        self.name = crate::ops::rotation::plan::free_name(&format!("{base}-{date}"), &taken);
         self.steps = steps;
         self.local_choices = local_choices;
         self.page = Page::NewKey;
@@ -334,7 +334,7 @@ impl RotateModal {
                 })
             })
             .unwrap_or_default();
-        crate::rotation::plan::note_taken_names(&mut steps, |profile_id| {
+        crate::ops::rotation::plan::note_taken_names(&mut steps, |profile_id| {
             listed_keys(&lookup.accounts, profile_id)
         });
         match group {

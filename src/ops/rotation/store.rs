@@ -205,7 +205,7 @@ fn move_aside(dir: &Path, path: &Path, problem: &str) -> Result<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rotation::plan::{NewKeyInfo, OldKeyInfo};
+    use crate::ops::rotation::plan::{NewKeyInfo, OldKeyInfo};
 
     fn rotation(phase: Phase) -> Rotation {
         Rotation {

@@ -7,9 +7,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::inventory::KeyGroup;
-use crate::providers::{KeyScope, ProviderKind, RemoteKey, StoredMaterial};
-
-use super::machine::AccountOrigin;
+use crate::providers::{KeyScope, ProviderKind, ProviderSettings, RemoteKey, StoredMaterial};
+use crate::store::Profile;
 
 /// Where in its account a key lives, in a form the rotation file can keep.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -425,6 +424,61 @@ pub fn note_taken_names<'a>(
             .filter(|key| key.id != step.old_key_id)
             .map(|key| key.name.to_string())
             .collect();
+    }
+}
+
+/// Where an account lives: what a rotation step is tied to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOrigin {
+    /// The API base URL.
+    pub base_url: String,
+    /// The project or organization (empty where the token alone decides).
+    pub scope: String,
+}
+
+impl AccountOrigin {
+    /// The origin of `profile` as it is now.
+    pub fn of(profile: &Profile) -> Self {
+        let scope = match &profile.settings {
+            ProviderSettings::Gcore { project_id, .. } => project_id
+                .map(|id| format!("project {id}"))
+                .unwrap_or_default(),
+            ProviderSettings::Terraform { organization } => organization
+                .as_deref()
+                .map(|org| format!("organization {org}"))
+                .unwrap_or_default(),
+            ProviderSettings::Sesterce {} | ProviderSettings::Github {} => String::new(),
+        };
+        Self {
+            base_url: profile.base_url.trim_end_matches('/').to_string(),
+            scope,
+        }
+    }
+
+    /// What changed from `planned` to `self`, in words; `None` when equal.
+    pub fn changes_from(&self, planned: &AccountOrigin) -> Option<String> {
+        let mut changes = Vec::new();
+        if self.base_url != planned.base_url {
+            changes.push(format!(
+                "its address was {} and is now {}",
+                planned.base_url, self.base_url
+            ));
+        }
+        if self.scope != planned.scope {
+            let shown = |scope: &str| {
+                if scope.is_empty() {
+                    "none".to_string()
+                } else {
+                    scope.to_string()
+                }
+            };
+            changes.push(format!(
+                "its scope was {} and is now {}",
+                shown(&planned.scope),
+                shown(&self.scope)
+            ));
+        }
+        (!changes.is_empty()).then(|| changes.join(", "))
     }
 }
 

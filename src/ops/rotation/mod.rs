@@ -16,6 +16,8 @@ pub mod plan;
 pub mod run;
 pub mod store;
 
-pub use machine::{AccountOrigin, AccountRef, Action, Machine};
-pub use plan::{AccountStep, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepScope, StepState};
+pub use machine::{AccountRef, Action, Machine};
+pub use plan::{
+    AccountOrigin, AccountStep, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepScope, StepState,
+};
 pub use store::RotationStore;

@@ -13,8 +13,34 @@
 //!   not a clock, says what is new.
 //! - Anything else is "unknown": the user is told to check the account.
 
-use crate::backend::CreateOutcome;
-use crate::providers::{ApiError, NewKey, NewKeyMaterial, ProviderClient, RemoteKey};
+use crate::providers::{ApiError, CreatedKey, NewKey, NewKeyMaterial, ProviderClient, RemoteKey};
+
+/// The result of a create, including what was found after a lost answer.
+#[derive(Clone, Debug)]
+pub enum CreateOutcome {
+    /// The provider answered.
+    Created(CreatedKey),
+    /// The answer was lost but the key exists (found by name).
+    /// `private_key_lost` is true when the server generated the private key,
+    /// which is now unrecoverable.
+    LostButFound {
+        /// The key found by listing.
+        key: RemoteKey,
+        /// The server-generated private key was in the lost answer.
+        private_key_lost: bool,
+    },
+}
+
+/// Creates a key; when the answer is lost (timeout, dropped connection),
+/// lists the account to find out whether this very key was created (by
+/// fingerprint, or as the one new id; see the module's rules). Shared by
+/// the window, `keyfleet publish` and rotation.
+pub async fn create_with_recovery(
+    client: &ProviderClient,
+    new_key: &NewKey,
+) -> Result<CreateOutcome, ApiError> {
+    create_recovering(client, new_key, None).await
+}
 
 /// What the account's list says about a create whose answer was lost.
 #[derive(Clone, Debug, PartialEq, Eq)]
