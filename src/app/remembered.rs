@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::App;
+use super::{App, View};
 use crate::state::{FleetSort, SortColumn};
 use crate::store::settings::{SettingsFile, SettingsRead};
 use crate::ui::fleet_panel::HygieneRules;
@@ -145,13 +145,55 @@ impl Remembered {
     }
 }
 
+/// The window's own state that is remembered between runs (the rest is
+/// kept by its owners and read when saving: each table's sort by the table,
+/// the hygiene rules and folders by "All keys", theme and zoom by egui).
+#[derive(Debug)]
+pub(super) struct Layout {
+    /// What the middle shows; `None` only while there is no account.
+    pub(super) view: Option<View>,
+    /// The details panel is shown (it shows the shown account's selected
+    /// key, or how to select one).
+    pub(super) details_open: bool,
+    /// The user chose the local key folders (so they are remembered; until
+    /// then the default, `~/.ssh`, follows the environment).
+    pub(super) local_dirs_chosen: bool,
+    /// The remembered theme and zoom, until the first frame applies them.
+    pub(super) look_to_apply: Option<(egui::ThemePreference, f32)>,
+}
+
+impl Layout {
+    /// Showing the first of `profiles`, if any, with the details panel.
+    pub(super) fn new(first_profile: Option<&str>) -> Self {
+        Self {
+            view: first_profile.map(|id| View::Account(id.to_string())),
+            details_open: true,
+            local_dirs_chosen: false,
+            look_to_apply: None,
+        }
+    }
+
+    /// The shown account's id; `None` while "All keys" is shown.
+    pub(super) fn account(&self) -> Option<&str> {
+        match &self.view {
+            Some(View::Account(id)) => Some(id),
+            Some(View::AllKeys) | None => None,
+        }
+    }
+
+    /// True while "All keys" is shown.
+    pub(super) fn all_keys(&self) -> bool {
+        self.view == Some(View::AllKeys)
+    }
+}
+
 impl App {
     /// Applies the remembered layout (`None`: eframe had none, or it did not
     /// parse) with the settings of `settings.json` over it. A damaged
     /// settings file is moved aside and reported; the layout's values are
     /// used then, as for a user upgrading from before `settings.json`.
     pub(super) fn restore_remembered(&mut self, layout: Option<Remembered>) {
-        let file = SettingsFile::new(self.store.dir());
+        let file = SettingsFile::new(self.accounts.store().dir());
         let remembered = match file.read::<Settings>() {
             SettingsRead::Read(settings) => {
                 Some(layout.unwrap_or_default().with_settings(settings))
@@ -181,14 +223,15 @@ impl App {
     /// `settings.json` (written only when they changed). Nothing is kept
     /// for the demo.
     pub(super) fn save_remembered(&mut self, storage: &mut dyn eframe::Storage) {
-        if self.demo {
+        if self.window.demo {
             return;
         }
         let remembered = self.remembered();
         remembered.store(storage);
         // eframe saves every 30 s and on exit, and has nowhere to show an
         // error: a failure is logged, and the layout above still holds them.
-        if let Err(err) = SettingsFile::new(self.store.dir()).save(&remembered.settings()) {
+        if let Err(err) = SettingsFile::new(self.accounts.store().dir()).save(&remembered.settings())
+        {
             tracing::warn!("{err}");
         }
     }
@@ -198,7 +241,7 @@ impl App {
     /// still set the context up after `App::new`, and the user's choice
     /// must win.
     pub(super) fn apply_remembered_look(&mut self, ctx: &egui::Context) {
-        if let Some((theme, zoom)) = self.remembered_look.take() {
+        if let Some((theme, zoom)) = self.layout.look_to_apply.take() {
             ctx.set_theme(theme);
             ctx.set_zoom_factor(zoom);
         }
@@ -207,28 +250,27 @@ impl App {
     /// The layout and settings as they are now.
     pub fn remembered(&self) -> Remembered {
         let key_sorts = self
-            .profiles
+            .accounts
+            .profiles()
             .iter()
             .filter_map(|profile| {
                 let sort = self.accounts.get(&profile.id)?.table.sort()?;
                 Some((profile.id.clone(), sort))
             })
             .collect();
-        let (theme, zoom) = (
-            self.ctx.options(|options| options.theme_preference),
-            self.ctx.zoom_factor(),
-        );
+        let ctx = &self.window.ctx;
         Remembered {
-            selected_account: self.selected.clone(),
+            selected_account: self.layout.account().map(str::to_string),
             key_sorts,
-            all_keys_open: self.fleet.open,
+            all_keys_open: self.layout.all_keys(),
             all_keys_sort: self.fleet.table().sort(),
-            details_open: self.details_open,
-            theme,
-            zoom,
+            details_open: self.layout.details_open,
+            theme: ctx.options(|options| options.theme_preference),
+            zoom: ctx.zoom_factor(),
             hygiene: self.fleet.rules(),
             local_key_dirs: self
-                .local_dirs_changed
+                .layout
+                .local_dirs_chosen
                 .then(|| self.fleet.local_dirs().to_vec()),
         }
     }
@@ -237,28 +279,25 @@ impl App {
     /// loaded: a remembered account that no longer exists is ignored).
     pub(super) fn restore(&mut self, remembered: Remembered) {
         let zoom = remembered.zoom();
-        if let Some(id) = remembered.selected_account
-            && self.profile(&id).is_some()
+        if remembered.all_keys_open && !self.accounts.profiles().is_empty() {
+            self.layout.view = Some(View::AllKeys);
+        } else if let Some(id) = remembered.selected_account
+            && self.accounts.profile(&id).is_some()
         {
-            self.selected = Some(id);
+            self.layout.view = Some(View::Account(id));
         }
         for (id, sort) in remembered.key_sorts {
-            if self.profile(&id).is_some() {
-                self.accounts
-                    .entry(id)
-                    .or_default()
-                    .table
-                    .set_sort(Some(sort));
+            if self.accounts.profile(&id).is_some() {
+                self.accounts.entry(&id).table.set_sort(Some(sort));
             }
         }
-        self.fleet.open = remembered.all_keys_open && !self.profiles.is_empty();
         self.fleet.set_sort(remembered.all_keys_sort);
-        self.details_open = remembered.details_open;
-        self.remembered_look = Some((remembered.theme, zoom));
+        self.layout.details_open = remembered.details_open;
+        self.layout.look_to_apply = Some((remembered.theme, zoom));
         self.fleet.set_rules(remembered.hygiene);
         if let Some(dirs) = remembered.local_key_dirs {
             self.fleet.set_local_dirs(dirs);
-            self.local_dirs_changed = true;
+            self.layout.local_dirs_chosen = true;
         }
     }
 }
