@@ -50,9 +50,7 @@ impl App {
         if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::SETTINGS)) {
             actions.push(UiAction::OpenSettings);
         }
-        if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::ADD_KEY))
-            && self.selected().is_some()
-        {
+        if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::ADD_KEY)) && self.selected().is_some() {
             actions.push(UiAction::OpenAddKey);
         }
         self.selection_keys(ctx);

@@ -29,9 +29,9 @@ mod settings;
 
 use std::path::PathBuf;
 
+pub use crate::ui::View;
 pub use accounts::AccountView;
 pub use fleet::{AllKeys, FleetState};
-pub use crate::ui::View;
 pub use remembered::{Remembered, STORAGE_KEY, Settings};
 
 use crate::backend::{Backend, Services};

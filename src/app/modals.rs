@@ -233,10 +233,7 @@ mod tests {
                 Step::Tell(Outcome::AccountsChanged(vec!["a".into()]))
             }
         });
-        assert_eq!(
-            seen,
-            [Layer::Dialog, Layer::OverDialog, Layer::OverDialog]
-        );
+        assert_eq!(seen, [Layer::Dialog, Layer::OverDialog, Layer::OverDialog]);
         assert_eq!(stack.len(), 1, "only the dialog that told stays open");
         assert!(matches!(
             outcomes.as_slice(),

@@ -230,7 +230,8 @@ impl App {
         remembered.store(storage);
         // eframe saves every 30 s and on exit, and has nowhere to show an
         // error: a failure is logged, and the layout above still holds them.
-        if let Err(err) = SettingsFile::new(self.accounts.store().dir()).save(&remembered.settings())
+        if let Err(err) =
+            SettingsFile::new(self.accounts.store().dir()).save(&remembered.settings())
         {
             tracing::warn!("{err}");
         }
@@ -299,5 +300,123 @@ impl App {
             self.fleet.set_local_dirs(dirs);
             self.layout.local_dirs_chosen = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::app::AppOptions;
+    use crate::backend::{ScriptedDialogs, Services};
+    use crate::providers::HttpPolicy;
+
+    /// eframe's storage, in memory.
+    #[derive(Default)]
+    struct Stored(HashMap<String, String>);
+
+    impl eframe::Storage for Stored {
+        fn get_string(&self, key: &str) -> Option<String> {
+            self.0.get(key).cloned()
+        }
+        fn set_string(&mut self, key: &str, value: String) {
+            self.0.insert(key.to_string(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
+        }
+        fn flush(&mut self) {}
+    }
+
+    /// A layout as the build before [`View`] stored it (eframe's RON), with
+    /// "All keys" shown over a selected account.
+    const SAVED_BEFORE_VIEW: &str = r#"(selected_account:Some("ACCOUNT"),key_sorts:{"ACCOUNT":(Name,false)},all_keys_open:true,all_keys_sort:Some((Accounts,true)),details_open:false,theme:Light,zoom:1.25,hygiene:(strict:true,max_age_days:90,max_accounts:2),local_key_dirs:Some(["/home/user/keys"]))"#;
+
+    fn stored(text: &str) -> Stored {
+        let mut storage = Stored::default();
+        eframe::Storage::set_string(&mut storage, STORAGE_KEY, text.to_string());
+        storage
+    }
+
+    #[test]
+    fn a_layout_saved_before_view_still_loads_and_is_written_the_same_way() {
+        let loaded = Remembered::load(&stored(SAVED_BEFORE_VIEW)).expect("it parses");
+        assert_eq!(loaded.selected_account.as_deref(), Some("ACCOUNT"));
+        assert_eq!(
+            loaded.key_sorts.get("ACCOUNT"),
+            Some(&(SortColumn::Name, false))
+        );
+        assert!(loaded.all_keys_open);
+        assert_eq!(loaded.all_keys_sort, Some((FleetSort::Accounts, true)));
+        assert!(!loaded.details_open);
+        assert_eq!(loaded.theme, egui::ThemePreference::Light);
+        assert_eq!(loaded.zoom(), 1.25);
+        assert!(loaded.hygiene.strict);
+        assert_eq!(
+            loaded.local_key_dirs,
+            Some(vec![PathBuf::from("/home/user/keys")])
+        );
+        // The format did not change: written again, it is the same text.
+        let mut again = Stored::default();
+        loaded.store(&mut again);
+        assert_eq!(
+            eframe::Storage::get_string(&again, STORAGE_KEY).as_deref(),
+            Some(SAVED_BEFORE_VIEW)
+        );
+    }
+
+    /// An app on `demo`'s accounts, started from `remembered`.
+    fn app_from(demo: &crate::demo::Demo, remembered: Remembered) -> App {
+        App::new(
+            &egui::Context::default(),
+            AppOptions {
+                store: demo.store.clone(),
+                services: Services {
+                    secrets: demo.secrets.clone(),
+                    dialogs: Arc::new(ScriptedDialogs::default()),
+                    http_policy: HttpPolicy::default(),
+                },
+                demo: true,
+                local_key_dirs: vec![demo.local_key_dir.clone()],
+                remembered: Some(remembered),
+            },
+        )
+    }
+
+    #[test]
+    fn the_two_remembered_fields_become_one_view_and_back() {
+        let demo = crate::demo::Demo::start().unwrap();
+        let app = app_from(&demo, Remembered::default());
+        let ids: Vec<String> = app.profiles().iter().map(|p| p.id.clone()).collect();
+        assert_eq!(app.view(), Some(&View::Account(ids[0].clone())));
+        // "All keys" over a selected account (as saved before `View`):
+        // "All keys" is shown, and no account is said to be.
+        let text = SAVED_BEFORE_VIEW.replace("ACCOUNT", &ids[1]);
+        let app = app_from(&demo, Remembered::load(&stored(&text)).unwrap());
+        assert_eq!(app.view(), Some(&View::AllKeys));
+        assert_eq!(app.selected(), None);
+        let saved = app.remembered();
+        assert!(saved.all_keys_open);
+        assert_eq!(saved.selected_account, None);
+        let sort = Some(&(SortColumn::Name, false));
+        assert_eq!(saved.key_sorts.get(&ids[1]), sort);
+        // An account that was removed since is not shown.
+        let removed = Remembered {
+            selected_account: Some("removed-since".into()),
+            ..Remembered::default()
+        };
+        let app = app_from(&demo, removed);
+        assert_eq!(app.view(), Some(&View::Account(ids[0].clone())));
+        // The second account, remembered, is shown again.
+        let second = Remembered {
+            selected_account: Some(ids[1].clone()),
+            ..Remembered::default()
+        };
+        let app = app_from(&demo, second);
+        assert_eq!(app.view(), Some(&View::Account(ids[1].clone())));
+        let saved = app.remembered();
+        assert_eq!(saved.selected_account.as_deref(), Some(ids[1].as_str()));
     }
 }

@@ -5,8 +5,8 @@
 
 pub mod accounts_panel;
 pub mod add_key_modal;
-pub mod close_prompt_modal;
 pub mod cell_text;
+pub mod close_prompt_modal;
 pub mod command_palette;
 pub mod confirm_modal;
 pub mod details_panel;

@@ -42,7 +42,12 @@ impl SettingsModal {
     }
 
     /// Draws the dialog; returns false once it is closed.
-    fn draw(&mut self, ctx: &egui::Context, backend: &Backend, actions: &mut Vec<UiAction>) -> bool {
+    fn draw(
+        &mut self,
+        ctx: &egui::Context,
+        backend: &Backend,
+        actions: &mut Vec<UiAction>,
+    ) -> bool {
         self.poll_folder(actions);
         let mut open = true;
         let shown = ModalFrame::new("settings_modal", 520.0).show(ctx, |ui| {
