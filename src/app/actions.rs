@@ -1,55 +1,77 @@
 //! What the user asked for: each [`UiAction`] from the panels, toasts and
 //! dialogs, carried out.
 
-use super::App;
-use super::dialogs::Dialog;
+use super::accounts::NotSaved;
 use super::events::{Answer, Operation};
+use super::{App, View};
 use crate::backend::{Command, Pending, Reply};
 use crate::providers::{KeyScope, NewKey, NewKeyMaterial, RemoteKey};
 use crate::store::{Profile, TokenSource};
 use crate::ui::UiAction;
 use crate::ui::add_key_modal::AddKeyModal;
 use crate::ui::confirm_modal::ConfirmModal;
+use crate::ui::error_details_modal::ErrorDetailsModal;
 use crate::ui::generate_modal::GenerateModal;
+use crate::ui::modal::Modal;
 use crate::ui::profile_modal::ProfileModal;
 use crate::ui::rename_modal::RenameModal;
-use crate::ui::toasts::ToastKind;
 
 impl App {
-    /// Carries out one action.
+    /// Carries out one action: those about the window here, those about a
+    /// key in [`Self::handle_key_action`].
     pub(super) fn handle_action(&mut self, ctx: &egui::Context, action: UiAction) {
         match action {
-            UiAction::SelectAccount(id) => {
-                self.selected = Some(id);
-                self.fleet.open = false;
-            }
-            UiAction::ShowFleet => self.fleet.open = true,
+            UiAction::SelectAccount(id) => self.layout.view = Some(View::Account(id)),
+            UiAction::ShowFleet => self.layout.view = Some(View::AllKeys),
             UiAction::OpenPublish(key) => self.open_publish(&key),
             UiAction::OpenRevoke(key) => self.open_revoke(&key),
             UiAction::OpenRotate(key) => self.open_rotate(&key),
             UiAction::ResumeRotation(id) => self.resume_rotation(&id),
-            UiAction::RotateKey(key) => self.rotate_account_key(&key),
             UiAction::ExportInventory(format) => self.export_inventory(format),
             UiAction::Refresh(id) => self.refresh(&id),
             UiAction::RefreshAll => self.refresh_all(),
             UiAction::EditProfile(id) => self.open_profile_dialog(id.as_deref()),
             UiAction::AskRemoveProfile(id) => self.ask_remove_profile(id),
             UiAction::RemoveProfile(id) => self.remove_profile(&id),
-            UiAction::OpenAddKey => {
-                self.open_for_selected(|p| Dialog::AddKey(Box::new(AddKeyModal::new(p))))
-            }
-            UiAction::OpenGenerate => {
-                self.open_for_selected(|p| Dialog::Generate(Box::new(GenerateModal::new(p))));
-            }
-            UiAction::AskRename(key) => {
-                self.open_for_selected(|p| Dialog::Rename(Box::new(RenameModal::new(p, key))));
-            }
-            UiAction::AskDelete(key) => self.ask_delete(key),
+            UiAction::OpenAddKey => self.open_for_selected(|p| Box::new(AddKeyModal::new(p))),
+            UiAction::OpenGenerate => self.open_for_selected(|p| Box::new(GenerateModal::new(p))),
             UiAction::Copy { text, what } => {
                 ctx.copy_text(text);
                 self.toasts
                     .success(format!("Copied {what} to the clipboard"));
             }
+            UiAction::ShowErrorDetails(text) => {
+                self.modals.open(Box::new(ErrorDetailsModal::new(text)));
+            }
+            UiAction::SelectKey(id) => {
+                if let Some(table) = self.shown_table_mut() {
+                    table.select(&id);
+                }
+            }
+            UiAction::ShowDetails(open) => self.layout.details_open = open,
+            UiAction::FocusFilter => self.focus_filter(ctx),
+            UiAction::OpenPalette => self.open_palette(),
+            UiAction::OpenSettings => self.open_settings(),
+            UiAction::SetHygieneRules(rules) => self.fleet.set_rules(rules),
+            UiAction::SetLocalKeyDirs(dirs) => self.set_local_key_dirs(dirs),
+            action @ (UiAction::RotateKey(_)
+            | UiAction::AskRename(_)
+            | UiAction::AskDelete(_)
+            | UiAction::SetShared(..)
+            | UiAction::MakeDefault(_)
+            | UiAction::Delete(_)
+            | UiAction::CopyToProject(_)) => self.handle_key_action(action),
+        }
+    }
+
+    /// Carries out an action about one key of the shown account.
+    fn handle_key_action(&mut self, action: UiAction) {
+        match action {
+            UiAction::RotateKey(key) => self.rotate_account_key(&key),
+            UiAction::AskRename(key) => {
+                self.open_for_selected(|p| Box::new(RenameModal::new(p, key)));
+            }
+            UiAction::AskDelete(key) => self.ask_delete(key),
             UiAction::SetShared(key, shared) => {
                 let label = if shared { "Shared" } else { "Unshared" };
                 self.key_operation(key, label, Answer::Updated, |reply, profile, key| {
@@ -84,27 +106,8 @@ impl App {
                 });
             }
             UiAction::CopyToProject(key) => self.copy_to_project(key),
-            UiAction::DiscardPrivateKey => {
-                if self.private_keys.pop_front().is_some() {
-                    self.toasts
-                        .push(ToastKind::Info, "Private key discarded", None);
-                }
-            }
-            UiAction::DonePrivateKey => {
-                self.private_keys.pop_front();
-            }
-            UiAction::ShowErrorDetails(text) => self.dialogs.open(Dialog::Details(text)),
-            UiAction::SelectKey(id) => {
-                if let Some(table) = self.shown_table_mut() {
-                    table.select(&id);
-                }
-            }
-            UiAction::ShowDetails(open) => self.details_open = open,
-            UiAction::FocusFilter => self.focus_filter(ctx),
-            UiAction::OpenPalette => self.open_palette(),
-            UiAction::OpenSettings => self.open_settings(),
-            UiAction::SetHygieneRules(rules) => self.fleet.set_rules(rules),
-            UiAction::SetLocalKeyDirs(dirs) => self.set_local_key_dirs(dirs),
+            // `handle_action` sends only the key actions above.
+            other => tracing::debug!("not a key action: {other:?}"),
         }
     }
 
@@ -117,15 +120,12 @@ impl App {
         let list = self
             .backend
             .request(|reply| Command::ListKeys { reply, profile });
-        self.accounts
-            .entry(profile_id.to_string())
-            .or_default()
-            .start(list);
+        self.accounts.entry(profile_id).start(list);
     }
 
     pub(super) fn refresh_all(&mut self) {
         self.fleet.rescan();
-        let ids: Vec<String> = self.profiles.iter().map(|p| p.id.clone()).collect();
+        let ids: Vec<String> = self.profiles().iter().map(|p| p.id.clone()).collect();
         for id in ids {
             self.refresh(&id);
         }
@@ -139,13 +139,13 @@ impl App {
                 None => return,
             },
         };
-        self.dialogs.open(Dialog::Profile(Box::new(modal)));
+        self.modals.open(Box::new(modal));
     }
 
     /// Opens a dialog about the selected account, if one is selected.
-    fn open_for_selected(&mut self, dialog: impl FnOnce(Profile) -> Dialog) {
+    fn open_for_selected(&mut self, dialog: impl FnOnce(Profile) -> Box<dyn Modal>) {
         if let Some(profile) = self.selected_profile().cloned() {
-            self.dialogs.open(dialog(profile));
+            self.modals.open(dialog(profile));
         }
     }
 
@@ -163,26 +163,18 @@ impl App {
             "Remove account",
             UiAction::RemoveProfile(id),
         );
-        self.dialogs.open(Dialog::Confirm(Box::new(confirm)));
+        self.modals.open(Box::new(confirm));
     }
 
     fn remove_profile(&mut self, id: &str) {
-        let Some(position) = self.profiles.iter().position(|p| p.id == id) else {
-            return;
+        let profile = match self.accounts.remove(id) {
+            None => return,
+            Some(Err(not_saved)) => return self.report_not_saved(not_saved),
+            Some(Ok(profile)) => profile,
         };
-        let profile = self.profiles.remove(position);
-        // The file first: while it still holds the account, so do the
-        // window and the keyring (a restart would otherwise find an
-        // account whose token is gone).
-        if !self.persist_profiles() {
-            self.profiles.insert(position, profile);
-            return;
-        }
-        // Dropping the account drops its list request too.
-        self.accounts.remove(id);
-        self.where_else.invalidate();
-        if self.selected.as_deref() == Some(id) {
-            self.selected = self.profiles.first().map(|p| p.id.clone());
+        if self.layout.view == Some(View::Account(id.to_string())) {
+            let first = self.profiles().first();
+            self.layout.view = first.map(|p| View::Account(p.id.clone()));
         }
         if profile.token_source == TokenSource::Keyring {
             self.forget_token(id);
@@ -200,46 +192,37 @@ impl App {
             && self
                 .profile(&id)
                 .is_some_and(|old| old.token_source == TokenSource::Keyring);
+        let name = profile.name.clone();
+        let persisted = match self.accounts.put(profile) {
+            Ok(()) => true,
+            Err(not_saved) => {
+                self.report_not_saved(not_saved);
+                false
+            }
+        };
+        self.layout.view = Some(View::Account(id.clone()));
+        self.toasts.success(format!("Saved account \"{name}\""));
+        self.refresh(&id);
         // Only once the file says "environment variable": else a restart
         // would find a keyring account without token.
-        if self.commit_profile(profile) && leaves_keyring {
+        if persisted && leaves_keyring {
             self.forget_token(&id);
         }
     }
 
-    /// Applies a saved profile; returns whether the profiles file was written.
-    fn commit_profile(&mut self, profile: Profile) -> bool {
-        let id = profile.id.clone();
-        let name = profile.name.clone();
-        match self.profiles.iter_mut().find(|p| p.id == id) {
-            Some(existing) => *existing = profile,
-            None => self.profiles.push(profile),
-        }
-        let persisted = self.persist_profiles();
-        // "Where else" names accounts: the name may have changed.
-        self.where_else.invalidate();
-        self.selected = Some(id.clone());
-        self.toasts.success(format!("Saved account \"{name}\""));
-        self.refresh(&id);
-        persisted
-    }
-
-    /// Writes the profiles file; false (and a notice) when it was not saved.
-    fn persist_profiles(&mut self) -> bool {
-        if self.profiles_read_only {
-            self.toasts.error(
+    /// Says the profiles file was not written, and why.
+    fn report_not_saved(&mut self, not_saved: NotSaved) {
+        match not_saved {
+            NotSaved::ReadOnly => self.toasts.error(
                 "Accounts were not saved",
                 "The profiles file is from a newer Keyfleet or unreadable; it is left untouched.",
-            );
-            return false;
+            ),
+            NotSaved::Failed(message) => {
+                self.toasts
+                    .error("Accounts were not saved", message.clone());
+                self.status.error("Accounts were not saved", message);
+            }
         }
-        if let Err(message) = self.store.save(&self.profiles) {
-            self.toasts
-                .error("Accounts were not saved", message.clone());
-            self.status.error("Accounts were not saved", message);
-            return false;
-        }
-        true
     }
 
     /// Deletes the account's keyring entry; a failure is reported as a notice.
@@ -275,7 +258,7 @@ impl App {
             format!("Delete \"{}\"", key.name),
             UiAction::Delete(key),
         );
-        self.dialogs.open(Dialog::Confirm(Box::new(confirm)));
+        self.modals.open(Box::new(confirm));
     }
 
     /// A legacy regional keypair: the same public key as a project key.

@@ -9,7 +9,7 @@
 //! cached and recomputed only when the selection, a table or the accounts
 //! change, never per frame.
 
-use super::App;
+use super::accounts::Accounts;
 use crate::ui::details_panel::OtherHolder;
 
 /// The last "Where else" answer and what it was computed from.
@@ -41,43 +41,37 @@ impl WhereElse {
     }
 }
 
-impl App {
-    /// Brings [`App::where_else`] up to date for the selected key, if the
-    /// selection or the lists changed since it was computed.
-    pub(super) fn update_where_else(&mut self) {
-        let Some(profile_id) = self.selected.as_deref() else {
-            return;
-        };
+impl Accounts {
+    /// Brings [`Accounts::where_else`] up to date for the selected key of
+    /// account `profile_id`, if the selection or the lists changed since it
+    /// was computed.
+    pub(super) fn update_where_else(&mut self, profile_id: &str) {
         let Some(fingerprint) = self
-            .accounts
             .get(profile_id)
             .and_then(|account| account.table.selected_key())
             .and_then(|key| key.fingerprint_sha256.as_deref())
         else {
-            self.where_else.holders.clear();
-            self.where_else.unloaded = 0;
-            self.where_else.basis = None;
+            self.where_else = WhereElse::default();
             return;
         };
         let basis = Basis {
             profile_id: profile_id.to_string(),
             fingerprint: fingerprint.to_string(),
             newest_stamp: self
-                .accounts
-                .values()
+                .views()
                 .map(|account| account.table.stamp())
                 .max()
                 .unwrap_or_default(),
-            accounts: self.profiles.len(),
-            loaded: self.accounts.values().filter(|a| a.loaded).count(),
+            accounts: self.profiles().len(),
+            loaded: self.views().filter(|a| a.loaded).count(),
         };
         if self.where_else.basis.as_ref() == Some(&basis) {
             return;
         }
         let mut holders = Vec::new();
         let mut unloaded = 0;
-        for profile in self.profiles.iter().filter(|p| p.id != basis.profile_id) {
-            let Some(account) = self.accounts.get(&profile.id).filter(|a| a.loaded) else {
+        for profile in self.profiles().iter().filter(|p| p.id != basis.profile_id) {
+            let Some(account) = self.get(&profile.id).filter(|a| a.loaded) else {
                 unloaded += 1;
                 continue;
             };

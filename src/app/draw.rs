@@ -1,14 +1,10 @@
 //! Drawing: the status bar, the accounts list, the selected account's keys,
-//! and the dialogs.
+//! and the modal layer.
 
 use super::App;
-use super::dialogs::{Dialog, Outcome, Step};
-use crate::backend::Backend;
-use crate::ui::confirm_modal::ConfirmChoice;
-use crate::ui::publish_modal::PublishResult;
-use crate::ui::revoke_modal::RevokeResult;
-use crate::ui::rotate_modal::{self, RotateResult};
-use crate::ui::{UiAction, accounts_panel, details_panel, keys_panel, private_key_modal};
+use crate::ui::modal::{ModalContext, Outcome};
+use crate::ui::rotate_modal;
+use crate::ui::{UiAction, accounts_panel, details_panel, keys_panel};
 
 impl App {
     /// The bottom status bar, the accounts on the left, the keys in the
@@ -20,14 +16,17 @@ impl App {
             if !waiting.is_empty() {
                 ui.horizontal(|ui| rotate_modal::waiting_notice(ui, &waiting, actions));
             }
-            self.status.show(ui, in_flight, self.demo, actions);
+            self.status.show(ui, in_flight, self.window.demo, actions);
         });
         egui::Panel::left("accounts_panel")
             .resizable(true)
             .default_size(240.0)
             .show(ui, |ui| self.draw_accounts(ui, actions));
-        if self.details_open && !self.fleet.open && self.selected_profile().is_some() {
-            self.update_where_else();
+        if self.layout.details_open
+            && let Some(profile_id) = self.layout.account()
+            && self.accounts.profile(profile_id).is_some()
+        {
+            self.accounts.update_where_else(profile_id);
             egui::Panel::right("details_panel")
                 .resizable(true)
                 .default_size(360.0)
@@ -47,7 +46,8 @@ impl App {
             .and_then(|account| account.table.selected_key());
         let busy = key.is_some_and(|key| self.busy_keys(&profile.id).0.contains(&key.id));
         let (elsewhere, unloaded_accounts) = if key.is_some() {
-            (self.where_else.holders.as_slice(), self.where_else.unloaded)
+            let where_else = &self.accounts.where_else;
+            (where_else.holders.as_slice(), where_else.unloaded)
         } else {
             (&[][..], 0)
         };
@@ -67,12 +67,8 @@ impl App {
     fn draw_accounts(&self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
         accounts_panel::show(
             ui,
-            &self.profiles,
-            if self.fleet.open {
-                accounts_panel::Selection::AllKeys
-            } else {
-                accounts_panel::Selection::Account(self.selected.as_deref())
-            },
+            self.accounts.profiles(),
+            self.layout.view.as_ref(),
             |id| {
                 let account = self.accounts.get(id);
                 accounts_panel::AccountBadge {
@@ -96,9 +92,9 @@ impl App {
             .filter(|op| op.profile_id.as_deref() == Some(profile_id))
             .map(|op| op.key_id.as_deref());
         let dialogs = self
-            .dialogs
+            .modals
             .iter()
-            .filter_map(Dialog::busy_with)
+            .filter_map(|modal| modal.busy_with())
             .filter(|(profile, _)| *profile == profile_id)
             .map(|(_, key)| key);
         for key in operations.chain(dialogs) {
@@ -109,7 +105,7 @@ impl App {
     }
 
     fn draw_central(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
-        if self.profiles.is_empty() {
+        if self.accounts.profiles().is_empty() {
             ui.vertical_centered(|ui| {
                 ui.add_space(ui.available_height() / 3.0);
                 ui.heading("No accounts yet");
@@ -124,7 +120,7 @@ impl App {
             });
             return;
         }
-        if self.fleet.open {
+        if self.all_keys_shown() {
             self.draw_fleet(ui, actions);
             return;
         }
@@ -133,12 +129,12 @@ impl App {
             return;
         };
         let (busy_keys, _) = self.busy_keys(&profile.id);
-        let scroll_to = self.scroll_to_selected.take();
-        let details_open = self.details_open;
+        let scroll_to = self.accounts.scroll_to_selected.take();
+        let details_open = self.layout.details_open;
         let loading = self.account_loading(&profile.id);
-        let account = self.accounts.entry(profile.id.clone()).or_default();
+        let account = self.accounts.entry(&profile.id);
         let (loaded, error) = (account.loaded, account.error.clone());
-        self.page_rows = keys_panel::show(
+        self.accounts.page_rows = keys_panel::show(
             ui,
             keys_panel::KeysView {
                 profile: &profile,
@@ -154,131 +150,31 @@ impl App {
         );
     }
 
-    /// An unsaved private key first (nothing else may hide it), else the
-    /// open dialogs, bottom first.
-    pub(super) fn draw_dialogs(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
-        let remaining = self.private_keys.len();
-        if let Some(key) = self.private_keys.front_mut() {
-            key.suggest_folder(|| self.fleet.key_dir());
-            private_key_modal::show(ctx, key, remaining, &self.backend, actions);
-            return;
-        }
-        let backend = &self.backend;
-        let outcomes = self
-            .dialogs
-            .run(|dialog| dialog.show(ctx, backend, actions));
+    /// The modal layer, bottom first (see [`super::modals::Modals::show`]).
+    /// A command chosen in the palette, or confirmed, joins this frame's
+    /// actions; anything else a modal finished is applied now.
+    pub(super) fn draw_modals(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        // Off the app while they draw, so the palette can read the app.
+        let mut modals = std::mem::take(&mut self.modals);
+        let outcomes = modals.show(
+            ctx,
+            &mut ModalContext {
+                backend: &self.backend,
+                actions,
+                palette_entries: &|| self.palette_entries(),
+                key_dir: &|| self.fleet.key_dir(),
+                private_keys_waiting: 0,
+                unsaved_private_keys: 0,
+            },
+        );
+        // Nothing opens a modal while they draw: their actions wait.
+        self.modals = modals;
         for outcome in outcomes {
-            self.apply_outcome(ctx, outcome);
+            match outcome {
+                Outcome::Run(action) => actions.push(*action),
+                outcome => self.apply_outcome(ctx, outcome),
+            }
         }
-    }
-
-    pub(super) fn draw_close_prompt(&mut self, ctx: &egui::Context) {
-        if !self.close_prompt {
-            return;
-        }
-        egui::Modal::new(egui::Id::unique("close_prompt")).show(ctx, |ui| {
-            ui.set_width(420.0);
-            ui.heading("Unsaved private key");
-            ui.label(format!(
-                "{} private key(s) have not been saved. They cannot be fetched again: quitting now loses them.",
-                self.unsaved_private_keys()
-            ));
-            ui.horizontal(|ui| {
-                if ui.button("Go back and save").clicked() {
-                    self.close_prompt = false;
-                }
-                if ui.button("Quit and lose them").clicked() {
-                    self.close_prompt = false;
-                    self.allow_close = true;
-                    self.private_keys.clear();
-                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-                }
-            });
-        });
-    }
-}
-
-impl Dialog {
-    /// Draws the dialog for one frame.
-    fn show(
-        &mut self,
-        ctx: &egui::Context,
-        backend: &Backend,
-        actions: &mut Vec<UiAction>,
-    ) -> Step {
-        match self {
-            Dialog::Profile(modal) => Step::from_profile(modal.show(ctx, backend)),
-            Dialog::AddKey(modal) => {
-                let result = modal.show(ctx, backend, actions);
-                Step::from_add_key(&modal.profile.id, result)
-            }
-            Dialog::Generate(modal) => Step::from_generate(modal.show(ctx, backend)),
-            Dialog::Rename(modal) => {
-                let result = modal.show(ctx, backend);
-                Step::from_rename(&modal.profile.id, result)
-            }
-            Dialog::Confirm(modal) => match modal.show(ctx) {
-                ConfirmChoice::Open => Step::Keep,
-                ConfirmChoice::Cancelled => Step::Close,
-                ConfirmChoice::Confirmed => match modal.on_confirm.take() {
-                    Some(action) => Step::Done(Outcome::Confirmed(action)),
-                    None => Step::Close,
-                },
-            },
-            Dialog::Details(text) => show_details(ctx, text, actions),
-            Dialog::Publish(modal) => match modal.show(ctx, backend) {
-                PublishResult::Open => Step::Keep,
-                PublishResult::Closed(added) => Step::Done(Outcome::Published(added)),
-            },
-            Dialog::Revoke(modal) => match modal.show(ctx, backend) {
-                RevokeResult::Open => Step::Keep,
-                RevokeResult::Closed(changed) => Step::Done(Outcome::AccountsChanged(changed)),
-            },
-            Dialog::Settings(modal) => {
-                if modal.show(ctx, backend, actions) {
-                    Step::Keep
-                } else {
-                    Step::Close
-                }
-            }
-            Dialog::Rotate(modal) => match modal.show(ctx, backend) {
-                RotateResult::Open => Step::Keep,
-                RotateResult::Changed(rotation) => Step::Tell(Outcome::RotationChanged(rotation)),
-                RotateResult::Closed(rotation, changed) => {
-                    Step::Done(Outcome::RotationClosed(rotation, changed))
-                }
-            },
-        }
-    }
-}
-
-/// An error's full text, selectable, with "Copy".
-fn show_details(ctx: &egui::Context, text: &str, actions: &mut Vec<UiAction>) -> Step {
-    let mut open = true;
-    let modal = egui::Modal::new(egui::Id::unique("details_modal")).show(ctx, |ui| {
-        ui.set_width(560.0);
-        ui.heading("Error details");
-        egui::ScrollArea::vertical()
-            .max_height(300.0)
-            .show(ui, |ui| {
-                ui.add(egui::Label::new(egui::RichText::new(text).monospace()).selectable(true));
-            });
-        ui.horizontal(|ui| {
-            if ui.button("Copy").clicked() {
-                actions.push(UiAction::Copy {
-                    text: text.to_string(),
-                    what: "error details",
-                });
-            }
-            if ui.button("Close").clicked() {
-                open = false;
-            }
-        });
-    });
-    if !open || modal.should_close() {
-        Step::Close
-    } else {
-        Step::Keep
     }
 }
 

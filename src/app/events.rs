@@ -1,25 +1,19 @@
-//! Answers from the backend, polled once per frame (in `logic`). Each
-//! request is owned by whoever asked: an account's list by its
-//! [`AccountView`](super::AccountView), a dialog's requests by the dialog,
-//! and the key operations started from the table by the app (below), which
-//! reports them as notices.
-
-use std::time::{Duration, Instant};
+//! Answers from the backend, polled once per frame (in `logic`), and what
+//! the modals finished. Each request is owned by whoever asked: an
+//! account's list by its [`AccountView`](super::AccountView), a modal's
+//! requests by the modal, and the key operations started from the table by
+//! the app (below), which reports them as notices.
 
 use super::App;
-use super::dialogs::{Dialog, Outcome};
 use crate::backend::{CreateOutcome, Pending};
 use crate::keys::generate::GeneratedKey;
 use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, RemoteKey, StoredMaterial};
 use crate::ui::UiAction;
 use crate::ui::confirm_modal::ConfirmModal;
 use crate::ui::generate_modal::Upload;
+use crate::ui::modal::Outcome;
 use crate::ui::private_key_modal::{PendingPrivateKey, suggested_file_name};
 use crate::ui::toasts::ToastKind;
-
-/// Key lists are applied for at most this long per frame, so twenty big
-/// accounts arriving together never stall one frame.
-const LIST_BUDGET: Duration = Duration::from_millis(4);
 
 /// A key operation started from the table (or after a generation), whose
 /// answer becomes a notice.
@@ -74,45 +68,11 @@ impl Answer {
 impl App {
     /// Applies every answer that arrived since the last frame.
     pub(super) fn poll_answers(&mut self, ctx: &egui::Context) {
-        self.poll_private_keys();
-        let outcomes = self.dialogs.run(Dialog::poll);
-        for outcome in outcomes {
+        for outcome in self.modals.poll() {
             self.apply_outcome(ctx, outcome);
         }
         self.poll_operations();
-        self.poll_key_lists(ctx);
-    }
-
-    fn poll_private_keys(&mut self) {
-        let saved: Vec<_> = self
-            .private_keys
-            .iter_mut()
-            .filter_map(PendingPrivateKey::poll)
-            .collect();
-        for path in saved {
-            self.toasts
-                .success(format!("Private key saved to {}", path.display()));
-        }
-    }
-
-    /// Key lists, within [`LIST_BUDGET`]; what is left waits a frame.
-    fn poll_key_lists(&mut self, ctx: &egui::Context) {
-        let started = Instant::now();
-        let mut listed = Vec::new();
-        for (id, account) in &mut self.accounts {
-            if let Some(result) = account.poll() {
-                listed.push((id.clone(), result));
-                if started.elapsed() > LIST_BUDGET {
-                    ctx.request_repaint();
-                    break;
-                }
-            }
-        }
-        for (id, result) in listed {
-            let name = self
-                .profile(&id)
-                .map(|p| p.name.clone())
-                .unwrap_or_default();
+        for (name, result) in self.accounts.poll_lists(ctx) {
             match result {
                 Ok(count) => self.status.info(format!("Listed {count} keys of {name}")),
                 Err(err) => self.report_error(&format!("Refreshing {name} failed"), &err),
@@ -167,24 +127,20 @@ impl App {
         }
     }
 
-    /// Carries out what a dialog finished.
+    /// Carries out what a modal finished.
     pub(super) fn apply_outcome(&mut self, ctx: &egui::Context, outcome: Outcome) {
         match outcome {
             Outcome::SaveProfile(profile) => self.save_profile(*profile),
             Outcome::KeyCreated(profile_id, created) => {
-                self.on_key_created(&profile_id, Ok(created));
+                self.on_key_created(&profile_id, Ok(*created));
             }
             Outcome::KeyUpdated(profile_id, key, label) => {
-                self.on_key_updated(&profile_id, key, label);
+                self.on_key_updated(&profile_id, *key, label);
             }
             Outcome::Generated(generated, upload) => self.on_generated(ctx, *generated, upload),
-            Outcome::Confirmed(action) => self.handle_action(ctx, action),
+            Outcome::Run(action) => self.handle_action(ctx, *action),
             Outcome::Failed(context, err) => self.report_error(context, &err),
-            Outcome::AccountsChanged(ids) => {
-                for id in ids {
-                    self.refresh(&id);
-                }
-            }
+            Outcome::AccountsChanged(ids) => ids.iter().for_each(|id| self.refresh(id)),
             Outcome::Published(added) => {
                 for (id, key) in added {
                     self.show_new_key(&id, key);
@@ -196,9 +152,19 @@ impl App {
                 if let Some(rotation) = rotation {
                     self.keep_rotation(*rotation);
                 }
-                for id in ids {
-                    self.refresh(&id);
-                }
+                ids.iter().for_each(|id| self.refresh(id));
+            }
+            Outcome::PrivateKeySaved(path) => self
+                .toasts
+                .success(format!("Private key saved to {}", path.display())),
+            Outcome::PrivateKeyDiscarded => {
+                self.toasts
+                    .push(ToastKind::Info, "Private key discarded", None);
+            }
+            Outcome::QuitLosingKeys => {
+                self.window.allow_close = true;
+                self.modals.drop_private_keys();
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
         }
     }
@@ -220,14 +186,10 @@ impl App {
     /// in the details panel.
     fn show_new_key(&mut self, profile_id: &str, key: RemoteKey) {
         let id = key.id.clone();
-        let table = &mut self
-            .accounts
-            .entry(profile_id.to_string())
-            .or_default()
-            .table;
+        let table = &mut self.accounts.entry(profile_id).table;
         table.push_row(key);
         table.reveal(&id);
-        self.details_open = true;
+        self.layout.details_open = true;
     }
 
     pub(super) fn report_error(&mut self, context: &str, err: &ApiError) {
@@ -246,14 +208,14 @@ impl App {
             Ok(CreateOutcome::Created(created)) => {
                 if let Some(private_key) = created.private_key {
                     let key = &created.key;
-                    self.private_keys
-                        .push_back(PendingPrivateKey::received_from_server(
+                    self.modals
+                        .open(Box::new(PendingPrivateKey::received_from_server(
                             format!("Private key of \"{}\" ({account_name})", key.name),
                             private_key,
                             key.public_key.clone().unwrap_or_default(),
                             key.fingerprint_sha256.clone().unwrap_or_default(),
                             suggested_file_name(&key.name),
-                        ));
+                        )));
                 }
                 self.toasts
                     .success(format!("Added \"{}\" to {account_name}", created.key.name));
@@ -268,14 +230,14 @@ impl App {
         self.show_new_key(profile_id, key.clone());
         match lost_private_key {
             None => {}
-            Some(true) => self.dialogs.open(Dialog::Confirm(Box::new(ConfirmModal::new(
+            Some(true) => self.modals.open(Box::new(ConfirmModal::new(
                 "Private key lost",
                 format!(
                     "The answer was lost, but \"{name}\" was created in {account_name}. The private key generated for it was in that answer, so it never arrived and cannot be fetched again: the key exists without a usable private key. Delete this orphan key?"
                 ),
                 "Delete orphan key",
                 UiAction::Delete(key),
-            )))),
+            ))),
             Some(false) => self.toasts.push(
                 ToastKind::Info,
                 format!("The answer was lost, but \"{name}\" was created in {account_name}."),
@@ -307,7 +269,7 @@ impl App {
         } else {
             NewKeyMaterial::PublicKey(generated.public.openssh.clone())
         };
-        self.private_keys.push_back(pending);
+        self.modals.open(Box::new(pending));
         let new_key = NewKey {
             name: upload.name.clone(),
             material,

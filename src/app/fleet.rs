@@ -20,8 +20,6 @@ use crate::ui::publish_modal::PublishModal;
 use crate::ui::revoke_modal::{RevokeModal, RevokeRow, RevokeState};
 use crate::ui::toasts::ToastKind;
 
-use super::dialogs::Dialog;
-
 /// What an inventory was built from: per account its id, the version of
 /// its rows, whether it failed; plus the rules. Equal inputs, equal result.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,11 +30,10 @@ struct BuiltFrom {
     scan: u64,
 }
 
-/// The view's state.
+/// The view's state (whether it is shown is the app's
+/// [`View`](super::View)).
 #[derive(Debug)]
 pub struct FleetState {
-    /// The view is shown instead of an account.
-    pub(super) open: bool,
     /// The folders scanned for local keys.
     local_dirs: Vec<PathBuf>,
     table: FleetTable,
@@ -54,7 +51,6 @@ impl FleetState {
     /// A closed view scanning `local_dirs`.
     pub(super) fn new(local_dirs: Vec<PathBuf>) -> Self {
         Self {
-            open: false,
             local_dirs,
             table: FleetTable::default(),
             rules: HygieneRules::default(),
@@ -65,11 +61,6 @@ impl FleetState {
             export: None,
             scroll_to: None,
         }
-    }
-
-    /// True while "All keys" is shown instead of an account.
-    pub fn is_open(&self) -> bool {
-        self.open
     }
 
     /// The table (tests read the inventory through it).
@@ -138,16 +129,49 @@ impl FleetState {
     }
 }
 
+/// The "All keys" view's state, read from outside (tests), with whether it
+/// is shown.
+#[derive(Debug)]
+pub struct AllKeys<'a> {
+    state: &'a FleetState,
+    shown: bool,
+}
+
+impl<'a> AllKeys<'a> {
+    /// True while "All keys" is shown instead of an account.
+    pub fn is_open(&self) -> bool {
+        self.shown
+    }
+
+    /// The table (tests read the inventory through it).
+    pub fn table(&self) -> &'a FleetTable {
+        self.state.table()
+    }
+
+    /// The folders scanned for local keys.
+    pub fn local_dirs(&self) -> &'a [PathBuf] {
+        self.state.local_dirs()
+    }
+
+    /// The hygiene thresholds.
+    pub fn rules(&self) -> HygieneRules {
+        self.state.rules()
+    }
+}
+
 impl App {
     /// The "All keys" view's state.
-    pub fn fleet(&self) -> &FleetState {
-        &self.fleet
+    pub fn fleet(&self) -> AllKeys<'_> {
+        AllKeys {
+            state: &self.fleet,
+            shown: self.all_keys_shown(),
+        }
     }
 
     /// The accounts the inventory is built from: those whose keys arrived
     /// (or whose listing failed), in the accounts list's order.
     fn fleet_sources(&self) -> impl Iterator<Item = (&Profile, &AccountView)> {
-        self.profiles.iter().filter_map(|profile| {
+        self.profiles().iter().filter_map(|profile| {
             let view = self.accounts.get(&profile.id)?;
             (view.error.is_some() || view.loaded).then_some((profile, view))
         })
@@ -186,7 +210,7 @@ impl App {
                 .fleet_sources()
                 .filter(|(_, view)| view.error.is_some() || !view.is_loading())
                 .count(),
-            total: self.profiles.len(),
+            total: self.profiles().len(),
             building: self.fleet.building.is_some(),
         }
     }
@@ -219,7 +243,7 @@ impl App {
                 }
             }
         }
-        if !self.fleet.open || self.fleet.building.is_some() {
+        if !self.all_keys_shown() || self.fleet.building.is_some() {
             return;
         }
         let built = self.fleet_built_from();
@@ -251,7 +275,7 @@ impl App {
     pub(super) fn draw_fleet(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
         let progress = self.fleet_progress();
         let errors: Vec<(String, AccountError)> = self
-            .profiles
+            .profiles()
             .iter()
             .filter_map(|profile| {
                 let error = self.accounts.get(&profile.id)?.error.as_ref()?;
@@ -325,8 +349,8 @@ impl App {
     pub(super) fn open_publish(&mut self, key: &KeyGroup) {
         match self.public_key_of(key) {
             Some(public_key) => {
-                let modal = PublishModal::new(key, public_key, &self.profiles);
-                self.dialogs.open(Dialog::Publish(Box::new(modal)));
+                let modal = PublishModal::new(key, public_key, self.profiles());
+                self.modals.open(Box::new(modal));
             }
             None => self.toasts.push(
                 ToastKind::Error,
@@ -374,6 +398,6 @@ impl App {
             .map(|holding| holding.account)
             .collect();
         let modal = RevokeModal::new(key.display_name(), key.sha256.clone(), rows, missing);
-        self.dialogs.open(Dialog::Revoke(Box::new(modal)));
+        self.modals.open(Box::new(modal));
     }
 }

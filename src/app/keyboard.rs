@@ -27,7 +27,7 @@ impl App {
         {
             table.set_filter("");
         }
-        if self.fleet.open
+        if self.all_keys_shown()
             && !self.fleet.table().filter().is_empty()
             && ctx.input_mut(|i| i.consume_shortcut(&shortcuts::CLEAR_FILTER))
         {
@@ -40,7 +40,7 @@ impl App {
         if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::REFRESH_ALL)) {
             actions.push(UiAction::RefreshAll);
         } else if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::REFRESH))
-            && let Some(id) = self.selected.clone()
+            && let Some(id) = self.selected().map(str::to_string)
         {
             actions.push(UiAction::Refresh(id));
         }
@@ -50,10 +50,7 @@ impl App {
         if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::SETTINGS)) {
             actions.push(UiAction::OpenSettings);
         }
-        if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::ADD_KEY))
-            && self.selected.is_some()
-            && !self.fleet.open
-        {
+        if ctx.input_mut(|i| i.consume_shortcut(&shortcuts::ADD_KEY)) && self.selected().is_some() {
             actions.push(UiAction::OpenAddKey);
         }
         self.selection_keys(ctx);
@@ -62,7 +59,7 @@ impl App {
 
     /// ↑/↓, PgUp/PgDn, Home/End move the selection in the shown table.
     fn selection_keys(&mut self, ctx: &egui::Context) {
-        let page = self.page_rows.max(1);
+        let page = self.accounts.page_rows.max(1);
         let movement = ctx.input_mut(|i| {
             let mut pressed = |key| i.consume_key(Modifiers::NONE, key);
             if pressed(Key::ArrowUp) {
@@ -82,13 +79,13 @@ impl App {
             }
         });
         if let Some(movement) = movement
-            && self.fleet.open
+            && self.all_keys_shown()
         {
             self.fleet.scroll_to = self.fleet.move_selection(movement);
         } else if let Some(movement) = movement
             && let Some(table) = self.shown_table_mut()
         {
-            self.scroll_to_selected = table.move_selection(movement);
+            self.accounts.scroll_to_selected = table.move_selection(movement);
         }
     }
 
@@ -151,7 +148,7 @@ impl App {
 
     /// Puts the cursor in the filter box.
     pub(super) fn focus_filter(&self, ctx: &egui::Context) {
-        let filter = if self.fleet.open {
+        let filter = if self.all_keys_shown() {
             fleet_panel::filter_id()
         } else {
             keys_panel::filter_id()

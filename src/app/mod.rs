@@ -1,46 +1,49 @@
-//! The application, split by concern (after rerun's viewer `app/`):
-//! - `mod.rs`: the state, start-up, and the frame loop (`eframe::App`);
-//! - `events.rs`: answers from the backend, polled each frame: key lists and
-//!   key operations (global, with notices) and the dialogs' own requests;
-//! - `actions.rs`: what the user asked for ([`UiAction`]);
-//! - `dialogs.rs`: which dialog is open ([`Dialog`](dialogs::Dialog));
-//! - `draw.rs`: panels and dialogs;
-//! - `accounts.rs`: one account's key list;
-//! - `keyboard.rs`: shortcuts; `palette.rs`: the command palette's entries;
-//! - `details.rs`: the details panel's "Where else";
-//! - `remembered.rs`: the layout and settings kept between runs;
-//! - `settings.rs`: the settings dialog's changes.
+//! The application: [`App`] wires a few parts together, each owning its
+//! state and its updates (after rerun's viewer `app/` and egui's
+//! `wrap_app`):
+//! - `accounts.rs`: the profiles and each account's key list
+//!   ([`AccountView`]); `details.rs`: the details panel's "Where else";
+//! - `fleet.rs`: the "All keys" view ([`FleetState`]);
+//! - `modals.rs`: the modal layer, every dialog on one stack;
+//! - `remembered.rs`: what is shown ([`View`]) and the layout and settings
+//!   kept between runs;
+//! - `events.rs`: answers from the backend, polled each frame, and what
+//!   the modals finished; `actions.rs`: what the user asked for
+//!   ([`UiAction`](crate::ui::UiAction)); `draw.rs`: the panels;
+//! - `rotations.rs`: unfinished rotations; `settings.rs`: the settings
+//!   dialog's changes;
+//! - `keyboard.rs`: shortcuts; `palette.rs`: the command palette's entries.
 
 mod accounts;
 mod actions;
 mod details;
-mod dialogs;
 mod draw;
 mod events;
 mod fleet;
 mod keyboard;
+mod modals;
 mod palette;
 mod remembered;
 mod rotations;
 mod settings;
 
-use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 
+pub use crate::ui::View;
 pub use accounts::AccountView;
-pub use fleet::FleetState;
+pub use fleet::{AllKeys, FleetState};
 pub use remembered::{Remembered, STORAGE_KEY, Settings};
 
 use crate::backend::{Backend, Services};
 use crate::state::KeyTable;
 use crate::store::{Profile, ProfileStore};
-use crate::ui::command_palette::CommandPalette;
-use crate::ui::private_key_modal::PendingPrivateKey;
+use crate::ui::close_prompt_modal::ClosePrompt;
 use crate::ui::status_bar::StatusBar;
 use crate::ui::toasts::{ToastKind, Toasts};
-use details::WhereElse;
-use dialogs::Dialogs;
+use accounts::Accounts;
 use events::Operation;
+use modals::Modals;
+use remembered::Layout;
 
 /// How the app is started.
 pub struct AppOptions {
@@ -60,44 +63,32 @@ pub struct AppOptions {
 /// The Keyfleet window.
 pub struct App {
     backend: Backend,
-    store: ProfileStore,
-    profiles_read_only: bool,
-    profiles: Vec<Profile>,
-    accounts: HashMap<String, AccountView>,
-    selected: Option<String>,
-    demo: bool,
-    toasts: Toasts,
-    status: StatusBar,
-    dialogs: Dialogs,
-    /// Private keys not yet saved or discarded: shown before any dialog.
-    private_keys: VecDeque<PendingPrivateKey>,
-    /// Key operations started from the table, answered with a notice.
-    operations: Vec<Operation>,
-    close_prompt: bool,
-    allow_close: bool,
+    /// The profiles and their key lists.
+    accounts: Accounts,
     /// The "All keys" view.
     fleet: FleetState,
-    /// The details panel is shown (it shows the shown account's selected
-    /// key, or how to select one).
-    details_open: bool,
-    /// The command palette, while open (it is modal).
-    palette: Option<CommandPalette>,
-    /// After a keyboard move: scroll the table to this shown row once.
-    scroll_to_selected: Option<usize>,
-    /// How many rows the table showed last frame (PgUp/PgDn).
-    page_rows: usize,
-    /// Other accounts holding the selected key, cached.
-    where_else: WhereElse,
+    /// Every modal: dialogs, palette, unsaved private keys, quit prompt.
+    modals: Modals,
+    /// What is shown, and what is remembered of it.
+    layout: Layout,
+    toasts: Toasts,
+    status: StatusBar,
+    /// Key operations started from the table, answered with a notice.
+    operations: Vec<Operation>,
+    /// Rotations not finished, as in `rotations.json`.
+    rotations: rotations::Rotations,
+    window: Window,
+}
+
+/// The window's own flags.
+struct Window {
     /// The egui context: theme and zoom live there, and `save` (which
     /// gets no context) reads them.
     ctx: egui::Context,
-    /// The user chose the local key folders (so they are remembered; until
-    /// then the default, `~/.ssh`, follows the environment).
-    local_dirs_changed: bool,
-    /// The remembered theme and zoom, until the first frame applies them.
-    remembered_look: Option<(egui::ThemePreference, f32)>,
-    /// Rotations not finished, as in `rotations.json`.
-    rotations: rotations::Rotations,
+    /// Demo mode (sandbox servers).
+    demo: bool,
+    /// The user chose to quit and lose the unsaved private keys.
+    allow_close: bool,
     /// The first refresh waits for the first frame to be on screen: the
     /// window shows at once, then every account starts loading.
     refresh_after_first_frame: bool,
@@ -106,9 +97,9 @@ pub struct App {
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
-            .field("profiles", &self.profiles.len())
-            .field("selected", &self.selected)
-            .field("demo", &self.demo)
+            .field("profiles", &self.accounts.profiles().len())
+            .field("view", &self.layout.view)
+            .field("demo", &self.window.demo)
             .field("in_flight", &self.in_flight())
             .finish_non_exhaustive()
     }
@@ -119,34 +110,25 @@ impl App {
     pub fn new(ctx: &egui::Context, options: AppOptions) -> Self {
         let repaint_ctx = ctx.clone();
         let backend = Backend::start(move || repaint_ctx.request_repaint(), options.services);
-        let loaded = options.store.load();
-        let (rotations, rotations_warning) = rotations::Rotations::load(options.store.dir());
+        let (accounts, profiles_warning) = Accounts::load(options.store);
+        let (rotations, rotations_warning) = rotations::Rotations::load(accounts.store().dir());
+        let first = accounts.profiles().first().map(|p| p.id.as_str());
         let mut app = Self {
             backend,
-            store: options.store,
-            profiles_read_only: loaded.read_only,
-            selected: loaded.profiles.first().map(|p| p.id.clone()),
-            profiles: loaded.profiles,
-            accounts: HashMap::new(),
-            demo: options.demo,
+            layout: Layout::new(first),
+            accounts,
+            fleet: FleetState::new(options.local_key_dirs),
+            modals: Modals::default(),
             toasts: Toasts::default(),
             status: StatusBar::default(),
-            dialogs: Dialogs::default(),
-            private_keys: VecDeque::new(),
             operations: Vec::new(),
-            close_prompt: false,
-            allow_close: false,
-            fleet: FleetState::new(options.local_key_dirs),
-            details_open: true,
-            palette: None,
-            scroll_to_selected: None,
-            page_rows: 10,
-            where_else: WhereElse::default(),
-            ctx: ctx.clone(),
-            local_dirs_changed: false,
-            remembered_look: None,
             rotations,
-            refresh_after_first_frame: true,
+            window: Window {
+                ctx: ctx.clone(),
+                demo: options.demo,
+                allow_close: false,
+                refresh_after_first_frame: true,
+            },
         };
         crate::ui::theme::install(ctx);
         app.restore_remembered(options.remembered);
@@ -157,7 +139,7 @@ impl App {
                 Some(warning),
             );
         }
-        if let Some(warning) = loaded.warning {
+        if let Some(warning) = profiles_warning {
             app.toasts.push(
                 ToastKind::Error,
                 "Problem with the profiles file",
@@ -171,11 +153,11 @@ impl App {
     /// Starts the first refresh once the first frame is on screen (the
     /// frame after it); until then, asks for that frame.
     fn start_when_on_screen(&mut self, ctx: &egui::Context) {
-        if !self.refresh_after_first_frame {
+        if !self.window.refresh_after_first_frame {
             return;
         }
         if ctx.cumulative_frame_nr() > 0 {
-            self.refresh_after_first_frame = false;
+            self.window.refresh_after_first_frame = false;
             self.refresh_all();
         } else {
             ctx.request_repaint();
@@ -185,7 +167,7 @@ impl App {
     /// Whether `profile_id`'s keys are being loaded, or are about to be
     /// (the first refresh starts right after the first frame).
     fn account_loading(&self, profile_id: &str) -> bool {
-        self.refresh_after_first_frame
+        self.window.refresh_after_first_frame
             || self
                 .accounts
                 .get(profile_id)
@@ -194,7 +176,7 @@ impl App {
 
     /// The accounts.
     pub fn profiles(&self) -> &[Profile] {
-        &self.profiles
+        self.accounts.profiles()
     }
 
     /// The state of one account.
@@ -202,9 +184,14 @@ impl App {
         self.accounts.get(profile_id)
     }
 
-    /// The selected account's id.
+    /// The shown account's id; `None` while "All keys" is shown.
     pub fn selected(&self) -> Option<&str> {
-        self.selected.as_deref()
+        self.layout.account()
+    }
+
+    /// What the middle of the window shows.
+    pub fn view(&self) -> Option<&View> {
+        self.layout.view.as_ref()
     }
 
     /// Requests whose answer is still awaited.
@@ -214,10 +201,7 @@ impl App {
 
     /// Private keys not yet saved or discarded.
     pub fn unsaved_private_keys(&self) -> usize {
-        self.private_keys
-            .iter()
-            .filter(|key| key.saved.is_none())
-            .count()
+        self.modals.unsaved_private_keys()
     }
 
     /// The notices on screen (tests read them).
@@ -226,43 +210,40 @@ impl App {
     }
 
     /// True when anything modal is on screen: a dialog, an unsaved private
-    /// key, the quit prompt or the command palette. Global shortcuts do
-    /// nothing then.
+    /// key, the quit prompt or the command palette (all on one stack).
+    /// Global shortcuts do nothing then.
     pub fn modal_open(&self) -> bool {
-        self.dialogs.is_open()
-            || !self.private_keys.is_empty()
-            || self.close_prompt
-            || self.palette.is_some()
+        self.modals.is_open()
     }
 
     /// Whether the details panel is shown.
     pub fn details_open(&self) -> bool {
-        self.details_open
+        self.layout.details_open
     }
 
-    /// The shown account's keys.
+    /// True while "All keys" is shown.
+    fn all_keys_shown(&self) -> bool {
+        self.layout.all_keys()
+    }
+
     /// The account table on screen; none while "All keys" is shown, so
     /// key shortcuts never act on a table that is not visible.
     fn shown_table(&self) -> Option<&KeyTable> {
-        if self.fleet.open {
-            return None;
-        }
-        Some(&self.accounts.get(self.selected.as_deref()?)?.table)
+        Some(&self.accounts.get(self.layout.account()?)?.table)
     }
 
     fn shown_table_mut(&mut self) -> Option<&mut KeyTable> {
-        if self.fleet.open {
-            return None;
-        }
-        Some(&mut self.accounts.get_mut(self.selected.as_deref()?)?.table)
+        let id = self.layout.account()?;
+        Some(&mut self.accounts.get_mut(id)?.table)
     }
 
+    /// The shown account's profile (none while "All keys" is shown).
     fn selected_profile(&self) -> Option<&Profile> {
-        self.profile(self.selected.as_deref()?)
+        self.profile(self.layout.account()?)
     }
 
     fn profile(&self, id: &str) -> Option<&Profile> {
-        self.profiles.iter().find(|p| p.id == id)
+        self.accounts.profile(id)
     }
 }
 
@@ -294,10 +275,10 @@ impl eframe::App for App {
         self.poll_fleet();
         if ctx.input(|i| i.viewport().close_requested())
             && self.unsaved_private_keys() > 0
-            && !self.allow_close
+            && !self.window.allow_close
         {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.close_prompt = true;
+            self.modals.open(Box::new(ClosePrompt));
         }
     }
 
@@ -305,13 +286,9 @@ impl eframe::App for App {
         let ctx = ui.ctx().clone();
         let mut actions = Vec::new();
         self.shortcuts(&ctx, &mut actions);
-        if let Some(palette) = &mut self.palette {
-            palette.take_keys(&ctx);
-        }
+        self.modals.before_panels(&ctx);
         self.draw_panels(ui, &mut actions);
-        self.draw_palette(&ctx, &mut actions);
-        self.draw_dialogs(&ctx, &mut actions);
-        self.draw_close_prompt(&ctx);
+        self.draw_modals(&ctx, &mut actions);
         self.toasts.show(&ctx, &mut actions);
         for action in actions {
             self.handle_action(&ctx, action);

@@ -3,7 +3,7 @@
 //! account. Built only while the palette is open.
 
 use super::App;
-use crate::ui::command_palette::{CommandPalette, PaletteEntry, PaletteResult};
+use crate::ui::command_palette::{CommandPalette, PaletteEntry};
 use crate::ui::key_actions::KeyAction;
 use crate::ui::{UiAction, shortcuts};
 
@@ -11,30 +11,11 @@ impl App {
     /// Opens the palette (unless something modal is open already).
     pub(super) fn open_palette(&mut self) {
         if !self.modal_open() {
-            self.palette = Some(CommandPalette::default());
+            self.modals.open(Box::new(CommandPalette::default()));
         }
     }
 
-    /// Draws the palette if open; what it runs joins this frame's actions.
-    pub(super) fn draw_palette(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
-        if self.palette.is_none() {
-            return;
-        }
-        let entries = self.palette_entries();
-        let Some(palette) = self.palette.as_mut() else {
-            return;
-        };
-        match palette.show(ctx, entries) {
-            PaletteResult::Open => {}
-            PaletteResult::Closed => self.palette = None,
-            PaletteResult::Run(action) => {
-                self.palette = None;
-                actions.push(*action);
-            }
-        }
-    }
-
-    fn palette_entries(&self) -> Vec<PaletteEntry> {
+    pub(super) fn palette_entries(&self) -> Vec<PaletteEntry> {
         let mut entries = vec![PaletteEntry::new(
             "Refresh all",
             Some(shortcuts::REFRESH_ALL),
@@ -60,13 +41,13 @@ impl App {
                     UiAction::FocusFilter,
                 ),
                 PaletteEntry::new(
-                    if self.details_open {
+                    if self.details_open() {
                         "Hide details panel"
                     } else {
                         "Show details panel"
                     },
-                    (!self.details_open).then_some(shortcuts::DETAILS),
-                    UiAction::ShowDetails(!self.details_open),
+                    (!self.details_open()).then_some(shortcuts::DETAILS),
+                    UiAction::ShowDetails(!self.details_open()),
                 ),
                 PaletteEntry::new(
                     format!("Edit account {}", profile.name),
@@ -105,7 +86,7 @@ impl App {
             Some(shortcuts::SETTINGS),
             UiAction::OpenSettings,
         ));
-        for profile in &self.profiles {
+        for profile in self.profiles() {
             entries.push(PaletteEntry::new(
                 format!("Go to account {}", profile.name),
                 None,

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::App;
+use super::{App, View};
 use crate::state::{FleetSort, SortColumn};
 use crate::store::settings::{SettingsFile, SettingsRead};
 use crate::ui::fleet_panel::HygieneRules;
@@ -145,13 +145,55 @@ impl Remembered {
     }
 }
 
+/// The window's own state that is remembered between runs (the rest is
+/// kept by its owners and read when saving: each table's sort by the table,
+/// the hygiene rules and folders by "All keys", theme and zoom by egui).
+#[derive(Debug)]
+pub(super) struct Layout {
+    /// What the middle shows; `None` only while there is no account.
+    pub(super) view: Option<View>,
+    /// The details panel is shown (it shows the shown account's selected
+    /// key, or how to select one).
+    pub(super) details_open: bool,
+    /// The user chose the local key folders (so they are remembered; until
+    /// then the default, `~/.ssh`, follows the environment).
+    pub(super) local_dirs_chosen: bool,
+    /// The remembered theme and zoom, until the first frame applies them.
+    pub(super) look_to_apply: Option<(egui::ThemePreference, f32)>,
+}
+
+impl Layout {
+    /// Showing the first of `profiles`, if any, with the details panel.
+    pub(super) fn new(first_profile: Option<&str>) -> Self {
+        Self {
+            view: first_profile.map(|id| View::Account(id.to_string())),
+            details_open: true,
+            local_dirs_chosen: false,
+            look_to_apply: None,
+        }
+    }
+
+    /// The shown account's id; `None` while "All keys" is shown.
+    pub(super) fn account(&self) -> Option<&str> {
+        match &self.view {
+            Some(View::Account(id)) => Some(id),
+            Some(View::AllKeys) | None => None,
+        }
+    }
+
+    /// True while "All keys" is shown.
+    pub(super) fn all_keys(&self) -> bool {
+        self.view == Some(View::AllKeys)
+    }
+}
+
 impl App {
     /// Applies the remembered layout (`None`: eframe had none, or it did not
     /// parse) with the settings of `settings.json` over it. A damaged
     /// settings file is moved aside and reported; the layout's values are
     /// used then, as for a user upgrading from before `settings.json`.
     pub(super) fn restore_remembered(&mut self, layout: Option<Remembered>) {
-        let file = SettingsFile::new(self.store.dir());
+        let file = SettingsFile::new(self.accounts.store().dir());
         let remembered = match file.read::<Settings>() {
             SettingsRead::Read(settings) => {
                 Some(layout.unwrap_or_default().with_settings(settings))
@@ -181,14 +223,16 @@ impl App {
     /// `settings.json` (written only when they changed). Nothing is kept
     /// for the demo.
     pub(super) fn save_remembered(&mut self, storage: &mut dyn eframe::Storage) {
-        if self.demo {
+        if self.window.demo {
             return;
         }
         let remembered = self.remembered();
         remembered.store(storage);
         // eframe saves every 30 s and on exit, and has nowhere to show an
         // error: a failure is logged, and the layout above still holds them.
-        if let Err(err) = SettingsFile::new(self.store.dir()).save(&remembered.settings()) {
+        if let Err(err) =
+            SettingsFile::new(self.accounts.store().dir()).save(&remembered.settings())
+        {
             tracing::warn!("{err}");
         }
     }
@@ -198,7 +242,7 @@ impl App {
     /// still set the context up after `App::new`, and the user's choice
     /// must win.
     pub(super) fn apply_remembered_look(&mut self, ctx: &egui::Context) {
-        if let Some((theme, zoom)) = self.remembered_look.take() {
+        if let Some((theme, zoom)) = self.layout.look_to_apply.take() {
             ctx.set_theme(theme);
             ctx.set_zoom_factor(zoom);
         }
@@ -207,28 +251,27 @@ impl App {
     /// The layout and settings as they are now.
     pub fn remembered(&self) -> Remembered {
         let key_sorts = self
-            .profiles
+            .accounts
+            .profiles()
             .iter()
             .filter_map(|profile| {
                 let sort = self.accounts.get(&profile.id)?.table.sort()?;
                 Some((profile.id.clone(), sort))
             })
             .collect();
-        let (theme, zoom) = (
-            self.ctx.options(|options| options.theme_preference),
-            self.ctx.zoom_factor(),
-        );
+        let ctx = &self.window.ctx;
         Remembered {
-            selected_account: self.selected.clone(),
+            selected_account: self.layout.account().map(str::to_string),
             key_sorts,
-            all_keys_open: self.fleet.open,
+            all_keys_open: self.layout.all_keys(),
             all_keys_sort: self.fleet.table().sort(),
-            details_open: self.details_open,
-            theme,
-            zoom,
+            details_open: self.layout.details_open,
+            theme: ctx.options(|options| options.theme_preference),
+            zoom: ctx.zoom_factor(),
             hygiene: self.fleet.rules(),
             local_key_dirs: self
-                .local_dirs_changed
+                .layout
+                .local_dirs_chosen
                 .then(|| self.fleet.local_dirs().to_vec()),
         }
     }
@@ -237,28 +280,143 @@ impl App {
     /// loaded: a remembered account that no longer exists is ignored).
     pub(super) fn restore(&mut self, remembered: Remembered) {
         let zoom = remembered.zoom();
-        if let Some(id) = remembered.selected_account
-            && self.profile(&id).is_some()
+        if remembered.all_keys_open && !self.accounts.profiles().is_empty() {
+            self.layout.view = Some(View::AllKeys);
+        } else if let Some(id) = remembered.selected_account
+            && self.accounts.profile(&id).is_some()
         {
-            self.selected = Some(id);
+            self.layout.view = Some(View::Account(id));
         }
         for (id, sort) in remembered.key_sorts {
-            if self.profile(&id).is_some() {
-                self.accounts
-                    .entry(id)
-                    .or_default()
-                    .table
-                    .set_sort(Some(sort));
+            if self.accounts.profile(&id).is_some() {
+                self.accounts.entry(&id).table.set_sort(Some(sort));
             }
         }
-        self.fleet.open = remembered.all_keys_open && !self.profiles.is_empty();
         self.fleet.set_sort(remembered.all_keys_sort);
-        self.details_open = remembered.details_open;
-        self.remembered_look = Some((remembered.theme, zoom));
+        self.layout.details_open = remembered.details_open;
+        self.layout.look_to_apply = Some((remembered.theme, zoom));
         self.fleet.set_rules(remembered.hygiene);
         if let Some(dirs) = remembered.local_key_dirs {
             self.fleet.set_local_dirs(dirs);
-            self.local_dirs_changed = true;
+            self.layout.local_dirs_chosen = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::app::AppOptions;
+    use crate::backend::{ScriptedDialogs, Services};
+    use crate::providers::HttpPolicy;
+
+    /// eframe's storage, in memory.
+    #[derive(Default)]
+    struct Stored(HashMap<String, String>);
+
+    impl eframe::Storage for Stored {
+        fn get_string(&self, key: &str) -> Option<String> {
+            self.0.get(key).cloned()
+        }
+        fn set_string(&mut self, key: &str, value: String) {
+            self.0.insert(key.to_string(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
+        }
+        fn flush(&mut self) {}
+    }
+
+    /// A layout as the build before [`View`] stored it (eframe's RON), with
+    /// "All keys" shown over a selected account.
+    const SAVED_BEFORE_VIEW: &str = r#"(selected_account:Some("ACCOUNT"),key_sorts:{"ACCOUNT":(Name,false)},all_keys_open:true,all_keys_sort:Some((Accounts,true)),details_open:false,theme:Light,zoom:1.25,hygiene:(strict:true,max_age_days:90,max_accounts:2),local_key_dirs:Some(["/home/user/keys"]))"#;
+
+    fn stored(text: &str) -> Stored {
+        let mut storage = Stored::default();
+        eframe::Storage::set_string(&mut storage, STORAGE_KEY, text.to_string());
+        storage
+    }
+
+    #[test]
+    fn a_layout_saved_before_view_still_loads_and_is_written_the_same_way() {
+        let loaded = Remembered::load(&stored(SAVED_BEFORE_VIEW)).expect("it parses");
+        assert_eq!(loaded.selected_account.as_deref(), Some("ACCOUNT"));
+        assert_eq!(
+            loaded.key_sorts.get("ACCOUNT"),
+            Some(&(SortColumn::Name, false))
+        );
+        assert!(loaded.all_keys_open);
+        assert_eq!(loaded.all_keys_sort, Some((FleetSort::Accounts, true)));
+        assert!(!loaded.details_open);
+        assert_eq!(loaded.theme, egui::ThemePreference::Light);
+        assert_eq!(loaded.zoom(), 1.25);
+        assert!(loaded.hygiene.strict);
+        assert_eq!(
+            loaded.local_key_dirs,
+            Some(vec![PathBuf::from("/home/user/keys")])
+        );
+        // The format did not change: written again, it is the same text.
+        let mut again = Stored::default();
+        loaded.store(&mut again);
+        assert_eq!(
+            eframe::Storage::get_string(&again, STORAGE_KEY).as_deref(),
+            Some(SAVED_BEFORE_VIEW)
+        );
+    }
+
+    /// An app on `demo`'s accounts, started from `remembered`.
+    fn app_from(demo: &crate::demo::Demo, remembered: Remembered) -> App {
+        App::new(
+            &egui::Context::default(),
+            AppOptions {
+                store: demo.store.clone(),
+                services: Services {
+                    secrets: demo.secrets.clone(),
+                    dialogs: Arc::new(ScriptedDialogs::default()),
+                    http_policy: HttpPolicy::default(),
+                },
+                demo: true,
+                local_key_dirs: vec![demo.local_key_dir.clone()],
+                remembered: Some(remembered),
+            },
+        )
+    }
+
+    #[test]
+    fn the_two_remembered_fields_become_one_view_and_back() {
+        let demo = crate::demo::Demo::start().unwrap();
+        let app = app_from(&demo, Remembered::default());
+        let ids: Vec<String> = app.profiles().iter().map(|p| p.id.clone()).collect();
+        assert_eq!(app.view(), Some(&View::Account(ids[0].clone())));
+        // "All keys" over a selected account (as saved before `View`):
+        // "All keys" is shown, and no account is said to be.
+        let text = SAVED_BEFORE_VIEW.replace("ACCOUNT", &ids[1]);
+        let app = app_from(&demo, Remembered::load(&stored(&text)).unwrap());
+        assert_eq!(app.view(), Some(&View::AllKeys));
+        assert_eq!(app.selected(), None);
+        let saved = app.remembered();
+        assert!(saved.all_keys_open);
+        assert_eq!(saved.selected_account, None);
+        let sort = Some(&(SortColumn::Name, false));
+        assert_eq!(saved.key_sorts.get(&ids[1]), sort);
+        // An account that was removed since is not shown.
+        let removed = Remembered {
+            selected_account: Some("removed-since".into()),
+            ..Remembered::default()
+        };
+        let app = app_from(&demo, removed);
+        assert_eq!(app.view(), Some(&View::Account(ids[0].clone())));
+        // The second account, remembered, is shown again.
+        let second = Remembered {
+            selected_account: Some(ids[1].clone()),
+            ..Remembered::default()
+        };
+        let app = app_from(&demo, second);
+        assert_eq!(app.view(), Some(&View::Account(ids[1].clone())));
+        let saved = app.remembered();
+        assert_eq!(saved.selected_account.as_deref(), Some(ids[1].as_str()));
     }
 }

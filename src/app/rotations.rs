@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use super::App;
-use super::dialogs::Dialog;
 use crate::backend::Command;
 use crate::inventory::KeyGroup;
 use crate::ops::rotation::{Phase, Rotation, RotationStore};
@@ -135,8 +134,8 @@ impl App {
             options,
         });
         let key_dir = self.fleet_key_dir();
-        let modal = RotateModal::looking_up(target, &self.profiles, key_dir, accounts, pending);
-        self.dialogs.open(Dialog::Rotate(Box::new(modal)));
+        let modal = RotateModal::looking_up(target, self.profiles(), key_dir, accounts, pending);
+        self.modals.open(Box::new(modal));
     }
 
     /// Opens the wizard on a waiting rotation.
@@ -144,8 +143,8 @@ impl App {
         let Some(rotation) = self.rotations.list.iter().find(|r| r.id == id).cloned() else {
             return;
         };
-        let modal = RotateModal::resume(rotation, &self.profiles);
-        self.dialogs.open(Dialog::Rotate(Box::new(modal)));
+        let modal = RotateModal::resume(rotation, self.profiles());
+        self.modals.open(Box::new(modal));
     }
 
     /// Where a generated key is saved: the first scanned folder.

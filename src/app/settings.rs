@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use super::App;
-use super::dialogs::Dialog;
 use crate::ui::settings_modal::SettingsModal;
 
 impl App {
@@ -14,7 +13,7 @@ impl App {
             return;
         }
         let modal = SettingsModal::new(self.fleet.rules(), self.fleet.local_dirs().to_vec());
-        self.dialogs.open(Dialog::Settings(Box::new(modal)));
+        self.modals.open(Box::new(modal));
     }
 
     /// Scans these folders for local keys from now on; "All keys" scans
@@ -22,6 +21,6 @@ impl App {
     /// from now on, even if the list is the default one again.
     pub(super) fn set_local_key_dirs(&mut self, dirs: Vec<PathBuf>) {
         self.fleet.set_local_dirs(dirs);
-        self.local_dirs_changed = true;
+        self.layout.local_dirs_chosen = true;
     }
 }

@@ -1,6 +1,6 @@
 //! The left panel: every account, its provider and whether it is busy.
 
-use super::UiAction;
+use super::{UiAction, View};
 use crate::store::Profile;
 
 /// What the panel needs to know about one account's state.
@@ -14,23 +14,52 @@ pub struct AccountBadge {
     pub key_count: Option<usize>,
 }
 
-/// What the middle shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Selection<'a> {
-    /// Every key of every account ("All keys").
-    AllKeys,
-    /// One account (if any is selected).
-    Account(Option<&'a str>),
-}
-
-/// Draws the accounts list, with "All keys" on top.
+/// Draws the accounts list, with "All keys" on top; `view` is what the
+/// middle shows (`None`: nothing yet).
 pub fn show(
     ui: &mut egui::Ui,
     profiles: &[Profile],
-    selection: Selection<'_>,
+    view: Option<&View>,
     badge: impl Fn(&str) -> AccountBadge,
     actions: &mut Vec<UiAction>,
 ) {
+    header(ui, !profiles.is_empty(), actions);
+    ui.separator();
+    if ui
+        .add_enabled(
+            !profiles.is_empty(),
+            egui::Button::selectable(
+                view == Some(&View::AllKeys),
+                egui::RichText::new("🔑 All keys").strong(),
+            ),
+        )
+        .on_hover_text("Every key of every account and of this computer, grouped by fingerprint")
+        .clicked()
+    {
+        actions.push(UiAction::ShowFleet);
+    }
+    ui.label(
+        egui::RichText::new("Across accounts and this computer")
+            .small()
+            .weak(),
+    );
+    ui.separator();
+    let selected = match view {
+        Some(View::Account(id)) => Some(id.as_str()),
+        Some(View::AllKeys) | None => None,
+    };
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for profile in profiles {
+                let is_selected = selected == Some(profile.id.as_str());
+                account_row(ui, profile, is_selected, badge(&profile.id), actions);
+            }
+        });
+}
+
+/// "Accounts" with the settings button, then "Add account" and "Refresh all".
+fn header(ui: &mut egui::Ui, any_account: bool, actions: &mut Vec<UiAction>) {
     ui.horizontal(|ui| {
         ui.heading("Accounts");
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -51,81 +80,56 @@ pub fn show(
             actions.push(UiAction::EditProfile(None));
         }
         if ui
-            .add_enabled(!profiles.is_empty(), egui::Button::new("⟳ Refresh all"))
+            .add_enabled(any_account, egui::Button::new("⟳ Refresh all"))
             .on_hover_text("Reload every account (Ctrl+R reloads the selected one)")
             .clicked()
         {
             actions.push(UiAction::RefreshAll);
         }
     });
-    ui.separator();
-    let selected = match selection {
-        Selection::AllKeys => None,
-        Selection::Account(selected) => selected,
-    };
-    if ui
-        .add_enabled(
-            !profiles.is_empty(),
-            egui::Button::selectable(
-                selection == Selection::AllKeys,
-                egui::RichText::new("🔑 All keys").strong(),
-            ),
-        )
-        .on_hover_text("Every key of every account and of this computer, grouped by fingerprint")
-        .clicked()
-    {
-        actions.push(UiAction::ShowFleet);
-    }
-    ui.label(
-        egui::RichText::new("Across accounts and this computer")
-            .small()
-            .weak(),
-    );
-    ui.separator();
-    egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            for profile in profiles {
-                let state = badge(&profile.id);
-                let is_selected = selected == Some(profile.id.as_str());
-                ui.horizontal(|ui| {
-                    let title = if profile.name.is_empty() {
-                        "(unnamed)"
-                    } else {
-                        profile.name.as_str()
-                    };
-                    let response =
-                        ui.selectable_label(is_selected, egui::RichText::new(title).strong());
-                    if response.clicked() {
-                        actions.push(UiAction::SelectAccount(profile.id.clone()));
-                    }
-                    response.context_menu(|ui| {
-                        if ui.button("Refresh").clicked() {
-                            actions.push(UiAction::Refresh(profile.id.clone()));
-                        }
-                        if ui.button("Edit account…").clicked() {
-                            actions.push(UiAction::EditProfile(Some(profile.id.clone())));
-                        }
-                        if ui.button("Remove account…").clicked() {
-                            actions.push(UiAction::AskRemoveProfile(profile.id.clone()));
-                        }
-                    });
-                    if state.busy {
-                        ui.add(egui::Spinner::new()).on_hover_text("Loading…");
-                    } else if state.failed {
-                        ui.colored_label(ui.visuals().error_fg_color, "⚠")
-                            .on_hover_text(
-                                "The last refresh failed; select the account for details",
-                            );
-                    }
-                });
-                let mut detail =
-                    format!("{} · {}", profile.provider().label(), profile.scope_label());
-                if let Some(count) = state.key_count {
-                    detail.push_str(&format!(" · {count} keys"));
-                }
-                ui.label(egui::RichText::new(detail).small().weak());
-                ui.add_space(4.0);
+}
+
+/// One account: its name (a context menu on it), busy or failed, and its
+/// provider, scope and key count.
+fn account_row(
+    ui: &mut egui::Ui,
+    profile: &Profile,
+    is_selected: bool,
+    state: AccountBadge,
+    actions: &mut Vec<UiAction>,
+) {
+    ui.horizontal(|ui| {
+        let title = if profile.name.is_empty() {
+            "(unnamed)"
+        } else {
+            profile.name.as_str()
+        };
+        let response = ui.selectable_label(is_selected, egui::RichText::new(title).strong());
+        if response.clicked() {
+            actions.push(UiAction::SelectAccount(profile.id.clone()));
+        }
+        response.context_menu(|ui| {
+            if ui.button("Refresh").clicked() {
+                actions.push(UiAction::Refresh(profile.id.clone()));
+            }
+            if ui.button("Edit account…").clicked() {
+                actions.push(UiAction::EditProfile(Some(profile.id.clone())));
+            }
+            if ui.button("Remove account…").clicked() {
+                actions.push(UiAction::AskRemoveProfile(profile.id.clone()));
             }
         });
+        if state.busy {
+            ui.add(egui::Spinner::new()).on_hover_text("Loading…");
+        } else if state.failed {
+            ui.colored_label(ui.visuals().error_fg_color, "⚠")
+                .on_hover_text("The last refresh failed; select the account for details");
+        }
+    });
+    let mut detail = format!("{} · {}", profile.provider().label(), profile.scope_label());
+    if let Some(count) = state.key_count {
+        detail.push_str(&format!(" · {count} keys"));
+    }
+    ui.label(egui::RichText::new(detail).small().weak());
+    ui.add_space(4.0);
 }

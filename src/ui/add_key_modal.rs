@@ -3,6 +3,7 @@
 //! generate the pair.
 
 use super::form::{self, note_row};
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 use super::{UiAction, error_line, warning_line};
 use crate::backend::{Backend, Command, CreateOutcome, FileKind, LoadedFile, Pending, take_answer};
 use crate::keys::KeyError;
@@ -78,19 +79,6 @@ pub fn private_key_paste_id() -> egui::Id {
     egui::Id::unique("keyfleet.add_key.private_key_paste")
 }
 
-/// What happened this frame.
-#[derive(Debug)]
-pub enum AddKeyResult {
-    /// Keep showing.
-    Open,
-    /// Closed without doing anything.
-    Cancelled,
-    /// The key was created (or found after a lost answer).
-    Created(Box<CreateOutcome>),
-    /// The provider refused; the dialog stays open, fields kept, showing why.
-    Failed(ApiError),
-}
-
 impl AddKeyModal {
     /// A dialog for adding to `profile`.
     pub fn new(profile: Profile) -> Self {
@@ -120,25 +108,30 @@ impl AddKeyModal {
     }
 
     /// Applies the answers that arrived: a file read fills the fields, a
-    /// create ends the dialog's work (or shows why not).
-    pub fn poll(&mut self) -> AddKeyResult {
+    /// create ends the dialog's work (or shows why not: the provider
+    /// refused, and the dialog stays open, fields kept, showing why).
+    fn take_answers(&mut self) -> Step {
         if let Some(result) = take_answer(&mut self.file_pending) {
             self.on_file(result);
         }
         let answer = match &mut self.pending {
-            None => return AddKeyResult::Open,
-            Some(pending) => pending
-                .poll()
-                .map(|answer| answer.map(|outcome| AddKeyResult::Created(Box::new(outcome)))),
+            None => return Step::Keep,
+            Some(pending) => pending.poll(),
         };
         let Some(answer) = answer else {
-            return AddKeyResult::Open;
+            return Step::Keep;
         };
         self.pending = None;
-        answer.unwrap_or_else(|err| {
-            self.error = Some(err.to_string());
-            AddKeyResult::Failed(err)
-        })
+        match answer {
+            Ok(created) => Step::Done(Outcome::KeyCreated(
+                self.profile.id.clone(),
+                Box::new(created),
+            )),
+            Err(err) => {
+                self.error = Some(err.to_string());
+                Step::Tell(Outcome::Failed("Adding the key failed", err))
+            }
+        }
     }
 
     /// Fills the fields from an opened file.
@@ -242,20 +235,19 @@ impl AddKeyModal {
     }
 
     /// Draws the dialog; sends its requests itself.
-    pub fn show(
+    fn draw(
         &mut self,
         ctx: &egui::Context,
         backend: &Backend,
         actions: &mut Vec<UiAction>,
-    ) -> AddKeyResult {
-        let mut result = AddKeyResult::Open;
+    ) -> Step {
+        let mut step = Step::Keep;
         let capabilities = self.profile.provider().capabilities();
         let title = match capabilities.stores {
             StoredMaterial::PrivateKey => format!("Add private key to {}", self.profile.name),
             StoredMaterial::PublicKey => format!("Add key to {}", self.profile.name),
         };
-        let modal = egui::Modal::new(egui::Id::unique("add_key_modal")).show(ctx, |ui| {
-            ui.set_width(620.0);
+        let shown = ModalFrame::new("add_key_modal", 620.0).show(ctx, |ui| {
             ui.heading(title);
             ui.add_space(6.0);
             form::grid(ui, "add_key_fields", |ui| {
@@ -266,13 +258,13 @@ impl AddKeyModal {
             }
             ui.separator();
             if self.submit_row(ui, backend) {
-                result = AddKeyResult::Cancelled;
+                step = Step::Close;
             }
         });
-        if modal.should_close() && !self.is_busy() {
-            result = AddKeyResult::Cancelled;
+        if shown.dismissed(self.is_busy()) {
+            step = Step::Close;
         }
-        result
+        step
     }
 
     /// Every field, one grid row each (checks and hints under their field).
@@ -512,5 +504,23 @@ impl AddKeyModal {
             egui::text_edit::TextEditState::default().store(ui.ctx(), response.id);
             self.load_private_key(SecretString::new(std::mem::take(&mut *pasted)));
         }
+    }
+}
+
+impl Modal for AddKeyModal {
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        self.draw(ctx, cx.backend, cx.actions)
+    }
+
+    fn poll(&mut self) -> Step {
+        self.take_answers()
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Dialog
+    }
+
+    fn busy_with(&self) -> Option<(&str, Option<&str>)> {
+        self.is_busy().then_some((self.profile.id.as_str(), None))
     }
 }

@@ -1,6 +1,7 @@
 //! A yes/no question before something that cannot be undone.
 
 use super::UiAction;
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 
 /// A pending confirmation.
 #[derive(Debug)]
@@ -13,17 +14,6 @@ pub struct ConfirmModal {
     pub confirm_label: String,
     /// What to do on confirmation.
     pub on_confirm: Option<UiAction>,
-}
-
-/// What the user chose.
-#[derive(Debug, PartialEq, Eq)]
-pub enum ConfirmChoice {
-    /// Still open.
-    Open,
-    /// Confirmed.
-    Confirmed,
-    /// Cancelled.
-    Cancelled,
 }
 
 impl ConfirmModal {
@@ -41,12 +31,13 @@ impl ConfirmModal {
             on_confirm: Some(on_confirm),
         }
     }
+}
 
-    /// Draws the dialog.
-    pub fn show(&mut self, ctx: &egui::Context) -> ConfirmChoice {
-        let mut choice = ConfirmChoice::Open;
-        let response = egui::Modal::new(egui::Id::unique("confirm_modal")).show(ctx, |ui| {
-            ui.set_max_width(420.0);
+impl Modal for ConfirmModal {
+    /// Draws the question; confirming hands its action to the app.
+    fn show(&mut self, ctx: &egui::Context, _cx: &mut ModalContext<'_>) -> Step {
+        let mut step = Step::Keep;
+        let shown = ModalFrame::at_most("confirm_modal", 420.0).show(ctx, |ui| {
             ui.heading(&self.title);
             ui.add_space(6.0);
             ui.label(&self.message);
@@ -57,16 +48,23 @@ impl ConfirmModal {
                 )
                 .fill(egui::Color32::from_rgb(183, 28, 28));
                 if ui.add(confirm).clicked() {
-                    choice = ConfirmChoice::Confirmed;
+                    step = match self.on_confirm.take() {
+                        Some(action) => Step::Done(Outcome::Run(Box::new(action))),
+                        None => Step::Close,
+                    };
                 }
                 if ui.button("Cancel").clicked() {
-                    choice = ConfirmChoice::Cancelled;
+                    step = Step::Close;
                 }
             });
         });
-        if choice == ConfirmChoice::Open && response.should_close() {
-            choice = ConfirmChoice::Cancelled;
+        if matches!(step, Step::Keep) && shown.dismissed(false) {
+            step = Step::Close;
         }
-        choice
+        step
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::OverDialog
     }
 }

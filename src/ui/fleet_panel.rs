@@ -86,6 +86,44 @@ pub fn show(ui: &mut egui::Ui, view: FleetView<'_>, actions: &mut Vec<UiAction>)
         exporting,
         scroll_to,
     } = view;
+    summary(ui, table, &progress, errors, actions);
+    if let Some(snapshot) = table.snapshot() {
+        for problem in &snapshot.local_problems {
+            super::warning_line(
+                ui,
+                &format!("{}: {}", problem.path.display(), problem.message),
+            );
+        }
+    }
+    toolbar(ui, table, rules, chart_open, exporting, actions);
+    filters(ui, table);
+    ui.separator();
+    if *chart_open && let Some(snapshot) = table.snapshot() {
+        super::fleet_chart::show(ui, &snapshot.inventory);
+        ui.separator();
+    }
+    if table.snapshot().is_none() {
+        ui.centered_and_justified(|ui| {
+            ui.add(egui::Spinner::new().size(32.0));
+        });
+        return;
+    }
+    if table.is_empty() {
+        ui.label("No keys yet: none of the accounts or local folders holds an SSH key.");
+        return;
+    }
+    egui::ScrollArea::horizontal().show(ui, |ui| draw_table(ui, table, scroll_to, actions));
+}
+
+/// "All keys" with its counts, the loading progress, and the accounts that
+/// could not be listed.
+fn summary(
+    ui: &mut egui::Ui,
+    table: &FleetTable,
+    progress: &FleetProgress,
+    errors: &[(String, AccountError)],
+    actions: &mut Vec<UiAction>,
+) {
     ui.horizontal(|ui| {
         ui.heading("All keys");
         if let Some(snapshot) = table.snapshot() {
@@ -130,32 +168,6 @@ pub fn show(ui: &mut egui::Ui, view: FleetView<'_>, actions: &mut Vec<UiAction>)
             }
         });
     }
-    if let Some(snapshot) = table.snapshot() {
-        for problem in &snapshot.local_problems {
-            super::warning_line(
-                ui,
-                &format!("{}: {}", problem.path.display(), problem.message),
-            );
-        }
-    }
-    toolbar(ui, table, rules, chart_open, exporting, actions);
-    filters(ui, table);
-    ui.separator();
-    if *chart_open && let Some(snapshot) = table.snapshot() {
-        super::fleet_chart::show(ui, &snapshot.inventory);
-        ui.separator();
-    }
-    if table.snapshot().is_none() {
-        ui.centered_and_justified(|ui| {
-            ui.add(egui::Spinner::new().size(32.0));
-        });
-        return;
-    }
-    if table.is_empty() {
-        ui.label("No keys yet: none of the accounts or local folders holds an SSH key.");
-        return;
-    }
-    egui::ScrollArea::horizontal().show(ui, |ui| draw_table(ui, table, scroll_to, actions));
 }
 
 fn toolbar(
@@ -363,49 +375,8 @@ fn draw_table(
                     return;
                 };
                 row.set_selected(selected);
-                row.col(|ui| {
-                    ui.label(&text.name);
-                });
-                row.col(|ui| {
-                    if key.algorithm.is_none() {
-                        ui.weak(&text.algorithm);
-                    } else if key.flags.contains(&Flag::Weak) {
-                        ui.colored_label(ui.visuals().warn_fg_color, &text.algorithm);
-                    } else {
-                        ui.label(&text.algorithm);
-                    }
-                });
-                row.col(|ui| {
-                    ui.label(key.comment.as_deref().unwrap_or(""));
-                });
                 let links = selected || hovered == Some(index);
-                row.col(|ui| account_chips(ui, key, text, links, actions));
-                row.col(|ui| match key.local_paths.first() {
-                    Some(path) => {
-                        let response = ui.label(path);
-                        if key.local_paths.len() > 1 {
-                            response.on_hover_ui(|ui| {
-                                ui.label(key.local_paths.join("\n"));
-                            });
-                        }
-                    }
-                    None => {
-                        ui.weak("—");
-                    }
-                });
-                row.col(|ui| {
-                    ui.label(
-                        key.oldest_created_at
-                            .as_deref()
-                            .map(|date| date.get(..10).unwrap_or(date))
-                            .unwrap_or("—"),
-                    );
-                });
-                row.col(|ui| {
-                    if !text.flags.is_empty() {
-                        ui.colored_label(ui.visuals().warn_fg_color, &text.flags);
-                    }
-                });
+                row_cells(&mut row, key, text, links, actions);
                 let response = row.response();
                 if response.clicked() || response.secondary_clicked() {
                     clicked_row = Some(index);
@@ -423,6 +394,58 @@ fn draw_table(
     if let Some(index) = clicked_row {
         table.select_visible(index);
     }
+}
+
+/// One row's cells, left to right; the accounts are links when `links`.
+fn row_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    key: &KeyGroup,
+    text: &RowText,
+    links: bool,
+    actions: &mut Vec<UiAction>,
+) {
+    row.col(|ui| {
+        ui.label(&text.name);
+    });
+    row.col(|ui| {
+        if key.algorithm.is_none() {
+            ui.weak(&text.algorithm);
+        } else if key.flags.contains(&Flag::Weak) {
+            ui.colored_label(ui.visuals().warn_fg_color, &text.algorithm);
+        } else {
+            ui.label(&text.algorithm);
+        }
+    });
+    row.col(|ui| {
+        ui.label(key.comment.as_deref().unwrap_or(""));
+    });
+    row.col(|ui| account_chips(ui, key, text, links, actions));
+    row.col(|ui| match key.local_paths.first() {
+        Some(path) => {
+            let response = ui.label(path);
+            if key.local_paths.len() > 1 {
+                response.on_hover_ui(|ui| {
+                    ui.label(key.local_paths.join("\n"));
+                });
+            }
+        }
+        None => {
+            ui.weak("—");
+        }
+    });
+    row.col(|ui| {
+        ui.label(
+            key.oldest_created_at
+                .as_deref()
+                .map(|date| date.get(..10).unwrap_or(date))
+                .unwrap_or("—"),
+        );
+    });
+    row.col(|ui| {
+        if !text.flags.is_empty() {
+            ui.colored_label(ui.visuals().warn_fg_color, &text.flags);
+        }
+    });
 }
 
 /// The accounts holding a key, as links to them.

@@ -2,6 +2,7 @@
 //! public half, or the private key for providers that store one) and save the private
 //! key through the save-once dialog.
 
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 use super::{error_line, labeled_password, labeled_text};
 use crate::backend::{Backend, Command, Pending, take_answer};
 use crate::keys::SecretString;
@@ -49,18 +50,6 @@ pub struct Upload {
     pub passphrase: Option<SecretString>,
 }
 
-/// What happened this frame.
-#[derive(Debug)]
-pub enum GenerateResult {
-    /// Keep showing.
-    Open,
-    /// Closed.
-    Cancelled,
-    /// The key pair exists; the app uploads it and asks to save the
-    /// private key.
-    Generated(Box<GeneratedKey>, Upload),
-}
-
 impl GenerateModal {
     /// A dialog for `profile`, with that provider's sensible defaults from
     /// its spec (for example RSA 4096 PEM where the provider's docs ask for
@@ -97,19 +86,20 @@ impl GenerateModal {
         self.pending.is_some()
     }
 
-    /// Applies the generation's answer, if it arrived. A failure stays in
-    /// the dialog.
-    pub fn poll(&mut self) -> GenerateResult {
+    /// Applies the generation's answer, if it arrived: the key pair
+    /// exists, so the app uploads it and asks to save the private key. A
+    /// failure stays in the dialog.
+    fn take_answer(&mut self) -> Step {
         match take_answer(&mut self.pending) {
-            None => GenerateResult::Open,
+            None => Step::Keep,
             Some(Ok(generated)) => match self.upload.take() {
-                Some(upload) => GenerateResult::Generated(Box::new(generated), upload),
-                None => GenerateResult::Open,
+                Some(upload) => Step::Done(Outcome::Generated(Box::new(generated), upload)),
+                None => Step::Keep,
             },
             Some(Err(message)) => {
                 self.upload = None;
                 self.error = Some(message);
-                GenerateResult::Open
+                Step::Keep
             }
         }
     }
@@ -159,10 +149,9 @@ impl GenerateModal {
     }
 
     /// Draws the dialog; sends the generation itself.
-    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> GenerateResult {
-        let mut result = GenerateResult::Open;
-        let modal = egui::Modal::new(egui::Id::unique("generate_modal")).show(ctx, |ui| {
-            ui.set_width(520.0);
+    fn draw(&mut self, ctx: &egui::Context, backend: &Backend) -> Step {
+        let mut step = Step::Keep;
+        let shown = ModalFrame::new("generate_modal", 520.0).show(ctx, |ui| {
             ui.heading(self.spec().title);
             ui.add_space(6.0);
             ui.horizontal(|ui| {
@@ -227,13 +216,31 @@ impl GenerateModal {
                     });
                 }
                 if ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked() {
-                    result = GenerateResult::Cancelled;
+                    step = Step::Close;
                 }
             });
         });
-        if modal.should_close() && !self.is_busy() {
-            result = GenerateResult::Cancelled;
+        if shown.dismissed(self.is_busy()) {
+            step = Step::Close;
         }
-        result
+        step
+    }
+}
+
+impl Modal for GenerateModal {
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        self.draw(ctx, cx.backend)
+    }
+
+    fn poll(&mut self) -> Step {
+        self.take_answer()
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Dialog
+    }
+
+    fn busy_with(&self) -> Option<(&str, Option<&str>)> {
+        self.is_busy().then_some((self.profile.id.as_str(), None))
     }
 }

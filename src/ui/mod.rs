@@ -6,15 +6,18 @@
 pub mod accounts_panel;
 pub mod add_key_modal;
 pub mod cell_text;
+pub mod close_prompt_modal;
 pub mod command_palette;
 pub mod confirm_modal;
 pub mod details_panel;
+pub mod error_details_modal;
 pub mod fleet_chart;
 pub mod fleet_panel;
 pub mod form;
 pub mod generate_modal;
 pub mod key_actions;
 pub mod keys_panel;
+pub mod modal;
 pub mod private_key_modal;
 pub mod profile_modal;
 pub mod publish_modal;
@@ -31,6 +34,15 @@ use std::path::PathBuf;
 
 use crate::inventory::{ExportFormat, KeyGroup};
 use crate::providers::RemoteKey;
+
+/// What the middle of the window shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum View {
+    /// One account's keys (by profile id).
+    Account(String),
+    /// Every key of every account ("All keys").
+    AllKeys,
+}
 
 /// Something the user asked for, for the app to carry out.
 #[derive(Debug)]
@@ -70,10 +82,6 @@ pub enum UiAction {
     Delete(RemoteKey),
     /// A legacy regional keypair: create the same public key as a project key.
     CopyToProject(RemoteKey),
-    /// Discard the shown private key (confirmed twice).
-    DiscardPrivateKey,
-    /// Close the shown private key dialog after it was saved.
-    DonePrivateKey,
     /// Show an error's full text.
     ShowErrorDetails(String),
     /// Show every key of every account ("All keys").

@@ -2,6 +2,7 @@
 //! once by a provider that generates keys, or generated locally). It cannot be dismissed: the key is
 //! saved, or discarded after a second confirmation.
 
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 use super::{UiAction, error_line, labeled_text};
 use crate::backend::{Backend, Command, Pending, take_answer};
 use crate::keys::SecretString;
@@ -140,7 +141,7 @@ impl PendingPrivateKey {
 
     /// Applies the save's answer, if it arrived; returns where the key was
     /// saved, once.
-    pub fn poll(&mut self) -> Option<std::path::PathBuf> {
+    fn take_saved(&mut self) -> Option<std::path::PathBuf> {
         match take_answer(&mut self.saving)? {
             Ok(Some(saved)) => {
                 let path = saved.private_path.clone();
@@ -209,40 +210,59 @@ pub fn suggested_file_name(key_name: &str) -> String {
     crate::keys::file_name::suggested_file_name(key_name)
 }
 
-/// Draws the dialog for `key`; a save is sent from here and kept by `key`.
-pub fn show(
-    ctx: &egui::Context,
-    key: &mut PendingPrivateKey,
-    remaining: usize,
-    backend: &Backend,
-    actions: &mut Vec<UiAction>,
-) {
-    // `should_close` is ignored on purpose: Escape or a click outside must
-    // not lose a key that cannot be fetched again.
-    let _ = egui::Modal::new(egui::Id::unique("private_key_modal")).show(ctx, |ui| {
-        ui.set_width(600.0);
-        ui.heading(&key.title);
-        if remaining > 1 {
-            ui.label(format!(
-                "{} more unsaved private key(s) after this one.",
-                remaining - 1
-            ));
+impl Modal for PendingPrivateKey {
+    /// Draws the dialog; a save is sent from here and kept by the key.
+    /// "Done" closes it; "Discard" (asked twice) closes it and says so.
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        self.suggest_folder(cx.key_dir);
+        let remaining = cx.private_keys_waiting;
+        // Escape or a click outside never closes it: that would lose a key
+        // that cannot be fetched again.
+        let shown = ModalFrame::new("private_key_modal", 600.0).show(ctx, |ui| {
+            ui.heading(&self.title);
+            if remaining > 1 {
+                ui.label(format!(
+                    "{} more unsaved private key(s) after this one.",
+                    remaining - 1
+                ));
+            }
+            ui.add_space(6.0);
+            if let Some(saved) = &self.saved {
+                return Step::close_if(saved_summary(ui, saved));
+            }
+            key_summary(ui, self, cx.actions);
+            ui.separator();
+            save_rows(ui, self, cx.backend);
+            ui.separator();
+            if discard_row(ui, self) {
+                Step::Done(Outcome::PrivateKeyDiscarded)
+            } else {
+                Step::Keep
+            }
+        });
+        shown.inner
+    }
+
+    /// A save's answer: where the key was saved, for a notice.
+    fn poll(&mut self) -> Step {
+        match self.take_saved() {
+            Some(path) => Step::Tell(Outcome::PrivateKeySaved(path)),
+            None => Step::Keep,
         }
-        ui.add_space(6.0);
-        if let Some(saved) = &key.saved {
-            saved_summary(ui, saved, actions);
-            return;
-        }
-        key_summary(ui, key, actions);
-        ui.separator();
-        save_rows(ui, key, backend);
-        ui.separator();
-        discard_row(ui, key, actions);
-    });
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::PrivateKey
+    }
+
+    fn holds_unsaved_key(&self) -> bool {
+        self.saved.is_none()
+    }
 }
 
 /// Where the key was saved, and "Done".
-fn saved_summary(ui: &mut egui::Ui, saved: &SavedKey, actions: &mut Vec<UiAction>) {
+/// Returns true when "Done" was clicked.
+fn saved_summary(ui: &mut egui::Ui, saved: &SavedKey) -> bool {
     ui.label(format!(
         "✔ Private key saved to {} (mode 0600).",
         saved.private_path.display()
@@ -259,9 +279,7 @@ fn saved_summary(ui: &mut egui::Ui, saved: &SavedKey, actions: &mut Vec<UiAction
         }
     });
     ui.add_space(6.0);
-    if ui.button("Done").clicked() {
-        actions.push(UiAction::DonePrivateKey);
-    }
+    ui.button("Done").clicked()
 }
 
 /// The warning, fingerprint, any problem or note, and "Copy public key".
@@ -351,8 +369,9 @@ fn save_rows(ui: &mut egui::Ui, key: &mut PendingPrivateKey, backend: &Backend) 
     }
 }
 
-/// "Discard", asked twice.
-fn discard_row(ui: &mut egui::Ui, key: &mut PendingPrivateKey, actions: &mut Vec<UiAction>) {
+/// "Discard", asked twice; returns true once the user confirmed it.
+fn discard_row(ui: &mut egui::Ui, key: &mut PendingPrivateKey) -> bool {
+    let mut discarded = false;
     if key.confirm_discard {
         error_line(
             ui,
@@ -360,7 +379,7 @@ fn discard_row(ui: &mut egui::Ui, key: &mut PendingPrivateKey, actions: &mut Vec
         );
         ui.horizontal(|ui| {
             if ui.button("Yes, discard it").clicked() {
-                actions.push(UiAction::DiscardPrivateKey);
+                discarded = true;
             }
             if ui.button("No, keep it").clicked() {
                 key.confirm_discard = false;
@@ -372,6 +391,7 @@ fn discard_row(ui: &mut egui::Ui, key: &mut PendingPrivateKey, actions: &mut Vec
     {
         key.confirm_discard = true;
     }
+    discarded
 }
 
 /// `~/x` → `$HOME/x`, so typed paths work like in a shell.

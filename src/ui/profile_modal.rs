@@ -3,6 +3,7 @@
 //! the token comes from.
 
 use super::form::{self, note_row};
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 use super::{error_line, warning_line};
 use crate::backend::{Backend, ChoiceKind, Command, Pending};
 use crate::keys::SecretString;
@@ -45,17 +46,6 @@ pub struct ProfileModal {
     /// The header scheme (`Bearer`, `APIKey`, `token`) taken off the front
     /// of the typed token, to say so under the field.
     stripped_prefix: Option<String>,
-}
-
-/// What the dialog asks the app to do this frame.
-#[derive(Debug, PartialEq, Eq)]
-pub enum ProfileModalResult {
-    /// Keep showing.
-    Open,
-    /// Close without saving.
-    Cancelled,
-    /// Save this profile and close (its typed token, if any, is stored).
-    Saved(Box<Profile>),
 }
 
 impl ProfileModal {
@@ -219,35 +209,34 @@ impl ProfileModal {
     }
 
     /// Applies the answers that arrived (test, pickers, token stored).
-    pub fn poll(&mut self) -> ProfileModalResult {
+    fn take_answers(&mut self) -> Step {
         self.test.poll();
         for list in &mut self.choices {
             list.poll();
         }
         let Some((pending, _)) = &mut self.saving else {
-            return ProfileModalResult::Open;
+            return Step::Keep;
         };
         let Some(stored) = pending.poll() else {
-            return ProfileModalResult::Open;
+            return Step::Keep;
         };
         let Some((_, profile)) = self.saving.take() else {
-            return ProfileModalResult::Open;
+            return Step::Keep;
         };
         match stored {
-            Ok(()) => ProfileModalResult::Saved(Box::new(profile)),
+            Ok(()) => Step::Done(Outcome::SaveProfile(Box::new(profile))),
             Err(err) => {
                 self.error = Some(err.to_string());
-                ProfileModalResult::Open
+                Step::Keep
             }
         }
     }
 
     /// Draws the dialog; sends its requests (test, pickers, storing the
     /// token) itself and keeps their answers.
-    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> ProfileModalResult {
-        let mut result = ProfileModalResult::Open;
-        let modal = egui::Modal::new(egui::Id::unique("profile_modal")).show(ctx, |ui| {
-            ui.set_width(560.0);
+    fn draw(&mut self, ctx: &egui::Context, backend: &Backend) -> Step {
+        let mut step = Step::Keep;
+        let shown = ModalFrame::new("profile_modal", 560.0).show(ctx, |ui| {
             ui.heading(if self.is_new {
                 "Add account"
             } else {
@@ -261,12 +250,12 @@ impl ProfileModal {
                 error_line(ui, error);
             }
             ui.separator();
-            result = self.save_row(ui, backend);
+            step = self.save_row(ui, backend);
         });
-        if modal.should_close() && !self.is_saving() {
-            result = ProfileModalResult::Cancelled;
+        if shown.dismissed(self.is_saving()) {
+            step = Step::Close;
         }
-        result
+        step
     }
 
     /// Every field, one grid row each (hints and errors under their field).
@@ -415,8 +404,8 @@ impl ProfileModal {
     }
 
     /// "Save" (storing a typed token first) and "Cancel".
-    fn save_row(&mut self, ui: &mut egui::Ui, backend: &Backend) -> ProfileModalResult {
-        let mut result = ProfileModalResult::Open;
+    fn save_row(&mut self, ui: &mut egui::Ui, backend: &Backend) -> Step {
+        let mut result = Step::Keep;
         ui.horizontal(|ui| {
             let saving = self.is_saving();
             if ui.add_enabled(!saving, egui::Button::new("Save")).clicked() {
@@ -426,24 +415,24 @@ impl ProfileModal {
                 ui.add(egui::Spinner::new());
             }
             if ui.button("Cancel").clicked() {
-                result = ProfileModalResult::Cancelled;
+                result = Step::Close;
             }
         });
         result
     }
 
     /// Checks the profile; saves it now, or once its typed token is stored.
-    fn save(&mut self, backend: &Backend) -> ProfileModalResult {
+    fn save(&mut self, backend: &Backend) -> Step {
         let profile = match self.build_profile() {
             Ok(profile) => profile,
             Err(message) => {
                 self.error = Some(message);
-                return ProfileModalResult::Open;
+                return Step::Keep;
             }
         };
         self.error = None;
         let Some(token) = self.typed_token() else {
-            return ProfileModalResult::Saved(Box::new(profile));
+            return Step::Done(Outcome::SaveProfile(Box::new(profile)));
         };
         let profile_id = profile.id.clone();
         let stored = backend.request(|reply| Command::StoreToken {
@@ -452,7 +441,7 @@ impl ProfileModal {
             token,
         });
         self.saving = Some((stored, profile));
-        ProfileModalResult::Open
+        Step::Keep
     }
 
     /// The provider's account fields.
@@ -674,4 +663,18 @@ pub fn unofficial_host_warning(provider: ProviderKind, base_url: &str) -> Option
             provider.label()
         )
     })
+}
+
+impl Modal for ProfileModal {
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        self.draw(ctx, cx.backend)
+    }
+
+    fn poll(&mut self) -> Step {
+        self.take_answers()
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Dialog
+    }
 }

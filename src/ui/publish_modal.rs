@@ -4,6 +4,7 @@
 //! account was listed first and holds a key with this fingerprint, so
 //! nothing was sent), or failed with its error.
 
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 use super::{error_line, success_line};
 use crate::backend::{Backend, Command, Pending};
 use crate::inventory::KeyGroup;
@@ -55,16 +56,6 @@ pub struct PublishModal {
     pub targets: Vec<Target>,
 }
 
-/// What happened this frame.
-#[derive(Debug)]
-pub enum PublishResult {
-    /// Keep showing.
-    Open,
-    /// Closed; the key was added to these accounts (by id), as created
-    /// there (show it, and reload them).
-    Closed(Vec<(String, RemoteKey)>),
-}
-
 impl PublishModal {
     /// A dialog publishing `key` (whose OpenSSH line is `public_key`) to any
     /// of `profiles`.
@@ -108,7 +99,7 @@ impl PublishModal {
     }
 
     /// Applies the answers that arrived.
-    pub fn poll(&mut self) {
+    fn take_answers(&mut self) {
         for target in &mut self.targets {
             if let TargetState::Sending(pending) = &mut target.state
                 && let Some(answer) = pending.poll()
@@ -164,11 +155,11 @@ impl PublishModal {
             .collect()
     }
 
-    /// Draws the dialog; sends the creates itself.
-    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> PublishResult {
+    /// Draws the dialog; sends the creates itself. On closing, the key was
+    /// added to the accounts of [`Outcome::Published`], as created there.
+    fn draw(&mut self, ctx: &egui::Context, backend: &Backend) -> Step {
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("publish_modal")).show(ctx, |ui| {
-            ui.set_width(720.0);
+        let shown = ModalFrame::new("publish_modal", 720.0).show(ctx, |ui| {
             ui.heading(format!("Publish \"{}\"", self.title));
             super::form::grid(ui, "publish_fields", |ui| {
                 super::form::row(ui, "Fingerprint:", |ui, _| ui.label(egui::RichText::new(&self.sha256).monospace()));
@@ -218,10 +209,10 @@ impl PublishModal {
                 }
             });
         });
-        if (close || modal.should_close()) && !self.is_busy() {
-            return PublishResult::Closed(self.added_keys());
+        if (close || shown.dismissed(false)) && !self.is_busy() {
+            return Step::Done(Outcome::Published(self.added_keys()));
         }
-        PublishResult::Open
+        Step::Keep
     }
 }
 
@@ -317,4 +308,19 @@ fn local_stem(key: &KeyGroup) -> Option<String> {
     let path = std::path::Path::new(key.local_paths.first()?);
     let name = path.file_name()?.to_string_lossy();
     Some(name.strip_suffix(".pub").unwrap_or(&name).to_string())
+}
+
+impl Modal for PublishModal {
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        self.draw(ctx, cx.backend)
+    }
+
+    fn poll(&mut self) -> Step {
+        self.take_answers();
+        Step::Keep
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Dialog
+    }
 }

@@ -1,5 +1,6 @@
 //! Rename a key (providers whose keys can be renamed).
 
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 use super::{error_line, form};
 use crate::backend::{Backend, Command, Pending, take_answer};
 use crate::providers::{ApiError, ProviderKind, RemoteKey};
@@ -18,19 +19,6 @@ pub struct RenameModal {
     pending: Option<Pending<Result<RemoteKey, ApiError>>>,
     /// Why it failed.
     pub error: Option<String>,
-}
-
-/// What happened this frame.
-#[derive(Debug)]
-pub enum RenameResult {
-    /// Keep showing.
-    Open,
-    /// Closed without renaming.
-    Cancelled,
-    /// The provider renamed the key: the updated key.
-    Renamed(Box<RemoteKey>),
-    /// The provider refused; the dialog stays open showing why.
-    Failed(ApiError),
 }
 
 impl RenameModal {
@@ -54,23 +42,27 @@ impl RenameModal {
         self.pending.is_some()
     }
 
-    /// Applies the answer to the rename, if it arrived.
-    pub fn poll(&mut self) -> RenameResult {
+    /// Applies the answer to the rename, if it arrived: the renamed key
+    /// closes the dialog; a refusal keeps it open, showing why.
+    fn take_answer(&mut self) -> Step {
         match take_answer(&mut self.pending) {
-            None => RenameResult::Open,
-            Some(Ok(key)) => RenameResult::Renamed(Box::new(key)),
+            None => Step::Keep,
+            Some(Ok(key)) => Step::Done(Outcome::KeyUpdated(
+                self.profile.id.clone(),
+                Box::new(key),
+                "Renamed",
+            )),
             Some(Err(err)) => {
                 self.error = Some(err.to_string());
-                RenameResult::Failed(err)
+                Step::Tell(Outcome::Failed("Update failed", err))
             }
         }
     }
 
     /// Draws the dialog; sends the rename itself.
-    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> RenameResult {
-        let mut result = RenameResult::Open;
-        let modal = egui::Modal::new(egui::Id::unique("rename_modal")).show(ctx, |ui| {
-            ui.set_width(420.0);
+    fn draw(&mut self, ctx: &egui::Context, backend: &Backend) -> Step {
+        let mut step = Step::Keep;
+        let shown = ModalFrame::new("rename_modal", 420.0).show(ctx, |ui| {
             ui.heading(format!("Rename \"{}\"", self.key.name));
             form::grid(ui, "rename_fields", |ui| {
                 form::text_row(ui, "New name:", &mut self.name);
@@ -87,14 +79,14 @@ impl RenameModal {
                     ui.add(egui::Spinner::new());
                 }
                 if ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked() {
-                    result = RenameResult::Cancelled;
+                    step = Step::Close;
                 }
             });
         });
-        if modal.should_close() && !self.is_busy() {
-            result = RenameResult::Cancelled;
+        if shown.dismissed(self.is_busy()) {
+            step = Step::Close;
         }
-        result
+        step
     }
 
     /// Checks the name with the provider's rules, then asks for the rename.
@@ -111,5 +103,24 @@ impl RenameModal {
             key,
             name,
         }));
+    }
+}
+
+impl Modal for RenameModal {
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        self.draw(ctx, cx.backend)
+    }
+
+    fn poll(&mut self) -> Step {
+        self.take_answer()
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Dialog
+    }
+
+    fn busy_with(&self) -> Option<(&str, Option<&str>)> {
+        self.is_busy()
+            .then_some((self.profile.id.as_str(), Some(self.key.id.as_str())))
     }
 }

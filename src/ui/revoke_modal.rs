@@ -3,6 +3,7 @@
 //! key with a result per row. A failed row stays marked and "Retry" deletes
 //! only what is left.
 
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 use super::{error_line, success_line};
 use crate::backend::{Backend, Command, Pending};
 use crate::providers::{ApiError, RemoteKey};
@@ -52,15 +53,6 @@ pub struct RevokeModal {
     pub missing: Vec<String>,
 }
 
-/// What happened this frame.
-#[derive(Debug)]
-pub enum RevokeResult {
-    /// Keep showing.
-    Open,
-    /// Closed; these accounts changed (reload them).
-    Closed(Vec<String>),
-}
-
 impl RevokeModal {
     /// A dialog deleting `rows`.
     pub fn new(
@@ -85,7 +77,7 @@ impl RevokeModal {
     }
 
     /// Applies the answers that arrived.
-    pub fn poll(&mut self) {
+    fn take_answers(&mut self) {
         for row in &mut self.rows {
             if let RevokeState::Deleting(pending) = &mut row.state
                 && let Some(answer) = pending.poll()
@@ -124,11 +116,11 @@ impl RevokeModal {
         ids
     }
 
-    /// Draws the dialog; sends the deletes itself.
-    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> RevokeResult {
+    /// Draws the dialog; sends the deletes itself. On closing, the
+    /// accounts that changed are reloaded.
+    fn draw(&mut self, ctx: &egui::Context, backend: &Backend) -> Step {
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("revoke_modal")).show(ctx, |ui| {
-            ui.set_width(680.0);
+        let shown = ModalFrame::new("revoke_modal", 680.0).show(ctx, |ui| {
             ui.heading(format!("Remove \"{}\" everywhere", self.title));
             if let Some(sha256) = &self.sha256 {
                 super::form::grid(ui, "revoke_fields", |ui| {
@@ -179,10 +171,10 @@ impl RevokeModal {
                 }
             });
         });
-        if (close || modal.should_close()) && !self.is_busy() {
-            return RevokeResult::Closed(self.changed_accounts());
+        if (close || shown.dismissed(false)) && !self.is_busy() {
+            return Step::Done(Outcome::AccountsChanged(self.changed_accounts()));
         }
-        RevokeResult::Open
+        Step::Keep
     }
 }
 
@@ -240,5 +232,20 @@ fn result_cell(ui: &mut egui::Ui, row: &RevokeRow) {
         }
         RevokeState::Deleted => success_line(ui, "✔ deleted"),
         RevokeState::Failed(err) => error_line(ui, &format!("failed: {}", err.message)),
+    }
+}
+
+impl Modal for RevokeModal {
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        self.draw(ctx, cx.backend)
+    }
+
+    fn poll(&mut self) -> Step {
+        self.take_answers();
+        Step::Keep
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Dialog
     }
 }

@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 use super::{error_line, labeled_password, labeled_text, success_line, warning_line};
 use crate::backend::fleet::{AccountKeys, FleetSnapshot};
 use crate::backend::{Backend, Command, Pending, take_answer};
@@ -184,18 +185,6 @@ pub struct RotateModal {
     error: Option<String>,
     changed: bool,
     touched_accounts: Vec<String>,
-}
-
-/// What happened this frame.
-#[derive(Debug)]
-pub enum RotateResult {
-    /// Keep showing.
-    Open,
-    /// Keep showing; the rotation changed (save it).
-    Changed(Box<Rotation>),
-    /// Closed: the rotation as it stands (if one was started) and the
-    /// accounts whose keys changed (reload them).
-    Closed(Option<Box<Rotation>>, Vec<String>),
 }
 
 impl RotateModal {
@@ -549,12 +538,14 @@ impl RotateModal {
         }
     }
 
-    /// Draws the dialog; sends its requests itself.
-    pub fn show(&mut self, ctx: &egui::Context, backend: &Backend) -> RotateResult {
+    /// Draws the dialog (polled here: a save follows its generation);
+    /// sends its requests itself. A changed rotation is told to the app (to
+    /// save it); on closing, the rotation as it stands (if one was started)
+    /// and the accounts whose keys changed (to reload them).
+    fn draw(&mut self, ctx: &egui::Context, backend: &Backend) -> Step {
         self.poll(backend);
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("rotate_modal")).show(ctx, |ui| {
-            ui.set_width(760.0);
+        let shown = ModalFrame::new("rotate_modal", 760.0).show(ctx, |ui| {
             ui.heading(format!("Rotate \"{}\"", self.old.name));
             if let Some(sha256) = &self.old.sha256 {
                 ui.label(egui::RichText::new(sha256).monospace().weak());
@@ -571,27 +562,28 @@ impl RotateModal {
                 error_line(ui, error);
             }
         });
-        if (close || modal.should_close()) && !self.is_busy() {
+        if (close || shown.dismissed(false)) && !self.is_busy() {
             // A key saved for a rotation that never started is not left
             // behind unsaid: say where it is and offer to delete it.
             if self.page == Page::Plan && self.saved_here.is_some() {
                 self.page = Page::Cancelled;
-                return RotateResult::Open;
+                return Step::Keep;
             }
             let rotation = self
                 .rotation
                 .take()
                 .filter(|rotation| rotation.phase != Phase::Planned)
                 .map(Box::new);
-            return RotateResult::Closed(rotation, std::mem::take(&mut self.touched_accounts));
+            let touched = std::mem::take(&mut self.touched_accounts);
+            return Step::Done(Outcome::RotationClosed(rotation, touched));
         }
         if std::mem::take(&mut self.changed)
             && let Some(rotation) = &self.rotation
             && rotation.phase != Phase::Planned
         {
-            return RotateResult::Changed(Box::new(rotation.clone()));
+            return Step::Tell(Outcome::RotationChanged(Box::new(rotation.clone())));
         }
-        RotateResult::Open
+        Step::Keep
     }
 
     /// "Looking for this key on every account…" until the fresh inventory
@@ -1133,5 +1125,15 @@ pub fn waiting_notice(
         {
             actions.push(super::UiAction::ResumeRotation(id.clone()));
         }
+    }
+}
+
+impl Modal for RotateModal {
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        self.draw(ctx, cx.backend)
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Dialog
     }
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use egui::ThemePreference;
 
 use super::fleet_panel::{HygieneRules, hygiene_rules_editor};
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Step};
 use super::{UiAction, shortcuts};
 use crate::backend::{Backend, Command, Pending};
 
@@ -41,7 +42,7 @@ impl SettingsModal {
     }
 
     /// Draws the dialog; returns false once it is closed.
-    pub fn show(
+    fn draw(
         &mut self,
         ctx: &egui::Context,
         backend: &Backend,
@@ -49,8 +50,7 @@ impl SettingsModal {
     ) -> bool {
         self.poll_folder(actions);
         let mut open = true;
-        let modal = egui::Modal::new(egui::Id::unique("settings_modal")).show(ctx, |ui| {
-            ui.set_width(520.0);
+        let shown = ModalFrame::new("settings_modal", 520.0).show(ctx, |ui| {
             ui.heading(TITLE);
             ui.add_space(4.0);
             super::form::grid(ui, "settings_fields", |ui| {
@@ -76,7 +76,7 @@ impl SettingsModal {
         });
         // Esc or a click outside closes it, except while the folder dialog
         // is open: its answer comes back here.
-        open && (self.is_picking() || !modal.should_close())
+        open && !shown.dismissed(self.is_picking())
     }
 
     /// A folder chosen in the dialog joins the list (once).
@@ -186,4 +186,14 @@ fn appearance(ui: &mut egui::Ui) {
         }
     });
     ui.end_row();
+}
+
+impl Modal for SettingsModal {
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        Step::close_if(!self.draw(ctx, cx.backend, cx.actions))
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Dialog
+    }
 }
