@@ -1,11 +1,13 @@
-//! The command line: `keyfleet accounts`, `keyfleet keys ACCOUNT` and
-//! `keyfleet inventory`, on the same provider clients and token lookup as
-//! the window, with no display needed.
+//! The command line: `keyfleet accounts`, `keys`, `inventory`, `publish`,
+//! `revoke`, `rotate` and `completions`, on the same provider clients and
+//! token lookup as the window, with no display needed. The grammar (help,
+//! usage errors, completions) is declared once in `args.rs`; this module
+//! runs the parsed [`Command`].
 //!
 //! Exit codes: [`EXIT_OK`], [`EXIT_ACCOUNT_FAILED`] when any account could
 //! not be listed (the others are still printed), [`EXIT_USAGE`] for bad
-//! usage. Output never holds a token: profiles hold none, and provider
-//! error messages are redacted where they are made.
+//! usage. Output never holds a token: profiles hold none, no argument takes
+//! one, and provider error messages are redacted where they are made.
 
 mod args;
 mod change;
