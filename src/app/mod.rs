@@ -13,6 +13,7 @@
 
 mod accounts;
 mod actions;
+mod command;
 mod details;
 mod dialogs;
 mod draw;

@@ -6,6 +6,7 @@
 pub mod accounts_panel;
 pub mod add_key_modal;
 pub mod cell_text;
+pub mod command;
 pub mod command_palette;
 pub mod confirm_modal;
 pub mod details_panel;
@@ -13,7 +14,6 @@ pub mod fleet_chart;
 pub mod fleet_panel;
 pub mod form;
 pub mod generate_modal;
-pub mod key_actions;
 pub mod keys_panel;
 pub mod private_key_modal;
 pub mod profile_modal;
