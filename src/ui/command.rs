@@ -456,20 +456,30 @@ impl UICommand {
         if !pressed_any {
             return None;
         }
-        let mut candidates: Vec<(KeyboardShortcut, UICommand)> = Self::ALL
+        let candidates = Self::ALL
             .iter()
             .filter(|command| command.available(context))
             .flat_map(|&command| command.shortcuts().iter().map(move |&s| (s, command)))
             .filter(|&(shortcut, command)| focus.allows(command, shortcut))
             .collect();
-        candidates.sort_by_key(|(shortcut, _)| Reverse(lax_modifiers(shortcut.modifiers)));
-        ctx.input_mut(|input| {
-            candidates
-                .into_iter()
-                .find(|(shortcut, _)| consume(input, shortcut))
-                .map(|(_, command)| command)
-        })
+        consume_most_specific(ctx, candidates)
     }
+}
+
+/// Consumes the first pressed shortcut of `candidates`, trying those with
+/// more Shift/Alt modifiers first (egui matches Ctrl+Shift+R to Ctrl+R
+/// too), whatever the list's order.
+fn consume_most_specific(
+    ctx: &egui::Context,
+    mut candidates: Vec<(KeyboardShortcut, UICommand)>,
+) -> Option<UICommand> {
+    candidates.sort_by_key(|(shortcut, _)| Reverse(lax_modifiers(shortcut.modifiers)));
+    ctx.input_mut(|input| {
+        candidates
+            .into_iter()
+            .find(|(shortcut, _)| consume(input, shortcut))
+            .map(|(_, command)| command)
+    })
 }
 
 impl KeyboardFocus {
@@ -662,6 +672,53 @@ mod tests {
             "⌘R is Ctrl+R elsewhere"
         );
         assert!(!clashes(shortcuts::REFRESH, shortcuts::REFRESH_ALL));
+    }
+
+    /// Runs one frame in which `shortcut` is pressed and returns what
+    /// [`consume_most_specific`] took from `candidates`.
+    fn pressed(
+        shortcut: KeyboardShortcut,
+        candidates: &[(KeyboardShortcut, UICommand)],
+    ) -> Option<UICommand> {
+        let ctx = egui::Context::default();
+        let modifiers = Modifiers {
+            command: shortcut.modifiers.command,
+            ctrl: shortcut.modifiers.command || shortcut.modifiers.ctrl,
+            ..shortcut.modifiers
+        };
+        let input = egui::RawInput {
+            events: vec![Event::Key {
+                key: shortcut.logical_key,
+                physical_key: None,
+                pressed: true,
+                repeat: false,
+                modifiers,
+            }],
+            ..egui::RawInput::default()
+        };
+        let mut taken = None;
+        let mut output = ctx.run_ui(input, |ui| {
+            taken = consume_most_specific(ui.ctx(), candidates.to_vec());
+        });
+        output.textures_delta.clear();
+        taken
+    }
+
+    #[test]
+    fn the_shortcut_with_more_modifiers_wins_whatever_the_order() {
+        let refresh = (shortcuts::REFRESH, UICommand::Refresh);
+        let refresh_all = (shortcuts::REFRESH_ALL, UICommand::RefreshAll);
+        for candidates in [[refresh, refresh_all], [refresh_all, refresh]] {
+            assert_eq!(
+                pressed(shortcuts::REFRESH_ALL, &candidates),
+                Some(UICommand::RefreshAll)
+            );
+            assert_eq!(
+                pressed(shortcuts::REFRESH, &candidates),
+                Some(UICommand::Refresh)
+            );
+        }
+        assert_eq!(pressed(shortcuts::PALETTE, &[refresh, refresh_all]), None);
     }
 
     #[test]
