@@ -189,9 +189,11 @@ fn check_shortcut(fleet: &mut Fleet, command: UICommand, shortcut: KeyboardShort
             leave_filter(fleet);
         }
         UICommand::ClearFilter => {
+            fleet.test.harness.get_by_label("Filter:").focus();
             set_text(&mut fleet.test.harness, "Filter:", "key-01");
             assert_eq!(filter(&fleet.test), "key-01");
-            // While typing: the filter's own key.
+            // From the box itself: egui ends typing on Esc, then it clears.
+            assert!(fleet.test.harness.get_by_label("Filter:").is_focused());
             press(&mut fleet.test, shortcut);
             assert_eq!(filter(&fleet.test), "");
             leave_filter(fleet);
@@ -199,6 +201,17 @@ fn check_shortcut(fleet: &mut Fleet, command: UICommand, shortcut: KeyboardShort
         UICommand::ShowDetails => {
             click(&mut fleet.test.harness, "Hide details");
             assert!(!fleet.test.harness.state().details_open());
+            // A focused button takes Enter (here it opens the palette).
+            fleet.test.harness.get_by_label("Commands…").focus();
+            fleet.test.harness.run_steps(2);
+            press(&mut fleet.test, shortcut);
+            assert!(fleet.test.harness.query_by_label(QUERY_LABEL).is_some());
+            assert!(!fleet.test.harness.state().details_open());
+            press(
+                &mut fleet.test,
+                KeyboardShortcut::new(Modifiers::NONE, Key::Escape),
+            );
+            // Nothing focused: it shows the details.
             press(&mut fleet.test, shortcut);
             assert!(fleet.test.harness.state().details_open());
         }

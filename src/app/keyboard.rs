@@ -2,8 +2,8 @@
 //! of [`crate::ui::command::UICommand`], which says when it is available
 //! and which shortcut wins when several match. None acts while anything
 //! modal is open: it would act behind the dialog. While a text box has the
-//! focus only the filter's own (Ctrl+F, Esc) act, so typing never moves the
-//! selection or deletes a key.
+//! focus only Ctrl+F acts (and Esc, which egui turns into "stop typing"
+//! first), so typing never moves the selection or deletes a key.
 
 use egui::Event;
 
