@@ -793,28 +793,42 @@ mod tests {
 
     #[test]
     fn every_command_the_palette_may_offer_does_something() {
-        let spec = crate::providers::ProviderKind::ALL[0].spec();
         let key = RemoteKey {
             public_key: Some("ssh-ed25519 AAAA".into()),
             fingerprint_sha256: Some("SHA256:x".into()),
+            shared_in_project: Some(false),
+            scope: KeyScope::Region {
+                region_id: 1,
+                region_name: "Luxembourg".into(),
+            },
             ..RemoteKey::default()
         };
-        let context = CommandContext {
-            account: Some(AccountRef {
-                id: "p1",
-                name: "Prod",
-                spec,
-            }),
-            account_shown: true,
-            key: Some(KeyRef {
-                key: &key,
-                capabilities: spec.capabilities,
-            }),
-            ..CommandContext::default()
+        let everything = Capabilities {
+            share: true,
+            make_default: true,
+            rename: true,
+            ..capabilities()
         };
-        for &command in UICommand::ALL {
-            if command.in_palette() && command.available(&context) {
-                assert!(command.action(&context).is_some(), "{command:?}");
+        for spec in crate::providers::spec::all() {
+            for capabilities in [spec.capabilities, everything] {
+                let context = CommandContext {
+                    account: Some(AccountRef {
+                        id: "p1",
+                        name: "Prod",
+                        spec,
+                    }),
+                    account_shown: true,
+                    key: Some(KeyRef {
+                        key: &key,
+                        capabilities,
+                    }),
+                    ..CommandContext::default()
+                };
+                for &command in UICommand::ALL {
+                    if command.in_palette() && command.available(&context) {
+                        assert!(command.action(&context).is_some(), "{command:?}");
+                    }
+                }
             }
         }
     }
