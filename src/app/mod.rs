@@ -16,6 +16,7 @@
 
 mod accounts;
 mod actions;
+mod command;
 mod details;
 mod draw;
 mod events;

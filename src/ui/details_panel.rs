@@ -6,7 +6,7 @@
 //! 10,000 keys; the app computes "Where else" once per selection and table
 //! change, not per frame (see `app/details.rs`).
 
-use super::key_actions::KeyAction;
+use super::command::{CommandContext, UICommand};
 use super::{UiAction, shortcuts};
 use crate::providers::{ProviderSpec, RemoteKey};
 use crate::state::key_table::kind_label;
@@ -51,9 +51,11 @@ fn contents(ui: &mut egui::Ui, view: DetailsView<'_>, actions: &mut Vec<UiAction
     ui.horizontal(|ui| {
         ui.strong("Details");
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            // Shorter than the command's palette label: the panel's
+            // caption says what is hidden.
             if ui
                 .small_button("Hide details")
-                .on_hover_text("Hide this panel (Enter shows it again)")
+                .on_hover_text(UICommand::HideDetails.hint())
                 .clicked()
             {
                 actions.push(UiAction::ShowDetails(false));
@@ -76,8 +78,9 @@ fn contents(ui: &mut egui::Ui, view: DetailsView<'_>, actions: &mut Vec<UiAction
                 }
             });
             ui.horizontal_wrapped(|ui| {
-                for action in KeyAction::available(key, view.spec.capabilities) {
-                    action.button(ui, key, actions);
+                let context = CommandContext::for_key(key, view.spec.capabilities);
+                for command in UICommand::key_commands(key, view.spec.capabilities) {
+                    command.button(ui, &context, actions);
                 }
             });
             ui.add_space(6.0);
@@ -182,9 +185,5 @@ fn where_else(ui: &mut egui::Ui, elsewhere: &[OtherHolder], unloaded_accounts: u
 
 /// The tooltip of a control that shows the details panel.
 pub fn show_tooltip(response: egui::Response) -> egui::Response {
-    shortcuts::tooltip(
-        response,
-        "Show the selected key's details",
-        &shortcuts::DETAILS,
-    )
+    shortcuts::tooltip(response, UICommand::ShowDetails.hint(), &shortcuts::DETAILS)
 }

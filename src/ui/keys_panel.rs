@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use egui_extras::{Column, TableBuilder};
 
 use super::cell_text::{CellFont, CellTexts, Tone};
-use super::key_actions::KeyAction;
+use super::command::{CommandContext, UICommand};
 use super::{UiAction, shortcuts};
 pub use crate::providers::spec::KeyColumn;
 use crate::providers::{ApiError, ProviderSpec, RemoteKey};
@@ -661,8 +661,9 @@ fn row_context_menu(
 ) -> bool {
     response
         .context_menu(|ui| {
-            for action in KeyAction::available(key, spec.capabilities) {
-                action.button(ui, key, actions);
+            let context = CommandContext::for_key(key, spec.capabilities);
+            for command in UICommand::key_commands(key, spec.capabilities) {
+                command.button(ui, &context, actions);
             }
         })
         .is_some()

@@ -1,6 +1,8 @@
-//! The window's keyboard shortcuts, in one place: the app reads them to act,
-//! buttons and the command palette to show them (formatted by egui for the
-//! platform, "Ctrl+R" or "⌘R").
+//! The window's keyboard shortcuts by name. Each is bound to one command in
+//! [`super::command::UICommand::shortcuts`], which the keyboard, the palette
+//! and the buttons read (a test there checks that no two clash); widgets
+//! outside the command list (the toolbar, the filter box) name them here
+//! for their tooltips, formatted by egui for the platform ("Ctrl+R", "⌘R").
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
@@ -23,7 +25,18 @@ pub const FILTER: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, K
 pub const CLEAR_FILTER: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::Escape);
 /// Open the command palette.
 pub const PALETTE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::K);
-
+/// Select the row above.
+pub const PREVIOUS_ROW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::ArrowUp);
+/// Select the row below.
+pub const NEXT_ROW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::ArrowDown);
+/// Select a page of rows up.
+pub const PAGE_UP: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::PageUp);
+/// Select a page of rows down.
+pub const PAGE_DOWN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::PageDown);
+/// Select the first row.
+pub const FIRST_ROW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::Home);
+/// Select the last row.
+pub const LAST_ROW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::End);
 /// Open the settings dialog.
 pub const SETTINGS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
 /// Zoom in, out, back to 100 % (egui handles these keys itself:
