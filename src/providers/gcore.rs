@@ -1224,6 +1224,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// One sample answer per row of [`ERRORS`], in order, then the
+    /// fallback: every row can be reached (none is shadowed by another).
+    #[test]
+    fn every_error_row_is_reachable() {
+        let answer = |status| ErrorAnswer {
+            status,
+            said: String::new(),
+            not_found: "Project 1 was not found".into(),
+            retry_after: None,
+            base_url: DEFAULT_BASE_URL.into(),
+        };
+        let samples = [401, 403, 404, 400, 409, 429, 503, 418].map(answer);
+        let rows: Vec<Option<usize>> = samples.iter().map(|a| ERRORS.row(a.status, a)).collect();
+        let mut expected: Vec<Option<usize>> = (0..ERRORS.rules.len()).map(Some).collect();
+        expected.push(None);
+        assert_eq!(rows, expected);
+    }
+
     const SEED_PATTERN: &str = r"^[a-zA-Z0-9][a-zA-Z 0-9._\-]{1,61}[a-zA-Z0-9._]$";
 
     #[test]

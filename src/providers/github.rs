@@ -1072,6 +1072,45 @@ fn error_item(item: &Value) -> Option<(String, String)> {
 mod tests {
     use super::*;
 
+    /// One sample answer per row of [`ERRORS`], in order, then the
+    /// fallback: every row can be reached (none is shadowed by another).
+    #[test]
+    fn every_error_row_is_reachable() {
+        let answer = |status, list, operation, is_github, reasons: &[&str]| ErrorAnswer {
+            status,
+            message: Some("said".into()),
+            reasons: reasons.iter().map(|r| r.to_string()).collect(),
+            what: "listing".into(),
+            operation,
+            list,
+            is_github,
+            scopes: String::new(),
+            base_url: DEFAULT_BASE_URL.into(),
+        };
+        let auth = Some(KeyList::Authentication);
+        let samples = [
+            answer(401, None, Operation::Connect, true, &[]),
+            answer(404, auth, Operation::List, true, &[]),
+            answer(404, auth, Operation::Delete, true, &[]),
+            answer(404, auth, Operation::List, false, &[]),
+            answer(403, auth, Operation::Create, true, &[]),
+            answer(
+                422,
+                auth,
+                Operation::Create,
+                true,
+                &["key is already in use"],
+            ),
+            answer(400, auth, Operation::Create, true, &["key is invalid"]),
+            answer(502, None, Operation::Connect, true, &[]),
+            answer(418, None, Operation::Connect, true, &[]),
+        ];
+        let rows: Vec<Option<usize>> = samples.iter().map(|a| ERRORS.row(a.status, a)).collect();
+        let mut expected: Vec<Option<usize>> = (0..ERRORS.rules.len()).map(Some).collect();
+        expected.push(None);
+        assert_eq!(rows, expected);
+    }
+
     #[test]
     fn titles_are_checked() {
         assert!(validate_key_name("laptop").is_ok());

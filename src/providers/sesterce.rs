@@ -483,6 +483,32 @@ fn field_errors(messages: &[String]) -> Vec<FieldError> {
 mod tests {
     use super::*;
 
+    /// One sample answer per row of [`ERRORS`], in order, then the
+    /// fallback: every row can be reached (none is shadowed by another).
+    #[test]
+    fn every_error_row_is_reachable() {
+        let answer = |status, joined: &str, operation| ErrorAnswer {
+            status,
+            joined: joined.into(),
+            operation,
+            base_url: DEFAULT_BASE_URL.into(),
+        };
+        let samples = [
+            answer(403, "Forbidden", Operation::List),
+            answer(404, "API key not found", Operation::Delete),
+            answer(404, "Cannot GET /x", Operation::Delete),
+            answer(404, "Not Found", Operation::Delete),
+            answer(400, "name must be a string", Operation::Create),
+            answer(429, "", Operation::List),
+            answer(503, "", Operation::List),
+            answer(418, "", Operation::List),
+        ];
+        let rows: Vec<Option<usize>> = samples.iter().map(|a| ERRORS.row(a.status, a)).collect();
+        let mut expected: Vec<Option<usize>> = (0..ERRORS.rules.len()).map(Some).collect();
+        expected.push(None);
+        assert_eq!(rows, expected);
+    }
+
     #[test]
     fn names_are_checked() {
         assert!(validate_key_name("laptop").is_ok());

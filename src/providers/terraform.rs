@@ -1010,6 +1010,34 @@ fn field_errors(errors: &[JsonApiError]) -> Vec<FieldError> {
 mod tests {
     use super::*;
 
+    /// One sample answer per row of [`ERRORS`], in order, then the
+    /// fallback: every row can be reached (none is shadowed by another).
+    #[test]
+    fn every_error_row_is_reachable() {
+        let answer = |status, organization_keys| ErrorAnswer {
+            status,
+            summary: String::new(),
+            not_found: "Not found.".into(),
+            organization_keys,
+            base_url: "https://app.terraform.io/api/v2".into(),
+        };
+        let samples = [
+            answer(401, false),
+            answer(404, true),
+            answer(404, false),
+            answer(422, false),
+            answer(429, false),
+            answer(500, false),
+            answer(403, false),
+            answer(409, false),
+            answer(418, false),
+        ];
+        let rows: Vec<Option<usize>> = samples.iter().map(|a| ERRORS.row(a.status, a)).collect();
+        let mut expected: Vec<Option<usize>> = (0..ERRORS.rules.len()).map(Some).collect();
+        expected.push(None);
+        assert_eq!(rows, expected);
+    }
+
     #[test]
     fn api_root_gets_api_v2_once() {
         let http = Http::new(http::HttpPolicy::default()).unwrap();
