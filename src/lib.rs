@@ -1,9 +1,28 @@
-//! Keyfleet: one window for the SSH keys kept in Gcore Cloud, Sesterce and
-//! HCP Terraform accounts.
+//! Keyfleet: one window and one command line for the SSH keys kept in Gcore
+//! Cloud, Sesterce, HCP Terraform and GitHub accounts and on this computer.
 //!
-//! The UI (`app`, `ui`) talks to the background runtime (`backend`) only
-//! through `Command`s and `Event`s; provider clients live in `providers`,
-//! local key handling in `keys`, profiles and secrets in `store`.
+//! The modules form layers; each uses only the layers below it
+//! (`tests/architecture.rs` checks this and that no modules import each
+//! other in a circle):
+//!
+//! ```text
+//! probe                      bench probes (feature `bench`)
+//! app                        the window: state and glue
+//! ui                         panels and dialogs (egui)
+//! state, cli                 the window's table models; `keyfleet …`
+//! backend                    tokio runtime: Command in, one answer out
+//! ops                        fleet operations: create-with-recovery,
+//!                            publish, revoke planning, rotation
+//! demo, inventory            `--demo` accounts; keys grouped by fingerprint
+//! sandbox                    fake servers (tests and `--demo`)
+//! store                      profiles, tokens, settings, atomic files
+//! providers                  the provider clients and their specs
+//! clock, dates, keys         now, provider dates, key text and files
+//! ```
+//!
+//! The window (`app`, `ui`) asks the backend for work with
+//! `Backend::request(|reply| Command::…)` and polls the `Pending` answer;
+//! the command line calls `ops` and the provider clients directly.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

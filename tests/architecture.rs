@@ -405,9 +405,21 @@ fn every_module_uses_only_modules_below_it() {
         unplaced.is_empty(),
         "put these modules in a layer of LAYERS (tests/architecture.rs): {unplaced:?}"
     );
-    let upward: Vec<String> = top_level_graph(&crate_uses())
+    let edges = top_level_graph(&crate_uses());
+    // A re-export at the crate root (`pub use ops::rotation;`) would hide
+    // which layer is used: every path names a module by its own name.
+    let aliases: Vec<String> = edges
+        .iter()
+        .filter(|((_, to), _)| !modules.contains(to))
+        .map(|((from, to), example)| format!("{from} -> crate::{to} ({example})"))
+        .collect();
+    assert!(
+        aliases.is_empty(),
+        "name modules where they are, not through the crate root: {aliases:?}"
+    );
+    let upward: Vec<String> = edges
         .into_iter()
-        .filter(|((from, to), _)| modules.contains(to) && layer_of(from) <= layer_of(to))
+        .filter(|((from, to), _)| layer_of(from) <= layer_of(to))
         .map(|((from, to), example)| format!("{from} -> {to} ({example})"))
         .collect();
     assert!(

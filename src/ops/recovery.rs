@@ -20,7 +20,8 @@ use crate::providers::{ApiError, CreatedKey, NewKey, NewKeyMaterial, ProviderCli
 pub enum CreateOutcome {
     /// The provider answered.
     Created(CreatedKey),
-    /// The answer was lost but the key exists (found by name).
+    /// The answer was lost but the key exists (found by fingerprint, or as
+    /// the one new id with the name sent; see the module's rules).
     /// `private_key_lost` is true when the server generated the private key,
     /// which is now unrecoverable.
     LostButFound {
