@@ -73,6 +73,9 @@ struct Kept {
     /// glyphs that are gone.
     atlas_fill: f32,
     entries: IdMap<Entry>,
+    /// The width of one monospace character, once a fingerprint measured
+    /// it (see [`CellTexts::layout`]).
+    mono_advance: Option<f32>,
 }
 
 /// The galleys of one table for one pass: [`CellTexts::load`] them before
@@ -100,6 +103,7 @@ impl CellTexts {
         let atlas_fill = ctx.fonts(|fonts| fonts.font_atlas_fill_ratio());
         if kept.basis.as_ref() != Some(&basis) || atlas_fill < kept.atlas_fill {
             kept.entries.clear();
+            kept.mono_advance = None;
             kept.basis = Some(basis);
         }
         kept.atlas_fill = atlas_fill;
@@ -192,33 +196,79 @@ impl CellTexts {
     /// The galley of `text` cut to `width`, and the whole text when it was
     /// cut in the middle.
     fn layout(
-        &self,
+        &mut self,
         ui: &egui::Ui,
         font: CellFont,
         width: f32,
         text: String,
     ) -> (Arc<Galley>, Option<String>) {
-        let galley = self.layout_cut_at_end(ui, font, width, text);
-        if font != CellFont::Fingerprint || !galley.elided {
-            return (galley, None);
+        if font != CellFont::Fingerprint || !width.is_finite() {
+            return (self.layout_cut_at_end(ui, font, width, text), None);
         }
-        let whole = galley.text().to_owned();
-        match self.layout_cut_in_middle(ui, width, &whole) {
-            Some(middle) => (middle, Some(whole)),
+        let chars: Vec<char> = text.chars().collect();
+        // Fingerprints are ASCII in a monospace font: once one character's
+        // width is known, how many fit is arithmetic, and a cell costs one
+        // layout like any other (trying lengths cost four per cell, the
+        // dearest part of a frame that scrolls new rows in).
+        let advance = match self.kept.mono_advance {
+            Some(advance) if text.is_ascii() => advance,
+            _ => {
+                let whole = self.layout_cut_at_end(ui, font, f32::INFINITY, text.clone());
+                if whole.size().x <= width {
+                    return (whole, None);
+                }
+                let advance = whole.size().x / chars.len().max(1) as f32;
+                if text.is_ascii() {
+                    self.kept.mono_advance = Some(advance);
+                }
+                advance
+            }
+        };
+        // "…" is one character wide too (checked: the galley is measured).
+        let fit = (width / advance.max(0.1)) as usize;
+        if fit >= chars.len() {
+            let galley = self.layout_cut_at_end(ui, font, width, text);
+            if !galley.elided {
+                return (galley, None);
+            }
+            let text = galley.text().to_owned();
+            return self.cut_in_middle_or_end(ui, width, text, &chars, chars.len() - 1);
+        }
+        self.cut_in_middle_or_end(ui, width, text, &chars, fit.saturating_sub(1))
+    }
+
+    /// `text` cut in the middle to at most `keep` characters (fewer if
+    /// they do not fit `width`), with the whole text for its name; cut at
+    /// the end when not even a character of each end fits.
+    fn cut_in_middle_or_end(
+        &self,
+        ui: &egui::Ui,
+        width: f32,
+        text: String,
+        chars: &[char],
+        keep: usize,
+    ) -> (Arc<Galley>, Option<String>) {
+        match self.layout_cut_in_middle(ui, width, chars, keep) {
+            Some(middle) => (middle, Some(text)),
             // Too narrow for both ends: the start alone.
-            None => (galley, None),
+            None => (
+                self.layout_cut_at_end(ui, CellFont::Fingerprint, width, text),
+                None,
+            ),
         }
     }
 
-    /// `text` as its start and end around "…", as long as fits `width`
-    /// (laid out only when the cell is, so trying a few lengths is cheap);
-    /// `None` when not even a character of each end fits.
-    fn layout_cut_in_middle(&self, ui: &egui::Ui, width: f32, text: &str) -> Option<Arc<Galley>> {
-        let chars: Vec<char> = text.chars().collect();
-        let whole = self.layout_cut_at_end(ui, CellFont::Fingerprint, f32::INFINITY, text.into());
-        // Monospace: the share of the width is the share of the characters.
-        let estimate = (chars.len() as f32 * width / whole.size().x.max(1.0)) as usize;
-        let mut keep = estimate.min(chars.len().saturating_sub(1));
+    /// `chars` as their start and end around "…", `keep` characters or
+    /// fewer, as many as fit `width` (the first try mostly does); `None`
+    /// when not even a character of each end fits.
+    fn layout_cut_in_middle(
+        &self,
+        ui: &egui::Ui,
+        width: f32,
+        chars: &[char],
+        mut keep: usize,
+    ) -> Option<Arc<Galley>> {
+        keep = keep.min(chars.len().saturating_sub(1));
         // A short label such as "SHA256:" stays whole; what follows is
         // shared between both ends.
         let label = chars
