@@ -459,6 +459,89 @@ mod tests {
         (painted, cut, name)
     }
 
+    /// Paints each `(text, width)` as a fingerprint, one under the other,
+    /// in one frame of `ctx` (so every cell after the first fingerprint
+    /// uses the character width it measured); returns the characters each
+    /// cell drew and whether it says it was cut.
+    fn fingerprint_cells(ctx: &egui::Context, cells: &[(&str, f32)]) -> Vec<(String, bool)> {
+        let mut cut = Vec::new();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let mut texts = CellTexts::load(ui, Id::unique("cells"));
+            for (row, &(text, width)) in cells.iter().enumerate() {
+                let top = egui::pos2(0.0, 22.0 * row as f32);
+                let rect = egui::Rect::from_min_size(top, egui::vec2(width, 22.0));
+                let mut cell = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+                let font = CellFont::Fingerprint;
+                cut.push(
+                    texts.paint(&mut cell, Id::unique(row), font, Tone::Normal, || {
+                        text.into()
+                    }),
+                );
+            }
+            texts.keep(ui);
+        });
+        output.textures_delta.clear();
+        let drawn = output
+            .shapes
+            .iter()
+            .filter_map(|clipped| match &clipped.shape {
+                egui::Shape::Text(shape) => Some(
+                    (shape.galley.rows.iter())
+                        .flat_map(|row| row.glyphs.iter().map(|glyph| glyph.chr))
+                        .collect::<String>(),
+                ),
+                _ => None,
+            });
+        drawn.zip(cut).collect()
+    }
+
+    #[test]
+    fn fingerprints_cut_by_the_measured_width_are_as_wide_as_fits() {
+        let sha = "SHA256:Xq3bD5f7G9h1J3k5L7m9N1p3R5t7V9x1Z3b5D7f9H1j";
+        let md5 = "MD5:12:34:56:78:9a:bc:de:f0:12:34:56:78:9a:bc:de:f0";
+        // Not ASCII: measured whole, whatever was measured before.
+        let odd = "SHA256:ÄÖÜäöüßÄÖÜäöüßÄÖÜäöüßÄÖÜäöüßÄÖÜäöüß";
+        let widths = [30.0, 75.0, 120.0, 150.0, 230.0, 500.0];
+        let cells: Vec<(&str, f32)> = (widths.iter())
+            .flat_map(|&width| [(sha, width), (md5, width), (odd, width)])
+            .collect();
+        let ctx = egui::Context::default();
+        let drawn = fingerprint_cells(&ctx, &cells);
+        assert_eq!(drawn.len(), cells.len());
+        let font = TextStyle::Monospace.resolve(&ctx.global_style());
+        let width_of = |text: &str| {
+            ctx.fonts_mut(|fonts| {
+                (fonts.layout_no_wrap(text.into(), font.clone(), Color32::WHITE))
+                    .size()
+                    .x
+            })
+        };
+        for (&(text, width), (painted, cut)) in cells.iter().zip(&drawn) {
+            assert!(width_of(painted) <= width, "{painted:?} fits {width}");
+            if !cut {
+                assert_eq!(painted, text);
+                continue;
+            }
+            let (head, tail) = painted.split_once('…').expect("cut");
+            assert!(
+                text.starts_with(head) && text.ends_with(tail),
+                "{painted:?}"
+            );
+            if tail.is_empty() {
+                // Cut at the end: too narrow for both ends.
+                assert!(width < 60.0, "{painted:?} at {width}");
+                continue;
+            }
+            // One more character of the text would not fit.
+            let next = text[head.len()..].chars().next().expect("a character");
+            let wider = format!("{head}{next}…{tail}");
+            assert!(width_of(&wider) > width, "{wider:?} would fit {width}");
+        }
+        // Wide enough, every one is whole; narrow, every one is cut.
+        assert!(drawn[15..].iter().all(|(_, cut)| !cut));
+        assert!(drawn[..9].iter().all(|(_, cut)| *cut));
+    }
+
     #[test]
     fn a_fingerprint_is_cut_in_the_middle_and_named_whole() {
         let sha = "SHA256:Xq3bD5f7G9h1J3k5L7m9N1p3R5t7V9x1Z3b5D7f9H1j";
