@@ -7,7 +7,7 @@
 //!
 //! The start-up and memory rows need an X display: without `DISPLAY` the
 //! bench re-runs itself for those rows under `xvfb-run -a` when available.
-//! `KEYFLEET_BENCH_ONLY=frames,keystroke,fingerprints,refresh,load,window`
+//! `KEYFLEET_BENCH_ONLY=frames,keystroke,index,fingerprints,refresh,load,window`
 //! (any subset) runs only those sections; `serve` (only when named) keeps
 //! the start-up/memory rows' fake account running for profiling by hand.
 
@@ -393,6 +393,62 @@ fn filter_keystrokes(keys: &[RemoteKey], rounds: usize) -> KeystrokeFigures {
         worst_typed: per_position.into_iter().max().unwrap_or_default(),
         backspace: median(backspace),
         idle: median(idle),
+    }
+}
+
+/// `KeyTable::set_filter` (the incremental index) against the simplest
+/// filter that gives the same rows: every row's lower-cased
+/// `name␟sha256␟md5␟comment` made once, and each keystroke a
+/// `str::contains` over all of them. Thread CPU time of the filter call
+/// alone, per character of `key-00` (median of `rounds`).
+struct IndexFigures {
+    index: Vec<Duration>,
+    scan: Vec<Duration>,
+}
+
+fn index_vs_scan(keys: &[RemoteKey], rounds: usize) -> IndexFigures {
+    let mut table = KeyTable::default();
+    table.set_rows(keys.to_vec());
+    table.toggle_sort(SortColumn::Name);
+    let texts: Vec<String> = keys
+        .iter()
+        .map(|key| {
+            let parts = [
+                Some(key.name.as_str()),
+                key.fingerprint_sha256.as_deref(),
+                key.fingerprint_md5.as_deref(),
+                key.comment.as_deref(),
+            ];
+            parts
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+                .to_lowercase()
+        })
+        .collect();
+    let typed_text = "key-00";
+    let (mut index, mut scan) = (vec![Vec::new(); 6], vec![Vec::new(); 6]);
+    let mut shown: Vec<u32> = Vec::with_capacity(keys.len());
+    for _ in 0..rounds {
+        table.set_filter("");
+        for end in 1..=typed_text.len() {
+            let start = thread_cpu_time();
+            table.set_filter(&typed_text[..end]);
+            index[end - 1].push(thread_cpu_time() - start);
+            let start = thread_cpu_time();
+            let needle = typed_text[..end].to_lowercase();
+            shown.clear();
+            shown.extend(
+                (0..texts.len() as u32).filter(|&row| texts[row as usize].contains(&needle)),
+            );
+            scan[end - 1].push(thread_cpu_time() - start);
+            assert_eq!(shown.len(), table.visible_len(), "both filters agree");
+        }
+    }
+    IndexFigures {
+        index: index.into_iter().map(median).collect(),
+        scan: scan.into_iter().map(median).collect(),
     }
 }
 
@@ -954,6 +1010,26 @@ fn main() {
             format!("{:.3} ms", ms(figures.backspace)),
             format!("frame without typing {:.3} ms", ms(figures.idle)),
             format!("{:.2}×", ratio(figures.backspace)),
+        );
+    }
+    if wanted("index") {
+        let keys = sample_keys(100_000);
+        let figures = index_vs_scan(&keys, 7);
+        let each = |times: &[Duration]| {
+            let list: Vec<String> = times.iter().map(|d| format!("{:.2}", ms(*d))).collect();
+            list.join(" / ")
+        };
+        let worst = |times: &[Duration]| times.iter().copied().max().unwrap_or_default();
+        row(
+            "filter alone, 100000 keys, each character of \"key-00\" (ms): index / plain scan",
+            each(&figures.index),
+            each(&figures.scan),
+            format!(
+                "slowest {:.2} vs {:.2} ms: {:.1}× faster",
+                ms(worst(&figures.index)),
+                ms(worst(&figures.scan)),
+                worst(&figures.scan).as_secs_f64() / worst(&figures.index).as_secs_f64()
+            ),
         );
     }
     if wanted("fingerprints") {

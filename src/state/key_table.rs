@@ -3,8 +3,16 @@
 //! re-sort anything. The filter searches a compact lower-cased copy of the
 //! searchable text, stored in sort order, with `memchr::memmem`; typing a
 //! character re-checks only the rows that matched before, from where they
-//! matched, and backspace restores an earlier result (100,000 keys: well
-//! under a millisecond per keystroke; see docs/PERFORMANCE.md).
+//! matched, and backspace restores an earlier result.
+//!
+//! Why an index and not a plain scan: the simplest filter that gives the
+//! same rows (each row's lower-cased text made once, then `str::contains`
+//! over every row per keystroke) takes 2.3–3.3 ms per character at
+//! 100,000 keys on the bench machine, against 0.67–0.88 ms here
+//! (`KEYFLEET_BENCH_ONLY=index cargo bench --features bench --bench perf`,
+//! docs/PERFORMANCE.md). With the index the slowest typed character's
+//! frame was 2.35–2.95× a frame without typing (goal ≤ 3×); with the
+//! plain scan's time instead it would be about 4.5×.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -156,8 +164,19 @@ struct Snapshot {
 impl Snapshot {
     fn new(needle: String, visible: &[u32], rows: usize) -> Self {
         let mut bits = vec![0u64; rows.div_ceil(64)];
-        for &position in visible {
-            bits[position as usize / 64] |= 1 << (position % 64);
+        let mut index = 0;
+        while let Some(&position) = visible.get(index) {
+            // 64 shown rows in a row filling a whole word (typing often
+            // narrows from every row): one store instead of 64.
+            let word_start =
+                position % 64 == 0 && visible.get(index + 63) == Some(&position.saturating_add(63));
+            if word_start {
+                bits[position as usize / 64] = u64::MAX;
+                index += 64;
+            } else {
+                bits[position as usize / 64] |= 1 << (position % 64);
+                index += 1;
+            }
         }
         Self { needle, bits }
     }
@@ -172,6 +191,23 @@ impl Snapshot {
                 word &= word - 1;
             }
         }
+    }
+}
+
+/// What narrowing found in one row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    /// The needle, at this offset in the row's search text.
+    At(usize),
+    /// Not in this row.
+    NotHere,
+    /// Neither in this row nor in any later one.
+    NoneLeft,
+}
+
+impl From<Option<usize>> for Found {
+    fn from(at: Option<usize>) -> Self {
+        at.map_or(Self::NotHere, Self::At)
     }
 }
 
@@ -722,23 +758,27 @@ impl KeyTable {
         }
         self.retain_shown(|table, position, old_match| {
             let from = if extends { old_match } else { 0 };
-            table.find_in_row(position, &finder, from, scope)
+            Found::from(table.find_in_row(position, &finder, from, scope))
         });
     }
 
     /// Keeps the shown rows for which `find` (given the row's position and
     /// where the shorter needle matched in it) finds the new needle, with
-    /// where it did.
-    fn retain_shown(&mut self, mut find: impl FnMut(&Self, usize, usize) -> Option<usize>) {
+    /// where it did, up to the first row for which it finds none left.
+    fn retain_shown(&mut self, mut find: impl FnMut(&Self, usize, usize) -> Found) {
         let mut visible = std::mem::take(&mut self.visible);
         let mut match_at = std::mem::take(&mut self.match_at);
         let mut kept = 0;
         for index in 0..visible.len() {
             let position = visible[index] as usize;
-            if let Some(found) = find(self, position, match_at[index] as usize) {
-                visible[kept] = position as u32;
-                match_at[kept] = found as u32;
-                kept += 1;
+            match find(self, position, match_at[index] as usize) {
+                Found::At(found) => {
+                    visible[kept] = position as u32;
+                    match_at[kept] = found as u32;
+                    kept += 1;
+                }
+                Found::NotHere => {}
+                Found::NoneLeft => break,
             }
         }
         visible.truncate(kept);
@@ -774,12 +814,12 @@ impl KeyTable {
             // Past this row's names (the old match was in a fingerprint
             // and the row has no comment): nothing left to find.
             if from > row_end - row_start {
-                return None;
+                return Found::NotHere;
             }
             // Most rows still match where the shorter needle did: one
             // comparison, as row by row.
             if from < name_end && occurs_at(&all[row_start..row_end], from, needle) {
-                return Some(from);
+                return Found::At(from);
             }
             let start = row_start + from;
             let found = match last {
@@ -793,9 +833,17 @@ impl KeyTable {
                     last = Some((start, hit));
                     hit
                 }
-            }?;
-            (found + needle.len() <= row_end)
-                .then(|| names_to_text(found - row_start, name_end, comment_start))
+            };
+            match found {
+                // No occurrence from here to the end of the names, and the
+                // rows left come later: none of them matches (typing the
+                // character that drops most rows stops here).
+                None => Found::NoneLeft,
+                Some(found) if found + needle.len() <= row_end => {
+                    Found::At(names_to_text(found - row_start, name_end, comment_start))
+                }
+                Some(_) => Found::NotHere,
+            }
         });
     }
 
@@ -903,10 +951,6 @@ fn push_lowercase(out: &mut String, text: &str) {
     }
 }
 
-/// Whether `needle` occurs in `text` at byte `at`. A plain loop: needles
-/// are short, this runs once per row per keystroke, and `starts_with`
-/// would call `memcmp` (0.4 ms more per keystroke at 100,000 rows).
-#[inline]
 /// A row's offset in its whole search text (`name␟sha256␟md5␟comment`)
 /// as an offset in its `name␟comment` copy; an offset in the fingerprints
 /// becomes the comment's start.
@@ -927,6 +971,10 @@ fn names_to_text(at: usize, name_end: usize, comment_start: usize) -> usize {
     }
 }
 
+/// Whether `needle` occurs in `text` at byte `at`. A plain loop: needles
+/// are short, this runs once per row per keystroke, and `starts_with`
+/// would call `memcmp` (0.4 ms more per keystroke at 100,000 rows).
+#[inline]
 fn occurs_at(text: &[u8], at: usize, needle: &[u8]) -> bool {
     match text.get(at..at.saturating_add(needle.len())) {
         Some(here) => here.iter().zip(needle).all(|(a, b)| a == b),

@@ -73,6 +73,9 @@ struct Kept {
     /// glyphs that are gone.
     atlas_fill: f32,
     entries: IdMap<Entry>,
+    /// The width of one monospace character, once a fingerprint measured
+    /// it (see [`CellTexts::layout`]).
+    mono_advance: Option<f32>,
 }
 
 /// The galleys of one table for one pass: [`CellTexts::load`] them before
@@ -100,6 +103,7 @@ impl CellTexts {
         let atlas_fill = ctx.fonts(|fonts| fonts.font_atlas_fill_ratio());
         if kept.basis.as_ref() != Some(&basis) || atlas_fill < kept.atlas_fill {
             kept.entries.clear();
+            kept.mono_advance = None;
             kept.basis = Some(basis);
         }
         kept.atlas_fill = atlas_fill;
@@ -192,33 +196,79 @@ impl CellTexts {
     /// The galley of `text` cut to `width`, and the whole text when it was
     /// cut in the middle.
     fn layout(
-        &self,
+        &mut self,
         ui: &egui::Ui,
         font: CellFont,
         width: f32,
         text: String,
     ) -> (Arc<Galley>, Option<String>) {
-        let galley = self.layout_cut_at_end(ui, font, width, text);
-        if font != CellFont::Fingerprint || !galley.elided {
-            return (galley, None);
+        if font != CellFont::Fingerprint || !width.is_finite() {
+            return (self.layout_cut_at_end(ui, font, width, text), None);
         }
-        let whole = galley.text().to_owned();
-        match self.layout_cut_in_middle(ui, width, &whole) {
-            Some(middle) => (middle, Some(whole)),
+        let chars: Vec<char> = text.chars().collect();
+        // Fingerprints are ASCII in a monospace font: once one character's
+        // width is known, how many fit is arithmetic, and a cell costs one
+        // layout like any other (trying lengths cost four per cell, the
+        // dearest part of a frame that scrolls new rows in).
+        let advance = match self.kept.mono_advance {
+            Some(advance) if text.is_ascii() => advance,
+            _ => {
+                let whole = self.layout_cut_at_end(ui, font, f32::INFINITY, text.clone());
+                if whole.size().x <= width {
+                    return (whole, None);
+                }
+                let advance = whole.size().x / chars.len().max(1) as f32;
+                if text.is_ascii() {
+                    self.kept.mono_advance = Some(advance);
+                }
+                advance
+            }
+        };
+        // "…" is one character wide too (checked: the galley is measured).
+        let fit = (width / advance.max(0.1)) as usize;
+        if fit >= chars.len() {
+            let galley = self.layout_cut_at_end(ui, font, width, text);
+            if !galley.elided {
+                return (galley, None);
+            }
+            let text = galley.text().to_owned();
+            return self.cut_in_middle_or_end(ui, width, text, &chars, chars.len() - 1);
+        }
+        self.cut_in_middle_or_end(ui, width, text, &chars, fit.saturating_sub(1))
+    }
+
+    /// `text` cut in the middle to at most `keep` characters (fewer if
+    /// they do not fit `width`), with the whole text for its name; cut at
+    /// the end when not even a character of each end fits.
+    fn cut_in_middle_or_end(
+        &self,
+        ui: &egui::Ui,
+        width: f32,
+        text: String,
+        chars: &[char],
+        keep: usize,
+    ) -> (Arc<Galley>, Option<String>) {
+        match self.layout_cut_in_middle(ui, width, chars, keep) {
+            Some(middle) => (middle, Some(text)),
             // Too narrow for both ends: the start alone.
-            None => (galley, None),
+            None => (
+                self.layout_cut_at_end(ui, CellFont::Fingerprint, width, text),
+                None,
+            ),
         }
     }
 
-    /// `text` as its start and end around "…", as long as fits `width`
-    /// (laid out only when the cell is, so trying a few lengths is cheap);
-    /// `None` when not even a character of each end fits.
-    fn layout_cut_in_middle(&self, ui: &egui::Ui, width: f32, text: &str) -> Option<Arc<Galley>> {
-        let chars: Vec<char> = text.chars().collect();
-        let whole = self.layout_cut_at_end(ui, CellFont::Fingerprint, f32::INFINITY, text.into());
-        // Monospace: the share of the width is the share of the characters.
-        let estimate = (chars.len() as f32 * width / whole.size().x.max(1.0)) as usize;
-        let mut keep = estimate.min(chars.len().saturating_sub(1));
+    /// `chars` as their start and end around "…", `keep` characters or
+    /// fewer, as many as fit `width` (the first try mostly does); `None`
+    /// when not even a character of each end fits.
+    fn layout_cut_in_middle(
+        &self,
+        ui: &egui::Ui,
+        width: f32,
+        chars: &[char],
+        mut keep: usize,
+    ) -> Option<Arc<Galley>> {
+        keep = keep.min(chars.len().saturating_sub(1));
         // A short label such as "SHA256:" stays whole; what follows is
         // shared between both ends.
         let label = chars
@@ -407,6 +457,89 @@ mod tests {
             .find(|(_, node)| node.role() == egui::accesskit::Role::Cell)
             .and_then(|(_, node)| node.label().map(str::to_owned));
         (painted, cut, name)
+    }
+
+    /// Paints each `(text, width)` as a fingerprint, one under the other,
+    /// in one frame of `ctx` (so every cell after the first fingerprint
+    /// uses the character width it measured); returns the characters each
+    /// cell drew and whether it says it was cut.
+    fn fingerprint_cells(ctx: &egui::Context, cells: &[(&str, f32)]) -> Vec<(String, bool)> {
+        let mut cut = Vec::new();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let mut texts = CellTexts::load(ui, Id::unique("cells"));
+            for (row, &(text, width)) in cells.iter().enumerate() {
+                let top = egui::pos2(0.0, 22.0 * row as f32);
+                let rect = egui::Rect::from_min_size(top, egui::vec2(width, 22.0));
+                let mut cell = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+                let font = CellFont::Fingerprint;
+                cut.push(
+                    texts.paint(&mut cell, Id::unique(row), font, Tone::Normal, || {
+                        text.into()
+                    }),
+                );
+            }
+            texts.keep(ui);
+        });
+        output.textures_delta.clear();
+        let drawn = output
+            .shapes
+            .iter()
+            .filter_map(|clipped| match &clipped.shape {
+                egui::Shape::Text(shape) => Some(
+                    (shape.galley.rows.iter())
+                        .flat_map(|row| row.glyphs.iter().map(|glyph| glyph.chr))
+                        .collect::<String>(),
+                ),
+                _ => None,
+            });
+        drawn.zip(cut).collect()
+    }
+
+    #[test]
+    fn fingerprints_cut_by_the_measured_width_are_as_wide_as_fits() {
+        let sha = "SHA256:Xq3bD5f7G9h1J3k5L7m9N1p3R5t7V9x1Z3b5D7f9H1j";
+        let md5 = "MD5:12:34:56:78:9a:bc:de:f0:12:34:56:78:9a:bc:de:f0";
+        // Not ASCII: measured whole, whatever was measured before.
+        let odd = "SHA256:ÄÖÜäöüßÄÖÜäöüßÄÖÜäöüßÄÖÜäöüßÄÖÜäöüß";
+        let widths = [30.0, 75.0, 120.0, 150.0, 230.0, 500.0];
+        let cells: Vec<(&str, f32)> = (widths.iter())
+            .flat_map(|&width| [(sha, width), (md5, width), (odd, width)])
+            .collect();
+        let ctx = egui::Context::default();
+        let drawn = fingerprint_cells(&ctx, &cells);
+        assert_eq!(drawn.len(), cells.len());
+        let font = TextStyle::Monospace.resolve(&ctx.global_style());
+        let width_of = |text: &str| {
+            ctx.fonts_mut(|fonts| {
+                (fonts.layout_no_wrap(text.into(), font.clone(), Color32::WHITE))
+                    .size()
+                    .x
+            })
+        };
+        for (&(text, width), (painted, cut)) in cells.iter().zip(&drawn) {
+            assert!(width_of(painted) <= width, "{painted:?} fits {width}");
+            if !cut {
+                assert_eq!(painted, text);
+                continue;
+            }
+            let (head, tail) = painted.split_once('…').expect("cut");
+            assert!(
+                text.starts_with(head) && text.ends_with(tail),
+                "{painted:?}"
+            );
+            if tail.is_empty() {
+                // Cut at the end: too narrow for both ends.
+                assert!(width < 60.0, "{painted:?} at {width}");
+                continue;
+            }
+            // One more character of the text would not fit.
+            let next = text[head.len()..].chars().next().expect("a character");
+            let wider = format!("{head}{next}…{tail}");
+            assert!(width_of(&wider) > width, "{wider:?} would fit {width}");
+        }
+        // Wide enough, every one is whole; narrow, every one is cut.
+        assert!(drawn[15..].iter().all(|(_, cut)| !cut));
+        assert!(drawn[..9].iter().all(|(_, cut)| *cut));
     }
 
     #[test]
