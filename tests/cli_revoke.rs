@@ -7,13 +7,17 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
+use common::cli::{Folders, keyfleet_command, save_accounts};
 use common::client::{account_client, fast_policy};
+use common::keys::{fresh_key, private_text, public_line};
 use keyfleet::providers::ProviderKind;
 use keyfleet::sandbox::{self, Sandbox};
-use keyfleet::store::{ProfileStore, TokenSource};
 use serde_json::Value;
+
+/// The suite's name in its token variables.
+const SUITE: &str = "revoke";
 
 /// On the Gcore and the GitHub account.
 const SHARED: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICmKh9SyV8y8APuriPd7rS6vh1kgormYJmwIYGaabatB test@keyfleet.local";
@@ -29,49 +33,21 @@ struct Setup {
     home: tempfile::TempDir,
 }
 
-fn env_var(kind: ProviderKind) -> String {
-    format!("KEYFLEET_REVOKE_TEST_{kind:?}").to_uppercase()
-}
-
-fn private_key(comment: &str) -> ssh_key::PrivateKey {
-    let mut key =
-        ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519)
-            .unwrap();
-    key.set_comment(comment);
-    key
-}
-
 /// Four accounts: SHARED on Gcore and GitHub, another key on Sesterce and
 /// GitHub, two keys on Terraform (no public material to check).
 fn setup() -> Setup {
     let sandbox = Sandbox::start().unwrap();
-    let other = private_key("other").public_key().to_openssh().unwrap();
+    let other = public_line(&fresh_key("other"));
     sandbox.seed_key(ProviderKind::Gcore, "laptop", SHARED, "");
     sandbox.seed_key(ProviderKind::Github, "my laptop", SHARED, "");
     sandbox.seed_key(ProviderKind::Github, "desktop", &other, "");
     sandbox.seed_key(ProviderKind::Sesterce, "desktop", &other, "");
     for name in ["tf-deploy", "tf-modules"] {
-        let private = private_key(name)
-            .to_openssh(ssh_key::LineEnding::LF)
-            .unwrap()
-            .to_string();
+        let private = private_text(&fresh_key(name));
         sandbox.seed_key(ProviderKind::Terraform, name, "", &private);
     }
     let config = tempfile::tempdir().unwrap();
-    let profiles: Vec<_> = [
-        (ProviderKind::Gcore, "Gcore prod"),
-        (ProviderKind::Sesterce, "Sesterce"),
-        (ProviderKind::Terraform, "Terraform"),
-        (ProviderKind::Github, "GitHub"),
-    ]
-    .into_iter()
-    .map(|(kind, name)| {
-        let mut profile = sandbox.profile(kind, name);
-        profile.token_source = TokenSource::EnvVar(env_var(kind));
-        profile
-    })
-    .collect();
-    ProfileStore::new(config.path()).save(&profiles).unwrap();
+    save_accounts(&sandbox, config.path(), SUITE);
     let home = tempfile::tempdir().unwrap();
     std::fs::write(home.path().join("laptop.pub"), format!("{SHARED}\n")).unwrap();
     std::fs::write(home.path().join("garbage.pub"), "not a key\n").unwrap();
@@ -83,18 +59,12 @@ fn setup() -> Setup {
 }
 
 fn keyfleet(setup: &Setup, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keyfleet"));
-    command
-        .args(args)
-        .current_dir(setup.home.path())
-        .env("KEYFLEET_CONFIG_DIR", setup.config.path())
-        .env("HOME", setup.home.path())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
-    for kind in ProviderKind::ALL {
-        command.env(env_var(kind), sandbox::token(kind));
-    }
-    command.output().unwrap()
+    let folders = Folders {
+        config: setup.config.path(),
+        home: setup.home.path(),
+        cwd: setup.home.path(),
+    };
+    keyfleet_command(SUITE, &folders, args).output().unwrap()
 }
 
 /// Every account's keys, sorted, listed over HTTP like the binary does.

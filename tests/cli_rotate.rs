@@ -5,18 +5,21 @@
 //! with `--remove-old` finishes it; relative paths are refused; and the
 //! whole key set of every account is checked after each run.
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
+use common::bystanders::{assert_changes_everywhere, assert_only_gone_everywhere};
+use common::cli::{Folders, keyfleet_command, save_accounts};
+use common::keys::{fresh_key, private_text, public_line, sha256};
 use keyfleet::providers::ProviderKind;
-use keyfleet::sandbox::{self, SANDBOX_ORGANIZATION, Sandbox};
-use keyfleet::store::{Profile, ProfileStore, TokenSource};
+use keyfleet::sandbox::{self, Sandbox};
 use serde_json::Value;
 
-fn env_var(kind: ProviderKind) -> String {
-    format!("KEYFLEET_ROTATE_TEST_{kind:?}").to_uppercase()
-}
+/// The suite's name in its token variables.
+const SUITE: &str = "rotate";
 
 struct Setup {
     sandbox: Sandbox,
@@ -24,18 +27,6 @@ struct Setup {
     home: tempfile::TempDir,
     cwd: tempfile::TempDir,
     old_sha256: String,
-}
-
-fn fresh_key(comment: &str) -> ssh_key::PrivateKey {
-    let mut key =
-        ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519)
-            .unwrap();
-    key.set_comment(comment);
-    key
-}
-
-fn public_line(key: &ssh_key::PrivateKey) -> String {
-    key.public_key().to_openssh().unwrap()
 }
 
 /// The old key "laptop" on Gcore, Sesterce and GitHub; a bystander key on
@@ -58,47 +49,26 @@ fn setup() -> Setup {
         };
         sandbox.seed_key(kind, name, &public_line(&fresh_key("x")), "");
     }
-    let terraform = fresh_key("deploy")
-        .to_openssh(ssh_key::LineEnding::LF)
-        .unwrap()
-        .to_string();
+    let terraform = private_text(&fresh_key("deploy"));
     sandbox.seed_key(ProviderKind::Terraform, "tf-deploy", "", &terraform);
     let config = tempfile::tempdir().unwrap();
-    let profiles: Vec<Profile> = [
-        (ProviderKind::Gcore, "Gcore prod"),
-        (ProviderKind::Sesterce, "Sesterce"),
-        (ProviderKind::Terraform, "Terraform"),
-        (ProviderKind::Github, "GitHub"),
-    ]
-    .into_iter()
-    .map(|(kind, name)| {
-        let mut profile = sandbox.profile(kind, name);
-        profile.token_source = TokenSource::EnvVar(env_var(kind));
-        profile
-    })
-    .collect();
-    ProfileStore::new(config.path()).save(&profiles).unwrap();
+    save_accounts(&sandbox, config.path(), SUITE);
     Setup {
         sandbox,
         config,
         home: tempfile::tempdir().unwrap(),
         cwd: tempfile::tempdir().unwrap(),
-        old_sha256: old.public_key().fingerprint(Default::default()).to_string(),
+        old_sha256: sha256(&old),
     }
 }
 
 fn keyfleet(setup: &Setup, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keyfleet"));
-    command
-        .args(args)
-        .current_dir(setup.cwd.path())
-        .env("KEYFLEET_CONFIG_DIR", setup.config.path())
-        .env("HOME", setup.home.path())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
-    for kind in ProviderKind::ALL {
-        command.env(env_var(kind), sandbox::token(kind));
-    }
+    let folders = Folders {
+        config: setup.config.path(),
+        home: setup.home.path(),
+        cwd: setup.cwd.path(),
+    };
+    let mut command = keyfleet_command(SUITE, &folders, args);
     let output = command.output().unwrap();
     let text = format!(
         "{}{}",
@@ -116,55 +86,27 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Every key of every account in full (Gcore, Sesterce, GitHub,
-/// HCP Terraform), one `(id, everything)` pair per key.
-fn key_sets(sandbox: &Sandbox) -> Vec<Vec<(String, String)>> {
-    vec![
-        sandbox
-            .gcore
-            .key_details(1)
-            .into_iter()
-            .map(|key| (key.id.clone(), format!("{key:?}")))
-            .collect(),
-        sandbox
-            .sesterce
-            .keys()
-            .into_iter()
-            .map(|key| (key.id.clone(), format!("{key:?}")))
-            .collect(),
-        sandbox
-            .github
-            .keys()
-            .into_iter()
-            .map(|key| (key.id.to_string(), format!("{key:?}")))
-            .collect(),
-        sandbox
-            .terraform
-            .keys(SANDBOX_ORGANIZATION)
-            .into_iter()
-            .map(|(id, name)| {
-                (
-                    id.clone(),
-                    format!("{name} {:?}", sandbox.terraform.stored_value(&id)),
-                )
-            })
-            .collect(),
-    ]
-}
-
-/// The old key's id on Gcore, Sesterce, GitHub and HCP Terraform, from
+/// `(provider, id)` of the old key on every account holding it, from
 /// `keyfleet rotate --json`.
-fn old_key_ids(json: &Value) -> Vec<Option<String>> {
+fn old_key_ids(json: &Value) -> Vec<(&'static str, String)> {
     ["gcore", "sesterce", "github", "terraform"]
-        .iter()
-        .map(|provider| {
+        .into_iter()
+        .filter_map(|provider| {
             json["steps"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|step| step["provider"] == *provider)
-                .map(|step| step["old_key_id"].as_str().unwrap().to_string())
+                .find(|step| step["provider"] == provider)
+                .map(|step| (provider, step["old_key_id"].as_str().unwrap().to_string()))
         })
+        .collect()
+}
+
+/// `pairs` as the `(provider, id)` slices the bystander checks take.
+fn named<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    pairs
+        .iter()
+        .map(|(provider, id)| (*provider, id.as_str()))
         .collect()
 }
 
@@ -196,7 +138,7 @@ fn holders(sandbox: &Sandbox, name: &str) -> [usize; 3] {
 #[test]
 fn rotate_plans_then_adds_then_removes_in_two_runs() {
     let setup = setup();
-    let before = key_sets(&setup.sandbox);
+    let before = setup.sandbox.snapshot();
     let save = setup.home.path().join(".ssh").join("laptop-new");
     let save_text = save.display().to_string();
     let sha = setup.old_sha256.as_str();
@@ -213,7 +155,7 @@ fn rotate_plans_then_adds_then_removes_in_two_runs() {
     }
     assert!(!shown.contains("Terraform"), "no copy there: {shown}");
     assert!(stderr(&plan).contains("nothing was changed"));
-    assert_eq!(key_sets(&setup.sandbox), before);
+    assert_eq!(setup.sandbox.snapshot(), before);
     assert!(!setup.home.path().join(".ssh").exists());
     assert!(!setup.config.path().join("rotations.json").exists());
 
@@ -246,28 +188,18 @@ fn rotate_plans_then_adds_then_removes_in_two_runs() {
     let new_name = json["new"]["name"].as_str().unwrap().to_string();
     assert_eq!(holders(&setup.sandbox, "laptop"), [1, 1, 1]);
     assert_eq!(holders(&setup.sandbox, &new_name), [1, 1, 1]);
-    let paused = key_sets(&setup.sandbox);
+    let paused = setup.sandbox.snapshot();
     let old_ids = old_key_ids(&json);
-    for (account, (then, now)) in before.iter().zip(&paused).enumerate() {
-        let added = if account == 3 { 0 } else { 1 };
-        assert_eq!(now.len(), then.len() + added, "account {account}");
-        // The old key stays (Sesterce's hands "default" to the new key).
-        let ids = |keys: &[(String, String)]| -> Vec<String> {
-            keys.iter().map(|(id, _)| id.clone()).collect()
-        };
-        assert_eq!(ids(&now[..then.len()]), ids(then), "account {account}");
-        let others = |keys: &[(String, String)]| -> Vec<(String, String)> {
-            keys.iter()
-                .filter(|(id, _)| Some(id) != old_ids[account].as_ref())
-                .cloned()
-                .collect()
-        };
-        assert_eq!(
-            others(&now[..then.len()]),
-            others(then),
-            "account {account}: nothing else changed"
-        );
-    }
+    assert_eq!(old_ids.len(), 3, "{json:#}");
+    // The old key stays (Sesterce's hands "default" to the new key); one
+    // new key on each account holding it; nothing else changed.
+    assert_changes_everywhere(
+        &before,
+        &paused,
+        &[],
+        &named(&old_ids),
+        &[("gcore", 1), ("sesterce", 1), ("github", 1)],
+    );
     assert!(setup.config.path().join("rotations.json").exists());
     assert_empty(setup.cwd.path());
 
@@ -278,15 +210,9 @@ fn rotate_plans_then_adds_then_removes_in_two_runs() {
     assert_eq!(json["phase"], "done", "{json:#}");
     assert_eq!(holders(&setup.sandbox, "laptop"), [0, 0, 0]);
     assert_eq!(holders(&setup.sandbox, &new_name), [1, 1, 1]);
-    let after = key_sets(&setup.sandbox);
-    for (account, (then, now)) in paused.iter().zip(&after).enumerate() {
-        let kept: Vec<(String, String)> = then
-            .iter()
-            .filter(|(id, _)| Some(id) != old_ids[account].as_ref())
-            .cloned()
-            .collect();
-        assert_eq!(now, &kept, "account {account}: only the old key went");
-    }
+    let after = setup.sandbox.snapshot();
+    // Only the old key went.
+    assert_only_gone_everywhere(&paused, &after, &named(&old_ids));
     assert!(!setup.config.path().join("rotations.json").exists());
     assert_empty(setup.cwd.path());
 }
@@ -294,7 +220,7 @@ fn rotate_plans_then_adds_then_removes_in_two_runs() {
 #[test]
 fn rotate_refuses_relative_paths_and_bad_fingerprints() {
     let setup = setup();
-    let before = key_sets(&setup.sandbox);
+    let before = setup.sandbox.snapshot();
     let sha = setup.old_sha256.as_str();
     for args in [
         vec![
@@ -347,7 +273,7 @@ fn rotate_refuses_relative_paths_and_bad_fingerprints() {
             stderr(&output)
         );
     }
-    assert_eq!(key_sets(&setup.sandbox), before);
+    assert_eq!(setup.sandbox.snapshot(), before);
     assert_empty(setup.cwd.path());
     assert!(!setup.home.path().join(".ssh").exists());
 }

@@ -6,43 +6,13 @@
 
 mod common;
 
-use common::client::{account_client, fast_policy};
-use keyfleet::keys::SecretString;
+use common::client::{account_client, fast_policy, new_key};
+use common::keys::{fresh_key, private_text, public_line, sha256};
 use keyfleet::ops::publish::{PublishOutcome, publish_to};
 use keyfleet::ops::recovery::{CreateOutcome, create_with_recovery};
-use keyfleet::providers::{KeyScope, NewKey, NewKeyMaterial, ProviderClient, ProviderKind};
-use keyfleet::sandbox::{self, Fault, Sandbox};
-
-fn fresh_key(comment: &str) -> ssh_key::PrivateKey {
-    let mut key =
-        ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519)
-            .unwrap();
-    key.set_comment(comment);
-    key
-}
-
-fn public_line(key: &ssh_key::PrivateKey) -> String {
-    key.public_key().to_openssh().unwrap()
-}
-
-fn sha256(key: &ssh_key::PrivateKey) -> String {
-    key.public_key()
-        .fingerprint(ssh_key::HashAlg::Sha256)
-        .to_string()
-}
-
-fn private_text(key: &ssh_key::PrivateKey) -> String {
-    key.to_openssh(ssh_key::LineEnding::LF).unwrap().to_string()
-}
-
-fn new_key(name: &str, material: NewKeyMaterial) -> NewKey {
-    NewKey {
-        name: name.into(),
-        material,
-        shared_in_project: true,
-        scope: KeyScope::Account,
-    }
-}
+use keyfleet::keys::SecretString;
+use keyfleet::providers::{ApiError, NewKey, NewKeyMaterial, ProviderClient, ProviderKind};
+use keyfleet::sandbox::{self, Fault, Gate, Sandbox};
 
 fn client(sandbox: &Sandbox, kind: ProviderKind) -> ProviderClient {
     account_client(kind, sandbox.url(kind), sandbox::token(kind), fast_policy())
@@ -218,4 +188,129 @@ fn terraform_says_unknown_when_the_list_before_failed() {
     );
     // Nothing was deleted or added besides the one create.
     assert_eq!(terraform_keys(&sandbox).len(), 2);
+}
+
+/// Creates `sent` on the Terraform account with its answer lost, and holds
+/// the listing that follows until `meanwhile` has run (someone else at
+/// work on the account between the create and the check); returns what
+/// the create reported. `skip` requests (the list before) pass untouched.
+fn terraform_create_lost_then(
+    sandbox: &Sandbox,
+    skip: usize,
+    sent: &NewKey,
+    meanwhile: impl FnOnce(),
+) -> Result<CreateOutcome, ApiError> {
+    let kind = ProviderKind::Terraform;
+    let gate = Gate::new();
+    drop_answer_after(sandbox, kind, skip);
+    sandbox.faults(kind).inject(Fault::Hold(gate.clone()), 1);
+    // A generous timeout: the listing is held only while `meanwhile` runs.
+    let policy = keyfleet::providers::HttpPolicy {
+        request_timeout: std::time::Duration::from_secs(300),
+        ..fast_policy()
+    };
+    let client = account_client(kind, sandbox.url(kind), sandbox::token(kind), policy);
+    std::thread::scope(|scope| {
+        let creating = scope.spawn(|| runtime().block_on(create_with_recovery(&client, sent)));
+        let arrived = gate.wait_arrivals_blocking(1, std::time::Duration::from_secs(120));
+        if arrived {
+            meanwhile();
+        }
+        gate.release();
+        assert!(arrived, "the listing after the lost create never came");
+        creating.join().unwrap()
+    })
+}
+
+#[test]
+fn two_new_keys_with_the_name_sent_are_unknown_not_taken_or_denied() {
+    let runtime = runtime();
+    let sandbox = Sandbox::start().unwrap();
+    let kind = ProviderKind::Terraform;
+    let skip = list_requests(&sandbox, &runtime, kind);
+    let sent = new_key(
+        "tf-deploy",
+        NewKeyMaterial::PrivateKey(SecretString::new(private_text(&fresh_key("ours")))),
+    );
+    // Someone adds a same-named key between the create and the check.
+    let result = terraform_create_lost_then(&sandbox, skip, &sent, || {
+        sandbox.seed_key(kind, "tf-deploy", "", &private_text(&fresh_key("theirs")));
+    });
+    let err = match result {
+        Err(err) => err,
+        Ok(outcome) => panic!("took a key for ours: {outcome:?}"),
+    };
+    assert!(
+        err.message.contains("2 new keys named \"tf-deploy\""),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("unknown"), "{}", err.message);
+    assert!(!err.message.contains("not created"), "{}", err.message);
+    assert_eq!(terraform_keys(&sandbox).len(), 2, "nothing deleted");
+}
+
+#[test]
+fn a_created_key_deleted_before_the_check_is_reported_not_created() {
+    let runtime = runtime();
+    let sandbox = Sandbox::start().unwrap();
+    let kind = ProviderKind::Terraform;
+    let bystander = private_text(&fresh_key("bystander"));
+    sandbox.seed_key(kind, "tf-modules", "", &bystander);
+    let skip = list_requests(&sandbox, &runtime, kind);
+    let sent = new_key(
+        "tf-deploy",
+        NewKeyMaterial::PrivateKey(SecretString::new(private_text(&fresh_key("ours")))),
+    );
+    // Someone deletes the new key (over the API) before the check lists.
+    let result = terraform_create_lost_then(&sandbox, skip, &sent, || {
+        let client = client(&sandbox, kind);
+        let listed = runtime.block_on(client.list_keys()).unwrap();
+        let created = listed
+            .iter()
+            .find(|key| key.name == "tf-deploy")
+            .expect("the create was handled before its answer was dropped");
+        runtime.block_on(client.delete_key(created)).unwrap();
+    });
+    let err = match result {
+        Err(err) => err,
+        Ok(outcome) => panic!("reported a deleted key as created: {outcome:?}"),
+    };
+    assert!(
+        err.message
+            .contains("shows no such key, so it was not created"),
+        "{}",
+        err.message
+    );
+    assert_eq!(terraform_keys(&sandbox)[0].1, "tf-modules");
+    assert_eq!(terraform_keys(&sandbox).len(), 1);
+}
+
+#[test]
+fn a_refused_create_is_reported_as_refused_not_recovered() {
+    let runtime = runtime();
+    let sandbox = Sandbox::start().unwrap();
+    let kind = ProviderKind::Github;
+    let ours = fresh_key("ours");
+    let sent = new_key("deploy", NewKeyMaterial::PublicKey(public_line(&ours)));
+    let client = client(&sandbox, kind);
+    // Added once already under the same name: GitHub refuses a second copy
+    // of the same key ("key is already in use").
+    runtime.block_on(client.create_key(&sent)).unwrap();
+    sandbox.faults(kind).reset_requests();
+    let before = sandbox.snapshot();
+    let err = match runtime.block_on(create_with_recovery(&client, &sent)) {
+        Err(err) => err,
+        Ok(outcome) => panic!("a refused create was reported as {outcome:?}"),
+    };
+    assert!(err.message.contains("already in use"), "{}", err.message);
+    assert!(!err.message.contains("key list"), "{}", err.message);
+    let listings = sandbox
+        .faults(kind)
+        .requests()
+        .iter()
+        .filter(|request| request.method == "GET")
+        .count();
+    assert_eq!(listings, 0, "a refusal needs no listing");
+    assert_eq!(sandbox.snapshot(), before);
 }

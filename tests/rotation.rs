@@ -8,8 +8,10 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use common::bystanders::{assert_changes_everywhere, snapshot_name};
 use common::client::{account_client, fast_policy};
 use keyfleet::inventory::{Inventory, KeyGroup, local};
 use keyfleet::keys::generate::{GenerateRequest, KeyAlgorithm, PrivateKeyEncoding, generate};
@@ -18,7 +20,7 @@ use keyfleet::ops::rotation::{
     AccountRef, Action, Machine, NewKeyInfo, Phase, Rotation, RotationStore, StepState, run,
 };
 use keyfleet::providers::{ApiError, ProviderClient, ProviderKind, RemoteKey};
-use keyfleet::sandbox::{Fault, SANDBOX_ORGANIZATION, Sandbox, token};
+use keyfleet::sandbox::{Fault, KeySet, SANDBOX_ORGANIZATION, Sandbox, token};
 use keyfleet::store::Profile;
 
 const KINDS: [ProviderKind; 4] = [
@@ -196,39 +198,10 @@ impl World {
         self.act(rotation, Action::RemoveOld);
     }
 
-    /// Every key of every account, in full: Gcore, Sesterce, GitHub,
-    /// HCP Terraform (with its stored value), one line per key.
-    fn key_sets(&self) -> [Vec<(String, String)>; 4] {
-        let sandbox = &self.sandbox;
-        [
-            sandbox
-                .gcore
-                .key_details(1)
-                .into_iter()
-                .map(|key| (key.id.clone(), format!("{key:?}")))
-                .collect(),
-            sandbox
-                .sesterce
-                .keys()
-                .into_iter()
-                .map(|key| (key.id.clone(), format!("{key:?}")))
-                .collect(),
-            sandbox
-                .github
-                .keys()
-                .into_iter()
-                .map(|key| (key.id.to_string(), format!("{key:?}")))
-                .collect(),
-            sandbox
-                .terraform
-                .keys(SANDBOX_ORGANIZATION)
-                .into_iter()
-                .map(|(id, name)| {
-                    let value = sandbox.terraform.stored_value(&id);
-                    (id.clone(), format!("{id} {name} {value:?}"))
-                })
-                .collect(),
-        ]
+    /// Every key of every account, in full (HCP Terraform: its name and a
+    /// digest of its stored value), by provider.
+    fn key_sets(&self) -> BTreeMap<&'static str, KeySet> {
+        self.sandbox.snapshot()
     }
 
     /// Whether the old key is still on Gcore, Sesterce and GitHub.
@@ -251,42 +224,35 @@ impl World {
 }
 
 /// Compares the key sets before and after: every key in `gone` went,
-/// `added` new ids appeared, everything else is exactly as it was.
+/// `added[i]` new ids appeared on the account of `KINDS[i]`, everything
+/// else is exactly as it was.
 fn assert_only_changed(
-    before: &[Vec<(String, String)>; 4],
-    after: &[Vec<(String, String)>; 4],
-    gone: &[&str],
-    added: &[usize],
+    before: &BTreeMap<&'static str, KeySet>,
+    after: &BTreeMap<&'static str, KeySet>,
+    gone: &[(&'static str, String)],
+    added: &[usize; 4],
 ) {
-    for (account, (before, after)) in before.iter().zip(after).enumerate() {
-        let kept: Vec<&(String, String)> = before
-            .iter()
-            .filter(|(id, _)| !gone.contains(&id.as_str()))
-            .collect();
-        let old_ids: Vec<&String> = before.iter().map(|(id, _)| id).collect();
-        let (new, same): (Vec<_>, Vec<_>) =
-            after.iter().partition(|(id, _)| !old_ids.contains(&id));
-        assert_eq!(same, kept, "account {account}: bystanders unchanged");
-        assert_eq!(
-            new.len(),
-            added[account],
-            "account {account}: new keys {new:?}"
-        );
-    }
+    let gone: Vec<(&str, &str)> = gone.iter().map(|(p, id)| (*p, id.as_str())).collect();
+    let added: Vec<(&str, usize)> = KINDS
+        .iter()
+        .map(|kind| snapshot_name(*kind))
+        .zip(*added)
+        .collect();
+    assert_changes_everywhere(before, after, &gone, &[], &added);
 }
 
-/// The ids of the old key on the accounts of `kinds`.
-fn old_ids_on(rotation: &Rotation, kinds: &[ProviderKind]) -> Vec<String> {
+/// `(provider, id)` of the old key on the accounts of `kinds`.
+fn old_ids_on(rotation: &Rotation, kinds: &[ProviderKind]) -> Vec<(&'static str, String)> {
     rotation
         .steps
         .iter()
         .filter(|step| kinds.contains(&step.provider))
-        .map(|step| step.old_key_id.clone())
+        .map(|step| (snapshot_name(step.provider), step.old_key_id.clone()))
         .collect()
 }
 
-/// The ids of the old key on every account.
-fn old_ids(rotation: &Rotation) -> Vec<String> {
+/// `(provider, id)` of the old key on every account.
+fn old_ids(rotation: &Rotation) -> Vec<(&'static str, String)> {
     old_ids_on(rotation, &KINDS)
 }
 
@@ -345,7 +311,6 @@ fn a_key_is_rotated_on_four_accounts_keeping_flags_and_workspaces() {
     world.remove_phase(&mut rotation);
     assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
     let gone = old_ids(&rotation);
-    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
     assert_only_changed(&before, &world.key_sets(), &gone, &[1, 1, 1, 1]);
     store.save(std::slice::from_ref(&rotation)).unwrap();
     assert!(!store.path().exists(), "nothing left waiting");
@@ -440,7 +405,6 @@ fn a_failed_add_keeps_the_old_key_until_retried() {
     assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
     assert_eq!(world.old_public_key_everywhere(), [false, false, false]);
     let gone = old_ids(&rotation);
-    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
     assert_only_changed(&before, &world.key_sets(), &gone, &[1, 1, 1, 1]);
 }
 
@@ -480,7 +444,6 @@ fn a_same_named_foreign_key_on_terraform_is_a_conflict_not_adopted() {
     );
     world.remove_phase(&mut rotation);
     let gone = old_ids_on(&rotation, &KINDS[..3]);
-    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
     assert_only_changed(&before, &world.key_sets(), &gone, &[1, 1, 1, 0]);
     assert!(
         world
@@ -545,7 +508,6 @@ fn a_key_deleted_or_renamed_meanwhile_is_reported_not_deleted_blindly() {
     };
     assert!(message.contains("not deleted"), "{message}");
     let gone = old_ids_on(&rotation, &[ProviderKind::Gcore, ProviderKind::Sesterce]);
-    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
     assert_only_changed(&before, &world.key_sets(), &gone, &[0, 0, 0, 0]);
 }
 
@@ -587,7 +549,6 @@ fn a_resumed_rotation_refuses_an_account_that_moved() {
     };
     assert!(message.contains("earlier Keyfleet"), "{message}");
     let gone = old_ids_on(&rotation, &[ProviderKind::Github, ProviderKind::Terraform]);
-    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
     assert_only_changed(&before, &world.key_sets(), &gone, &[0, 0, 0, 0]);
 }
 
@@ -619,4 +580,38 @@ fn a_file_from_an_earlier_build_is_read_and_its_steps_refused_not_acted_on() {
         assert!(message.contains("earlier Keyfleet"), "{message}");
     }
     assert_eq!(world.key_sets(), before, "nothing deleted");
+}
+
+#[test]
+fn a_step_saved_without_its_own_fingerprint_is_checked_against_the_groups() {
+    let world = World::new();
+    let before = world.key_sets();
+    let mut rotation = world.plan();
+    world.add_phase(&mut rotation);
+    assert_eq!(rotation.phase, Phase::Paused);
+    // Saved by a build that recorded each account but not each step's
+    // fingerprint: the group's (the one every copy was joined by) stands in.
+    let mut value = serde_json::to_value(&rotation).unwrap();
+    for step in value["steps"].as_array_mut().unwrap() {
+        step.as_object_mut().unwrap().remove("old_key_sha256");
+    }
+    let config = world.dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let file = serde_json::json!({ "version": 1, "rotations": [value] });
+    std::fs::write(config.join("rotations.json"), file.to_string()).unwrap();
+    let mut rotation = RotationStore::new(&config).load().unwrap().remove(0);
+    assert!(
+        rotation
+            .steps
+            .iter()
+            .all(|step| step.old_key_sha256.is_none())
+    );
+    assert_eq!(
+        rotation.old.sha256.as_deref(),
+        Some(world.old_sha256.as_str())
+    );
+    world.remove_phase(&mut rotation);
+    assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
+    let gone = old_ids(&rotation);
+    assert_only_changed(&before, &world.key_sets(), &gone, &[1, 1, 1, 1]);
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use keyfleet::providers::ProviderKind;
 use keyfleet::sandbox::KeySet;
 
 /// The identity in `set` that `id` names: the identity itself, or the only
@@ -58,5 +59,67 @@ pub fn assert_only_gone_everywhere(
             .map(|(_, id)| *id)
             .collect();
         assert_only_gone(set, &after[provider], &ids);
+    }
+}
+
+/// The name [`keyfleet::sandbox::Sandbox::snapshot`] files `kind`'s keys
+/// under.
+pub fn snapshot_name(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Gcore => "gcore",
+        ProviderKind::Sesterce => "sesterce",
+        ProviderKind::Terraform => "terraform",
+        ProviderKind::Github => "github",
+    }
+}
+
+/// Asserts what a step did over every fake, from the snapshot `before` to
+/// `after`: the keys `gone` names went; the keys `may_change` names are
+/// still there, in any state (a flag handed on); `added` says how many new
+/// keys each fake got (none where not listed); every other key is
+/// byte-for-byte what it was. Keys are named `(provider, id)`.
+pub fn assert_changes_everywhere(
+    before: &BTreeMap<&str, KeySet>,
+    after: &BTreeMap<&str, KeySet>,
+    gone: &[(&str, &str)],
+    may_change: &[(&str, &str)],
+    added: &[(&str, usize)],
+) {
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (provider, then) in before {
+        let now = &after[provider];
+        let named = |pairs: &[(&str, &str)]| -> Vec<String> {
+            pairs
+                .iter()
+                .filter(|(named_provider, _)| named_provider == provider)
+                .map(|(_, id)| identity_of(then, id).to_string())
+                .collect()
+        };
+        let (gone_here, changing) = (named(gone), named(may_change));
+        let mut expected = then.clone();
+        expected.retain(|identity, _| !gone_here.contains(identity));
+        let mut kept: KeySet = now
+            .iter()
+            .filter(|(identity, _)| then.contains_key(*identity))
+            .map(|(identity, value)| (identity.clone(), value.clone()))
+            .collect();
+        for identity in &changing {
+            assert!(kept.contains_key(identity), "{provider}: {identity} went");
+            kept.insert(identity.clone(), String::new());
+            expected.insert(identity.clone(), String::new());
+        }
+        assert_eq!(
+            kept, expected,
+            "{provider}: a key that should stay changed or went"
+        );
+        let new: Vec<&String> = now.keys().filter(|id| !then.contains_key(*id)).collect();
+        let wanted = added
+            .iter()
+            .find(|(added_provider, _)| added_provider == provider)
+            .map_or(0, |(_, count)| *count);
+        assert_eq!(new.len(), wanted, "{provider}: new keys {new:?}");
     }
 }

@@ -4,8 +4,10 @@
 #![allow(dead_code)]
 
 pub mod bystanders;
+pub mod cli;
 pub mod client;
 pub mod fixtures;
+pub mod keys;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
