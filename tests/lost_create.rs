@@ -8,9 +8,9 @@ mod common;
 
 use common::client::{account_client, fast_policy, new_key};
 use common::keys::{fresh_key, private_text, public_line, sha256};
+use keyfleet::keys::SecretString;
 use keyfleet::ops::publish::{PublishOutcome, publish_to};
 use keyfleet::ops::recovery::{CreateOutcome, create_with_recovery};
-use keyfleet::keys::SecretString;
 use keyfleet::providers::{ApiError, NewKey, NewKeyMaterial, ProviderClient, ProviderKind};
 use keyfleet::sandbox::{self, Fault, Gate, Sandbox};
 

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use crate::backend::{Backend, CreateOutcome};
 use crate::keys::generate::GeneratedKey;
-use crate::providers::{ApiError, RemoteKey};
 use crate::ops::rotation::Rotation;
+use crate::providers::{ApiError, RemoteKey};
 use crate::store::Profile;
 use crate::ui::UiAction;
 use crate::ui::command_palette::PaletteEntry;
