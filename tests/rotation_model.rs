@@ -18,9 +18,7 @@
 use keyfleet::ops::rotation::machine::{
     AccountOrigin, AccountRef, Action, Answer, CreateMaterial, Effect, Machine, Reply, Request,
 };
-use keyfleet::ops::rotation::{
-    AccountStep, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepScope, StepState,
-};
+use keyfleet::ops::rotation::{AccountStep, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepState};
 use keyfleet::providers::terraform::Workspace;
 use keyfleet::providers::{ApiError, ApiErrorKind, KeyScope, ProviderKind, RemoteKey};
 use rand::rngs::StdRng;
@@ -456,7 +454,7 @@ fn plan(rng: &mut StdRng) -> (World, Rotation) {
             origin: None,
             names_taken: Vec::new(),
             matched_by_name_only: false,
-            scope: StepScope::Account,
+            scope: KeyScope::Account,
             shared_in_project: (provider == ProviderKind::Gcore).then_some(old_shared),
             make_default: is_default,
             workspaces,

@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::details::WhereElse;
+use super::details::{Basis, WhereElse};
 use crate::backend::Pending;
 use crate::providers::{ApiError, RemoteKey};
 use crate::state::{KeyTable, Loadable};
 use crate::store::{Profile, ProfileStore};
+use crate::ui::details_panel::OtherHolder;
 
 /// Key lists are applied for at most this long per frame, so twenty big
 /// accounts arriving together never stall one frame.
@@ -187,5 +188,59 @@ impl Accounts {
                 (name.unwrap_or_default(), result)
             })
             .collect()
+    }
+}
+
+impl Accounts {
+    /// Brings [`Accounts::where_else`] up to date for the selected key of
+    /// account `profile_id`, if the selection or the lists changed since it
+    /// was computed.
+    pub(super) fn update_where_else(&mut self, profile_id: &str) {
+        let Some(fingerprint) = self
+            .get(profile_id)
+            .and_then(|account| account.table.selected_key())
+            .and_then(|key| key.fingerprint_sha256.as_deref())
+        else {
+            self.where_else = WhereElse::default();
+            return;
+        };
+        let basis = Basis {
+            profile_id: profile_id.to_string(),
+            fingerprint: fingerprint.to_string(),
+            newest_stamp: self
+                .views()
+                .map(|account| account.table.stamp())
+                .max()
+                .unwrap_or_default(),
+            accounts: self.profiles().len(),
+            loaded: self.views().filter(|a| a.loaded).count(),
+        };
+        if self.where_else.basis.as_ref() == Some(&basis) {
+            return;
+        }
+        let mut holders = Vec::new();
+        let mut unloaded = 0;
+        for profile in self.profiles().iter().filter(|p| p.id != basis.profile_id) {
+            let Some(account) = self.get(&profile.id).filter(|a| a.loaded) else {
+                unloaded += 1;
+                continue;
+            };
+            holders.extend(
+                account
+                    .table
+                    .rows()
+                    .iter()
+                    .filter(|key| key.fingerprint_sha256.as_deref() == Some(&basis.fingerprint))
+                    .map(|key| OtherHolder {
+                        account: profile.name.clone(),
+                        key_name: key.name.to_string(),
+                    }),
+            );
+        }
+        self.where_else = WhereElse {
+            basis: Some(basis),
+            holders,
+            unloaded,
+        };
     }
 }

@@ -10,8 +10,8 @@ use crate::keys::generate::GeneratedKey;
 use crate::providers::{ApiError, KeyScope, NewKey, NewKeyMaterial, RemoteKey, StoredMaterial};
 use crate::ui::UiAction;
 use crate::ui::confirm_modal::ConfirmModal;
-use crate::ui::generate_modal::Upload;
 use crate::ui::modal::Outcome;
+use crate::ui::modal::Upload;
 use crate::ui::private_key_modal::{PendingPrivateKey, suggested_file_name};
 use crate::ui::toasts::ToastKind;
 

@@ -55,8 +55,10 @@ pub struct Capabilities {
     pub regional_keypairs: bool,
 }
 
-/// Where a key lives inside an account.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+/// Where a key lives inside an account. Also kept in `rotations.json`
+/// (each rotation step's scope), hence the serde shape.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum KeyScope {
     /// The account's (project's, organization's) own key list.
     #[default]

@@ -88,4 +88,39 @@ mod tests {
             assert_eq!(ProviderSettings::new(kind).kind(), kind);
         }
     }
+
+    #[test]
+    fn only_the_providers_own_header_schemes_are_stripped() {
+        let gcore = of(ProviderKind::Gcore);
+        assert_eq!(
+            gcore.strip_token_prefix("APIKey 12$ab"),
+            Some(("APIKey", "12$ab"))
+        );
+        assert_eq!(
+            gcore.strip_token_prefix("  apikey   12$ab"),
+            Some(("apikey", "12$ab"))
+        );
+        assert_eq!(gcore.strip_token_prefix("Bearer 12$ab"), None);
+        assert_eq!(
+            gcore.strip_token_prefix("APIKey "),
+            None,
+            "nothing after it"
+        );
+        assert_eq!(gcore.strip_token_prefix("APIKeyabc"), None, "no space");
+        let github = of(ProviderKind::Github);
+        assert_eq!(
+            github.strip_token_prefix("token ghp_x"),
+            Some(("token", "ghp_x"))
+        );
+        assert_eq!(
+            github.strip_token_prefix("Bearer ghp_x"),
+            Some(("Bearer", "ghp_x"))
+        );
+        assert_eq!(
+            of(ProviderKind::Sesterce).strip_token_prefix("Bearer k"),
+            None
+        );
+        // Never splits a multi-byte character.
+        assert_eq!(github.strip_token_prefix("tøken x"), None);
+    }
 }

@@ -2,7 +2,7 @@
 //! public half, or the private key for providers that store one) and save the private
 //! key through the save-once dialog.
 
-use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step, Upload};
 use super::{error_line, labeled_password, labeled_text};
 use crate::backend::{Backend, Command, Pending, take_answer};
 use crate::keys::SecretString;
@@ -35,19 +35,6 @@ pub struct GenerateModal {
     upload: Option<Upload>,
     /// Why the last attempt failed.
     pub error: Option<String>,
-}
-
-/// Where a generated key goes once it exists.
-#[derive(Debug)]
-pub struct Upload {
-    /// The account.
-    pub profile: Profile,
-    /// Name for the uploaded key.
-    pub name: String,
-    /// Shared in project (providers that share keys).
-    pub shared_in_project: bool,
-    /// The passphrase the private key was encrypted with.
-    pub passphrase: Option<SecretString>,
 }
 
 impl GenerateModal {

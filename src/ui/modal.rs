@@ -9,13 +9,13 @@
 use std::path::PathBuf;
 
 use crate::backend::{Backend, CreateOutcome};
+use crate::keys::SecretString;
 use crate::keys::generate::GeneratedKey;
 use crate::ops::rotation::Rotation;
 use crate::providers::{ApiError, RemoteKey};
 use crate::store::Profile;
 use crate::ui::UiAction;
 use crate::ui::command_palette::PaletteEntry;
-use crate::ui::generate_modal::Upload;
 
 /// What a modal asks of the app after a frame or an answer.
 #[derive(Debug)]
@@ -68,6 +68,19 @@ pub enum Outcome {
     PrivateKeyDiscarded,
     /// The user chose to quit and lose the unsaved private keys.
     QuitLosingKeys,
+}
+
+/// Where a generated key goes once it exists.
+#[derive(Debug)]
+pub struct Upload {
+    /// The account.
+    pub profile: Profile,
+    /// Name for the uploaded key.
+    pub name: String,
+    /// Shared in project (providers that share keys).
+    pub shared_in_project: bool,
+    /// The passphrase the private key was encrypted with.
+    pub passphrase: Option<SecretString>,
 }
 
 /// Where a modal sits on the stack; a higher layer draws over a lower one.

@@ -424,7 +424,7 @@ impl Machine {
         new: &super::plan::NewKeyInfo,
         keys: &[RemoteKey],
     ) -> Next {
-        let scope = KeyScope::from(&step.scope);
+        let scope = step.scope.clone();
         if !step.stores_private_key {
             if let Some(key) = find_new_public(keys, step, &new.sha256) {
                 step.new_key_id = Some(key.id.clone());
@@ -618,7 +618,7 @@ impl Machine {
     /// Reads the key at the old id in `keys`: gone, still the old key
     /// (delete it), or another key now (keep it).
     fn delete_if_old(&mut self, index: usize, step: &mut AccountStep, keys: &[RemoteKey]) -> Next {
-        let scope = KeyScope::from(&step.scope);
+        let scope = step.scope.clone();
         let Some(key) = keys
             .iter()
             .find(|key| key.id == step.old_key_id && key.scope.same_place(&scope))
@@ -668,7 +668,7 @@ fn find_new_public<'a>(
     step: &AccountStep,
     sha256: &str,
 ) -> Option<&'a RemoteKey> {
-    let scope = KeyScope::from(&step.scope);
+    let scope = step.scope.clone();
     keys.iter().find(|key| {
         key.scope.same_place(&scope)
             && key.id != step.old_key_id
@@ -682,7 +682,7 @@ fn new_key_listed(keys: &[RemoteKey], step: &AccountStep, sha256: &str) -> bool 
     if !step.stores_private_key {
         return find_new_public(keys, step, sha256).is_some();
     }
-    let scope = KeyScope::from(&step.scope);
+    let scope = step.scope.clone();
     step.new_key_id.as_deref().is_some_and(|id| {
         keys.iter()
             .any(|key| key.id == id && id != step.old_key_id && key.scope.same_place(&scope))

@@ -17,7 +17,5 @@ pub mod run;
 pub mod store;
 
 pub use machine::{AccountRef, Action, Machine};
-pub use plan::{
-    AccountOrigin, AccountStep, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepScope, StepState,
-};
+pub use plan::{AccountOrigin, AccountStep, NewKeyInfo, OldKeyInfo, Phase, Rotation, StepState};
 pub use store::RotationStore;

@@ -10,56 +10,6 @@ use crate::inventory::KeyGroup;
 use crate::providers::{KeyScope, ProviderKind, ProviderSettings, RemoteKey, StoredMaterial};
 use crate::store::Profile;
 
-/// Where in its account a key lives, in a form the rotation file can keep.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum StepScope {
-    /// The account's own key list.
-    #[default]
-    Account,
-    /// A Gcore legacy keypair in one region.
-    Region {
-        /// Region id.
-        region_id: u64,
-        /// Region name to show.
-        region_name: String,
-    },
-    /// A GitHub signing key.
-    Signing,
-}
-
-impl From<&KeyScope> for StepScope {
-    fn from(scope: &KeyScope) -> Self {
-        match scope {
-            KeyScope::Account => Self::Account,
-            KeyScope::Region {
-                region_id,
-                region_name,
-            } => Self::Region {
-                region_id: *region_id,
-                region_name: region_name.clone(),
-            },
-            KeyScope::Signing => Self::Signing,
-        }
-    }
-}
-
-impl From<&StepScope> for KeyScope {
-    fn from(scope: &StepScope) -> Self {
-        match scope {
-            StepScope::Account => Self::Account,
-            StepScope::Region {
-                region_id,
-                region_name,
-            } => Self::Region {
-                region_id: *region_id,
-                region_name: region_name.clone(),
-            },
-            StepScope::Signing => Self::Signing,
-        }
-    }
-}
-
 /// How one half of a step stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "state", content = "message", rename_all = "snake_case")]
@@ -176,7 +126,7 @@ pub struct AccountStep {
     pub names_taken: Vec<String>,
     /// Where the old key lives; the new key goes to the same place.
     #[serde(default)]
-    pub scope: StepScope,
+    pub scope: KeyScope,
     /// Gcore: the old key's "shared in project", kept on the new key.
     #[serde(default)]
     pub shared_in_project: Option<bool>,
@@ -298,7 +248,7 @@ impl Rotation {
                     old_key_sha256: key.fingerprint_sha256.clone(),
                     origin: None,
                     names_taken: Vec::new(),
-                    scope: StepScope::from(&key.scope),
+                    scope: key.scope.clone(),
                     shared_in_project: key.shared_in_project,
                     make_default: key.is_default == Some(true),
                     workspaces: key.used_by.clone().unwrap_or_default(),
@@ -588,7 +538,7 @@ mod tests {
             old_key_sha256: Some("SHA256:old".into()),
             origin: None,
             names_taken: Vec::new(),
-            scope: StepScope::Account,
+            scope: KeyScope::Account,
             shared_in_project: None,
             make_default: false,
             workspaces: Vec::new(),
