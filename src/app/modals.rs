@@ -3,7 +3,6 @@
 //! "is anything modal open?" is one check ([`Modals::is_open`]). Each is a
 //! [`Modal`]; what they finish comes back as [`Outcome`]s for the app.
 
-use crate::ui::command_palette::{CommandPalette, PaletteResult};
 use crate::ui::modal::{Layer, Modal, ModalContext, Outcome, Step};
 
 /// The open modals, ordered by [`Layer`] (bottom first) and, within a
@@ -122,26 +121,6 @@ fn run(
         }
     });
     outcomes
-}
-
-/// The palette on the stack: its entries come from the app as it draws,
-/// and a chosen command is carried out once it has closed.
-impl Modal for CommandPalette {
-    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
-        match CommandPalette::show(self, ctx, (cx.palette_entries)()) {
-            PaletteResult::Open => Step::Keep,
-            PaletteResult::Closed => Step::Close,
-            PaletteResult::Run(action) => Step::Done(Outcome::Run(action)),
-        }
-    }
-
-    fn layer(&self) -> Layer {
-        Layer::Palette
-    }
-
-    fn before_panels(&mut self, ctx: &egui::Context) {
-        self.take_keys(ctx);
-    }
 }
 
 #[cfg(test)]

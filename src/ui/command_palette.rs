@@ -6,9 +6,13 @@
 //! The matcher is a few lines of our own ([`fuzzy_score`]) rather than a
 //! crate: a few dozen short entries need no more.
 
-use egui::{Key, KeyboardShortcut, Modifiers};
+use egui::{Key, Modifiers};
 
-use super::UiAction;
+use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
+
+/// What the palette lists (declared beside the modal layer, which hands
+/// the entries to the palette while it draws).
+pub use super::modal::PaletteEntry;
 
 /// The query box's accessible name.
 pub const QUERY_LABEL: &str = "Command:";
@@ -16,44 +20,6 @@ pub const QUERY_LABEL: &str = "Command:";
 /// How many matches are drawn at most: the list stays short and cheap
 /// whatever the number of accounts.
 const MAX_SHOWN: usize = 50;
-
-/// One command the palette offers.
-#[derive(Debug)]
-pub struct PaletteEntry {
-    /// What it is called ("Refresh all", "Go to account Prod").
-    pub label: String,
-    /// Its keyboard shortcut, shown beside it.
-    pub shortcut: Option<KeyboardShortcut>,
-    /// What running it does.
-    pub action: UiAction,
-}
-
-impl PaletteEntry {
-    /// An entry.
-    pub fn new(
-        label: impl Into<String>,
-        shortcut: Option<KeyboardShortcut>,
-        action: UiAction,
-    ) -> Self {
-        Self {
-            label: label.into(),
-            shortcut,
-            action,
-        }
-    }
-}
-
-/// What a frame of the palette ended with.
-#[derive(Debug)]
-pub enum PaletteResult {
-    /// Still open.
-    Open,
-    /// Closed without running anything.
-    Closed,
-    /// Run this (the palette closes). Boxed: an action is large and this
-    /// is returned every frame.
-    Run(Box<UiAction>),
-}
 
 /// The palette's state while open.
 #[derive(Debug, Default)]
@@ -80,11 +46,10 @@ impl CommandPalette {
     }
 
     /// Draws the palette over `entries` for one frame.
-    pub fn show(&mut self, ctx: &egui::Context, entries: Vec<PaletteEntry>) -> PaletteResult {
+    fn draw(&mut self, ctx: &egui::Context, entries: Vec<PaletteEntry>) -> Step {
         let (enter, up, down) = std::mem::take(&mut self.keys);
         let mut chosen = None;
-        let modal = egui::Modal::new(egui::Id::unique("command_palette")).show(ctx, |ui| {
-            ui.set_width(520.0);
+        let shown = ModalFrame::new("command_palette", 520.0).show(ctx, |ui| {
             let label = ui.label(QUERY_LABEL);
             let response = ui
                 .add(
@@ -139,15 +104,27 @@ impl CommandPalette {
         if let Some(index) = chosen {
             // `entries` is this frame's own list: take the action out of it.
             return match entries.into_iter().nth(index) {
-                Some(entry) => PaletteResult::Run(Box::new(entry.action)),
-                None => PaletteResult::Closed,
+                Some(entry) => Step::Done(Outcome::Run(Box::new(entry.action))),
+                None => Step::Close,
             };
         }
-        if modal.should_close() {
-            PaletteResult::Closed
-        } else {
-            PaletteResult::Open
-        }
+        Step::close_if(shown.dismissed(false))
+    }
+}
+
+/// The palette on the modal stack: its entries come from the app as it
+/// draws, and a chosen command is carried out once it has closed.
+impl Modal for CommandPalette {
+    fn show(&mut self, ctx: &egui::Context, cx: &mut ModalContext<'_>) -> Step {
+        self.draw(ctx, (cx.palette_entries)())
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Palette
+    }
+
+    fn before_panels(&mut self, ctx: &egui::Context) {
+        self.take_keys(ctx);
     }
 }
 
@@ -236,6 +213,7 @@ fn word_score(word: &[char], target: &[char]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::UiAction;
 
     fn labels<'a>(query: &str, entries: &'a [PaletteEntry]) -> Vec<&'a str> {
         rank(query, entries)

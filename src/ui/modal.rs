@@ -15,7 +15,33 @@ use crate::ops::rotation::Rotation;
 use crate::providers::{ApiError, RemoteKey};
 use crate::store::Profile;
 use crate::ui::UiAction;
-use crate::ui::command_palette::PaletteEntry;
+use egui::KeyboardShortcut;
+
+/// One command the palette offers.
+#[derive(Debug)]
+pub struct PaletteEntry {
+    /// What it is called ("Refresh all", "Go to account Prod").
+    pub label: String,
+    /// Its keyboard shortcut, shown beside it.
+    pub shortcut: Option<KeyboardShortcut>,
+    /// What running it does.
+    pub action: UiAction,
+}
+
+impl PaletteEntry {
+    /// An entry.
+    pub fn new(
+        label: impl Into<String>,
+        shortcut: Option<KeyboardShortcut>,
+        action: UiAction,
+    ) -> Self {
+        Self {
+            label: label.into(),
+            shortcut,
+            action,
+        }
+    }
+}
 
 /// What a modal asks of the app after a frame or an answer.
 #[derive(Debug)]
