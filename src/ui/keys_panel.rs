@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use egui_extras::{Column, TableBuilder};
 
 use super::cell_text::{CellFont, CellTexts, Tone};
-use super::command::{CommandContext, UICommand};
+use super::command::{AccountRef, CommandContext, UICommand};
 use super::{UiAction, shortcuts};
 pub use crate::providers::spec::KeyColumn;
 use crate::providers::{ApiError, ProviderSpec, RemoteKey};
@@ -345,22 +345,25 @@ fn toolbar(
     details_open: bool,
     actions: &mut Vec<UiAction>,
 ) {
-    let spec = profile.provider().spec();
+    // The account's commands, drawn from the one command list (text,
+    // tooltip, shortcut and action).
+    let context = CommandContext {
+        account: Some(AccountRef {
+            id: &profile.id,
+            name: &profile.name,
+            spec: profile.provider().spec(),
+        }),
+        account_shown: true,
+        details_open,
+        ..CommandContext::default()
+    };
     ui.horizontal(|ui| {
-        let refresh = ui.button("⟳ Refresh");
-        if shortcuts::tooltip(refresh, "Reload this account", &shortcuts::REFRESH).clicked() {
-            actions.push(UiAction::Refresh(profile.id.clone()));
-        }
-        let add = ui.button(spec.add_key_label);
-        if shortcuts::tooltip(add, "Add a key to this account", &shortcuts::ADD_KEY).clicked() {
-            actions.push(UiAction::OpenAddKey);
-        }
-        if ui
-            .button(spec.generate.button_label)
-            .on_hover_text("Generate a key pair on this computer")
-            .clicked()
-        {
-            actions.push(UiAction::OpenGenerate);
+        for command in [
+            UICommand::Refresh,
+            UICommand::AddKey,
+            UICommand::GenerateKey,
+        ] {
+            command.button(ui, &context, actions);
         }
         ui.separator();
         if let Some(filter) = super::filter_box(
@@ -378,16 +381,7 @@ fn toolbar(
         if super::details_panel::show_tooltip(details).clicked() {
             actions.push(UiAction::ShowDetails(!details_open));
         }
-        let palette = ui.button("Commands…");
-        if shortcuts::tooltip(
-            palette,
-            "Search every command and account",
-            &shortcuts::PALETTE,
-        )
-        .clicked()
-        {
-            actions.push(UiAction::OpenPalette);
-        }
+        UICommand::OpenPalette.button(ui, &context, actions);
     });
 }
 
