@@ -256,7 +256,9 @@ fn check_shortcut(fleet: &mut Fleet, command: UICommand, shortcut: KeyboardShort
         | UICommand::RenameKey
         | UICommand::CopyToProject
         | UICommand::RotateKey
-        | UICommand::AddAccount => panic!("{command:?} has a shortcut now: test it here"),
+        | UICommand::AddAccount
+        | UICommand::PublishKey
+        | UICommand::RemoveEverywhere => panic!("{command:?} has a shortcut now: test it here"),
     }
 }
 

@@ -36,6 +36,9 @@ impl App {
             key,
             details_open: self.details_open(),
             filter_active,
+            // The palette and the keyboard act on the shown account's key;
+            // a key group's commands are its row's menu (ui/fleet_panel.rs).
+            group: None,
         }
     }
 

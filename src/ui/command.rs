@@ -15,6 +15,7 @@ use std::cmp::Reverse;
 use egui::{Event, Key, KeyboardShortcut, Modifiers};
 
 use super::{UiAction, shortcuts};
+use crate::inventory::KeyGroup;
 use crate::providers::{Capabilities, KeyScope, ProviderSpec, RemoteKey};
 
 /// Declares [`UICommand`] and [`UICommand::ALL`] from one list, so a new
@@ -72,6 +73,11 @@ commands! {
     RotateKey,
     /// Ask before deleting the key.
     DeleteKey,
+    /// Add a key group's key to other accounts (All keys).
+    PublishKey,
+    /// Ask before deleting a key group's key from every account holding it
+    /// (All keys).
+    RemoveEverywhere,
     /// Open the profile dialog for a new account.
     AddAccount,
     /// Open the settings dialog.
@@ -131,9 +137,19 @@ pub struct CommandContext<'a> {
     pub details_open: bool,
     /// The shown view's filter is not empty.
     pub filter_active: bool,
+    /// The key group a menu of "All keys" acts on.
+    pub group: Option<&'a KeyGroup>,
 }
 
 impl<'a> CommandContext<'a> {
+    /// Only a key group: what a row's context menu in "All keys" offers.
+    pub fn for_group(group: &'a KeyGroup) -> Self {
+        Self {
+            group: Some(group),
+            ..Self::default()
+        }
+    }
+
     /// Only a key: what a row's context menu or the details panel offers.
     pub fn for_key(key: &'a RemoteKey, capabilities: Capabilities) -> Self {
         Self {
@@ -169,6 +185,20 @@ impl UICommand {
             .filter(move |command| command.acts_on_key() && command.available(&context))
     }
 
+    /// The commands on a key group of "All keys", in order: what its row's
+    /// context menu shows.
+    pub fn group_commands(group: &KeyGroup) -> impl Iterator<Item = UICommand> + '_ {
+        let context = CommandContext::for_group(group);
+        [
+            Self::PublishKey,
+            Self::RemoveEverywhere,
+            Self::RotateKey,
+            Self::CopySha256,
+        ]
+        .into_iter()
+        .filter(move |command| command.available(&context))
+    }
+
     /// True for the commands that act on one key.
     pub fn acts_on_key(self) -> bool {
         matches!(
@@ -192,6 +222,8 @@ impl UICommand {
             self,
             Self::ClearFilter
                 | Self::OpenPalette
+                | Self::PublishKey
+                | Self::RemoveEverywhere
                 | Self::SelectPrevious
                 | Self::SelectNext
                 | Self::SelectPageUp
@@ -211,6 +243,13 @@ impl UICommand {
 
     /// Whether it can be given in `context`.
     pub fn available(self, context: &CommandContext<'_>) -> bool {
+        if let Some(group) = context.group {
+            return match self {
+                Self::PublishKey | Self::CopySha256 => group.sha256.is_some(),
+                Self::RemoveEverywhere | Self::RotateKey => !group.accounts.is_empty(),
+                _ => false,
+            };
+        }
         let account = context.account.is_some();
         let shown = account && context.account_shown;
         let Some(KeyRef { key, capabilities }) = context.key else {
@@ -261,7 +300,9 @@ impl UICommand {
             | Self::RenameKey
             | Self::CopyToProject
             | Self::RotateKey
-            | Self::DeleteKey => false,
+            | Self::DeleteKey
+            | Self::PublishKey
+            | Self::RemoveEverywhere => false,
         }
     }
 
@@ -287,6 +328,8 @@ impl UICommand {
             Self::CopyToProject => "Copy to project",
             Self::RotateKey => "Rotate…",
             Self::DeleteKey => "Delete…",
+            Self::PublishKey => "📤 Publish to accounts…",
+            Self::RemoveEverywhere => "🗑 Remove everywhere…",
             Self::AddAccount => "Add account…",
             Self::Settings => "Settings…",
             Self::ClearFilter => "Clear filter",
@@ -343,6 +386,10 @@ impl UICommand {
                 "Replace this key with a new one on every account holding it; the old one is removed only after you confirm"
             }
             Self::DeleteKey => "Delete this key (asks first)",
+            Self::PublishKey => "Add this key to other accounts, where it is not yet",
+            Self::RemoveEverywhere => {
+                "Delete this key from every account holding it (shows the plan first)"
+            }
             Self::AddAccount => "Add an account of a cloud provider",
             Self::Settings => "Theme, size, key folders and hygiene rules",
             Self::ClearFilter => "Clear filter",
@@ -383,7 +430,9 @@ impl UICommand {
             | Self::RenameKey
             | Self::CopyToProject
             | Self::RotateKey
-            | Self::AddAccount => &[],
+            | Self::AddAccount
+            | Self::PublishKey
+            | Self::RemoveEverywhere => &[],
         }
     }
 
@@ -397,6 +446,9 @@ impl UICommand {
     /// when `context` lacks what it needs (which
     /// [`UICommand::available`] does not offer).
     pub fn action(self, context: &CommandContext<'_>) -> Option<UiAction> {
+        if let Some(group) = context.group {
+            return group_action(self, group);
+        }
         if self.acts_on_key() {
             return key_action(self, context.key?.key);
         }
@@ -520,6 +572,20 @@ fn consume(input: &mut egui::InputState, shortcut: &KeyboardShortcut) -> bool {
 }
 
 /// The action of a key command on `key`.
+/// What a command on a key group of "All keys" asks of the app.
+fn group_action(command: UICommand, group: &KeyGroup) -> Option<UiAction> {
+    Some(match command {
+        UICommand::PublishKey => UiAction::OpenPublish(Box::new(group.clone())),
+        UICommand::RemoveEverywhere => UiAction::OpenRevoke(Box::new(group.clone())),
+        UICommand::RotateKey => UiAction::OpenRotate(Box::new(group.clone())),
+        UICommand::CopySha256 => UiAction::Copy {
+            text: group.sha256.clone()?,
+            what: "fingerprint",
+        },
+        _ => return None,
+    })
+}
+
 fn key_action(command: UICommand, key: &RemoteKey) -> Option<UiAction> {
     Some(match command {
         UICommand::CopyKey => UiAction::Copy {
@@ -850,5 +916,71 @@ mod tests {
                 UICommand::OpenPalette,
             ]
         );
+    }
+
+    fn group(sha256: Option<&str>, accounts: usize) -> KeyGroup {
+        let holding = crate::inventory::Holding {
+            account: "Prod".into(),
+            profile_id: "p1".into(),
+            provider: crate::providers::registry::all()[0].kind,
+            key_id: "1".into(),
+            name: "laptop".into(),
+            created_at: None,
+            matched_by_name_only: false,
+        };
+        KeyGroup {
+            sha256: sha256.map(str::to_string),
+            algorithm: None,
+            bits: None,
+            comment: None,
+            local_paths: vec!["/home/me/.ssh/laptop.pub".into()],
+            accounts: vec![holding; accounts],
+            flags: Vec::new(),
+            names: vec!["laptop".into()],
+            oldest_created_at: None,
+        }
+    }
+
+    #[test]
+    fn a_key_groups_menu_offers_what_the_group_allows_and_acts_on_that_group() {
+        let on_accounts = group(Some("SHA256:abc"), 2);
+        let commands: Vec<_> = UICommand::group_commands(&on_accounts).collect();
+        assert_eq!(
+            commands,
+            [
+                UICommand::PublishKey,
+                UICommand::RemoveEverywhere,
+                UICommand::RotateKey,
+                UICommand::CopySha256
+            ]
+        );
+        let context = CommandContext::for_group(&on_accounts);
+        assert!(matches!(
+            UICommand::RotateKey.action(&context),
+            Some(UiAction::OpenRotate(group)) if *group == on_accounts
+        ));
+        assert!(matches!(
+            UICommand::RemoveEverywhere.action(&context),
+            Some(UiAction::OpenRevoke(group)) if *group == on_accounts
+        ));
+        assert!(matches!(
+            UICommand::CopySha256.action(&context),
+            Some(UiAction::Copy { text, .. }) if text == "SHA256:abc"
+        ));
+        // Only on this computer: nothing to remove or rotate.
+        let local_only = group(Some("SHA256:abc"), 0);
+        assert_eq!(
+            UICommand::group_commands(&local_only).collect::<Vec<_>>(),
+            [UICommand::PublishKey, UICommand::CopySha256]
+        );
+        // No public material known: nothing to publish or copy.
+        let no_material = group(None, 1);
+        assert_eq!(
+            UICommand::group_commands(&no_material).collect::<Vec<_>>(),
+            [UICommand::RemoveEverywhere, UICommand::RotateKey]
+        );
+        // A group's commands never reach the palette or the keyboard.
+        assert!(!UICommand::PublishKey.in_palette());
+        assert!(!UICommand::PublishKey.available(&CommandContext::default()));
     }
 }

@@ -5,6 +5,7 @@
 use egui_extras::{Column, TableBuilder};
 
 use super::UiAction;
+use super::command::{CommandContext, UICommand};
 use super::keys_panel::ROW_HEIGHT;
 use crate::backend::fleet::{ACCOUNTS_SHOWN, RowText};
 use crate::inventory::{AccountError, ExportFormat, Flag, InventoryOptions, KeyGroup};
@@ -515,23 +516,11 @@ fn name_only_marker(ui: &mut egui::Ui, key: &KeyGroup) {
         });
 }
 
+/// A row's context menu: the key group's commands from the command list.
 fn row_menu(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
-    if key.sha256.is_some() && ui.button("📤 Publish to accounts…").clicked() {
-        actions.push(UiAction::OpenPublish(Box::new(key.clone())));
-    }
-    if !key.accounts.is_empty() && ui.button("🗑 Remove everywhere…").clicked() {
-        actions.push(UiAction::OpenRevoke(Box::new(key.clone())));
-    }
-    if !key.accounts.is_empty() && ui.button("Rotate…").clicked() {
-        actions.push(UiAction::OpenRotate(Box::new(key.clone())));
-    }
-    if let Some(sha256) = &key.sha256
-        && ui.button("Copy SHA256").clicked()
-    {
-        actions.push(UiAction::Copy {
-            text: sha256.clone(),
-            what: "fingerprint",
-        });
+    let context = CommandContext::for_group(key);
+    for command in UICommand::group_commands(key) {
+        command.button(ui, &context, actions);
     }
 }
 
