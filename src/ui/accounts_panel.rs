@@ -1,5 +1,6 @@
 //! The left panel: every account, its provider and whether it is busy.
 
+use super::command::{CommandContext, UICommand};
 use super::{UiAction, View};
 use crate::store::Profile;
 
@@ -58,34 +59,21 @@ pub fn show(
         });
 }
 
-/// "Accounts" with the settings button, then "Add account" and "Refresh all".
+/// "Accounts" with the settings button, then "Add account" and "Refresh
+/// all": commands of the command list, worded with the panel's icons.
 fn header(ui: &mut egui::Ui, any_account: bool, actions: &mut Vec<UiAction>) {
+    let context = CommandContext::default();
     ui.horizontal(|ui| {
         ui.heading("Accounts");
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let settings = ui.button("⚙ Settings");
-            if super::shortcuts::tooltip(
-                settings,
-                "Theme, zoom, folders scanned for keys, hygiene rules",
-                &super::shortcuts::SETTINGS,
-            )
-            .clicked()
-            {
-                actions.push(UiAction::OpenSettings);
-            }
+            UICommand::Settings.button_with_text(ui, "⚙ Settings", &context, actions);
         });
     });
     ui.horizontal(|ui| {
-        if ui.button("➕ Add account").clicked() {
-            actions.push(UiAction::EditProfile(None));
-        }
-        if ui
-            .add_enabled(any_account, egui::Button::new("⟳ Refresh all"))
-            .on_hover_text("Reload every account (Ctrl+R reloads the selected one)")
-            .clicked()
-        {
-            actions.push(UiAction::RefreshAll);
-        }
+        UICommand::AddAccount.button_with_text(ui, "➕ Add account", &context, actions);
+        ui.add_enabled_ui(any_account, |ui| {
+            UICommand::RefreshAll.button_with_text(ui, "⟳ Refresh all", &context, actions);
+        });
     });
 }
 

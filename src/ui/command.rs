@@ -479,7 +479,19 @@ impl UICommand {
         actions: &mut Vec<UiAction>,
     ) -> egui::Response {
         let spec = context.account.map(|account| account.spec);
-        let response = ui.button(self.text(spec));
+        self.button_with_text(ui, self.text(spec), context, actions)
+    }
+
+    /// [`UICommand::button`] with a panel's own wording (an icon before
+    /// it); the tooltip, shortcut and action are still the command's.
+    pub fn button_with_text(
+        self,
+        ui: &mut egui::Ui,
+        text: &str,
+        context: &CommandContext<'_>,
+        actions: &mut Vec<UiAction>,
+    ) -> egui::Response {
+        let response = ui.button(text);
         let response = match self.primary_shortcut() {
             Some(shortcut) => shortcuts::tooltip(response, self.hint(), &shortcut),
             None => response.on_hover_text(self.hint()),
