@@ -103,6 +103,7 @@ fn new_key(name: &str, material: NewKeyMaterial) -> NewKey {
         material,
         shared_in_project: true,
         scope: KeyScope::Account,
+        expires_at: None,
     }
 }
 

@@ -41,6 +41,7 @@ fn new_key(title: &str, line: &str, scope: KeyScope) -> NewKey {
         material: NewKeyMaterial::PublicKey(line.to_string()),
         shared_in_project: false,
         scope,
+        expires_at: None,
     }
 }
 
@@ -300,6 +301,7 @@ async fn refused_material_is_never_sent() {
             material,
             shared_in_project: false,
             scope: KeyScope::Account,
+            expires_at: None,
         };
         let err = github.create_key(&key).await.unwrap_err();
         assert_eq!(err.kind, ApiErrorKind::InvalidInput, "{err:?}");

@@ -606,6 +606,7 @@ fn new_key(name: &str, public_key: &str) -> NewKey {
         material: NewKeyMaterial::PublicKey(public_key.to_string()),
         shared_in_project: true,
         scope: KeyScope::Account,
+        expires_at: None,
     }
 }
 

@@ -271,6 +271,7 @@ fn gcore_flows(driver: &mut Driver, sandbox: &Sandbox, dir: &Path, secrets: &mut
             material: NewKeyMaterial::GenerateOnServer,
             shared_in_project: true,
             scope: KeyScope::Account,
+            expires_at: None,
         },
     ) {
         Ok(CreateOutcome::Created(created)) => created,
@@ -311,6 +312,7 @@ fn gcore_flows(driver: &mut Driver, sandbox: &Sandbox, dir: &Path, secrets: &mut
             material: NewKeyMaterial::GenerateOnServer,
             shared_in_project: false,
             scope: KeyScope::Account,
+            expires_at: None,
         },
     ) {
         Ok(CreateOutcome::LostButFound {
@@ -334,6 +336,7 @@ fn gcore_flows(driver: &mut Driver, sandbox: &Sandbox, dir: &Path, secrets: &mut
             material: NewKeyMaterial::GenerateOnServer,
             shared_in_project: false,
             scope: KeyScope::Account,
+            expires_at: None,
         },
     );
     let err = result.expect_err("a truncated answer is an error");
@@ -401,6 +404,7 @@ fn sesterce_flows(
             material: NewKeyMaterial::PublicKey(generated.public.openssh.clone()),
             shared_in_project: false,
             scope: KeyScope::Account,
+            expires_at: None,
         },
     ) {
         Ok(CreateOutcome::Created(created)) => created,
@@ -414,6 +418,7 @@ fn sesterce_flows(
             material: NewKeyMaterial::PublicKey(generated.private_key.expose().to_string()),
             shared_in_project: false,
             scope: KeyScope::Account,
+            expires_at: None,
         },
     );
     assert!(refused.is_err());
@@ -460,6 +465,7 @@ fn terraform_flows(
             material: NewKeyMaterial::PrivateKey(first.private_key.clone()),
             shared_in_project: false,
             scope: KeyScope::Account,
+            expires_at: None,
         },
     ) {
         Ok(CreateOutcome::Created(created)) => created,
@@ -483,6 +489,7 @@ fn terraform_flows(
             material: NewKeyMaterial::PrivateKey(second.private_key.clone()),
             shared_in_project: false,
             scope: KeyScope::Account,
+            expires_at: None,
         },
     ) {
         Ok(CreateOutcome::LostButFound { key, .. }) => key,
@@ -498,6 +505,7 @@ fn terraform_flows(
             material: NewKeyMaterial::PrivateKey(encrypted.private_key.clone()),
             shared_in_project: false,
             scope: KeyScope::Account,
+            expires_at: None,
         },
     );
     assert!(refused.is_err());

@@ -145,6 +145,7 @@ impl Fixture {
             material,
             shared_in_project: true,
             scope,
+            expires_at: None,
         }
     }
 
@@ -604,9 +605,10 @@ fn remote_key() -> impl Strategy<Value = RemoteKey> {
         proptest::option::of(any::<bool>()),
         proptest::option::of(any::<bool>()),
         proptest::option::of((any::<u64>(), text())),
+        proptest::option::of(text()),
     )
         .prop_map(
-            |(id, name, sha, md5, comment, created, shared, default, region)| RemoteKey {
+            |(id, name, sha, md5, comment, created, shared, default, region, expires)| RemoteKey {
                 id,
                 name: name.into(),
                 fingerprint_sha256: sha,
@@ -630,11 +632,15 @@ fn remote_key() -> impl Strategy<Value = RemoteKey> {
                     None => KeyScope::Account,
                 },
                 used_by: None,
+                expires_at: expires.map(Into::into),
+                labels: None,
+                kind_label: None,
+                fingerprint_warning: None,
             },
         )
 }
 
-const COLUMNS: [SortColumn; 10] = [
+const COLUMNS: [SortColumn; 12] = [
     SortColumn::Name,
     SortColumn::Algorithm,
     SortColumn::Sha256,
@@ -645,6 +651,8 @@ const COLUMNS: [SortColumn; 10] = [
     SortColumn::State,
     SortColumn::Created,
     SortColumn::Updated,
+    SortColumn::Expires,
+    SortColumn::Labels,
 ];
 
 #[derive(Clone, Debug)]

@@ -350,6 +350,7 @@ async fn every_layout_the_gcore_fake_sends_is_read_and_saved() {
                 material: NewKeyMaterial::GenerateOnServer,
                 shared_in_project: false,
                 scope: KeyScope::Account,
+                expires_at: None,
             })
             .await
             .unwrap();

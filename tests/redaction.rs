@@ -95,6 +95,7 @@ fn new_key(material: NewKeyMaterial) -> NewKey {
         material,
         shared_in_project: true,
         scope: KeyScope::Account,
+        expires_at: None,
     }
 }
 

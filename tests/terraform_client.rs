@@ -62,6 +62,7 @@ fn new_key(name: &str, material: NewKeyMaterial) -> NewKey {
         material,
         shared_in_project: false,
         scope: KeyScope::Account,
+        expires_at: None,
     }
 }
 

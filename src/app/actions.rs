@@ -274,6 +274,7 @@ impl App {
             material: NewKeyMaterial::PublicKey(public_key),
             shared_in_project: key.shared_in_project.unwrap_or(true),
             scope: KeyScope::Account,
+            expires_at: None,
         };
         self.send_create(profile, new_key, format!("copy {} to project", key.name));
     }

@@ -275,6 +275,7 @@ impl App {
             material,
             shared_in_project: upload.shared_in_project,
             scope: KeyScope::Account,
+            expires_at: None,
         };
         self.send_create(profile, new_key, format!("upload {}", upload.name));
     }

@@ -184,6 +184,7 @@ pub(super) fn publish(
         material: NewKeyMaterial::PublicKey(key.openssh.clone()),
         shared_in_project: true,
         scope: KeyScope::Account,
+        expires_at: None,
     };
     let results = for_each_account(&to_send, context, |client, _| {
         let sha256 = &sha256;

@@ -191,6 +191,7 @@ mod tests {
             material,
             shared_in_project: true,
             scope: KeyScope::Account,
+            expires_at: None,
         }
     }
 

@@ -50,6 +50,8 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         rename: false,
         stores: StoredMaterial::PublicKey,
         regional_keypairs: true,
+        labels: false,
+        expiry: false,
     },
     validate_key_name,
     profile_fields: &[

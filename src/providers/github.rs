@@ -59,6 +59,8 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         rename: false,
         stores: StoredMaterial::PublicKey,
         regional_keypairs: false,
+        labels: false,
+        expiry: false,
     },
     validate_key_name,
     profile_fields: &[],

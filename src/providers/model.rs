@@ -53,6 +53,10 @@ pub struct Capabilities {
     pub stores: StoredMaterial,
     /// Legacy region-scoped keypairs exist beside project keys.
     pub regional_keypairs: bool,
+    /// Keys carry `key=value` labels the user can edit (Hetzner Cloud).
+    pub labels: bool,
+    /// A key can be given an expiry date when it is created (GitLab).
+    pub expiry: bool,
 }
 
 /// Where a key lives inside an account. Also kept in `rotations.json`
@@ -134,6 +138,21 @@ pub struct RemoteKey {
     /// What uses the key inside the account (HCP Terraform: the names of
     /// the workspaces cloning with it); `None` where unknown or not a thing.
     pub used_by: Option<Vec<String>>,
+    /// When the key stops working, as the provider gave it (GitLab's
+    /// `expires_at`); `None` where it never expires or the provider has no
+    /// expiry.
+    pub expires_at: Option<ShortText>,
+    /// The key's `key=value` labels (Hetzner Cloud), sorted by key; `None`
+    /// where the provider has no labels.
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    /// The Kind column's word for this key where the provider names what a
+    /// key is for per key (GitLab's usage type "Authentication & signing"),
+    /// instead of the scope's word.
+    pub kind_label: Option<ShortText>,
+    /// Why the key's fingerprint is in doubt: the provider reported an MD5
+    /// that is not the one of the public key it sent (see
+    /// [`RemoteKey::check_server_md5`]). The table marks such a key ⚠.
+    pub fingerprint_warning: Option<String>,
 }
 
 impl RemoteKey {
@@ -143,6 +162,28 @@ impl RemoteKey {
         self.algorithm_label
             .as_deref()
             .or(self.algorithm.as_deref())
+    }
+
+    /// Compares the MD5 fingerprint the provider reported with the one
+    /// computed from the public key it sent (call after
+    /// [`Self::with_local_fingerprints`]). They differ only when the server
+    /// stores something other than what it shows, so the key gets a
+    /// warning with both values; the locally computed MD5 is kept, since
+    /// grouping and matching go by what the key is. A key without a
+    /// parsable public key keeps the server's MD5.
+    pub fn check_server_md5(mut self, server_md5: &str) -> Self {
+        let reported = normalize_md5(server_md5);
+        match self.fingerprint_md5.as_deref().map(normalize_md5) {
+            Some(computed) if self.fingerprint_sha256.is_some() => {
+                if computed != reported {
+                    self.fingerprint_warning = Some(format!(
+                        "The provider reports MD5 {reported}, but the public key it sent has MD5 {computed}."
+                    ));
+                }
+            }
+            _ => self.fingerprint_md5 = Some(reported),
+        }
+        self
     }
 
     /// Fills algorithm, comment and fingerprints from `public_key`. A key
@@ -167,6 +208,17 @@ impl RemoteKey {
     }
 }
 
+/// An MD5 fingerprint in the one form Keyfleet shows: lower-case colon
+/// hex, without an `MD5:` prefix or surrounding space.
+fn normalize_md5(text: &str) -> String {
+    let text = text.trim();
+    let text = text
+        .get(..4)
+        .filter(|head| head.eq_ignore_ascii_case("md5:"))
+        .map_or(text, |_| &text[4..]);
+    text.to_ascii_lowercase()
+}
+
 /// What to create.
 #[derive(Clone, Debug)]
 pub struct NewKey {
@@ -178,6 +230,9 @@ pub struct NewKey {
     pub shared_in_project: bool,
     /// Project key or a regional keypair.
     pub scope: KeyScope,
+    /// The last day the key works, where the provider has expiry
+    /// ([`Capabilities::expiry`]); `None` means it never expires.
+    pub expires_at: Option<time::Date>,
 }
 
 /// Key material to upload.
@@ -281,5 +336,53 @@ mod tests {
         assert!(!region(76, "Luxembourg-2").same_place(&region(38, "Luxembourg-2")));
         assert!(KeyScope::Account.same_place(&KeyScope::Account));
         assert!(!KeyScope::Account.same_place(&region(76, "x")));
+    }
+
+    const ED25519: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICmKh9SyV8y8APuriPd7rS6vh1kgormYJmwIYGaabatB dev";
+
+    fn reported(public_key: &str) -> RemoteKey {
+        RemoteKey {
+            public_key: Some(public_key.into()),
+            ..RemoteKey::default()
+        }
+        .with_local_fingerprints()
+    }
+
+    #[test]
+    fn a_server_md5_that_matches_in_any_spelling_leaves_no_warning() {
+        let computed = reported(ED25519).fingerprint_md5.unwrap();
+        for spelling in [
+            computed.clone(),
+            computed.to_uppercase(),
+            format!("MD5:{computed}"),
+            format!(" {computed} "),
+        ] {
+            let key = reported(ED25519).check_server_md5(&spelling);
+            assert_eq!(key.fingerprint_warning, None, "{spelling}");
+            assert_eq!(key.fingerprint_md5.as_deref(), Some(computed.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_server_md5_of_another_key_is_a_warning_naming_both() {
+        let computed = reported(ED25519).fingerprint_md5.unwrap();
+        let other = "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff";
+        let key = reported(ED25519).check_server_md5(other);
+        let warning = key.fingerprint_warning.expect("a warning");
+        assert!(
+            warning.contains(other) && warning.contains(&computed),
+            "{warning}"
+        );
+        // Matching and grouping go by what the key is, not by the report.
+        assert_eq!(key.fingerprint_md5.as_deref(), Some(computed.as_str()));
+    }
+
+    #[test]
+    fn without_a_readable_public_key_the_server_md5_is_all_there_is() {
+        let key = reported("not a key").check_server_md5("AA:BB");
+        assert_eq!(key.fingerprint_warning, None);
+        assert_eq!(key.fingerprint_md5.as_deref(), Some("aa:bb"));
+        assert_eq!(key.fingerprint_sha256, None);
     }
 }

@@ -187,6 +187,10 @@ pub enum KeyColumn {
     /// What uses the key inside the account (workspaces): a count, the
     /// names on hover.
     UsedBy,
+    /// When the key expires ("never" where it does not).
+    Expires,
+    /// `key=value` labels, comma-joined.
+    Labels,
 }
 
 /// A list loaded from the provider for an account field's picker.

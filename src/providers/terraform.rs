@@ -47,6 +47,8 @@ pub static SPEC: ProviderSpec = ProviderSpec {
         rename: true,
         stores: StoredMaterial::PrivateKey,
         regional_keypairs: false,
+        labels: false,
+        expiry: false,
     },
     validate_key_name,
     profile_fields: &[ProfileField {

@@ -45,6 +45,10 @@ pub enum SortColumn {
     Created,
     /// Updated time.
     Updated,
+    /// Expiry (never-expiring keys last).
+    Expires,
+    /// Labels, as the column shows them.
+    Labels,
 }
 
 /// How many earlier filter results are kept for backspace.
@@ -923,7 +927,10 @@ impl KeyTable {
                 y.fingerprint_sha256.as_deref(),
             ),
             SortColumn::Md5 => by_text(x.fingerprint_md5.as_deref(), y.fingerprint_md5.as_deref()),
-            SortColumn::Kind => compare_kind(&x.scope, &y.scope),
+            SortColumn::Kind => match (&x.kind_label, &y.kind_label) {
+                (None, None) => compare_kind(&x.scope, &y.scope),
+                _ => kind_label(x, "").cmp(&kind_label(y, "")),
+            },
             SortColumn::Shared => x.shared_in_project.cmp(&y.shared_in_project),
             SortColumn::Default => x.is_default.cmp(&y.is_default),
             SortColumn::State => by_text(x.state.as_deref(), y.state.as_deref()),
@@ -933,6 +940,14 @@ impl KeyTable {
             SortColumn::Updated => {
                 crate::dates::compare(x.updated_at.as_deref(), y.updated_at.as_deref())
             }
+            // "Never" is the latest expiry of all.
+            SortColumn::Expires => match (x.expires_at.as_deref(), y.expires_at.as_deref()) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (x, y) => crate::dates::compare(x, y),
+            },
+            SortColumn::Labels => labels_text(x).cmp(&labels_text(y)),
         };
         // Stable tie-break so equal keys don't jump around between refreshes.
         primary.then_with(|| x.id.cmp(&y.id))
@@ -994,11 +1009,26 @@ fn find_from(finder: &Finder<'_>, text: &[u8], from: usize) -> Option<usize> {
 /// an account's own keys) for those, borrowed so drawing a row builds no
 /// string in the common case.
 pub fn kind_label(key: &RemoteKey, account_kind: &'static str) -> std::borrow::Cow<'static, str> {
+    if let Some(label) = &key.kind_label {
+        return label.to_string().into();
+    }
     match &key.scope {
         KeyScope::Account => account_kind.into(),
         KeyScope::Region { region_name, .. } => format!("Regional (legacy): {region_name}").into(),
         KeyScope::Signing => "Signing".into(),
     }
+}
+
+/// A key's labels as the Labels column shows them: `key=value`,
+/// comma-joined in key order; empty when it has none.
+pub fn labels_text(key: &RemoteKey) -> String {
+    key.labels.as_ref().map_or_else(String::new, |labels| {
+        labels
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 /// Orders like comparing [`kind_label`]s, without building them.

@@ -213,6 +213,7 @@ impl AddKeyModal {
             material,
             shared_in_project: self.shared_in_project,
             scope,
+            expires_at: None,
         })
     }
 

@@ -811,6 +811,8 @@ mod tests {
             rename: false,
             stores: StoredMaterial::PublicKey,
             regional_keypairs: false,
+            labels: false,
+            expiry: false,
         }
     }
 

@@ -47,6 +47,8 @@ impl ColumnLayout for KeyColumn {
             Self::Updated => "Updated",
             Self::Actions => "Actions",
             Self::UsedBy => "Used by",
+            Self::Expires => "Expires",
+            Self::Labels => "Labels",
         }
     }
 
@@ -62,6 +64,8 @@ impl ColumnLayout for KeyColumn {
             Self::State => SortColumn::State,
             Self::Created => SortColumn::Created,
             Self::Updated => SortColumn::Updated,
+            Self::Expires => SortColumn::Expires,
+            Self::Labels => SortColumn::Labels,
             Self::Actions | Self::UsedBy => return None,
         })
     }
@@ -75,7 +79,8 @@ impl ColumnLayout for KeyColumn {
             Self::Sha256 => Column::initial(145.0).at_least(80.0),
             Self::Md5 => Column::initial(105.0).at_least(60.0),
             Self::Kind => Column::initial(130.0).at_least(60.0),
-            Self::Created | Self::Updated => Column::initial(120.0).at_least(60.0),
+            Self::Created | Self::Updated | Self::Expires => Column::initial(120.0).at_least(60.0),
+            Self::Labels => Column::initial(140.0).at_least(60.0),
             Self::Id => Column::initial(160.0).at_least(60.0),
             Self::Algorithm => Column::initial(72.0).at_least(40.0),
             Self::Shared => Column::initial(52.0).at_least(40.0),
@@ -96,7 +101,7 @@ pub fn columns_for(profile: &Profile) -> &'static [KeyColumn] {
 }
 
 /// Every column, in the order the columns menu lists them.
-const ALL_COLUMNS: [KeyColumn; 13] = [
+const ALL_COLUMNS: [KeyColumn; 15] = [
     KeyColumn::Name,
     KeyColumn::Default,
     KeyColumn::Actions,
@@ -110,6 +115,8 @@ const ALL_COLUMNS: [KeyColumn; 13] = [
     KeyColumn::State,
     KeyColumn::Created,
     KeyColumn::Updated,
+    KeyColumn::Expires,
+    KeyColumn::Labels,
 ];
 
 /// The columns hidden in one provider's tables: the user's choice
@@ -595,9 +602,13 @@ fn row_cells(
 fn shown_text(column: KeyColumn, text: Cow<'_, str>) -> Cow<'_, str> {
     match column {
         KeyColumn::Created | KeyColumn::Updated => Cow::Owned(crate::dates::human(&text)),
+        KeyColumn::Expires if text != NEVER => Cow::Owned(crate::dates::human(&text)),
         _ => text,
     }
 }
+
+/// The Expires column's word for a key that never expires.
+const NEVER: &str = "never";
 
 /// A header that sorts: its title with ⏶/⏷ when it is the sort column
 /// (`sorted`: `Some(ascending)`). Like `ui::sort_header`, but its response
@@ -701,6 +712,17 @@ fn cell_text<'k>(
             }
             shown => or_dash(shown),
         },
+        KeyColumn::Sha256 | KeyColumn::Md5 if key.fingerprint_warning.is_some() => {
+            let text = match column {
+                KeyColumn::Sha256 => key.fingerprint_sha256.as_deref(),
+                _ => key.fingerprint_md5.as_deref(),
+            };
+            Some((
+                Cow::Owned(format!("⚠ {}", text.unwrap_or("—"))),
+                CellFont::Fingerprint,
+                Tone::Warn,
+            ))
+        }
         KeyColumn::Sha256 => fingerprint(key.fingerprint_sha256.as_deref()),
         KeyColumn::Md5 => fingerprint(key.fingerprint_md5.as_deref()),
         KeyColumn::Shared => plain(yes_no(key.shared_in_project)),
@@ -712,6 +734,18 @@ fn cell_text<'k>(
         KeyColumn::State => or_dash(key.state.as_deref()),
         KeyColumn::Created => or_dash(key.created_at.as_deref()),
         KeyColumn::Updated => or_dash(key.updated_at.as_deref()),
+        KeyColumn::Expires => match key.expires_at.as_deref() {
+            Some(text) => plain(text),
+            None => Some((Cow::Borrowed(NEVER), CellFont::Body, Tone::Weak)),
+        },
+        KeyColumn::Labels => match key.labels.as_ref() {
+            Some(labels) if !labels.is_empty() => Some((
+                Cow::Owned(crate::state::key_table::labels_text(key)),
+                CellFont::Body,
+                Tone::Normal,
+            )),
+            _ => or_dash(None),
+        },
         // How many things in the account use the key; a dash when the
         // provider could not say.
         KeyColumn::UsedBy => match &key.used_by {
@@ -762,6 +796,14 @@ fn cell_tooltip(
                 }
                 if let Some(details) = &key.algorithm_details {
                     ui.label(details);
+                }
+            });
+        }
+        KeyColumn::Sha256 | KeyColumn::Md5 if key.fingerprint_warning.is_some() => {
+            response.on_hover_ui(|ui| {
+                whole_text(ui);
+                if let Some(warning) = &key.fingerprint_warning {
+                    ui.label(warning);
                 }
             });
         }

@@ -132,6 +132,7 @@ impl PublishModal {
                 material: NewKeyMaterial::PublicKey(self.public_key.clone()),
                 shared_in_project: true,
                 scope: KeyScope::Account,
+                expires_at: None,
             };
             let (profile, sha256) = (target.profile.clone(), self.sha256.clone());
             target.state = TargetState::Sending(backend.request(|reply| Command::PublishKey {

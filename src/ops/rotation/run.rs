@@ -34,6 +34,7 @@ pub async fn perform(client: &ProviderClient, effect: &Effect) -> Answer {
                 material,
                 shared_in_project: *shared_in_project,
                 scope: scope.clone(),
+                expires_at: None,
             };
             client
                 .create_key(&new_key)
