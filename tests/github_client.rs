@@ -948,3 +948,30 @@ async fn a_list_in_the_documented_shape_is_read() {
     );
     assert!(keys.iter().all(|key| key.fingerprint_sha256.is_none()));
 }
+
+/// A key put there by another tool (seeded with its comment) is the same
+/// key to GitHub: uploading it again is "already in use", not a second copy.
+#[tokio::test]
+async fn a_seeded_key_with_a_comment_is_already_in_use() {
+    let fake = GithubFake::new();
+    let url = start(&fake).await;
+    let github = client(&url, GITHUB_TOKEN);
+    let line = fresh_public_line("someone@elsewhere");
+    fake.add_key("from the web", &line);
+    fake.add_signing_key("signing from the web", &line);
+    let data_only: String = line.split(' ').take(2).collect::<Vec<_>>().join(" ");
+    for scope in [KeyScope::Account, KeyScope::Signing] {
+        let err = github
+            .create_key(&new_key(
+                "again",
+                &format!("{data_only} me@laptop"),
+                scope.clone(),
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ApiErrorKind::Conflict, "{scope:?}: {err:?}");
+    }
+    assert_eq!(fake.keys().len(), 1);
+    assert_eq!(fake.signing_keys().len(), 1);
+    assert_eq!(fake.keys()[0].key, data_only, "kept without its comment");
+}

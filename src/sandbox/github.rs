@@ -288,14 +288,21 @@ impl GithubFake {
         routes
     }
 
-    /// Stores an authentication key directly (no validation); returns its id.
+    /// Stores an authentication key directly (no validation); returns its
+    /// id. A readable key is kept as GitHub keeps one, without its comment,
+    /// so a later upload of it is "already in use".
     pub fn add_key(&self, title: &str, key: &str) -> u64 {
-        self.lock().insert(List::Authentication, title, key).id
+        self.lock()
+            .insert(List::Authentication, title, &as_github_keeps(key))
+            .id
     }
 
-    /// Stores a signing key directly (no validation); returns its id.
+    /// Stores a signing key directly (no validation); returns its id. Kept
+    /// as [`Self::add_key`] keeps it.
     pub fn add_signing_key(&self, title: &str, key: &str) -> u64 {
-        self.lock().insert(List::Signing, title, key).id
+        self.lock()
+            .insert(List::Signing, title, &as_github_keeps(key))
+            .id
     }
 
     /// Every authentication key, oldest first.
@@ -810,6 +817,12 @@ fn create(
         &key_json(list, &created, &origin(&headers)),
         fake.ok_headers(Some((list, Level::Write))),
     ))
+}
+
+/// Type and key data of a readable key (GitHub drops the comment); other
+/// text as it is, for tests that seed what GitHub would never hold.
+fn as_github_keeps(key: &str) -> String {
+    keytext::read(key).map_or_else(|_| key.to_string(), |parsed| parsed.type_and_data())
 }
 
 async fn delete_key(
