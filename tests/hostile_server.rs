@@ -180,13 +180,17 @@ fn cli_tables_and_errors_escape_what_servers_said() {
 
 #[test]
 fn cli_json_keeps_names_exactly_and_escaped_by_json() {
-    let output = run_cli(&["keys", "Gcore\x1b[31m prod", "--json"]);
-    // serde_json escapes C0 controls (ESC, BEL) as \u00XX.
+    // JSON escapes C0 controls (ESC, BEL) as \u00XX; Keyfleet also escapes
+    // C1 (the one-character CSI) and bidi overrides, which JSON allows raw.
+    let inventory = run_cli(&["inventory", "--json"]);
+    assert_terminal_safe(&inventory.stdout);
+    let inventory = String::from_utf8_lossy(&inventory.stdout);
     assert!(
-        !output.stdout.iter().any(|&b| b < 0x20 && b != b'\n'),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
+        inventory.contains("\\u009b31m\\u202egpj.exe"),
+        "{inventory}"
     );
+    let output = run_cli(&["keys", "Gcore\x1b[31m prod", "--json"]);
+    assert_terminal_safe(&output.stdout);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let names: Vec<&str> = json["keys"]
         .as_array()

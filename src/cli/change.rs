@@ -94,8 +94,7 @@ fn print_rows(
         if let Some(unchecked) = unchecked {
             document["unchecked"] = serde_json::json!(unchecked);
         }
-        serde_json::to_writer_pretty(&mut *out, &document)?;
-        writeln!(out)?;
+        super::terminal::write_json(out, &document)?;
     } else if !rows.is_empty() {
         let cells: Vec<Vec<String>> = rows
             .iter()

@@ -445,8 +445,7 @@ fn print_accounts(profiles: &[Profile], json: bool, out: &mut dyn Write) -> std:
         })
         .collect();
     if json {
-        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "accounts": accounts }))?;
-        writeln!(out)?;
+        terminal::write_json(out, &serde_json::json!({ "accounts": accounts }))?;
     } else {
         let rows: Vec<Vec<String>> = accounts
             .iter()
@@ -515,8 +514,8 @@ fn print_keys(
             .map(|e| serde_json::json!({ "account": profile.name, "message": e.message }))
             .into_iter()
             .collect();
-        serde_json::to_writer_pretty(
-            &mut *out,
+        terminal::write_json(
+            out,
             &serde_json::json!({
                 "account": profile.name,
                 "provider": profile.provider(),
@@ -524,7 +523,6 @@ fn print_keys(
                 "errors": errors,
             }),
         )?;
-        writeln!(out)?;
     } else if failure.is_none() {
         let rows: Vec<Vec<String>> = keys
             .iter()
@@ -567,8 +565,7 @@ fn print_inventory(
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
     if json {
-        serde_json::to_writer_pretty(&mut *out, inventory)?;
-        writeln!(out)?;
+        terminal::write_json(out, inventory)?;
     } else {
         let rows: Vec<Vec<String>> = inventory
             .keys

@@ -484,8 +484,8 @@ fn print_rotation(rotation: &Rotation, json: bool, out: &mut dyn Write) -> std::
                 remove: &step.remove,
             })
             .collect();
-        serde_json::to_writer_pretty(
-            &mut *out,
+        return super::terminal::write_json(
+            out,
             &serde_json::json!({
                 "rotation": rotation.id,
                 "phase": rotation.phase,
@@ -497,8 +497,7 @@ fn print_rotation(rotation: &Rotation, json: bool, out: &mut dyn Write) -> std::
                 },
                 "steps": steps,
             }),
-        )?;
-        return writeln!(out);
+        );
     }
     writeln!(
         out,
