@@ -59,6 +59,9 @@ fn the_window_names_no_provider() {
         "Sesterce",
         "Terraform",
         "GitHub",
+        "ProviderKind::Hetzner",
+        "providers::hetzner",
+        "Hetzner",
     ];
     let mut found = Vec::new();
     for (path, text) in window_sources() {

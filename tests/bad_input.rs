@@ -233,6 +233,7 @@ async fn row01_empty_key_name() {
     refuses_name(ProviderKind::Gcore, "", "The key name is empty").await;
     refuses_name(ProviderKind::Sesterce, "   ", "Enter a name for the key").await;
     refuses_name(ProviderKind::Terraform, "", "Enter a name for the SSH key").await;
+    refuses_name(ProviderKind::Hetzner, " ", "Enter a name for the key").await;
 }
 
 #[tokio::test]
@@ -245,6 +246,7 @@ async fn row02_overlong_key_name() {
     .await;
     refuses_name(ProviderKind::Sesterce, &"k".repeat(256), "use at most 255").await;
     refuses_name(ProviderKind::Terraform, &"k".repeat(300), "use at most 255").await;
+    refuses_name(ProviderKind::Hetzner, &"k".repeat(256), "use at most 255").await;
 }
 
 #[tokio::test]
@@ -260,6 +262,7 @@ async fn row03_name_breaking_the_pattern() {
     refuses_name(ProviderKind::Gcore, "ab", "too short").await;
     refuses_name(ProviderKind::Sesterce, "two\nlines", "line break").await;
     refuses_name(ProviderKind::Terraform, "tab\there", "control character").await;
+    refuses_name(ProviderKind::Hetzner, "two\nlines", "line break").await;
 }
 
 // ---------------------------------------------------------------------------

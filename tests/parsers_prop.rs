@@ -236,6 +236,14 @@ impl Fixture {
                             .await,
                     ));
                 }
+                ProviderClient::Hetzner(_) => {
+                    let create = self.new_key(public, KeyScope::Account);
+                    outcomes.push(("create_key", client.create_key(&create).await.map(drop)));
+                    outcomes.push((
+                        "rename_key",
+                        client.rename_key(&self.key(), "renamed").await.map(drop),
+                    ));
+                }
             }
             outcomes
         });
@@ -520,6 +528,63 @@ fn github_shaped() -> impl Strategy<Value = Value> {
     ]
 }
 
+fn hetzner_shaped() -> impl Strategy<Value = Value> {
+    const KEY: &[&str] = &[
+        "id",
+        "name",
+        "fingerprint",
+        "public_key",
+        "labels",
+        "created",
+    ];
+    const PAGINATION: &[&str] = &[
+        "page",
+        "per_page",
+        "previous_page",
+        "next_page",
+        "last_page",
+        "total_entries",
+    ];
+    const ERROR: &[&str] = &["code", "message", "details"];
+    // Hetzner's keys carry a numeric `id` and a `public_key`: usually give
+    // those (mostly well typed), plus arbitrary extra fields.
+    let key = (
+        prop_oneof![3 => (0u64..1_000_000).prop_map(Value::from), 1 => leaf()],
+        prop_oneof![3 => any::<String>().prop_map(Value::String), 1 => leaf()],
+        object_with(KEY),
+    )
+        .prop_map(|(id, public_key, extra)| {
+            let mut object = json!({"id": id, "public_key": public_key});
+            if let (Some(object), Value::Object(extra)) = (object.as_object_mut(), extra) {
+                object.extend(extra);
+            }
+            object
+        })
+        .boxed();
+    let page_number = prop_oneof![
+        3 => (0u64..2_000).prop_map(Value::from),
+        1 => Just(Value::from(u64::MAX)),
+        1 => leaf(),
+    ];
+    prop_oneof![
+        (
+            prop::collection::vec(key.clone(), 0..4),
+            page_number.clone(),
+            page_number,
+            object_with(PAGINATION),
+        )
+            .prop_map(|(keys, next, last, mut pagination)| {
+                if let Some(object) = pagination.as_object_mut() {
+                    object.insert("next_page".into(), next);
+                    object.insert("last_page".into(), last);
+                }
+                json!({"ssh_keys": keys, "meta": {"pagination": pagination}})
+            }),
+        key.prop_map(|key| json!({ "ssh_key": key })),
+        object_with(ERROR).prop_map(|error| json!({ "error": error })),
+    ]
+}
+
 /// A body: raw bytes, arbitrary JSON, or JSON shaped like the provider's.
 fn body(shaped: BoxedStrategy<Value>) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
@@ -581,6 +646,11 @@ fn terraform_answers_never_panic() {
 #[test]
 fn github_answers_never_panic() {
     run_provider(ProviderKind::Github, github_shaped().boxed());
+}
+
+#[test]
+fn hetzner_answers_never_panic() {
+    run_provider(ProviderKind::Hetzner, hetzner_shaped().boxed());
 }
 
 // ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
 const GCORE_TOKEN: &str = "4821$kf7Qx9Lm2Vb8Np4Rt6Zw3Yh5";
 const SESTERCE_TOKEN: &str = "sk_Lm4Qx8Rt2Vb6Np9Zw3Hj7";
+const HETZNER_TOKEN: &str = "Hz7Qx2Lm9Vb4Np8Rt6Zw3Yh5Kc1Jd0Fg7Qx2Lm9Vb4Np8Rt6Zw3Yh5Kc1Jd0FgAa";
 const TERRAFORM_TOKEN: &str = "Qm7Lx2.atlasv1.Zr8Kp4Wn6Tb3Vy9Hd5Jc";
 
 /// What the server answers, built from what it echoes (the auth header it
@@ -318,6 +319,7 @@ async fn a_10_mb_error_body_full_of_hits_is_redacted() {
         (ProviderKind::Gcore, GCORE_TOKEN),
         (ProviderKind::Sesterce, SESTERCE_TOKEN),
         (ProviderKind::Terraform, TERRAFORM_TOKEN),
+        (ProviderKind::Hetzner, HETZNER_TOKEN),
     ] {
         let err = client(kind, &server.url, token)
             .list_keys()

@@ -17,6 +17,7 @@ use keyfleet::providers::{
 };
 use keyfleet::sandbox::gcore::GcoreFake;
 use keyfleet::sandbox::github::GithubFake;
+use keyfleet::sandbox::hetzner::{HETZNER_TOKEN, HetznerFake};
 use keyfleet::sandbox::sesterce::SesterceFake;
 use keyfleet::sandbox::terraform::TerraformFake;
 use keyfleet::sandbox::{
@@ -330,4 +331,43 @@ async fn odd_redirect_targets_are_explained_without_secrets() {
         assert_eq!(faults.request_count(), 1, "{location:?}");
         faults.reset_requests();
     }
+}
+
+#[tokio::test]
+async fn hetzner_list_create_rename_and_delete_do_not_follow_redirects() {
+    let recorder = Recorder::start().await;
+    let fake = HetznerFake::new();
+    let id = fake.add_key("laptop", &public_key());
+    let before = fake.snapshot();
+    let url = format!("{}/v1", serve(fake.router()).await.unwrap());
+    let hetzner = client(ProviderKind::Hetzner, &url, HETZNER_TOKEN);
+    let faults = fake.faults();
+    let key = RemoteKey {
+        id: id.to_string(),
+        name: "laptop".into(),
+        ..RemoteKey::default()
+    };
+    for status in STATUSES {
+        redirect(&faults, status, &recorder);
+        let err = hetzner.list_keys().await.unwrap_err();
+        check(&err, status, &recorder, &faults, "Hetzner list");
+
+        redirect(&faults, status, &recorder);
+        let created = new_key("other", NewKeyMaterial::PublicKey(public_key()));
+        let err = hetzner.create_key(&created).await.unwrap_err();
+        check(&err, status, &recorder, &faults, "Hetzner create");
+
+        redirect(&faults, status, &recorder);
+        let err = hetzner.rename_key(&key, "renamed").await.unwrap_err();
+        check(&err, status, &recorder, &faults, "Hetzner rename");
+
+        redirect(&faults, status, &recorder);
+        let err = hetzner.delete_key(&key).await.unwrap_err();
+        check(&err, status, &recorder, &faults, "Hetzner delete");
+    }
+    assert_eq!(
+        fake.snapshot(),
+        before,
+        "nothing created, changed or deleted"
+    );
 }

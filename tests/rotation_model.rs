@@ -185,6 +185,11 @@ impl World {
                     }
                     ProviderKind::Github => account.keys.iter().any(|key| key.truth == truth),
                     ProviderKind::Sesterce => false,
+                    // Hetzner Cloud: both, each unique in the project.
+                    ProviderKind::Hetzner => account
+                        .keys
+                        .iter()
+                        .any(|key| key.name == *name || key.truth == truth),
                 };
                 if taken {
                     return Err(error(ApiErrorKind::Conflict, "already exists"));
@@ -374,11 +379,12 @@ impl World {
     }
 }
 
-const PROVIDERS: [ProviderKind; 4] = [
+const PROVIDERS: [ProviderKind; 5] = [
     ProviderKind::Gcore,
     ProviderKind::Sesterce,
     ProviderKind::Github,
     ProviderKind::Terraform,
+    ProviderKind::Hetzner,
 ];
 
 /// A random world and the rotation planned on it.

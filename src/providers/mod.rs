@@ -9,6 +9,7 @@
 pub mod error;
 pub mod gcore;
 pub mod github;
+pub mod hetzner;
 pub mod http;
 pub mod model;
 pub mod redact;
@@ -49,6 +50,8 @@ pub enum ProviderClient {
     Terraform(terraform::TerraformClient),
     /// GitHub.
     Github(github::GithubClient),
+    /// Hetzner Cloud.
+    Hetzner(hetzner::HetznerClient),
 }
 
 impl ProviderClient {
@@ -77,6 +80,9 @@ impl ProviderClient {
             ProviderSettings::Github {} => {
                 Self::Github(github::GithubClient::new(http, &base_url, token))
             }
+            ProviderSettings::Hetzner {} => {
+                Self::Hetzner(hetzner::HetznerClient::new(http, &base_url, token))
+            }
         })
     }
 
@@ -87,6 +93,7 @@ impl ProviderClient {
             Self::Sesterce(c) => c.test_connection().await,
             Self::Terraform(c) => c.test_connection().await,
             Self::Github(c) => c.test_connection().await,
+            Self::Hetzner(c) => c.test_connection().await,
         }
     }
 
@@ -99,6 +106,7 @@ impl ProviderClient {
                 Self::Sesterce(c) => c.list_keys().await,
                 Self::Terraform(c) => c.list_keys().await,
                 Self::Github(c) => c.list_keys().await,
+                Self::Hetzner(c) => c.list_keys().await,
             }
         })
         .await
@@ -111,6 +119,7 @@ impl ProviderClient {
             Self::Sesterce(c) => c.create_key(new_key).await,
             Self::Terraform(c) => c.create_key(new_key).await,
             Self::Github(c) => c.create_key(new_key).await,
+            Self::Hetzner(c) => c.create_key(new_key).await,
         }
     }
 
@@ -121,6 +130,7 @@ impl ProviderClient {
             Self::Sesterce(c) => c.delete_key(&key.id).await,
             Self::Terraform(c) => c.delete_key(&key.id).await,
             Self::Github(c) => c.delete_key(key).await,
+            Self::Hetzner(c) => c.delete_key(&key.id).await,
         }
     }
 
@@ -144,6 +154,7 @@ impl ProviderClient {
     pub async fn rename_key(&self, key: &RemoteKey, name: &str) -> Result<RemoteKey, ApiError> {
         match self {
             Self::Terraform(c) => c.update_key(&key.id, Some(name), None).await,
+            Self::Hetzner(c) => c.update_key(&key.id, Some(name), None).await,
             _ => Err(unsupported("Renaming")),
         }
     }

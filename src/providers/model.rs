@@ -22,11 +22,19 @@ pub enum ProviderKind {
     /// GitHub or GitHub Enterprise Server: the user's authentication and
     /// signing keys.
     Github,
+    /// Hetzner Cloud: one project's SSH keys, with labels.
+    Hetzner,
 }
 
 impl ProviderKind {
     /// Every provider, in the order the UI lists them.
-    pub const ALL: [ProviderKind; 4] = [Self::Gcore, Self::Sesterce, Self::Terraform, Self::Github];
+    pub const ALL: [ProviderKind; 5] = [
+        Self::Gcore,
+        Self::Sesterce,
+        Self::Terraform,
+        Self::Github,
+        Self::Hetzner,
+    ];
 }
 
 /// What key material a provider stores.
@@ -320,6 +328,104 @@ pub(crate) fn check_account_scope(scope: &KeyScope, provider: &str) -> Result<()
             "{provider} has one SSH key list per account, with no regional or signing keys; add the key as an SSH key."
         ))),
     }
+}
+
+/// Most characters of a label's name or value, and of a key's prefix
+/// (Hetzner Cloud's label rules, docs.hetzner.cloud "Labels").
+const MAX_LABEL_PART: usize = 63;
+const MAX_LABEL_PREFIX: usize = 253;
+/// The prefix Hetzner Cloud keeps for its own labels.
+const RESERVED_LABEL_PREFIX: &str = "hetzner.cloud/";
+
+/// Reads labels typed as `key=value` pairs separated by commas (the Labels
+/// column's form; `env=` is an empty value), checking each with
+/// [`check_label`]. Empty text is no labels. The message names the pair
+/// at fault and the rule it breaks.
+pub fn parse_labels(text: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut labels = std::collections::BTreeMap::new();
+    for pair in text
+        .split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+    {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(format!(
+                "\"{}\" has no \"=\": write each label as key=value (the value may be empty, as in \"key=\").",
+                super::redact::cut(pair, 80)
+            ));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        check_label(key, value)?;
+        if labels.insert(key.to_string(), value.to_string()).is_some() {
+            return Err(format!(
+                "The label key \"{key}\" appears twice; a key can have one value."
+            ));
+        }
+    }
+    Ok(labels)
+}
+
+/// Checks one label against Hetzner Cloud's documented rules: the key is
+/// an optional prefix (at most 253 characters, then `/`) and a name; name
+/// and value have at most 63 characters, begin and end with a letter or
+/// digit and hold only letters, digits, `-`, `_` and `.` (a value may be
+/// empty); the prefix `hetzner.cloud/` is reserved.
+pub fn check_label(key: &str, value: &str) -> Result<(), String> {
+    let shown_key = super::redact::cut(key, 80);
+    if key.is_empty() {
+        return Err("A label has an empty key; write it as key=value.".to_string());
+    }
+    if key.starts_with(RESERVED_LABEL_PREFIX) {
+        return Err(format!(
+            "The label key \"{shown_key}\" uses the prefix {RESERVED_LABEL_PREFIX}, which Hetzner keeps for itself."
+        ));
+    }
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    if let Some(prefix) = prefix {
+        label_part(prefix, MAX_LABEL_PREFIX, false)
+            .map_err(|rule| format!("The prefix of the label key \"{shown_key}\" {rule}."))?;
+    }
+    label_part(name, MAX_LABEL_PART, false)
+        .map_err(|rule| format!("The label key \"{shown_key}\" {rule}."))?;
+    label_part(value, MAX_LABEL_PART, true).map_err(|rule| {
+        format!(
+            "The value \"{}\" of the label \"{shown_key}\" {rule}.",
+            super::redact::cut(value, 80)
+        )
+    })
+}
+
+/// Why `part` breaks the label rule (see [`check_label`]), if it does.
+fn label_part(part: &str, max: usize, may_be_empty: bool) -> Result<(), String> {
+    let length = part.chars().count();
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if part.is_empty() {
+        return if may_be_empty {
+            Ok(())
+        } else {
+            Err("is empty".to_string())
+        };
+    }
+    if length > max {
+        return Err(format!(
+            "is {length} characters long; at most {max} are allowed"
+        ));
+    }
+    if let Some(bad) = part
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(format!(
+            "contains {bad:?}; only letters a-z and A-Z, digits, '-', '_' and '.' are allowed"
+        ));
+    }
+    if !edge_ok(part.chars().next()) || !edge_ok(part.chars().last()) {
+        return Err("must begin and end with a letter or a digit".to_string());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -260,6 +260,9 @@ pub enum ProviderSettings {
     },
     /// GitHub or GitHub Enterprise Server: the token's user's keys.
     Github {},
+    /// Hetzner Cloud: a token belongs to one project, so an account is
+    /// that project and needs no field of its own.
+    Hetzner {},
 }
 
 impl ProviderSettings {
@@ -284,6 +287,7 @@ impl ProviderSettings {
             Self::Sesterce {} => ProviderKind::Sesterce,
             Self::Terraform { .. } => ProviderKind::Terraform,
             Self::Github {} => ProviderKind::Github,
+            Self::Hetzner {} => ProviderKind::Hetzner,
         }
     }
 

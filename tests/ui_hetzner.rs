@@ -1,0 +1,107 @@
+//! Drives the real app against the Hetzner Cloud fake, which pages in
+//! sevens: keys listed over several pages with their labels, a key added
+//! through the dialog and one deleted with confirmation. Nothing in the
+//! window was changed to add Hetzner Cloud.
+
+mod common;
+
+use common::bystanders::assert_only_gone;
+use common::*;
+use keyfleet::providers::ProviderKind;
+use keyfleet::sandbox::Sandbox;
+
+fn table_names(app: &keyfleet::app::App, id: &str) -> Vec<String> {
+    let table = &app.account(id).unwrap().table;
+    (0..table.visible_len())
+        .map(|i| table.visible_row(i).unwrap().name.to_string())
+        .collect()
+}
+
+#[test]
+fn hetzner_keys_list_over_pages_add_and_delete() {
+    let sandbox = Sandbox::start().unwrap();
+    sandbox.hetzner.set_max_page_size(7);
+    for i in 0..16 {
+        let key = public_key(ssh_key::Algorithm::Ed25519, &format!("box{i}@lab"));
+        sandbox.hetzner.add_key(&format!("box-{i:02}"), &key);
+    }
+    let labelled = sandbox.hetzner.keys()[4].id;
+    sandbox.hetzner.set_labels(
+        labelled,
+        [("env", "prod"), ("team", "ml")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into(),
+    );
+
+    let (mut test, profile) = start_with_account(sandbox, ProviderKind::Hetzner, "Hetzner");
+    let h = &mut test.harness;
+    let id = profile.id.clone();
+    wait_until(h, "16 keys over several pages", |h| {
+        h.state()
+            .account(&id)
+            .is_some_and(|a| a.loaded && a.table.len() == 16)
+    });
+    let gets = test
+        .sandbox
+        .hetzner
+        .faults()
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with("/v1/ssh_keys?"))
+        .count();
+    assert_eq!(gets, 3, "16 keys at 7 a page");
+    let h = &mut test.harness;
+    wait_for_label(h, "env=prod, team=ml");
+
+    // Delete one, with confirmation; the others stay as they were.
+    set_text(h, "Filter:", "box-03");
+    assert_eq!(table_names(h.state(), &id), ["box-03"]);
+    select_key(h, "box-03");
+    let doomed = test
+        .sandbox
+        .hetzner
+        .keys()
+        .into_iter()
+        .find(|k| k.name == "box-03")
+        .unwrap();
+    let before = test.sandbox.hetzner.snapshot();
+    click(h, "Delete…");
+    click(h, "Delete \"box-03\"");
+    wait_until(h, "key deleted", |h| table_names(h.state(), &id).is_empty());
+    assert_only_gone(
+        &before,
+        &test.sandbox.hetzner.snapshot(),
+        &[&doomed.id.to_string()],
+    );
+    let h = &mut test.harness;
+    set_text(h, "Filter:", "");
+
+    // Add a key through the dialog.
+    let new_key = public_key(ssh_key::Algorithm::Ed25519, "new@laptop");
+    click(h, "➕ Add key");
+    set_text(h, "Name:", "new-laptop");
+    set_text(
+        h,
+        "Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):",
+        &new_key,
+    );
+    h.run_steps(4);
+    click(h, "Add key");
+    wait_until(h, "key added", |h| {
+        h.state()
+            .account(&id)
+            .unwrap()
+            .table
+            .rows()
+            .iter()
+            .any(|k| k.name == "new-laptop")
+    });
+    let stored = test.sandbox.hetzner.keys();
+    assert!(
+        stored
+            .iter()
+            .any(|k| k.name == "new-laptop" && key_data(&k.public_key) == key_data(&new_key)),
+        "{stored:?}"
+    );
+    assert_eq!(stored.len(), 16);
+}
