@@ -71,11 +71,16 @@ impl Demo {
         github.name = "GitHub · keyfleet-sandbox".into();
         github.base_url = sandbox.github_url.clone();
 
+        let mut digitalocean = Profile::new(ProviderKind::Digitalocean);
+        digitalocean.name = "DigitalOcean · droplets".into();
+        digitalocean.base_url = sandbox.digitalocean_url.clone();
+
         let tokens = [
             (&gcore, sandbox::GCORE_TOKEN),
             (&sesterce, sandbox::SESTERCE_TOKEN),
             (&terraform, sandbox::TERRAFORM_TOKEN),
             (&github, sandbox::GITHUB_TOKEN),
+            (&digitalocean, sandbox::DIGITALOCEAN_TOKEN),
         ];
         for (profile, token) in tokens {
             secrets
@@ -83,7 +88,7 @@ impl Demo {
                 .map_err(|err| std::io::Error::other(err.message))?;
         }
         store
-            .save(&[gcore, sesterce, terraform, github])
+            .save(&[gcore, sesterce, terraform, github, digitalocean])
             .map_err(std::io::Error::other)?;
         let local_key_dir = config_dir.path().join("ssh");
         write_laptop_key(&sandbox, &local_key_dir)?;

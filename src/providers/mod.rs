@@ -6,6 +6,7 @@
 //! `model`, `spec`, `error`, `http` and `redact`, never these two, so there
 //! is no import circle. Adding a provider: see docs/ARCHITECTURE.md.
 
+pub mod digitalocean;
 pub mod error;
 pub mod gcore;
 pub mod github;
@@ -49,6 +50,8 @@ pub enum ProviderClient {
     Terraform(terraform::TerraformClient),
     /// GitHub.
     Github(github::GithubClient),
+    /// DigitalOcean.
+    Digitalocean(digitalocean::DigitaloceanClient),
 }
 
 impl ProviderClient {
@@ -77,6 +80,9 @@ impl ProviderClient {
             ProviderSettings::Github {} => {
                 Self::Github(github::GithubClient::new(http, &base_url, token))
             }
+            ProviderSettings::Digitalocean {} => Self::Digitalocean(
+                digitalocean::DigitaloceanClient::new(http, &base_url, token),
+            ),
         })
     }
 
@@ -87,6 +93,7 @@ impl ProviderClient {
             Self::Sesterce(c) => c.test_connection().await,
             Self::Terraform(c) => c.test_connection().await,
             Self::Github(c) => c.test_connection().await,
+            Self::Digitalocean(c) => c.test_connection().await,
         }
     }
 
@@ -99,6 +106,7 @@ impl ProviderClient {
                 Self::Sesterce(c) => c.list_keys().await,
                 Self::Terraform(c) => c.list_keys().await,
                 Self::Github(c) => c.list_keys().await,
+                Self::Digitalocean(c) => c.list_keys().await,
             }
         })
         .await
@@ -111,6 +119,7 @@ impl ProviderClient {
             Self::Sesterce(c) => c.create_key(new_key).await,
             Self::Terraform(c) => c.create_key(new_key).await,
             Self::Github(c) => c.create_key(new_key).await,
+            Self::Digitalocean(c) => c.create_key(new_key).await,
         }
     }
 
@@ -121,6 +130,7 @@ impl ProviderClient {
             Self::Sesterce(c) => c.delete_key(&key.id).await,
             Self::Terraform(c) => c.delete_key(&key.id).await,
             Self::Github(c) => c.delete_key(key).await,
+            Self::Digitalocean(c) => c.delete_key(key).await,
         }
     }
 
@@ -140,10 +150,11 @@ impl ProviderClient {
         }
     }
 
-    /// Terraform: rename a key.
+    /// Terraform, DigitalOcean: rename a key.
     pub async fn rename_key(&self, key: &RemoteKey, name: &str) -> Result<RemoteKey, ApiError> {
         match self {
             Self::Terraform(c) => c.update_key(&key.id, Some(name), None).await,
+            Self::Digitalocean(c) => c.rename_key(key, name).await,
             _ => Err(unsupported("Renaming")),
         }
     }

@@ -260,6 +260,8 @@ pub enum ProviderSettings {
     },
     /// GitHub or GitHub Enterprise Server: the token's user's keys.
     Github {},
+    /// DigitalOcean: nothing beyond URL and token.
+    Digitalocean {},
 }
 
 impl ProviderSettings {
@@ -284,6 +286,7 @@ impl ProviderSettings {
             Self::Sesterce {} => ProviderKind::Sesterce,
             Self::Terraform { .. } => ProviderKind::Terraform,
             Self::Github {} => ProviderKind::Github,
+            Self::Digitalocean {} => ProviderKind::Digitalocean,
         }
     }
 

@@ -5,6 +5,7 @@
 //! also inject faults and counts requests (`faults::Faults`); `keyfleet
 //! --demo` serves the same fakes without that machinery.
 
+pub mod digitalocean;
 #[cfg(feature = "sandbox-faults")]
 pub mod faults;
 pub mod gcore;
@@ -35,6 +36,7 @@ pub const SESTERCE_TOKEN: &str = "sandbox-sesterce-key";
 pub const TERRAFORM_TOKEN: &str = "sandbox.atlasv1.user-token";
 /// An organization token: valid, but refused by the SSH key endpoints.
 pub const TERRAFORM_ORG_TOKEN: &str = "sandbox.atlasv1.org-token";
+pub use digitalocean::DIGITALOCEAN_TOKEN;
 pub use github::GITHUB_TOKEN;
 
 /// The Gcore project every fake-backed account uses.
@@ -49,6 +51,7 @@ pub fn token(kind: ProviderKind) -> &'static str {
         ProviderKind::Sesterce => SESTERCE_TOKEN,
         ProviderKind::Terraform => TERRAFORM_TOKEN,
         ProviderKind::Github => GITHUB_TOKEN,
+        ProviderKind::Digitalocean => DIGITALOCEAN_TOKEN,
     }
 }
 
@@ -71,6 +74,10 @@ pub async fn serve_fresh(kind: ProviderKind) -> std::io::Result<(String, Faults)
         }
         ProviderKind::Github => {
             let fake = github::GithubFake::new();
+            (fake.router(), fake.faults())
+        }
+        ProviderKind::Digitalocean => {
+            let fake = digitalocean::DigitaloceanFake::new();
             (fake.router(), fake.faults())
         }
     };
@@ -110,6 +117,10 @@ pub struct Sandbox {
     pub github: github::GithubFake,
     /// Base URL of the GitHub fake.
     pub github_url: String,
+    /// The DigitalOcean fake's state.
+    pub digitalocean: digitalocean::DigitaloceanFake,
+    /// Base URL of the DigitalOcean fake.
+    pub digitalocean_url: String,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -119,6 +130,7 @@ impl std::fmt::Debug for Sandbox {
             .field("sesterce_url", &self.sesterce_url)
             .field("terraform_url", &self.terraform_url)
             .field("github_url", &self.github_url)
+            .field("digitalocean_url", &self.digitalocean_url)
             .finish()
     }
 }
@@ -131,6 +143,7 @@ impl Sandbox {
             ProviderKind::Sesterce => &self.sesterce_url,
             ProviderKind::Terraform => &self.terraform_url,
             ProviderKind::Github => &self.github_url,
+            ProviderKind::Digitalocean => &self.digitalocean_url,
         }
     }
 
@@ -142,6 +155,7 @@ impl Sandbox {
             ProviderKind::Sesterce => self.sesterce.faults(),
             ProviderKind::Terraform => self.terraform.faults(),
             ProviderKind::Github => self.github.faults(),
+            ProviderKind::Digitalocean => self.digitalocean.faults(),
         }
     }
 
@@ -175,6 +189,9 @@ impl Sandbox {
             ProviderKind::Github => {
                 self.github.add_key(name, public_key);
             }
+            ProviderKind::Digitalocean => {
+                self.digitalocean.add_key(name, public_key);
+            }
         }
     }
 
@@ -190,6 +207,12 @@ impl Sandbox {
                 .map(|k| k.1)
                 .collect(),
             ProviderKind::Github => self.github.keys().into_iter().map(|k| k.title).collect(),
+            ProviderKind::Digitalocean => self
+                .digitalocean
+                .keys()
+                .into_iter()
+                .map(|k| k.name)
+                .collect(),
         }
     }
 
@@ -201,6 +224,7 @@ impl Sandbox {
             ("sesterce", self.sesterce.snapshot()),
             ("terraform", self.terraform.snapshot()),
             ("github", self.github.snapshot()),
+            ("digitalocean", self.digitalocean.snapshot()),
         ])
     }
 
@@ -213,6 +237,7 @@ impl Sandbox {
             sesterce::SesterceFake::new(),
             terraform::TerraformFake::new(),
             github::GithubFake::new(),
+            digitalocean::DigitaloceanFake::new(),
         )
     }
 
@@ -226,7 +251,9 @@ impl Sandbox {
         terraform.seed_demo();
         let github = github::GithubFake::new();
         github.seed_demo();
-        Self::start_with(gcore, sesterce, terraform, github)
+        let digitalocean = digitalocean::DigitaloceanFake::new();
+        digitalocean.seed_demo();
+        Self::start_with(gcore, sesterce, terraform, github, digitalocean)
     }
 
     /// Starts the given fakes.
@@ -235,6 +262,7 @@ impl Sandbox {
         sesterce: sesterce::SesterceFake,
         terraform: terraform::TerraformFake,
         github: github::GithubFake,
+        digitalocean: digitalocean::DigitaloceanFake,
     ) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -249,6 +277,7 @@ impl Sandbox {
                 serve(github.router()).await?,
             ))
         })?;
+        let digitalocean_url = runtime.block_on(serve(digitalocean.router()))?;
         Ok(Self {
             _runtime: runtime,
             gcore,
@@ -259,6 +288,8 @@ impl Sandbox {
             terraform_url,
             github,
             github_url,
+            digitalocean,
+            digitalocean_url,
         })
     }
 }

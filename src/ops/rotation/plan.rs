@@ -398,6 +398,7 @@ impl AccountOrigin {
                 .map(|org| format!("organization {org}"))
                 .unwrap_or_default(),
             ProviderSettings::Sesterce {} | ProviderSettings::Github {} => String::new(),
+            ProviderSettings::Digitalocean {} => String::new(),
         };
         Self {
             base_url: profile.base_url.trim_end_matches('/').to_string(),
