@@ -75,12 +75,17 @@ impl Demo {
         hetzner.name = "Hetzner Cloud · gpu-lab".into();
         hetzner.base_url = sandbox.hetzner_url.clone();
 
+        let mut digitalocean = Profile::new(ProviderKind::Digitalocean);
+        digitalocean.name = "DigitalOcean · droplets".into();
+        digitalocean.base_url = sandbox.digitalocean_url.clone();
+
         let tokens = [
             (&gcore, sandbox::GCORE_TOKEN),
             (&sesterce, sandbox::SESTERCE_TOKEN),
             (&terraform, sandbox::TERRAFORM_TOKEN),
             (&github, sandbox::GITHUB_TOKEN),
             (&hetzner, sandbox::HETZNER_TOKEN),
+            (&digitalocean, sandbox::DIGITALOCEAN_TOKEN),
         ];
         for (profile, token) in tokens {
             secrets
@@ -88,7 +93,7 @@ impl Demo {
                 .map_err(|err| std::io::Error::other(err.message))?;
         }
         store
-            .save(&[gcore, sesterce, terraform, github, hetzner])
+            .save(&[gcore, sesterce, terraform, github, hetzner, digitalocean])
             .map_err(std::io::Error::other)?;
         let local_key_dir = config_dir.path().join("ssh");
         write_laptop_key(&sandbox, &local_key_dir)?;

@@ -244,6 +244,14 @@ impl Fixture {
                         client.rename_key(&self.key(), "renamed").await.map(drop),
                     ));
                 }
+                ProviderClient::Digitalocean(_) => {
+                    let create = self.new_key(public, KeyScope::Account);
+                    outcomes.push(("create_key", client.create_key(&create).await.map(drop)));
+                    outcomes.push((
+                        "rename_key",
+                        client.rename_key(&self.key(), "renamed").await.map(drop),
+                    ));
+                }
             }
             outcomes
         });
@@ -585,6 +593,44 @@ fn hetzner_shaped() -> impl Strategy<Value = Value> {
     ]
 }
 
+fn digitalocean_shaped() -> impl Strategy<Value = Value> {
+    const KEY: &[&str] = &["id", "fingerprint", "public_key", "name"];
+    const PAGES: &[&str] = &["first", "prev", "next", "last"];
+    const ERROR: &[&str] = &["id", "message", "request_id"];
+    // DigitalOcean's keys carry a numeric `id`, a `public_key` and a
+    // `name`: usually give those, plus arbitrary extra fields; lists come in
+    // `ssh_keys` with `links.pages` and `meta.total`.
+    let key = (
+        prop_oneof![3 => (0u64..1_000_000).prop_map(Value::from), 1 => leaf()],
+        prop_oneof![3 => any::<String>().prop_map(Value::String), 1 => leaf()],
+        prop_oneof![3 => any::<String>().prop_map(Value::String), 1 => leaf()],
+        object_with(KEY),
+    )
+        .prop_map(|(id, public_key, name, extra)| {
+            let mut object = json!({"id": id, "public_key": public_key, "name": name});
+            if let (Some(object), Value::Object(extra)) = (object.as_object_mut(), extra) {
+                object.extend(extra);
+            }
+            object
+        })
+        .boxed();
+    let total = prop_oneof![3 => (0u64..2000).prop_map(Value::from), 1 => leaf()];
+    prop_oneof![
+        (
+            prop::collection::vec(key.clone(), 0..4),
+            object_with(PAGES),
+            total
+        )
+            .prop_map(|(keys, pages, total)| json!({
+                "ssh_keys": keys,
+                "links": {"pages": pages},
+                "meta": {"total": total},
+            })),
+        key.prop_map(|key| json!({ "ssh_key": key })),
+        object_with(ERROR),
+    ]
+}
+
 /// A body: raw bytes, arbitrary JSON, or JSON shaped like the provider's.
 fn body(shaped: BoxedStrategy<Value>) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
@@ -651,6 +697,11 @@ fn github_answers_never_panic() {
 #[test]
 fn hetzner_answers_never_panic() {
     run_provider(ProviderKind::Hetzner, hetzner_shaped().boxed());
+}
+
+#[test]
+fn digitalocean_answers_never_panic() {
+    run_provider(ProviderKind::Digitalocean, digitalocean_shaped().boxed());
 }
 
 // ---------------------------------------------------------------------------

@@ -178,12 +178,14 @@ impl World {
                     other => panic!("unexpected material {other:?}"),
                 };
                 // Names are unique on Gcore and HCP Terraform; key material
-                // on GitHub ("key is already in use").
+                // on GitHub and DigitalOcean ("key is already in use").
                 let taken = match account.provider {
                     ProviderKind::Gcore | ProviderKind::Terraform => {
                         account.keys.iter().any(|key| key.name == *name)
                     }
-                    ProviderKind::Github => account.keys.iter().any(|key| key.truth == truth),
+                    ProviderKind::Github | ProviderKind::Digitalocean => {
+                        account.keys.iter().any(|key| key.truth == truth)
+                    }
                     ProviderKind::Sesterce => false,
                     // Hetzner Cloud: both, each unique in the project.
                     ProviderKind::Hetzner => account
@@ -379,12 +381,13 @@ impl World {
     }
 }
 
-const PROVIDERS: [ProviderKind; 5] = [
+const PROVIDERS: [ProviderKind; 6] = [
     ProviderKind::Gcore,
     ProviderKind::Sesterce,
     ProviderKind::Github,
     ProviderKind::Terraform,
     ProviderKind::Hetzner,
+    ProviderKind::Digitalocean,
 ];
 
 /// A random world and the rotation planned on it.

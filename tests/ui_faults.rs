@@ -592,6 +592,16 @@ fn hetzner_create_faults() {
     create_faults(ProviderKind::Hetzner);
 }
 
+#[test]
+fn digitalocean_list_faults() {
+    survives_faults(ProviderKind::Digitalocean);
+}
+
+#[test]
+fn digitalocean_create_faults() {
+    create_faults(ProviderKind::Digitalocean);
+}
+
 /// Gcore generates the pair and the answer holding the private key is lost:
 /// the app says the private key never arrived, offers to delete the orphan,
 /// and deleting it removes the one key that was created.

@@ -6,6 +6,7 @@
 //! `model`, `spec`, `error`, `http` and `redact`, never these two, so there
 //! is no import circle. Adding a provider: see docs/ARCHITECTURE.md.
 
+pub mod digitalocean;
 pub mod error;
 pub mod gcore;
 pub mod github;
@@ -52,6 +53,8 @@ pub enum ProviderClient {
     Github(github::GithubClient),
     /// Hetzner Cloud.
     Hetzner(hetzner::HetznerClient),
+    /// DigitalOcean.
+    Digitalocean(digitalocean::DigitaloceanClient),
 }
 
 impl ProviderClient {
@@ -83,6 +86,9 @@ impl ProviderClient {
             ProviderSettings::Hetzner {} => {
                 Self::Hetzner(hetzner::HetznerClient::new(http, &base_url, token))
             }
+            ProviderSettings::Digitalocean {} => Self::Digitalocean(
+                digitalocean::DigitaloceanClient::new(http, &base_url, token),
+            ),
         })
     }
 
@@ -94,6 +100,7 @@ impl ProviderClient {
             Self::Terraform(c) => c.test_connection().await,
             Self::Github(c) => c.test_connection().await,
             Self::Hetzner(c) => c.test_connection().await,
+            Self::Digitalocean(c) => c.test_connection().await,
         }
     }
 
@@ -107,6 +114,7 @@ impl ProviderClient {
                 Self::Terraform(c) => c.list_keys().await,
                 Self::Github(c) => c.list_keys().await,
                 Self::Hetzner(c) => c.list_keys().await,
+                Self::Digitalocean(c) => c.list_keys().await,
             }
         })
         .await
@@ -120,6 +128,7 @@ impl ProviderClient {
             Self::Terraform(c) => c.create_key(new_key).await,
             Self::Github(c) => c.create_key(new_key).await,
             Self::Hetzner(c) => c.create_key(new_key).await,
+            Self::Digitalocean(c) => c.create_key(new_key).await,
         }
     }
 
@@ -131,6 +140,7 @@ impl ProviderClient {
             Self::Terraform(c) => c.delete_key(&key.id).await,
             Self::Github(c) => c.delete_key(key).await,
             Self::Hetzner(c) => c.delete_key(&key.id).await,
+            Self::Digitalocean(c) => c.delete_key(key).await,
         }
     }
 
@@ -150,11 +160,12 @@ impl ProviderClient {
         }
     }
 
-    /// Terraform: rename a key.
+    /// Terraform, DigitalOcean: rename a key.
     pub async fn rename_key(&self, key: &RemoteKey, name: &str) -> Result<RemoteKey, ApiError> {
         match self {
             Self::Terraform(c) => c.update_key(&key.id, Some(name), None).await,
             Self::Hetzner(c) => c.update_key(&key.id, Some(name), None).await,
+            Self::Digitalocean(c) => c.rename_key(key, name).await,
             _ => Err(unsupported("Renaming")),
         }
     }

@@ -24,16 +24,19 @@ pub enum ProviderKind {
     Github,
     /// Hetzner Cloud: one project's SSH keys, with labels.
     Hetzner,
+    /// DigitalOcean: the account's SSH keys.
+    Digitalocean,
 }
 
 impl ProviderKind {
     /// Every provider, in the order the UI lists them.
-    pub const ALL: [ProviderKind; 5] = [
+    pub const ALL: [ProviderKind; 6] = [
         Self::Gcore,
         Self::Sesterce,
         Self::Terraform,
         Self::Github,
         Self::Hetzner,
+        Self::Digitalocean,
     ];
 }
 

@@ -5,17 +5,18 @@
 use super::error::ApiError;
 use super::model::{Capabilities, ProviderKind};
 use super::spec::{ProviderSettings, ProviderSpec};
-use super::{gcore, github, hetzner, sesterce, terraform};
+use super::{digitalocean, gcore, github, hetzner, sesterce, terraform};
 use crate::keys::public::ParsedPublicKey;
 
 /// Every provider's spec, in the order the UI lists them.
-pub fn all() -> [&'static ProviderSpec; 5] {
+pub fn all() -> [&'static ProviderSpec; 6] {
     [
         &gcore::SPEC,
         &sesterce::SPEC,
         &terraform::SPEC,
         &github::SPEC,
         &hetzner::SPEC,
+        &digitalocean::SPEC,
     ]
 }
 
@@ -27,6 +28,7 @@ pub fn of(kind: ProviderKind) -> &'static ProviderSpec {
         ProviderKind::Terraform => &terraform::SPEC,
         ProviderKind::Github => &github::SPEC,
         ProviderKind::Hetzner => &hetzner::SPEC,
+        ProviderKind::Digitalocean => &digitalocean::SPEC,
     }
 }
 

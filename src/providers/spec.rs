@@ -263,6 +263,8 @@ pub enum ProviderSettings {
     /// Hetzner Cloud: a token belongs to one project, so an account is
     /// that project and needs no field of its own.
     Hetzner {},
+    /// DigitalOcean: nothing beyond URL and token.
+    Digitalocean {},
 }
 
 impl ProviderSettings {
@@ -288,6 +290,7 @@ impl ProviderSettings {
             Self::Terraform { .. } => ProviderKind::Terraform,
             Self::Github {} => ProviderKind::Github,
             Self::Hetzner {} => ProviderKind::Hetzner,
+            Self::Digitalocean {} => ProviderKind::Digitalocean,
         }
     }
 

@@ -5,6 +5,7 @@
 //! also inject faults and counts requests (`faults::Faults`); `keyfleet
 //! --demo` serves the same fakes without that machinery.
 
+pub mod digitalocean;
 #[cfg(feature = "sandbox-faults")]
 pub mod faults;
 pub mod gcore;
@@ -36,6 +37,7 @@ pub const SESTERCE_TOKEN: &str = "sandbox-sesterce-key";
 pub const TERRAFORM_TOKEN: &str = "sandbox.atlasv1.user-token";
 /// An organization token: valid, but refused by the SSH key endpoints.
 pub const TERRAFORM_ORG_TOKEN: &str = "sandbox.atlasv1.org-token";
+pub use digitalocean::DIGITALOCEAN_TOKEN;
 pub use github::GITHUB_TOKEN;
 pub use hetzner::HETZNER_TOKEN;
 
@@ -52,6 +54,7 @@ pub fn token(kind: ProviderKind) -> &'static str {
         ProviderKind::Terraform => TERRAFORM_TOKEN,
         ProviderKind::Github => GITHUB_TOKEN,
         ProviderKind::Hetzner => HETZNER_TOKEN,
+        ProviderKind::Digitalocean => DIGITALOCEAN_TOKEN,
     }
 }
 
@@ -80,6 +83,10 @@ pub async fn serve_fresh(kind: ProviderKind) -> std::io::Result<(String, Faults)
             let fake = hetzner::HetznerFake::new();
             let url = format!("{}/v1", serve(fake.router()).await?);
             return Ok((url, fake.faults()));
+        }
+        ProviderKind::Digitalocean => {
+            let fake = digitalocean::DigitaloceanFake::new();
+            (fake.router(), fake.faults())
         }
     };
     Ok((serve(router).await?, faults))
@@ -122,6 +129,10 @@ pub struct Sandbox {
     pub hetzner: hetzner::HetznerFake,
     /// Base URL of the Hetzner Cloud fake (with `/v1`, as the API's).
     pub hetzner_url: String,
+    /// The DigitalOcean fake's state.
+    pub digitalocean: digitalocean::DigitaloceanFake,
+    /// Base URL of the DigitalOcean fake.
+    pub digitalocean_url: String,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -132,6 +143,7 @@ impl std::fmt::Debug for Sandbox {
             .field("terraform_url", &self.terraform_url)
             .field("github_url", &self.github_url)
             .field("hetzner_url", &self.hetzner_url)
+            .field("digitalocean_url", &self.digitalocean_url)
             .finish()
     }
 }
@@ -145,6 +157,7 @@ impl Sandbox {
             ProviderKind::Terraform => &self.terraform_url,
             ProviderKind::Github => &self.github_url,
             ProviderKind::Hetzner => &self.hetzner_url,
+            ProviderKind::Digitalocean => &self.digitalocean_url,
         }
     }
 
@@ -157,6 +170,7 @@ impl Sandbox {
             ProviderKind::Terraform => self.terraform.faults(),
             ProviderKind::Github => self.github.faults(),
             ProviderKind::Hetzner => self.hetzner.faults(),
+            ProviderKind::Digitalocean => self.digitalocean.faults(),
         }
     }
 
@@ -193,6 +207,9 @@ impl Sandbox {
             ProviderKind::Hetzner => {
                 self.hetzner.add_key(name, public_key);
             }
+            ProviderKind::Digitalocean => {
+                self.digitalocean.add_key(name, public_key);
+            }
         }
     }
 
@@ -209,6 +226,12 @@ impl Sandbox {
                 .collect(),
             ProviderKind::Github => self.github.keys().into_iter().map(|k| k.title).collect(),
             ProviderKind::Hetzner => self.hetzner.keys().into_iter().map(|k| k.name).collect(),
+            ProviderKind::Digitalocean => self
+                .digitalocean
+                .keys()
+                .into_iter()
+                .map(|k| k.name)
+                .collect(),
         }
     }
 
@@ -221,6 +244,7 @@ impl Sandbox {
             ("terraform", self.terraform.snapshot()),
             ("github", self.github.snapshot()),
             ("hetzner", self.hetzner.snapshot()),
+            ("digitalocean", self.digitalocean.snapshot()),
         ])
     }
 
@@ -234,6 +258,7 @@ impl Sandbox {
             terraform::TerraformFake::new(),
             github::GithubFake::new(),
             hetzner::HetznerFake::new(),
+            digitalocean::DigitaloceanFake::new(),
         )
     }
 
@@ -249,7 +274,9 @@ impl Sandbox {
         github.seed_demo();
         let hetzner = hetzner::HetznerFake::new();
         hetzner.seed_demo();
-        Self::start_with(gcore, sesterce, terraform, github, hetzner)
+        let digitalocean = digitalocean::DigitaloceanFake::new();
+        digitalocean.seed_demo();
+        Self::start_with(gcore, sesterce, terraform, github, hetzner, digitalocean)
     }
 
     /// Starts the given fakes.
@@ -259,6 +286,7 @@ impl Sandbox {
         terraform: terraform::TerraformFake,
         github: github::GithubFake,
         hetzner: hetzner::HetznerFake,
+        digitalocean: digitalocean::DigitaloceanFake,
     ) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -275,6 +303,7 @@ impl Sandbox {
                     format!("{}/v1", serve(hetzner.router()).await?),
                 ))
             })?;
+        let digitalocean_url = runtime.block_on(serve(digitalocean.router()))?;
         Ok(Self {
             _runtime: runtime,
             gcore,
@@ -287,6 +316,8 @@ impl Sandbox {
             github_url,
             hetzner,
             hetzner_url,
+            digitalocean,
+            digitalocean_url,
         })
     }
 }

@@ -71,6 +71,7 @@ pub fn snapshot_name(kind: ProviderKind) -> &'static str {
         ProviderKind::Terraform => "terraform",
         ProviderKind::Github => "github",
         ProviderKind::Hetzner => "hetzner",
+        ProviderKind::Digitalocean => "digitalocean",
     }
 }
 

@@ -399,7 +399,8 @@ impl AccountOrigin {
                 .unwrap_or_default(),
             ProviderSettings::Sesterce {}
             | ProviderSettings::Github {}
-            | ProviderSettings::Hetzner {} => String::new(),
+            | ProviderSettings::Hetzner {}
+            | ProviderSettings::Digitalocean {} => String::new(),
         };
         Self {
             base_url: profile.base_url.trim_end_matches('/').to_string(),
