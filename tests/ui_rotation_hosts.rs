@@ -67,9 +67,10 @@ fn a_rotated_key_with_a_passphrase_and_the_config_lines_still_naming_the_old_one
 
     // Saved encrypted: it opens with the passphrase only.
     let text = read_private_key_file(&new_path).unwrap();
+    assert!(inspect_private_key(&text, None).unwrap().encrypted);
     assert_eq!(
-        inspect_private_key(&text, None).unwrap_err(),
-        KeyError::Encrypted
+        inspect_private_key(&text, Some(&SecretString::new("new pasS"))).unwrap_err(),
+        KeyError::WrongPassphrase
     );
     let info = inspect_private_key(&text, Some(&SecretString::new("new pass"))).unwrap();
     assert!(info.encrypted);
