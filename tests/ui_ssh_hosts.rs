@@ -99,3 +99,41 @@ fn the_hosts_naming_a_key_show_in_the_details_panel_and_all_keys() {
     click(&mut test.harness, "Config names a missing key");
     wait_for_label(&mut test.harness, "1 of 2 keys");
 }
+
+#[test]
+fn a_putty_key_is_grouped_and_converted_to_openssh_from_all_keys() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ppk");
+    let public = std::fs::read_to_string(fixtures.join("ed25519_v3.pub")).unwrap();
+    let sandbox = Sandbox::start().unwrap();
+    sandbox.seed_key(ProviderKind::Github, "putty laptop", public.trim(), "");
+    let (mut test, _profile) = start_with_account(sandbox, ProviderKind::Github, "GitHub me");
+    let ssh = test.ssh_dir.clone();
+    std::fs::copy(fixtures.join("ed25519_v3.ppk"), ssh.join("work.ppk")).unwrap();
+
+    click(&mut test.harness, "🔑 All keys");
+    wait_until(
+        &mut test.harness,
+        "the .ppk grouped with the account's key",
+        |h| {
+            h.state().fleet().table().snapshot().is_some_and(|s| {
+                s.inventory.keys.iter().any(|k| {
+                    !k.accounts.is_empty() && k.local_paths.iter().any(|p| p.ends_with("work.ppk"))
+                })
+            })
+        },
+    );
+    click(&mut test.harness, "putty laptop");
+    click(&mut test.harness, "Convert to OpenSSH…");
+    wait_for_label(&mut test.harness, "Convert a PuTTY key to OpenSSH");
+    click(&mut test.harness, "Convert");
+    wait_for_label_containing(&mut test.harness, "Private key saved to");
+    let target = ssh.join("work");
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(
+        key_data(&std::fs::read_to_string(ssh.join("work.pub")).unwrap()),
+        key_data(&public)
+    );
+    assert_eq!(key_data(&ssh_keygen_public(&target, "")), key_data(&public));
+}

@@ -223,6 +223,13 @@ fn toolbar(
         {
             actions.push(UiAction::OpenRotate(Box::new(key.clone())));
         }
+        // Only for a PuTTY key: drawn from the command list.
+        if let Some(key) = selected {
+            let context = CommandContext::for_group(key);
+            if UICommand::ConvertPpk.available(&context) {
+                UICommand::ConvertPpk.button(ui, &context, actions);
+            }
+        }
         ui.separator();
         ui.toggle_value(chart_open, "📊 Chart")
             .on_hover_text("Keys by type and by age");
