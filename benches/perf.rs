@@ -106,6 +106,7 @@ fn keyfleet_panel(
                     elsewhere: &[],
                     unloaded_accounts: 0,
                     busy: false,
+                    used_by_hosts: &[],
                 },
                 actions,
             );

@@ -69,6 +69,8 @@ struct Accounts {
     /// Where local keys are looked for: the folders chosen in Settings,
     /// else `~/.ssh`; the demo's folder with `--demo`.
     local_key_dirs: Vec<PathBuf>,
+    /// `~/.ssh/config` ("Used by hosts"); the demo's own with `--demo`.
+    ssh_config: Option<keyfleet::inventory::ssh_config::SshConfigSource>,
     #[cfg(feature = "sandbox")]
     _demo: Option<keyfleet::demo::Demo>,
 }
@@ -83,6 +85,7 @@ impl Accounts {
                 store: demo.store.clone(),
                 secrets: demo.secrets.clone(),
                 local_key_dirs: vec![demo.local_key_dir.clone()],
+                ssh_config: Some(demo.ssh_config.clone()),
                 _demo: Some(demo),
             });
         }
@@ -101,6 +104,7 @@ impl Accounts {
             store,
             secrets: Arc::new(KeyringStore),
             local_key_dirs,
+            ssh_config: keyfleet::inventory::ssh_config::SshConfigSource::for_this_user(),
             #[cfg(feature = "sandbox")]
             _demo: None,
         })
@@ -149,6 +153,7 @@ fn run(demo: bool) -> Result<(), String> {
     };
     let store = accounts.store.clone();
     let local_key_dirs = accounts.local_key_dirs.clone();
+    let ssh_config = accounts.ssh_config.clone();
     let services = Services {
         secrets: accounts.secrets.clone(),
         dialogs,
@@ -183,7 +188,7 @@ fn run(demo: bool) -> Result<(), String> {
         "keyfleet",
         native_options,
         Box::new(move |cc| {
-            let app = App::new(
+            let mut app = App::new(
                 &cc.egui_ctx,
                 AppOptions {
                     store,
@@ -194,6 +199,7 @@ fn run(demo: bool) -> Result<(), String> {
                     remembered: cc.storage.and_then(keyfleet::app::Remembered::load),
                 },
             );
+            app.set_ssh_config(ssh_config);
             // Benchmark builds may wrap the app in a start-up/memory probe.
             #[cfg(feature = "bench")]
             let app = keyfleet::probe::wrap(app);

@@ -258,7 +258,8 @@ fn check_shortcut(fleet: &mut Fleet, command: UICommand, shortcut: KeyboardShort
         | UICommand::RotateKey
         | UICommand::AddAccount
         | UICommand::PublishKey
-        | UICommand::RemoveEverywhere => panic!("{command:?} has a shortcut now: test it here"),
+        | UICommand::RemoveEverywhere
+        | UICommand::ConvertPpk => panic!("{command:?} has a shortcut now: test it here"),
     }
 }
 

@@ -25,6 +25,9 @@ impl App {
             UiAction::ShowFleet => self.layout.view = Some(View::AllKeys),
             UiAction::OpenPublish(key) => self.open_publish(&key),
             UiAction::OpenRevoke(key) => self.open_revoke(&key),
+            UiAction::OpenConvertPpk(path) => self.modals.open(Box::new(
+                crate::ui::convert_ppk_modal::ConvertPpkModal::new(path),
+            )),
             UiAction::OpenRotate(key) => self.open_rotate(&key),
             UiAction::ResumeRotation(id) => self.resume_rotation(&id),
             UiAction::ExportInventory(format) => self.export_inventory(format),
@@ -125,6 +128,7 @@ impl App {
 
     pub(super) fn refresh_all(&mut self) {
         self.fleet.rescan();
+        self.read_ssh_hosts();
         let ids: Vec<String> = self.profiles().iter().map(|p| p.id.clone()).collect();
         for id in ids {
             self.refresh(&id);

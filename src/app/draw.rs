@@ -51,6 +51,10 @@ impl App {
         } else {
             (&[][..], 0)
         };
+        let used_by_hosts = key
+            .and_then(|key| key.fingerprint_sha256.as_deref())
+            .map(|sha| self.used_by_hosts(sha))
+            .unwrap_or_default();
         details_panel::show(
             ui,
             details_panel::DetailsView {
@@ -59,6 +63,7 @@ impl App {
                 elsewhere,
                 unloaded_accounts,
                 busy,
+                used_by_hosts: &used_by_hosts,
             },
             actions,
         );

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::{AccountView, App};
 use crate::backend::fleet::{AccountKeys, FleetSnapshot};
 use crate::backend::{Command, Pending};
+use crate::inventory::ssh_config::{SshConfigSource, SshHosts};
 use crate::inventory::{AccountError, ExportFormat, KeyGroup};
 use crate::ops::revoke::plan_revoke;
 use crate::providers::{ApiError, RemoteKey};
@@ -45,6 +46,11 @@ pub struct FleetState {
     export: Option<Pending<Result<Option<PathBuf>, String>>>,
     /// After a keyboard move: scroll the table to this shown row once.
     pub(super) scroll_to: Option<usize>,
+    /// `~/.ssh/config` ("Used by hosts"); `None`: not read.
+    ssh_config: Option<SshConfigSource>,
+    /// What it said last (from the last build or read).
+    hosts: SshHosts,
+    reading_hosts: Option<Pending<SshHosts>>,
 }
 
 impl FleetState {
@@ -60,6 +66,9 @@ impl FleetState {
             scan: 0,
             export: None,
             scroll_to: None,
+            ssh_config: None,
+            hosts: SshHosts::default(),
+            reading_hosts: None,
         }
     }
 
@@ -115,6 +124,11 @@ impl FleetState {
     /// The hygiene thresholds.
     pub fn rules(&self) -> HygieneRules {
         self.rules
+    }
+
+    /// The `~/.ssh/config` read for "Used by hosts", if any.
+    pub fn ssh_config(&self) -> Option<&SshConfigSource> {
+        self.ssh_config.as_ref()
     }
 
     /// New thresholds; the inventory is rebuilt with them (they are part
@@ -224,6 +238,7 @@ impl App {
             let built = built.clone();
             self.fleet.building = None;
             if let Ok(snapshot) = answer {
+                self.fleet.hosts = snapshot.hosts.clone();
                 self.fleet.table.set_snapshot(Arc::new(snapshot));
                 self.fleet.built = Some(built);
             }
@@ -262,10 +277,12 @@ impl App {
             .cloned()
             .collect();
         let options = self.fleet.rules.options(true);
+        let ssh_config = self.fleet.ssh_config.clone();
         let pending = self.backend.request(|reply| Command::BuildInventory {
             reply,
             accounts,
             local_dirs,
+            ssh_config,
             options,
         });
         self.fleet.building = Some((built, pending));
@@ -399,5 +416,43 @@ impl App {
             .collect();
         let modal = RevokeModal::new(key.display_name(), key.sha256.clone(), rows, missing);
         self.modals.open(Box::new(modal));
+    }
+}
+
+impl App {
+    /// Reads `~/.ssh/config` at `source` for "Used by hosts" from now on
+    /// (`None`: never; the default, so tests never read the user's).
+    pub fn set_ssh_config(&mut self, source: Option<SshConfigSource>) {
+        self.fleet.ssh_config = source;
+        self.fleet.rescan();
+        self.read_ssh_hosts();
+    }
+
+    /// Asks for `~/.ssh/config` again (the details panel's "Used by
+    /// hosts" needs it without "All keys").
+    pub(super) fn read_ssh_hosts(&mut self) {
+        if let Some(source) = self.fleet.ssh_config.clone() {
+            let pending = self
+                .backend
+                .request(|reply| Command::ReadSshHosts { reply, source });
+            self.fleet.reading_hosts = Some(pending);
+        }
+    }
+
+    /// Applies a finished read of `~/.ssh/config`.
+    pub(super) fn poll_ssh_hosts(&mut self) {
+        if let Some(pending) = &mut self.fleet.reading_hosts
+            && let Some(answer) = pending.try_take()
+        {
+            self.fleet.reading_hosts = None;
+            if let Ok(hosts) = answer {
+                self.fleet.hosts = hosts;
+            }
+        }
+    }
+
+    /// The `Host` patterns of `~/.ssh/config` naming the key `sha256`.
+    pub fn used_by_hosts(&self, sha256: &str) -> Vec<String> {
+        self.fleet.hosts.hosts_for(sha256)
     }
 }

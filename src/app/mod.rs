@@ -274,6 +274,7 @@ impl eframe::App for App {
         self.start_when_on_screen(ctx);
         self.poll_answers(ctx);
         self.poll_fleet();
+        self.poll_ssh_hosts();
         if ctx.input(|i| i.viewport().close_requested())
             && self.unsaved_private_keys() > 0
             && !self.window.allow_close

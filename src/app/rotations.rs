@@ -127,10 +127,12 @@ impl App {
         let local_dirs = self.fleet.local_dirs().to_vec();
         let options = self.fleet.rules().options(true);
         let sent = accounts.clone();
+        let ssh_config = self.fleet.ssh_config().cloned();
         let pending = self.backend.request(|reply| Command::BuildInventory {
             reply,
             accounts: sent,
             local_dirs,
+            ssh_config,
             options,
         });
         let key_dir = self.fleet_key_dir();
@@ -143,7 +145,8 @@ impl App {
         let Some(rotation) = self.rotations.list.iter().find(|r| r.id == id).cloned() else {
             return;
         };
-        let modal = RotateModal::resume(rotation, self.profiles());
+        let modal = RotateModal::resume(rotation, self.profiles())
+            .with_ssh_config(self.fleet.ssh_config().cloned());
         self.modals.open(Box::new(modal));
     }
 

@@ -155,8 +155,27 @@ pub enum Command {
         accounts: Vec<AccountKeys>,
         /// The folders to scan for local keys.
         local_dirs: Vec<PathBuf>,
+        /// `~/.ssh/config`, read for "Used by hosts" (`None`: not read).
+        ssh_config: Option<crate::inventory::ssh_config::SshConfigSource>,
         /// Hygiene thresholds.
         options: InventoryOptions,
+    },
+    /// Convert a PuTTY `.ppk` to an OpenSSH private key saved at `target`
+    /// (and `target.pub`), never over an existing file.
+    ConvertPpk {
+        /// Where the answer goes: the private key's path, or why not.
+        reply: Reply<Result<PathBuf, String>>,
+        /// The `.ppk` file.
+        source: PathBuf,
+        /// The new OpenSSH private key file.
+        target: PathBuf,
+    },
+    /// Read `~/.ssh/config` (read-only): which hosts name which key.
+    ReadSshHosts {
+        /// Where the answer goes.
+        reply: Reply<crate::inventory::ssh_config::SshHosts>,
+        /// Which config.
+        source: crate::inventory::ssh_config::SshConfigSource,
     },
     /// Ask for a path with the native dialog and write the inventory there.
     ExportInventory {

@@ -58,9 +58,11 @@ pub(super) async fn handle(ctx: Arc<Context>, command: Command) {
         Command::RotationEffect { reply, profile, effect } => {
             rotation_effect(ctx, reply, profile, *effect).await
         }
-        Command::BuildInventory { reply, accounts, local_dirs, options } => {
-            build_inventory(reply, accounts, local_dirs, options).await
+        Command::BuildInventory { reply, accounts, local_dirs, ssh_config, options } => {
+            build_inventory(reply, accounts, local_dirs, ssh_config, options).await
         }
+        Command::ReadSshHosts { reply, source } => read_ssh_hosts(reply, source).await,
+        Command::ConvertPpk { reply, source, target } => convert_ppk(reply, source, target).await,
         Command::ExportInventory { reply, inventory, format } => {
             export_inventory(ctx, reply, inventory, format).await
         }
@@ -204,6 +206,7 @@ async fn build_inventory(
     reply: Reply<FleetSnapshot>,
     accounts: Vec<AccountKeys>,
     local_dirs: Vec<PathBuf>,
+    ssh_config: Option<crate::inventory::ssh_config::SshConfigSource>,
     options: InventoryOptions,
 ) {
     tracing::info!(
@@ -212,12 +215,43 @@ async fn build_inventory(
         "build inventory"
     );
     let result = tokio::task::spawn_blocking(move || {
-        super::fleet::build_snapshot(&accounts, local_dirs, &options)
+        super::fleet::build_snapshot_with_hosts(
+            &accounts,
+            local_dirs,
+            ssh_config.as_ref(),
+            &options,
+        )
     })
     .await;
     match result {
         Ok(snapshot) => reply.send(snapshot),
         Err(err) => tracing::error!(%err, "building the inventory stopped"),
+    }
+}
+
+async fn convert_ppk(reply: Reply<Result<PathBuf, String>>, source: PathBuf, target: PathBuf) {
+    tracing::info!(request = reply.id(), "convert a PuTTY key");
+    let result = tokio::task::spawn_blocking(move || keys::ppk::convert_file(&source, &target))
+        .await
+        .map_err(|err| format!("Converting stopped: {err}"))
+        .and_then(|saved| {
+            saved
+                .map(|saved| saved.private_path)
+                .map_err(|err| err.to_string())
+        });
+    reply.send(result);
+}
+
+async fn read_ssh_hosts(
+    reply: Reply<crate::inventory::ssh_config::SshHosts>,
+    source: crate::inventory::ssh_config::SshConfigSource,
+) {
+    tracing::info!(request = reply.id(), "read ssh config");
+    let result =
+        tokio::task::spawn_blocking(move || crate::inventory::ssh_config::read(&source)).await;
+    match result {
+        Ok(hosts) => reply.send(hosts),
+        Err(err) => tracing::error!(%err, "reading the ssh config stopped"),
     }
 }
 

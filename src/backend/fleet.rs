@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::inventory::ssh_config::{self, SshConfigSource, SshHosts};
 use crate::inventory::{ExportFormat, Inventory, InventoryOptions, LocalKey, LocalProblem, local};
 use crate::providers::{ApiError, RemoteKey};
 use crate::store::Profile;
@@ -30,6 +31,8 @@ pub struct FleetSnapshot {
     pub local_problems: Vec<LocalProblem>,
     /// The folders that were scanned.
     pub local_dirs: Vec<PathBuf>,
+    /// What `~/.ssh/config` says (empty when it was not read).
+    pub hosts: SshHosts,
 }
 
 /// Scans `local_dirs` and groups `accounts` with what it found. CPU and
@@ -39,14 +42,27 @@ pub fn build_snapshot(
     local_dirs: Vec<PathBuf>,
     options: &InventoryOptions,
 ) -> FleetSnapshot {
+    build_snapshot_with_hosts(accounts, local_dirs, None, options)
+}
+
+/// [`build_snapshot`], also reading `~/.ssh/config` at `ssh_config` for
+/// each key's "Used by hosts" and the missing keys it names.
+pub fn build_snapshot_with_hosts(
+    accounts: &[AccountKeys],
+    local_dirs: Vec<PathBuf>,
+    ssh_config: Option<&SshConfigSource>,
+    options: &InventoryOptions,
+) -> FleetSnapshot {
     let scan = local::scan(&local_dirs);
-    let inventory = Inventory::build_from(
+    let hosts = ssh_config.map(ssh_config::read).unwrap_or_default();
+    let mut inventory = Inventory::build_from(
         accounts
             .iter()
             .map(|(profile, keys)| (profile, keys.as_ref().map(|keys| keys.as_slice()))),
         &scan.keys,
         options,
     );
+    inventory.add_hosts(&hosts);
     let search = inventory.keys.iter().map(search_text).collect();
     let rows = inventory.keys.iter().map(RowText::new).collect();
     FleetSnapshot {
@@ -56,6 +72,7 @@ pub fn build_snapshot(
         local_keys: scan.keys,
         local_problems: scan.problems,
         local_dirs,
+        hosts,
     }
 }
 
@@ -84,6 +101,7 @@ impl RowText {
         let algorithm = match &key.algorithm {
             Some(algorithm) if key.flags.contains(&Flag::Weak) => format!("⚠ {algorithm}"),
             Some(algorithm) => algorithm.clone(),
+            None if key.missing_path.is_some() => "no such file".into(),
             None => "fingerprint unknown".into(),
         };
         let flags: Vec<&str> = key.flags.iter().map(|flag| flag.description()).collect();
@@ -117,7 +135,7 @@ fn search_text(key: &crate::inventory::KeyGroup) -> String {
         text.push('\u{1f}');
         text.push_str(&holding.account);
     }
-    for path in &key.local_paths {
+    for path in key.local_paths.iter().chain(&key.used_by_hosts) {
         text.push('\u{1f}');
         text.push_str(path);
     }

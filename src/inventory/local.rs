@@ -30,6 +30,10 @@ pub enum LocalKeyKind {
     /// An encrypted PEM private key with no `.pub`: its public half cannot
     /// be known without the passphrase, which is never asked for here.
     Locked,
+    /// A PuTTY `.ppk` (format 2 or 3): its public half is never encrypted,
+    /// so it is read without a passphrase. "Convert to OpenSSH…" makes an
+    /// OpenSSH private key of it.
+    Putty,
 }
 
 /// One key found on this computer.
@@ -128,10 +132,33 @@ fn scan_dir(dir: &Path, scan: &mut LocalScan) {
         }
         if name.ends_with(".pub") {
             scan_public(path, scan);
+        } else if name.ends_with(".ppk") {
+            scan_ppk(path, scan);
         } else if !path.with_file_name(format!("{name}.pub")).exists() {
             scan_private(path, scan);
         }
     }
+}
+
+/// Reads the one key at `path` as the scan would: its `.pub` when `path`
+/// is a private key with one beside it, else the file itself. For
+/// `~/.ssh/config`'s `IdentityFile`s, which may lie outside the scanned
+/// folders.
+pub fn read_key_file(path: &Path) -> LocalScan {
+    let mut scan = LocalScan::default();
+    let is_pub = path.extension().is_some_and(|extension| extension == "pub");
+    let beside = path.with_file_name(format!(
+        "{}.pub",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    if is_pub {
+        scan_public(path, &mut scan);
+    } else if beside.is_file() {
+        scan_public(&beside, &mut scan);
+    } else {
+        scan_private(path, &mut scan);
+    }
+    scan
 }
 
 /// Metadata for a regular file of at most [`MAX_KEY_FILE_BYTES`]; `Ok(None)`
@@ -210,6 +237,30 @@ fn scan_private(path: &Path, scan: &mut LocalScan) {
             private_key_path: Some(path.to_path_buf()),
             public_key: None,
         }),
+        Err(err) => problem(scan, path, err.to_string()),
+    }
+}
+
+/// A PuTTY key: its public half only (no passphrase, nothing decrypted).
+/// Its file is not a private key OpenSSH reads, so it has no
+/// `private_key_path` until it is converted.
+fn scan_ppk(path: &Path, scan: &mut LocalScan) {
+    let length = match small_regular_file(path) {
+        Ok(Some(length)) => length,
+        Ok(None) => return,
+        Err(err) => return problem(scan, path, format!("unreadable: {err}")),
+    };
+    let bytes = match read_zeroizing(path, length) {
+        Ok(bytes) => bytes,
+        Err(err) => return problem(scan, path, format!("unreadable: {err}")),
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return problem(scan, path, "not a PuTTY key file (not text)");
+    };
+    match crate::keys::ppk::read_public(text) {
+        Ok(info) => scan
+            .keys
+            .push(local_key(path, &info.public, LocalKeyKind::Putty, None)),
         Err(err) => problem(scan, path, err.to_string()),
     }
 }
@@ -440,6 +491,45 @@ mod tests {
             if cfg!(unix) { 2 } else { 1 },
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn putty_keys_are_read_without_a_passphrase_and_group_with_the_same_key() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ppk");
+        let putty = tempfile::tempdir().unwrap();
+        let openssh = tempfile::tempdir().unwrap();
+        for name in ["ed25519_v3.ppk", "enc_v2.ppk"] {
+            std::fs::copy(fixtures.join(name), putty.path().join(name)).unwrap();
+        }
+        std::fs::write(
+            putty.path().join("broken.ppk"),
+            "PuTTY-User-Key-File-3: x\n",
+        )
+        .unwrap();
+        // The same key as an OpenSSH `.pub` in another folder.
+        std::fs::copy(
+            fixtures.join("ed25519_v3.pub"),
+            openssh.path().join("laptop.pub"),
+        )
+        .unwrap();
+        let scan = scan(&[putty.path().to_path_buf(), openssh.path().to_path_buf()]);
+        assert_eq!(scan.keys.len(), 3, "{scan:#?}");
+        let ppk = find(&scan, "ed25519_v3.ppk").unwrap();
+        assert_eq!(ppk.kind, LocalKeyKind::Putty);
+        assert_eq!(ppk.private_key_path, None);
+        let encrypted = find(&scan, "enc_v2.ppk").unwrap();
+        assert_eq!(encrypted.comment, "ppk-encrypted-v2");
+        assert!(encrypted.sha256.is_some());
+        assert_eq!(scan.problems.len(), 1, "{scan:#?}");
+        assert!(scan.problems[0].path.ends_with("broken.ppk"));
+
+        let inventory = crate::inventory::Inventory::build(&[], &scan.keys);
+        let group = inventory
+            .keys
+            .iter()
+            .find(|group| group.sha256 == ppk.sha256)
+            .unwrap();
+        assert_eq!(group.local_paths.len(), 2, "{group:#?}");
     }
 
     #[cfg(unix)]

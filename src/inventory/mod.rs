@@ -9,6 +9,7 @@
 
 pub mod export;
 pub mod local;
+pub mod ssh_config;
 pub mod stats;
 
 use std::borrow::Cow;
@@ -65,6 +66,8 @@ pub enum Flag {
     /// On an account, but no file for it on this computer: who holds the
     /// private half?
     NotOnThisComputer,
+    /// `~/.ssh/config` names this key's file, and there is no such file.
+    ConfigNamesMissingKey,
 }
 
 impl Flag {
@@ -75,6 +78,7 @@ impl Flag {
             Self::Old => "old",
             Self::Widespread => "widespread",
             Self::NotOnThisComputer => "not on this computer",
+            Self::ConfigNamesMissingKey => "config names a missing key",
         }
     }
 
@@ -85,6 +89,7 @@ impl Flag {
             Self::Old => "old",
             Self::Widespread => "widespread",
             Self::NotOnThisComputer => "not-local",
+            Self::ConfigNamesMissingKey => "config-missing-key",
         }
     }
 }
@@ -137,6 +142,13 @@ pub struct KeyGroup {
     /// The oldest `created_at` among its copies.
     #[serde(skip)]
     pub oldest_created_at: Option<String>,
+    /// The `Host` patterns of `~/.ssh/config` whose `IdentityFile` is this
+    /// key ("Used by hosts").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_by_hosts: Vec<String>,
+    /// For a [`Flag::ConfigNamesMissingKey`] row: the file the config names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_path: Option<String>,
 }
 
 impl KeyGroup {
@@ -151,6 +163,8 @@ impl KeyGroup {
             flags: Vec::new(),
             names: Vec::new(),
             oldest_created_at: None,
+            used_by_hosts: Vec::new(),
+            missing_path: None,
         }
     }
 
@@ -161,6 +175,7 @@ impl KeyGroup {
         }
         self.local_paths
             .first()
+            .or(self.missing_path.as_ref())
             .map(|path| {
                 std::path::Path::new(path)
                     .file_name()
@@ -372,6 +387,49 @@ impl Inventory {
             keys: groups,
             errors,
         }
+    }
+}
+
+impl Inventory {
+    /// Adds what `~/.ssh/config` says: each key's "Used by hosts", and a
+    /// row flagged [`Flag::ConfigNamesMissingKey`] per missing file it
+    /// names (with the hosts naming it), after the other local-only keys.
+    pub fn add_hosts(&mut self, hosts: &ssh_config::SshHosts) {
+        use ssh_config::IdentityState;
+        for entry in &hosts.entries {
+            let group = match &entry.state {
+                IdentityState::Key { sha256: Some(sha) } => self
+                    .keys
+                    .iter_mut()
+                    .find(|group| group.sha256.as_deref() == Some(sha.as_str())),
+                IdentityState::Missing => Some(self.missing_row(&entry.path)),
+                IdentityState::Key { sha256: None } | IdentityState::Unreadable { .. } => None,
+            };
+            if let Some(group) = group
+                && !group.used_by_hosts.contains(&entry.hosts)
+            {
+                group.used_by_hosts.push(entry.hosts.clone());
+            }
+        }
+    }
+
+    fn missing_row(&mut self, path: &std::path::Path) -> &mut KeyGroup {
+        let shown = path.display().to_string();
+        let index = match self
+            .keys
+            .iter()
+            .position(|group| group.missing_path.as_deref() == Some(shown.as_str()))
+        {
+            Some(index) => index,
+            None => {
+                let mut group = KeyGroup::new(None);
+                group.missing_path = Some(shown);
+                group.flags.push(Flag::ConfigNamesMissingKey);
+                self.keys.push(group);
+                self.keys.len() - 1
+            }
+        };
+        &mut self.keys[index]
     }
 }
 

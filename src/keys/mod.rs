@@ -3,6 +3,7 @@
 
 pub mod file_name;
 pub mod generate;
+pub mod ppk;
 pub mod private;
 pub mod public;
 pub mod save;

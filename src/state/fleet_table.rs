@@ -45,11 +45,18 @@ pub struct FlagFilter {
     pub not_local: bool,
     /// No public material known.
     pub unknown_fingerprint: bool,
+    /// `~/.ssh/config` names a file that is not there.
+    pub missing_key: bool,
 }
 
 impl FlagFilter {
     fn any(self) -> bool {
-        self.weak || self.old || self.widespread || self.not_local || self.unknown_fingerprint
+        self.weak
+            || self.old
+            || self.widespread
+            || self.not_local
+            || self.unknown_fingerprint
+            || self.missing_key
     }
 
     fn keeps(self, key: &KeyGroup) -> bool {
@@ -61,7 +68,8 @@ impl FlagFilter {
             || (self.old && has(Flag::Old))
             || (self.widespread && has(Flag::Widespread))
             || (self.not_local && has(Flag::NotOnThisComputer))
-            || (self.unknown_fingerprint && key.sha256.is_none())
+            || (self.unknown_fingerprint && key.sha256.is_none() && key.missing_path.is_none())
+            || (self.missing_key && has(Flag::ConfigNamesMissingKey))
     }
 }
 

@@ -78,6 +78,9 @@ commands! {
     /// Ask before deleting a key group's key from every account holding it
     /// (All keys).
     RemoveEverywhere,
+    /// Write an OpenSSH private key from a key group's PuTTY `.ppk` file
+    /// (All keys).
+    ConvertPpk,
     /// Open the profile dialog for a new account.
     AddAccount,
     /// Open the settings dialog.
@@ -194,6 +197,7 @@ impl UICommand {
             Self::RemoveEverywhere,
             Self::RotateKey,
             Self::CopySha256,
+            Self::ConvertPpk,
         ]
         .into_iter()
         .filter(move |command| command.available(&context))
@@ -224,6 +228,7 @@ impl UICommand {
                 | Self::OpenPalette
                 | Self::PublishKey
                 | Self::RemoveEverywhere
+                | Self::ConvertPpk
                 | Self::SelectPrevious
                 | Self::SelectNext
                 | Self::SelectPageUp
@@ -247,6 +252,7 @@ impl UICommand {
             return match self {
                 Self::PublishKey | Self::CopySha256 => group.sha256.is_some(),
                 Self::RemoveEverywhere | Self::RotateKey => !group.accounts.is_empty(),
+                Self::ConvertPpk => ppk_path(group).is_some(),
                 _ => false,
             };
         }
@@ -302,7 +308,8 @@ impl UICommand {
             | Self::RotateKey
             | Self::DeleteKey
             | Self::PublishKey
-            | Self::RemoveEverywhere => false,
+            | Self::RemoveEverywhere
+            | Self::ConvertPpk => false,
         }
     }
 
@@ -330,6 +337,7 @@ impl UICommand {
             Self::DeleteKey => "Delete…",
             Self::PublishKey => "📤 Publish to accounts…",
             Self::RemoveEverywhere => "🗑 Remove everywhere…",
+            Self::ConvertPpk => "Convert to OpenSSH…",
             Self::AddAccount => "Add account…",
             Self::Settings => "Settings…",
             Self::ClearFilter => "Clear filter",
@@ -390,6 +398,9 @@ impl UICommand {
             Self::RemoveEverywhere => {
                 "Delete this key from every account holding it (shows the plan first)"
             }
+            Self::ConvertPpk => {
+                "Write an OpenSSH private key (and .pub) from this PuTTY .ppk file; the .ppk stays"
+            }
             Self::AddAccount => "Add an account of a cloud provider",
             Self::Settings => "Theme, size, key folders and hygiene rules",
             Self::ClearFilter => "Clear filter",
@@ -432,7 +443,8 @@ impl UICommand {
             | Self::RotateKey
             | Self::AddAccount
             | Self::PublishKey
-            | Self::RemoveEverywhere => &[],
+            | Self::RemoveEverywhere
+            | Self::ConvertPpk => &[],
         }
     }
 
@@ -594,8 +606,18 @@ fn group_action(command: UICommand, group: &KeyGroup) -> Option<UiAction> {
             text: group.sha256.clone()?,
             what: "fingerprint",
         },
+        UICommand::ConvertPpk => UiAction::OpenConvertPpk(ppk_path(group)?.into()),
         _ => return None,
     })
+}
+
+/// The first PuTTY `.ppk` file holding a key group's key.
+fn ppk_path(group: &KeyGroup) -> Option<&str> {
+    group
+        .local_paths
+        .iter()
+        .map(String::as_str)
+        .find(|path| path.ends_with(".ppk"))
 }
 
 fn key_action(command: UICommand, key: &RemoteKey) -> Option<UiAction> {
@@ -952,6 +974,8 @@ mod tests {
             flags: Vec::new(),
             names: vec!["laptop".into()],
             oldest_created_at: None,
+            used_by_hosts: Vec::new(),
+            missing_path: None,
         }
     }
 
@@ -996,5 +1020,29 @@ mod tests {
         // A group's commands never reach the palette or the keyboard.
         assert!(!UICommand::PublishKey.in_palette());
         assert!(!UICommand::PublishKey.available(&CommandContext::default()));
+    }
+
+    #[test]
+    fn a_putty_key_can_be_converted_and_only_a_putty_key() {
+        let mut putty = group(Some("SHA256:abc"), 0);
+        putty.local_paths = vec![
+            "/home/me/.ssh/laptop.pub".into(),
+            "/home/me/keys/laptop.ppk".into(),
+        ];
+        assert_eq!(
+            UICommand::group_commands(&putty).collect::<Vec<_>>(),
+            [
+                UICommand::PublishKey,
+                UICommand::CopySha256,
+                UICommand::ConvertPpk
+            ]
+        );
+        assert!(matches!(
+            UICommand::ConvertPpk.action(&CommandContext::for_group(&putty)),
+            Some(UiAction::OpenConvertPpk(path)) if path.ends_with("keys/laptop.ppk")
+        ));
+        let openssh = group(Some("SHA256:abc"), 1);
+        assert!(!UICommand::ConvertPpk.available(&CommandContext::for_group(&openssh)));
+        assert!(!UICommand::ConvertPpk.in_palette());
     }
 }

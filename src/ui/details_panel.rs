@@ -37,6 +37,8 @@ pub struct DetailsView<'a> {
     pub unloaded_accounts: usize,
     /// A request about this key is running.
     pub busy: bool,
+    /// The `Host` patterns of `~/.ssh/config` naming this key's file.
+    pub used_by_hosts: &'a [String],
 }
 
 /// Draws the panel's contents (the app owns the `egui::Panel`).
@@ -87,7 +89,21 @@ fn contents(ui: &mut egui::Ui, view: DetailsView<'_>, actions: &mut Vec<UiAction
             fields(ui, key, view.spec);
             ui.add_space(6.0);
             where_else(ui, view.elsewhere, view.unloaded_accounts);
+            used_by_hosts(ui, view.used_by_hosts);
         });
+}
+
+/// "Used by hosts": shown only for a key some `Host` block names.
+fn used_by_hosts(ui: &mut egui::Ui, hosts: &[String]) {
+    if hosts.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.strong("Used by hosts");
+    ui.weak("Host blocks of ~/.ssh/config whose IdentityFile is this key");
+    for host in hosts {
+        ui.add(egui::Label::new(egui::RichText::new(host).monospace()).selectable(true));
+    }
 }
 
 /// One field: a caption, then its value as selectable, wrapping text.

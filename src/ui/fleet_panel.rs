@@ -223,6 +223,13 @@ fn toolbar(
         {
             actions.push(UiAction::OpenRotate(Box::new(key.clone())));
         }
+        // Only for a PuTTY key: drawn from the command list.
+        if let Some(key) = selected {
+            let context = CommandContext::for_group(key);
+            if UICommand::ConvertPpk.available(&context) {
+                UICommand::ConvertPpk.button(ui, &context, actions);
+            }
+        }
         ui.separator();
         ui.toggle_value(chart_open, "📊 Chart")
             .on_hover_text("Keys by type and by age");
@@ -301,6 +308,8 @@ fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
             .on_hover_text("On more accounts than the hygiene rules allow");
         ui.toggle_value(&mut flags.not_local, "Not on this computer")
             .on_hover_text("On an account, but no file for it here: who holds the private half?");
+        ui.toggle_value(&mut flags.missing_key, "Config names a missing key")
+            .on_hover_text("~/.ssh/config has an IdentityFile that points to no file");
         ui.toggle_value(&mut flags.unknown_fingerprint, "Fingerprint unknown")
             .on_hover_text(
                 "Stored on an account without its public key (providers that keep only the private key) and not found on this computer",
@@ -310,12 +319,13 @@ fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
     });
 }
 
-const COLUMNS: [(&str, Option<FleetSort>); 7] = [
+const COLUMNS: [(&str, Option<FleetSort>); 8] = [
     ("Name", Some(FleetSort::Name)),
     ("Type", Some(FleetSort::Algorithm)),
     ("Comment", Some(FleetSort::Comment)),
     ("Accounts", Some(FleetSort::Accounts)),
     ("On this computer", Some(FleetSort::Local)),
+    ("Used by hosts", None),
     ("Oldest", Some(FleetSort::Oldest)),
     ("Flags", Some(FleetSort::Flags)),
 ];
@@ -353,6 +363,7 @@ fn draw_table(
         .column(Column::initial(140.0).at_least(60.0).clip(true))
         .column(Column::initial(260.0).at_least(80.0).clip(true))
         .column(Column::initial(200.0).at_least(80.0).clip(true))
+        .column(Column::initial(140.0).at_least(60.0).clip(true))
         .column(Column::initial(110.0).at_least(60.0).clip(true))
         .column(Column::remainder().at_least(80.0).clip(true))
         .header(24.0, |mut header| {
@@ -430,10 +441,16 @@ fn row_cells(
                 });
             }
         }
-        None => {
-            ui.weak("—");
-        }
+        None => match &key.missing_path {
+            Some(path) => {
+                ui.colored_label(ui.visuals().warn_fg_color, format!("{path} (missing)"));
+            }
+            None => {
+                ui.weak("—");
+            }
+        },
     });
+    row.col(|ui| used_by_hosts_cell(ui, key));
     row.col(|ui| {
         ui.label(
             key.oldest_created_at
@@ -527,4 +544,16 @@ fn row_menu(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
 /// "1 file", "2 files".
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The `Host` patterns of `~/.ssh/config` naming the key; all of them in
+/// the tooltip when the column is narrow.
+fn used_by_hosts_cell(ui: &mut egui::Ui, key: &KeyGroup) {
+    if key.used_by_hosts.is_empty() {
+        ui.weak("—");
+        return;
+    }
+    let text = key.used_by_hosts.join(", ");
+    ui.label(&text)
+        .on_hover_text(format!("Used by hosts (~/.ssh/config): {text}"));
 }

@@ -10,12 +10,14 @@ pub mod close_prompt_modal;
 pub mod command;
 pub mod command_palette;
 pub mod confirm_modal;
+pub mod convert_ppk_modal;
 pub mod details_panel;
 pub mod error_details_modal;
 pub mod fleet_chart;
 pub mod fleet_panel;
 pub mod form;
 pub mod generate_modal;
+pub mod host_lines;
 pub mod keys_panel;
 pub mod modal;
 pub mod private_key_modal;
@@ -90,6 +92,8 @@ pub enum UiAction {
     OpenPublish(Box<KeyGroup>),
     /// Open the dialog that removes this key from every account.
     OpenRevoke(Box<KeyGroup>),
+    /// Open the dialog converting this PuTTY `.ppk` file to OpenSSH.
+    OpenConvertPpk(std::path::PathBuf),
     /// Open the wizard replacing this key everywhere it is used.
     OpenRotate(Box<KeyGroup>),
     /// Open the wizard on a rotation left waiting (by id).

@@ -17,6 +17,7 @@ use super::{error_line, labeled_password, labeled_text, success_line, warning_li
 use crate::backend::fleet::{AccountKeys, FleetSnapshot};
 use crate::backend::{Backend, Command, Pending, take_answer};
 use crate::inventory::local::{PairProblem, VerifiedPair, verify_key_pair};
+use crate::inventory::ssh_config::SshConfigSource;
 use crate::inventory::{KeyGroup, LocalKey};
 use crate::keys::SecretString;
 use crate::keys::file_name::{
@@ -185,6 +186,12 @@ pub struct RotateModal {
     error: Option<String>,
     changed: bool,
     touched_accounts: Vec<String>,
+    /// `~/.ssh/config` lines still naming the old key, on the last page.
+    config_follow_up: super::host_lines::ConfigFollowUp,
+    /// The optional passphrase of a generated key, typed twice (never
+    /// offered when an account stores the private key itself).
+    new_passphrase: SecretString,
+    new_passphrase_again: SecretString,
 }
 
 impl RotateModal {
@@ -256,6 +263,9 @@ impl RotateModal {
             error: None,
             changed: false,
             touched_accounts: Vec::new(),
+            config_follow_up: Default::default(),
+            new_passphrase: SecretString::default(),
+            new_passphrase_again: SecretString::default(),
         }
     }
 
@@ -329,6 +339,11 @@ impl RotateModal {
         match group {
             Some(group) if !steps.is_empty() => {
                 self.old = OldKeyInfo::of(group);
+                let old_paths = group.local_paths.iter().map(PathBuf::from).collect();
+                self.config_follow_up = super::host_lines::ConfigFollowUp::new(
+                    snapshot.hosts.source.clone(),
+                    old_paths,
+                );
                 let choices = LocalChoice::from_scan(&snapshot.local_keys, group);
                 self.set_plan(&group.names, steps, choices);
             }
@@ -370,7 +385,20 @@ impl RotateModal {
             error: None,
             changed: false,
             touched_accounts: Vec::new(),
+            config_follow_up: Default::default(),
+            new_passphrase: SecretString::default(),
+            new_passphrase_again: SecretString::default(),
         }
+    }
+
+    /// Reads `~/.ssh/config` at `source` when the rotation is done, for
+    /// the lines still naming the old key (a resumed rotation knows it
+    /// by fingerprint only).
+    pub fn with_ssh_config(mut self, source: Option<SshConfigSource>) -> Self {
+        if !self.config_follow_up.has_source() {
+            self.config_follow_up = super::host_lines::ConfigFollowUp::new(source, Vec::new());
+        }
+        self
     }
 
     /// The rotation, once the new key is chosen.
@@ -439,6 +467,8 @@ impl RotateModal {
                     Ok(key) => {
                         let public_key = key.public.openssh.clone();
                         let private_key = key.private_key.clone();
+                        // The save reads the key back: it needs the passphrase.
+                        let passphrase = self.chosen_passphrase().ok().flatten();
                         let Some(path) = self.target_path.clone() else {
                             self.making = Making::Idle;
                             return;
@@ -448,7 +478,7 @@ impl RotateModal {
                             reply,
                             private_key,
                             public_key,
-                            passphrase: None,
+                            passphrase,
                             suggested_name,
                             path: Some(path),
                             exactly_as_received: false,
@@ -469,6 +499,7 @@ impl RotateModal {
                     return;
                 };
                 let public = save.key.public.clone();
+                let encrypted = save.key.encrypted;
                 self.making = Making::Idle;
                 match answer {
                     Ok(Some(saved)) => {
@@ -477,7 +508,7 @@ impl RotateModal {
                             public_path: saved.public_path.clone(),
                             sha256: public.fingerprint_sha256.clone(),
                         });
-                        self.new_key_encrypted = false;
+                        self.new_key_encrypted = encrypted;
                         self.start_plan(NewKeyInfo {
                             name: self.name.trim().to_string(),
                             sha256: public.fingerprint_sha256.clone(),
@@ -633,6 +664,7 @@ impl RotateModal {
         if labeled_text(ui, "Save private key as:", &mut self.save_path).changed() {
             self.path_edited = true;
         }
+        self.passphrase_rows(ui);
         let resolved = self.resolved_save_path();
         match &resolved {
             Ok(path) => {
@@ -778,6 +810,44 @@ impl RotateModal {
         }
     }
 
+    /// An account storing the private key itself (HCP Terraform) needs
+    /// it unencrypted: then no passphrase is offered.
+    fn passphrase_allowed(&self) -> bool {
+        !self.steps.iter().any(|step| step.stores_private_key)
+    }
+
+    /// The optional passphrase, typed twice, in masked fields.
+    fn passphrase_rows(&mut self, ui: &mut egui::Ui) {
+        if !self.passphrase_allowed() {
+            ui.weak("No passphrase: an account here stores the private key itself and needs it unencrypted.");
+            return;
+        }
+        labeled_password(
+            ui,
+            "Passphrase (optional):",
+            self.new_passphrase.expose_mut(),
+        );
+        if !self.new_passphrase.is_empty() {
+            labeled_password(
+                ui,
+                "Passphrase again:",
+                self.new_passphrase_again.expose_mut(),
+            );
+        }
+    }
+
+    /// The passphrase to encrypt the new key with, if one was typed (and
+    /// typed the same twice).
+    fn chosen_passphrase(&self) -> Result<Option<SecretString>, String> {
+        if !self.passphrase_allowed() || self.new_passphrase.is_empty() {
+            return Ok(None);
+        }
+        if self.new_passphrase.expose() != self.new_passphrase_again.expose() {
+            return Err("The two passphrases differ.".into());
+        }
+        Ok(Some(self.new_passphrase.clone()))
+    }
+
     /// Resolves where to save (creating the key folder 0700 if missing),
     /// then generates; the key is saved as soon as it exists.
     fn generate(&mut self, backend: &Backend) {
@@ -785,6 +855,13 @@ impl RotateModal {
             self.error = Some("Enter a name for the new key.".into());
             return;
         }
+        let passphrase = match self.chosen_passphrase() {
+            Ok(passphrase) => passphrase,
+            Err(reason) => {
+                self.error = Some(reason);
+                return;
+            }
+        };
         let path = match self.resolved_save_path() {
             Ok(path) => path,
             Err(reason) => {
@@ -801,7 +878,9 @@ impl RotateModal {
         self.save_path = path.display().to_string();
         self.target_path = Some(path);
         self.error = None;
-        let encoding = if self.algorithm == KeyAlgorithm::Ed25519 {
+        // PEM is only for HCP Terraform, which gets no passphrase; OpenSSH's
+        // own format is the one that can be encrypted.
+        let encoding = if self.algorithm == KeyAlgorithm::Ed25519 || passphrase.is_some() {
             PrivateKeyEncoding::OpenSsh
         } else {
             PrivateKeyEncoding::Pem
@@ -809,7 +888,7 @@ impl RotateModal {
         let spec = GenerateRequest {
             algorithm: self.algorithm,
             comment: self.name.trim().to_string(),
-            passphrase: None,
+            passphrase,
             encoding,
         };
         self.making =
@@ -941,21 +1020,10 @@ impl RotateModal {
             Phase::Removing => step.may_remove() && step.remove == StepState::Pending,
             _ => false,
         });
-        match phase {
-            Phase::Paused => {
-                ui.label(format!(
-                    "The new key is in place on {added} account(s); the old key is still there. Test the new key before removing the old one, e.g. ssh -i {} …",
-                    rotation.new.private_key_path.display()
-                ));
-            }
-            Phase::Done => success_line(
-                ui,
-                &format!(
-                    "Rotated on {added} account(s): the new key is in place and the old key is gone."
-                ),
-            ),
-            _ => {}
-        }
+        let removable = rotation
+            .included()
+            .any(|step| step.may_remove() && !step.remove.is_done());
+        self.phase_lines(ui, backend, added);
         if failed > 0 && !busy {
             warning_line(
                 ui,
@@ -964,9 +1032,6 @@ impl RotateModal {
                 ),
             );
         }
-        let removable = rotation
-            .included()
-            .any(|step| step.may_remove() && !step.remove.is_done());
         let mut closed = false;
         ui.horizontal(|ui| {
             if waiting && !busy && ui.button("Continue").clicked() {
@@ -999,6 +1064,36 @@ impl RotateModal {
                 .clicked();
         });
         closed
+    }
+
+    /// What the pause and the end say: how to test the new key; the
+    /// `~/.ssh/config` lines still naming the old one.
+    fn phase_lines(&mut self, ui: &mut egui::Ui, backend: &Backend, added: usize) {
+        let Some(rotation) = &self.rotation else {
+            return;
+        };
+        let phase = rotation.phase;
+        let new_path = rotation.new.private_key_path.clone();
+        match phase {
+            Phase::Paused => {
+                ui.label(format!(
+                    "The new key is in place on {added} account(s); the old key is still there. Test the new key before removing the old one, e.g. ssh -i {} …",
+                    new_path.display()
+                ));
+            }
+            Phase::Done => {
+                success_line(
+                    ui,
+                    &format!(
+                        "Rotated on {added} account(s): the new key is in place and the old key is gone."
+                    ),
+                );
+                let old_sha256 = self.old.sha256.clone();
+                self.config_follow_up
+                    .show(ui, backend, old_sha256.as_deref(), &new_path);
+            }
+            _ => {}
+        }
     }
 }
 

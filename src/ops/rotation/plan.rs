@@ -479,6 +479,8 @@ mod tests {
             flags: Vec::new(),
             names: vec!["laptop".into()],
             oldest_created_at: None,
+            used_by_hosts: Vec::new(),
+            missing_path: None,
         };
         let gcore = RemoteKey {
             id: "1".into(),
@@ -571,6 +573,8 @@ mod tests {
             flags: Vec::new(),
             names: vec!["laptop".into()],
             oldest_created_at: None,
+            used_by_hosts: Vec::new(),
+            missing_path: None,
         };
         let listed = RemoteKey::default();
         let steps = Rotation::plan_steps(&group, |_, _| Some(&listed));
