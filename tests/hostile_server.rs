@@ -241,7 +241,9 @@ async fn a_refresh_gives_up_when_the_server_asks_to_wait_past_its_budget() {
             "{kind:?}: {}",
             err.message
         );
-        assert_eq!(served.get(), 1, "{kind:?}");
+        // One request per list read at once (HCP Terraform's keys and
+        // workspaces, GitHub's two key kinds), none retried.
+        assert!(matches!(served.get(), 1 | 2), "{kind:?}: {}", served.get());
     }
 }
 

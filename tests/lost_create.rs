@@ -25,6 +25,10 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Where the Terraform fake lists (GET) and creates (POST) the sandbox
+/// organization's keys.
+const TERRAFORM_KEYS_PATH: &str = "/api/v2/organizations/acme-infra/ssh-keys";
+
 /// The fake lets the next `skip` requests through, then handles the one
 /// after and drops its answer.
 fn drop_answer_after(sandbox: &Sandbox, kind: ProviderKind, skip: usize) {
@@ -169,9 +173,11 @@ fn terraform_says_unknown_when_the_list_before_failed() {
         max_retries: 0,
         ..fast_policy()
     };
-    // The list before the create fails; the create's answer is lost.
-    faults.inject(Fault::ServerError, 1);
-    faults.inject(Fault::DropAfterHandling, 1);
+    // The list before the create fails; the create's answer is lost. Both
+    // on the keys' path (GET, then POST): the workspaces listed beside the
+    // keys take neither.
+    faults.inject_on(TERRAFORM_KEYS_PATH, Fault::ServerError, 1);
+    faults.inject_on(TERRAFORM_KEYS_PATH, Fault::DropAfterHandling, 1);
     let client = account_client(kind, sandbox.url(kind), sandbox::token(kind), policy);
     let sent = new_key(
         "tf-deploy",
@@ -203,7 +209,10 @@ fn terraform_create_lost_then(
     let kind = ProviderKind::Terraform;
     let gate = Gate::new();
     drop_answer_after(sandbox, kind, skip);
-    sandbox.faults(kind).inject(Fault::Hold(gate.clone()), 1);
+    // The keys of that listing, not the workspaces read beside them.
+    sandbox
+        .faults(kind)
+        .inject_on(TERRAFORM_KEYS_PATH, Fault::Hold(gate.clone()), 1);
     // A generous timeout: the listing is held only while `meanwhile` runs.
     let policy = keyfleet::providers::HttpPolicy {
         request_timeout: std::time::Duration::from_secs(300),

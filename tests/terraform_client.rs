@@ -164,17 +164,22 @@ async fn keys_are_listed_across_pages() {
         keys.iter()
             .all(|key| key.public_key.is_none() && key.fingerprint_sha256.is_none())
     );
-    let mut requests = fake.faults().requests();
-    // Then one page of workspaces, for "Used by".
-    let workspaces = requests.pop().unwrap();
+    let requests = fake.faults().requests();
+    // Beside the keys, one page of workspaces, for "Used by".
+    let (workspaces, mut key_pages): (Vec<_>, Vec<_>) = requests
+        .into_iter()
+        .partition(|request| request.path.contains("/workspaces?"));
+    assert_eq!(workspaces.len(), 1, "{workspaces:?}");
     assert!(
-        workspaces
+        workspaces[0]
             .path
             .starts_with("/api/v2/organizations/acme-infra/workspaces?"),
         "{workspaces:?}"
     );
-    assert_eq!(requests.len(), 3, "{requests:?}");
-    for (n, request) in requests.iter().enumerate() {
+    assert_eq!(key_pages.len(), 3, "{key_pages:?}");
+    // Pages 2 and 3 are fetched together, so they arrive in any order.
+    key_pages.sort_by_key(|request| request.path.clone());
+    for (n, request) in key_pages.iter().enumerate() {
         assert_eq!(request.method, "GET");
         assert!(
             request
@@ -189,6 +194,202 @@ async fn keys_are_listed_across_pages() {
             request.path
         );
     }
+}
+
+const KEYS_PATH: &str = "/api/v2/organizations/acme-infra/ssh-keys";
+const WORKSPACES_PATH: &str = "/api/v2/organizations/acme-infra/workspaces";
+/// Generous: only reached when the client does not send what is awaited.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// `keys` keys and `workspaces` workspaces in acme-infra, the workspaces
+/// using the keys in turn; returns the key ids.
+fn fill(fake: &TerraformFake, keys: usize, workspaces: usize) -> Vec<String> {
+    let ids: Vec<String> = (0..keys)
+        .map(|n| {
+            fake.add_key(
+                "acme-infra",
+                &format!("key-{n:03}"),
+                "-----BEGIN RSA PRIVATE KEY-----",
+            )
+        })
+        .collect();
+    for n in 0..workspaces {
+        fake.add_workspace("acme-infra", &format!("ws-{n:03}"), Some(&ids[n % keys]));
+    }
+    ids
+}
+
+/// The requests recorded so far whose path starts with `prefix`.
+fn requests_to(fake: &TerraformFake, prefix: &str) -> usize {
+    let faults = fake.faults();
+    faults
+        .requests()
+        .iter()
+        .filter(|request| request.path.starts_with(prefix))
+        .count()
+}
+
+/// Three pages of keys and three of workspaces in two sequential round
+/// trips: the fake holds the first requests until both first pages are
+/// in (and nothing else is), then holds the rest until all four remaining
+/// pages are in flight at once.
+#[tokio::test]
+async fn keys_and_workspaces_take_two_round_trips() {
+    let fake = TerraformFake::new();
+    let ids = fill(&fake, 250, 250);
+    let url = start(&fake).await;
+    let (first, rest) = (
+        keyfleet::sandbox::Gate::new(),
+        keyfleet::sandbox::Gate::new(),
+    );
+    fake.faults().inject(Fault::Hold(first.clone()), 2);
+    fake.faults().inject(Fault::Hold(rest.clone()), 4);
+
+    let terraform = client(&url, TERRAFORM_TOKEN, Some("acme-infra"));
+    let listing = tokio::spawn(async move { terraform.list_keys().await });
+
+    assert!(
+        first.wait_arrivals(2, DEADLINE).await,
+        "both first pages are asked for at once"
+    );
+    let held = fake.faults().requests();
+    assert_eq!(held.len(), 2, "{held:?}");
+    for prefix in [KEYS_PATH, WORKSPACES_PATH] {
+        assert_eq!(requests_to(&fake, prefix), 1, "{prefix}: {held:?}");
+    }
+    assert!(
+        held.iter()
+            .all(|request| request.path.contains("page%5Bnumber%5D=1"))
+    );
+    first.release();
+    assert!(
+        rest.wait_arrivals(4, DEADLINE).await,
+        "the other pages are asked for together once the first pages are in: {:?}",
+        fake.faults().requests()
+    );
+    assert_eq!(fake.faults().request_count(), 6);
+    rest.release();
+
+    let keys = listing.await.unwrap().unwrap();
+    assert_eq!(
+        keys.iter().map(|key| key.id.clone()).collect::<Vec<_>>(),
+        ids
+    );
+    assert_eq!(keys[0].used_by, Some(vec!["ws-000".to_string()]));
+    assert_eq!(keys[249].used_by, Some(vec!["ws-249".to_string()]));
+    assert_eq!(fake.faults().request_count(), 6, "no page twice");
+}
+
+/// A key deleted while the later pages are in flight shifts them by one,
+/// so one key would be missed: the totals disagree, the list is read once
+/// more, and every remaining key is listed exactly once.
+#[tokio::test]
+async fn a_list_that_changes_while_paging_is_read_again() {
+    let fake = TerraformFake::new();
+    let ids = fill(&fake, 250, 0);
+    let url = start(&fake).await;
+    let (first, rest) = (
+        keyfleet::sandbox::Gate::new(),
+        keyfleet::sandbox::Gate::new(),
+    );
+    fake.faults()
+        .inject_on(KEYS_PATH, Fault::Hold(first.clone()), 1);
+    fake.faults()
+        .inject_on(KEYS_PATH, Fault::Hold(rest.clone()), 2);
+    let terraform = client(&url, TERRAFORM_TOKEN, Some("acme-infra"));
+    let listing = {
+        let terraform = terraform.clone();
+        tokio::spawn(async move { terraform.list_keys_without_usage().await })
+    };
+    assert!(first.wait_arrivals(1, DEADLINE).await);
+    first.release();
+    assert!(rest.wait_arrivals(2, DEADLINE).await);
+    // Page 1 is read; pages 2 and 3 are waiting at the fake.
+    terraform.delete_key(&ids[0]).await.unwrap();
+    rest.release();
+
+    let keys = listing.await.unwrap().unwrap();
+    assert_eq!(
+        keys.iter().map(|key| key.id.clone()).collect::<Vec<_>>(),
+        ids[1..],
+        "every remaining key once, in order"
+    );
+    assert_eq!(
+        requests_to(&fake, KEYS_PATH),
+        6,
+        "two passes of three pages"
+    );
+}
+
+/// A server that gives no `total-pages` is followed page by page.
+#[tokio::test]
+async fn pages_without_a_total_are_followed_one_by_one() {
+    let fake = TerraformFake::new();
+    let ids = fill(&fake, 5, 0);
+    let pages = [
+        (json!({"current-page": 1, "next-page": 2}), &ids[..2]),
+        (json!({"current-page": 2, "next-page": 3}), &ids[2..4]),
+        (json!({"current-page": 3, "next-page": null}), &ids[4..]),
+    ];
+    let bodies: Vec<String> = pages
+        .iter()
+        .map(|(pagination, ids)| {
+            let data: Vec<Value> = ids
+                .iter()
+                .map(|id| json!({"id": id, "type": "ssh-keys", "attributes": {"name": id}}))
+                .collect();
+            json!({"data": data, "meta": {"pagination": pagination}}).to_string()
+        })
+        .collect();
+    let router = axum::Router::new().route(
+        "/api/v2/organizations/acme-infra/ssh-keys",
+        axum::routing::get(
+            move |axum::extract::RawQuery(query): axum::extract::RawQuery| {
+                let bodies = bodies.clone();
+                async move {
+                    let query = query.unwrap_or_default();
+                    let page = (1..=3)
+                        .find(|n| query.contains(&format!("page%5Bnumber%5D={n}")))
+                        .unwrap_or(1);
+                    ([("content-type", JSON_API)], bodies[page - 1].clone())
+                }
+            },
+        ),
+    );
+    let url = serve(router).await.unwrap();
+    let keys = client(&url, TERRAFORM_TOKEN, Some("acme-infra"))
+        .list_keys_without_usage()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys.iter().map(|key| key.id.clone()).collect::<Vec<_>>(),
+        ids
+    );
+}
+
+/// A first page claiming more pages than Keyfleet reads is refused
+/// before any other page is asked for.
+#[tokio::test]
+async fn an_absurd_page_count_is_refused() {
+    let body = json!({
+        "data": [{"id": "sshkey-1", "type": "ssh-keys", "attributes": {"name": "k"}}],
+        "meta": {"pagination": {"current-page": 1, "next-page": 2, "total-pages": 1_000_000, "total-count": 100_000_000}},
+    })
+    .to_string();
+    let router = axum::Router::new().route(
+        "/api/v2/organizations/acme-infra/ssh-keys",
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { ([("content-type", JSON_API)], body) }
+        }),
+    );
+    let url = serve(router).await.unwrap();
+    let err = client(&url, TERRAFORM_TOKEN, Some("acme-infra"))
+        .list_keys_without_usage()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::MalformedResponse, "{err:?}");
+    assert!(err.message.contains("1000000 pages"), "{}", err.message);
 }
 
 #[tokio::test]
@@ -561,7 +762,9 @@ async fn bad_token_is_refused_without_leaking_it() {
         assert!(!shown.contains(token));
         assert_no_key_fragment(&shown, rsa_pem());
     }
-    assert_eq!(fake.faults().request_count(), 3, "401 is not retried");
+    // The key list beside the workspaces (refused too, or cancelled).
+    let refused = fake.faults().request_count() - requests_to(&fake, WORKSPACES_PATH);
+    assert_eq!(refused, 3, "401 is not retried");
     assert!(!format!("{terraform:?}").contains(token));
 }
 
@@ -774,7 +977,7 @@ async fn rate_limit_waits_for_x_ratelimit_reset() {
         started.elapsed()
     );
     assert_eq!(keys.len(), 3);
-    // The refused page, its retry, and the workspaces for "Used by".
+    // The refused page (keys or workspaces), its retry, and the other list.
     assert_eq!(fake.faults().request_count(), 3);
 
     // A create is not retried; the wait is reported instead.
@@ -801,10 +1004,11 @@ async fn server_errors_and_broken_answers() {
     let url = start(&fake).await;
     let terraform = client(&url, TERRAFORM_TOKEN, Some("acme-infra"));
 
-    fake.faults().inject(Fault::ServerError, 5);
+    // On the keys: the workspaces listed beside them must not take these.
+    fake.faults().inject_on(KEYS_PATH, Fault::ServerError, 5);
     let err = terraform.list_keys().await.unwrap_err();
     assert_eq!(err.kind, ApiErrorKind::Server);
-    assert_eq!(fake.faults().request_count(), 4);
+    assert_eq!(requests_to(&fake, KEYS_PATH), 4);
     fake.faults().clear();
 
     for fault in [Fault::HtmlPage, Fault::TruncatedBody, Fault::HugeBody] {

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use common::bystanders::assert_only_gone;
 use common::*;
+use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use keyfleet::app::App;
 use keyfleet::keys::SecretString;
 use keyfleet::providers::{ProviderKind, StoredMaterial};
 use keyfleet::sandbox::{Fault, Faults, Gate, Sandbox};
@@ -29,8 +31,8 @@ struct Setup {
     test: TestApp,
     kind: ProviderKind,
     profile_id: String,
-    /// Requests a refresh makes beyond the first (GitHub lists two kinds of
-    /// key one after the other), measured on the first list.
+    /// Requests a full listing makes beyond the key list (GitHub's signing
+    /// keys, HCP Terraform's workspaces), measured on the first list.
     extra_requests: usize,
 }
 
@@ -125,6 +127,45 @@ impl Setup {
     }
 }
 
+/// The path of the list whose failure fails a refresh. List faults are
+/// injected there only, so a list read beside it at the same time (GitHub's
+/// signing keys, HCP Terraform's workspaces) cannot take them.
+fn key_list_path(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Gcore => "/cloud/v1/ssh_keys/1",
+        ProviderKind::Sesterce => "/gpu-cloud/ssh-keys",
+        ProviderKind::Terraform => "/api/v2/organizations/acme-infra/ssh-keys",
+        ProviderKind::Github => "/user/keys",
+    }
+}
+
+impl Setup {
+    /// Injects `fault` on the next `times` requests for the key list.
+    fn inject_on_list(&self, fault: Fault, times: usize) {
+        self.faults()
+            .inject_on(key_list_path(self.kind), fault, times);
+    }
+
+    /// How many requests for the key list (GET) reached the fake so far.
+    fn list_requests(&self) -> usize {
+        let path = key_list_path(self.kind);
+        self.faults()
+            .requests()
+            .iter()
+            .filter(|request| {
+                let own_path = request.path.split('?').next().unwrap_or_default();
+                request.method == "GET" && own_path == path
+            })
+            .count()
+    }
+}
+
+/// The account has answered the refresh, including what uses its keys.
+fn settled(h: &Harness<'static, App>, id: &str) -> bool {
+    let account = h.state().account(id).unwrap();
+    !account.is_loading() && !account.usage_pending()
+}
+
 /// The header each provider uses to say how long to wait after a 429.
 fn rate_limit_fault(kind: ProviderKind) -> (Fault, Duration) {
     match kind {
@@ -162,10 +203,9 @@ fn field_value(setup: &Setup, label: &str) -> String {
 /// as busy; once released, the answer arrives and is not retried.
 fn slow_answer_keeps_the_window_drawing(setup: &mut Setup) {
     const HELD_FRAMES: usize = 20;
-    let faults = setup.faults();
-    let before = faults.request_count();
+    let before = setup.list_requests();
     let gate = Gate::new();
-    faults.inject(Fault::Hold(gate.clone()), 1);
+    setup.inject_on_list(Fault::Hold(gate.clone()), 1);
     // If a frame waited for the network, it would wait for the gate forever:
     // a watchdog opens it after a generous bound so the test fails instead.
     let (frames_done, watchdog) = gate_watchdog(&gate);
@@ -205,14 +245,12 @@ fn slow_answer_keeps_the_window_drawing(setup: &mut Setup) {
     );
     gate.release();
     let id = setup.profile_id.clone();
-    wait_until(h, "the held list answered", move |h| {
-        !h.state().account(&id).unwrap().is_loading()
-    });
+    wait_until(h, "the held list answered", move |h| settled(h, &id));
     let account = h.state().account(&setup.profile_id).unwrap();
     assert!(account.error.is_none(), "{:?}", account.error);
     assert_eq!(
-        faults.request_count() - before,
-        1 + setup.extra_requests,
+        setup.list_requests() - before,
+        1,
         "a slow answer is not retried"
     );
 }
@@ -239,10 +277,9 @@ fn gate_watchdog(gate: &Gate) -> (std::sync::mpsc::Sender<()>, std::thread::Join
 /// three retries), then a server-error message is shown and the keys loaded
 /// before stay on screen.
 fn server_errors_are_bounded_and_specific(setup: &mut Setup) {
-    let faults = setup.faults();
     let shown_before = setup.shown();
-    let before = faults.request_count();
-    faults.inject(Fault::ServerError, 4);
+    let before = setup.list_requests();
+    setup.inject_on_list(Fault::ServerError, 4);
     let id = setup.profile_id.clone();
     let h = &mut setup.test.harness;
     click(h, "⟳ Refresh");
@@ -257,7 +294,7 @@ fn server_errors_are_bounded_and_specific(setup: &mut Setup) {
         screen_text(h)
     );
     assert_eq!(
-        faults.request_count() - before,
+        setup.list_requests() - before,
         4,
         "1 try + 3 retries, no more"
     );
@@ -272,8 +309,7 @@ fn server_errors_are_bounded_and_specific(setup: &mut Setup) {
     let h = &mut setup.test.harness;
     click(h, "⟳ Refresh");
     wait_until(h, "error cleared", move |h| {
-        let account = h.state().account(&id).unwrap();
-        !account.is_loading() && account.error.is_none()
+        settled(h, &id) && h.state().account(&id).unwrap().error.is_none()
     });
 }
 
@@ -287,28 +323,27 @@ fn rate_limit_is_waited_out(setup: &mut Setup) {
         .sandbox
         .seed_key(setup.kind, "added-meanwhile", &public, &private_key_text());
     let expected = setup.shown() + 1;
-    let faults = setup.faults();
-    let before = faults.request_count();
-    faults.inject(fault, 1);
+    let before = setup.list_requests();
+    setup.inject_on_list(fault, 1);
     let started = Instant::now();
     let id = setup.profile_id.clone();
     let h = &mut setup.test.harness;
     click(h, "⟳ Refresh");
     wait_until(h, "new key listed after the 429", move |h| {
-        let account = h.state().account(&id).unwrap();
-        !account.is_loading() && account.table.len() == expected
+        settled(h, &id) && h.state().account(&id).unwrap().table.len() == expected
     });
     assert!(
         started.elapsed() >= wait,
         "retried after {:?}, before the {wait:?} the provider asked for",
         started.elapsed()
     );
-    assert_eq!(
-        faults.request_count() - before,
-        2 + setup.extra_requests,
-        "one 429, one success"
-    );
-    let account = h.state().account(&setup.profile_id).unwrap();
+    assert_eq!(setup.list_requests() - before, 2, "one 429, one success");
+    let account = setup
+        .test
+        .harness
+        .state()
+        .account(&setup.profile_id)
+        .unwrap();
     assert!(account.error.is_none(), "{:?}", account.error);
     assert!(
         account
@@ -323,9 +358,8 @@ fn rate_limit_is_waited_out(setup: &mut Setup) {
 /// cut in half, a body over 10 MB): one request (not retried), and the
 /// error names what came back.
 fn malformed_answer_is_named(setup: &mut Setup, fault: Fault, expected: &str) {
-    let faults = setup.faults();
-    let before = faults.request_count();
-    faults.inject(fault.clone(), 1);
+    let before = setup.list_requests();
+    setup.inject_on_list(fault.clone(), 1);
     let id = setup.profile_id.clone();
     let h = &mut setup.test.harness;
     click(h, "⟳ Refresh");
@@ -363,7 +397,7 @@ fn malformed_answer_is_named(setup: &mut Setup, fault: Fault, expected: &str) {
         );
     }
     assert_eq!(
-        faults.request_count() - before,
+        setup.list_requests() - before,
         1,
         "{fault:?}: a malformed answer is not retried"
     );
@@ -372,22 +406,16 @@ fn malformed_answer_is_named(setup: &mut Setup, fault: Fault, expected: &str) {
 /// The connection drops while a list answer is read: the list is retried
 /// once and works, with no error left on screen.
 fn dropped_list_answer_is_retried(setup: &mut Setup) {
-    let faults = setup.faults();
-    let before = faults.request_count();
+    let before = setup.list_requests();
     let shown = setup.shown();
-    faults.inject(Fault::DropAfterHandling, 1);
+    setup.inject_on_list(Fault::DropAfterHandling, 1);
     let id = setup.profile_id.clone();
     let h = &mut setup.test.harness;
     click(h, "⟳ Refresh");
     wait_until(h, "list after a dropped answer", move |h| {
-        let account = h.state().account(&id).unwrap();
-        !account.is_loading() && account.error.is_none()
+        settled(h, &id) && h.state().account(&id).unwrap().error.is_none()
     });
-    assert_eq!(
-        faults.request_count() - before,
-        2 + setup.extra_requests,
-        "one drop, one retry"
-    );
+    assert_eq!(setup.list_requests() - before, 2, "one drop, one retry");
     assert_eq!(setup.shown(), shown);
 }
 

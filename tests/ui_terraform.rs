@@ -113,3 +113,71 @@ fn terraform_profile_org_picker_and_deploy_key() {
     assert!(h.query_by_label("Replace key…").is_none());
     assert!(h.query_by_label("Rename…").is_some(), "the panel is shown");
 }
+
+/// The keys of an HCP Terraform account show as soon as they are listed:
+/// while the fake holds the workspaces request (a gate, no timing), the
+/// table already shows them with "Used by" not known; once the workspaces
+/// are released it fills in.
+#[test]
+fn keys_show_while_the_workspaces_are_still_listed() {
+    use keyfleet::providers::ProviderKind;
+    use keyfleet::sandbox::{Fault, Gate, SANDBOX_ORGANIZATION};
+    use keyfleet::store::{ProfileStore, SecretStore};
+
+    let sandbox = Sandbox::start().unwrap();
+    let terraform = &sandbox.terraform;
+    let used = terraform.add_key(SANDBOX_ORGANIZATION, "deploy-key", &private_key_text());
+    terraform.add_key(SANDBOX_ORGANIZATION, "spare-key", &private_key_text());
+    terraform.add_workspace(SANDBOX_ORGANIZATION, "network", Some(&used));
+    let gate = Gate::new();
+    let workspaces = format!("/api/v2/organizations/{SANDBOX_ORGANIZATION}/workspaces");
+    terraform
+        .faults()
+        .inject_on(&workspaces, Fault::Hold(gate.clone()), 1);
+    let profile = sandbox.profile(ProviderKind::Terraform, "Modules");
+    let config_dir = tempfile::tempdir().unwrap();
+    ProfileStore::new(config_dir.path())
+        .save(std::slice::from_ref(&profile))
+        .unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+    secrets
+        .set(
+            &profile.id,
+            &keyfleet::keys::SecretString::new(TERRAFORM_TOKEN),
+        )
+        .unwrap();
+    let mut test = start_app(sandbox, config_dir, secrets);
+    let h = &mut test.harness;
+
+    let id = profile.id.clone();
+    wait_until(h, "keys listed while the workspaces are held", move |h| {
+        h.state()
+            .account(&id)
+            .is_some_and(|account| account.loaded && account.table.len() == 2)
+    });
+    assert_eq!(gate.arrived(), 1, "the workspaces were asked for");
+    assert!(!gate.is_released());
+    let account = h.state().account(&profile.id).unwrap();
+    assert!(account.usage_pending());
+    assert!(
+        !account.is_loading(),
+        "the keys do not wait for the workspaces"
+    );
+    assert!(account.table.rows().iter().all(|key| key.used_by.is_none()));
+    assert!(h.query_by_label_contains("deploy-key").is_some());
+    assert!(h.query_by_label_contains("spare-key").is_some());
+
+    gate.release();
+    let id = profile.id.clone();
+    wait_until(h, "\"Used by\" filled in", move |h| {
+        !h.state().account(&id).unwrap().usage_pending()
+    });
+    let account = h.state().account(&profile.id).unwrap();
+    let used_by = |name: &str| {
+        let key = account.table.rows().iter().find(|key| key.name == name);
+        key.unwrap().used_by.clone()
+    };
+    assert_eq!(used_by("deploy-key"), Some(vec!["network".to_string()]));
+    assert_eq!(used_by("spare-key"), Some(Vec::new()));
+    assert!(account.error.is_none(), "{:?}", account.error);
+}

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::details::{Basis, WhereElse};
-use crate::backend::Pending;
-use crate::providers::{ApiError, RemoteKey};
+use crate::backend::{ListedKeys, Pending, take_answer};
+use crate::providers::ApiError;
+use crate::providers::usage::KeyUsage;
 use crate::state::{KeyTable, Loadable};
 use crate::store::{Profile, ProfileStore};
 use crate::ui::details_panel::OtherHolder;
@@ -25,11 +26,14 @@ pub struct AccountView {
     /// Keys with sort/filter cache.
     pub table: KeyTable,
     /// The list request; answers are merged into `table`.
-    list: Loadable<(), Vec<RemoteKey>>,
+    list: Loadable<(), ListedKeys>,
+    /// What uses the keys, when it comes after them (HCP Terraform's
+    /// workspaces): "Used by" is filled in when it arrives.
+    usage: Option<Pending<Result<KeyUsage, ApiError>>>,
 }
 
 impl std::ops::Deref for AccountView {
-    type Target = Loadable<(), Vec<RemoteKey>>;
+    type Target = Loadable<(), ListedKeys>;
 
     fn deref(&self) -> &Self::Target {
         &self.list
@@ -37,17 +41,35 @@ impl std::ops::Deref for AccountView {
 }
 
 impl AccountView {
-    /// Waits for `list` from now on; an older refresh's answer is dropped,
-    /// so a newer refresh always wins.
-    pub(super) fn start(&mut self, list: Pending<Result<Vec<RemoteKey>, ApiError>>) {
+    /// Waits for `list` from now on; an older refresh's answers (keys and
+    /// usage) are dropped, so a newer refresh always wins.
+    pub(super) fn start(&mut self, list: Pending<Result<ListedKeys, ApiError>>) {
         self.list.start(list);
+        self.usage = None;
     }
 
     /// Applies the list if it arrived: the number of keys, or the error.
+    /// What uses the keys is applied silently when it arrives after them.
     pub(super) fn poll(&mut self) -> Option<Result<usize, ApiError>> {
-        let table = &mut self.table;
-        let result = self.list.poll_with(|(), keys| table.set_rows(keys))?;
-        Some(result.map(|()| self.table.len()))
+        let (table, usage) = (&mut self.table, &mut self.usage);
+        let listed = self.list.poll_with(|(), listed| {
+            table.set_rows(listed.keys);
+            *usage = listed.usage;
+        });
+        match take_answer(&mut self.usage) {
+            Some(Ok(usage)) => self.table.update_all(|key| usage.apply_to(key)),
+            // "Used by" stays unknown; the keys are right.
+            Some(Err(err)) => {
+                tracing::warn!(kind = ?err.kind, status = ?err.status, "\"used by\" not known");
+            }
+            None => {}
+        }
+        Some(listed?.map(|()| self.table.len()))
+    }
+
+    /// True while what uses the keys is still being listed after them.
+    pub fn usage_pending(&self) -> bool {
+        self.usage.is_some()
     }
 }
 

@@ -122,7 +122,7 @@ impl App {
         };
         let list = self
             .backend
-            .request(|reply| Command::ListKeys { reply, profile });
+            .request(|reply| Command::ListKeysThenUsage { reply, profile });
         self.accounts.entry(profile_id).start(list);
     }
 

@@ -14,10 +14,11 @@ use crate::keys::save::SavedKey;
 use crate::ops::publish::PublishOutcome;
 use crate::ops::recovery::CreateOutcome;
 use crate::ops::rotation::machine::{Answer, Effect};
+use crate::providers::usage::KeyUsage;
 use crate::providers::{ApiError, Choice, NewKey, RemoteKey};
 use crate::store::Profile;
 
-use super::request::Reply;
+use super::request::{Pending, Reply};
 
 pub use crate::providers::ChoiceKind;
 
@@ -74,6 +75,16 @@ pub enum Command {
     ListKeys {
         /// Where the answer goes.
         reply: Reply<Result<Vec<RemoteKey>, ApiError>>,
+        /// The account.
+        profile: Profile,
+    },
+    /// List every key of an account for the window: the keys are answered
+    /// as soon as they are listed; where the provider lists what uses them
+    /// apart (HCP Terraform's workspaces), that is listed at the same time
+    /// and answered later through [`ListedKeys::usage`].
+    ListKeysThenUsage {
+        /// Where the keys go.
+        reply: Reply<Result<ListedKeys, ApiError>>,
         /// The account.
         profile: Profile,
     },
@@ -250,4 +261,14 @@ pub enum LoadedFile {
         /// What it is.
         info: PrivateKeyInfo,
     },
+}
+
+/// The answer of [`Command::ListKeysThenUsage`].
+#[derive(Debug)]
+pub struct ListedKeys {
+    /// Every key; `used_by` is `None` where `usage` will fill it in.
+    pub keys: Vec<RemoteKey>,
+    /// What uses the keys, still being listed, where the provider lists
+    /// it apart; apply it with [`KeyUsage::apply`].
+    pub usage: Option<Pending<Result<KeyUsage, ApiError>>>,
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::commands::{Command, FileKind, LoadedFile};
+use super::commands::{Command, FileKind, ListedKeys, LoadedFile};
 use super::context::Context;
 use super::dialogs::FileDialogs;
 use super::fleet::{AccountKeys, FleetSnapshot};
@@ -41,6 +41,9 @@ pub(super) async fn handle(ctx: Arc<Context>, command: Command) {
         }
         Command::DeleteToken { reply, profile_id } => delete_token(ctx, reply, profile_id).await,
         Command::ListKeys { reply, profile } => list_keys(ctx, reply, profile).await,
+        Command::ListKeysThenUsage { reply, profile } => {
+            list_keys_then_usage(ctx, reply, profile).await
+        }
         Command::CreateKey { reply, profile, new_key } => {
             create_key(ctx, reply, profile, new_key).await
         }
@@ -127,6 +130,51 @@ async fn list_keys(
         tracing::warn!(request = reply.id(), kind = ?err.kind, status = ?err.status, "list keys failed");
     }
     reply.send(result);
+}
+
+async fn list_keys_then_usage(
+    ctx: &Context,
+    reply: Reply<Result<ListedKeys, ApiError>>,
+    profile: Profile,
+) {
+    tracing::info!(request = reply.id(), provider = ?profile.provider(), "list keys, then usage");
+    let client = match ctx.client(&profile, None).await {
+        Ok(client) if client.lists_usage_apart() => client,
+        Ok(client) => {
+            let listed = client.list_keys().await;
+            log_list_error(&reply, &listed);
+            reply.send(listed.map(|keys| ListedKeys { keys, usage: None }));
+            return;
+        }
+        Err(err) => return reply.send(Err(err)),
+    };
+    let (usage_reply, usage) = reply.follow_up();
+    // Both in one refresh budget, at the same time; the keys are answered
+    // as soon as they are there, without waiting for the usage.
+    let keys = async {
+        let listed = client.list_keys_without_usage().await;
+        log_list_error(&reply, &listed);
+        let usage = Some(usage);
+        reply.send(listed.map(|keys| ListedKeys { keys, usage }));
+    };
+    let usage = async {
+        let usage = client.list_key_usage().await;
+        if let Err(err) = &usage {
+            tracing::warn!(request = usage_reply.id(), kind = ?err.kind, status = ?err.status, "usage not listed");
+        }
+        usage_reply.send(usage);
+    };
+    let both = async {
+        futures::join!(keys, usage);
+        Ok(())
+    };
+    let _: Result<(), ApiError> = crate::providers::http::within_refresh_budget(both).await;
+}
+
+fn log_list_error<T, U>(reply: &Reply<T>, listed: &Result<U, ApiError>) {
+    if let Err(err) = listed {
+        tracing::warn!(request = reply.id(), kind = ?err.kind, status = ?err.status, "list keys failed");
+    }
 }
 
 async fn create_key(

@@ -12,7 +12,7 @@ pub mod fleet;
 mod request;
 mod runtime;
 
-pub use commands::{ChoiceKind, Command, FileKind, LoadedFile};
+pub use commands::{ChoiceKind, Command, FileKind, ListedKeys, LoadedFile};
 pub use context::{Services, account_client, token_for};
 pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
 pub use request::{Lost, Pending, Reply, RequestId, take_answer};

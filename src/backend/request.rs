@@ -26,6 +26,8 @@ pub struct Reply<T> {
     id: RequestId,
     sender: oneshot::Sender<T>,
     repaint: Repaint,
+    /// The backend's count of awaited requests, for [`Reply::follow_up`].
+    running: Arc<AtomicUsize>,
 }
 
 impl<T> std::fmt::Debug for Reply<T> {
@@ -39,6 +41,14 @@ impl<T> Reply<T> {
     /// The request's number, for the logs.
     pub fn id(&self) -> RequestId {
         self.id
+    }
+
+    /// A second answer to the same request, for a part that comes later
+    /// (what uses the keys, after the keys): the backend sends the
+    /// [`Pending`] inside the first answer and answers the [`Reply`] when
+    /// the part is there. It counts as running until answered or dropped.
+    pub fn follow_up<U>(&self) -> (Reply<U>, Pending<U>) {
+        channel(self.id, self.repaint.clone(), &self.running)
     }
 
     /// Sends the answer and asks the UI to repaint. An asker that stopped
@@ -114,6 +124,7 @@ pub(super) fn channel<T>(
             id,
             sender,
             repaint,
+            running: running.clone(),
         },
         Pending {
             id,

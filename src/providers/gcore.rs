@@ -24,7 +24,9 @@ use zeroize::Zeroize;
 use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
 use super::http::Http;
 use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
+// Pages fetched at once after the first one: the same for every provider.
 use super::model::{Choice, CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
+use super::paging::PAGE_CONCURRENCY;
 use super::redact::Redactor;
 use crate::keys::SecretString;
 
@@ -129,8 +131,6 @@ pub static SPEC: ProviderSpec = ProviderSpec {
 
 /// Page size we ask for (the API's maximum; its default is only 10).
 const PAGE_LIMIT: usize = 1000;
-/// Pages fetched at once after the first one.
-const PAGE_CONCURRENCY: usize = 8;
 /// Most pages one listing pass will fetch, whatever `count` claims.
 const MAX_PAGES: usize = 1000;
 /// Most extra pages fetched for keys created while we were paging.

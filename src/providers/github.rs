@@ -3,8 +3,10 @@
 //! (`/user/ssh_signing_keys`).
 //!
 //! GitHub stores public keys only and cannot generate them. Lists are paged
-//! with the `Link` header; only a `next` link to the API's own origin is
-//! followed, so the token never goes to another host. Classic tokens that
+//! with the `Link` header: the first page's `rel="last"` names the last
+//! page and the others are fetched together (two round trips); without it,
+//! only a `next` link to the API's own origin is followed, so the token
+//! never goes to another host. Both lists are read at the same time. Classic tokens that
 //! lack a scope get 404 on the key endpoints, fine-grained tokens 403;
 //! both become a message naming the scope or permission to add.
 //!
@@ -29,6 +31,7 @@ use super::http::Http;
 use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
 use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::model::{CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
+use super::paging::{self, Unique};
 use super::redact::Redactor;
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
 use crate::keys::SecretString;
@@ -238,6 +241,10 @@ struct KeyDto {
 }
 
 impl KeyDto {
+    fn id(&self) -> Option<String> {
+        Some(self.id.to_string())
+    }
+
     fn into_remote(self, list: KeyList) -> RemoteKey {
         RemoteKey {
             id: self.id.to_string(),
@@ -351,14 +358,18 @@ impl GithubClient {
     /// authentication keys, with the reason in
     /// [`KeyListing::signing_keys_error`]. Any other failure fails the call.
     pub async fn list_keys_detailed(&self) -> Result<KeyListing, ApiError> {
-        // One list after the other: a failure on the first (a wrong
-        // address, a bad token, an outage) then costs no second request, and
-        // retries stay per list. The price is one round trip per refresh.
-        let mut keys = match self.list_all(KeyList::Authentication).await {
-            Ok(keys) => keys,
-            Err(err) => return Err(self.explain_keys_404(err, "listing SSH keys").await),
+        // Both lists at once. A failure of the authentication keys (a wrong
+        // address, a bad token, an outage) fails the call and cancels the
+        // signing keys' requests; retries stay per list.
+        let authentication = async {
+            match self.list_all(KeyList::Authentication).await {
+                Ok(keys) => Ok(keys),
+                Err(err) => Err(self.explain_keys_404(err, "listing SSH keys").await),
+            }
         };
-        let signing = self.list_all(KeyList::Signing).await;
+        // Never fails here: what its error means is decided below.
+        let signing = async { Ok(self.list_all(KeyList::Signing).await) };
+        let (mut keys, signing) = futures::try_join!(authentication, signing)?;
         let signing_keys_error = match signing {
             Ok(signing) => {
                 keys.extend(signing);
@@ -446,15 +457,91 @@ impl GithubClient {
     // -----------------------------------------------------------------------
     // Internals
 
-    /// Every page of one list, following `Link: <…>; rel="next"`.
+    /// Every page of one list in two round trips: the first page's
+    /// `Link: rel="last"` names the last page, and the pages between are
+    /// then fetched together ([`paging::fetch_in_order`]). Keys are kept
+    /// once per id; if the list changed meanwhile (a page no longer full,
+    /// another last page) it is listed once more. Without a `last` link
+    /// the `next` links are followed one by one.
     async fn list_all(&self, list: KeyList) -> Result<Vec<RemoteKey>, ApiError> {
+        // One budget for both passes: together they are one listing.
         let budget = ListBudget::new(self.rest.policy());
-        let mut url = self.url(&list.segments())?;
-        url.query_pairs_mut()
+        let (keys, consistent) = self.list_pass(list, &budget).await?;
+        if consistent {
+            return Ok(keys);
+        }
+        drop(keys);
+        tracing::debug!(
+            list = list.noun(),
+            "list changed while paging; listing again"
+        );
+        let (keys, consistent) = self.list_pass(list, &budget).await?;
+        if !consistent {
+            tracing::warn!(
+                list = list.noun(),
+                "GitHub's list kept changing while paging; showing what was read"
+            );
+        }
+        Ok(keys)
+    }
+
+    /// One listing pass; the flag says whether its pages agreed.
+    async fn list_pass(
+        &self,
+        list: KeyList,
+        budget: &ListBudget,
+    ) -> Result<(Vec<RemoteKey>, bool), ApiError> {
+        let mut first_url = self.url(&list.segments())?;
+        first_url
+            .query_pairs_mut()
             .append_pair("per_page", &PAGE_SIZE.to_string());
-        let mut seen = HashSet::new();
-        let mut keys = Vec::new();
-        loop {
+        let first = self.get_page(list, first_url.clone(), Some(budget)).await?;
+        let full_page = first.keys.len();
+        let mut keys = Unique::default();
+        keys.extend(first.keys, KeyDto::id);
+        // An empty page ends the list even if it links on.
+        let (Some(next), false) = (first.next, keys.is_empty()) else {
+            return Ok((into_remote(keys, list), true));
+        };
+        let Some(last) = first.last else {
+            let keys = self
+                .follow_next_links(list, budget, keys, &first_url, next)
+                .await?;
+            return Ok((keys, true));
+        };
+        let rest = paging::pages_after_first(last, MAX_PAGES as u64, "GitHub")?;
+        let mut consistent = true;
+        paging::fetch_in_order(
+            rest,
+            |number| self.get_page(list, numbered_page(&first_url, number), Some(budget)),
+            |number, page| {
+                // Pages before the last are full, none is empty, and all
+                // name the same last page, unless the list changed.
+                let full = number == last || page.keys.len() == full_page;
+                let same_end = page.last.unwrap_or(number) == last;
+                consistent &= full && same_end && !page.keys.is_empty();
+                keys.extend(page.keys, KeyDto::id);
+                Ok(())
+            },
+        )
+        .await?;
+        Ok((into_remote(keys, list), consistent))
+    }
+
+    /// Follows `Link: <…>; rel="next"` one page at a time from `next`, for
+    /// a server that names no last page. Stops on an empty page; fails when
+    /// a page is linked again or there are too many.
+    async fn follow_next_links(
+        &self,
+        list: KeyList,
+        budget: &ListBudget,
+        mut keys: Unique<KeyDto>,
+        first_url: &Url,
+        next: Url,
+    ) -> Result<Vec<RemoteKey>, ApiError> {
+        let mut seen = HashSet::from([first_url.to_string()]);
+        let mut next = Some(next);
+        while let Some(url) = next {
             // A link back to a page already read would loop for ever.
             if !seen.insert(url.to_string()) || seen.len() > MAX_PAGES {
                 return Err(ApiError::new(
@@ -465,25 +552,24 @@ impl GithubClient {
                     ),
                 ));
             }
-            let (page, next) = self.get_page(list, url, Some(&budget)).await?;
-            let empty = page.is_empty();
-            keys.extend(page.into_iter().map(|dto| dto.into_remote(list)));
-            match next {
-                // An empty page ends the list even if it links on.
-                Some(next) if !empty => url = next,
-                _ => break,
+            let page = self.get_page(list, url, Some(budget)).await?;
+            if page.keys.is_empty() {
+                break;
             }
+            keys.extend(page.keys, KeyDto::id);
+            next = page.next;
         }
-        Ok(keys)
+        Ok(into_remote(keys, list))
     }
 
-    /// One page (with retries) and the checked link to the next one.
+    /// One page (with retries), the checked link to the next one, and the
+    /// number of the last page.
     async fn get_page(
         &self,
         list: KeyList,
         url: Url,
         budget: Option<&ListBudget>,
-    ) -> Result<(Vec<KeyDto>, Option<Url>), ApiError> {
+    ) -> Result<ListPage, ApiError> {
         self.retrying(|_attempt| {
             let url = url.clone();
             async move {
@@ -494,12 +580,30 @@ impl GithubClient {
                 if let Some(budget) = budget {
                     budget.charge(&response)?;
                 }
-                let page: Vec<KeyDto> = self.decode(&response)?;
-                let next = self.next_page(&response.headers, &url)?;
-                Ok((page, next))
+                Ok(ListPage {
+                    keys: self.decode(&response)?,
+                    next: self.next_page(&response.headers, &url)?,
+                    last: self.last_page(&response.headers, &url),
+                })
             }
         })
         .await
+    }
+
+    /// The page number of a `rel="last"` link to this same list (origin
+    /// and path of `current`); `None` for any other link, so a hostile
+    /// `last` can at most make Keyfleet follow `next` links instead.
+    fn last_page(&self, headers: &HeaderMap, current: &Url) -> Option<u64> {
+        let target = headers
+            .get_all(LINK)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(|value| paging::link_target(value, "last"))?;
+        let last = current.join(target).ok()?;
+        let same_list = last.origin() == current.origin() && last.path() == current.path();
+        same_list
+            .then(|| paging::query_number(&last, "page"))
+            .flatten()
     }
 
     /// The `rel="next"` link, resolved against the page it came with.
@@ -991,32 +1095,35 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-/// The first `rel="next"` target of one `Link` header value
-/// (`<url>; rel="next", <url>; rel="last"`). Relation names are compared
-/// case-insensitively and may be a space-separated list.
+/// The first `rel="next"` target of one `Link` header value.
 fn next_link(header: &str) -> Option<&str> {
-    let mut rest = header;
-    loop {
-        let start = rest.find('<')?;
-        let end = start + rest[start..].find('>')?;
-        let target = &rest[start + 1..end];
-        let after = &rest[end + 1..];
-        let params_end = after.find('<').unwrap_or(after.len());
-        let is_next = after[..params_end].split([';', ',']).any(|param| {
-            param.split_once('=').is_some_and(|(name, value)| {
-                name.trim().eq_ignore_ascii_case("rel")
-                    && value
-                        .trim()
-                        .trim_matches('"')
-                        .split_whitespace()
-                        .any(|rel| rel.eq_ignore_ascii_case("next"))
-            })
-        });
-        if is_next {
-            return Some(target.trim());
-        }
-        rest = &after[params_end..];
-    }
+    paging::link_target(header, "next")
+}
+
+/// Page `number` of the list whose first page is `first` (GitHub's
+/// `page` parameter), built from our own URL: a link's host is never used.
+fn numbered_page(first: &Url, number: u64) -> Url {
+    let mut url = first.clone();
+    url.query_pairs_mut()
+        .append_pair("page", &number.to_string());
+    url
+}
+
+/// The kept keys of `list` in the model's form.
+fn into_remote(keys: Unique<KeyDto>, list: KeyList) -> Vec<RemoteKey> {
+    keys.into_vec()
+        .into_iter()
+        .map(|dto| dto.into_remote(list))
+        .collect()
+}
+
+/// One page of a key list as read.
+struct ListPage {
+    keys: Vec<KeyDto>,
+    /// The `rel="next"` link, checked to stay on the API's origin.
+    next: Option<Url>,
+    /// The page number of a `rel="last"` link to this list.
+    last: Option<u64>,
 }
 
 /// GitHub's error body, `{"message", "documentation_url", "errors"?}`, read

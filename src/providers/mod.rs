@@ -13,11 +13,13 @@ pub mod github;
 pub mod hetzner;
 pub mod http;
 pub mod model;
+pub mod paging;
 pub mod redact;
 pub mod registry;
 pub mod sesterce;
 pub mod spec;
 pub mod terraform;
+pub mod usage;
 
 pub use error::{ApiError, ApiErrorKind, FieldError};
 pub use http::{Http, HttpPolicy};
@@ -188,6 +190,36 @@ impl ProviderClient {
         match self {
             Self::Terraform(c) => c.assign_ssh_key(workspace_id, key_id).await,
             _ => Err(unsupported("Assigning a workspace's key")),
+        }
+    }
+
+    /// Whether the account lists what uses its keys apart from the keys
+    /// (HCP Terraform's workspaces): then the window asks for
+    /// [`Self::list_keys_without_usage`] and [`Self::list_key_usage`] at
+    /// once and shows the keys as soon as they arrive.
+    pub fn lists_usage_apart(&self) -> bool {
+        matches!(self, Self::Terraform(_))
+    }
+
+    /// Like [`Self::list_keys`], without what [`Self::list_key_usage`]
+    /// lists (`used_by` stays `None`, "not known yet"). Not in a refresh
+    /// budget of its own: the caller runs it in one
+    /// ([`http::within_refresh_budget`]) with the usage.
+    pub async fn list_keys_without_usage(&self) -> Result<Vec<RemoteKey>, ApiError> {
+        match self {
+            Self::Gcore(c) => c.list_keys().await,
+            Self::Sesterce(c) => c.list_keys().await,
+            Self::Terraform(c) => c.list_keys_without_usage().await,
+            Self::Github(c) => c.list_keys().await,
+        }
+    }
+
+    /// What uses each key, where the provider lists it apart
+    /// ([`Self::lists_usage_apart`]).
+    pub async fn list_key_usage(&self) -> Result<usage::KeyUsage, ApiError> {
+        match self {
+            Self::Terraform(c) => c.key_usage().await,
+            _ => Err(unsupported("Listing what uses the keys")),
         }
     }
 

@@ -21,7 +21,9 @@ use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
 use super::http::Http;
 use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
 use super::model::{Choice, CreatedKey, NewKey, NewKeyMaterial, RemoteKey};
+use super::paging::{self, Unique};
 use super::redact::Redactor;
+use super::usage::KeyUsage;
 use crate::keys::{KeyError, SecretString};
 
 /// HCP Terraform's address; `/api/v2` is appended by the client.
@@ -171,8 +173,16 @@ struct Pagination {
     current_page: Option<u64>,
     #[serde(rename = "next-page", default)]
     next_page: Option<u64>,
+    #[serde(rename = "total-pages", default)]
+    total_pages: Option<u64>,
     #[serde(rename = "total-count", default)]
     total_count: Option<u64>,
+}
+
+/// One page of a JSON:API list: its items and what `meta.pagination` said.
+struct ListPage<T> {
+    items: Vec<T>,
+    pagination: Pagination,
 }
 
 /// One resource object (an SSH key or an organization).
@@ -266,6 +276,10 @@ struct AssignAttributes<'a> {
 }
 
 impl Resource {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
     fn into_remote(self) -> RemoteKey {
         RemoteKey {
             name: self
@@ -401,7 +415,7 @@ impl TerraformClient {
     /// Every organization the token can see, for the profile picker.
     pub async fn list_organizations(&self) -> Result<Vec<Choice>, ApiError> {
         let resources: Vec<Resource> = self
-            .get_all_pages(&["organizations"], Target::Organizations)
+            .get_all_pages(&["organizations"], Target::Organizations, Resource::id)
             .await?;
         Ok(resources
             .into_iter()
@@ -416,35 +430,44 @@ impl TerraformClient {
     }
 
     /// Every SSH key of the organization (names only: values are write-only),
-    /// each with the names of the workspaces using it. When the workspaces
-    /// cannot be listed (a token that may manage keys but not read
-    /// workspaces) the keys are still returned, with `used_by` unknown.
+    /// each with the names of the workspaces using it. Keys and workspaces
+    /// are listed at the same time. When the workspaces cannot be listed (a
+    /// token that may manage keys but not read workspaces) the keys are
+    /// still returned, with `used_by` unknown.
     pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
-        let org = self.organization()?;
-        let resources: Vec<Resource> = self
-            .get_all_pages(
-                &["organizations", org, "ssh-keys"],
-                Target::OrganizationKeys(org),
-            )
-            .await?;
-        let mut keys: Vec<RemoteKey> = resources.into_iter().map(Resource::into_remote).collect();
-        match self.list_workspaces().await {
-            Ok(workspaces) => {
-                for key in &mut keys {
-                    key.used_by = Some(
-                        workspaces
-                            .iter()
-                            .filter(|workspace| workspace.ssh_key_id.as_deref() == Some(&key.id))
-                            .map(|workspace| workspace.name.clone())
-                            .collect(),
-                    );
-                }
-            }
+        let usage = async { Ok(self.key_usage().await) };
+        let (mut keys, usage) = futures::try_join!(self.list_keys_without_usage(), usage)?;
+        match usage {
+            Ok(usage) => usage.apply(&mut keys),
             Err(err) => {
                 tracing::warn!(kind = ?err.kind, status = ?err.status, "workspaces not listed; \"used by\" unknown");
             }
         }
         Ok(keys)
+    }
+
+    /// Every SSH key of the organization, `used_by` not known yet (see
+    /// [`Self::key_usage`]): what the window shows before the workspaces
+    /// arrive.
+    pub async fn list_keys_without_usage(&self) -> Result<Vec<RemoteKey>, ApiError> {
+        let org = self.organization()?;
+        let resources: Vec<Resource> = self
+            .get_all_pages(
+                &["organizations", org, "ssh-keys"],
+                Target::OrganizationKeys(org),
+                Resource::id,
+            )
+            .await?;
+        Ok(resources.into_iter().map(Resource::into_remote).collect())
+    }
+
+    /// Which workspaces use each key ("Used by"), from one listing of the
+    /// organization's workspaces.
+    pub async fn key_usage(&self) -> Result<KeyUsage, ApiError> {
+        let workspaces = self.list_workspaces().await?;
+        Ok(KeyUsage::from_pairs(workspaces.into_iter().filter_map(
+            |workspace| Some((workspace.ssh_key_id?, workspace.name)),
+        )))
     }
 
     /// Every workspace of the organization with the SSH key it uses.
@@ -454,6 +477,7 @@ impl TerraformClient {
             .get_all_pages(
                 &["organizations", org, "workspaces"],
                 Target::Workspaces(org),
+                |workspace: &WorkspaceResource| workspace.id.as_str(),
             )
             .await?;
         Ok(resources
@@ -611,43 +635,92 @@ impl TerraformClient {
         })
     }
 
-    /// Follows `meta.pagination` until the last page. Stops on an empty
-    /// page; fails if the pages go backwards or never end.
+    /// Every item of a paged list in two round trips: page 1 names the
+    /// number of pages (`meta.pagination.total-pages`), and the others are
+    /// then fetched together ([`paging::fetch_in_order`]). Items are kept
+    /// once per id. When the list changed meanwhile (another total, fewer
+    /// items than it said), pages shifted, so it is listed once more; a
+    /// server without `total-pages` is followed page by page.
     async fn get_all_pages<T: serde::de::DeserializeOwned>(
         &self,
         segments: &[&str],
         target: Target<'_>,
+        id_of: fn(&T) -> &str,
     ) -> Result<Vec<T>, ApiError> {
-        let mut items = Vec::new();
-        let mut page: u64 = 1;
-        let mut seen = HashSet::new();
+        // One budget for both passes: together they are one listing.
         let budget = ListBudget::new(self.rest.policy());
-        loop {
-            if !seen.insert(page) || page > MAX_PAGES {
-                return Err(ApiError::new(
-                    ApiErrorKind::MalformedResponse,
-                    format!(
-                        "HCP Terraform's paging did not end (page {page} requested again or more than {MAX_PAGES} pages); the list was not loaded."
-                    ),
-                ));
-            }
-            let query = [
-                ("page[size]", PAGE_SIZE.to_string()),
-                ("page[number]", page.to_string()),
-            ];
-            let document: Document<Vec<T>> = self
-                .get_json(segments, &query, target, Some(&budget))
+        let (items, consistent) = self.list_pass(segments, target, id_of, &budget).await?;
+        if consistent {
+            return Ok(items);
+        }
+        drop(items);
+        tracing::debug!(
+            path = segments.join("/"),
+            "list changed while paging; listing again"
+        );
+        let (items, consistent) = self.list_pass(segments, target, id_of, &budget).await?;
+        if !consistent {
+            tracing::warn!(
+                path = segments.join("/"),
+                "HCP Terraform's list kept changing while paging; showing what was read"
+            );
+        }
+        Ok(items)
+    }
+
+    /// One listing pass; the flag says whether its pages agreed.
+    async fn list_pass<T: serde::de::DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        target: Target<'_>,
+        id_of: fn(&T) -> &str,
+        budget: &ListBudget,
+    ) -> Result<(Vec<T>, bool), ApiError> {
+        let id = |item: &T| Some(id_of(item).to_string());
+        let first: ListPage<T> = self.get_page(segments, 1, target, budget).await?;
+        let mut items = Unique::default();
+        // An empty page ends the list, whatever its links say.
+        if items.extend(first.items, id) == 0 {
+            return Ok((items.into_vec(), true));
+        }
+        let total_count = first.pagination.total_count;
+        let Some(total_pages) = first.pagination.total_pages else {
+            let items = self
+                .follow_next_pages(segments, target, budget, items, id_of, first.pagination)
                 .await?;
-            let count = document.data.len();
-            items.extend(document.data);
-            let pagination = document
-                .meta
-                .and_then(|meta| meta.pagination)
-                .unwrap_or_default();
-            let next = match pagination.next_page {
-                Some(next) if count > 0 => next,
-                _ => break,
-            };
+            return Ok((items, true));
+        };
+        let rest = paging::pages_after_first(total_pages, MAX_PAGES, "HCP Terraform")?;
+        let mut consistent = true;
+        paging::fetch_in_order(
+            rest,
+            |page| self.get_page::<T>(segments, page, target, budget),
+            |_, page| {
+                consistent &= page.pagination.total_count == total_count;
+                items.extend(page.items, id);
+                Ok(())
+            },
+        )
+        .await?;
+        consistent &= total_count.is_none_or(|count| count == items.len() as u64);
+        Ok((items.into_vec(), consistent))
+    }
+
+    /// Follows `meta.pagination.next-page` one page at a time, for a
+    /// server that does not say how many pages there are. Stops on an
+    /// empty page; fails if the pages go backwards or never end.
+    async fn follow_next_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        target: Target<'_>,
+        budget: &ListBudget,
+        mut items: Unique<T>,
+        id_of: fn(&T) -> &str,
+        mut pagination: Pagination,
+    ) -> Result<Vec<T>, ApiError> {
+        let mut page: u64 = 1;
+        let mut seen = HashSet::from([page]);
+        while let Some(next) = pagination.next_page {
             let current = pagination.current_page.unwrap_or(page);
             if next <= current {
                 return Err(ApiError::new(
@@ -657,9 +730,47 @@ impl TerraformClient {
                     ),
                 ));
             }
+            if !seen.insert(next) || next > MAX_PAGES {
+                return Err(ApiError::new(
+                    ApiErrorKind::MalformedResponse,
+                    format!(
+                        "HCP Terraform's paging did not end (page {next} requested again or more than {MAX_PAGES} pages); the list was not loaded."
+                    ),
+                ));
+            }
             page = next;
+            let got: ListPage<T> = self.get_page(segments, page, target, budget).await?;
+            if got.items.is_empty() {
+                break;
+            }
+            items.extend(got.items, |item| Some(id_of(item).to_string()));
+            pagination = got.pagination;
         }
-        Ok(items)
+        Ok(items.into_vec())
+    }
+
+    /// Page `page` of a list at the largest page size, charged to `budget`.
+    async fn get_page<T: serde::de::DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        page: u64,
+        target: Target<'_>,
+        budget: &ListBudget,
+    ) -> Result<ListPage<T>, ApiError> {
+        let query = [
+            ("page[size]", PAGE_SIZE.to_string()),
+            ("page[number]", page.to_string()),
+        ];
+        let document: Document<Vec<T>> = self
+            .get_json(segments, &query, target, Some(budget))
+            .await?;
+        Ok(ListPage {
+            items: document.data,
+            pagination: document
+                .meta
+                .and_then(|meta| meta.pagination)
+                .unwrap_or_default(),
+        })
     }
 
     /// An idempotent GET decoded as JSON, with retries; a listing's pages

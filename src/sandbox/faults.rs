@@ -188,7 +188,9 @@ pub struct RecordedRequest {
 
 #[derive(Default)]
 struct FaultState {
-    queue: VecDeque<Fault>,
+    /// Each fault with the path prefix a request must have to take it
+    /// (`None`: any request).
+    queue: VecDeque<(Option<String>, Fault)>,
     latency: Duration,
     requests: Vec<RecordedRequest>,
 }
@@ -217,9 +219,21 @@ impl Faults {
 
     /// The next `times` requests suffer `fault`.
     pub fn inject(&self, fault: Fault, times: usize) {
+        self.inject_queued(None, fault, times);
+    }
+
+    /// The next `times` requests whose path (without the query) starts
+    /// with `path_prefix` suffer `fault`; other requests pass by. Lists
+    /// fetched concurrently (keys and workspaces, two key kinds) then
+    /// cannot take each other's faults, whatever order they arrive in.
+    pub fn inject_on(&self, path_prefix: &str, fault: Fault, times: usize) {
+        self.inject_queued(Some(path_prefix.to_string()), fault, times);
+    }
+
+    fn inject_queued(&self, path_prefix: Option<String>, fault: Fault, times: usize) {
         let mut state = self.lock();
         for _ in 0..times {
-            state.queue.push_back(fault.clone());
+            state.queue.push_back((path_prefix.clone(), fault.clone()));
         }
     }
 
@@ -288,7 +302,16 @@ pub async fn apply_faults(State(faults): State<Faults>, request: Request, next: 
                 .map(|p| p.to_string())
                 .unwrap_or_default(),
         });
-        (state.queue.pop_front(), state.latency)
+        let path = request.uri().path();
+        let taken = state.queue.iter().position(|(prefix, _)| {
+            prefix
+                .as_deref()
+                .is_none_or(|prefix| path.starts_with(prefix))
+        });
+        let fault = taken
+            .and_then(|index| state.queue.remove(index))
+            .map(|(_, fault)| fault);
+        (fault, state.latency)
     };
     faults.arrivals.0.notify_all();
     faults.arrivals.1.notify_waiters();

@@ -91,8 +91,12 @@ pub enum GithubLinks {
     /// Links to the same path and query on another origin
     /// (`http://127.0.0.1:PORT`), as a hostile server would send.
     Origin(String),
-    /// `rel="next"` points back to the page just served.
+    /// `rel="next"` points back to the page just served, and there is no
+    /// `rel="last"`, so a client can only follow `next`.
     PointBack,
+    /// Only `rel="next"` (and `prev`, `first`), no `rel="last"`: a server
+    /// that names no last page, so a client must follow `next` page by page.
+    NextOnly,
 }
 
 /// Which list a request is about.
@@ -672,7 +676,9 @@ fn list(fake: GithubFake, list: List, headers: HeaderMap, uri: Uri) -> Result<Re
             page + 1
         };
         parts.push(link(next, "next"));
-        parts.push(link(last, "last"));
+        if !matches!(links, GithubLinks::PointBack | GithubLinks::NextOnly) {
+            parts.push(link(last, "last"));
+        }
     }
     if page > 1 {
         parts.push(link(1, "first"));

@@ -809,7 +809,8 @@ fn cell_tooltip(
         }
         KeyColumn::UsedBy => match &key.used_by {
             None => {
-                response.on_hover_text("Not known: the list of users could not be loaded.");
+                response
+                    .on_hover_text("Not known yet: still being listed, or it could not be loaded.");
             }
             Some(names) if !names.is_empty() => {
                 response.on_hover_text(names.join("\n"));

@@ -110,7 +110,8 @@ pub fn start_app_from(
 }
 
 /// Starts the app with one account, `profile` (on `sandbox`), its token in
-/// the in-memory store, and waits until its first list has arrived.
+/// the in-memory store, and waits until its first list has arrived, with
+/// what uses its keys where that comes after them (HCP Terraform).
 pub fn start_with_profile(sandbox: Sandbox, profile: &Profile) -> TestApp {
     let config_dir = tempfile::tempdir().unwrap();
     ProfileStore::new(config_dir.path())
@@ -124,7 +125,9 @@ pub fn start_with_profile(sandbox: Sandbox, profile: &Profile) -> TestApp {
     let mut test = start_app(sandbox, config_dir, secrets);
     let id = profile.id.clone();
     wait_until(&mut test.harness, "first list", move |h| {
-        h.state().account(&id).is_some_and(|account| account.loaded)
+        h.state()
+            .account(&id)
+            .is_some_and(|account| account.loaded && !account.usage_pending())
     });
     test
 }
