@@ -50,6 +50,16 @@ const CASES: &[Case] = &[
         page_size: Some(100),
         gives_total: true,
     },
+    Case {
+        kind: ProviderKind::Hetzner,
+        page_size: Some(50),
+        gives_total: true,
+    },
+    Case {
+        kind: ProviderKind::Digitalocean,
+        page_size: Some(200),
+        gives_total: true,
+    },
 ];
 
 /// Pages listed in the measured run.

@@ -136,6 +136,8 @@ fn key_list_path(kind: ProviderKind) -> &'static str {
         ProviderKind::Sesterce => "/gpu-cloud/ssh-keys",
         ProviderKind::Terraform => "/api/v2/organizations/acme-infra/ssh-keys",
         ProviderKind::Github => "/user/keys",
+        ProviderKind::Hetzner => "/v1/ssh_keys",
+        ProviderKind::Digitalocean => "/v2/account/keys",
     }
 }
 

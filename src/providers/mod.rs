@@ -211,6 +211,8 @@ impl ProviderClient {
             Self::Sesterce(c) => c.list_keys().await,
             Self::Terraform(c) => c.list_keys_without_usage().await,
             Self::Github(c) => c.list_keys().await,
+            Self::Hetzner(c) => c.list_keys().await,
+            Self::Digitalocean(c) => c.list_keys().await,
         }
     }
 
