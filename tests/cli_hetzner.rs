@@ -70,3 +70,64 @@ fn keys_lists_every_page_and_publish_counts_a_key_already_there() {
     );
     assert_eq!(sandbox.snapshot(), before, "nothing was added");
 }
+
+#[test]
+fn a_rotation_gives_the_new_key_the_old_keys_labels() {
+    let sandbox = Sandbox::start().unwrap();
+    let old = fresh_key("me@laptop");
+    let old_id = sandbox.hetzner.add_key("laptop", &public_line(&old));
+    let labels: std::collections::BTreeMap<String, String> =
+        [("env", "prod"), ("example.com/team", "")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into();
+    sandbox.hetzner.set_labels(old_id, labels.clone());
+    let bystander = sandbox
+        .hetzner
+        .add_key("other", &public_line(&fresh_key("x")));
+    let config = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut profile = sandbox.profile(ProviderKind::Hetzner, "Hetzner lab");
+    profile.token_source = TokenSource::EnvVar(token_variable(SUITE, ProviderKind::Hetzner));
+    ProfileStore::new(config.path()).save(&[profile]).unwrap();
+    let folders = Folders {
+        config: config.path(),
+        home: home.path(),
+        cwd: home.path(),
+    };
+    let save = home.path().join(".ssh").join("laptop-new");
+    let sha = sha256(&old);
+    let args = [
+        "rotate",
+        sha.as_str(),
+        "--generate",
+        "ed25519",
+        "--save",
+        save.to_str().unwrap(),
+    ];
+    let plan = keyfleet_command(SUITE, &folders, &args).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&plan.stdout).contains("env=prod"),
+        "the plan says the labels are kept: {plan:?}"
+    );
+    let mut added_args = args.to_vec();
+    added_args.extend(["--yes", "--json"]);
+    let added = keyfleet_command(SUITE, &folders, &added_args)
+        .output()
+        .unwrap();
+    assert_eq!(added.status.code(), Some(0), "{added:?}");
+    let keys = sandbox.hetzner.keys();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    let new = keys
+        .iter()
+        .find(|k| k.id != old_id && k.id != bystander)
+        .unwrap();
+    assert_eq!(
+        new.labels, labels,
+        "the new key carries the old key's labels"
+    );
+    let old_now = keys.iter().find(|k| k.id == old_id).unwrap();
+    assert_eq!(
+        old_now.labels, labels,
+        "the old key keeps them until removed"
+    );
+}

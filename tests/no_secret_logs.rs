@@ -516,7 +516,8 @@ fn terraform_flows(
         reply,
         profile: draft,
         key,
-        name: "deploy-renamed".into(),
+        name: Some("deploy-renamed".into()),
+        labels: None,
     }) {
         Ok(_) => {}
         other => panic!("rename failed: {other:?}"),

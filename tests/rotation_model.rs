@@ -215,6 +215,13 @@ impl World {
                     None => Err(error(ApiErrorKind::NotFound, "no such key")),
                 }
             }
+            Effect::SetLabels { key, .. } => {
+                if account.keys.iter().any(|k| k.id == key.id) {
+                    Ok(Reply::Done)
+                } else {
+                    Err(error(ApiErrorKind::NotFound, "no such key"))
+                }
+            }
             Effect::MakeDefault { key } => {
                 if account.keys.iter().any(|k| k.id == key.id) {
                     account.default_key = Some(key.id.clone());
@@ -466,6 +473,8 @@ fn plan(rng: &mut StdRng) -> (World, Rotation) {
             scope: KeyScope::Account,
             shared_in_project: (provider == ProviderKind::Gcore).then_some(old_shared),
             make_default: is_default,
+            labels: (provider == ProviderKind::Hetzner)
+                .then(|| [("env".to_string(), "prod".to_string())].into()),
             workspaces,
             stores_private_key: provider == ProviderKind::Terraform,
             new_key_id: None,

@@ -105,3 +105,64 @@ fn hetzner_keys_list_over_pages_add_and_delete() {
     );
     assert_eq!(stored.len(), 16);
 }
+
+#[test]
+fn labels_are_edited_in_the_rename_dialog_and_checked_before_sending() {
+    let sandbox = Sandbox::start().unwrap();
+    let key = public_key(ssh_key::Algorithm::Ed25519, "gpu@lab");
+    let id = sandbox.hetzner.add_key("gpu-box", &key);
+    sandbox
+        .hetzner
+        .set_labels(id, [("env".to_string(), "prod".to_string())].into());
+    let (mut test, profile) = start_with_account(sandbox, ProviderKind::Hetzner, "Hetzner");
+    let h = &mut test.harness;
+    let account = profile.id.clone();
+    wait_until(h, "the key listed", |h| {
+        h.state()
+            .account(&account)
+            .is_some_and(|a| a.loaded && a.table.len() == 1)
+    });
+    select_key(h, "gpu-box");
+    click(h, "Rename…");
+    wait_for_label(h, "Labels:");
+
+    // A label breaking the rules: a specific message, nothing sent.
+    let puts = |test: &TestApp| {
+        test.sandbox
+            .hetzner
+            .faults()
+            .requests()
+            .iter()
+            .filter(|r| r.method == "PUT")
+            .count()
+    };
+    set_text(&mut test.harness, "Labels:", "env=prod, my team=ml");
+    click(&mut test.harness, "Save");
+    wait_for_label_containing(&mut test.harness, "The label key \"my team\" contains ' '");
+    assert_eq!(puts(&test), 0, "nothing was sent");
+
+    // Good labels: sent, stored, shown in the Labels column.
+    set_text(&mut test.harness, "Labels:", "env=staging, team=ml");
+    click(&mut test.harness, "Save");
+    let h = &mut test.harness;
+    wait_until(h, "labels saved", |h| {
+        h.state()
+            .account(&account)
+            .unwrap()
+            .table
+            .rows()
+            .iter()
+            .any(|k| {
+                k.labels
+                    .as_ref()
+                    .is_some_and(|l| l.get("env").map(String::as_str) == Some("staging"))
+            })
+    });
+    wait_for_label(h, "env=staging, team=ml");
+    let stored = test.sandbox.hetzner.keys();
+    let expected: std::collections::BTreeMap<String, String> = [("env", "staging"), ("team", "ml")]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .into();
+    assert_eq!(stored[0].labels, expected);
+    assert_eq!(stored[0].name, "gpu-box", "the name is unchanged");
+}

@@ -126,7 +126,7 @@ pub enum Command {
         /// The key.
         key: RemoteKey,
     },
-    /// Terraform: rename.
+    /// Rename a key and/or replace its labels (`ProviderClient::update_key`).
     RenameKey {
         /// Where the answer goes.
         reply: Reply<Result<RemoteKey, ApiError>>,
@@ -134,8 +134,10 @@ pub enum Command {
         profile: Profile,
         /// The key.
         key: RemoteKey,
-        /// New name.
-        name: String,
+        /// New name; `None` keeps it.
+        name: Option<String>,
+        /// New labels, replacing all of them; `None` keeps them.
+        labels: Option<std::collections::BTreeMap<String, String>>,
     },
     /// Add a key to an account unless a key with its fingerprint is there.
     PublishKey {

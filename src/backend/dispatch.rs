@@ -52,8 +52,8 @@ pub(super) async fn handle(ctx: Arc<Context>, command: Command) {
             set_shared(ctx, reply, profile, key, shared).await
         }
         Command::MakeDefault { reply, profile, key } => make_default(ctx, reply, profile, key).await,
-        Command::RenameKey { reply, profile, key, name } => {
-            rename_key(ctx, reply, profile, key, name).await
+        Command::RenameKey { reply, profile, key, name, labels } => {
+            rename_key(ctx, reply, profile, key, name, labels).await
         }
         Command::PublishKey { reply, profile, new_key, sha256 } => {
             publish_key(ctx, reply, profile, new_key, sha256).await
@@ -225,11 +225,24 @@ async fn rename_key(
     reply: Reply<Result<RemoteKey, ApiError>>,
     profile: Profile,
     key: RemoteKey,
-    name: String,
+    name: Option<String>,
+    labels: Option<std::collections::BTreeMap<String, String>>,
 ) {
-    tracing::info!(request = reply.id(), "rename key");
+    tracing::info!(
+        request = reply.id(),
+        name = name.is_some(),
+        labels = labels.is_some(),
+        "update key"
+    );
     let client = ctx.client(&profile, None).await;
-    reply.send(async { client?.rename_key(&key, &name).await }.await);
+    reply.send(
+        async {
+            client?
+                .update_key(&key, name.as_deref(), labels.as_ref())
+                .await
+        }
+        .await,
+    );
 }
 
 async fn publish_key(

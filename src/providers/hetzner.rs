@@ -42,7 +42,7 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     // The variable the official `hcloud` CLI and Terraform provider read.
     token_env_var: "HCLOUD_TOKEN",
     token_hint: Some(
-        "A project API token (Cloud Console → project → Security → API tokens). Read & Write to add, rename or delete keys; a token reaches one project only.",
+        "A project API token (Cloud Console > project > Security > API tokens). Read & Write to add, rename or delete keys; a token reaches one project only.",
     ),
     token_prefixes: &["Bearer "],
     capabilities: Capabilities {
@@ -687,7 +687,7 @@ static ERRORS: ErrorTable<ErrorAnswer> = ErrorTable {
             when: None,
             kind: ApiErrorKind::BadCredentials,
             wording: |_| {
-                "Hetzner Cloud refused the token (401 unauthorized). It may be mistyped or deleted: create an API token in the project (Security → API tokens) and update this account.".to_string()
+                "Hetzner Cloud refused the token (401 unauthorized). It may be mistyped or deleted: create an API token in the project (Security > API tokens) and update this account.".to_string()
             },
         },
         ErrorRule {
@@ -696,7 +696,7 @@ static ERRORS: ErrorTable<ErrorAnswer> = ErrorTable {
             kind: ApiErrorKind::Forbidden,
             wording: |answer| {
                 format!(
-                    "Hetzner Cloud refused {}: the token is read-only. Create a Read & Write token in the project (Security → API tokens) to add, change or delete keys.",
+                    "Hetzner Cloud refused {}: the token is read-only. Create a Read & Write token in the project (Security > API tokens) to add, change or delete keys.",
                     answer.operation.describe()
                 )
             },

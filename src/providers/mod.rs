@@ -162,12 +162,28 @@ impl ProviderClient {
         }
     }
 
-    /// Terraform, DigitalOcean: rename a key.
+    /// Renames a key (where [`Capabilities::rename`]).
     pub async fn rename_key(&self, key: &RemoteKey, name: &str) -> Result<RemoteKey, ApiError> {
-        match self {
-            Self::Terraform(c) => c.update_key(&key.id, Some(name), None).await,
-            Self::Hetzner(c) => c.update_key(&key.id, Some(name), None).await,
-            Self::Digitalocean(c) => c.rename_key(key, name).await,
+        self.update_key(key, Some(name), None).await
+    }
+
+    /// Renames a key and/or replaces all its labels (labels only where
+    /// [`Capabilities::labels`]); a part given as `None` stays as it is.
+    pub async fn update_key(
+        &self,
+        key: &RemoteKey,
+        name: Option<&str>,
+        labels: Option<&std::collections::BTreeMap<String, String>>,
+    ) -> Result<RemoteKey, ApiError> {
+        match (self, name, labels) {
+            (Self::Hetzner(c), _, _) => c.update_key(&key.id, name, labels).await,
+            (Self::Terraform(_), _, Some(_)) => Err(unsupported("Labelling keys")),
+            (Self::Terraform(c), Some(name), None) => c.update_key(&key.id, Some(name), None).await,
+            (Self::Terraform(_), None, None) | (Self::Digitalocean(_), None, None) => Err(
+                ApiError::invalid_input("Nothing to change: give a new name."),
+            ),
+            (Self::Digitalocean(_), _, Some(_)) => Err(unsupported("Labelling keys")),
+            (Self::Digitalocean(c), Some(name), None) => c.rename_key(key, name).await,
             _ => Err(unsupported("Renaming")),
         }
     }

@@ -380,7 +380,7 @@ pub fn check_label(key: &str, value: &str) -> Result<(), String> {
     }
     if key.starts_with(RESERVED_LABEL_PREFIX) {
         return Err(format!(
-            "The label key \"{shown_key}\" uses the prefix {RESERVED_LABEL_PREFIX}, which Hetzner keeps for itself."
+            "The label key \"{shown_key}\" uses the prefix {RESERVED_LABEL_PREFIX}, which is reserved for Hetzner's own labels."
         ));
     }
     let (prefix, name) = match key.split_once('/') {

@@ -1,9 +1,12 @@
-//! Rename a key (providers whose keys can be renamed).
+//! Rename a key, and edit its labels where the provider has them
+//! (providers whose keys can be renamed).
+
+use std::collections::BTreeMap;
 
 use super::modal::{Layer, Modal, ModalContext, ModalFrame, Outcome, Step};
 use super::{error_line, form};
 use crate::backend::{Backend, Command, Pending, take_answer};
-use crate::providers::{ApiError, ProviderKind, RemoteKey};
+use crate::providers::{ApiError, ProviderKind, RemoteKey, model};
 use crate::store::Profile;
 
 /// The dialog's state.
@@ -15,8 +18,13 @@ pub struct RenameModal {
     pub key: RemoteKey,
     /// New name typed.
     pub name: String,
+    /// The labels typed, as `key=value` pairs separated by commas (only
+    /// where the provider has labels).
+    pub labels: String,
     /// The rename in flight, owned here until it answers.
     pending: Option<Pending<Result<RemoteKey, ApiError>>>,
+    /// Whether the request in flight changes the labels (for the notice).
+    relabelling: bool,
     /// Why it failed.
     pub error: Option<String>,
 }
@@ -26,15 +34,22 @@ impl RenameModal {
     pub fn new(profile: Profile, key: RemoteKey) -> Self {
         Self {
             name: key.name.to_string(),
+            labels: crate::state::key_table::labels_text(&key),
             profile,
             key,
             pending: None,
+            relabelling: false,
             error: None,
         }
     }
 
     fn provider(&self) -> ProviderKind {
         self.profile.provider()
+    }
+
+    /// Whether the provider's keys carry labels the user can edit here.
+    fn has_labels(&self) -> bool {
+        self.provider().capabilities().labels
     }
 
     /// True while the rename is in flight.
@@ -50,7 +65,11 @@ impl RenameModal {
             Some(Ok(key)) => Step::Done(Outcome::KeyUpdated(
                 self.profile.id.clone(),
                 Box::new(key),
-                "Renamed",
+                if self.relabelling {
+                    "Updated"
+                } else {
+                    "Renamed"
+                },
             )),
             Some(Err(err)) => {
                 self.error = Some(err.to_string());
@@ -62,17 +81,29 @@ impl RenameModal {
     /// Draws the dialog; sends the rename itself.
     fn draw(&mut self, ctx: &egui::Context, backend: &Backend) -> Step {
         let mut step = Step::Keep;
+        let has_labels = self.has_labels();
         let shown = ModalFrame::new("rename_modal", 420.0).show(ctx, |ui| {
-            ui.heading(format!("Rename \"{}\"", self.key.name));
+            ui.heading(if has_labels {
+                format!("Rename or relabel \"{}\"", self.key.name)
+            } else {
+                format!("Rename \"{}\"", self.key.name)
+            });
             form::grid(ui, "rename_fields", |ui| {
                 form::text_row(ui, "New name:", &mut self.name);
+                if has_labels {
+                    form::text_row(ui, "Labels:", &mut self.labels);
+                    form::note_row(ui, |ui| {
+                        ui.weak("key=value, separated by commas (env=prod, team=ml); empty removes every label.")
+                    });
+                }
                 if let Some(error) = &self.error {
                     form::note_row(ui, |ui| error_line(ui, error));
                 }
             });
             ui.horizontal(|ui| {
                 let busy = self.is_busy();
-                if ui.add_enabled(!busy, egui::Button::new("Rename")).clicked() {
+                let button = if has_labels { "Save" } else { "Rename" };
+                if ui.add_enabled(!busy, egui::Button::new(button)).clicked() {
                     self.send(backend);
                 }
                 if busy {
@@ -89,19 +120,44 @@ impl RenameModal {
         step
     }
 
-    /// Checks the name with the provider's rules, then asks for the rename.
+    /// The labels to send: `None` when unchanged (or the provider has
+    /// none); an error naming the label at fault when they do not parse.
+    fn changed_labels(&self) -> Result<Option<BTreeMap<String, String>>, String> {
+        if !self.has_labels() {
+            return Ok(None);
+        }
+        let labels = model::parse_labels(&self.labels)?;
+        let unchanged = match &self.key.labels {
+            Some(current) => *current == labels,
+            None => labels.is_empty(),
+        };
+        Ok((!unchanged).then_some(labels))
+    }
+
+    /// Checks the name with the provider's rules and the labels with the
+    /// label rules, then asks for the change; nothing is sent on an error.
     fn send(&mut self, backend: &Backend) {
         let name = self.name.trim().to_string();
         if let Err(err) = self.provider().validate_key_name(&name) {
             self.error = Some(err.message);
             return;
         }
+        let labels = match self.changed_labels() {
+            Ok(labels) => labels,
+            Err(reason) => {
+                self.error = Some(format!("Labels: {reason}"));
+                return;
+            }
+        };
+        self.error = None;
+        self.relabelling = labels.is_some();
         let (profile, key) = (self.profile.clone(), self.key.clone());
         self.pending = Some(backend.request(|reply| Command::RenameKey {
             reply,
             profile,
             key,
-            name,
+            name: Some(name),
+            labels,
         }));
     }
 }

@@ -95,6 +95,14 @@ pub enum Effect {
         /// The wanted value.
         shared: bool,
     },
+    /// Replace `key`'s labels with `labels` (Hetzner Cloud: the old key's
+    /// labels, so a rotation does not drop them).
+    SetLabels {
+        /// The key, as created.
+        key: RemoteKey,
+        /// The labels it gets.
+        labels: std::collections::BTreeMap<String, String>,
+    },
     /// Make `key` the account's default (Sesterce).
     MakeDefault {
         /// The key, as listed.
@@ -174,6 +182,7 @@ enum Stage {
     Creating,
     /// The create failed: list to see whether the key is there anyway.
     CreateCheck(ApiError),
+    Labelling(Box<RemoteKey>),
     Sharing(Box<RemoteKey>),
     Defaulting,
     WorkspacesListing(AfterMove),
@@ -274,6 +283,7 @@ impl Machine {
             Stage::AddListing
             | Stage::Creating
             | Stage::CreateCheck(_)
+            | Stage::Labelling(_)
             | Stage::Sharing(_)
             | Stage::Defaulting => self.on_add_answer(index, step, &rotation.new, stage, answer),
             Stage::WorkspacesListing(_) | Stage::Assigning(..) | Stage::WorkspacesChecking(_) => {
@@ -409,6 +419,7 @@ impl Machine {
                 step.new_key_id = Some(key.id.clone());
                 self.after_new_key(index, step, *key)
             }
+            (Stage::Labelling(key), Reply::Done) => self.after_labels(index, step, *key),
             (Stage::Sharing(key), Reply::Done) => self.after_shared(index, step, *key),
             (Stage::Defaulting, Reply::Done) => finish_add(step),
             _ => fail_add(step, "The provider answered something unexpected.".into()),
@@ -475,6 +486,20 @@ impl Machine {
             self.stages[index] = Stage::WorkspacesListing(AfterMove::FinishAdd);
             return Some(Effect::ListWorkspaces);
         }
+        if let Some(labels) = &step.labels
+            && key.labels.as_ref() != Some(labels)
+        {
+            self.stages[index] = Stage::Labelling(Box::new(key.clone()));
+            return Some(Effect::SetLabels {
+                key,
+                labels: labels.clone(),
+            });
+        }
+        self.after_labels(index, step, key)
+    }
+
+    /// The new key has the old key's labels: carry its sharing over.
+    fn after_labels(&mut self, index: usize, step: &mut AccountStep, key: RemoteKey) -> Next {
         if let Some(shared) = step.shared_in_project
             && key.shared_in_project.is_some_and(|now| now != shared)
         {

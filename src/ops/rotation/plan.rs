@@ -133,6 +133,10 @@ pub struct AccountStep {
     /// Sesterce: the old key is the default, so the new one becomes it.
     #[serde(default)]
     pub make_default: bool,
+    /// Hetzner Cloud: the old key's labels, set on the new key (none when
+    /// it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
     /// HCP Terraform: the workspaces using the old key when planned (the
     /// move itself re-lists them).
     #[serde(default)]
@@ -166,6 +170,13 @@ impl AccountStep {
         }
         if self.make_default {
             lines.push("make new key default".to_string());
+        }
+        if let Some(labels) = &self.labels {
+            let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            lines.push(format!(
+                "give it the old key's labels ({})",
+                crate::providers::redact::cut(&pairs.join(", "), 120)
+            ));
         }
         // A few names, then a count: an organization may have hundreds.
         match self.workspaces.len() {
@@ -251,6 +262,7 @@ impl Rotation {
                     scope: key.scope.clone(),
                     shared_in_project: key.shared_in_project,
                     make_default: key.is_default == Some(true),
+                    labels: key.labels.clone().filter(|labels| !labels.is_empty()),
                     workspaces: key.used_by.clone().unwrap_or_default(),
                     stores_private_key,
                     new_key_id: None,
@@ -546,6 +558,7 @@ mod tests {
             scope: KeyScope::Account,
             shared_in_project: None,
             make_default: false,
+            labels: None,
             workspaces: Vec::new(),
             stores_private_key: false,
             new_key_id: None,

@@ -44,6 +44,10 @@ pub async fn perform(client: &ProviderClient, effect: &Effect) -> Answer {
         Effect::SetShared { key, shared } => {
             client.set_shared(key, *shared).await.map(|_| Reply::Done)
         }
+        Effect::SetLabels { key, labels } => client
+            .update_key(key, None, Some(labels))
+            .await
+            .map(|_| Reply::Done),
         Effect::MakeDefault { key } => client.make_default(key).await.map(|()| Reply::Done),
         Effect::ListWorkspaces => client.list_workspaces().await.map(Reply::Workspaces),
         Effect::AssignWorkspace {
