@@ -15,6 +15,7 @@ use keyfleet::keys::SecretString;
 use keyfleet::providers::{
     ApiError, ApiErrorKind, KeyScope, NewKeyMaterial, ProviderClient, ProviderKind, RemoteKey,
 };
+use keyfleet::sandbox::digitalocean::{DIGITALOCEAN_TOKEN, DigitaloceanFake};
 use keyfleet::sandbox::gcore::GcoreFake;
 use keyfleet::sandbox::github::GithubFake;
 use keyfleet::sandbox::hetzner::{HETZNER_TOKEN, HetznerFake};
@@ -227,6 +228,47 @@ async fn sesterce_list_and_create_do_not_follow_redirects() {
         check(&err, status, &recorder, &faults, "Sesterce create");
     }
     assert!(fake.keys().is_empty());
+}
+
+#[tokio::test]
+async fn digitalocean_list_create_rename_and_delete_do_not_follow_redirects() {
+    let recorder = Recorder::start().await;
+    let fake = DigitaloceanFake::new();
+    let id = fake.add_key("laptop", &public_key());
+    let before = fake.snapshot();
+    let url = serve(fake.router()).await.unwrap();
+    let digitalocean = client(ProviderKind::Digitalocean, &url, DIGITALOCEAN_TOKEN);
+    let faults = fake.faults();
+    let key = RemoteKey {
+        id: id.to_string(),
+        name: "laptop".into(),
+        ..RemoteKey::default()
+    };
+    for status in STATUSES {
+        redirect(&faults, status, &recorder);
+        let err = digitalocean.list_keys().await.unwrap_err();
+        check(&err, status, &recorder, &faults, "DigitalOcean list");
+
+        redirect(&faults, status, &recorder);
+        let err = digitalocean
+            .create_key(&new_key("laptop", NewKeyMaterial::PublicKey(public_key())))
+            .await
+            .unwrap_err();
+        check(&err, status, &recorder, &faults, "DigitalOcean create");
+
+        redirect(&faults, status, &recorder);
+        let err = digitalocean.rename_key(&key, "renamed").await.unwrap_err();
+        check(&err, status, &recorder, &faults, "DigitalOcean rename");
+
+        redirect(&faults, status, &recorder);
+        let err = digitalocean.delete_key(&key).await.unwrap_err();
+        check(&err, status, &recorder, &faults, "DigitalOcean delete");
+    }
+    assert_eq!(
+        fake.snapshot(),
+        before,
+        "nothing created, changed or deleted"
+    );
 }
 
 #[tokio::test]

@@ -68,6 +68,10 @@ pub enum Flag {
     NotOnThisComputer,
     /// `~/.ssh/config` names this key's file, and there is no such file.
     ConfigNamesMissingKey,
+    /// An account reports a fingerprint (DigitalOcean's and Hetzner's MD5)
+    /// that is not the one of the public key it sent: it may store
+    /// something other than what it shows. The reason is on the holding.
+    FingerprintMismatch,
 }
 
 impl Flag {
@@ -79,6 +83,7 @@ impl Flag {
             Self::Widespread => "widespread",
             Self::NotOnThisComputer => "not on this computer",
             Self::ConfigNamesMissingKey => "config names a missing key",
+            Self::FingerprintMismatch => "provider's fingerprint disagrees",
         }
     }
 
@@ -90,6 +95,7 @@ impl Flag {
             Self::Widespread => "widespread",
             Self::NotOnThisComputer => "not-local",
             Self::ConfigNamesMissingKey => "config-missing-key",
+            Self::FingerprintMismatch => "fingerprint-mismatch",
         }
     }
 }
@@ -115,6 +121,12 @@ pub struct Holding {
     /// it may be another key. Rotation and revoke leave it out unless the
     /// user ticks it.
     pub matched_by_name_only: bool,
+    /// Why this copy's fingerprint is in doubt: the provider reported an
+    /// MD5 that is not the one of the public key it sent
+    /// ([`RemoteKey::fingerprint_warning`]). The copy is still grouped by
+    /// the SHA256 of that public key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint_warning: Option<String>,
 }
 
 /// One distinct key.
@@ -212,6 +224,9 @@ impl KeyGroup {
         if key.weak && !self.flags.contains(&Flag::Weak) {
             self.flags.push(Flag::Weak);
         }
+        if key.fingerprint_warning.is_some() && !self.flags.contains(&Flag::FingerprintMismatch) {
+            self.flags.push(Flag::FingerprintMismatch);
+        }
         self.accounts.push(Holding {
             account: profile.name.clone(),
             profile_id: profile.id.clone(),
@@ -220,6 +235,7 @@ impl KeyGroup {
             name: key.name.to_string(),
             created_at: key.created_at.as_deref().map(crate::dates::rfc3339),
             matched_by_name_only,
+            fingerprint_warning: key.fingerprint_warning.clone(),
         });
     }
 
@@ -953,5 +969,72 @@ mod tests {
                 "errors": [{"account": "gpu", "message": "token refused"}]
             })
         );
+    }
+
+    /// A key whose provider reports another key's MD5 groups by the SHA256
+    /// of the public key it sent: with its true twin on another account,
+    /// never with the key whose MD5 was claimed; it is flagged, and the
+    /// reason stays on that account's copy (also in `--json`).
+    #[test]
+    fn a_lying_md5_groups_by_the_local_sha256_and_is_flagged() {
+        const TWIN: &str =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICmKh9SyV8y8APuriPd7rS6vh1kgormYJmwIYGaabatB twin";
+        const DECOY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFXQqwatxgCjrOTrTfN3KKl4+fXQUdKgzVAa6oXp02nB decoy";
+        let reported = |id: &str, name: &str, line: &str| {
+            RemoteKey {
+                id: id.into(),
+                name: name.into(),
+                public_key: Some(line.into()),
+                ..RemoteKey::default()
+            }
+            .with_local_fingerprints()
+        };
+        let decoy_md5 = reported("x", "x", DECOY).fingerprint_md5.unwrap();
+        let lying = reported("7", "twin on droplets", TWIN).check_server_md5(&decoy_md5);
+        let accounts = vec![
+            (
+                profile(ProviderKind::Digitalocean, "droplets"),
+                Ok(vec![lying.clone()]),
+            ),
+            (
+                profile(ProviderKind::Github, "code"),
+                Ok(vec![
+                    reported("1", "twin", TWIN),
+                    reported("2", "decoy", DECOY),
+                ]),
+            ),
+        ];
+        let inventory = Inventory::build_with(&accounts, &[], &options());
+        assert_eq!(inventory.keys.len(), 2);
+        let twin = group(&inventory, lying.fingerprint_sha256.as_deref().unwrap());
+        let holders: Vec<(&str, Option<&str>)> = twin
+            .accounts
+            .iter()
+            .map(|h| (h.account.as_str(), h.fingerprint_warning.as_deref()))
+            .collect();
+        assert_eq!(
+            holders,
+            [
+                ("droplets", lying.fingerprint_warning.as_deref()),
+                ("code", None)
+            ]
+        );
+        assert!(twin.flags.contains(&Flag::FingerprintMismatch));
+        let decoy = inventory
+            .keys
+            .iter()
+            .find(|g| g.names == ["decoy"])
+            .unwrap();
+        assert_eq!(decoy.accounts.len(), 1);
+        assert!(!decoy.flags.contains(&Flag::FingerprintMismatch));
+        let json = serde_json::to_value(&inventory).unwrap();
+        let entries = json["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|key| key["accounts"].as_array().unwrap().clone())
+            .filter(|entry| entry.get("fingerprint_warning").is_some())
+            .count();
+        assert_eq!(entries, 1, "{json:#}");
     }
 }

@@ -47,6 +47,8 @@ pub struct FlagFilter {
     pub unknown_fingerprint: bool,
     /// `~/.ssh/config` names a file that is not there.
     pub missing_key: bool,
+    /// An account reports a fingerprint that is not its public key's.
+    pub fingerprint_mismatch: bool,
 }
 
 impl FlagFilter {
@@ -57,6 +59,7 @@ impl FlagFilter {
             || self.not_local
             || self.unknown_fingerprint
             || self.missing_key
+            || self.fingerprint_mismatch
     }
 
     fn keeps(self, key: &KeyGroup) -> bool {
@@ -70,6 +73,7 @@ impl FlagFilter {
             || (self.not_local && has(Flag::NotOnThisComputer))
             || (self.unknown_fingerprint && key.sha256.is_none() && key.missing_path.is_none())
             || (self.missing_key && has(Flag::ConfigNamesMissingKey))
+            || (self.fingerprint_mismatch && has(Flag::FingerprintMismatch))
     }
 }
 

@@ -963,6 +963,7 @@ mod tests {
             name: "laptop".into(),
             created_at: None,
             matched_by_name_only: false,
+            fingerprint_warning: None,
         };
         KeyGroup {
             sha256: sha256.map(str::to_string),

@@ -314,6 +314,10 @@ fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
             .on_hover_text(
                 "Stored on an account without its public key (providers that keep only the private key) and not found on this computer",
             );
+        ui.toggle_value(&mut flags.fingerprint_mismatch, "Fingerprint disagrees")
+            .on_hover_text(
+                "An account reports a fingerprint that is not the one of the public key it sent: it may store something other than what it shows",
+            );
         table.set_flag_filter(flags);
         ui.label(format!("{} of {} keys", table.visible_len(), table.len()));
     });
@@ -461,9 +465,25 @@ fn row_cells(
     });
     row.col(|ui| {
         if !text.flags.is_empty() {
-            ui.colored_label(ui.visuals().warn_fg_color, &text.flags);
+            let response = ui.colored_label(ui.visuals().warn_fg_color, &text.flags);
+            if key.flags.contains(&Flag::FingerprintMismatch) {
+                response.on_hover_ui(|ui| fingerprint_warnings(ui, key));
+            }
         }
     });
+}
+
+/// Why the fingerprint of a key's copies is in doubt, per account.
+fn fingerprint_warnings(ui: &mut egui::Ui, key: &KeyGroup) {
+    for holding in &key.accounts {
+        if let Some(warning) = &holding.fingerprint_warning {
+            ui.label(format!(
+                "⚠ {} (\"{}\"): {warning}",
+                holding.account, holding.name
+            ));
+        }
+    }
+    ui.label("The key is grouped by the SHA256 of the public key the account sent.");
 }
 
 /// The accounts holding a key, as links to them.

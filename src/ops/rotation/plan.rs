@@ -461,6 +461,7 @@ mod tests {
             name: "laptop".into(),
             created_at: None,
             matched_by_name_only: false,
+            fingerprint_warning: None,
         }
     }
 
