@@ -71,11 +71,16 @@ impl Demo {
         github.name = "GitHub · keyfleet-sandbox".into();
         github.base_url = sandbox.github_url.clone();
 
+        let mut gitlab = Profile::new(ProviderKind::Gitlab);
+        gitlab.name = "GitLab · keyfleet-sandbox".into();
+        gitlab.base_url = sandbox.gitlab_url.clone();
+
         let tokens = [
             (&gcore, sandbox::GCORE_TOKEN),
             (&sesterce, sandbox::SESTERCE_TOKEN),
             (&terraform, sandbox::TERRAFORM_TOKEN),
             (&github, sandbox::GITHUB_TOKEN),
+            (&gitlab, sandbox::GITLAB_TOKEN),
         ];
         for (profile, token) in tokens {
             secrets
@@ -83,7 +88,7 @@ impl Demo {
                 .map_err(|err| std::io::Error::other(err.message))?;
         }
         store
-            .save(&[gcore, sesterce, terraform, github])
+            .save(&[gcore, sesterce, terraform, github, gitlab])
             .map_err(std::io::Error::other)?;
         let local_key_dir = config_dir.path().join("ssh");
         write_laptop_key(&sandbox, &local_key_dir)?;
@@ -98,8 +103,8 @@ impl Demo {
 }
 
 /// The demo's own "laptop" key: generated fresh, written to `folder` as
-/// `id_ed25519_laptop` (0600) and `.pub`, and added to the Gcore, Sesterce
-/// and GitHub demo accounts.
+/// `id_ed25519_laptop` (0600) and `.pub`, and added to the Gcore, Sesterce,
+/// GitHub and GitLab demo accounts.
 fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
     let (private_key, public_key) = laptop_key()?;
     std::fs::create_dir_all(folder)?;
@@ -114,6 +119,7 @@ fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
         ProviderKind::Gcore,
         ProviderKind::Sesterce,
         ProviderKind::Github,
+        ProviderKind::Gitlab,
     ] {
         sandbox.seed_key(kind, "laptop", &public_key, "");
     }

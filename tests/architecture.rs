@@ -50,15 +50,18 @@ fn the_window_names_no_provider() {
         "ProviderKind::Sesterce",
         "ProviderKind::Terraform",
         "ProviderKind::Github",
+        "ProviderKind::Gitlab",
         "ProviderKind::ALL",
         "providers::gcore",
         "providers::sesterce",
         "providers::terraform",
         "providers::github",
+        "providers::gitlab",
         "Gcore",
         "Sesterce",
         "Terraform",
         "GitHub",
+        "GitLab",
     ];
     let mut found = Vec::new();
     for (path, text) in window_sources() {

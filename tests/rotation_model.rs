@@ -178,12 +178,15 @@ impl World {
                     other => panic!("unexpected material {other:?}"),
                 };
                 // Names are unique on Gcore and HCP Terraform; key material
-                // on GitHub ("key is already in use").
+                // on GitHub ("key is already in use") and GitLab ("has
+                // already been taken").
                 let taken = match account.provider {
                     ProviderKind::Gcore | ProviderKind::Terraform => {
                         account.keys.iter().any(|key| key.name == *name)
                     }
-                    ProviderKind::Github => account.keys.iter().any(|key| key.truth == truth),
+                    ProviderKind::Github | ProviderKind::Gitlab => {
+                        account.keys.iter().any(|key| key.truth == truth)
+                    }
                     ProviderKind::Sesterce => false,
                 };
                 if taken {

@@ -582,6 +582,16 @@ fn github_create_faults() {
     create_faults(ProviderKind::Github);
 }
 
+#[test]
+fn gitlab_list_faults() {
+    survives_faults(ProviderKind::Gitlab);
+}
+
+#[test]
+fn gitlab_create_faults() {
+    create_faults(ProviderKind::Gitlab);
+}
+
 /// Gcore generates the pair and the answer holding the private key is lost:
 /// the app says the private key never arrived, offers to delete the orphan,
 /// and deleting it removes the one key that was created.

@@ -9,6 +9,7 @@
 pub mod error;
 pub mod gcore;
 pub mod github;
+pub mod gitlab;
 pub mod http;
 pub mod model;
 pub mod redact;
@@ -49,6 +50,8 @@ pub enum ProviderClient {
     Terraform(terraform::TerraformClient),
     /// GitHub.
     Github(github::GithubClient),
+    /// GitLab.
+    Gitlab(gitlab::GitlabClient),
 }
 
 impl ProviderClient {
@@ -77,6 +80,9 @@ impl ProviderClient {
             ProviderSettings::Github {} => {
                 Self::Github(github::GithubClient::new(http, &base_url, token))
             }
+            ProviderSettings::Gitlab {} => {
+                Self::Gitlab(gitlab::GitlabClient::new(http, &base_url, token))
+            }
         })
     }
 
@@ -87,6 +93,7 @@ impl ProviderClient {
             Self::Sesterce(c) => c.test_connection().await,
             Self::Terraform(c) => c.test_connection().await,
             Self::Github(c) => c.test_connection().await,
+            Self::Gitlab(c) => c.test_connection().await,
         }
     }
 
@@ -99,6 +106,7 @@ impl ProviderClient {
                 Self::Sesterce(c) => c.list_keys().await,
                 Self::Terraform(c) => c.list_keys().await,
                 Self::Github(c) => c.list_keys().await,
+                Self::Gitlab(c) => c.list_keys().await,
             }
         })
         .await
@@ -111,6 +119,7 @@ impl ProviderClient {
             Self::Sesterce(c) => c.create_key(new_key).await,
             Self::Terraform(c) => c.create_key(new_key).await,
             Self::Github(c) => c.create_key(new_key).await,
+            Self::Gitlab(c) => c.create_key(new_key).await,
         }
     }
 
@@ -121,6 +130,7 @@ impl ProviderClient {
             Self::Sesterce(c) => c.delete_key(&key.id).await,
             Self::Terraform(c) => c.delete_key(&key.id).await,
             Self::Github(c) => c.delete_key(key).await,
+            Self::Gitlab(c) => c.delete_key(key).await,
         }
     }
 

@@ -22,11 +22,19 @@ pub enum ProviderKind {
     /// GitHub or GitHub Enterprise Server: the user's authentication and
     /// signing keys.
     Github,
+    /// GitLab (gitlab.com or self-managed): the user's SSH keys.
+    Gitlab,
 }
 
 impl ProviderKind {
     /// Every provider, in the order the UI lists them.
-    pub const ALL: [ProviderKind; 4] = [Self::Gcore, Self::Sesterce, Self::Terraform, Self::Github];
+    pub const ALL: [ProviderKind; 5] = [
+        Self::Gcore,
+        Self::Sesterce,
+        Self::Terraform,
+        Self::Github,
+        Self::Gitlab,
+    ];
 }
 
 /// What key material a provider stores.

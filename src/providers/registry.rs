@@ -5,16 +5,17 @@
 use super::error::ApiError;
 use super::model::{Capabilities, ProviderKind};
 use super::spec::{ProviderSettings, ProviderSpec};
-use super::{gcore, github, sesterce, terraform};
+use super::{gcore, github, gitlab, sesterce, terraform};
 use crate::keys::public::ParsedPublicKey;
 
 /// Every provider's spec, in the order the UI lists them.
-pub fn all() -> [&'static ProviderSpec; 4] {
+pub fn all() -> [&'static ProviderSpec; 5] {
     [
         &gcore::SPEC,
         &sesterce::SPEC,
         &terraform::SPEC,
         &github::SPEC,
+        &gitlab::SPEC,
     ]
 }
 
@@ -25,6 +26,7 @@ pub fn of(kind: ProviderKind) -> &'static ProviderSpec {
         ProviderKind::Sesterce => &sesterce::SPEC,
         ProviderKind::Terraform => &terraform::SPEC,
         ProviderKind::Github => &github::SPEC,
+        ProviderKind::Gitlab => &gitlab::SPEC,
     }
 }
 

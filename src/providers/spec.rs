@@ -260,6 +260,8 @@ pub enum ProviderSettings {
     },
     /// GitHub or GitHub Enterprise Server: the token's user's keys.
     Github {},
+    /// GitLab (gitlab.com or self-managed): the token's user's keys.
+    Gitlab {},
 }
 
 impl ProviderSettings {
@@ -284,6 +286,7 @@ impl ProviderSettings {
             Self::Sesterce {} => ProviderKind::Sesterce,
             Self::Terraform { .. } => ProviderKind::Terraform,
             Self::Github {} => ProviderKind::Github,
+            Self::Gitlab {} => ProviderKind::Gitlab,
         }
     }
 

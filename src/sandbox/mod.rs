@@ -9,6 +9,7 @@
 pub mod faults;
 pub mod gcore;
 pub mod github;
+pub mod gitlab;
 pub mod keytext;
 pub mod sesterce;
 pub mod terraform;
@@ -36,6 +37,7 @@ pub const TERRAFORM_TOKEN: &str = "sandbox.atlasv1.user-token";
 /// An organization token: valid, but refused by the SSH key endpoints.
 pub const TERRAFORM_ORG_TOKEN: &str = "sandbox.atlasv1.org-token";
 pub use github::GITHUB_TOKEN;
+pub use gitlab::GITLAB_TOKEN;
 
 /// The Gcore project every fake-backed account uses.
 pub const SANDBOX_PROJECT: &str = "1";
@@ -49,6 +51,7 @@ pub fn token(kind: ProviderKind) -> &'static str {
         ProviderKind::Sesterce => SESTERCE_TOKEN,
         ProviderKind::Terraform => TERRAFORM_TOKEN,
         ProviderKind::Github => GITHUB_TOKEN,
+        ProviderKind::Gitlab => GITLAB_TOKEN,
     }
 }
 
@@ -71,6 +74,10 @@ pub async fn serve_fresh(kind: ProviderKind) -> std::io::Result<(String, Faults)
         }
         ProviderKind::Github => {
             let fake = github::GithubFake::new();
+            (fake.router(), fake.faults())
+        }
+        ProviderKind::Gitlab => {
+            let fake = gitlab::GitlabFake::new();
             (fake.router(), fake.faults())
         }
     };
@@ -110,6 +117,11 @@ pub struct Sandbox {
     pub github: github::GithubFake,
     /// Base URL of the GitHub fake.
     pub github_url: String,
+    /// The GitLab fake's state.
+    pub gitlab: gitlab::GitlabFake,
+    /// Base URL of the GitLab fake (the instance's address, without
+    /// `/api/v4`, as a user types it).
+    pub gitlab_url: String,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -119,6 +131,7 @@ impl std::fmt::Debug for Sandbox {
             .field("sesterce_url", &self.sesterce_url)
             .field("terraform_url", &self.terraform_url)
             .field("github_url", &self.github_url)
+            .field("gitlab_url", &self.gitlab_url)
             .finish()
     }
 }
@@ -131,6 +144,7 @@ impl Sandbox {
             ProviderKind::Sesterce => &self.sesterce_url,
             ProviderKind::Terraform => &self.terraform_url,
             ProviderKind::Github => &self.github_url,
+            ProviderKind::Gitlab => &self.gitlab_url,
         }
     }
 
@@ -142,6 +156,7 @@ impl Sandbox {
             ProviderKind::Sesterce => self.sesterce.faults(),
             ProviderKind::Terraform => self.terraform.faults(),
             ProviderKind::Github => self.github.faults(),
+            ProviderKind::Gitlab => self.gitlab.faults(),
         }
     }
 
@@ -175,6 +190,9 @@ impl Sandbox {
             ProviderKind::Github => {
                 self.github.add_key(name, public_key);
             }
+            ProviderKind::Gitlab => {
+                self.gitlab.add_key(name, public_key);
+            }
         }
     }
 
@@ -190,6 +208,7 @@ impl Sandbox {
                 .map(|k| k.1)
                 .collect(),
             ProviderKind::Github => self.github.keys().into_iter().map(|k| k.title).collect(),
+            ProviderKind::Gitlab => self.gitlab.keys().into_iter().map(|k| k.title).collect(),
         }
     }
 
@@ -201,6 +220,7 @@ impl Sandbox {
             ("sesterce", self.sesterce.snapshot()),
             ("terraform", self.terraform.snapshot()),
             ("github", self.github.snapshot()),
+            ("gitlab", self.gitlab.snapshot()),
         ])
     }
 
@@ -213,6 +233,7 @@ impl Sandbox {
             sesterce::SesterceFake::new(),
             terraform::TerraformFake::new(),
             github::GithubFake::new(),
+            gitlab::GitlabFake::new(),
         )
     }
 
@@ -226,7 +247,9 @@ impl Sandbox {
         terraform.seed_demo();
         let github = github::GithubFake::new();
         github.seed_demo();
-        Self::start_with(gcore, sesterce, terraform, github)
+        let gitlab = gitlab::GitlabFake::new();
+        gitlab.seed_demo();
+        Self::start_with(gcore, sesterce, terraform, github, gitlab)
     }
 
     /// Starts the given fakes.
@@ -235,20 +258,23 @@ impl Sandbox {
         sesterce: sesterce::SesterceFake,
         terraform: terraform::TerraformFake,
         github: github::GithubFake,
+        gitlab: gitlab::GitlabFake,
     ) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("keyfleet-sandbox")
             .enable_all()
             .build()?;
-        let (gcore_url, sesterce_url, terraform_url, github_url) = runtime.block_on(async {
-            Ok::<_, std::io::Error>((
-                serve(gcore.router()).await?,
-                serve(sesterce.router()).await?,
-                serve(terraform.router()).await?,
-                serve(github.router()).await?,
-            ))
-        })?;
+        let (gcore_url, sesterce_url, terraform_url, github_url, gitlab_url) =
+            runtime.block_on(async {
+                Ok::<_, std::io::Error>((
+                    serve(gcore.router()).await?,
+                    serve(sesterce.router()).await?,
+                    serve(terraform.router()).await?,
+                    serve(github.router()).await?,
+                    serve(gitlab.router()).await?,
+                ))
+            })?;
         Ok(Self {
             _runtime: runtime,
             gcore,
@@ -259,6 +285,8 @@ impl Sandbox {
             terraform_url,
             github,
             github_url,
+            gitlab,
+            gitlab_url,
         })
     }
 }

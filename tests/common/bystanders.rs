@@ -70,6 +70,7 @@ pub fn snapshot_name(kind: ProviderKind) -> &'static str {
         ProviderKind::Sesterce => "sesterce",
         ProviderKind::Terraform => "terraform",
         ProviderKind::Github => "github",
+        ProviderKind::Gitlab => "gitlab",
     }
 }
 

@@ -397,7 +397,9 @@ impl AccountOrigin {
                 .as_deref()
                 .map(|org| format!("organization {org}"))
                 .unwrap_or_default(),
-            ProviderSettings::Sesterce {} | ProviderSettings::Github {} => String::new(),
+            ProviderSettings::Sesterce {}
+            | ProviderSettings::Github {}
+            | ProviderSettings::Gitlab {} => String::new(),
         };
         Self {
             base_url: profile.base_url.trim_end_matches('/').to_string(),
