@@ -462,6 +462,7 @@ fn plan(rng: &mut StdRng) -> (World, Rotation) {
             make_default: is_default,
             workspaces,
             stores_private_key: provider == ProviderKind::Terraform,
+            expires_at: None,
             new_key_id: None,
             add: StepState::Pending,
             remove: StepState::Pending,

@@ -1,6 +1,6 @@
 //! Drives the real app against the GitLab fake, which pages in sevens:
-//! keys of every usage type listed over several pages, a signing key added
-//! through the dialog, and one key deleted with confirmation while every
+//! keys of every usage type listed over several pages, a signing key with
+//! an expiry date added through the dialog, and one key deleted with confirmation while every
 //! other key stays. Nothing in the window was changed to add GitLab.
 
 mod common;
@@ -93,6 +93,7 @@ fn gitlab_keys_list_over_pages_add_signing_key_and_delete() {
         &new_key,
     );
     click(h, "Signing key only (commits)");
+    set_text(h, "Expires on:", "2031-07-04");
     h.run_steps(4);
     click(h, "Add key");
     wait_until(h, "signing key added", |h| {
@@ -108,7 +109,69 @@ fn gitlab_keys_list_over_pages_add_signing_key_and_delete() {
     assert!(
         stored.iter().any(|k| k.title == "new-signing"
             && k.usage_type == "signing"
+            && k.expires_at.as_deref() == Some("2031-07-04")
             && key_data(&k.key) == key_data(&new_key)),
         "{stored:?}"
     );
+}
+
+/// All keys shows each key's expiry ("never" on a provider with expiry),
+/// flags expired and soon-expiring keys by the hygiene rule (14 days by
+/// default, counted from the project's clock), and filters on them.
+#[test]
+fn all_keys_shows_expiry_and_flags_expiring_keys() {
+    use keyfleet::inventory::Flag;
+    let sandbox = Sandbox::start().unwrap();
+    let today = keyfleet::clock::now_utc().date();
+    let day = |offset: i64| (today + time::Duration::days(offset)).to_string();
+    let keys = [
+        ("expired", Some(day(-3))),
+        ("soon", Some(day(10))),
+        ("later", Some(day(60))),
+        ("never", None),
+    ];
+    for (title, expires) in &keys {
+        let line = public_key(ssh_key::Algorithm::Ed25519, &format!("{title}@x"));
+        sandbox
+            .gitlab
+            .add_key_with(title, &line, "auth_and_signing", expires.as_deref());
+    }
+    let (mut test, profile) = start_with_account(sandbox, ProviderKind::Gitlab, "GitLab");
+    let h = &mut test.harness;
+    let id = profile.id.clone();
+    wait_until(h, "4 keys", |h| {
+        h.state()
+            .account(&id)
+            .is_some_and(|a| a.loaded && a.table.len() == 4)
+    });
+    click(h, "🔑 All keys");
+    wait_until(h, "the inventory", |h| {
+        h.state()
+            .fleet()
+            .table()
+            .snapshot()
+            .is_some_and(|s| s.inventory.keys.len() == 4)
+    });
+    let snapshot = h.state().fleet().table().snapshot().unwrap().clone();
+    let row = |name: &str| {
+        let index = snapshot
+            .inventory
+            .keys
+            .iter()
+            .position(|k| k.names == [name])
+            .unwrap();
+        (
+            snapshot.rows[index].expires.clone(),
+            snapshot.inventory.keys[index].flags.clone(),
+        )
+    };
+    let (expired_text, expired_flags) = row("expired");
+    assert_eq!(expired_text, day(-3));
+    assert!(expired_flags.contains(&Flag::Expired), "{expired_flags:?}");
+    assert!(row("soon").1.contains(&Flag::ExpiresSoon));
+    assert!(!row("later").1.contains(&Flag::ExpiresSoon));
+    assert_eq!(row("never").0, "never");
+    wait_for_label(h, &day(10));
+    click(h, "Expiring");
+    assert_eq!(h.state().fleet().table().visible_len(), 2);
 }

@@ -142,6 +142,7 @@ mod tests {
                 name: "laptop".into(),
                 created_at: None,
                 matched_by_name_only: false,
+                expires_at: None,
             });
         }
         let mut local_only = KeyGroup::new(Some("SHA256:def".into()));
@@ -184,6 +185,7 @@ mod tests {
                 name: name.into(),
                 created_at: Some("=1+1".into()),
                 matched_by_name_only: false,
+                expires_at: None,
             });
         }
         let inventory = Inventory {

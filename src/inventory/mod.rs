@@ -36,8 +36,11 @@ pub struct InventoryOptions {
     /// Whether the local folders were scanned; without a scan "not on this
     /// computer" would be claimed of every key, so it is not flagged.
     pub local_scanned: bool,
-    /// "Now", for the age flag.
+    /// "Now", for the age and expiry flags.
     pub now: OffsetDateTime,
+    /// Flag keys with a copy expiring within this many days ("expires
+    /// soon"); a copy already past its expiry is always flagged "expired".
+    pub expiring_days: Option<u32>,
 }
 
 impl Default for InventoryOptions {
@@ -48,6 +51,7 @@ impl Default for InventoryOptions {
             max_accounts: None,
             local_scanned: true,
             now: crate::clock::now_utc(),
+            expiring_days: None,
         }
     }
 }
@@ -65,6 +69,10 @@ pub enum Flag {
     /// On an account, but no file for it on this computer: who holds the
     /// private half?
     NotOnThisComputer,
+    /// A copy's expiry date has passed: the provider no longer accepts it.
+    Expired,
+    /// A copy expires within [`InventoryOptions::expiring_days`].
+    ExpiresSoon,
 }
 
 impl Flag {
@@ -75,6 +83,8 @@ impl Flag {
             Self::Old => "old",
             Self::Widespread => "widespread",
             Self::NotOnThisComputer => "not on this computer",
+            Self::Expired => "expired",
+            Self::ExpiresSoon => "expires soon",
         }
     }
 
@@ -85,6 +95,8 @@ impl Flag {
             Self::Old => "old",
             Self::Widespread => "widespread",
             Self::NotOnThisComputer => "not-local",
+            Self::Expired => "expired",
+            Self::ExpiresSoon => "expiring",
         }
     }
 }
@@ -110,6 +122,9 @@ pub struct Holding {
     /// it may be another key. Rotation and revoke leave it out unless the
     /// user ticks it.
     pub matched_by_name_only: bool,
+    /// When this copy stops working (RFC 3339, UTC), where the provider has
+    /// expiry; `null` where it never expires or the provider has none.
+    pub expires_at: Option<String>,
 }
 
 /// One distinct key.
@@ -137,6 +152,9 @@ pub struct KeyGroup {
     /// The oldest `created_at` among its copies.
     #[serde(skip)]
     pub oldest_created_at: Option<String>,
+    /// The earliest `expires_at` among its copies.
+    #[serde(skip)]
+    pub earliest_expires_at: Option<String>,
 }
 
 impl KeyGroup {
@@ -151,6 +169,7 @@ impl KeyGroup {
             flags: Vec::new(),
             names: Vec::new(),
             oldest_created_at: None,
+            earliest_expires_at: None,
         }
     }
 
@@ -194,6 +213,15 @@ impl KeyGroup {
         {
             self.oldest_created_at = Some(crate::dates::rfc3339(created));
         }
+        let expires_at = key.expires_at.as_deref().map(crate::dates::rfc3339);
+        if let Some(expires) = expires_at.as_deref()
+            && self
+                .earliest_expires_at
+                .as_deref()
+                .is_none_or(|earliest| earlier(expires, earliest))
+        {
+            self.earliest_expires_at = Some(expires.to_string());
+        }
         if key.weak && !self.flags.contains(&Flag::Weak) {
             self.flags.push(Flag::Weak);
         }
@@ -205,6 +233,7 @@ impl KeyGroup {
             name: key.name.to_string(),
             created_at: key.created_at.as_deref().map(crate::dates::rfc3339),
             matched_by_name_only,
+            expires_at,
         });
     }
 
@@ -506,7 +535,23 @@ fn set_flags(group: &mut KeyGroup, options: &InventoryOptions) {
     if options.local_scanned && group.local_paths.is_empty() && !group.accounts.is_empty() {
         group.flags.push(Flag::NotOnThisComputer);
     }
+    if let Some(flag) = expiry_flag(group.earliest_expires_at.as_deref(), options) {
+        group.flags.push(flag);
+    }
     group.flags.sort_unstable();
+}
+
+/// "expired" when the earliest expiry is not after `now` (GitLab's rule: a
+/// key is expired from its `expires_at` on), "expires soon" when it is
+/// within [`InventoryOptions::expiring_days`]. An unreadable date flags
+/// nothing.
+fn expiry_flag(earliest: Option<&str>, options: &InventoryOptions) -> Option<Flag> {
+    let expires = parse_time(earliest?)?;
+    if expires <= options.now {
+        return Some(Flag::Expired);
+    }
+    let days = options.expiring_days?;
+    (expires - options.now <= time::Duration::days(i64::from(days))).then_some(Flag::ExpiresSoon)
 }
 
 #[cfg(test)]
@@ -713,6 +758,59 @@ mod tests {
         assert_eq!(locked.sha256, None);
         assert_eq!(locked.display_name(), "old");
         assert_eq!(inventory.keys.len(), 6);
+    }
+
+    /// Expired from its `expires_at` on; "expires soon" within the days
+    /// asked (none without); "now" is the options' clock, not the system's.
+    #[test]
+    fn expiry_flags_follow_the_options_clock() {
+        let expiring = |id: &str, sha: &str, expires: Option<&str>| RemoteKey {
+            expires_at: expires.map(Into::into),
+            ..remote(id, id, sha, "ED25519", "2025-06-01T00:00:00Z")
+        };
+        let accounts = vec![(
+            profile(ProviderKind::Gitlab, "gl"),
+            Ok(vec![
+                expiring("past", "SHA256:past", Some("2025-12-31T00:00:00.000Z")),
+                expiring("today", "SHA256:today", Some("2026-01-01T00:00:00.000Z")),
+                expiring("soon", "SHA256:soon", Some("2026-01-10T00:00:00.000Z")),
+                expiring("later", "SHA256:later", Some("2026-03-01T00:00:00.000Z")),
+                expiring("never", "SHA256:never", None),
+                expiring("garbled", "SHA256:garbled", Some("next tuesday")),
+            ]),
+        )];
+        let flags = |options: &InventoryOptions, sha: &str| {
+            let inventory = Inventory::build_with(&accounts, &[], options);
+            let group = group(&inventory, sha);
+            let flags = group.flags.clone();
+            (flags, group.accounts[0].expires_at.clone())
+        };
+        let mut with_days = options();
+        with_days.expiring_days = Some(14);
+        with_days.local_scanned = false;
+        assert_eq!(
+            flags(&with_days, "SHA256:past"),
+            (vec![Flag::Expired], Some("2025-12-31T00:00:00Z".into()))
+        );
+        assert_eq!(flags(&with_days, "SHA256:today").0, [Flag::Expired]);
+        assert_eq!(flags(&with_days, "SHA256:soon").0, [Flag::ExpiresSoon]);
+        assert!(flags(&with_days, "SHA256:later").0.is_empty());
+        assert_eq!(flags(&with_days, "SHA256:never"), (vec![], None));
+        assert!(flags(&with_days, "SHA256:garbled").0.is_empty());
+        let mut without = with_days.clone();
+        without.expiring_days = None;
+        assert!(flags(&without, "SHA256:soon").0.is_empty());
+        assert_eq!(flags(&without, "SHA256:past").0, [Flag::Expired]);
+        // The JSON carries each copy's expiry.
+        let json = serde_json::to_value(Inventory::build_with(&accounts, &[], &with_days)).unwrap();
+        let past = json["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|key| key["sha256"] == "SHA256:past")
+            .unwrap();
+        assert_eq!(past["accounts"][0]["expires_at"], "2025-12-31T00:00:00Z");
+        assert_eq!(past["flags"][0], "expired");
     }
 
     #[test]

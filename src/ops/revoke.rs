@@ -136,6 +136,7 @@ mod tests {
             name: "deploy".into(),
             created_at: None,
             matched_by_name_only,
+            expires_at: None,
         }
     }
 

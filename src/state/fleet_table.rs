@@ -29,6 +29,8 @@ pub enum FleetSort {
     Oldest,
     /// Number of hygiene flags.
     Flags,
+    /// Earliest expiry date of a copy.
+    Expires,
 }
 
 /// Which keys the flag filters keep: with any ticked, a key must have at
@@ -45,11 +47,18 @@ pub struct FlagFilter {
     pub not_local: bool,
     /// No public material known.
     pub unknown_fingerprint: bool,
+    /// A copy expired or expiring within the chosen days.
+    pub expiring: bool,
 }
 
 impl FlagFilter {
     fn any(self) -> bool {
-        self.weak || self.old || self.widespread || self.not_local || self.unknown_fingerprint
+        self.weak
+            || self.old
+            || self.widespread
+            || self.not_local
+            || self.unknown_fingerprint
+            || self.expiring
     }
 
     fn keeps(self, key: &KeyGroup) -> bool {
@@ -62,6 +71,7 @@ impl FlagFilter {
             || (self.widespread && has(Flag::Widespread))
             || (self.not_local && has(Flag::NotOnThisComputer))
             || (self.unknown_fingerprint && key.sha256.is_none())
+            || (self.expiring && (has(Flag::Expired) || has(Flag::ExpiresSoon)))
     }
 }
 
@@ -267,5 +277,9 @@ fn compare(a: &KeyGroup, b: &KeyGroup, column: FleetSort) -> Ordering {
             b.oldest_created_at.as_deref(),
         ),
         FleetSort::Flags => a.flags.len().cmp(&b.flags.len()),
+        FleetSort::Expires => crate::dates::compare(
+            a.earliest_expires_at.as_deref(),
+            b.earliest_expires_at.as_deref(),
+        ),
     }
 }

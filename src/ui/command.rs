@@ -941,6 +941,7 @@ mod tests {
             name: "laptop".into(),
             created_at: None,
             matched_by_name_only: false,
+            expires_at: None,
         };
         KeyGroup {
             sha256: sha256.map(str::to_string),
@@ -952,6 +953,7 @@ mod tests {
             flags: Vec::new(),
             names: vec!["laptop".into()],
             oldest_created_at: None,
+            earliest_expires_at: None,
         }
     }
 
