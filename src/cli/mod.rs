@@ -736,7 +736,10 @@ mod tests {
     #[test]
     fn provider_names_are_the_json_names() {
         let names: Vec<String> = ProviderKind::ALL.into_iter().map(provider_name).collect();
-        assert_eq!(names, ["gcore", "sesterce", "terraform", "github"]);
+        assert_eq!(
+            names,
+            ["gcore", "sesterce", "terraform", "github", "gitlab"]
+        );
         for kind in ProviderKind::ALL {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", provider_name(kind)));
