@@ -986,7 +986,8 @@ mod tests {
                         "key_id": "k1",
                         "name": "laptop",
                         "created_at": "2025-06-01T00:00:00Z",
-                        "matched_by_name_only": false
+                        "matched_by_name_only": false,
+                        "expires_at": null
                     }],
                     "flags": []
                 }],
