@@ -414,7 +414,7 @@ async fn a_wrong_address_names_the_gitlab_url() {
     let url = serve_recorded(vec![]).await;
     let err = client(&url, GITLAB_TOKEN).list_keys().await.unwrap_err();
     assert_eq!(err.kind, ApiErrorKind::NotFound, "{err}");
-    assert!(err.message.contains("Check the GitLab URL"), "{err}");
+    assert!(err.message.contains("Check the API base URL"), "{err}");
 }
 
 /// A server whose paging names a page again, or claims endless pages,

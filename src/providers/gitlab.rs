@@ -827,7 +827,7 @@ static ERRORS: ErrorTable<ErrorAnswer> = ErrorTable {
             kind: ApiErrorKind::NotFound,
             wording: |answer| {
                 format!(
-                    "The GitLab API was not found (HTTP 404) while {}. Check the GitLab URL ({}): it is {DEFAULT_BASE_URL}, or your instance's address such as https://gitlab.example.com.",
+                    "The GitLab API was not found (HTTP 404) while {}. Check the API base URL ({}): the GitLab URL is {DEFAULT_BASE_URL}, or your instance's address such as https://gitlab.example.com.",
                     answer.what(),
                     answer.base_url
                 )
