@@ -60,6 +60,11 @@ const CASES: &[Case] = &[
         page_size: Some(200),
         gives_total: true,
     },
+    Case {
+        kind: ProviderKind::Gitlab,
+        page_size: Some(100),
+        gives_total: true,
+    },
 ];
 
 /// Pages listed in the measured run.

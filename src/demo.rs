@@ -82,6 +82,10 @@ impl Demo {
         digitalocean.name = "DigitalOcean · droplets".into();
         digitalocean.base_url = sandbox.digitalocean_url.clone();
 
+        let mut gitlab = Profile::new(ProviderKind::Gitlab);
+        gitlab.name = "GitLab · keyfleet-sandbox".into();
+        gitlab.base_url = sandbox.gitlab_url.clone();
+
         let tokens = [
             (&gcore, sandbox::GCORE_TOKEN),
             (&sesterce, sandbox::SESTERCE_TOKEN),
@@ -89,6 +93,7 @@ impl Demo {
             (&github, sandbox::GITHUB_TOKEN),
             (&hetzner, sandbox::HETZNER_TOKEN),
             (&digitalocean, sandbox::DIGITALOCEAN_TOKEN),
+            (&gitlab, sandbox::GITLAB_TOKEN),
         ];
         for (profile, token) in tokens {
             secrets
@@ -96,7 +101,15 @@ impl Demo {
                 .map_err(|err| std::io::Error::other(err.message))?;
         }
         store
-            .save(&[gcore, sesterce, terraform, github, hetzner, digitalocean])
+            .save(&[
+                gcore,
+                sesterce,
+                terraform,
+                github,
+                gitlab,
+                hetzner,
+                digitalocean,
+            ])
             .map_err(std::io::Error::other)?;
         let local_key_dir = config_dir.path().join("ssh");
         write_laptop_key(&sandbox, &local_key_dir)?;
@@ -113,8 +126,8 @@ impl Demo {
 }
 
 /// The demo's own "laptop" key: generated fresh, written to `folder` as
-/// `id_ed25519_laptop` (0600) and `.pub`, and added to the Gcore, Sesterce
-/// and GitHub demo accounts.
+/// `id_ed25519_laptop` (0600) and `.pub`, and added to the Gcore, Sesterce,
+/// GitHub and GitLab demo accounts.
 fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
     let (private_key, public_key) = laptop_key()?;
     std::fs::create_dir_all(folder)?;
@@ -129,6 +142,7 @@ fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
         ProviderKind::Gcore,
         ProviderKind::Sesterce,
         ProviderKind::Github,
+        ProviderKind::Gitlab,
     ] {
         sandbox.seed_key(kind, "laptop", &public_key, "");
     }

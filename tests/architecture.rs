@@ -50,11 +50,13 @@ fn the_window_names_no_provider() {
         "ProviderKind::Sesterce",
         "ProviderKind::Terraform",
         "ProviderKind::Github",
+        "ProviderKind::Gitlab",
         "ProviderKind::ALL",
         "providers::gcore",
         "providers::sesterce",
         "providers::terraform",
         "providers::github",
+        "providers::gitlab",
         "Gcore",
         "Sesterce",
         "Terraform",
@@ -62,6 +64,7 @@ fn the_window_names_no_provider() {
         "ProviderKind::Hetzner",
         "providers::hetzner",
         "Hetzner",
+        "GitLab",
     ];
     let mut found = Vec::new();
     for (path, text) in window_sources() {

@@ -74,6 +74,7 @@ fn every_subcommand_has_help() {
                 "--strict",
                 "--max-age <DAYS>",
                 "--max-accounts <N>",
+                "--expiring <DAYS>",
                 "--json",
             ][..],
         ),

@@ -76,6 +76,7 @@ fn a_lost_create_is_found_by_fingerprint_never_as_a_same_named_foreign_key() {
         (ProviderKind::Sesterce, "deploy"),
         (ProviderKind::Github, "deploy"),
         (ProviderKind::Gcore, "deploy-old"),
+        (ProviderKind::Gitlab, "deploy"),
     ] {
         let sandbox = Sandbox::start().unwrap();
         sandbox.seed_key(kind, foreign_name, &public_line(&fresh_key("foreign")), "");
@@ -107,7 +108,11 @@ fn a_lost_create_is_found_by_fingerprint_never_as_a_same_named_foreign_key() {
 #[test]
 fn publish_reports_the_id_of_the_key_it_sent_when_the_answer_is_lost() {
     let runtime = runtime();
-    for kind in [ProviderKind::Sesterce, ProviderKind::Github] {
+    for kind in [
+        ProviderKind::Sesterce,
+        ProviderKind::Github,
+        ProviderKind::Gitlab,
+    ] {
         let sandbox = Sandbox::start().unwrap();
         let foreign = fresh_key("foreign");
         sandbox.seed_key(kind, "laptop", &public_line(&foreign), "");

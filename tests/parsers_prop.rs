@@ -218,6 +218,10 @@ impl Fixture {
                         client.rename_key(&self.key(), "renamed").await.map(drop),
                     ));
                 }
+                ProviderClient::Gitlab(_) => {
+                    let create = self.new_key(public.clone(), KeyScope::Account);
+                    outcomes.push(("create_key", client.create_key(&create).await.map(drop)));
+                }
                 ProviderClient::Github(_) => {
                     let create = self.new_key(public.clone(), KeyScope::Account);
                     outcomes.push(("create_key", client.create_key(&create).await.map(drop)));
@@ -631,6 +635,42 @@ fn digitalocean_shaped() -> impl Strategy<Value = Value> {
     ]
 }
 
+fn gitlab_shaped() -> impl Strategy<Value = Value> {
+    const KEY: &[&str] = &[
+        "id",
+        "key",
+        "title",
+        "created_at",
+        "expires_at",
+        "usage_type",
+    ];
+    const ERROR: &[&str] = &["message", "error", "error_description", "scope"];
+    // GitLab's keys carry a numeric `id`, a `key` and a `title`; `message`
+    // is a string or an object of field reasons.
+    let key = (
+        prop_oneof![3 => (0u64..1_000_000).prop_map(Value::from), 1 => leaf()],
+        prop_oneof![3 => any::<String>().prop_map(Value::String), 1 => leaf()],
+        prop_oneof![3 => any::<String>().prop_map(Value::String), 1 => leaf()],
+        object_with(KEY),
+    )
+        .prop_map(|(id, key, title, extra)| {
+            let mut object = json!({"id": id, "key": key, "title": title});
+            if let (Some(object), Value::Object(extra)) = (object.as_object_mut(), extra) {
+                object.extend(extra);
+            }
+            object
+        })
+        .boxed();
+    prop_oneof![
+        prop::collection::vec(key.clone(), 0..4).prop_map(Value::Array),
+        key,
+        object_with(KEY),
+        object_with(ERROR),
+        object_with(&["key", "fingerprint_sha256", "title"])
+            .prop_map(|fields| json!({ "message": fields })),
+    ]
+}
+
 /// A body: raw bytes, arbitrary JSON, or JSON shaped like the provider's.
 fn body(shaped: BoxedStrategy<Value>) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
@@ -702,6 +742,11 @@ fn hetzner_answers_never_panic() {
 #[test]
 fn digitalocean_answers_never_panic() {
     run_provider(ProviderKind::Digitalocean, digitalocean_shaped().boxed());
+}
+
+#[test]
+fn gitlab_answers_never_panic() {
+    run_provider(ProviderKind::Gitlab, gitlab_shaped().boxed());
 }
 
 // ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ use keyfleet::providers::{
 use keyfleet::sandbox::digitalocean::{DIGITALOCEAN_TOKEN, DigitaloceanFake};
 use keyfleet::sandbox::gcore::GcoreFake;
 use keyfleet::sandbox::github::GithubFake;
+use keyfleet::sandbox::gitlab::{GITLAB_TOKEN, GitlabFake};
 use keyfleet::sandbox::hetzner::{HETZNER_TOKEN, HetznerFake};
 use keyfleet::sandbox::sesterce::SesterceFake;
 use keyfleet::sandbox::terraform::TerraformFake;
@@ -263,6 +264,43 @@ async fn digitalocean_list_create_rename_and_delete_do_not_follow_redirects() {
         redirect(&faults, status, &recorder);
         let err = digitalocean.delete_key(&key).await.unwrap_err();
         check(&err, status, &recorder, &faults, "DigitalOcean delete");
+    }
+    assert_eq!(
+        fake.snapshot(),
+        before,
+        "nothing created, changed or deleted"
+    );
+}
+
+#[tokio::test]
+async fn gitlab_list_create_and_delete_do_not_follow_redirects() {
+    let recorder = Recorder::start().await;
+    let fake = GitlabFake::new();
+    let id = fake.add_key("laptop", &public_key());
+    let before = fake.snapshot();
+    let url = serve(fake.router()).await.unwrap();
+    let gitlab = client(ProviderKind::Gitlab, &url, GITLAB_TOKEN);
+    let faults = fake.faults();
+    let key = RemoteKey {
+        id: id.to_string(),
+        name: "laptop".into(),
+        ..RemoteKey::default()
+    };
+    for status in STATUSES {
+        redirect(&faults, status, &recorder);
+        let err = gitlab.list_keys().await.unwrap_err();
+        check(&err, status, &recorder, &faults, "GitLab list");
+
+        redirect(&faults, status, &recorder);
+        let err = gitlab
+            .create_key(&new_key("signer", NewKeyMaterial::PublicKey(public_key())))
+            .await
+            .unwrap_err();
+        check(&err, status, &recorder, &faults, "GitLab create");
+
+        redirect(&faults, status, &recorder);
+        let err = gitlab.delete_key(&key).await.unwrap_err();
+        check(&err, status, &recorder, &faults, "GitLab delete");
     }
     assert_eq!(
         fake.snapshot(),

@@ -178,12 +178,13 @@ impl World {
                     other => panic!("unexpected material {other:?}"),
                 };
                 // Names are unique on Gcore and HCP Terraform; key material
-                // on GitHub and DigitalOcean ("key is already in use").
+                // on GitHub and DigitalOcean ("key is already in use") and
+                // GitLab ("has already been taken").
                 let taken = match account.provider {
                     ProviderKind::Gcore | ProviderKind::Terraform => {
                         account.keys.iter().any(|key| key.name == *name)
                     }
-                    ProviderKind::Github | ProviderKind::Digitalocean => {
+                    ProviderKind::Github | ProviderKind::Digitalocean | ProviderKind::Gitlab => {
                         account.keys.iter().any(|key| key.truth == truth)
                     }
                     ProviderKind::Sesterce => false,
@@ -477,6 +478,7 @@ fn plan(rng: &mut StdRng) -> (World, Rotation) {
                 .then(|| [("env".to_string(), "prod".to_string())].into()),
             workspaces,
             stores_private_key: provider == ProviderKind::Terraform,
+            expires_at: None,
             new_key_id: None,
             add: StepState::Pending,
             remove: StepState::Pending,

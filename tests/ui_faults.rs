@@ -138,6 +138,7 @@ fn key_list_path(kind: ProviderKind) -> &'static str {
         ProviderKind::Github => "/user/keys",
         ProviderKind::Hetzner => "/v1/ssh_keys",
         ProviderKind::Digitalocean => "/v2/account/keys",
+        ProviderKind::Gitlab => "/api/v4/user/keys",
     }
 }
 
@@ -630,6 +631,16 @@ fn digitalocean_list_faults() {
 #[test]
 fn digitalocean_create_faults() {
     create_faults(ProviderKind::Digitalocean);
+}
+
+#[test]
+fn gitlab_list_faults() {
+    survives_faults(ProviderKind::Gitlab);
+}
+
+#[test]
+fn gitlab_create_faults() {
+    create_faults(ProviderKind::Gitlab);
 }
 
 /// Gcore generates the pair and the answer holding the private key is lost:

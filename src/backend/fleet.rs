@@ -90,6 +90,9 @@ pub struct RowText {
     pub accounts: String,
     /// "+N more" when more accounts hold it than the row shows.
     pub more_accounts: Option<String>,
+    /// The earliest expiry date of a copy; "never" where a copy is on a
+    /// provider with expiry but has none; empty where no provider has expiry.
+    pub expires: String,
 }
 
 /// Accounts shown in a row before "+N more".
@@ -118,7 +121,23 @@ impl RowText {
                 .join("  "),
             more_accounts: (key.accounts.len() > ACCOUNTS_SHOWN)
                 .then(|| format!("+{} more", key.accounts.len() - ACCOUNTS_SHOWN)),
+            expires: expires_text(key),
         }
+    }
+}
+
+/// The All keys "Expires" cell: the earliest date, "never", or nothing.
+fn expires_text(key: &crate::inventory::KeyGroup) -> String {
+    match key.earliest_expires_at.as_deref() {
+        Some(date) => date.get(..10).unwrap_or(date).to_string(),
+        None if key
+            .accounts
+            .iter()
+            .any(|holding| holding.provider.capabilities().expiry) =>
+        {
+            "never".into()
+        }
+        None => String::new(),
     }
 }
 

@@ -109,6 +109,10 @@ struct InventoryCli {
     /// Flag keys on more than N accounts.
     #[arg(long, value_name = "N")]
     max_accounts: Option<usize>,
+    /// Flag keys with a copy expiring within DAYS ("expired" is always
+    /// flagged).
+    #[arg(long, value_name = "DAYS")]
+    expiring: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +254,7 @@ impl Sub {
                 strict: inventory.strict,
                 max_age_days: inventory.max_age,
                 max_accounts: inventory.max_accounts,
+                expiring_days: inventory.expiring,
             }),
             Sub::Publish(publish) => Command::Publish {
                 pubfile: publish.pubfile,

@@ -112,6 +112,8 @@ pub struct InventoryArgs {
     pub max_age_days: Option<u32>,
     /// `--max-accounts N`.
     pub max_accounts: Option<usize>,
+    /// `--expiring DAYS`.
+    pub expiring_days: Option<u32>,
 }
 
 /// Bad usage: what is wrong, then the usage line of the command concerned.
@@ -246,6 +248,7 @@ fn inventory(
         max_age_days: args.max_age_days,
         max_accounts: args.max_accounts,
         local_scanned: args.local,
+        expiring_days: args.expiring_days,
         ..InventoryOptions::default()
     };
     let inventory = Inventory::build_with(&listed, &scan.keys, &options);
@@ -664,22 +667,25 @@ mod tests {
                     dirs,
                     local,
                     max_age_days,
+                    expiring_days,
                     ..
                 }),
             ..
-        }) = parse(args("inventory --dir /x --max-age 90"))
+        }) = parse(args("inventory --dir /x --max-age 90 --expiring 30"))
         else {
             panic!("inventory did not parse");
         };
         assert!(local);
         assert_eq!(dirs, [PathBuf::from("/x")]);
         assert_eq!(max_age_days, Some(90));
+        assert_eq!(expiring_days, Some(30));
         for bad in [
             "keys",
             "keys a b",
             "frobnicate",
             "accounts --local",
             "inventory --max-age soon",
+            "inventory --expiring soon",
             "inventory --dir",
             "--json",
             "accounts --colour",
@@ -735,7 +741,8 @@ mod tests {
                 "terraform",
                 "github",
                 "hetzner",
-                "digitalocean"
+                "digitalocean",
+                "gitlab"
             ]
         );
         for kind in ProviderKind::ALL {

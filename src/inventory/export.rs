@@ -143,6 +143,7 @@ mod tests {
                 created_at: None,
                 matched_by_name_only: false,
                 fingerprint_warning: None,
+                expires_at: None,
             });
         }
         let mut local_only = KeyGroup::new(Some("SHA256:def".into()));
@@ -186,6 +187,7 @@ mod tests {
                 created_at: Some("=1+1".into()),
                 matched_by_name_only: false,
                 fingerprint_warning: None,
+                expires_at: None,
             });
         }
         let inventory = Inventory {

@@ -37,8 +37,11 @@ pub struct InventoryOptions {
     /// Whether the local folders were scanned; without a scan "not on this
     /// computer" would be claimed of every key, so it is not flagged.
     pub local_scanned: bool,
-    /// "Now", for the age flag.
+    /// "Now", for the age and expiry flags.
     pub now: OffsetDateTime,
+    /// Flag keys with a copy expiring within this many days ("expires
+    /// soon"); a copy already past its expiry is always flagged "expired".
+    pub expiring_days: Option<u32>,
 }
 
 impl Default for InventoryOptions {
@@ -49,6 +52,7 @@ impl Default for InventoryOptions {
             max_accounts: None,
             local_scanned: true,
             now: crate::clock::now_utc(),
+            expiring_days: None,
         }
     }
 }
@@ -72,6 +76,10 @@ pub enum Flag {
     /// that is not the one of the public key it sent: it may store
     /// something other than what it shows. The reason is on the holding.
     FingerprintMismatch,
+    /// A copy's expiry date has passed: the provider no longer accepts it.
+    Expired,
+    /// A copy expires within [`InventoryOptions::expiring_days`].
+    ExpiresSoon,
 }
 
 impl Flag {
@@ -84,6 +92,8 @@ impl Flag {
             Self::NotOnThisComputer => "not on this computer",
             Self::ConfigNamesMissingKey => "config names a missing key",
             Self::FingerprintMismatch => "provider's fingerprint disagrees",
+            Self::Expired => "expired",
+            Self::ExpiresSoon => "expires soon",
         }
     }
 
@@ -96,6 +106,8 @@ impl Flag {
             Self::NotOnThisComputer => "not-local",
             Self::ConfigNamesMissingKey => "config-missing-key",
             Self::FingerprintMismatch => "fingerprint-mismatch",
+            Self::Expired => "expired",
+            Self::ExpiresSoon => "expiring",
         }
     }
 }
@@ -127,6 +139,9 @@ pub struct Holding {
     /// the SHA256 of that public key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint_warning: Option<String>,
+    /// When this copy stops working (RFC 3339, UTC), where the provider has
+    /// expiry; `null` where it never expires or the provider has none.
+    pub expires_at: Option<String>,
 }
 
 /// One distinct key.
@@ -161,6 +176,9 @@ pub struct KeyGroup {
     /// For a [`Flag::ConfigNamesMissingKey`] row: the file the config names.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_path: Option<String>,
+    /// The earliest `expires_at` among its copies.
+    #[serde(skip)]
+    pub earliest_expires_at: Option<String>,
 }
 
 impl KeyGroup {
@@ -177,6 +195,7 @@ impl KeyGroup {
             oldest_created_at: None,
             used_by_hosts: Vec::new(),
             missing_path: None,
+            earliest_expires_at: None,
         }
     }
 
@@ -221,6 +240,15 @@ impl KeyGroup {
         {
             self.oldest_created_at = Some(crate::dates::rfc3339(created));
         }
+        let expires_at = key.expires_at.as_deref().map(crate::dates::rfc3339);
+        if let Some(expires) = expires_at.as_deref()
+            && self
+                .earliest_expires_at
+                .as_deref()
+                .is_none_or(|earliest| earlier(expires, earliest))
+        {
+            self.earliest_expires_at = Some(expires.to_string());
+        }
         if key.weak && !self.flags.contains(&Flag::Weak) {
             self.flags.push(Flag::Weak);
         }
@@ -236,6 +264,7 @@ impl KeyGroup {
             created_at: key.created_at.as_deref().map(crate::dates::rfc3339),
             matched_by_name_only,
             fingerprint_warning: key.fingerprint_warning.clone(),
+            expires_at,
         });
     }
 
@@ -580,7 +609,23 @@ fn set_flags(group: &mut KeyGroup, options: &InventoryOptions) {
     if options.local_scanned && group.local_paths.is_empty() && !group.accounts.is_empty() {
         group.flags.push(Flag::NotOnThisComputer);
     }
+    if let Some(flag) = expiry_flag(group.earliest_expires_at.as_deref(), options) {
+        group.flags.push(flag);
+    }
     group.flags.sort_unstable();
+}
+
+/// "expired" when the earliest expiry is not after `now` (GitLab's rule: a
+/// key is expired from its `expires_at` on), "expires soon" when it is
+/// within [`InventoryOptions::expiring_days`]. An unreadable date flags
+/// nothing.
+fn expiry_flag(earliest: Option<&str>, options: &InventoryOptions) -> Option<Flag> {
+    let expires = parse_time(earliest?)?;
+    if expires <= options.now {
+        return Some(Flag::Expired);
+    }
+    let days = options.expiring_days?;
+    (expires - options.now <= time::Duration::days(i64::from(days))).then_some(Flag::ExpiresSoon)
 }
 
 #[cfg(test)]
@@ -789,6 +834,59 @@ mod tests {
         assert_eq!(inventory.keys.len(), 6);
     }
 
+    /// Expired from its `expires_at` on; "expires soon" within the days
+    /// asked (none without); "now" is the options' clock, not the system's.
+    #[test]
+    fn expiry_flags_follow_the_options_clock() {
+        let expiring = |id: &str, sha: &str, expires: Option<&str>| RemoteKey {
+            expires_at: expires.map(Into::into),
+            ..remote(id, id, sha, "ED25519", "2025-06-01T00:00:00Z")
+        };
+        let accounts = vec![(
+            profile(ProviderKind::Gitlab, "gl"),
+            Ok(vec![
+                expiring("past", "SHA256:past", Some("2025-12-31T00:00:00.000Z")),
+                expiring("today", "SHA256:today", Some("2026-01-01T00:00:00.000Z")),
+                expiring("soon", "SHA256:soon", Some("2026-01-10T00:00:00.000Z")),
+                expiring("later", "SHA256:later", Some("2026-03-01T00:00:00.000Z")),
+                expiring("never", "SHA256:never", None),
+                expiring("garbled", "SHA256:garbled", Some("next tuesday")),
+            ]),
+        )];
+        let flags = |options: &InventoryOptions, sha: &str| {
+            let inventory = Inventory::build_with(&accounts, &[], options);
+            let group = group(&inventory, sha);
+            let flags = group.flags.clone();
+            (flags, group.accounts[0].expires_at.clone())
+        };
+        let mut with_days = options();
+        with_days.expiring_days = Some(14);
+        with_days.local_scanned = false;
+        assert_eq!(
+            flags(&with_days, "SHA256:past"),
+            (vec![Flag::Expired], Some("2025-12-31T00:00:00Z".into()))
+        );
+        assert_eq!(flags(&with_days, "SHA256:today").0, [Flag::Expired]);
+        assert_eq!(flags(&with_days, "SHA256:soon").0, [Flag::ExpiresSoon]);
+        assert!(flags(&with_days, "SHA256:later").0.is_empty());
+        assert_eq!(flags(&with_days, "SHA256:never"), (vec![], None));
+        assert!(flags(&with_days, "SHA256:garbled").0.is_empty());
+        let mut without = with_days.clone();
+        without.expiring_days = None;
+        assert!(flags(&without, "SHA256:soon").0.is_empty());
+        assert_eq!(flags(&without, "SHA256:past").0, [Flag::Expired]);
+        // The JSON carries each copy's expiry.
+        let json = serde_json::to_value(Inventory::build_with(&accounts, &[], &with_days)).unwrap();
+        let past = json["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|key| key["sha256"] == "SHA256:past")
+            .unwrap();
+        assert_eq!(past["accounts"][0]["expires_at"], "2025-12-31T00:00:00Z");
+        assert_eq!(past["flags"][0], "expired");
+    }
+
     #[test]
     fn hygiene_flags() {
         let accounts: Vec<_> = ["a", "b", "c"]
@@ -962,7 +1060,8 @@ mod tests {
                         "key_id": "k1",
                         "name": "laptop",
                         "created_at": "2025-06-01T00:00:00Z",
-                        "matched_by_name_only": false
+                        "matched_by_name_only": false,
+                        "expires_at": null
                     }],
                     "flags": []
                 }],

@@ -54,3 +54,51 @@ fn find_by_fingerprint(keys: Vec<RemoteKey>, scope: &KeyScope, sha256: &str) -> 
         key.scope.same_place(scope) && key.fingerprint_sha256.as_deref() == Some(sha256)
     })
 }
+
+/// Reads an expiry date as typed in a publish or rotation dialog: empty
+/// means the key never expires; otherwise `YYYY-MM-DD`, after `today`
+/// (a date today or earlier would make a key that is expired at once).
+pub fn parse_expiry(text: &str, today: time::Date) -> Result<Option<time::Date>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text, &format).map_err(|_| {
+        format!(
+            "\"{}\" is not a date; write it as YYYY-MM-DD (e.g. {}), or leave it empty for a key that never expires.",
+            crate::providers::redact::cut(text, 40),
+            today.next_day().unwrap_or(today)
+        )
+    })?;
+    if date <= today {
+        return Err(format!(
+            "The expiry date {date} is not after today ({today}); the key would be expired at once."
+        ));
+    }
+    Ok(Some(date))
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use super::parse_expiry;
+    use time::macros::date;
+
+    #[test]
+    fn expiry_dates_are_read_against_the_given_today() {
+        let today = date!(2026 - 01 - 01);
+        assert_eq!(parse_expiry("  ", today), Ok(None));
+        assert_eq!(
+            parse_expiry("2026-01-02", today),
+            Ok(Some(date!(2026 - 01 - 02)))
+        );
+        for past in ["2026-01-01", "2025-12-31"] {
+            let err = parse_expiry(past, today).unwrap_err();
+            assert!(err.contains("not after today (2026-01-01)"), "{err}");
+        }
+        for bad in ["tomorrow", "2026-13-01", "01/02/2026", "2026-02-30"] {
+            let err = parse_expiry(bad, today).unwrap_err();
+            assert!(err.contains("YYYY-MM-DD"), "{err}");
+        }
+    }
+}

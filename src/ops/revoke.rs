@@ -137,6 +137,7 @@ mod tests {
             created_at: None,
             matched_by_name_only,
             fingerprint_warning: None,
+            expires_at: None,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod digitalocean;
 pub mod error;
 pub mod gcore;
 pub mod github;
+pub mod gitlab;
 pub mod hetzner;
 pub mod http;
 pub mod model;
@@ -57,6 +58,8 @@ pub enum ProviderClient {
     Hetzner(hetzner::HetznerClient),
     /// DigitalOcean.
     Digitalocean(digitalocean::DigitaloceanClient),
+    /// GitLab.
+    Gitlab(gitlab::GitlabClient),
 }
 
 impl ProviderClient {
@@ -91,6 +94,9 @@ impl ProviderClient {
             ProviderSettings::Digitalocean {} => Self::Digitalocean(
                 digitalocean::DigitaloceanClient::new(http, &base_url, token),
             ),
+            ProviderSettings::Gitlab {} => {
+                Self::Gitlab(gitlab::GitlabClient::new(http, &base_url, token))
+            }
         })
     }
 
@@ -103,6 +109,7 @@ impl ProviderClient {
             Self::Github(c) => c.test_connection().await,
             Self::Hetzner(c) => c.test_connection().await,
             Self::Digitalocean(c) => c.test_connection().await,
+            Self::Gitlab(c) => c.test_connection().await,
         }
     }
 
@@ -117,6 +124,7 @@ impl ProviderClient {
                 Self::Github(c) => c.list_keys().await,
                 Self::Hetzner(c) => c.list_keys().await,
                 Self::Digitalocean(c) => c.list_keys().await,
+                Self::Gitlab(c) => c.list_keys().await,
             }
         })
         .await
@@ -131,6 +139,7 @@ impl ProviderClient {
             Self::Github(c) => c.create_key(new_key).await,
             Self::Hetzner(c) => c.create_key(new_key).await,
             Self::Digitalocean(c) => c.create_key(new_key).await,
+            Self::Gitlab(c) => c.create_key(new_key).await,
         }
     }
 
@@ -143,6 +152,7 @@ impl ProviderClient {
             Self::Github(c) => c.delete_key(key).await,
             Self::Hetzner(c) => c.delete_key(&key.id).await,
             Self::Digitalocean(c) => c.delete_key(key).await,
+            Self::Gitlab(c) => c.delete_key(key).await,
         }
     }
 
@@ -229,6 +239,7 @@ impl ProviderClient {
             Self::Github(c) => c.list_keys().await,
             Self::Hetzner(c) => c.list_keys().await,
             Self::Digitalocean(c) => c.list_keys().await,
+            Self::Gitlab(c) => c.list_keys().await,
         }
     }
 

@@ -26,17 +26,20 @@ pub enum ProviderKind {
     Hetzner,
     /// DigitalOcean: the account's SSH keys.
     Digitalocean,
+    /// GitLab (gitlab.com or self-managed): the user's SSH keys.
+    Gitlab,
 }
 
 impl ProviderKind {
     /// Every provider, in the order the UI lists them.
-    pub const ALL: [ProviderKind; 6] = [
+    pub const ALL: [ProviderKind; 7] = [
         Self::Gcore,
         Self::Sesterce,
         Self::Terraform,
         Self::Github,
         Self::Hetzner,
         Self::Digitalocean,
+        Self::Gitlab,
     ];
 }
 

@@ -5,11 +5,11 @@
 use super::error::ApiError;
 use super::model::{Capabilities, ProviderKind};
 use super::spec::{ProviderSettings, ProviderSpec};
-use super::{digitalocean, gcore, github, hetzner, sesterce, terraform};
+use super::{digitalocean, gcore, github, gitlab, hetzner, sesterce, terraform};
 use crate::keys::public::ParsedPublicKey;
 
 /// Every provider's spec, in the order the UI lists them.
-pub fn all() -> [&'static ProviderSpec; 6] {
+pub fn all() -> [&'static ProviderSpec; 7] {
     [
         &gcore::SPEC,
         &sesterce::SPEC,
@@ -17,6 +17,7 @@ pub fn all() -> [&'static ProviderSpec; 6] {
         &github::SPEC,
         &hetzner::SPEC,
         &digitalocean::SPEC,
+        &gitlab::SPEC,
     ]
 }
 
@@ -29,6 +30,7 @@ pub fn of(kind: ProviderKind) -> &'static ProviderSpec {
         ProviderKind::Github => &github::SPEC,
         ProviderKind::Hetzner => &hetzner::SPEC,
         ProviderKind::Digitalocean => &digitalocean::SPEC,
+        ProviderKind::Gitlab => &gitlab::SPEC,
     }
 }
 

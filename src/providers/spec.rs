@@ -265,6 +265,8 @@ pub enum ProviderSettings {
     Hetzner {},
     /// DigitalOcean: nothing beyond URL and token.
     Digitalocean {},
+    /// GitLab (gitlab.com or self-managed): the token's user's keys.
+    Gitlab {},
 }
 
 impl ProviderSettings {
@@ -291,6 +293,7 @@ impl ProviderSettings {
             Self::Github {} => ProviderKind::Github,
             Self::Hetzner {} => ProviderKind::Hetzner,
             Self::Digitalocean {} => ProviderKind::Digitalocean,
+            Self::Gitlab {} => ProviderKind::Gitlab,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod digitalocean;
 pub mod faults;
 pub mod gcore;
 pub mod github;
+pub mod gitlab;
 pub mod hetzner;
 pub mod keytext;
 pub mod sesterce;
@@ -39,6 +40,7 @@ pub const TERRAFORM_TOKEN: &str = "sandbox.atlasv1.user-token";
 pub const TERRAFORM_ORG_TOKEN: &str = "sandbox.atlasv1.org-token";
 pub use digitalocean::DIGITALOCEAN_TOKEN;
 pub use github::GITHUB_TOKEN;
+pub use gitlab::GITLAB_TOKEN;
 pub use hetzner::HETZNER_TOKEN;
 
 /// The Gcore project every fake-backed account uses.
@@ -55,6 +57,7 @@ pub fn token(kind: ProviderKind) -> &'static str {
         ProviderKind::Github => GITHUB_TOKEN,
         ProviderKind::Hetzner => HETZNER_TOKEN,
         ProviderKind::Digitalocean => DIGITALOCEAN_TOKEN,
+        ProviderKind::Gitlab => GITLAB_TOKEN,
     }
 }
 
@@ -86,6 +89,10 @@ pub async fn serve_fresh(kind: ProviderKind) -> std::io::Result<(String, Faults)
         }
         ProviderKind::Digitalocean => {
             let fake = digitalocean::DigitaloceanFake::new();
+            (fake.router(), fake.faults())
+        }
+        ProviderKind::Gitlab => {
+            let fake = gitlab::GitlabFake::new();
             (fake.router(), fake.faults())
         }
     };
@@ -133,6 +140,11 @@ pub struct Sandbox {
     pub digitalocean: digitalocean::DigitaloceanFake,
     /// Base URL of the DigitalOcean fake.
     pub digitalocean_url: String,
+    /// The GitLab fake's state.
+    pub gitlab: gitlab::GitlabFake,
+    /// Base URL of the GitLab fake (the instance's address, without
+    /// `/api/v4`, as a user types it).
+    pub gitlab_url: String,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -144,6 +156,7 @@ impl std::fmt::Debug for Sandbox {
             .field("github_url", &self.github_url)
             .field("hetzner_url", &self.hetzner_url)
             .field("digitalocean_url", &self.digitalocean_url)
+            .field("gitlab_url", &self.gitlab_url)
             .finish()
     }
 }
@@ -158,6 +171,7 @@ impl Sandbox {
             ProviderKind::Github => &self.github_url,
             ProviderKind::Hetzner => &self.hetzner_url,
             ProviderKind::Digitalocean => &self.digitalocean_url,
+            ProviderKind::Gitlab => &self.gitlab_url,
         }
     }
 
@@ -171,6 +185,7 @@ impl Sandbox {
             ProviderKind::Github => self.github.faults(),
             ProviderKind::Hetzner => self.hetzner.faults(),
             ProviderKind::Digitalocean => self.digitalocean.faults(),
+            ProviderKind::Gitlab => self.gitlab.faults(),
         }
     }
 
@@ -210,6 +225,9 @@ impl Sandbox {
             ProviderKind::Digitalocean => {
                 self.digitalocean.add_key(name, public_key);
             }
+            ProviderKind::Gitlab => {
+                self.gitlab.add_key(name, public_key);
+            }
         }
     }
 
@@ -232,6 +250,7 @@ impl Sandbox {
                 .into_iter()
                 .map(|k| k.name)
                 .collect(),
+            ProviderKind::Gitlab => self.gitlab.keys().into_iter().map(|k| k.title).collect(),
         }
     }
 
@@ -245,6 +264,7 @@ impl Sandbox {
             ("github", self.github.snapshot()),
             ("hetzner", self.hetzner.snapshot()),
             ("digitalocean", self.digitalocean.snapshot()),
+            ("gitlab", self.gitlab.snapshot()),
         ])
     }
 
@@ -259,6 +279,7 @@ impl Sandbox {
             github::GithubFake::new(),
             hetzner::HetznerFake::new(),
             digitalocean::DigitaloceanFake::new(),
+            gitlab::GitlabFake::new(),
         )
     }
 
@@ -276,7 +297,17 @@ impl Sandbox {
         hetzner.seed_demo();
         let digitalocean = digitalocean::DigitaloceanFake::new();
         digitalocean.seed_demo();
-        Self::start_with(gcore, sesterce, terraform, github, hetzner, digitalocean)
+        let gitlab = gitlab::GitlabFake::new();
+        gitlab.seed_demo();
+        Self::start_with(
+            gcore,
+            sesterce,
+            terraform,
+            github,
+            hetzner,
+            digitalocean,
+            gitlab,
+        )
     }
 
     /// Starts the given fakes.
@@ -287,20 +318,22 @@ impl Sandbox {
         github: github::GithubFake,
         hetzner: hetzner::HetznerFake,
         digitalocean: digitalocean::DigitaloceanFake,
+        gitlab: gitlab::GitlabFake,
     ) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("keyfleet-sandbox")
             .enable_all()
             .build()?;
-        let (gcore_url, sesterce_url, terraform_url, github_url, hetzner_url) =
-            runtime.block_on(async {
+        let (gcore_url, sesterce_url, terraform_url, github_url, hetzner_url, gitlab_url) = runtime
+            .block_on(async {
                 Ok::<_, std::io::Error>((
                     serve(gcore.router()).await?,
                     serve(sesterce.router()).await?,
                     serve(terraform.router()).await?,
                     serve(github.router()).await?,
                     format!("{}/v1", serve(hetzner.router()).await?),
+                    serve(gitlab.router()).await?,
                 ))
             })?;
         let digitalocean_url = runtime.block_on(serve(digitalocean.router()))?;
@@ -318,6 +351,8 @@ impl Sandbox {
             hetzner_url,
             digitalocean,
             digitalocean_url,
+            gitlab,
+            gitlab_url,
         })
     }
 }

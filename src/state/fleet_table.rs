@@ -29,6 +29,8 @@ pub enum FleetSort {
     Oldest,
     /// Number of hygiene flags.
     Flags,
+    /// Earliest expiry date of a copy.
+    Expires,
 }
 
 /// Which keys the flag filters keep: with any ticked, a key must have at
@@ -49,6 +51,8 @@ pub struct FlagFilter {
     pub missing_key: bool,
     /// An account reports a fingerprint that is not its public key's.
     pub fingerprint_mismatch: bool,
+    /// A copy expired or expiring within the chosen days.
+    pub expiring: bool,
 }
 
 impl FlagFilter {
@@ -60,6 +64,7 @@ impl FlagFilter {
             || self.unknown_fingerprint
             || self.missing_key
             || self.fingerprint_mismatch
+            || self.expiring
     }
 
     fn keeps(self, key: &KeyGroup) -> bool {
@@ -74,6 +79,7 @@ impl FlagFilter {
             || (self.unknown_fingerprint && key.sha256.is_none() && key.missing_path.is_none())
             || (self.missing_key && has(Flag::ConfigNamesMissingKey))
             || (self.fingerprint_mismatch && has(Flag::FingerprintMismatch))
+            || (self.expiring && (has(Flag::Expired) || has(Flag::ExpiresSoon)))
     }
 }
 
@@ -279,5 +285,9 @@ fn compare(a: &KeyGroup, b: &KeyGroup, column: FleetSort) -> Ordering {
             b.oldest_created_at.as_deref(),
         ),
         FleetSort::Flags => a.flags.len().cmp(&b.flags.len()),
+        FleetSort::Expires => crate::dates::compare(
+            a.earliest_expires_at.as_deref(),
+            b.earliest_expires_at.as_deref(),
+        ),
     }
 }

@@ -42,6 +42,9 @@ pub struct AddKeyModal {
     pub shared_in_project: bool,
     /// Where the key goes: an index into the provider's key scopes.
     pub scope_index: usize,
+    /// The expiry date typed (`YYYY-MM-DD`, empty = never), where the
+    /// provider has expiry.
+    pub expires: String,
     /// A path typed instead of using the file dialog.
     pub path_text: String,
     /// File open in flight, owned here until it answers.
@@ -91,6 +94,7 @@ impl AddKeyModal {
             private_key_check: None,
             shared_in_project: true,
             scope_index: 0,
+            expires: String::new(),
             path_text: String::new(),
             file_pending: None,
             pending: None,
@@ -202,6 +206,11 @@ impl AddKeyModal {
                 .map_err(|err| err.message)?;
             NewKeyMaterial::PublicKey(parsed.openssh)
         };
+        let expires_at = if self.profile.provider().capabilities().expiry {
+            crate::ops::publish::parse_expiry(&self.expires, crate::clock::now_utc().date())?
+        } else {
+            None
+        };
         let scope = self
             .scopes()
             .into_iter()
@@ -213,7 +222,7 @@ impl AddKeyModal {
             material,
             shared_in_project: self.shared_in_project,
             scope,
-            expires_at: None,
+            expires_at,
         })
     }
 
@@ -305,6 +314,17 @@ impl AddKeyModal {
                     &mut self.shared_in_project,
                     "Shared with all users of the project",
                 )
+            });
+        }
+        if capabilities.expiry {
+            form::row(ui, "Expires on:", |ui, label| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.expires)
+                        .hint_text("YYYY-MM-DD, empty = never")
+                        .desired_width(160.0),
+                )
+                .labelled_by(label)
+                .on_hover_text("The date the provider stops accepting the key; leave empty for a key that never expires");
             });
         }
         let scopes = self.scopes();

@@ -964,6 +964,7 @@ mod tests {
             created_at: None,
             matched_by_name_only: false,
             fingerprint_warning: None,
+            expires_at: None,
         };
         KeyGroup {
             sha256: sha256.map(str::to_string),
@@ -977,6 +978,7 @@ mod tests {
             oldest_created_at: None,
             used_by_hosts: Vec::new(),
             missing_path: None,
+            earliest_expires_at: None,
         }
     }
 

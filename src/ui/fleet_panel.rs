@@ -22,6 +22,9 @@ pub struct HygieneRules {
     pub max_age_days: u32,
     /// Flag keys on more than this many accounts (0: never).
     pub max_accounts: usize,
+    /// Flag keys with a copy expiring within this many days (0: only
+    /// expired ones).
+    pub expiring_days: u32,
 }
 
 impl Default for HygieneRules {
@@ -30,6 +33,7 @@ impl Default for HygieneRules {
             strict: false,
             max_age_days: 365,
             max_accounts: 3,
+            expiring_days: 14,
         }
     }
 }
@@ -42,6 +46,7 @@ impl HygieneRules {
             max_age_days: (self.max_age_days > 0).then_some(self.max_age_days),
             max_accounts: (self.max_accounts > 0).then_some(self.max_accounts),
             local_scanned,
+            expiring_days: (self.expiring_days > 0).then_some(self.expiring_days),
             ..InventoryOptions::default()
         }
     }
@@ -254,7 +259,7 @@ fn toolbar(
             );
         })
         .response
-        .on_hover_text("When a key counts as weak, old or widespread");
+        .on_hover_text("When a key counts as weak, old, widespread or expiring");
     });
 }
 
@@ -275,6 +280,13 @@ pub fn hygiene_rules_editor(ui: &mut egui::Ui, rules: &mut HygieneRules) -> bool
         let label = ui.label("Widespread on more than (accounts, 0 = never):");
         changed |= ui
             .add(egui::DragValue::new(&mut rules.max_accounts).range(0..=1_000))
+            .labelled_by(label.id)
+            .changed();
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Expires soon within (days, 0 = only expired):");
+        changed |= ui
+            .add(egui::DragValue::new(&mut rules.expiring_days).range(0..=3_650))
             .labelled_by(label.id)
             .changed();
     });
@@ -310,6 +322,8 @@ fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
             .on_hover_text("On an account, but no file for it here: who holds the private half?");
         ui.toggle_value(&mut flags.missing_key, "Config names a missing key")
             .on_hover_text("~/.ssh/config has an IdentityFile that points to no file");
+        ui.toggle_value(&mut flags.expiring, "Expiring")
+            .on_hover_text("Expired, or expiring within the days in the hygiene rules");
         ui.toggle_value(&mut flags.unknown_fingerprint, "Fingerprint unknown")
             .on_hover_text(
                 "Stored on an account without its public key (providers that keep only the private key) and not found on this computer",
@@ -323,7 +337,7 @@ fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
     });
 }
 
-const COLUMNS: [(&str, Option<FleetSort>); 8] = [
+const COLUMNS: [(&str, Option<FleetSort>); 9] = [
     ("Name", Some(FleetSort::Name)),
     ("Type", Some(FleetSort::Algorithm)),
     ("Comment", Some(FleetSort::Comment)),
@@ -332,6 +346,7 @@ const COLUMNS: [(&str, Option<FleetSort>); 8] = [
     ("Used by hosts", None),
     ("Oldest", Some(FleetSort::Oldest)),
     ("Flags", Some(FleetSort::Flags)),
+    ("Expires", Some(FleetSort::Expires)),
 ];
 
 fn draw_table(
@@ -369,6 +384,7 @@ fn draw_table(
         .column(Column::initial(200.0).at_least(80.0).clip(true))
         .column(Column::initial(140.0).at_least(60.0).clip(true))
         .column(Column::initial(110.0).at_least(60.0).clip(true))
+        .column(Column::initial(160.0).at_least(80.0).clip(true))
         .column(Column::remainder().at_least(80.0).clip(true))
         .header(24.0, |mut header| {
             for (title, column) in COLUMNS {
@@ -469,6 +485,14 @@ fn row_cells(
             if key.flags.contains(&Flag::FingerprintMismatch) {
                 response.on_hover_ui(|ui| fingerprint_warnings(ui, key));
             }
+        }
+    });
+    row.col(|ui| {
+        let soon = key.flags.contains(&Flag::Expired) || key.flags.contains(&Flag::ExpiresSoon);
+        if soon {
+            ui.colored_label(ui.visuals().warn_fg_color, &text.expires);
+        } else {
+            ui.label(&text.expires);
         }
     });
 }

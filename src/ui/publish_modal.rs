@@ -25,6 +25,9 @@ pub struct Target {
     pub unavailable: Option<String>,
     /// The inventory says the account already holds it.
     pub holds_it: bool,
+    /// The expiry date typed for it (`YYYY-MM-DD`, empty = never), where
+    /// its provider has expiry.
+    pub expires: String,
     /// What happened when sent.
     pub state: TargetState,
 }
@@ -77,6 +80,7 @@ impl PublishModal {
                     name: default_name.clone(),
                     ticked: false,
                     holds_it: key.accounts.iter().any(|h| h.profile_id == profile.id),
+                    expires: String::new(),
                     unavailable,
                     profile: profile.clone(),
                     state: TargetState::Idle,
@@ -127,12 +131,19 @@ impl PublishModal {
                 target.state = TargetState::Failed(err);
                 continue;
             }
+            let expires_at = match expiry_of(target) {
+                Ok(expires_at) => expires_at,
+                Err(message) => {
+                    target.state = TargetState::Failed(ApiError::invalid_input(message));
+                    continue;
+                }
+            };
             let new_key = NewKey {
                 name,
                 material: NewKeyMaterial::PublicKey(self.public_key.clone()),
                 shared_in_project: true,
                 scope: KeyScope::Account,
-                expires_at: None,
+                expires_at,
             };
             let (profile, sha256) = (target.profile.clone(), self.sha256.clone());
             target.state = TargetState::Sending(backend.request(|reply| Command::PublishKey {
@@ -217,6 +228,16 @@ impl PublishModal {
     }
 }
 
+/// The expiry date typed for `target`; none where its provider has no
+/// expiry. "Today" comes from the project's clock.
+fn expiry_of(target: &Target) -> Result<Option<time::Date>, String> {
+    if !target.profile.provider().capabilities().expiry {
+        return Ok(None);
+    }
+    let today = crate::clock::now_utc().date();
+    crate::ops::publish::parse_expiry(&target.expires, today)
+}
+
 /// Width of the account column.
 const ACCOUNT_WIDTH: f32 = 200.0;
 /// Width of the name column.
@@ -248,6 +269,17 @@ fn target_row(ui: &mut egui::Ui, target: &mut Target, locked: bool) {
             )
             .labelled_by(label.id)
             .on_hover_text(format!("The key's name on {}", target.profile.name));
+            if provider.capabilities().expiry {
+                let label = ui.label("Expires:");
+                ui.add_enabled(
+                    editable,
+                    egui::TextEdit::singleline(&mut target.expires)
+                        .hint_text("YYYY-MM-DD, empty = never")
+                        .desired_width(NAME_WIDTH - 60.0),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("The date the provider stops accepting the key; leave empty for a key that never expires");
+            }
         }
     });
     // A fixed width, so a long error wraps instead of widening the dialog
@@ -281,6 +313,8 @@ fn status(ui: &mut egui::Ui, target: &Target, provider: crate::providers::Provid
                 error_line(ui, &err.message);
             } else if target.holds_it {
                 ui.weak("already holds this key");
+            } else if let Err(message) = expiry_of(target) {
+                error_line(ui, &message);
             } else if target.ticked {
                 ui.label(format!("will be added as \"{}\"", target.name.trim()));
             }

@@ -968,13 +968,18 @@ impl RotateModal {
                                 }
                             });
                             ui.label(step.provider.label());
-                            let steps = ui.label(step.describe(&new_name).join("; "));
-                            if !step.workspaces.is_empty() {
-                                steps.on_hover_text(format!(
-                                    "Workspaces using the old key:\n{}",
-                                    step.workspaces.join("\n")
-                                ));
-                            }
+                            ui.vertical(|ui| {
+                                let steps = ui.label(step.describe(&new_name).join("; "));
+                                if !step.workspaces.is_empty() {
+                                    steps.on_hover_text(format!(
+                                        "Workspaces using the old key:\n{}",
+                                        step.workspaces.join("\n")
+                                    ));
+                                }
+                                if step.provider.capabilities().expiry {
+                                    expiry_field(ui, step);
+                                }
+                            });
                             ui.end_row();
                         }
                     });
@@ -1231,4 +1236,25 @@ impl Modal for RotateModal {
     fn layer(&self) -> Layer {
         Layer::Dialog
     }
+}
+
+/// The new key's expiry date on one account (`YYYY-MM-DD`, empty = never),
+/// planned as the old key's lifetime and editable here.
+fn expiry_field(ui: &mut egui::Ui, step: &mut crate::ops::rotation::AccountStep) {
+    ui.horizontal(|ui| {
+        let label = ui.label("New key expires on:");
+        let mut text = step.expires_at.clone().unwrap_or_default();
+        let edited = ui
+            .add(
+                egui::TextEdit::singleline(&mut text)
+                    .hint_text("YYYY-MM-DD, empty = never")
+                    .desired_width(120.0),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("Planned as the old key's lifetime from today; leave empty for a key that never expires");
+        if edited.changed() {
+            let text = text.trim();
+            step.expires_at = (!text.is_empty()).then(|| text.to_string());
+        }
+    });
 }

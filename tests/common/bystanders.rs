@@ -72,6 +72,7 @@ pub fn snapshot_name(kind: ProviderKind) -> &'static str {
         ProviderKind::Github => "github",
         ProviderKind::Hetzner => "hetzner",
         ProviderKind::Digitalocean => "digitalocean",
+        ProviderKind::Gitlab => "gitlab",
     }
 }
 

@@ -11,11 +11,12 @@ use keyfleet::sandbox::{self, Sandbox};
 use keyfleet::store::{Profile, ProfileStore, TokenSource};
 
 /// The accounts a CLI test saves, with their profile names.
-pub const ACCOUNTS: [(ProviderKind, &str); 4] = [
+pub const ACCOUNTS: [(ProviderKind, &str); 5] = [
     (ProviderKind::Gcore, "Gcore prod"),
     (ProviderKind::Sesterce, "Sesterce"),
     (ProviderKind::Terraform, "Terraform"),
     (ProviderKind::Github, "GitHub"),
+    (ProviderKind::Gitlab, "GitLab"),
 ];
 
 /// The variable holding `kind`'s token in the tests of `suite` (`rotate`,

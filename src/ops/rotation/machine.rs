@@ -87,6 +87,8 @@ pub enum Effect {
         shared_in_project: bool,
         /// Where it goes.
         scope: KeyScope,
+        /// When it expires (providers with expiry); `None`: never.
+        expires_at: Option<time::Date>,
     },
     /// Set Gcore's "shared in project" on `key`.
     SetShared {
@@ -476,6 +478,7 @@ impl Machine {
             // Unknown only where the provider has no such flag.
             shared_in_project: step.shared_in_project.unwrap_or(true),
             scope,
+            expires_at: step.expires_at.as_deref().and_then(read_date),
         })
     }
 
@@ -749,4 +752,11 @@ fn retry(rotation: &mut Rotation) {
         }
     }
     rotation.phase = Phase::Removing;
+}
+
+/// A planned expiry date (`YYYY-MM-DD`, as [`AccountStep::expires_at`]
+/// stores it).
+fn read_date(text: &str) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), &format).ok()
 }

@@ -145,6 +145,12 @@ pub struct AccountStep {
     /// key by: it is found by the planned name).
     #[serde(default)]
     pub stores_private_key: bool,
+    /// The new key's expiry date (`YYYY-MM-DD`) where the provider has
+    /// expiry: planned as the old key's lifetime from today, so a rotation
+    /// keeps the lifetime the user chose; `None` for a key that never
+    /// expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
     /// The new key's id there, once added.
     #[serde(default)]
     pub new_key_id: Option<String>,
@@ -176,6 +182,11 @@ impl AccountStep {
             lines.push(format!(
                 "give it the old key's labels ({})",
                 crate::providers::redact::cut(&pairs.join(", "), 120)
+            ));
+        }
+        if let Some(date) = &self.expires_at {
+            lines.push(format!(
+                "new key expires on {date} (the old key's lifetime)"
             ));
         }
         // A few names, then a count: an organization may have hundreds.
@@ -241,6 +252,7 @@ impl Rotation {
         old: &KeyGroup,
         key_of: impl Fn(&str, &str) -> Option<&'a RemoteKey>,
     ) -> Vec<AccountStep> {
+        let today = crate::clock::now_utc().date();
         old.accounts
             .iter()
             .filter_map(|holding| {
@@ -265,6 +277,13 @@ impl Rotation {
                     labels: key.labels.clone().filter(|labels| !labels.is_empty()),
                     workspaces: key.used_by.clone().unwrap_or_default(),
                     stores_private_key,
+                    expires_at: holding
+                        .provider
+                        .capabilities()
+                        .expiry
+                        .then(|| same_lifetime(key, today))
+                        .flatten()
+                        .map(|date| date.to_string()),
                     new_key_id: None,
                     add: StepState::Pending,
                     remove: StepState::Pending,
@@ -316,6 +335,10 @@ impl Rotation {
                     self.new.name,
                     free_name(&self.new.name, &step.names_taken)
                 ));
+            }
+            if let Some(date) = &step.expires_at {
+                crate::ops::publish::parse_expiry(date, crate::clock::now_utc().date())
+                    .map_err(|err| format!("{}: {err}", step.account))?;
             }
         }
         Ok(())
@@ -412,7 +435,8 @@ impl AccountOrigin {
             ProviderSettings::Sesterce {}
             | ProviderSettings::Github {}
             | ProviderSettings::Hetzner {}
-            | ProviderSettings::Digitalocean {} => String::new(),
+            | ProviderSettings::Digitalocean {}
+            | ProviderSettings::Gitlab {} => String::new(),
         };
         Self {
             base_url: profile.base_url.trim_end_matches('/').to_string(),
@@ -447,6 +471,19 @@ impl AccountOrigin {
     }
 }
 
+/// The expiry a replacement of `old` gets: the old key's lifetime (from
+/// its creation to its expiry, in days) counted from `today`. `None` when
+/// the old key never expires or a date is missing or unreadable.
+pub fn same_lifetime(old: &RemoteKey, today: time::Date) -> Option<time::Date> {
+    let created = crate::dates::instant(old.created_at.as_deref()?)?.date();
+    let expires = crate::dates::instant(old.expires_at.as_deref()?)?.date();
+    let lifetime = expires - created;
+    if lifetime <= time::Duration::ZERO {
+        return None;
+    }
+    today.checked_add(lifetime)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +499,7 @@ mod tests {
             created_at: None,
             matched_by_name_only: false,
             fingerprint_warning: None,
+            expires_at: None,
         }
     }
 
@@ -494,6 +532,7 @@ mod tests {
             oldest_created_at: None,
             used_by_hosts: Vec::new(),
             missing_path: None,
+            earliest_expires_at: None,
         };
         let gcore = RemoteKey {
             id: "1".into(),
@@ -543,6 +582,44 @@ mod tests {
         assert_eq!(rotation.old.sha256.as_deref(), Some("SHA256:old"));
     }
 
+    /// A key made for 90 days is replaced by one expiring 90 days from
+    /// today; a key that never expires, or dates that do not read, suggest
+    /// none.
+    #[test]
+    fn a_replacement_keeps_the_old_keys_lifetime() {
+        let today = time::macros::date!(2026 - 03 - 01);
+        let key = |created: Option<&str>, expires: Option<&str>| RemoteKey {
+            created_at: created.map(Into::into),
+            expires_at: expires.map(Into::into),
+            ..RemoteKey::default()
+        };
+        let ninety = key(
+            Some("2025-10-01T12:34:56.000Z"),
+            Some("2025-12-30T00:00:00.000Z"),
+        );
+        assert_eq!(
+            same_lifetime(&ninety, today),
+            Some(time::macros::date!(2026 - 05 - 30))
+        );
+        assert_eq!(
+            same_lifetime(&key(Some("2025-10-01T00:00:00Z"), None), today),
+            None
+        );
+        assert_eq!(same_lifetime(&key(None, Some("2025-12-30")), today), None);
+        assert_eq!(
+            same_lifetime(
+                &key(Some("2025-12-30T00:00:00Z"), Some("2025-10-01T00:00:00Z")),
+                today
+            ),
+            None,
+            "an expiry before creation is no lifetime"
+        );
+        assert_eq!(
+            same_lifetime(&key(Some("soon"), Some("later")), today),
+            None
+        );
+    }
+
     #[test]
     fn removes_wait_for_adds() {
         let mut step = AccountStep {
@@ -562,6 +639,7 @@ mod tests {
             labels: None,
             workspaces: Vec::new(),
             stores_private_key: false,
+            expires_at: None,
             new_key_id: None,
             add: StepState::Failed("500".into()),
             remove: StepState::Pending,
@@ -589,6 +667,7 @@ mod tests {
             oldest_created_at: None,
             used_by_hosts: Vec::new(),
             missing_path: None,
+            earliest_expires_at: None,
         };
         let listed = RemoteKey::default();
         let steps = Rotation::plan_steps(&group, |_, _| Some(&listed));

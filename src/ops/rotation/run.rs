@@ -22,6 +22,7 @@ pub async fn perform(client: &ProviderClient, effect: &Effect) -> Answer {
             material,
             shared_in_project,
             scope,
+            expires_at,
         } => {
             let material = match material {
                 CreateMaterial::PublicKey(line) => NewKeyMaterial::PublicKey(line.clone()),
@@ -34,7 +35,7 @@ pub async fn perform(client: &ProviderClient, effect: &Effect) -> Answer {
                 material,
                 shared_in_project: *shared_in_project,
                 scope: scope.clone(),
-                expires_at: None,
+                expires_at: *expires_at,
             };
             client
                 .create_key(&new_key)
