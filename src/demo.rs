@@ -23,9 +23,9 @@ pub struct Demo {
     /// A stand-in for `~/.ssh`: one key pair, also on three demo accounts,
     /// so "All keys" shows a key shared across accounts and this computer.
     pub local_key_dir: PathBuf,
-    /// The demo's `~/.ssh/config` (in `local_key_dir`): hosts naming the
-    /// laptop key, and one naming a key that is not there.
-    pub ssh_config: crate::inventory::ssh_config::SshConfigSource,
+    /// The demo's home folder (`%d` in its `config` in `local_key_dir`,
+    /// whose hosts name the laptop key, and one a key that is not there).
+    pub home: PathBuf,
     // Removed on drop (both folders).
     _config_dir: tempfile::TempDir,
 }
@@ -113,13 +113,13 @@ impl Demo {
             .map_err(std::io::Error::other)?;
         let local_key_dir = config_dir.path().join("ssh");
         write_laptop_key(&sandbox, &local_key_dir)?;
-        let ssh_config = write_ssh_config(config_dir.path(), &local_key_dir)?;
+        write_ssh_config(config_dir.path(), &local_key_dir)?;
         Ok(Self {
             sandbox,
             store,
             secrets,
             local_key_dir,
-            ssh_config,
+            home: config_dir.path().to_path_buf(),
             _config_dir: config_dir,
         })
     }
@@ -152,36 +152,27 @@ fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
 /// The demo's `~/.ssh/config`: its home is `home` (so `%d` points there)
 /// and its `.ssh` is `ssh_dir`. Two blocks name the laptop key (one with
 /// `%d`, through an `Include`), one names a key that does not exist.
-fn write_ssh_config(
-    home: &Path,
-    ssh_dir: &Path,
-) -> std::io::Result<crate::inventory::ssh_config::SshConfigSource> {
+fn write_ssh_config(home: &Path, ssh_dir: &Path) -> std::io::Result<()> {
     let folder = ssh_dir
         .strip_prefix(home)
         .map_err(|err| std::io::Error::other(err.to_string()))?
         .display()
         .to_string();
-    std::fs::create_dir_all(ssh_dir.join("config.d"))?;
+    // Files only (no `config.d/` folder): tests copy the folder's files.
     std::fs::write(
         ssh_dir.join("config"),
         format!(
             "# Keyfleet demo: a stand-in for ~/.ssh/config\n\
-             Include config.d/*.conf\n\n\
+             Include *-hosts.conf\n\n\
              Host gpu-box gpu-box.sesterce.example\n    HostName 203.0.113.10\n    \
              User ubuntu\n    IdentityFile %d/{folder}/id_ed25519_laptop\n\n\
              Host old-bastion\n    IdentityFile %d/{folder}/id_rsa_bastion\n"
         ),
     )?;
     std::fs::write(
-        ssh_dir.join("config.d").join("github.conf"),
+        ssh_dir.join("github-hosts.conf"),
         format!("Host github.com\n    IdentityFile %d/{folder}/id_ed25519_laptop\n"),
-    )?;
-    Ok(crate::inventory::ssh_config::SshConfigSource {
-        file: ssh_dir.join("config"),
-        ssh_dir: ssh_dir.to_path_buf(),
-        home: home.to_path_buf(),
-        user: Some("demo".into()),
-    })
+    )
 }
 
 /// A new Ed25519 pair commented `me@laptop`: (private key in OpenSSH form,

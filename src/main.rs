@@ -85,7 +85,12 @@ impl Accounts {
                 store: demo.store.clone(),
                 secrets: demo.secrets.clone(),
                 local_key_dirs: vec![demo.local_key_dir.clone()],
-                ssh_config: Some(demo.ssh_config.clone()),
+                ssh_config: Some(keyfleet::inventory::ssh_config::SshConfigSource {
+                    file: demo.local_key_dir.join("config"),
+                    ssh_dir: demo.local_key_dir.clone(),
+                    home: demo.home.clone(),
+                    user: Some("demo".into()),
+                }),
                 _demo: Some(demo),
             });
         }
