@@ -106,6 +106,7 @@ fn keyfleet_panel(
                     elsewhere: &[],
                     unloaded_accounts: 0,
                     busy: false,
+                    in_agent: None,
                 },
                 actions,
             );
@@ -559,6 +560,7 @@ fn refresh_many_accounts(accounts: usize, latency: Duration) -> (Duration, Durat
             secrets,
             dialogs: Arc::new(ScriptedDialogs::default()),
             http_policy: HttpPolicy::default(),
+            agent: Default::default(),
         },
     );
     type List = Pending<Result<Vec<RemoteKey>, ApiError>>;
@@ -660,6 +662,7 @@ fn ui_thread_under_load(accounts: usize, keys_per_account: usize) -> LoadFigures
         secrets,
         dialogs: Arc::new(ScriptedDialogs::default()),
         http_policy: HttpPolicy::default(),
+        agent: Default::default(),
     };
     let app_store = store.clone();
     let mut harness = Harness::builder()

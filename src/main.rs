@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use keyfleet::app::{App, AppOptions};
 use keyfleet::backend::{NativeDialogs, Services};
+use keyfleet::inventory::agent::AgentSocket;
 use keyfleet::providers::HttpPolicy;
 use keyfleet::store::lock::{LockError, WindowLock};
 use keyfleet::store::{KeyringStore, ProfileStore, SecretStore};
@@ -69,6 +70,8 @@ struct Accounts {
     /// Where local keys are looked for: the folders chosen in Settings,
     /// else `~/.ssh`; the demo's folder with `--demo`.
     local_key_dirs: Vec<PathBuf>,
+    /// The ssh-agent: `SSH_AUTH_SOCK`, or the demo's own.
+    agent: AgentSocket,
     #[cfg(feature = "sandbox")]
     _demo: Option<keyfleet::demo::Demo>,
 }
@@ -83,6 +86,7 @@ impl Accounts {
                 store: demo.store.clone(),
                 secrets: demo.secrets.clone(),
                 local_key_dirs: vec![demo.local_key_dir.clone()],
+                agent: demo.agent_socket(),
                 _demo: Some(demo),
             });
         }
@@ -101,6 +105,7 @@ impl Accounts {
             store,
             secrets: Arc::new(KeyringStore),
             local_key_dirs,
+            agent: AgentSocket::from_env(),
             #[cfg(feature = "sandbox")]
             _demo: None,
         })
@@ -116,6 +121,7 @@ fn run_command(demo: bool, command: &cli::Command) -> Result<u8, String> {
         secrets: accounts.secrets.clone(),
         http_policy: HttpPolicy::default(),
         local_key_dirs: accounts.local_key_dirs.clone(),
+        agent: accounts.agent.clone(),
     };
     let code = cli::run(
         command,
@@ -153,6 +159,7 @@ fn run(demo: bool) -> Result<(), String> {
         secrets: accounts.secrets.clone(),
         dialogs,
         http_policy,
+        agent: accounts.agent.clone(),
     };
     let title = if demo {
         "Keyfleet — Demo"

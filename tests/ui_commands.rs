@@ -258,7 +258,10 @@ fn check_shortcut(fleet: &mut Fleet, command: UICommand, shortcut: KeyboardShort
         | UICommand::RotateKey
         | UICommand::AddAccount
         | UICommand::PublishKey
-        | UICommand::RemoveEverywhere => panic!("{command:?} has a shortcut now: test it here"),
+        | UICommand::RemoveEverywhere
+        | UICommand::AddToAgent
+        | UICommand::RemoveFromAgent
+        | UICommand::RemoveAllFromAgent => panic!("{command:?} has a shortcut now: test it here"),
     }
 }
 

@@ -206,6 +206,7 @@ impl Shot {
             secrets: demo.secrets.clone(),
             dialogs: Arc::new(ScriptedDialogs::default()),
             http_policy: HttpPolicy::default(),
+            agent: demo.agent_socket(),
         };
         let options = AppOptions {
             store: demo.store.clone(),

@@ -59,6 +59,9 @@ impl App {
                 elsewhere,
                 unloaded_accounts,
                 busy,
+                in_agent: key
+                    .and_then(|key| key.fingerprint_sha256.as_deref())
+                    .and_then(|sha256| self.agent.holds(sha256)),
             },
             actions,
         );

@@ -28,6 +28,8 @@ struct BuiltFrom {
     rules: Option<HygieneRules>,
     /// Bumped by "Refresh all" so the local folders are scanned again.
     scan: u64,
+    /// The ssh-agent listing's stamp.
+    agent: u64,
 }
 
 /// The view's state (whether it is shown is the app's
@@ -190,6 +192,7 @@ impl App {
                 .collect(),
             rules: Some(self.fleet.rules),
             scan: self.fleet.scan,
+            agent: self.agent.stamp(),
         }
     }
 
@@ -267,6 +270,7 @@ impl App {
             accounts,
             local_dirs,
             options,
+            agent: self.agent.listing(),
         });
         self.fleet.building = Some((built, pending));
     }

@@ -16,6 +16,7 @@
 
 mod accounts;
 mod actions;
+mod agent;
 mod command;
 mod details;
 mod draw;
@@ -78,6 +79,8 @@ pub struct App {
     operations: Vec<Operation>,
     /// Rotations not finished, as in `rotations.json`.
     rotations: rotations::Rotations,
+    /// The ssh-agent's keys as last listed, and requests to it.
+    agent: agent::AgentState,
     window: Window,
 }
 
@@ -124,6 +127,7 @@ impl App {
             status: StatusBar::default(),
             operations: Vec::new(),
             rotations,
+            agent: agent::AgentState::default(),
             window: Window {
                 ctx: ctx.clone(),
                 demo: options.demo,
@@ -274,6 +278,7 @@ impl eframe::App for App {
         self.start_when_on_screen(ctx);
         self.poll_answers(ctx);
         self.poll_fleet();
+        self.poll_agent();
         if ctx.input(|i| i.viewport().close_requested())
             && self.unsaved_private_keys() > 0
             && !self.window.allow_close
@@ -318,6 +323,7 @@ mod tests {
                     secrets: demo.secrets.clone(),
                     dialogs: Arc::new(ScriptedDialogs::default()),
                     http_policy: HttpPolicy::default(),
+                    agent: demo.agent_socket(),
                 },
                 demo: true,
                 local_key_dirs: vec![demo.local_key_dir.clone()],

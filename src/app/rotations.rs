@@ -132,6 +132,7 @@ impl App {
             accounts: sent,
             local_dirs,
             options,
+            agent: None,
         });
         let key_dir = self.fleet_key_dir();
         let modal = RotateModal::looking_up(target, self.profiles(), key_dir, accounts, pending);

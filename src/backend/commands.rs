@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::fleet::{AccountKeys, FleetSnapshot};
+use crate::inventory::agent::{AgentListing, AgentReport, AgentRequest};
 use crate::inventory::{ExportFormat, Inventory, InventoryOptions};
 
 use crate::keys::SecretString;
@@ -157,6 +158,8 @@ pub enum Command {
         local_dirs: Vec<PathBuf>,
         /// Hygiene thresholds.
         options: InventoryOptions,
+        /// The ssh-agent's keys as last listed (`None`: not asked).
+        agent: Option<Arc<AgentListing>>,
     },
     /// Ask for a path with the native dialog and write the inventory there.
     ExportInventory {
@@ -209,6 +212,14 @@ pub enum Command {
         /// server's key Keyfleet cannot read); `.pub` only when
         /// `public_key` is not empty.
         exactly_as_received: bool,
+    },
+    /// Ask the ssh-agent something (list, add, remove, remove all); the
+    /// answer also lists it afterwards.
+    Agent {
+        /// Where the answer goes.
+        reply: Reply<AgentReport>,
+        /// What to ask.
+        request: AgentRequest,
     },
 }
 

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::inventory::agent::{AgentKey, AgentListing};
 use crate::inventory::{ExportFormat, Inventory, InventoryOptions, LocalKey, LocalProblem, local};
 use crate::providers::{ApiError, RemoteKey};
 use crate::store::Profile;
@@ -30,6 +31,11 @@ pub struct FleetSnapshot {
     pub local_problems: Vec<LocalProblem>,
     /// The folders that were scanned.
     pub local_dirs: Vec<PathBuf>,
+    /// The ssh-agent's keys the build saw, or why there is no agent;
+    /// `None` when it was not asked.
+    pub agent: Option<Arc<AgentListing>>,
+    /// Per key (same order): the agent's copy of it, if it holds one.
+    pub in_agent: Vec<Option<AgentKey>>,
 }
 
 /// Scans `local_dirs` and groups `accounts` with what it found. CPU and
@@ -39,16 +45,43 @@ pub fn build_snapshot(
     local_dirs: Vec<PathBuf>,
     options: &InventoryOptions,
 ) -> FleetSnapshot {
+    build_snapshot_with_agent(accounts, local_dirs, options, None)
+}
+
+/// [`build_snapshot`], with the ssh-agent's keys (as listed already) merged
+/// in: the "In agent" column and the agent's own rows
+/// ([`crate::inventory::agent::merge`]).
+pub fn build_snapshot_with_agent(
+    accounts: &[AccountKeys],
+    local_dirs: Vec<PathBuf>,
+    options: &InventoryOptions,
+    agent: Option<Arc<AgentListing>>,
+) -> FleetSnapshot {
     let scan = local::scan(&local_dirs);
-    let inventory = Inventory::build_from(
+    let mut inventory = Inventory::build_from(
         accounts
             .iter()
             .map(|(profile, keys)| (profile, keys.as_ref().map(|keys| keys.as_slice()))),
         &scan.keys,
         options,
     );
+    let in_agent = match agent.as_deref() {
+        Some(Ok(keys)) => crate::inventory::agent::merge(&mut inventory, keys),
+        _ => vec![None; inventory.keys.len()],
+    };
     let search = inventory.keys.iter().map(search_text).collect();
-    let rows = inventory.keys.iter().map(RowText::new).collect();
+    let rows = inventory
+        .keys
+        .iter()
+        .zip(&in_agent)
+        .map(|(key, copy)| {
+            let mut row = RowText::new(key);
+            row.agent = agent_cell(agent.as_deref(), copy.as_ref());
+            row.in_agent = copy.is_some();
+            row.private_key = private_key_of(key, &scan.keys);
+            row
+        })
+        .collect();
     FleetSnapshot {
         inventory,
         search,
@@ -56,6 +89,30 @@ pub fn build_snapshot(
         local_keys: scan.keys,
         local_problems: scan.problems,
         local_dirs,
+        agent,
+        in_agent,
+    }
+}
+
+/// The private key file of `key` among the local keys: the first one
+/// with its fingerprint whose private key file exists.
+fn private_key_of(key: &crate::inventory::KeyGroup, local: &[LocalKey]) -> Option<PathBuf> {
+    let sha256 = key.sha256.as_deref()?;
+    local
+        .iter()
+        .filter(|local| local.sha256.as_deref() == Some(sha256))
+        .filter_map(|local| local.private_key_path.clone())
+        .find(|path| path.is_file())
+}
+
+/// The "In agent" cell: "yes" (a certificate says so), empty when not
+/// held, "no agent" when there is none (the column's tooltip says why).
+fn agent_cell(listing: Option<&AgentListing>, copy: Option<&AgentKey>) -> String {
+    match (listing, copy) {
+        (Some(Err(_)), _) => "no agent".into(),
+        (_, Some(copy)) if copy.certificate => "yes (certificate)".into(),
+        (_, Some(_)) => "yes".into(),
+        _ => String::new(),
     }
 }
 
@@ -73,6 +130,13 @@ pub struct RowText {
     pub accounts: String,
     /// "+N more" when more accounts hold it than the row shows.
     pub more_accounts: Option<String>,
+    /// "yes" when the ssh-agent holds it, "no agent" when there is none.
+    pub agent: String,
+    /// The key's private key file on this computer, if one was found
+    /// ("Add to agent" loads it).
+    pub private_key: Option<PathBuf>,
+    /// The ssh-agent holds it.
+    pub in_agent: bool,
 }
 
 /// Accounts shown in a row before "+N more".
@@ -100,6 +164,9 @@ impl RowText {
                 .join("  "),
             more_accounts: (key.accounts.len() > ACCOUNTS_SHOWN)
                 .then(|| format!("+{} more", key.accounts.len() - ACCOUNTS_SHOWN)),
+            agent: String::new(),
+            private_key: None,
+            in_agent: false,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! `keyfleet inventory`; it holds fingerprints, names, ids and dates, never
 //! a secret.
 
+pub mod agent;
 pub mod export;
 pub mod local;
 pub mod stats;
@@ -65,6 +66,9 @@ pub enum Flag {
     /// On an account, but no file for it on this computer: who holds the
     /// private half?
     NotOnThisComputer,
+    /// In the ssh-agent, but on no account: a key loaded for nothing, or
+    /// for a server Keyfleet does not know.
+    InAgentOnNoAccount,
 }
 
 impl Flag {
@@ -75,6 +79,7 @@ impl Flag {
             Self::Old => "old",
             Self::Widespread => "widespread",
             Self::NotOnThisComputer => "not on this computer",
+            Self::InAgentOnNoAccount => "in agent, on no account",
         }
     }
 
@@ -85,6 +90,7 @@ impl Flag {
             Self::Old => "old",
             Self::Widespread => "widespread",
             Self::NotOnThisComputer => "not-local",
+            Self::InAgentOnNoAccount => "agent-only",
         }
     }
 }

@@ -45,11 +45,18 @@ pub struct FlagFilter {
     pub not_local: bool,
     /// No public material known.
     pub unknown_fingerprint: bool,
+    /// In the ssh-agent, but on no account.
+    pub agent_no_account: bool,
 }
 
 impl FlagFilter {
     fn any(self) -> bool {
-        self.weak || self.old || self.widespread || self.not_local || self.unknown_fingerprint
+        self.weak
+            || self.old
+            || self.widespread
+            || self.not_local
+            || self.unknown_fingerprint
+            || self.agent_no_account
     }
 
     fn keeps(self, key: &KeyGroup) -> bool {
@@ -62,6 +69,7 @@ impl FlagFilter {
             || (self.widespread && has(Flag::Widespread))
             || (self.not_local && has(Flag::NotOnThisComputer))
             || (self.unknown_fingerprint && key.sha256.is_none())
+            || (self.agent_no_account && has(Flag::InAgentOnNoAccount))
     }
 }
 

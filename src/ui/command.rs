@@ -78,6 +78,13 @@ commands! {
     /// Ask before deleting a key group's key from every account holding it
     /// (All keys).
     RemoveEverywhere,
+    /// Open the "Add to agent" dialog on a key group's private key file
+    /// (All keys).
+    AddToAgent,
+    /// Remove a key group's key from the ssh-agent (All keys).
+    RemoveFromAgent,
+    /// Ask before removing every key from the ssh-agent (`ssh-add -D`).
+    RemoveAllFromAgent,
     /// Open the profile dialog for a new account.
     AddAccount,
     /// Open the settings dialog.
@@ -139,6 +146,22 @@ pub struct CommandContext<'a> {
     pub filter_active: bool,
     /// The key group a menu of "All keys" acts on.
     pub group: Option<&'a KeyGroup>,
+    /// The ssh-agent's side of [`CommandContext::group`].
+    pub group_agent: GroupAgent<'a>,
+    /// Keys the ssh-agent holds; `None` when there is no agent (or it was
+    /// not listed yet).
+    pub agent_keys: Option<usize>,
+}
+
+/// A key group as the ssh-agent commands see it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroupAgent<'a> {
+    /// The group's private key file on this computer, if there is one.
+    pub private_key: Option<&'a std::path::Path>,
+    /// The agent holds the key.
+    pub in_agent: bool,
+    /// There is an agent to ask.
+    pub agent_available: bool,
 }
 
 impl<'a> CommandContext<'a> {
@@ -146,6 +169,15 @@ impl<'a> CommandContext<'a> {
     pub fn for_group(group: &'a KeyGroup) -> Self {
         Self {
             group: Some(group),
+            ..Self::default()
+        }
+    }
+
+    /// A key group with its ssh-agent side (the "All keys" row menu).
+    pub fn for_group_with_agent(group: &'a KeyGroup, agent: GroupAgent<'a>) -> Self {
+        Self {
+            group: Some(group),
+            group_agent: agent,
             ..Self::default()
         }
     }
@@ -188,12 +220,22 @@ impl UICommand {
     /// The commands on a key group of "All keys", in order: what its row's
     /// context menu shows.
     pub fn group_commands(group: &KeyGroup) -> impl Iterator<Item = UICommand> + '_ {
-        let context = CommandContext::for_group(group);
+        Self::group_commands_with_agent(group, GroupAgent::default())
+    }
+
+    /// [`UICommand::group_commands`] with the ssh-agent's commands.
+    pub fn group_commands_with_agent<'a>(
+        group: &'a KeyGroup,
+        agent: GroupAgent<'a>,
+    ) -> impl Iterator<Item = UICommand> + 'a {
+        let context = CommandContext::for_group_with_agent(group, agent);
         [
             Self::PublishKey,
             Self::RemoveEverywhere,
             Self::RotateKey,
             Self::CopySha256,
+            Self::AddToAgent,
+            Self::RemoveFromAgent,
         ]
         .into_iter()
         .filter(move |command| command.available(&context))
@@ -224,6 +266,8 @@ impl UICommand {
                 | Self::OpenPalette
                 | Self::PublishKey
                 | Self::RemoveEverywhere
+                | Self::AddToAgent
+                | Self::RemoveFromAgent
                 | Self::SelectPrevious
                 | Self::SelectNext
                 | Self::SelectPageUp
@@ -247,6 +291,11 @@ impl UICommand {
             return match self {
                 Self::PublishKey | Self::CopySha256 => group.sha256.is_some(),
                 Self::RemoveEverywhere | Self::RotateKey => !group.accounts.is_empty(),
+                Self::AddToAgent => {
+                    let agent = context.group_agent;
+                    agent.agent_available && !agent.in_agent && agent.private_key.is_some()
+                }
+                Self::RemoveFromAgent => context.group_agent.in_agent,
                 _ => false,
             };
         }
@@ -280,6 +329,7 @@ impl UICommand {
         let table_shown = shown || context.fleet_shown;
         match self {
             Self::RefreshAll | Self::AddAccount | Self::Settings | Self::OpenPalette => true,
+            Self::RemoveAllFromAgent => context.agent_keys.is_some_and(|keys| keys > 0),
             Self::Refresh | Self::EditAccount | Self::RemoveAccount => account,
             Self::AddKey | Self::GenerateKey => shown,
             Self::ShowDetails => shown && !context.details_open,
@@ -302,7 +352,9 @@ impl UICommand {
             | Self::RotateKey
             | Self::DeleteKey
             | Self::PublishKey
-            | Self::RemoveEverywhere => false,
+            | Self::RemoveEverywhere
+            | Self::AddToAgent
+            | Self::RemoveFromAgent => false,
         }
     }
 
@@ -330,6 +382,9 @@ impl UICommand {
             Self::DeleteKey => "Delete…",
             Self::PublishKey => "📤 Publish to accounts…",
             Self::RemoveEverywhere => "🗑 Remove everywhere…",
+            Self::AddToAgent => "🔑 Add to agent…",
+            Self::RemoveFromAgent => "Remove from agent",
+            Self::RemoveAllFromAgent => "Remove all my keys from the agent…",
             Self::AddAccount => "Add account…",
             Self::Settings => "Settings…",
             Self::ClearFilter => "Clear filter",
@@ -390,6 +445,13 @@ impl UICommand {
             Self::RemoveEverywhere => {
                 "Delete this key from every account holding it (shows the plan first)"
             }
+            Self::AddToAgent => {
+                "Load this key's private key file into the ssh-agent, with a lifetime and confirmation if you like"
+            }
+            Self::RemoveFromAgent => "Unload this key from the ssh-agent (the file stays)",
+            Self::RemoveAllFromAgent => {
+                "Unload every key from the ssh-agent, like ssh-add -D (asks first)"
+            }
             Self::AddAccount => "Add an account of a cloud provider",
             Self::Settings => "Theme, size, key folders and hygiene rules",
             Self::ClearFilter => "Clear filter",
@@ -432,7 +494,10 @@ impl UICommand {
             | Self::RotateKey
             | Self::AddAccount
             | Self::PublishKey
-            | Self::RemoveEverywhere => &[],
+            | Self::RemoveEverywhere
+            | Self::AddToAgent
+            | Self::RemoveFromAgent
+            | Self::RemoveAllFromAgent => &[],
         }
     }
 
@@ -447,7 +512,7 @@ impl UICommand {
     /// [`UICommand::available`] does not offer).
     pub fn action(self, context: &CommandContext<'_>) -> Option<UiAction> {
         if let Some(group) = context.group {
-            return group_action(self, group);
+            return group_action(self, group, context.group_agent);
         }
         if self.acts_on_key() {
             return key_action(self, context.key?.key);
@@ -466,6 +531,7 @@ impl UICommand {
             Self::AddAccount => UiAction::EditProfile(None),
             Self::Settings => UiAction::OpenSettings,
             Self::OpenPalette => UiAction::OpenPalette,
+            Self::RemoveAllFromAgent => UiAction::AskRemoveAllFromAgent,
             _ => return None,
         })
     }
@@ -585,8 +651,13 @@ fn consume(input: &mut egui::InputState, shortcut: &KeyboardShortcut) -> bool {
 
 /// The action of a key command on `key`.
 /// What a command on a key group of "All keys" asks of the app.
-fn group_action(command: UICommand, group: &KeyGroup) -> Option<UiAction> {
+fn group_action(command: UICommand, group: &KeyGroup, agent: GroupAgent<'_>) -> Option<UiAction> {
     Some(match command {
+        UICommand::AddToAgent => UiAction::OpenAddToAgent {
+            name: group.display_name(),
+            path: agent.private_key?.to_path_buf(),
+        },
+        UICommand::RemoveFromAgent => UiAction::RemoveFromAgent(group.sha256.clone()?),
         UICommand::PublishKey => UiAction::OpenPublish(Box::new(group.clone())),
         UICommand::RemoveEverywhere => UiAction::OpenRevoke(Box::new(group.clone())),
         UICommand::RotateKey => UiAction::OpenRotate(Box::new(group.clone())),
