@@ -202,9 +202,20 @@ fn add_with_lifetime_and_confirm_then_remove_through_the_window() {
     assert!(harness.query_by_label("Add to agent").is_none(), "closed");
 
     // The details panel of the account's key says so too.
-    click(harness, "GitHub me");
+    harness
+        .query_all_by_label("GitHub me")
+        .next()
+        .unwrap()
+        .click();
+    harness.run_steps(4);
     select_key(harness, "laptop");
     wait_for_label(harness, "In the ssh-agent");
+    // GitHub keys have no other yes/no field: this is the agent's answer.
+    assert!(
+        harness.query_by_label("yes").is_some(),
+        "{}",
+        screen_text(harness)
+    );
     click(harness, "🔑 All keys");
 
     let harness = &mut window.test.harness;
@@ -265,12 +276,9 @@ fn remove_all_asks_first() {
 #[test]
 fn without_an_agent_the_column_says_no_agent() {
     let sandbox = Sandbox::start().unwrap();
-    let config_dir = tempfile::tempdir().unwrap();
-    let ssh: PathBuf = config_dir.path().join("ssh");
-    std::fs::create_dir_all(&ssh).unwrap();
+    let (mut test, _) = start_with_account(sandbox, ProviderKind::Github, "GitHub me");
+    let ssh: PathBuf = test.ssh_dir.clone();
     keygen(&ssh.join("id_here"), "");
-    let mut test = start_app(sandbox, config_dir, Arc::new(MemoryStore::default()));
-    test.harness.run_steps(3);
     click(&mut test.harness, "🔑 All keys");
     wait_until(&mut test.harness, "the inventory without an agent", |h| {
         h.state()
