@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::inventory::agent::{self, AddOptions, AgentSocket, SpawnedAgent};
 use crate::keys::SecretString;
 use crate::providers::{ProviderKind, ProviderSettings};
 use crate::sandbox::{self, Sandbox};
@@ -24,9 +23,6 @@ pub struct Demo {
     /// A stand-in for `~/.ssh`: one key pair, also on three demo accounts,
     /// so "All keys" shows a key shared across accounts and this computer.
     pub local_key_dir: PathBuf,
-    /// The demo's own ssh-agent, holding the laptop key (stopped on drop),
-    /// or why there is none (`ssh-agent` missing).
-    agent: Result<SpawnedAgent, String>,
     // Removed on drop (both folders).
     _config_dir: tempfile::TempDir,
 }
@@ -91,38 +87,14 @@ impl Demo {
             .map_err(std::io::Error::other)?;
         let local_key_dir = config_dir.path().join("ssh");
         write_laptop_key(&sandbox, &local_key_dir)?;
-        let agent = start_agent(&local_key_dir.join(LAPTOP_KEY_FILE));
         Ok(Self {
             sandbox,
             store,
             secrets,
             local_key_dir,
-            agent,
             _config_dir: config_dir,
         })
     }
-
-    /// Where the demo's agent listens, or why there is none: the window's
-    /// "In agent" column then says "no agent" with this reason.
-    pub fn agent_socket(&self) -> AgentSocket {
-        match &self.agent {
-            Ok(agent) => agent.socket(),
-            Err(why) => AgentSocket::Unavailable(why.clone()),
-        }
-    }
-}
-
-/// The laptop key's file name in the demo's key folder.
-const LAPTOP_KEY_FILE: &str = "id_ed25519_laptop";
-
-/// Starts the demo's own `ssh-agent` and loads the laptop key into it.
-/// The user's agent is never touched.
-fn start_agent(laptop_key: &Path) -> Result<SpawnedAgent, String> {
-    let agent = SpawnedAgent::start(std::time::Duration::from_secs(10))
-        .map_err(|err| format!("the demo could not start ssh-agent ({err})"))?;
-    agent::add_file(&agent.socket(), laptop_key, None, AddOptions::default())
-        .map_err(|err| format!("the demo's agent did not take its key ({err})"))?;
-    Ok(agent)
 }
 
 /// The demo's own "laptop" key: generated fresh, written to `folder` as
@@ -132,7 +104,7 @@ fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
     let (private_key, public_key) = laptop_key()?;
     std::fs::create_dir_all(folder)?;
     crate::keys::save::save_private_key(
-        &folder.join(LAPTOP_KEY_FILE),
+        &folder.join("id_ed25519_laptop"),
         &private_key,
         &public_key,
         None,

@@ -73,7 +73,7 @@ struct Accounts {
     /// The ssh-agent: `SSH_AUTH_SOCK`, or the demo's own.
     agent: AgentSocket,
     #[cfg(feature = "sandbox")]
-    _demo: Option<keyfleet::demo::Demo>,
+    _demo: Option<(keyfleet::demo::Demo, keyfleet::backend::DemoAgent)>,
 }
 
 impl Accounts {
@@ -82,12 +82,13 @@ impl Accounts {
         if demo {
             let demo = keyfleet::demo::Demo::start()
                 .map_err(|err| format!("could not start the demo sandbox: {err}"))?;
+            let demo_agent = keyfleet::backend::DemoAgent::start(&demo);
             return Ok(Self {
                 store: demo.store.clone(),
                 secrets: demo.secrets.clone(),
                 local_key_dirs: vec![demo.local_key_dir.clone()],
-                agent: demo.agent_socket(),
-                _demo: Some(demo),
+                agent: demo_agent.socket(),
+                _demo: Some((demo, demo_agent)),
             });
         }
         #[cfg(not(feature = "sandbox"))]

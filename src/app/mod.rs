@@ -323,7 +323,7 @@ mod tests {
                     secrets: demo.secrets.clone(),
                     dialogs: Arc::new(ScriptedDialogs::default()),
                     http_policy: HttpPolicy::default(),
-                    agent: demo.agent_socket(),
+                    agent: Default::default(),
                 },
                 demo: true,
                 local_key_dirs: vec![demo.local_key_dir.clone()],
