@@ -107,6 +107,7 @@ fn keyfleet_panel(
                     unloaded_accounts: 0,
                     busy: false,
                     used_by_hosts: &[],
+                    in_agent: None,
                 },
                 actions,
             );
@@ -560,6 +561,7 @@ fn refresh_many_accounts(accounts: usize, latency: Duration) -> (Duration, Durat
             secrets,
             dialogs: Arc::new(ScriptedDialogs::default()),
             http_policy: HttpPolicy::default(),
+            agent: Default::default(),
         },
     );
     type List = Pending<Result<Vec<RemoteKey>, ApiError>>;
@@ -661,6 +663,7 @@ fn ui_thread_under_load(accounts: usize, keys_per_account: usize) -> LoadFigures
         secrets,
         dialogs: Arc::new(ScriptedDialogs::default()),
         http_policy: HttpPolicy::default(),
+        agent: Default::default(),
     };
     let app_store = store.clone();
     let mut harness = Harness::builder()

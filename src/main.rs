@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use keyfleet::app::{App, AppOptions};
 use keyfleet::backend::{NativeDialogs, Services};
+use keyfleet::inventory::agent::AgentSocket;
 use keyfleet::providers::HttpPolicy;
 use keyfleet::store::lock::{LockError, WindowLock};
 use keyfleet::store::{KeyringStore, ProfileStore, SecretStore};
@@ -71,8 +72,10 @@ struct Accounts {
     local_key_dirs: Vec<PathBuf>,
     /// `~/.ssh/config` ("Used by hosts"); the demo's own with `--demo`.
     ssh_config: Option<keyfleet::inventory::ssh_config::SshConfigSource>,
+    /// The ssh-agent: `SSH_AUTH_SOCK`, or the demo's own.
+    agent: AgentSocket,
     #[cfg(feature = "sandbox")]
-    _demo: Option<keyfleet::demo::Demo>,
+    _demo: Option<(keyfleet::demo::Demo, keyfleet::backend::DemoAgent)>,
 }
 
 impl Accounts {
@@ -81,6 +84,7 @@ impl Accounts {
         if demo {
             let demo = keyfleet::demo::Demo::start()
                 .map_err(|err| format!("could not start the demo sandbox: {err}"))?;
+            let demo_agent = keyfleet::backend::DemoAgent::start(&demo);
             return Ok(Self {
                 store: demo.store.clone(),
                 secrets: demo.secrets.clone(),
@@ -91,7 +95,8 @@ impl Accounts {
                     home: demo.home.clone(),
                     user: Some("demo".into()),
                 }),
-                _demo: Some(demo),
+                agent: demo_agent.socket(),
+                _demo: Some((demo, demo_agent)),
             });
         }
         #[cfg(not(feature = "sandbox"))]
@@ -110,6 +115,7 @@ impl Accounts {
             secrets: Arc::new(KeyringStore),
             local_key_dirs,
             ssh_config: keyfleet::inventory::ssh_config::SshConfigSource::for_this_user(),
+            agent: AgentSocket::from_env(),
             #[cfg(feature = "sandbox")]
             _demo: None,
         })
@@ -125,6 +131,7 @@ fn run_command(demo: bool, command: &cli::Command) -> Result<u8, String> {
         secrets: accounts.secrets.clone(),
         http_policy: HttpPolicy::default(),
         local_key_dirs: accounts.local_key_dirs.clone(),
+        agent: accounts.agent.clone(),
     };
     let code = cli::run(
         command,
@@ -163,6 +170,7 @@ fn run(demo: bool) -> Result<(), String> {
         secrets: accounts.secrets.clone(),
         dialogs,
         http_policy,
+        agent: accounts.agent.clone(),
     };
     let title = if demo {
         "Keyfleet — Demo"

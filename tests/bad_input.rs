@@ -168,6 +168,7 @@ impl Files {
             secrets: Arc::new(MemoryStore::default()),
             dialogs: Arc::new(ScriptedDialogs::default()),
             http_policy: HttpPolicy::default(),
+            agent: Default::default(),
         };
         Self {
             backend: Backend::start(|| {}, services),

@@ -6,7 +6,8 @@ use std::ffi::OsStr;
 use std::process::{Command, Output, Stdio};
 
 /// Every subcommand the README documents.
-const SUBCOMMANDS: [&str; 7] = [
+const SUBCOMMANDS: [&str; 8] = [
+    "agent",
     "accounts",
     "keys",
     "inventory",

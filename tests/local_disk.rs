@@ -90,6 +90,7 @@ fn start_like_main(
             secrets: secrets.clone(),
             dialogs: dialogs.clone(),
             http_policy: HttpPolicy::default(),
+            agent: Default::default(),
         },
         demo: false,
         local_key_dirs: local_key_dirs.clone(),

@@ -561,6 +561,7 @@ fn no_secret_reaches_logs_or_debug_output() {
             base_backoff: Duration::from_millis(5),
             ..HttpPolicy::default()
         },
+        agent: Default::default(),
     };
     let mut driver = Driver {
         texts: vec![format!("{services:?}")],

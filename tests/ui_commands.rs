@@ -259,7 +259,10 @@ fn check_shortcut(fleet: &mut Fleet, command: UICommand, shortcut: KeyboardShort
         | UICommand::AddAccount
         | UICommand::PublishKey
         | UICommand::RemoveEverywhere
-        | UICommand::ConvertPpk => panic!("{command:?} has a shortcut now: test it here"),
+        | UICommand::ConvertPpk
+        | UICommand::AddToAgent
+        | UICommand::RemoveFromAgent
+        | UICommand::RemoveAllFromAgent => panic!("{command:?} has a shortcut now: test it here"),
     }
 }
 

@@ -190,6 +190,8 @@ struct Shot {
     theme: Theme,
     // Kept until the end: the fake servers, and the folder's lock.
     _demo: Demo,
+    // The demo's ssh-agent, stopped on drop.
+    _agent: keyfleet::backend::DemoAgent,
     _home: FixedHome,
 }
 
@@ -200,12 +202,14 @@ impl Shot {
         fix_clock();
         let home = FixedHome::take(&format!("{name}-{}", theme_name(theme)));
         let demo = Demo::start().expect("the demo's fake servers start");
+        let agent = keyfleet::backend::DemoAgent::start(&demo);
         home.copy_keys_from(&demo.local_key_dir);
         home.write_new_key();
         let services = Services {
             secrets: demo.secrets.clone(),
             dialogs: Arc::new(ScriptedDialogs::default()),
             http_policy: HttpPolicy::default(),
+            agent: agent.socket(),
         };
         let options = AppOptions {
             store: demo.store.clone(),
@@ -229,6 +233,7 @@ impl Shot {
             harness,
             theme,
             _demo: demo,
+            _agent: agent,
             _home: home,
         };
         shot.settle_status_line();

@@ -57,6 +57,10 @@ impl App {
             UiAction::OpenSettings => self.open_settings(),
             UiAction::SetHygieneRules(rules) => self.fleet.set_rules(rules),
             UiAction::SetLocalKeyDirs(dirs) => self.set_local_key_dirs(dirs),
+            action @ (UiAction::OpenAddToAgent { .. }
+            | UiAction::RemoveFromAgent(_)
+            | UiAction::AskRemoveAllFromAgent
+            | UiAction::RemoveAllFromAgent) => self.handle_agent_action(action),
             action @ (UiAction::RotateKey(_)
             | UiAction::AskRename(_)
             | UiAction::AskDelete(_)
@@ -129,6 +133,7 @@ impl App {
     pub(super) fn refresh_all(&mut self) {
         self.fleet.rescan();
         self.read_ssh_hosts();
+        self.refresh_agent();
         let ids: Vec<String> = self.profiles().iter().map(|p| p.id.clone()).collect();
         for id in ids {
             self.refresh(&id);

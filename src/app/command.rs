@@ -39,6 +39,8 @@ impl App {
             // The palette and the keyboard act on the shown account's key;
             // a key group's commands are its row's menu (ui/fleet_panel.rs).
             group: None,
+            group_agent: Default::default(),
+            agent_keys: self.agent.key_count(),
         }
     }
 

@@ -64,6 +64,9 @@ impl App {
                 unloaded_accounts,
                 busy,
                 used_by_hosts: &used_by_hosts,
+                in_agent: key
+                    .and_then(|key| key.fingerprint_sha256.as_deref())
+                    .and_then(|sha256| self.agent.holds(sha256)),
             },
             actions,
         );

@@ -166,6 +166,7 @@ impl App {
                 self.modals.drop_private_keys();
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
+            Outcome::AgentChanged(report) => self.apply_agent_report(*report),
         }
     }
 

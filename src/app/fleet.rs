@@ -29,6 +29,8 @@ struct BuiltFrom {
     rules: Option<HygieneRules>,
     /// Bumped by "Refresh all" so the local folders are scanned again.
     scan: u64,
+    /// The ssh-agent listing's stamp.
+    agent: u64,
 }
 
 /// The view's state (whether it is shown is the app's
@@ -204,6 +206,7 @@ impl App {
                 .collect(),
             rules: Some(self.fleet.rules),
             scan: self.fleet.scan,
+            agent: self.agent.stamp(),
         }
     }
 
@@ -284,6 +287,7 @@ impl App {
             local_dirs,
             ssh_config,
             options,
+            agent: self.agent.listing(),
         });
         self.fleet.building = Some((built, pending));
     }

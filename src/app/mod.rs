@@ -16,6 +16,7 @@
 
 mod accounts;
 mod actions;
+mod agent;
 mod command;
 mod details;
 mod draw;
@@ -78,6 +79,8 @@ pub struct App {
     operations: Vec<Operation>,
     /// Rotations not finished, as in `rotations.json`.
     rotations: rotations::Rotations,
+    /// The ssh-agent's keys as last listed, and requests to it.
+    agent: agent::AgentState,
     window: Window,
 }
 
@@ -124,6 +127,7 @@ impl App {
             status: StatusBar::default(),
             operations: Vec::new(),
             rotations,
+            agent: agent::AgentState::default(),
             window: Window {
                 ctx: ctx.clone(),
                 demo: options.demo,
@@ -275,6 +279,7 @@ impl eframe::App for App {
         self.poll_answers(ctx);
         self.poll_fleet();
         self.poll_ssh_hosts();
+        self.poll_agent();
         if ctx.input(|i| i.viewport().close_requested())
             && self.unsaved_private_keys() > 0
             && !self.window.allow_close
@@ -319,6 +324,7 @@ mod tests {
                     secrets: demo.secrets.clone(),
                     dialogs: Arc::new(ScriptedDialogs::default()),
                     http_policy: HttpPolicy::default(),
+                    agent: Default::default(),
                 },
                 demo: true,
                 local_key_dirs: vec![demo.local_key_dir.clone()],

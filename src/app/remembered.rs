@@ -377,6 +377,7 @@ mod tests {
                     secrets: demo.secrets.clone(),
                     dialogs: Arc::new(ScriptedDialogs::default()),
                     http_policy: HttpPolicy::default(),
+                    agent: Default::default(),
                 },
                 demo: true,
                 local_key_dirs: vec![demo.local_key_dir.clone()],

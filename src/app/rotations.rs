@@ -134,6 +134,7 @@ impl App {
             local_dirs,
             ssh_config,
             options,
+            agent: None,
         });
         let key_dir = self.fleet_key_dir();
         let modal = RotateModal::looking_up(target, self.profiles(), key_dir, accounts, pending);

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::fleet::{AccountKeys, FleetSnapshot};
+use crate::inventory::agent::{AgentListing, AgentReport, AgentRequest};
 use crate::inventory::{ExportFormat, Inventory, InventoryOptions};
 
 use crate::keys::SecretString;
@@ -172,6 +173,8 @@ pub enum Command {
         ssh_config: Option<crate::inventory::ssh_config::SshConfigSource>,
         /// Hygiene thresholds.
         options: InventoryOptions,
+        /// The ssh-agent's keys as last listed (`None`: not asked).
+        agent: Option<Arc<AgentListing>>,
     },
     /// Convert a PuTTY `.ppk` to an OpenSSH private key saved at `target`
     /// (and `target.pub`), never over an existing file.
@@ -241,6 +244,14 @@ pub enum Command {
         /// server's key Keyfleet cannot read); `.pub` only when
         /// `public_key` is not empty.
         exactly_as_received: bool,
+    },
+    /// Ask the ssh-agent something (list, add, remove, remove all); the
+    /// answer also lists it afterwards.
+    Agent {
+        /// Where the answer goes.
+        reply: Reply<AgentReport>,
+        /// What to ask.
+        request: AgentRequest,
     },
 }
 

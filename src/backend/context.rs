@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::dialogs::FileDialogs;
+use crate::inventory::agent::AgentSocket;
 use crate::keys::SecretString;
 use crate::providers::{AccountTarget, ApiError, ApiErrorKind, Http, HttpPolicy, ProviderClient};
 use crate::store::Profile;
@@ -19,6 +20,9 @@ pub struct Services {
     pub dialogs: Arc<dyn FileDialogs>,
     /// HTTP timeouts and retries.
     pub http_policy: HttpPolicy,
+    /// The ssh-agent's socket (`SSH_AUTH_SOCK`, the demo's own agent, or
+    /// none in tests).
+    pub agent: AgentSocket,
 }
 
 impl std::fmt::Debug for Services {
@@ -26,6 +30,7 @@ impl std::fmt::Debug for Services {
         f.debug_struct("Services")
             .field("secrets", &self.secrets.describe())
             .field("http_policy", &self.http_policy)
+            .field("agent", &self.agent)
             .finish()
     }
 }

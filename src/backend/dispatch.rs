@@ -11,6 +11,7 @@ use super::context::Context;
 use super::dialogs::FileDialogs;
 use super::fleet::{AccountKeys, FleetSnapshot};
 use super::request::Reply;
+use crate::inventory::agent::{AgentReport, AgentRequest};
 use crate::inventory::{ExportFormat, Inventory, InventoryOptions};
 use crate::keys::generate::{GenerateRequest, GeneratedKey};
 use crate::keys::save::SavedKey;
@@ -61,8 +62,9 @@ pub(super) async fn handle(ctx: Arc<Context>, command: Command) {
         Command::RotationEffect { reply, profile, effect } => {
             rotation_effect(ctx, reply, profile, *effect).await
         }
-        Command::BuildInventory { reply, accounts, local_dirs, ssh_config, options } => {
-            build_inventory(reply, accounts, local_dirs, ssh_config, options).await
+        Command::BuildInventory { reply, accounts, local_dirs, ssh_config, options, agent } => {
+            let this_computer = super::fleet::ThisComputer { ssh_config, agent };
+            build_inventory(reply, accounts, local_dirs, options, this_computer).await
         }
         Command::ReadSshHosts { reply, source } => read_ssh_hosts(reply, source).await,
         Command::ConvertPpk { reply, source, target } => convert_ppk(reply, source, target).await,
@@ -78,6 +80,7 @@ pub(super) async fn handle(ctx: Arc<Context>, command: Command) {
             let key = PrivateKeyToSave { private_key, public_key, passphrase, exactly_as_received };
             save_private_key(ctx, reply, key, suggested_name, path).await
         }
+        Command::Agent { reply, request } => ask_agent(ctx, reply, request).await,
     }
 }
 
@@ -267,8 +270,8 @@ async fn build_inventory(
     reply: Reply<FleetSnapshot>,
     accounts: Vec<AccountKeys>,
     local_dirs: Vec<PathBuf>,
-    ssh_config: Option<crate::inventory::ssh_config::SshConfigSource>,
     options: InventoryOptions,
+    this_computer: super::fleet::ThisComputer,
 ) {
     tracing::info!(
         request = reply.id(),
@@ -276,12 +279,7 @@ async fn build_inventory(
         "build inventory"
     );
     let result = tokio::task::spawn_blocking(move || {
-        super::fleet::build_snapshot_with_hosts(
-            &accounts,
-            local_dirs,
-            ssh_config.as_ref(),
-            &options,
-        )
+        super::fleet::build_snapshot_with(&accounts, local_dirs, &options, &this_computer)
     })
     .await;
     match result {
@@ -465,5 +463,25 @@ fn read_key_file(
                 keys::private::inspect_private_key(&text, None).map_err(|err| err.to_string())?;
             Ok(Some(LoadedFile::Private { path, text, info }))
         }
+    }
+}
+
+/// The agent's socket is blocking I/O: on the blocking pool, never on a
+/// tokio worker or the UI thread. The request's passphrase is dropped
+/// (zeroized) there.
+async fn ask_agent(ctx: &Context, reply: Reply<AgentReport>, request: AgentRequest) {
+    let what = match &request {
+        AgentRequest::List => "list",
+        AgentRequest::Add { .. } => "add",
+        AgentRequest::Remove { .. } => "remove",
+        AgentRequest::RemoveAll => "remove all",
+    };
+    tracing::info!(request = reply.id(), what, "ssh-agent");
+    let socket = ctx.services.agent.clone();
+    let result =
+        tokio::task::spawn_blocking(move || crate::inventory::agent::run(&socket, request)).await;
+    match result {
+        Ok(report) => reply.send(report),
+        Err(err) => tracing::error!(%err, "the ssh-agent request stopped"),
     }
 }

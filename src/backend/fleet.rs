@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::inventory::agent::{AgentKey, AgentListing};
 use crate::inventory::ssh_config::{self, SshConfigSource, SshHosts};
 use crate::inventory::{ExportFormat, Inventory, InventoryOptions, LocalKey, LocalProblem, local};
 use crate::providers::{ApiError, RemoteKey};
@@ -33,6 +34,11 @@ pub struct FleetSnapshot {
     pub local_dirs: Vec<PathBuf>,
     /// What `~/.ssh/config` says (empty when it was not read).
     pub hosts: SshHosts,
+    /// The ssh-agent's keys the build saw, or why there is no agent;
+    /// `None` when it was not asked.
+    pub agent: Option<Arc<AgentListing>>,
+    /// Per key (same order): the agent's copy of it, if it holds one.
+    pub in_agent: Vec<Option<AgentKey>>,
 }
 
 /// Scans `local_dirs` and groups `accounts` with what it found. CPU and
@@ -42,19 +48,35 @@ pub fn build_snapshot(
     local_dirs: Vec<PathBuf>,
     options: &InventoryOptions,
 ) -> FleetSnapshot {
-    build_snapshot_with_hosts(accounts, local_dirs, None, options)
+    build_snapshot_with(accounts, local_dirs, options, &ThisComputer::default())
 }
 
-/// [`build_snapshot`], also reading `~/.ssh/config` at `ssh_config` for
-/// each key's "Used by hosts" and the missing keys it names.
-pub fn build_snapshot_with_hosts(
+/// What a build reads of this computer beside the key folders.
+#[derive(Debug, Default)]
+pub struct ThisComputer {
+    /// `~/.ssh/config`, for each key's "Used by hosts" and the missing keys
+    /// it names; `None`: not read.
+    pub ssh_config: Option<SshConfigSource>,
+    /// The ssh-agent's keys (as listed already), for the "In agent" column
+    /// and the agent's own rows ([`crate::inventory::agent::merge`]);
+    /// `None`: not asked.
+    pub agent: Option<Arc<AgentListing>>,
+}
+
+/// [`build_snapshot`], with what `this_computer` says merged in.
+pub fn build_snapshot_with(
     accounts: &[AccountKeys],
     local_dirs: Vec<PathBuf>,
-    ssh_config: Option<&SshConfigSource>,
     options: &InventoryOptions,
+    this_computer: &ThisComputer,
 ) -> FleetSnapshot {
     let scan = local::scan(&local_dirs);
-    let hosts = ssh_config.map(ssh_config::read).unwrap_or_default();
+    let hosts = this_computer
+        .ssh_config
+        .as_ref()
+        .map(ssh_config::read)
+        .unwrap_or_default();
+    let agent = this_computer.agent.clone();
     let mut inventory = Inventory::build_from(
         accounts
             .iter()
@@ -63,8 +85,23 @@ pub fn build_snapshot_with_hosts(
         options,
     );
     inventory.add_hosts(&hosts);
+    let in_agent = match agent.as_deref() {
+        Some(Ok(keys)) => crate::inventory::agent::merge(&mut inventory, keys),
+        _ => vec![None; inventory.keys.len()],
+    };
     let search = inventory.keys.iter().map(search_text).collect();
-    let rows = inventory.keys.iter().map(RowText::new).collect();
+    let rows = inventory
+        .keys
+        .iter()
+        .zip(&in_agent)
+        .map(|(key, copy)| {
+            let mut row = RowText::new(key);
+            row.agent = agent_cell(agent.as_deref(), copy.as_ref());
+            row.in_agent = copy.is_some();
+            row.private_key = private_key_of(key, &scan.keys);
+            row
+        })
+        .collect();
     FleetSnapshot {
         inventory,
         search,
@@ -73,6 +110,30 @@ pub fn build_snapshot_with_hosts(
         local_problems: scan.problems,
         local_dirs,
         hosts,
+        agent,
+        in_agent,
+    }
+}
+
+/// The private key file of `key` among the local keys: the first one
+/// with its fingerprint whose private key file exists.
+fn private_key_of(key: &crate::inventory::KeyGroup, local: &[LocalKey]) -> Option<PathBuf> {
+    let sha256 = key.sha256.as_deref()?;
+    local
+        .iter()
+        .filter(|local| local.sha256.as_deref() == Some(sha256))
+        .filter_map(|local| local.private_key_path.clone())
+        .find(|path| path.is_file())
+}
+
+/// The "In agent" cell: "yes" (a certificate says so), empty when not
+/// held, "no agent" when there is none (the column's tooltip says why).
+fn agent_cell(listing: Option<&AgentListing>, copy: Option<&AgentKey>) -> String {
+    match (listing, copy) {
+        (Some(Err(_)), _) => "no agent".into(),
+        (_, Some(copy)) if copy.certificate => "yes (certificate)".into(),
+        (_, Some(_)) => "yes".into(),
+        _ => String::new(),
     }
 }
 
@@ -93,6 +154,13 @@ pub struct RowText {
     /// The earliest expiry date of a copy; "never" where a copy is on a
     /// provider with expiry but has none; empty where no provider has expiry.
     pub expires: String,
+    /// "yes" when the ssh-agent holds it, "no agent" when there is none.
+    pub agent: String,
+    /// The key's private key file on this computer, if one was found
+    /// ("Add to agent" loads it).
+    pub private_key: Option<PathBuf>,
+    /// The ssh-agent holds it.
+    pub in_agent: bool,
 }
 
 /// Accounts shown in a row before "+N more".
@@ -122,6 +190,9 @@ impl RowText {
             more_accounts: (key.accounts.len() > ACCOUNTS_SHOWN)
                 .then(|| format!("+{} more", key.accounts.len() - ACCOUNTS_SHOWN)),
             expires: expires_text(key),
+            agent: String::new(),
+            private_key: None,
+            in_agent: false,
         }
     }
 }

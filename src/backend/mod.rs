@@ -6,6 +6,8 @@
 
 mod commands;
 mod context;
+#[cfg(feature = "sandbox")]
+mod demo_agent;
 mod dialogs;
 mod dispatch;
 pub mod fleet;
@@ -14,6 +16,8 @@ mod runtime;
 
 pub use commands::{ChoiceKind, Command, FileKind, ListedKeys, LoadedFile};
 pub use context::{Services, account_client, token_for};
+#[cfg(feature = "sandbox")]
+pub use demo_agent::DemoAgent;
 pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
 pub use request::{Lost, Pending, Reply, RequestId, take_answer};
 pub use runtime::Backend;

@@ -81,6 +81,13 @@ enum Sub {
     /// the plan and changes nothing (exit status 2). Shares rotations.json
     /// with the window.
     Rotate(RotateCli),
+    /// The ssh-agent's keys (SSH_AUTH_SOCK), with the accounts and files
+    /// holding each; `agent add` and `agent remove` change it.
+    ///
+    /// Files are looked for in ~/.ssh (the demo's folder with --demo).
+    /// Exit status 1 when there is no agent, it refuses, or an account
+    /// could not be listed.
+    Agent(AgentCli),
     /// Print a completion script for SHELL to standard output.
     ///
     /// For example `keyfleet completions bash > ~/.local/share/bash-completion/completions/keyfleet`.
@@ -88,6 +95,74 @@ enum Sub {
         /// The shell the script is for.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct AgentCli {
+    #[command(subcommand)]
+    action: Option<AgentSub>,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Debug, Subcommand)]
+enum AgentSub {
+    /// Add a private key file to the agent (like ssh-add).
+    ///
+    /// An encrypted key needs --passphrase-stdin; a wrong passphrase sends
+    /// nothing to the agent.
+    Add {
+        /// The private key file (OpenSSH, or PEM RSA).
+        path: PathBuf,
+        /// The agent forgets the key after SECONDS (ssh-add -t).
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+        lifetime: Option<u32>,
+        /// The agent asks before each use of the key (ssh-add -c).
+        #[arg(long)]
+        confirm: bool,
+        /// Read the key's passphrase from the first line of standard input.
+        #[arg(long)]
+        passphrase_stdin: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Remove the key with this fingerprint from the agent (like ssh-add -d).
+    Remove {
+        /// The key's SHA256 fingerprint, as ssh-add -l prints it.
+        #[arg(value_name = "SHA256", value_parser = fingerprint)]
+        sha256: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+impl AgentCli {
+    fn into_args(self) -> super::AgentArgs {
+        use super::AgentArgs;
+        match self.action {
+            None => AgentArgs::List {
+                json: self.output.json,
+            },
+            Some(AgentSub::Add {
+                path,
+                lifetime,
+                confirm,
+                passphrase_stdin,
+                output,
+            }) => AgentArgs::Add {
+                path,
+                lifetime,
+                confirm,
+                passphrase_stdin,
+                json: output.json,
+            },
+            Some(AgentSub::Remove { sha256, output }) => AgentArgs::Remove {
+                sha256,
+                json: output.json,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +344,7 @@ impl Sub {
                 json: revoke.output.json,
             },
             Sub::Rotate(rotate) => Command::Rotate(rotate.into_args()),
+            Sub::Agent(agent) => Command::Agent(agent.into_args()),
         };
         Invocation::Run { demo, command }
     }

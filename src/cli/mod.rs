@@ -9,11 +9,13 @@
 //! usage. Output never holds a token: profiles hold none, no argument takes
 //! one, and provider error messages are redacted where they are made.
 
+mod agent;
 mod args;
 mod change;
 mod rotate;
 mod terminal;
 
+pub use agent::AgentArgs;
 pub use rotate::{NewKeySource, RotateArgs};
 
 use std::io::Write;
@@ -95,6 +97,8 @@ pub enum Command {
         /// `--json`.
         json: bool,
     },
+    /// `keyfleet agent …`.
+    Agent(AgentArgs),
 }
 
 /// `keyfleet inventory`'s arguments.
@@ -148,6 +152,8 @@ pub struct Context {
     /// The folders `--local` scans besides `--dir`s (`~/.ssh`, or the
     /// demo's folder with `--demo`); a missing one is skipped.
     pub local_key_dirs: Vec<PathBuf>,
+    /// The ssh-agent (`SSH_AUTH_SOCK`, or the demo's own).
+    pub agent: crate::inventory::agent::AgentSocket,
 }
 
 impl std::fmt::Debug for Context {
@@ -199,6 +205,10 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
             None => return EXIT_USAGE,
         },
         Command::Rotate(args) => rotate::run(args, &profiles, context, out, err),
+        Command::Agent(args) => {
+            let mut input = std::io::stdin().lock();
+            agent::run(args, &profiles, context, &mut input, out, err)
+        }
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@
 //! `keyfleet inventory`; it holds fingerprints, names, ids and dates, never
 //! a secret.
 
+pub mod agent;
 pub mod export;
 pub mod local;
 pub mod ssh_config;
@@ -80,6 +81,9 @@ pub enum Flag {
     Expired,
     /// A copy expires within [`InventoryOptions::expiring_days`].
     ExpiresSoon,
+    /// In the ssh-agent, but on no account: a key loaded for nothing, or
+    /// for a server Keyfleet does not know.
+    InAgentOnNoAccount,
 }
 
 impl Flag {
@@ -94,6 +98,7 @@ impl Flag {
             Self::FingerprintMismatch => "provider's fingerprint disagrees",
             Self::Expired => "expired",
             Self::ExpiresSoon => "expires soon",
+            Self::InAgentOnNoAccount => "in agent, on no account",
         }
     }
 
@@ -108,6 +113,7 @@ impl Flag {
             Self::FingerprintMismatch => "fingerprint-mismatch",
             Self::Expired => "expired",
             Self::ExpiresSoon => "expiring",
+            Self::InAgentOnNoAccount => "agent-only",
         }
     }
 }

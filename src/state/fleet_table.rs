@@ -53,6 +53,8 @@ pub struct FlagFilter {
     pub fingerprint_mismatch: bool,
     /// A copy expired or expiring within the chosen days.
     pub expiring: bool,
+    /// In the ssh-agent, but on no account.
+    pub agent_no_account: bool,
 }
 
 impl FlagFilter {
@@ -65,6 +67,7 @@ impl FlagFilter {
             || self.missing_key
             || self.fingerprint_mismatch
             || self.expiring
+            || self.agent_no_account
     }
 
     fn keeps(self, key: &KeyGroup) -> bool {
@@ -80,6 +83,7 @@ impl FlagFilter {
             || (self.missing_key && has(Flag::ConfigNamesMissingKey))
             || (self.fingerprint_mismatch && has(Flag::FingerprintMismatch))
             || (self.expiring && (has(Flag::Expired) || has(Flag::ExpiresSoon)))
+            || (self.agent_no_account && has(Flag::InAgentOnNoAccount))
     }
 }
 

@@ -93,6 +93,7 @@ mod tests {
                 secrets: Arc::new(MemoryStore::default()),
                 dialogs: Arc::new(ScriptedDialogs::default()),
                 http_policy: HttpPolicy::default(),
+                agent: Default::default(),
             },
         )
     }

@@ -81,6 +81,13 @@ commands! {
     /// Write an OpenSSH private key from a key group's PuTTY `.ppk` file
     /// (All keys).
     ConvertPpk,
+    /// Open the "Add to agent" dialog on a key group's private key file
+    /// (All keys).
+    AddToAgent,
+    /// Remove a key group's key from the ssh-agent (All keys).
+    RemoveFromAgent,
+    /// Ask before removing every key from the ssh-agent (`ssh-add -D`).
+    RemoveAllFromAgent,
     /// Open the profile dialog for a new account.
     AddAccount,
     /// Open the settings dialog.
@@ -142,6 +149,22 @@ pub struct CommandContext<'a> {
     pub filter_active: bool,
     /// The key group a menu of "All keys" acts on.
     pub group: Option<&'a KeyGroup>,
+    /// The ssh-agent's side of [`CommandContext::group`].
+    pub group_agent: GroupAgent<'a>,
+    /// Keys the ssh-agent holds; `None` when there is no agent (or it was
+    /// not listed yet).
+    pub agent_keys: Option<usize>,
+}
+
+/// A key group as the ssh-agent commands see it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroupAgent<'a> {
+    /// The group's private key file on this computer, if there is one.
+    pub private_key: Option<&'a std::path::Path>,
+    /// The agent holds the key.
+    pub in_agent: bool,
+    /// There is an agent to ask.
+    pub agent_available: bool,
 }
 
 impl<'a> CommandContext<'a> {
@@ -149,6 +172,15 @@ impl<'a> CommandContext<'a> {
     pub fn for_group(group: &'a KeyGroup) -> Self {
         Self {
             group: Some(group),
+            ..Self::default()
+        }
+    }
+
+    /// A key group with its ssh-agent side (the "All keys" row menu).
+    pub fn for_group_with_agent(group: &'a KeyGroup, agent: GroupAgent<'a>) -> Self {
+        Self {
+            group: Some(group),
+            group_agent: agent,
             ..Self::default()
         }
     }
@@ -191,13 +223,23 @@ impl UICommand {
     /// The commands on a key group of "All keys", in order: what its row's
     /// context menu shows.
     pub fn group_commands(group: &KeyGroup) -> impl Iterator<Item = UICommand> + '_ {
-        let context = CommandContext::for_group(group);
+        Self::group_commands_with_agent(group, GroupAgent::default())
+    }
+
+    /// [`UICommand::group_commands`] with the ssh-agent's commands.
+    pub fn group_commands_with_agent<'a>(
+        group: &'a KeyGroup,
+        agent: GroupAgent<'a>,
+    ) -> impl Iterator<Item = UICommand> + 'a {
+        let context = CommandContext::for_group_with_agent(group, agent);
         [
             Self::PublishKey,
             Self::RemoveEverywhere,
             Self::RotateKey,
             Self::CopySha256,
             Self::ConvertPpk,
+            Self::AddToAgent,
+            Self::RemoveFromAgent,
         ]
         .into_iter()
         .filter(move |command| command.available(&context))
@@ -229,6 +271,8 @@ impl UICommand {
                 | Self::PublishKey
                 | Self::RemoveEverywhere
                 | Self::ConvertPpk
+                | Self::AddToAgent
+                | Self::RemoveFromAgent
                 | Self::SelectPrevious
                 | Self::SelectNext
                 | Self::SelectPageUp
@@ -253,6 +297,11 @@ impl UICommand {
                 Self::PublishKey | Self::CopySha256 => group.sha256.is_some(),
                 Self::RemoveEverywhere | Self::RotateKey => !group.accounts.is_empty(),
                 Self::ConvertPpk => ppk_path(group).is_some(),
+                Self::AddToAgent => {
+                    let agent = context.group_agent;
+                    agent.agent_available && !agent.in_agent && agent.private_key.is_some()
+                }
+                Self::RemoveFromAgent => context.group_agent.in_agent,
                 _ => false,
             };
         }
@@ -286,6 +335,7 @@ impl UICommand {
         let table_shown = shown || context.fleet_shown;
         match self {
             Self::RefreshAll | Self::AddAccount | Self::Settings | Self::OpenPalette => true,
+            Self::RemoveAllFromAgent => context.agent_keys.is_some_and(|keys| keys > 0),
             Self::Refresh | Self::EditAccount | Self::RemoveAccount => account,
             Self::AddKey | Self::GenerateKey => shown,
             Self::ShowDetails => shown && !context.details_open,
@@ -310,6 +360,7 @@ impl UICommand {
             | Self::PublishKey
             | Self::RemoveEverywhere
             | Self::ConvertPpk => false,
+            Self::AddToAgent | Self::RemoveFromAgent => false,
         }
     }
 
@@ -338,6 +389,9 @@ impl UICommand {
             Self::PublishKey => "📤 Publish to accounts…",
             Self::RemoveEverywhere => "🗑 Remove everywhere…",
             Self::ConvertPpk => "Convert to OpenSSH…",
+            Self::AddToAgent => "🔑 Add to agent…",
+            Self::RemoveFromAgent => "Remove from agent",
+            Self::RemoveAllFromAgent => "Remove all my keys from the agent…",
             Self::AddAccount => "Add account…",
             Self::Settings => "Settings…",
             Self::ClearFilter => "Clear filter",
@@ -401,6 +455,13 @@ impl UICommand {
             Self::ConvertPpk => {
                 "Write an OpenSSH private key (and .pub) from this PuTTY .ppk file; the .ppk stays"
             }
+            Self::AddToAgent => {
+                "Load this key's private key file into the ssh-agent, with a lifetime and confirmation if you like"
+            }
+            Self::RemoveFromAgent => "Unload this key from the ssh-agent (the file stays)",
+            Self::RemoveAllFromAgent => {
+                "Unload every key from the ssh-agent, like ssh-add -D (asks first)"
+            }
             Self::AddAccount => "Add an account of a cloud provider",
             Self::Settings => "Theme, size, key folders and hygiene rules",
             Self::ClearFilter => "Clear filter",
@@ -445,6 +506,7 @@ impl UICommand {
             | Self::PublishKey
             | Self::RemoveEverywhere
             | Self::ConvertPpk => &[],
+            Self::AddToAgent | Self::RemoveFromAgent | Self::RemoveAllFromAgent => &[],
         }
     }
 
@@ -459,7 +521,7 @@ impl UICommand {
     /// [`UICommand::available`] does not offer).
     pub fn action(self, context: &CommandContext<'_>) -> Option<UiAction> {
         if let Some(group) = context.group {
-            return group_action(self, group);
+            return group_action(self, group, context.group_agent);
         }
         if self.acts_on_key() {
             return key_action(self, context.key?.key);
@@ -478,6 +540,7 @@ impl UICommand {
             Self::AddAccount => UiAction::EditProfile(None),
             Self::Settings => UiAction::OpenSettings,
             Self::OpenPalette => UiAction::OpenPalette,
+            Self::RemoveAllFromAgent => UiAction::AskRemoveAllFromAgent,
             _ => return None,
         })
     }
@@ -597,8 +660,13 @@ fn consume(input: &mut egui::InputState, shortcut: &KeyboardShortcut) -> bool {
 
 /// The action of a key command on `key`.
 /// What a command on a key group of "All keys" asks of the app.
-fn group_action(command: UICommand, group: &KeyGroup) -> Option<UiAction> {
+fn group_action(command: UICommand, group: &KeyGroup, agent: GroupAgent<'_>) -> Option<UiAction> {
     Some(match command {
+        UICommand::AddToAgent => UiAction::OpenAddToAgent {
+            name: group.display_name(),
+            path: agent.private_key?.to_path_buf(),
+        },
+        UICommand::RemoveFromAgent => UiAction::RemoveFromAgent(group.sha256.clone()?),
         UICommand::PublishKey => UiAction::OpenPublish(Box::new(group.clone())),
         UICommand::RemoveEverywhere => UiAction::OpenRevoke(Box::new(group.clone())),
         UICommand::RotateKey => UiAction::OpenRotate(Box::new(group.clone())),

@@ -39,6 +39,9 @@ pub struct DetailsView<'a> {
     pub busy: bool,
     /// The `Host` patterns of `~/.ssh/config` naming this key's file.
     pub used_by_hosts: &'a [String],
+    /// Whether the ssh-agent holds the key, or why there is no agent;
+    /// `None` when unknown (no fingerprint, or not listed yet).
+    pub in_agent: Option<Result<bool, String>>,
 }
 
 /// Draws the panel's contents (the app owns the `egui::Panel`).
@@ -87,6 +90,7 @@ fn contents(ui: &mut egui::Ui, view: DetailsView<'_>, actions: &mut Vec<UiAction
             });
             ui.add_space(6.0);
             fields(ui, key, view.spec);
+            agent_field(ui, view.in_agent.as_ref());
             ui.add_space(6.0);
             where_else(ui, view.elsewhere, view.unloaded_accounts);
             used_by_hosts(ui, view.used_by_hosts);
@@ -181,6 +185,17 @@ fn fields(ui: &mut egui::Ui, key: &RemoteKey, spec: &'static ProviderSpec) {
     if let Some(state) = &key.state {
         field(ui, "State", state, false);
     }
+}
+
+/// "In the ssh-agent": yes, no, or "no agent" with the reason.
+fn agent_field(ui: &mut egui::Ui, in_agent: Option<&Result<bool, String>>) {
+    let text = match in_agent {
+        None => return,
+        Some(Ok(true)) => "yes".to_string(),
+        Some(Ok(false)) => "no".to_string(),
+        Some(Err(reason)) => reason.clone(),
+    };
+    field(ui, "In the ssh-agent", &text, false);
 }
 
 fn where_else(ui: &mut egui::Ui, elsewhere: &[OtherHolder], unloaded_accounts: usize) {

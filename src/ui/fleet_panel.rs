@@ -5,7 +5,7 @@
 use egui_extras::{Column, TableBuilder};
 
 use super::UiAction;
-use super::command::{CommandContext, UICommand};
+use super::command::{CommandContext, GroupAgent, UICommand};
 use super::keys_panel::ROW_HEIGHT;
 use crate::backend::fleet::{ACCOUNTS_SHOWN, RowText};
 use crate::inventory::{AccountError, ExportFormat, Flag, InventoryOptions, KeyGroup};
@@ -235,6 +235,7 @@ fn toolbar(
                 UICommand::ConvertPpk.button(ui, &context, actions);
             }
         }
+        agent_button(ui, table, actions);
         ui.separator();
         ui.toggle_value(chart_open, "📊 Chart")
             .on_hover_text("Keys by type and by age");
@@ -324,6 +325,10 @@ fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
             .on_hover_text("~/.ssh/config has an IdentityFile that points to no file");
         ui.toggle_value(&mut flags.expiring, "Expiring")
             .on_hover_text("Expired, or expiring within the days in the hygiene rules");
+        ui.toggle_value(&mut flags.agent_no_account, "In agent, on no account")
+            .on_hover_text(
+                "Loaded in the ssh-agent but on none of the accounts: loaded for nothing, or for a server Keyfleet does not know",
+            );
         ui.toggle_value(&mut flags.unknown_fingerprint, "Fingerprint unknown")
             .on_hover_text(
                 "Stored on an account without its public key (providers that keep only the private key) and not found on this computer",
@@ -337,13 +342,17 @@ fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
     });
 }
 
-const COLUMNS: [(&str, Option<FleetSort>); 9] = [
+/// The "In agent" column's title (its tooltip says why there is no agent).
+const AGENT_COLUMN: &str = "In agent";
+
+const COLUMNS: [(&str, Option<FleetSort>); 10] = [
     ("Name", Some(FleetSort::Name)),
     ("Type", Some(FleetSort::Algorithm)),
     ("Comment", Some(FleetSort::Comment)),
     ("Accounts", Some(FleetSort::Accounts)),
     ("On this computer", Some(FleetSort::Local)),
     ("Used by hosts", None),
+    (AGENT_COLUMN, None),
     ("Oldest", Some(FleetSort::Oldest)),
     ("Flags", Some(FleetSort::Flags)),
     ("Expires", Some(FleetSort::Expires)),
@@ -356,6 +365,7 @@ fn draw_table(
     actions: &mut Vec<UiAction>,
 ) {
     let sort = table.sort();
+    let no_agent = no_agent_reason(table);
     let mut clicked_sort = None;
     let mut clicked_row = None;
     // Only the row under the pointer (as of the last frame) and the
@@ -383,18 +393,15 @@ fn draw_table(
         .column(Column::initial(260.0).at_least(80.0).clip(true))
         .column(Column::initial(200.0).at_least(80.0).clip(true))
         .column(Column::initial(140.0).at_least(60.0).clip(true))
+        .column(Column::initial(80.0).at_least(50.0).clip(true))
         .column(Column::initial(110.0).at_least(60.0).clip(true))
         .column(Column::initial(160.0).at_least(80.0).clip(true))
         .column(Column::remainder().at_least(80.0).clip(true))
         .header(24.0, |mut header| {
             for (title, column) in COLUMNS {
                 header.col(|ui| {
-                    let Some(column) = column else {
-                        ui.strong(title);
-                        return;
-                    };
-                    let sorted = sort.filter(|(current, _)| *current == column);
-                    if super::sort_header(ui, title, sorted.map(|(_, ascending)| ascending)) {
+                    if let Some(column) = header_cell(ui, title, column, sort, no_agent.as_deref())
+                    {
                         clicked_sort = Some(column);
                     }
                 });
@@ -416,7 +423,7 @@ fn draw_table(
                 if response.hovered() || response.contains_pointer() {
                     hovered_now = Some(index);
                 }
-                response.context_menu(|ui| row_menu(ui, key, actions));
+                response.context_menu(|ui| row_menu(ui, key, text, no_agent.is_none(), actions));
             });
         });
     super::remember_row(ui, hovered_id, hovered_now);
@@ -426,6 +433,25 @@ fn draw_table(
     if let Some(index) = clicked_row {
         table.select_visible(index);
     }
+}
+
+/// One header cell; returns its column when clicked to sort by it.
+fn header_cell(
+    ui: &mut egui::Ui,
+    title: &str,
+    column: Option<FleetSort>,
+    sort: Option<(FleetSort, bool)>,
+    no_agent: Option<&str>,
+) -> Option<FleetSort> {
+    let Some(column) = column else {
+        let response = ui.strong(title);
+        if title == AGENT_COLUMN {
+            agent_header_tooltip(response, no_agent);
+        }
+        return None;
+    };
+    let sorted = sort.filter(|(current, _)| *current == column);
+    super::sort_header(ui, title, sorted.map(|(_, ascending)| ascending)).then_some(column)
 }
 
 /// One row's cells, left to right; the accounts are links when `links`.
@@ -471,6 +497,13 @@ fn row_cells(
         },
     });
     row.col(|ui| used_by_hosts_cell(ui, key));
+    row.col(|ui| {
+        if text.in_agent {
+            ui.label(&text.agent);
+        } else {
+            ui.weak(&text.agent);
+        }
+    });
     row.col(|ui| {
         ui.label(
             key.oldest_created_at
@@ -578,11 +611,57 @@ fn name_only_marker(ui: &mut egui::Ui, key: &KeyGroup) {
 }
 
 /// A row's context menu: the key group's commands from the command list.
-fn row_menu(ui: &mut egui::Ui, key: &KeyGroup, actions: &mut Vec<UiAction>) {
-    let context = CommandContext::for_group(key);
-    for command in UICommand::group_commands(key) {
+fn row_menu(
+    ui: &mut egui::Ui,
+    key: &KeyGroup,
+    text: &RowText,
+    agent_available: bool,
+    actions: &mut Vec<UiAction>,
+) {
+    let agent = GroupAgent {
+        private_key: text.private_key.as_deref(),
+        in_agent: text.in_agent,
+        agent_available,
+    };
+    let context = CommandContext::for_group_with_agent(key, agent);
+    for command in UICommand::group_commands_with_agent(key, agent) {
         command.button(ui, &context, actions);
     }
+}
+
+/// Why the inventory shows no agent ("SSH_AUTH_SOCK is not set"); `None`
+/// when the agent was listed (or not asked yet).
+fn no_agent_reason(table: &FleetTable) -> Option<String> {
+    match table.snapshot()?.agent.as_deref()? {
+        Ok(_) => None,
+        Err(err) => Some(err.to_string()),
+    }
+}
+
+/// The "In agent" header's tooltip: what the column means, or why there is
+/// no agent.
+fn agent_header_tooltip(response: egui::Response, no_agent: Option<&str>) {
+    match no_agent {
+        Some(reason) => response.on_hover_text(format!("No ssh-agent: {reason}")),
+        None => response.on_hover_text("Whether the ssh-agent (SSH_AUTH_SOCK) holds the key"),
+    };
+}
+
+/// "Remove all my keys from the agent…" (asks first), from the command
+/// list; only while the agent holds keys.
+fn agent_button(ui: &mut egui::Ui, table: &FleetTable, actions: &mut Vec<UiAction>) {
+    let agent_keys = match table.snapshot().and_then(|s| s.agent.as_deref()) {
+        Some(Ok(keys)) => Some(keys.len()),
+        _ => None,
+    };
+    let context = CommandContext {
+        agent_keys,
+        ..CommandContext::default()
+    };
+    let command = UICommand::RemoveAllFromAgent;
+    ui.add_enabled_ui(command.available(&context), |ui| {
+        command.button(ui, &context, actions);
+    });
 }
 
 /// "1 file", "2 files".

@@ -5,6 +5,7 @@
 
 pub mod accounts_panel;
 pub mod add_key_modal;
+pub mod agent_add_modal;
 pub mod cell_text;
 pub mod close_prompt_modal;
 pub mod command;
@@ -117,6 +118,19 @@ pub enum UiAction {
     SetHygieneRules(fleet_panel::HygieneRules),
     /// Scan these folders for local keys in "All keys".
     SetLocalKeyDirs(Vec<PathBuf>),
+    /// Open the "Add to agent" dialog on this private key file.
+    OpenAddToAgent {
+        /// What the key is called.
+        name: String,
+        /// Its private key file.
+        path: PathBuf,
+    },
+    /// Remove the key with this `SHA256:…` from the ssh-agent.
+    RemoveFromAgent(String),
+    /// Ask before removing every key from the ssh-agent.
+    AskRemoveAllFromAgent,
+    /// Remove every key from the ssh-agent (confirmed).
+    RemoveAllFromAgent,
 }
 
 /// A single-line text field with a visible label that also names it for

@@ -94,6 +94,8 @@ pub enum Outcome {
     PrivateKeyDiscarded,
     /// The user chose to quit and lose the unsaved private keys.
     QuitLosingKeys,
+    /// The ssh-agent was asked something: show what it did and holds.
+    AgentChanged(Box<crate::inventory::agent::AgentReport>),
 }
 
 /// Where a generated key goes once it exists.

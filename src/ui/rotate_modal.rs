@@ -192,6 +192,9 @@ pub struct RotateModal {
     /// offered when an account stores the private key itself).
     new_passphrase: SecretString,
     new_passphrase_again: SecretString,
+    /// "Add to agent" was clicked on the pause page: the app opens its
+    /// dialog over this one.
+    add_to_agent: Option<crate::ui::UiAction>,
 }
 
 impl RotateModal {
@@ -266,6 +269,7 @@ impl RotateModal {
             config_follow_up: Default::default(),
             new_passphrase: SecretString::default(),
             new_passphrase_again: SecretString::default(),
+            add_to_agent: None,
         }
     }
 
@@ -388,6 +392,7 @@ impl RotateModal {
             config_follow_up: Default::default(),
             new_passphrase: SecretString::default(),
             new_passphrase_again: SecretString::default(),
+            add_to_agent: None,
         }
     }
 
@@ -607,6 +612,9 @@ impl RotateModal {
                 .map(Box::new);
             let touched = std::mem::take(&mut self.touched_accounts);
             return Step::Done(Outcome::RotationClosed(rotation, touched));
+        }
+        if let Some(action) = self.add_to_agent.take() {
+            return Step::Tell(Outcome::Run(Box::new(action)));
         }
         if std::mem::take(&mut self.changed)
             && let Some(rotation) = &self.rotation
@@ -1085,6 +1093,7 @@ impl RotateModal {
                     "The new key is in place on {added} account(s); the old key is still there. Test the new key before removing the old one, e.g. ssh -i {} …",
                     new_path.display()
                 ));
+                add_to_agent_button(ui, rotation, &mut self.add_to_agent);
             }
             Phase::Done => {
                 success_line(
@@ -1099,6 +1108,25 @@ impl RotateModal {
             }
             _ => {}
         }
+    }
+}
+
+/// The pause page's "Add to agent…" for the rotation's new key (its saved
+/// private key file): a click leaves the action in `clicked` for the app.
+fn add_to_agent_button(
+    ui: &mut egui::Ui,
+    rotation: &Rotation,
+    clicked: &mut Option<crate::ui::UiAction>,
+) {
+    if ui
+        .button("🔑 Add to agent…")
+        .on_hover_text("Load the new key into the ssh-agent, so ssh can use it at once")
+        .clicked()
+    {
+        *clicked = Some(crate::ui::UiAction::OpenAddToAgent {
+            name: rotation.new.name.clone(),
+            path: rotation.new.private_key_path.clone(),
+        });
     }
 }
 

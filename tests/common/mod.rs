@@ -67,6 +67,17 @@ pub fn start_app_from(
     secrets: Arc<dyn SecretStore>,
     stored: Stored,
 ) -> TestApp {
+    start_app_with_agent(sandbox, config_dir, secrets, stored, Default::default())
+}
+
+/// Like [`start_app_from`], with this ssh-agent (the others have none).
+pub fn start_app_with_agent(
+    sandbox: Sandbox,
+    config_dir: tempfile::TempDir,
+    secrets: Arc<dyn SecretStore>,
+    stored: Stored,
+    agent: keyfleet::inventory::agent::AgentSocket,
+) -> TestApp {
     let store = ProfileStore::new(config_dir.path());
     let dialogs = Arc::new(ScriptedDialogs::default());
     let services = Services {
@@ -76,6 +87,7 @@ pub fn start_app_from(
             base_backoff: Duration::from_millis(10),
             ..HttpPolicy::default()
         },
+        agent,
     };
     let app_store = store.clone();
     let ssh_dir = config_dir.path().join("ssh");
