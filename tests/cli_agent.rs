@@ -233,7 +233,7 @@ fn the_demo_has_its_own_agent_holding_the_laptop_key() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let keys = json["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 1, "{json:#}");
-    assert_eq!(keys[0]["accounts"].as_array().unwrap().len(), 3, "{json:#}");
+    assert_eq!(keys[0]["accounts"].as_array().unwrap().len(), 4, "{json:#}");
     assert!(
         keys[0]["files"][0]
             .as_str()

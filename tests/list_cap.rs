@@ -26,7 +26,9 @@ fn client(kind: ProviderKind, url: &str, max_list_bytes: usize) -> ProviderClien
 }
 
 /// A Terraform-like server whose every page points to the next one; each
-/// page holds `page_bytes` of key names. Counts the pages served.
+/// page holds `page_bytes` of key names. Counts the pages of the key list
+/// served (the workspaces, listed beside it, are endless too and have a
+/// cap of their own).
 async fn endless_terraform(page_bytes: usize) -> (String, Arc<AtomicUsize>) {
     let served = Arc::new(AtomicUsize::new(0));
     let counter = served.clone();
@@ -38,11 +40,13 @@ async fn endless_terraform(page_bytes: usize) -> (String, Arc<AtomicUsize>) {
         })
         .collect();
     let data = Arc::new(serde_json::to_string(&data).unwrap());
-    let router =
-        axum::Router::new().fallback(move |Query(query): Query<HashMap<String, String>>| {
+    let router = axum::Router::new().fallback(
+        move |uri: axum::http::Uri, Query(query): Query<HashMap<String, String>>| {
             let (counter, data) = (counter.clone(), data.clone());
             async move {
-                counter.fetch_add(1, Ordering::SeqCst);
+                if uri.path().ends_with("/ssh-keys") {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
                 let page: u64 = query
                     .get("page[number]")
                     .and_then(|page| page.parse().ok())
@@ -53,7 +57,8 @@ async fn endless_terraform(page_bytes: usize) -> (String, Arc<AtomicUsize>) {
                     format!("{{\"data\":{data},\"meta\":{meta}}}"),
                 )
             }
-        });
+        },
+    );
     (serve(router).await.unwrap(), served)
 }
 

@@ -261,12 +261,12 @@ fn an_encrypted_key_asks_its_passphrase_and_a_wrong_one_sends_nothing() {
 fn remove_all_asks_first() {
     let mut window = start();
     let harness = &mut window.test.harness;
-    click(harness, "Remove all my keys from the agent…");
+    click(harness, "🔑 Empty agent…");
     wait_for_label(harness, "Remove all keys from the agent?");
     click(harness, "Cancel");
     assert!(agent_holds(&window.agent, &sha256(&window.stranger)));
     let harness = &mut window.test.harness;
-    click(harness, "Remove all my keys from the agent…");
+    click(harness, "🔑 Empty agent…");
     click(harness, "Remove all");
     let stranger_sha = sha256(&window.stranger);
     wait_for_agent(&mut window, &stranger_sha, false);
@@ -290,7 +290,7 @@ fn without_an_agent_the_column_says_no_agent() {
     assert!(test.harness.query_by_label("no agent").is_some());
     assert!(
         test.harness
-            .query_by_label("Remove all my keys from the agent…")
+            .query_by_label("🔑 Empty agent…")
             .is_some_and(|button| button.accesskit_node().is_disabled())
     );
 }

@@ -358,12 +358,15 @@ mod tests {
             loaded.local_key_dirs,
             Some(vec![PathBuf::from("/home/user/keys")])
         );
-        // The format did not change: written again, it is the same text.
+        // The format did not change: written again, it is the same text,
+        // with only the hygiene rule added since (expiry) at its default.
         let mut again = Stored::default();
         loaded.store(&mut again);
+        let expected =
+            SAVED_BEFORE_VIEW.replace("max_accounts:2)", "max_accounts:2,expiring_days:14)");
         assert_eq!(
             eframe::Storage::get_string(&again, STORAGE_KEY).as_deref(),
-            Some(SAVED_BEFORE_VIEW)
+            Some(expected.as_str())
         );
     }
 

@@ -300,7 +300,9 @@ pub fn filter_id() -> egui::Id {
 }
 
 fn filters(ui: &mut egui::Ui, table: &mut FleetTable) {
-    ui.horizontal(|ui| {
+    // Wrapped: the flag toggles outgrow a narrow window, and a toggle off
+    // the edge could be neither seen nor clicked.
+    ui.horizontal_wrapped(|ui| {
         if let Some(filter) = super::filter_box(
             ui,
             filter_id(),
@@ -659,8 +661,10 @@ fn agent_button(ui: &mut egui::Ui, table: &FleetTable, actions: &mut Vec<UiActio
         ..CommandContext::default()
     };
     let command = UICommand::RemoveAllFromAgent;
+    // Short on the toolbar, which must fit a 1024-point window; the
+    // palette and the tooltip carry the command's whole wording.
     ui.add_enabled_ui(command.available(&context), |ui| {
-        command.button(ui, &context, actions);
+        command.button_with_text(ui, "🔑 Empty agent…", &context, actions);
     });
 }
 
