@@ -152,16 +152,7 @@ pub(super) fn publish(
             return Ok(EXIT_USAGE);
         }
     };
-    let name = match name {
-        Some(name) => name.to_string(),
-        None => {
-            let file = pubfile
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            file.strip_suffix(".pub").unwrap_or(&file).to_string()
-        }
-    };
+    let name = name.map_or_else(|| name_from_file(pubfile), str::to_string);
     // Accounts that fail a local check get no request at all.
     let mut rows: Vec<Option<Row>> = targets
         .iter()
@@ -215,6 +206,15 @@ pub(super) fn publish(
     }
     let rows: Vec<Row> = rows.into_iter().flatten().collect();
     print_rows(&sha256, &rows, None, json, out, err)
+}
+
+/// A key's default name: its file's name without `.pub`.
+fn name_from_file(pubfile: &Path) -> String {
+    let file = pubfile
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    file.strip_suffix(".pub").unwrap_or(&file).to_string()
 }
 
 /// A key `revoke` could not compare: its account shows no public key

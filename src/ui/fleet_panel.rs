@@ -228,14 +228,7 @@ fn toolbar(
         {
             actions.push(UiAction::OpenRotate(Box::new(key.clone())));
         }
-        // Only for a PuTTY key: drawn from the command list.
-        if let Some(key) = selected {
-            let context = CommandContext::for_group(key);
-            if UICommand::ConvertPpk.available(&context) {
-                UICommand::ConvertPpk.button(ui, &context, actions);
-            }
-        }
-        agent_button(ui, table, actions);
+        this_computer_buttons(ui, table, actions);
         ui.separator();
         ui.toggle_value(chart_open, "📊 Chart")
             .on_hover_text("Keys by type and by age");
@@ -651,6 +644,19 @@ fn agent_header_tooltip(response: egui::Response, no_agent: Option<&str>) {
 
 /// "Remove all my keys from the agent…" (asks first), from the command
 /// list; only while the agent holds keys.
+/// The toolbar's buttons about this computer: "Convert to OpenSSH…" for
+/// a selected PuTTY key, and emptying the ssh-agent.
+fn this_computer_buttons(ui: &mut egui::Ui, table: &FleetTable, actions: &mut Vec<UiAction>) {
+    // Only for a PuTTY key: drawn from the command list.
+    if let Some(key) = table.selected_key() {
+        let context = CommandContext::for_group(key);
+        if UICommand::ConvertPpk.available(&context) {
+            UICommand::ConvertPpk.button(ui, &context, actions);
+        }
+    }
+    agent_button(ui, table, actions);
+}
+
 fn agent_button(ui: &mut egui::Ui, table: &FleetTable, actions: &mut Vec<UiAction>) {
     let agent_keys = match table.snapshot().and_then(|s| s.agent.as_deref()) {
         Some(Ok(keys)) => Some(keys.len()),

@@ -713,15 +713,7 @@ fn cell_text<'k>(
             shown => or_dash(shown),
         },
         KeyColumn::Sha256 | KeyColumn::Md5 if key.fingerprint_warning.is_some() => {
-            let text = match column {
-                KeyColumn::Sha256 => key.fingerprint_sha256.as_deref(),
-                _ => key.fingerprint_md5.as_deref(),
-            };
-            Some((
-                Cow::Owned(format!("⚠ {}", text.unwrap_or("—"))),
-                CellFont::Fingerprint,
-                Tone::Warn,
-            ))
+            doubted_fingerprint(key, column)
         }
         KeyColumn::Sha256 => fingerprint(key.fingerprint_sha256.as_deref()),
         KeyColumn::Md5 => fingerprint(key.fingerprint_md5.as_deref()),
@@ -734,18 +726,7 @@ fn cell_text<'k>(
         KeyColumn::State => or_dash(key.state.as_deref()),
         KeyColumn::Created => or_dash(key.created_at.as_deref()),
         KeyColumn::Updated => or_dash(key.updated_at.as_deref()),
-        KeyColumn::Expires => match key.expires_at.as_deref() {
-            Some(text) => plain(text),
-            None => Some((Cow::Borrowed(NEVER), CellFont::Body, Tone::Weak)),
-        },
-        KeyColumn::Labels => match key.labels.as_ref() {
-            Some(labels) if !labels.is_empty() => Some((
-                Cow::Owned(crate::state::key_table::labels_text(key)),
-                CellFont::Body,
-                Tone::Normal,
-            )),
-            _ => or_dash(None),
-        },
+        KeyColumn::Expires | KeyColumn::Labels => expiry_or_labels(key, column),
         // How many things in the account use the key; a dash when the
         // provider could not say.
         KeyColumn::UsedBy => match &key.used_by {
@@ -761,6 +742,42 @@ fn cell_text<'k>(
         },
         KeyColumn::Actions => None,
     }
+}
+
+/// A fingerprint cell of a key whose provider reported another
+/// fingerprint: marked ⚠ (the tooltip says why).
+fn doubted_fingerprint(
+    key: &RemoteKey,
+    column: KeyColumn,
+) -> Option<(Cow<'_, str>, CellFont, Tone)> {
+    let text = match column {
+        KeyColumn::Sha256 => key.fingerprint_sha256.as_deref(),
+        _ => key.fingerprint_md5.as_deref(),
+    };
+    Some((
+        Cow::Owned(format!("⚠ {}", text.unwrap_or("—"))),
+        CellFont::Fingerprint,
+        Tone::Warn,
+    ))
+}
+
+/// The Expires cell ("never" where the key has no expiry) and the Labels
+/// cell (`key=value`, comma-joined; a dash without labels).
+fn expiry_or_labels(key: &RemoteKey, column: KeyColumn) -> Option<(Cow<'_, str>, CellFont, Tone)> {
+    if column == KeyColumn::Expires {
+        return Some(match key.expires_at.as_deref() {
+            Some(text) => (Cow::Borrowed(text), CellFont::Body, Tone::Normal),
+            None => (Cow::Borrowed(NEVER), CellFont::Body, Tone::Weak),
+        });
+    }
+    Some(match key.labels.as_ref() {
+        Some(labels) if !labels.is_empty() => (
+            Cow::Owned(crate::state::key_table::labels_text(key)),
+            CellFont::Body,
+            Tone::Normal,
+        ),
+        _ => (Cow::Borrowed("—"), CellFont::Body, Tone::Weak),
+    })
 }
 
 /// The hovered cell's tooltip: the key's comment on its name, the
