@@ -514,3 +514,27 @@ fn the_export_names_keys_and_accounts_and_holds_no_secret() {
     assert_eq!(json["keys"].as_array().unwrap().len(), 5);
     assert_eq!(json["errors"][0]["account"], "Terraform without token");
 }
+
+/// With no account at all, "All keys" still opens and shows this
+/// computer's keys (it was disabled until an account existed).
+#[test]
+fn all_keys_opens_without_an_account_and_shows_this_computers_keys() {
+    let sandbox = Sandbox::start().unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    let secrets: std::sync::Arc<dyn keyfleet::store::SecretStore> =
+        std::sync::Arc::new(keyfleet::store::MemoryStore::default());
+    let mut test = start_app(sandbox, config_dir, secrets);
+    let line = public_key(ssh_key::Algorithm::Ed25519, "only@here");
+    std::fs::write(test.ssh_dir.join("only_here.pub"), &line).unwrap();
+    wait_for_label(&mut test.harness, "No accounts yet");
+    click(&mut test.harness, "🔑 All keys");
+    wait_until(&mut test.harness, "this computer's key listed", |h| {
+        h.state().fleet().table().snapshot().is_some_and(|s| {
+            s.inventory
+                .keys
+                .iter()
+                .any(|k| k.comment.as_deref() == Some("only@here"))
+        })
+    });
+    assert!(test.harness.query_by_label("No accounts yet").is_none());
+}

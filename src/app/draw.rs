@@ -113,7 +113,7 @@ impl App {
     }
 
     fn draw_central(&mut self, ui: &mut egui::Ui, actions: &mut Vec<UiAction>) {
-        if self.accounts.profiles().is_empty() {
+        if self.accounts.profiles().is_empty() && !self.all_keys_shown() {
             ui.vertical_centered(|ui| {
                 ui.add_space(ui.available_height() / 3.0);
                 ui.heading("No accounts yet");

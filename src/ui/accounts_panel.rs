@@ -26,14 +26,13 @@ pub fn show(
 ) {
     header(ui, !profiles.is_empty(), actions);
     ui.separator();
+    // Open without accounts too: the keys, agent and hosts of this
+    // computer are worth seeing on their own.
     if ui
-        .add_enabled(
-            !profiles.is_empty(),
-            egui::Button::selectable(
-                view == Some(&View::AllKeys),
-                egui::RichText::new("🔑 All keys").strong(),
-            ),
-        )
+        .add(egui::Button::selectable(
+            view == Some(&View::AllKeys),
+            egui::RichText::new("🔑 All keys").strong(),
+        ))
         .on_hover_text("Every key of every account and of this computer, grouped by fingerprint")
         .clicked()
     {
