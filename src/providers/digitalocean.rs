@@ -19,7 +19,6 @@
 //! followed, so the token cannot be sent to another host.
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::{StreamExt, TryStreamExt};
@@ -28,7 +27,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
-use super::http::{self, Http, ListBudget, RawResponse, RestClient, TokenHeader};
+use super::http::{Http, ListBudget, RawResponse, RestClient, TokenHeader};
 use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::model::{CreatedKey, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
@@ -383,17 +382,18 @@ impl DigitaloceanClient {
         validate_key_name(name)?;
         let url = self.url(&[&key_id(key)?.to_string()])?;
         let body = encode(&RenameBody { name: name.trim() })?;
-        self.retrying(|_attempt| {
-            let (url, body) = (url.clone(), body.clone());
-            async move {
-                let response = self.send(Method::PUT, url, Some(body)).await?;
-                if !response.is_success() {
-                    return Err(self.error(&response, Operation::Rename));
+        self.rest
+            .retrying(|_attempt| {
+                let (url, body) = (url.clone(), body.clone());
+                async move {
+                    let response = self.send(Method::PUT, url, Some(body)).await?;
+                    if !response.is_success() {
+                        return Err(self.error(&response, Operation::Rename));
+                    }
+                    Ok(self.decode::<KeyRoot>(&response)?.ssh_key.into_remote())
                 }
-                Ok(self.decode::<KeyRoot>(&response)?.ssh_key.into_remote())
-            }
-        })
-        .await
+            })
+            .await
     }
 
     /// Deletes the key at its id. A 404 on a retry means an earlier
@@ -401,17 +401,18 @@ impl DigitaloceanClient {
     pub async fn delete_key(&self, key: &RemoteKey) -> Result<(), ApiError> {
         super::model::check_account_scope(&key.scope, "DigitalOcean")?;
         let url = self.url(&[&key_id(key)?.to_string()])?;
-        self.retrying(|attempt| {
-            let url = url.clone();
-            async move {
-                let response = self.send(Method::DELETE, url, None).await?;
-                if response.is_success() || (response.status == 404 && attempt > 0) {
-                    return Ok(());
+        self.rest
+            .retrying(|attempt| {
+                let url = url.clone();
+                async move {
+                    let response = self.send(Method::DELETE, url, None).await?;
+                    if response.is_success() || (response.status == 404 && attempt > 0) {
+                        return Ok(());
+                    }
+                    Err(self.error(&response, Operation::Delete))
                 }
-                Err(self.error(&response, Operation::Delete))
-            }
-        })
-        .await
+            })
+            .await
     }
 
     // -----------------------------------------------------------------------
@@ -423,45 +424,19 @@ impl DigitaloceanClient {
         url.query_pairs_mut()
             .append_pair("page", &number.to_string())
             .append_pair("per_page", &PAGE_SIZE.to_string());
-        self.retrying(|_attempt| {
-            let url = url.clone();
-            async move {
-                let response = self.send(Method::GET, url, None).await?;
-                if !response.is_success() {
-                    return Err(self.error(&response, Operation::List));
-                }
-                budget.charge(&response)?;
-                self.decode::<PageDto>(&response)
-            }
-        })
-        .await
-    }
-
-    /// Runs `attempt` with the shared retry policy, except that a rate
-    /// limit lasting longer than the policy's longest wait fails at once:
-    /// retrying before DigitalOcean's reset only spends more of the limit.
-    async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, ApiError>
-    where
-        F: FnMut(u32) -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
-    {
-        let max_wait = self.rest.policy().max_wait;
-        http::with_retries(self.rest.policy(), true, |tries| {
-            let running = attempt(tries);
-            async move {
-                match running.await {
-                    Err(err)
-                        if err.kind == ApiErrorKind::RateLimited
-                            && err.retry_after.is_some_and(|wait| wait > max_wait) =>
-                    {
-                        Ok(Err(err))
+        self.rest
+            .retrying(|_attempt| {
+                let url = url.clone();
+                async move {
+                    let response = self.send(Method::GET, url, None).await?;
+                    if !response.is_success() {
+                        return Err(self.error(&response, Operation::List));
                     }
-                    other => other.map(Ok),
+                    budget.charge(&response)?;
+                    self.decode::<PageDto>(&response)
                 }
-            }
-        })
-        .await
-        .and_then(|result| result)
+            })
+            .await
     }
 
     async fn send(

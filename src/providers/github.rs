@@ -18,7 +18,6 @@
 //! show a partial list with a notice.
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderMap, LINK};
@@ -28,7 +27,7 @@ use serde_json::Value;
 
 use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
 use super::http::Http;
-use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
+use super::http::{ListBudget, RawResponse, RestClient, TokenHeader};
 use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::model::{CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
 use super::paging::{self, Unique};
@@ -311,6 +310,7 @@ impl GithubClient {
     pub async fn test_connection(&self) -> Result<String, ApiError> {
         let url = self.url(&["user"])?;
         let login = self
+            .rest
             .retrying(|_attempt| {
                 let url = url.clone();
                 async move {
@@ -441,17 +441,18 @@ impl GithubClient {
         })?;
         let [first, second] = list.segments();
         let url = self.url(&[first, second, &id.to_string()])?;
-        self.retrying(|attempt| {
-            let url = url.clone();
-            async move {
-                let response = self.send(Method::DELETE, url, None).await?;
-                if response.is_success() || (response.status == 404 && attempt > 0) {
-                    return Ok(());
+        self.rest
+            .retrying(|attempt| {
+                let url = url.clone();
+                async move {
+                    let response = self.send(Method::DELETE, url, None).await?;
+                    if response.is_success() || (response.status == 404 && attempt > 0) {
+                        return Ok(());
+                    }
+                    Err(self.error(&response, Operation::Delete, Some(list)))
                 }
-                Err(self.error(&response, Operation::Delete, Some(list)))
-            }
-        })
-        .await
+            })
+            .await
     }
 
     // -----------------------------------------------------------------------
@@ -570,24 +571,25 @@ impl GithubClient {
         url: Url,
         budget: Option<&ListBudget>,
     ) -> Result<ListPage, ApiError> {
-        self.retrying(|_attempt| {
-            let url = url.clone();
-            async move {
-                let response = self.send(Method::GET, url.clone(), None).await?;
-                if !response.is_success() {
-                    return Err(self.error(&response, Operation::List, Some(list)));
+        self.rest
+            .retrying(|_attempt| {
+                let url = url.clone();
+                async move {
+                    let response = self.send(Method::GET, url.clone(), None).await?;
+                    if !response.is_success() {
+                        return Err(self.error(&response, Operation::List, Some(list)));
+                    }
+                    if let Some(budget) = budget {
+                        budget.charge(&response)?;
+                    }
+                    Ok(ListPage {
+                        keys: self.decode(&response)?,
+                        next: self.next_page(&response.headers, &url)?,
+                        last: self.last_page(&response.headers, &url),
+                    })
                 }
-                if let Some(budget) = budget {
-                    budget.charge(&response)?;
-                }
-                Ok(ListPage {
-                    keys: self.decode(&response)?,
-                    next: self.next_page(&response.headers, &url)?,
-                    last: self.last_page(&response.headers, &url),
-                })
-            }
-        })
-        .await
+            })
+            .await
     }
 
     /// The page number of a `rel="last"` link to this same list (origin
@@ -639,33 +641,6 @@ impl GithubClient {
             )));
         }
         Ok(Some(next))
-    }
-
-    /// Runs `attempt` with the shared retry policy, except that a rate
-    /// limit lasting longer than the policy's longest wait fails at once:
-    /// retrying before GitHub's reset only spends more of the limit.
-    async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, ApiError>
-    where
-        F: FnMut(u32) -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
-    {
-        let max_wait = self.rest.policy().max_wait;
-        http::with_retries(self.rest.policy(), true, |tries| {
-            let running = attempt(tries);
-            async move {
-                match running.await {
-                    Err(err)
-                        if err.kind == ApiErrorKind::RateLimited
-                            && err.retry_after.is_some_and(|wait| wait > max_wait) =>
-                    {
-                        Ok(Err(err))
-                    }
-                    other => other.map(Ok),
-                }
-            }
-        })
-        .await
-        .and_then(|result| result)
     }
 
     /// Sends one request with GitHub's headers (the User-Agent GitHub

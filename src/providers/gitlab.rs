@@ -12,7 +12,6 @@
 //! `insufficient_scope`: reading needs `read_user` (or `api`), writing `api`.
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::{StreamExt, TryStreamExt};
@@ -23,7 +22,7 @@ use serde_json::Value;
 
 use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
 use super::http::Http;
-use super::http::{self, ListBudget, RawResponse, RestClient, TokenHeader};
+use super::http::{ListBudget, RawResponse, RestClient, TokenHeader};
 use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::model::{CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
 use super::redact::Redactor;
@@ -292,6 +291,7 @@ impl GitlabClient {
     pub async fn test_connection(&self) -> Result<String, ApiError> {
         let url = self.url(&["user"])?;
         let username = self
+            .rest
             .retrying(|_| {
                 let url = url.clone();
                 async move {
@@ -425,17 +425,18 @@ impl GitlabClient {
             ))
         })?;
         let url = self.url(&["user", "keys", &id.to_string()])?;
-        self.retrying(|attempt| {
-            let url = url.clone();
-            async move {
-                let response = self.send(Method::DELETE, url, None).await?;
-                if response.is_success() || (response.status == 404 && attempt > 0) {
-                    return Ok(());
+        self.rest
+            .retrying(|attempt| {
+                let url = url.clone();
+                async move {
+                    let response = self.send(Method::DELETE, url, None).await?;
+                    if response.is_success() || (response.status == 404 && attempt > 0) {
+                        return Ok(());
+                    }
+                    Err(self.error(&response, Operation::Delete))
                 }
-                Err(self.error(&response, Operation::Delete))
-            }
-        })
-        .await
+            })
+            .await
     }
 
     // -----------------------------------------------------------------------
@@ -452,22 +453,23 @@ impl GitlabClient {
         url.query_pairs_mut()
             .append_pair("page", &number.to_string())
             .append_pair("per_page", &per_page.to_string());
-        self.retrying(|_| {
-            let url = url.clone();
-            async move {
-                let response = self.send(Method::GET, url, None).await?;
-                if !response.is_success() {
-                    return Err(self.error(&response, Operation::List));
+        self.rest
+            .retrying(|_| {
+                let url = url.clone();
+                async move {
+                    let response = self.send(Method::GET, url, None).await?;
+                    if !response.is_success() {
+                        return Err(self.error(&response, Operation::List));
+                    }
+                    budget.charge(&response)?;
+                    Ok(Page {
+                        keys: self.decode(&response)?,
+                        total_pages: page_header(&response.headers, "x-total-pages"),
+                        next_page: page_header(&response.headers, "x-next-page"),
+                    })
                 }
-                budget.charge(&response)?;
-                Ok(Page {
-                    keys: self.decode(&response)?,
-                    total_pages: page_header(&response.headers, "x-total-pages"),
-                    next_page: page_header(&response.headers, "x-next-page"),
-                })
-            }
-        })
-        .await
+            })
+            .await
     }
 
     fn check_page_count(&self, total: u32) -> Result<(), ApiError> {
@@ -489,32 +491,6 @@ impl GitlabClient {
                 "GitLab's paging of the SSH keys did not end (a page was named again, or more than {MAX_PAGES} pages); the list was not loaded."
             ),
         )
-    }
-
-    /// Runs `attempt` with the shared retry policy, except that a rate
-    /// limit lasting longer than the policy's longest wait fails at once.
-    async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, ApiError>
-    where
-        F: FnMut(u32) -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
-    {
-        let max_wait = self.rest.policy().max_wait;
-        http::with_retries(self.rest.policy(), true, |tries| {
-            let running = attempt(tries);
-            async move {
-                match running.await {
-                    Err(err)
-                        if err.kind == ApiErrorKind::RateLimited
-                            && err.retry_after.is_some_and(|wait| wait > max_wait) =>
-                    {
-                        Ok(Err(err))
-                    }
-                    other => other.map(Ok),
-                }
-            }
-        })
-        .await
-        .and_then(|result| result)
     }
 
     async fn send(

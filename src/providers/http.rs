@@ -454,6 +454,34 @@ impl RestClient {
         join_url(&self.base_url, segments)
     }
 
+    /// Runs `attempt` with the shared retry policy ([`with_retries`]),
+    /// except that a rate limit lasting longer than the policy's longest
+    /// wait fails at once: retrying before the provider's reset only spends
+    /// more of the limit.
+    pub async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, ApiError>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let max_wait = self.policy().max_wait;
+        with_retries(self.policy(), true, |tries| {
+            let running = attempt(tries);
+            async move {
+                match running.await {
+                    Err(err)
+                        if err.kind == ApiErrorKind::RateLimited
+                            && err.retry_after.is_some_and(|wait| wait > max_wait) =>
+                    {
+                        Ok(Err(err))
+                    }
+                    other => other.map(Ok),
+                }
+            }
+        })
+        .await
+        .and_then(|result| result)
+    }
+
     /// What removes this account's token from text out of an answer.
     pub fn redactor(&self) -> Redactor<'_> {
         Redactor::new(&self.token)
