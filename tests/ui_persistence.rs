@@ -257,3 +257,41 @@ fn a_garbled_or_stale_layout_starts_with_the_defaults() {
     assert_eq!(h.ctx.zoom_factor(), 1.0);
     assert_eq!(h.ctx.theme(), egui::Theme::Light);
 }
+
+/// All keys opens without an account, so a run that quit on All keys with
+/// no account comes back to All keys, not to the welcome screen.
+#[test]
+fn all_keys_with_no_account_comes_back_as_all_keys() {
+    let sandbox = Sandbox::start().unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let mut test = start_app(sandbox, config_dir, secrets);
+    let h = &mut test.harness;
+    wait_for_label(h, "No accounts yet");
+    click(h, "🔑 All keys");
+    wait_for_label(h, "All keys");
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+    let remembered = Remembered::load(&storage).expect("the layout was stored");
+    assert!(remembered.all_keys_open);
+
+    let mut test = restart(
+        test,
+        &[],
+        Stored {
+            remembered: Some(remembered),
+            memory: None,
+        },
+    );
+    let h = &mut test.harness;
+    h.run_steps(3);
+    assert!(h.query_by_label("All keys").is_some(), "{}", screen_text(h));
+    assert!(
+        h.query_by_label("No accounts yet").is_none(),
+        "{}",
+        screen_text(h)
+    );
+    wait_until(h, "this computer's inventory", |h| {
+        h.state().fleet().table().snapshot().is_some()
+    });
+}

@@ -280,7 +280,8 @@ impl App {
     /// loaded: a remembered account that no longer exists is ignored).
     pub(super) fn restore(&mut self, remembered: Remembered) {
         let zoom = remembered.zoom();
-        if remembered.all_keys_open && !self.accounts.profiles().is_empty() {
+        // All keys opens without an account too (this computer's keys).
+        if remembered.all_keys_open {
             self.layout.view = Some(View::AllKeys);
         } else if let Some(id) = remembered.selected_account
             && self.accounts.profile(&id).is_some()
