@@ -7,6 +7,7 @@ mod common;
 
 use common::bystanders::assert_only_gone;
 use common::*;
+use egui_kittest::kittest::{NodeT, Queryable};
 use keyfleet::providers::{KeyScope, ProviderKind};
 use keyfleet::sandbox::Sandbox;
 
@@ -174,4 +175,109 @@ fn all_keys_shows_expiry_and_flags_expiring_keys() {
     wait_for_label(h, &day(10));
     click(h, "Expiring");
     assert_eq!(h.state().fleet().table().visible_len(), 2);
+}
+
+/// The POSTs the GitLab fake received (creates, refused ones too).
+fn gitlab_creates(test: &TestApp) -> usize {
+    test.sandbox
+        .gitlab
+        .faults()
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.contains("/user/keys"))
+        .count()
+}
+
+/// Publishing a key from this computer to GitLab with an expiry date: a
+/// date that does not read as one is refused with what to write instead,
+/// and nothing is sent; the date typed then reaches the created key as its
+/// `expires_at`.
+#[test]
+fn publish_sends_the_typed_expiry_and_refuses_a_bad_date() {
+    let sandbox = Sandbox::start().unwrap();
+    let (mut test, _profile) = start_with_account(sandbox, ProviderKind::Gitlab, "GitLab");
+    let line = public_key(ssh_key::Algorithm::Ed25519, "me@desk");
+    std::fs::write(test.ssh_dir.join("desk.pub"), format!("{line}\n")).unwrap();
+    let h = &mut test.harness;
+    click(h, "🔑 All keys");
+    wait_until(h, "this computer's key", |h| {
+        h.state().fleet().table().snapshot().is_some_and(|s| {
+            s.inventory
+                .keys
+                .iter()
+                .any(|k| k.comment.as_deref() == Some("me@desk"))
+        })
+    });
+    // A key only on this computer is named by its file.
+    click(h, "desk.pub");
+    click(h, "📤 Publish…");
+    wait_for_label_containing(h, "Publish \"desk.pub\"");
+    h.query_all_by_label("GitLab")
+        .find(|node| node.accesskit_node().role() == egui::accesskit::Role::CheckBox)
+        .expect("a GitLab checkbox")
+        .click();
+    h.run_steps(2);
+
+    set_text(h, "Expires:", "31/12/2030");
+    wait_for_label_containing(h, "\"31/12/2030\" is not a date; write it as YYYY-MM-DD");
+    click(h, "Publish to 1 account(s)");
+    h.run_steps(3);
+    assert_eq!(gitlab_creates(&test), 0, "a bad date sends nothing");
+    assert!(test.sandbox.gitlab.keys().is_empty());
+
+    let expires = (keyfleet::clock::now_utc().date() + time::Duration::days(120)).to_string();
+    let h = &mut test.harness;
+    set_text(h, "Expires:", &expires);
+    click(h, "Retry 1 account(s)");
+    wait_for_label_containing(h, "✔ added as");
+    let stored = test.sandbox.gitlab.keys();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].expires_at.as_deref(), Some(expires.as_str()));
+    assert_eq!(key_data(&stored[0].key), key_data(&line));
+    assert_eq!(gitlab_creates(&test), 1);
+}
+
+/// Rotating a GitLab key that lives 90 days: the plan suggests the same
+/// lifetime from today for the new key (`plan::same_lifetime`), and a date
+/// edited in the plan is the one the new key gets.
+#[test]
+fn rotation_suggests_the_old_lifetime_and_sends_the_edited_expiry() {
+    let sandbox = Sandbox::start().unwrap();
+    let today = keyfleet::clock::now_utc().date();
+    let day = |offset: i64| (today + time::Duration::days(offset)).to_string();
+    let old = public_key(ssh_key::Algorithm::Ed25519, "me@laptop");
+    sandbox
+        .gitlab
+        .add_key_with("laptop", &old, "auth", Some(&day(90)));
+    let (mut test, _profile) = start_with_account(sandbox, ProviderKind::Gitlab, "GitLab");
+    let new_path = test.ssh_dir.join("laptop-new");
+    let h = &mut test.harness;
+    select_key(h, "laptop");
+    click(h, "Rotate…");
+    wait_for_label(h, "Generate and save");
+    set_text(h, "New key name:", "laptop-new");
+    set_text(h, "Save private key as:", &new_path.display().to_string());
+    click(h, "Generate and save");
+    wait_for_label(h, "Add the new key");
+
+    let suggested = h
+        .get_by_label("New key expires on:")
+        .accesskit_node()
+        .value()
+        .map(|value| value.to_string());
+    // The fake dates the old key's creation today: 90 days from today.
+    assert_eq!(suggested.as_deref(), Some(day(90).as_str()));
+    set_text(h, "New key expires on:", &day(30));
+    h.run_steps(2);
+    click(h, "Add the new key");
+    wait_until(h, "the pause", |h| {
+        h.state().rotations().first().map(|r| r.phase)
+            == Some(keyfleet::ops::rotation::Phase::Paused)
+    });
+    let stored = test.sandbox.gitlab.keys();
+    let new = stored
+        .iter()
+        .find(|k| k.title == "laptop-new")
+        .unwrap_or_else(|| panic!("the new key was added: {stored:?}"));
+    assert_eq!(new.expires_at.as_deref(), Some(day(30).as_str()));
 }

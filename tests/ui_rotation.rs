@@ -546,3 +546,38 @@ fn a_damaged_rotations_file_is_moved_aside_and_rotations_are_saved_again() {
     assert_eq!(names(&setup.test), everywhere(&["laptop", NEW_NAME]));
     assert_bystanders_unchanged(&setup);
 }
+
+/// The new key's passphrase field is not offered when an HCP Terraform
+/// account is in the rotation (it stores the private key and needs it
+/// unencrypted), and is offered for a key on no such account.
+#[test]
+fn no_passphrase_is_offered_when_terraform_is_in_the_rotation() {
+    let mut setup = start();
+    let h = &mut setup.test.harness;
+    click(h, "laptop");
+    click(h, "Rotate…");
+    wait_for_label(h, "Generate and save");
+    assert!(
+        h.query_by_label("Passphrase (optional):").is_none(),
+        "{}",
+        screen_text(h)
+    );
+    wait_for_label_containing(h, "No passphrase: an account here stores the private key");
+    click(h, "Cancel");
+    h.run_steps(3);
+
+    // "other" is on Sesterce only: the field is there.
+    click(h, "other");
+    click(h, "Rotate…");
+    wait_for_label(h, "Generate and save");
+    assert!(
+        h.query_by_label("Passphrase (optional):").is_some(),
+        "{}",
+        screen_text(h)
+    );
+    assert!(
+        h.query_by_label_contains("No passphrase:").is_none(),
+        "{}",
+        screen_text(h)
+    );
+}
