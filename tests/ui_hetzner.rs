@@ -7,6 +7,7 @@ mod common;
 
 use common::bystanders::assert_only_gone;
 use common::*;
+use egui_kittest::kittest::Queryable;
 use keyfleet::providers::ProviderKind;
 use keyfleet::sandbox::Sandbox;
 
@@ -123,7 +124,16 @@ fn labels_are_edited_in_the_rename_dialog_and_checked_before_sending() {
             .is_some_and(|a| a.loaded && a.table.len() == 1)
     });
     select_key(h, "gpu-box");
-    click(h, "Rename…");
+    // The command says it edits labels too, in the details panel as in
+    // the command palette: Hetzner Cloud's capabilities have labels.
+    assert!(h.query_by_label("Rename…").is_none(), "{}", screen_text(h));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    h.run_steps(3);
+    set_text(h, keyfleet::ui::command_palette::QUERY_LABEL, "rename");
+    wait_for_label_containing(h, "Rename or edit labels… \"gpu-box\"");
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+    click(h, "Rename or edit labels…");
     wait_for_label(h, "Labels:");
 
     // A label breaking the rules: a specific message, nothing sent.

@@ -405,11 +405,25 @@ impl UICommand {
         }
     }
 
+    /// [`UICommand::text`] for `context`: the provider's own words, and
+    /// "Rename or edit labels…" where the key's provider has labels (the
+    /// rename dialog edits them too).
+    pub fn text_for(self, context: &CommandContext<'_>) -> &'static str {
+        let spec = context.account.map(|account| account.spec);
+        let capabilities = context
+            .key
+            .map(|key| key.capabilities)
+            .or(spec.map(|spec| spec.capabilities));
+        match self {
+            Self::RenameKey if capabilities.is_some_and(|c| c.labels) => "Rename or edit labels…",
+            _ => self.text(spec),
+        }
+    }
+
     /// Its palette entry's label, naming what it acts on ("Refresh Prod",
     /// `Delete… "laptop"`).
     pub fn label(self, context: &CommandContext<'_>) -> Cow<'static, str> {
-        let spec = context.account.map(|account| account.spec);
-        let text = self.text(spec);
+        let text = self.text_for(context);
         if let Some(KeyRef { key, .. }) = context.key.filter(|_| self.acts_on_key()) {
             return Cow::Owned(format!("{text} \"{}\"", key.name));
         }
@@ -442,7 +456,9 @@ impl UICommand {
                 "Share or unshare this key with all users of the project"
             }
             Self::MakeDefault => "Make this the account's default key",
-            Self::RenameKey => "Give this key another name",
+            Self::RenameKey => {
+                "Give this key another name (and change its labels, where the provider has them)"
+            }
             Self::CopyToProject => "Copy this legacy keypair to the project's SSH keys",
             Self::RotateKey => {
                 "Replace this key with a new one on every account holding it; the old one is removed only after you confirm"
@@ -553,8 +569,7 @@ impl UICommand {
         context: &CommandContext<'_>,
         actions: &mut Vec<UiAction>,
     ) -> egui::Response {
-        let spec = context.account.map(|account| account.spec);
-        self.button_with_text(ui, self.text(spec), context, actions)
+        self.button_with_text(ui, self.text_for(context), context, actions)
     }
 
     /// [`UICommand::button`] with a panel's own wording (an icon before
