@@ -51,6 +51,12 @@ fn ed25519(comment: &str) -> (String, String) {
 }
 
 fn start() -> Fleet {
+    start_at(egui::vec2(1400.0, 900.0))
+}
+
+/// [`start`] in a window of `size` from the first frame (the table's
+/// column widths are set when it is first shown).
+fn start_at(size: egui::Vec2) -> Fleet {
     let sandbox = Sandbox::start().unwrap();
     let (shared, shared_private_key) = ed25519("team@shared");
     let (laptop_only, _) = ed25519("me@laptop");
@@ -77,6 +83,7 @@ fn start() -> Fleet {
         secrets.set(&profile.id, &SecretString::new(token)).unwrap();
     }
     let mut test = start_app(sandbox, config_dir, secrets);
+    test.harness.set_size(size);
 
     let ssh = test.ssh_dir.clone();
     write_secret(&ssh.join("id_team"), &shared_private_key);
@@ -537,4 +544,51 @@ fn all_keys_opens_without_an_account_and_shows_this_computers_keys() {
         })
     });
     assert!(test.harness.query_by_label("No accounts yet").is_none());
+}
+
+/// All keys' titles, left to right.
+const FLEET_COLUMNS: [&str; 10] = [
+    "Name",
+    "Type",
+    "Comment",
+    "Accounts",
+    "On this computer",
+    "Used by hosts",
+    "In agent",
+    "Oldest",
+    "Flags",
+    "Expires",
+];
+
+/// In a 1024-point window every column of All keys is inside the window
+/// (they ran 450 points past it), and so is the toolbar's "Hygiene rules"
+/// menu (it was cut at the edge).
+#[test]
+fn at_1024_points_every_column_and_the_hygiene_rules_fit() {
+    let window = egui::vec2(1024.0, 700.0);
+    let mut fleet = start_at(window);
+    let h = &mut fleet.test.harness;
+    h.run_steps(3);
+    let inside = |rect: egui::Rect| rect.left() >= 0.0 && rect.right() <= window.x;
+    // The header row is where "Oldest" is (no other text says that).
+    let header_y = h.get_by_label("Oldest").rect().center().y;
+    for title in FLEET_COLUMNS {
+        let rect = h
+            .query_all_by_label(title)
+            .map(|node| node.rect())
+            .find(|rect| (rect.center().y - header_y).abs() < 6.0)
+            .unwrap_or_else(|| panic!("a {title:?} header\nscreen:\n{}", screen_text(h)));
+        assert!(
+            inside(rect),
+            "{title:?} header at {rect:?}, window {window:?}"
+        );
+    }
+    let rules = h.get_by_label("⚙ Hygiene rules").rect();
+    assert!(
+        inside(rules),
+        "Hygiene rules at {rules:?}, window {window:?}"
+    );
+    // Still usable: the rules menu opens.
+    click(h, "⚙ Hygiene rules");
+    wait_for_label_containing(h, "Old after");
 }

@@ -118,7 +118,12 @@ pub fn show(ui: &mut egui::Ui, view: FleetView<'_>, actions: &mut Vec<UiAction>)
         ui.label("No keys yet: none of the accounts or local folders holds an SSH key.");
         return;
     }
-    egui::ScrollArea::horizontal().show(ui, |ui| draw_table(ui, table, scroll_to, actions));
+    // Measured outside the scroll area, whose inner width follows what the
+    // table took the frame before.
+    let available = ui.available_width() - COLUMNS.len() as f32 * ui.spacing().item_spacing.x;
+    egui::ScrollArea::horizontal().show(ui, |ui| {
+        draw_table(ui, table, available, scroll_to, actions);
+    });
 }
 
 /// "All keys" with its counts, the loading progress, and the accounts that
@@ -159,7 +164,8 @@ fn summary(
         );
     }
     for (profile_id, error) in errors {
-        ui.horizontal(|ui| {
+        // Wrapped: a long error would widen the whole view past the window.
+        ui.horizontal_wrapped(|ui| {
             ui.colored_label(ui.visuals().error_fg_color, "⚠");
             if ui
                 .link(&error.account)
@@ -184,7 +190,9 @@ fn toolbar(
     exporting: bool,
     actions: &mut Vec<UiAction>,
 ) {
-    ui.horizontal(|ui| {
+    // Wrapped: at 1024 points the buttons outgrow the view, and what
+    // overflows widens the chart and the table below past the window.
+    ui.horizontal_wrapped(|ui| {
         if ui
             .button("⟳ Refresh all")
             .on_hover_text("Reload every account and scan this computer again (Ctrl+Shift+R)")
@@ -244,17 +252,22 @@ fn toolbar(
             .response
             .on_hover_text("Save the inventory as a file: fingerprints, names, accounts, ids and dates, no secrets");
         });
-        ui.menu_button("⚙ Hygiene rules", |ui| {
-            hygiene_rules_editor(ui, rules);
-            ui.label(
-                egui::RichText::new("Also in Settings, with the folders scanned")
-                    .small()
-                    .weak(),
-            );
-        })
-        .response
-        .on_hover_text("When a key counts as weak, old, widespread or expiring");
+        hygiene_menu(ui, rules);
     });
+}
+
+/// The toolbar's "Hygiene rules" menu.
+fn hygiene_menu(ui: &mut egui::Ui, rules: &mut HygieneRules) {
+    ui.menu_button("⚙ Hygiene rules", |ui| {
+        hygiene_rules_editor(ui, rules);
+        ui.label(
+            egui::RichText::new("Also in Settings, with the folders scanned")
+                .small()
+                .weak(),
+        );
+    })
+    .response
+    .on_hover_text("When a key counts as weak, old, widespread or expiring");
 }
 
 /// The hygiene thresholds' controls, here and in the settings dialog (both
@@ -353,9 +366,45 @@ const COLUMNS: [(&str, Option<FleetSort>); 10] = [
     ("Expires", Some(FleetSort::Expires)),
 ];
 
+/// Each column's width when there is room for all (ideal) and the least it
+/// starts at in a narrow window, in `COLUMNS`' order.
+const WIDTHS: [(f32, f32); 10] = [
+    (200.0, 80.0),
+    (110.0, 70.0),
+    (140.0, 44.0),
+    (260.0, 100.0),
+    (200.0, 64.0),
+    (140.0, 52.0),
+    (80.0, 48.0),
+    (110.0, 72.0),
+    (160.0, 72.0),
+    (110.0, 72.0),
+];
+
+/// The columns' starting widths for a table `available` points wide (their
+/// gaps taken off): every column gets its least width, and the rest of the
+/// room is shared in proportion to what each lacks of its ideal width, so
+/// all ten fit a 1024-point window (long cells are cut with "…" and shown
+/// whole on hover) and a wide window shows them at their ideal widths.
+pub fn starting_widths(available: f32) -> [f32; 10] {
+    let least: f32 = WIDTHS.iter().map(|(_, least)| least).sum();
+    let ideal: f32 = WIDTHS.iter().map(|(ideal, _)| ideal).sum();
+    let share = ((available - least) / (ideal - least)).clamp(0.0, 1.0);
+    WIDTHS.map(|(ideal, least)| least + (ideal - least) * share)
+}
+
+/// Adds All keys' columns, sized by [`starting_widths`], to `builder`.
+fn fitting_columns(mut builder: TableBuilder<'_>, available: f32) -> TableBuilder<'_> {
+    for (width, (_, least)) in starting_widths(available).into_iter().zip(WIDTHS) {
+        builder = builder.column(Column::initial(width).at_least(least).clip(true));
+    }
+    builder
+}
+
 fn draw_table(
     ui: &mut egui::Ui,
     table: &mut FleetTable,
+    available: f32,
     scroll_to: Option<usize>,
     actions: &mut Vec<UiAction>,
 ) {
@@ -372,7 +421,7 @@ fn draw_table(
     // Plain labels, so a click anywhere on a row selects it (selectable
     // text would take the click).
     ui.style_mut().interaction.selectable_labels = false;
-    let mut builder = TableBuilder::new(ui);
+    let mut builder = fitting_columns(TableBuilder::new(ui), available);
     if let Some(row) = scroll_to {
         builder = builder.scroll_to_row(row, None);
     }
@@ -382,16 +431,6 @@ fn draw_table(
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(200.0).at_least(80.0).clip(true))
-        .column(Column::initial(110.0).at_least(60.0).clip(true))
-        .column(Column::initial(140.0).at_least(60.0).clip(true))
-        .column(Column::initial(260.0).at_least(80.0).clip(true))
-        .column(Column::initial(200.0).at_least(80.0).clip(true))
-        .column(Column::initial(140.0).at_least(60.0).clip(true))
-        .column(Column::initial(80.0).at_least(50.0).clip(true))
-        .column(Column::initial(110.0).at_least(60.0).clip(true))
-        .column(Column::initial(160.0).at_least(80.0).clip(true))
-        .column(Column::remainder().at_least(80.0).clip(true))
         .header(24.0, |mut header| {
             for (title, column) in COLUMNS {
                 header.col(|ui| {
