@@ -44,7 +44,7 @@ pub const DEMO_REGIONS: [u64; 2] = [76, 38];
 impl Demo {
     /// Starts the fakes with sample data and writes sample profiles.
     pub fn start() -> std::io::Result<Self> {
-        let sandbox = Sandbox::start_demo()?;
+        let sandbox = with_lying_md5(Sandbox::start_demo()?);
         let config_dir = tempfile::Builder::new()
             .prefix("keyfleet-demo-")
             .tempdir()?;
@@ -147,6 +147,29 @@ fn write_laptop_key(sandbox: &Sandbox, folder: &Path) -> std::io::Result<()> {
         sandbox.seed_key(kind, "laptop", &public_key, "");
     }
     Ok(())
+}
+
+/// The demo key whose server fingerprint lies ([`with_lying_md5`]).
+pub const LYING_MD5_KEY: &str = "staging-runner";
+
+/// A key on the DigitalOcean demo account whose reported MD5 is another
+/// key's (the account's "droplet-deploy"), as a server that stores one key
+/// and shows another would send: All keys marks it ⚠ and "provider's
+/// fingerprint disagrees", and still groups it by its own SHA256.
+fn with_lying_md5(sandbox: Sandbox) -> Sandbox {
+    // Fixed (made once by ssh-keygen): the pixel snapshots show its row.
+    const LINE: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMMj8PjX+rtmp4BzrLJXK96T7Dh52wkus7hkO4fpb5us runner@staging";
+    let fake = &sandbox.digitalocean;
+    let other = fake
+        .keys()
+        .into_iter()
+        .find(|key| key.name == "droplet-deploy")
+        .map(|key| key.fingerprint);
+    let id = fake.add_key(LYING_MD5_KEY, LINE);
+    if let Some(other) = other {
+        fake.report_fingerprint(id, &other);
+    }
+    sandbox
 }
 
 /// The demo's `~/.ssh/config`: its home is `home` (so `%d` points there)

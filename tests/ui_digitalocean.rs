@@ -8,6 +8,7 @@ mod common;
 
 use common::bystanders::assert_only_gone;
 use common::*;
+use egui_kittest::kittest::Queryable;
 use keyfleet::providers::ProviderKind;
 use keyfleet::sandbox::Sandbox;
 
@@ -145,4 +146,72 @@ fn add_through_the_dialog(test: &mut TestApp, id: &str) {
         "{:?}",
         stored.last()
     );
+}
+
+/// `--demo` shows the check no console does: its DigitalOcean account has
+/// a key whose server MD5 is another key's, marked ⚠ with the reason in
+/// All keys and in the account's table.
+#[test]
+fn the_demo_shows_a_key_whose_provider_fingerprint_disagrees() {
+    use keyfleet::app::{App, AppOptions};
+    use keyfleet::backend::{ScriptedDialogs, Services};
+    use keyfleet::demo::{Demo, LYING_MD5_KEY};
+    use keyfleet::inventory::Flag;
+
+    let demo = Demo::start().unwrap();
+    let options = AppOptions {
+        store: demo.store.clone(),
+        services: Services {
+            secrets: demo.secrets.clone(),
+            dialogs: std::sync::Arc::new(ScriptedDialogs::default()),
+            http_policy: keyfleet::providers::HttpPolicy::default(),
+            agent: Default::default(),
+        },
+        demo: true,
+        local_key_dirs: vec![demo.local_key_dir.clone()],
+        remembered: None,
+    };
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| App::new(&cc.egui_ctx, options));
+    let h = &mut harness;
+    wait_until(h, "every demo account listed", |h| {
+        let app = h.state();
+        app.profiles()
+            .iter()
+            .all(|p| app.account(&p.id).is_some_and(|a| a.loaded))
+    });
+    click(h, "🔑 All keys");
+    wait_until(h, "the inventory with every account", |h| {
+        h.state().fleet().table().snapshot().is_some_and(|s| {
+            s.inventory.keys.iter().any(|k| {
+                k.names.iter().any(|n| n == LYING_MD5_KEY)
+                    && k.flags.contains(&Flag::FingerprintMismatch)
+            })
+        })
+    });
+    set_text(h, "Filter:", LYING_MD5_KEY);
+    click(h, "Fingerprint disagrees");
+    assert_eq!(h.state().fleet().table().visible_len(), 1);
+    wait_for_label_containing(h, "provider's fingerprint disagrees");
+
+    // The account's own table marks the fingerprint ⚠.
+    // The accounts list comes first (the row's account chip says it too).
+    h.query_all_by_label("DigitalOcean · droplets")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(3);
+    select_key(h, LYING_MD5_KEY);
+    wait_for_label_containing(h, "⚠ ");
+    let app = h.state();
+    let account = app.account(app.selected().unwrap()).unwrap();
+    let key = account
+        .table
+        .rows()
+        .iter()
+        .find(|k| k.name == LYING_MD5_KEY)
+        .unwrap();
+    assert!(key.fingerprint_warning.is_some(), "{key:?}");
+    drop(demo);
 }
