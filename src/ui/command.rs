@@ -977,6 +977,27 @@ mod tests {
     }
 
     #[test]
+    fn rename_says_it_edits_labels_where_the_provider_has_them() {
+        let key = RemoteKey::default();
+        let renames = Capabilities {
+            rename: true,
+            ..capabilities()
+        };
+        let labels = Capabilities {
+            labels: true,
+            ..renames
+        };
+        let plain = CommandContext::for_key(&key, renames);
+        assert_eq!(UICommand::RenameKey.text_for(&plain), "Rename…");
+        let labelled = CommandContext::for_key(&key, labels);
+        assert_eq!(
+            UICommand::RenameKey.text_for(&labelled),
+            "Rename or edit labels…"
+        );
+        assert_eq!(UICommand::DeleteKey.text_for(&labelled), "Delete…");
+    }
+
+    #[test]
     fn every_command_the_palette_may_offer_does_something() {
         let key = RemoteKey {
             public_key: Some("ssh-ed25519 AAAA".into()),

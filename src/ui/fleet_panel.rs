@@ -386,7 +386,7 @@ const WIDTHS: [(f32, f32); 10] = [
 /// room is shared in proportion to what each lacks of its ideal width, so
 /// all ten fit a 1024-point window (long cells are cut with "…" and shown
 /// whole on hover) and a wide window shows them at their ideal widths.
-pub fn starting_widths(available: f32) -> [f32; 10] {
+fn starting_widths(available: f32) -> [f32; 10] {
     let least: f32 = WIDTHS.iter().map(|(_, least)| least).sum();
     let ideal: f32 = WIDTHS.iter().map(|(ideal, _)| ideal).sum();
     let share = ((available - least) / (ideal - least)).clamp(0.0, 1.0);
@@ -728,4 +728,23 @@ fn used_by_hosts_cell(ui: &mut egui::Ui, key: &KeyGroup) {
     let text = key.used_by_hosts.join(", ");
     ui.label(&text)
         .on_hover_text(format!("Used by hosts (~/.ssh/config): {text}"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starting_widths_fill_the_room_between_least_and_ideal() {
+        let least: f32 = WIDTHS.iter().map(|(_, least)| least).sum();
+        let ideal: f32 = WIDTHS.iter().map(|(ideal, _)| ideal).sum();
+        // A 1024-point window leaves about 690 points for the cells.
+        assert!(least <= 690.0, "the least widths fit 1024 points: {least}");
+        for available in [least, 690.0, (least + ideal) / 2.0] {
+            let total: f32 = starting_widths(available).iter().sum();
+            assert!((total - available).abs() < 0.01, "{available}: {total}");
+        }
+        assert_eq!(starting_widths(0.0), WIDTHS.map(|(_, least)| least));
+        assert_eq!(starting_widths(5_000.0), WIDTHS.map(|(ideal, _)| ideal));
+    }
 }
