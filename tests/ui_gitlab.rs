@@ -7,6 +7,7 @@ mod common;
 
 use common::bystanders::assert_only_gone;
 use common::*;
+use egui_kittest::kittest::Queryable;
 use keyfleet::providers::{KeyScope, ProviderKind};
 use keyfleet::sandbox::Sandbox;
 
@@ -104,6 +105,15 @@ fn gitlab_keys_list_over_pages_add_signing_key_and_delete() {
             .rows()
             .iter()
             .any(|k| k.name == "new-signing" && k.scope == KeyScope::Signing)
+    });
+    // The new key is selected, and the details panel says when it expires.
+    wait_until(h, "its expiry in the details panel", |h| {
+        let panel = h.get_by_label(keyfleet::ui::details_panel::PANEL_LABEL);
+        panel.query_all_by_label("Expires").next().is_some()
+            && panel
+                .query_all_by_label_contains("2031-07-04")
+                .next()
+                .is_some()
     });
     let stored = test.sandbox.gitlab.keys();
     assert!(
