@@ -285,3 +285,58 @@ fn no_agent_says_why() {
     assert!(matches!(report.done, Err(AgentError::NoAgent(_))));
     assert!(matches!(report.listing, Err(AgentError::NoAgent(_))));
 }
+
+/// The demo's agent does not outlive Keyfleet, however Keyfleet ends: a
+/// copy of this test binary starts one and is killed with SIGKILL (no
+/// drop runs), and the agent stops answering. Before, every killed
+/// `--demo` left an `ssh-agent` holding the demo key.
+#[test]
+fn a_spawned_agent_stops_when_its_process_is_killed() {
+    const CHILD: &str = "KEYFLEET_TEST_AGENT_CHILD";
+    if let Some(out) = std::env::var_os(CHILD) {
+        let agent = start_agent();
+        let socket = agent.socket_path().to_str().unwrap().to_string();
+        std::fs::write(&out, socket).unwrap();
+        // Held until the parent kills this process.
+        std::thread::sleep(DEADLINE * 10);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("socket");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_spawned_agent_stops_when_its_process_is_killed",
+        ])
+        .env(CHILD, &out)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + DEADLINE;
+    let socket = loop {
+        if let Ok(text) = std::fs::read_to_string(&out)
+            && !text.is_empty()
+        {
+            break AgentSocket::Path(PathBuf::from(text));
+        }
+        assert!(Instant::now() < until, "the child started no agent");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(agent::list(&socket).is_ok(), "the agent answers");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let until = Instant::now() + DEADLINE;
+    while agent::list(&socket).is_ok() {
+        assert!(Instant::now() < until, "the agent outlived its process");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Its private folder goes with it.
+    let AgentSocket::Path(path) = socket else {
+        unreachable!()
+    };
+    let folder = path.parent().unwrap().to_path_buf();
+    while folder.exists() {
+        assert!(Instant::now() < until, "{} is left", folder.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

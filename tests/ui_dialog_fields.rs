@@ -264,3 +264,44 @@ fn a_scheme_the_provider_does_not_use_is_left_alone_and_refused() {
         click(&mut test.harness, "Cancel");
     }
 }
+
+/// The rect of the widget named `label` that is not the label itself.
+fn field_rect(test: &TestApp, label: &str) -> egui::Rect {
+    test.harness
+        .query_all_by_label(label)
+        .find(|node| node.accesskit_node().role() != egui::accesskit::Role::Label)
+        .unwrap_or_else(|| panic!("a field {label:?}\nscreen:\n{}", screen_text(&test.harness)))
+        .rect()
+}
+
+/// A tall field (the three-row public key box) keeps its grid row: the
+/// row under it starts below it. A grid cell allocated with no height was
+/// centred on the row above, so the box hung half its height into the
+/// "Open .pub file…" row (visible in the add-key snapshot).
+#[test]
+fn a_tall_field_does_not_overlap_the_row_under_it() {
+    let sandbox = Sandbox::start().unwrap();
+    let (mut test, _) = start_with_account(sandbox, ProviderKind::Gcore, "Prod");
+    click(&mut test.harness, "➕ Add key");
+    let public_box = "Public key (one line starting with ssh-ed25519, ssh-rsa or ecdsa-…):";
+    set_text(
+        &mut test.harness,
+        public_box,
+        &"ssh-ed25519 AAAA".repeat(20),
+    );
+    test.harness.run_steps(4);
+    let key_box = field_rect(&test, public_box);
+    let file_button = test.harness.get_by_label("Open .pub file…").rect();
+    let path_box = field_rect(&test, "or path:");
+    for below in [file_button, path_box] {
+        assert!(
+            below.top() >= key_box.bottom(),
+            "the key box {key_box:?} overlaps {below:?}"
+        );
+    }
+    let name_box = field_rect(&test, "Name:");
+    assert!(
+        key_box.top() >= name_box.bottom(),
+        "{key_box:?} under {name_box:?}"
+    );
+}

@@ -106,6 +106,15 @@ fn gitlab_keys_list_over_pages_add_signing_key_and_delete() {
             .iter()
             .any(|k| k.name == "new-signing" && k.scope == KeyScope::Signing)
     });
+    // The new key is selected, and the details panel says when it expires.
+    wait_until(h, "its expiry in the details panel", |h| {
+        let panel = h.get_by_label(keyfleet::ui::details_panel::PANEL_LABEL);
+        panel.query_all_by_label("Expires").next().is_some()
+            && panel
+                .query_all_by_label_contains("2031-07-04")
+                .next()
+                .is_some()
+    });
     let stored = test.sandbox.gitlab.keys();
     assert!(
         stored.iter().any(|k| k.title == "new-signing"

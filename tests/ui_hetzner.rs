@@ -175,4 +175,15 @@ fn labels_are_edited_in_the_rename_dialog_and_checked_before_sending() {
         .into();
     assert_eq!(stored[0].labels, expected);
     assert_eq!(stored[0].name, "gpu-box", "the name is unchanged");
+    // The selected key's details panel shows them too.
+    let panel = test
+        .harness
+        .get_by_label(keyfleet::ui::details_panel::PANEL_LABEL);
+    assert!(panel.query_all_by_label("Labels").next().is_some());
+    assert!(
+        panel
+            .query_all_by_label("env=staging, team=ml")
+            .next()
+            .is_some()
+    );
 }

@@ -136,4 +136,13 @@ fn a_putty_key_is_grouped_and_converted_to_openssh_from_all_keys() {
         key_data(&public)
     );
     assert_eq!(key_data(&ssh_keygen_public(&target, "")), key_data(&public));
+    // All keys shows the new file at once, beside the .ppk.
+    wait_until(&mut test.harness, "the converted file listed", |h| {
+        h.state().fleet().table().snapshot().is_some_and(|s| {
+            s.inventory.keys.iter().any(|k| {
+                k.local_paths.iter().any(|p| p.ends_with("work.ppk"))
+                    && k.local_paths.iter().any(|p| p.ends_with("/work.pub"))
+            })
+        })
+    });
 }

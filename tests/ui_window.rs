@@ -170,6 +170,73 @@ fn at_1400_points_every_column_fits_beside_the_details_panel() {
     );
 }
 
+/// Every column title a key table can show.
+const COLUMN_TITLES: [&str; 14] = [
+    "Name",
+    "ID",
+    "Kind",
+    "Algorithm",
+    "SHA256 fingerprint",
+    "MD5 fingerprint",
+    "Shared",
+    "Default",
+    "State",
+    "Created",
+    "Updated",
+    "Used by",
+    "Expires",
+    "Labels",
+];
+
+/// At the window's default size (1280 × 780, `main.rs`) every provider's
+/// columns start out beside the details panel, not off to its right:
+/// GitLab's Expires began outside the window, with no sign it was there.
+#[test]
+fn at_the_default_size_every_providers_columns_fit_beside_the_details_panel() {
+    for kind in ProviderKind::ALL {
+        let sandbox = Sandbox::start().unwrap();
+        let public = public_key(ssh_key::Algorithm::Ed25519, "fits@host");
+        sandbox.seed_key(kind, "fits", &public, &private_key_text());
+        let (mut test, profile) = start_with_account(sandbox, kind, "Fits");
+        test.harness.set_size(egui::vec2(1280.0, 780.0));
+        wait_until(&mut test.harness, "the table's header", |h| {
+            h.query_all_by_label("Name")
+                .any(|node| node.accesskit_node().role() == Role::Button)
+        });
+        test.harness.run_steps(4);
+        let panel = test.harness.get_by_label("Details").rect();
+        // Header cells: sortable ones are buttons, the rest labels; all on
+        // the Name header's line.
+        let middle = header(&test, "Name").unwrap().center().y;
+        let shown: Vec<(&str, egui::Rect)> = COLUMN_TITLES
+            .iter()
+            .filter_map(|title| {
+                test.harness
+                    .query_all_by_label(title)
+                    .map(|node| node.rect())
+                    .find(|rect| (rect.center().y - middle).abs() < 3.0)
+                    .map(|rect| (*title, rect))
+            })
+            .collect();
+        let hidden = profile.provider().spec().hidden_columns;
+        let expected = keyfleet::ui::keys_panel::columns_for(&profile)
+            .iter()
+            .filter(|column| {
+                **column != keyfleet::ui::keys_panel::KeyColumn::Actions && !hidden.contains(column)
+            })
+            .count();
+        assert_eq!(shown.len(), expected, "{kind:?}: {shown:?}");
+        for (title, rect) in shown {
+            assert!(
+                rect.right() <= panel.left(),
+                "{kind:?}: {title} ends at {} but the details panel starts at {}",
+                rect.right(),
+                panel.left()
+            );
+        }
+    }
+}
+
 /// Every text the last frame painted, as drawn (a cut text ends or has
 /// "…" where it was cut).
 fn painted_texts(test: &TestApp) -> Vec<String> {

@@ -154,9 +154,13 @@ impl App {
                 }
                 ids.iter().for_each(|id| self.refresh(id));
             }
-            Outcome::PrivateKeySaved(path) => self
-                .toasts
-                .success(format!("Private key saved to {}", path.display())),
+            Outcome::PrivateKeySaved(path) => {
+                self.toasts
+                    .success(format!("Private key saved to {}", path.display()));
+                // All keys lists the new file (a converted .ppk, a
+                // generated pair) without a manual refresh.
+                self.fleet.rescan();
+            }
             Outcome::PrivateKeyDiscarded => {
                 self.toasts
                     .push(ToastKind::Info, "Private key discarded", None);

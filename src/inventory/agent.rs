@@ -445,12 +445,25 @@ fn agent_only_group(key: &AgentKey) -> KeyGroup {
 /// An `ssh-agent` this process started (`ssh-agent -D -a SOCKET` in a
 /// private temporary folder), stopped and removed on drop: the demo's
 /// agent, and the tests'.
+///
+/// It runs under a small `sh` that holds the read end of a pipe whose
+/// write end only this process has: when this process ends in any way
+/// (a crash, `kill -9`), the pipe closes and the shell stops the agent.
+/// Without it, every killed `--demo` left an agent holding its key.
 #[derive(Debug)]
 pub struct SpawnedAgent {
-    child: std::process::Child,
+    watchdog: std::process::Child,
+    /// Closing it (drop) tells the watchdog to stop the agent.
+    lifeline: Option<std::process::ChildStdin>,
     socket: PathBuf,
     _dir: tempfile::TempDir,
 }
+
+/// Starts the agent on `$1`, then waits for standard input to close;
+/// then removes the socket's private folder, which only this process
+/// would otherwise remove.
+const WATCHDOG: &str = r#"ssh-agent -D -a "$1" </dev/null & agent=$!
+read -r _ignored; kill "$agent"; wait "$agent"; rm -f "$1"; rmdir "${1%/*}" 2>/dev/null"#;
 
 impl SpawnedAgent {
     /// Starts `ssh-agent` in the foreground on a new socket and waits (up
@@ -460,33 +473,36 @@ impl SpawnedAgent {
             .prefix("keyfleet-agent-")
             .tempdir()?;
         let socket = dir.path().join("agent.sock");
-        let child = std::process::Command::new("ssh-agent")
-            .arg("-D")
-            .arg("-a")
+        let mut watchdog = std::process::Command::new("sh")
+            .args(["-c", WATCHDOG, "sh"])
             .arg(&socket)
             // "Confirm each use" asks through ssh-askpass; with none, the
             // agent refuses the use instead of waiting on a hidden dialog.
             .env("SSH_ASKPASS", "/bin/false")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
-            .stdin(std::process::Stdio::null())
+            .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()?;
+        let lifeline = watchdog.stdin.take();
         let mut agent = Self {
-            child,
+            watchdog,
+            lifeline,
             socket,
             _dir: dir,
         };
         let until = std::time::Instant::now() + deadline;
         while list(&agent.socket()).is_err() {
-            if let Some(status) = agent.child.try_wait()? {
+            if let Some(status) = agent.watchdog.try_wait()? {
                 return Err(std::io::Error::other(format!(
                     "ssh-agent stopped at once ({status})"
                 )));
             }
             if std::time::Instant::now() > until {
-                return Err(std::io::Error::other("ssh-agent did not start listening"));
+                return Err(std::io::Error::other(
+                    "ssh-agent did not start listening (is openssh-client installed?)",
+                ));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -506,8 +522,9 @@ impl SpawnedAgent {
 
 impl Drop for SpawnedAgent {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // The watchdog stops the agent and waits for it, then ends.
+        drop(self.lifeline.take());
+        let _ = self.watchdog.wait();
     }
 }
 

@@ -70,9 +70,9 @@ pub fn read_public(text: &str) -> Result<PpkInfo, KeyError> {
 pub fn to_openssh(text: &SecretString) -> Result<(SecretString, String), KeyError> {
     let file = parse(text.expose())?;
     if file.encryption != "none" {
-        return Err(KeyError::NotAPrivateKey(
-            "this PuTTY key is protected by a passphrase, which Keyfleet cannot open for .ppk files. Convert it with: puttygen key.ppk -O private-openssh -o key".into(),
-        ));
+        return Err(KeyError::NotAPrivateKey(format!(
+            "this PuTTY key is protected by a passphrase, which Keyfleet cannot open for .ppk files. Convert it with: {PUTTYGEN_HINT}"
+        )));
     }
     let parsed = public_key(&file)?;
     let public = PublicKey::from_openssh(&parsed.openssh).map_err(malformed)?;
@@ -107,8 +107,37 @@ pub fn convert_file(
         std::str::from_utf8(&bytes)
             .map_err(|_| KeyError::NotAPrivateKey("not a PuTTY key file (not text)".into()))?,
     );
-    let (private, public) = to_openssh(&text)?;
+    // The command to run instead names these very files.
+    let command = format!(
+        "puttygen {} -O private-openssh -o {}",
+        shell_word(source),
+        shell_word(target)
+    );
+    let (private, public) = to_openssh(&text).map_err(|err| match err {
+        KeyError::NotAPrivateKey(message) => {
+            KeyError::NotAPrivateKey(message.replace(PUTTYGEN_HINT, &command))
+        }
+        KeyError::UnsupportedAlgorithm(message) => {
+            KeyError::UnsupportedAlgorithm(message.replace(PUTTYGEN_HINT, &command))
+        }
+        other => other,
+    })?;
     super::save::save_private_key(target, &private, &public, None)
+}
+
+/// What to run where Keyfleet cannot convert a `.ppk` itself.
+const PUTTYGEN_HINT: &str = "puttygen key.ppk -O private-openssh -o key";
+
+/// A path as one shell word: as it is when it has only safe characters,
+/// otherwise in single quotes (a `'` inside written `'\''`).
+fn shell_word(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 fn malformed(err: impl std::fmt::Display) -> KeyError {
@@ -261,7 +290,7 @@ fn keypair(public: &KeyData, private: &[u8]) -> Result<KeypairData, KeyError> {
             rsa_pair(public, d, p, q)
         }
         other => Err(KeyError::UnsupportedAlgorithm(format!(
-            "{} keys in PuTTY files are not converted here. Convert it with: puttygen key.ppk -O private-openssh -o key",
+            "{} keys in PuTTY files are not converted here. Convert it with: {PUTTYGEN_HINT}",
             other.algorithm()
         ))),
     }
@@ -435,6 +464,22 @@ mod tests {
             std::fs::read_to_string(&source).unwrap(),
             fixture("rsa_v3.ppk")
         );
+    }
+
+    #[test]
+    fn the_puttygen_command_names_the_files_being_converted() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("my key.ppk");
+        std::fs::write(&source, fixture("enc_v3.ppk")).unwrap();
+        let target = dir.path().join("it's");
+        let err = convert_file(&source, &target).unwrap_err().to_string();
+        let expected = format!(
+            "puttygen '{}' -O private-openssh -o '{}'",
+            source.display(),
+            target.display().to_string().replace('\'', "'\\''")
+        );
+        assert!(err.contains(&expected), "{err}");
+        assert!(!target.exists());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::command::{CommandContext, UICommand};
 use super::{UiAction, shortcuts};
-use crate::providers::{ProviderSpec, RemoteKey};
+use crate::providers::{Capabilities, ProviderSpec, RemoteKey};
 use crate::state::key_table::kind_label;
 
 /// The panel's accessible name (tests find the panel by it).
@@ -154,6 +154,9 @@ fn fields(ui: &mut egui::Ui, key: &RemoteKey, spec: &'static ProviderSpec) {
         true,
     );
     optional_field(ui, "MD5 fingerprint", key.fingerprint_md5.as_deref(), true);
+    if let Some(warning) = &key.fingerprint_warning {
+        super::warning_line(ui, &format!("⚠ {warning}"));
+    }
     ui.add_space(2.0);
     ui.weak("Public key");
     match &key.public_key {
@@ -176,6 +179,7 @@ fn fields(ui: &mut egui::Ui, key: &RemoteKey, spec: &'static ProviderSpec) {
     let updated = key.updated_at.as_deref().map(crate::dates::human);
     optional_field(ui, "Created", created.as_deref(), false);
     optional_field(ui, "Updated", updated.as_deref(), false);
+    lifetime_and_labels(ui, key, spec.capabilities);
     if let Some(shared) = key.shared_in_project {
         field(ui, "Shared with the project", yes_no(shared), false);
     }
@@ -184,6 +188,24 @@ fn fields(ui: &mut egui::Ui, key: &RemoteKey, spec: &'static ProviderSpec) {
     }
     if let Some(state) = &key.state {
         field(ui, "State", state, false);
+    }
+}
+
+/// "Expires" where the provider has expiry ("never" for a key without),
+/// and "Labels" where it has labels ("none" for a key without).
+fn lifetime_and_labels(ui: &mut egui::Ui, key: &RemoteKey, capabilities: Capabilities) {
+    if capabilities.expiry {
+        let expires = key.expires_at.as_deref().map(crate::dates::human);
+        field(ui, "Expires", expires.as_deref().unwrap_or("never"), false);
+    }
+    if capabilities.labels {
+        let labels = crate::state::key_table::labels_text(key);
+        let shown = if labels.is_empty() {
+            "none"
+        } else {
+            labels.as_str()
+        };
+        field(ui, "Labels", shown, true);
     }
 }
 

@@ -72,14 +72,13 @@ pub fn field_cell<R>(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R) ->
     } else {
         FIELD_WIDTH
     };
-    ui.allocate_ui_with_layout(
-        egui::vec2(width, 0.0),
-        egui::Layout::top_down(egui::Align::Min),
-        |ui| {
-            ui.set_max_width(width);
-            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
-            add(ui)
-        },
-    )
+    // Not `allocate_ui_with_layout(vec2(width, 0.0), …)`: a grid centres a
+    // zero-height cell on the row's previous height, so a tall field hung
+    // half its height into the row below.
+    ui.vertical(|ui| {
+        ui.set_max_width(width);
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+        add(ui)
+    })
     .inner
 }

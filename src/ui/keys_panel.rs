@@ -28,7 +28,6 @@ pub const ROW_HEIGHT: f32 = 22.0;
 trait ColumnLayout {
     fn title(self) -> &'static str;
     fn sort(self) -> Option<SortColumn>;
-    fn width(self) -> Column;
 }
 
 impl ColumnLayout for KeyColumn {
@@ -69,28 +68,50 @@ impl ColumnLayout for KeyColumn {
             Self::Actions | Self::UsedBy => return None,
         })
     }
+}
 
-    fn width(self) -> Column {
-        // At 1400 points with the accounts list and the details panel at
-        // their default widths, the table has about 800 points: a Gcore
-        // account's eight columns fit (fingerprints cut in the middle).
+/// The Actions column's fixed width.
+const ACTIONS_WIDTH: f32 = 52.0;
+
+impl KeyColumn {
+    /// The width a column would like, and the least it can do with
+    /// (fingerprints are cut in the middle, other texts end in "…").
+    fn preferred_width(self) -> (f32, f32) {
         match self {
-            Self::Name => Column::initial(130.0).at_least(80.0),
-            Self::Sha256 => Column::initial(145.0).at_least(80.0),
-            Self::Md5 => Column::initial(105.0).at_least(60.0),
-            Self::Kind => Column::initial(130.0).at_least(60.0),
-            Self::Created | Self::Updated | Self::Expires => Column::initial(120.0).at_least(60.0),
-            Self::Labels => Column::initial(140.0).at_least(60.0),
-            Self::Id => Column::initial(160.0).at_least(60.0),
-            Self::Algorithm => Column::initial(72.0).at_least(40.0),
-            Self::Shared => Column::initial(52.0).at_least(40.0),
-            // Room for the hovered row's "Copy" (or a busy spinner), right
-            // after the name, so it is never pushed off-screen by wide
-            // fingerprint columns.
-            Self::Actions => Column::exact(52.0),
-            _ => Column::initial(64.0).at_least(40.0),
+            Self::Name => (130.0, 80.0),
+            Self::Sha256 => (145.0, 80.0),
+            Self::Md5 => (105.0, 60.0),
+            Self::Kind => (130.0, 60.0),
+            Self::Created | Self::Updated | Self::Expires => (120.0, 60.0),
+            Self::Labels => (140.0, 60.0),
+            Self::Id => (160.0, 60.0),
+            Self::Algorithm => (72.0, 40.0),
+            Self::Shared => (52.0, 40.0),
+            Self::Actions => (ACTIONS_WIDTH, ACTIONS_WIDTH),
+            _ => (64.0, 40.0),
         }
     }
+}
+
+/// Starting widths that fit `columns` in `available` points: each column's
+/// preferred width, shrunk in proportion (never below its least width)
+/// when together they are wider. Without this, at the default window size
+/// the last columns (GitLab's Expires) started off-screen. The user's
+/// own resizing is kept by the table and wins over these.
+fn fitted_columns(columns: &[KeyColumn], available: f32, spacing: f32) -> Vec<Column> {
+    let widths: Vec<(f32, f32)> = columns.iter().map(|c| c.preferred_width()).collect();
+    let room = available - spacing * columns.len() as f32;
+    let fitted = super::fit_widths(&widths, room);
+    columns
+        .iter()
+        .zip(fitted)
+        .map(|(column, width)| match column {
+            // Room for the hovered row's "Copy" (or a busy spinner), right
+            // after the name, so it is never pushed off-screen.
+            KeyColumn::Actions => Column::exact(ACTIONS_WIDTH),
+            _ => Column::initial(width).at_least(column.preferred_width().1),
+        })
+        .collect()
 }
 
 /// The columns an account's keys have, as its provider's spec says;
@@ -308,6 +329,7 @@ fn scrolled_table(
         spec,
         busy_keys,
         scroll_to,
+        fit_width: visible_width(ui),
     };
     // Wide fingerprint columns may not fit: scroll sideways rather than
     // squash. The bar gets its own room below the rows: floating (egui's
@@ -322,6 +344,31 @@ fn scrolled_table(
             }
         });
     });
+}
+
+/// The width left to the right edge of what is shown. The central panel's
+/// `available_width` reaches under the details panel (its max rect is
+/// wider than its clip rect), so the clip rect bounds it; less the
+/// panel's inner margin.
+fn visible_width(ui: &egui::Ui) -> f32 {
+    let to_visible_edge = ui.clip_rect().right() - ui.cursor().left() - 8.0;
+    ui.available_width().min(to_visible_edge)
+}
+
+/// Whether the table's columns were last fitted to another width (the
+/// window or a side panel was resized), remembering this one. The table
+/// then starts again from fitted widths: the columns the user resized are
+/// kept only while the room for them stays the same, so a narrower window
+/// never leaves columns out of sight.
+fn fitted_for_another_width(ctx: &egui::Context, width: f32) -> bool {
+    let id = egui::Id::unique("keys_table_fitted_width");
+    let rounded = width.round();
+    let previous: Option<f32> = ctx.data_mut(|data| data.get_persisted(id));
+    if previous == Some(rounded) {
+        return false;
+    }
+    ctx.data_mut(|data| data.insert_persisted(id, rounded));
+    true
 }
 
 /// When the selected key is one the filter hides (renamed or added while
@@ -403,6 +450,9 @@ struct TableView<'a> {
     spec: &'static ProviderSpec,
     busy_keys: &'a [String],
     scroll_to: Option<usize>,
+    /// The width the columns start out fitting (the panel's, outside the
+    /// sideways scroll area).
+    fit_width: f32,
 }
 
 /// Per-row drawing state that is the same for every row.
@@ -422,6 +472,7 @@ fn draw_table(
     actions: &mut Vec<UiAction>,
 ) -> Option<HiddenColumns> {
     let table = &mut *view.table;
+    let spacing = ui.spacing().item_spacing.x;
     // Rows are clicked as a whole: text in them is not selectable (the
     // details panel's is), so a click on a name selects its row.
     ui.style_mut().interaction.selectable_labels = false;
@@ -438,6 +489,7 @@ fn draw_table(
     let mut menu_row_now = None;
     // Stripes are painted a row at a time below (egui_extras paints one
     // per cell): fewer shapes to tessellate every frame.
+    let refit = fitted_for_another_width(ui.ctx(), view.fit_width);
     let mut builder = TableBuilder::new(ui)
         .id_salt("keys_table")
         .resizable(true)
@@ -446,12 +498,15 @@ fn draw_table(
     if let Some(row) = view.scroll_to {
         builder = builder.scroll_to_row(row, None);
     }
-    for column in view.columns {
-        // Not clipped per cell: cell texts are cut to their column's width
-        // with "…" (`CellTexts`), so the body's shapes share one clip rect
-        // and reach the GPU as one mesh instead of one per cell. Header
-        // cells clip themselves.
-        builder = builder.column(column.width());
+    // Not clipped per cell: cell texts are cut to their column's width
+    // with "…" (`CellTexts`), so the body's shapes share one clip rect and
+    // reach the GPU as one mesh instead of one per cell. Header cells clip
+    // themselves.
+    if refit {
+        builder.reset();
+    }
+    for column in fitted_columns(view.columns, view.fit_width, spacing) {
+        builder = builder.column(column);
     }
     let sort = table.sort();
     let mut hidden_now = view.hidden;

@@ -171,6 +171,40 @@ pub fn sort_header(ui: &mut egui::Ui, title: &str, sorted: Option<bool>) -> bool
         .clicked()
 }
 
+/// Widths for table columns given as (preferred, least) that fit `room`
+/// points: the preferred widths when they fit, otherwise every column
+/// shrunk by one factor, a column that reaches its least width held there
+/// and the rest shrunk further. When even the least widths are wider than
+/// `room`, the least widths (the table then scrolls sideways).
+pub fn fit_widths(columns: &[(f32, f32)], room: f32) -> Vec<f32> {
+    let mut widths: Vec<f32> = columns.iter().map(|&(preferred, _)| preferred).collect();
+    // Each round holds at least one more column at its least width, so
+    // this ends within `columns.len()` rounds.
+    for _ in 0..=columns.len() {
+        let total: f32 = widths.iter().sum();
+        if total <= room {
+            break;
+        }
+        let held: f32 = widths
+            .iter()
+            .zip(columns)
+            .filter(|(width, (_, least))| **width <= *least)
+            .map(|(width, _)| *width)
+            .sum();
+        let free = total - held;
+        if free <= 0.0 {
+            break;
+        }
+        let factor = ((room - held) / free).max(0.0);
+        for (width, &(_, least)) in widths.iter_mut().zip(columns) {
+            if *width > least {
+                *width = (*width * factor).max(least);
+            }
+        }
+    }
+    widths
+}
+
 /// A table row carried from one frame to the next in egui's temporary
 /// memory (the row under the pointer, the row whose menu is open).
 pub(crate) fn last_frame_row(ui: &egui::Ui, id: egui::Id) -> Option<usize> {
@@ -231,4 +265,38 @@ pub fn success_line(ui: &mut egui::Ui, text: &str) {
 /// A yellow line warning about something.
 pub fn warning_line(ui: &mut egui::Ui, text: &str) {
     ui.colored_label(ui.visuals().warn_fg_color, text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_widths;
+
+    #[test]
+    fn widths_that_fit_are_kept() {
+        assert_eq!(
+            fit_widths(&[(100.0, 50.0), (60.0, 40.0)], 200.0),
+            [100.0, 60.0]
+        );
+    }
+
+    #[test]
+    fn wider_columns_shrink_to_the_room_and_never_below_their_least() {
+        let columns = [(130.0, 80.0), (52.0, 52.0), (145.0, 80.0), (120.0, 60.0)];
+        let widths = fit_widths(&columns, 360.0);
+        let total: f32 = widths.iter().sum();
+        assert!((total - 360.0).abs() < 0.01, "{widths:?}");
+        for (width, (_, least)) in widths.iter().zip(columns) {
+            assert!(*width >= least, "{widths:?}");
+        }
+        assert_eq!(widths[1], 52.0);
+    }
+
+    #[test]
+    fn too_little_room_gives_the_least_widths() {
+        assert_eq!(
+            fit_widths(&[(100.0, 50.0), (60.0, 40.0)], 10.0),
+            [50.0, 40.0]
+        );
+        assert_eq!(fit_widths(&[], 10.0), Vec::<f32>::new());
+    }
 }
