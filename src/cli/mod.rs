@@ -495,6 +495,16 @@ struct KeyJson<'a> {
     comment: Option<&'a str>,
     /// RFC 3339 in UTC (see [`crate::dates`]).
     created_at: Option<String>,
+    /// When the key stops working (RFC 3339, UTC); `null` where it never
+    /// expires or the provider has no expiry, as in `inventory --json`.
+    expires_at: Option<String>,
+    /// The key's `key=value` labels (Hetzner Cloud); left out where the
+    /// provider has no labels, `{}` where it has none for this key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<&'a std::collections::BTreeMap<String, String>>,
+    /// Why the provider's MD5 is in doubt; left out where it agrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint_warning: Option<&'a str>,
     public_key: Option<&'a str>,
 }
 
@@ -520,6 +530,9 @@ fn print_keys(
                     .and_then(crate::inventory::label_bits),
                 comment: k.comment.as_deref(),
                 created_at: k.created_at.as_deref().map(crate::dates::rfc3339),
+                expires_at: k.expires_at.as_deref().map(crate::dates::rfc3339),
+                labels: k.labels.as_ref(),
+                fingerprint_warning: k.fingerprint_warning.as_deref(),
                 public_key: k.public_key.as_deref(),
             })
             .collect();
