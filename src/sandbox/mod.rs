@@ -15,6 +15,7 @@ pub mod hetzner;
 pub mod keytext;
 pub mod sesterce;
 pub mod terraform;
+mod wire;
 
 use std::net::SocketAddr;
 
