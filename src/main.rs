@@ -132,6 +132,7 @@ fn run_command(demo: bool, command: &cli::Command) -> Result<u8, String> {
         http_policy: HttpPolicy::default(),
         local_key_dirs: accounts.local_key_dirs.clone(),
         agent: accounts.agent.clone(),
+        ssh_config: accounts.ssh_config.clone(),
     };
     let code = cli::run(
         command,

@@ -340,3 +340,66 @@ fn a_spawned_agent_stops_when_its_process_is_killed() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A hostile agent on a Unix socket in a temporary folder: it reads each
+/// request whole, answers `reply_length` as the length prefix (one byte
+/// per write) and then sends nothing more, keeping every connection open
+/// until the test ends.
+struct HostileAgent {
+    socket: AgentSocket,
+    _dir: tempfile::TempDir,
+    _stop: std::sync::mpsc::Sender<()>,
+}
+
+impl HostileAgent {
+    fn start(reply_length: u32, connections: usize) -> Self {
+        use std::io::{Read, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agent.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let mut open = Vec::new();
+            for _ in 0..connections {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    return;
+                };
+                let mut length = [0; 4];
+                if stream.read_exact(&mut length).is_err() {
+                    return;
+                }
+                let mut request = vec![0; u32::from_be_bytes(length) as usize];
+                if stream.read_exact(&mut request).is_err() {
+                    return;
+                }
+                for byte in reply_length.to_be_bytes() {
+                    let _ = stream.write_all(&[byte]);
+                    let _ = stream.flush();
+                }
+                open.push(stream);
+            }
+            // Then nothing, until the test is over.
+            let _ = stopped.recv();
+        });
+        Self {
+            socket: AgentSocket::Path(path),
+            _dir: dir,
+            _stop: stop,
+        }
+    }
+}
+
+#[test]
+fn an_agent_announcing_a_4_gb_reply_is_refused_before_anything_is_allocated() {
+    let hostile = HostileAgent::start(0xFFFF_FFF0, 2);
+    let expected = "talking to the agent failed: to list its keys: the agent sent a 4 GB \
+                    reply (4294967280 bytes); refused: more than the 256 KB OpenSSH reads";
+    let error = agent::list(&hostile.socket).expect_err("a hostile agent is refused");
+    assert!(matches!(error, AgentError::Broken(_)), "{error:?}");
+    assert_eq!(error.to_string(), expected);
+    // Every request goes through the same cap, not just the listing.
+    match agent::remove_all(&hostile.socket) {
+        Err(error) => assert_eq!(error.to_string(), expected),
+        Ok(count) => panic!("removed {count} keys from a hostile agent"),
+    }
+}

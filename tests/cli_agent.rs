@@ -243,3 +243,81 @@ fn the_demo_has_its_own_agent_holding_the_laptop_key() {
     // The user's agent (this test's) was not touched.
     assert_eq!(agent::list(&setup.agent.socket()), Ok(Vec::new()));
 }
+
+/// The key of `inventory` whose fingerprint is `sha256`.
+fn group<'a>(inventory: &'a serde_json::Value, sha256: &str) -> &'a serde_json::Value {
+    inventory["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|key| key["sha256"] == sha256)
+        .unwrap_or_else(|| panic!("no {sha256} in {inventory:#}"))
+}
+
+#[test]
+fn inventory_local_says_which_keys_the_agent_holds_and_which_hosts_use_them() {
+    let setup = Setup::new();
+    let (laptop, laptop_public) = keygen(&setup.ssh_dir(), "laptop", "");
+    setup
+        .sandbox
+        .seed_key(ProviderKind::Github, "my laptop", &laptop_public, "");
+    // On an account and in the agent, but in no file here (a key that came
+    // with a forwarded agent, or whose file was deleted after `ssh-add`).
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (away, away_public) = keygen(elsewhere.path(), "away", "");
+    setup
+        .sandbox
+        .seed_key(ProviderKind::Gitlab, "away", &away_public, "");
+    let (spare, _) = keygen(&setup.ssh_dir(), "spare", "");
+    for key in [&laptop, &away] {
+        agent::add_file(&setup.agent.socket(), key, None, AddOptions::default()).unwrap();
+    }
+    std::fs::write(
+        setup.ssh_dir().join("config"),
+        "Host build\n  IdentityFile ~/.ssh/laptop\n",
+    )
+    .unwrap();
+
+    let output = setup.run(&["inventory", "--local", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let inventory: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let laptop = group(&inventory, &sha256_of(&laptop));
+    assert_eq!(laptop["in_agent"], true, "{laptop:#}");
+    assert_eq!(laptop["used_by_hosts"], serde_json::json!(["build"]));
+    let away = group(&inventory, &sha256_of(&away));
+    assert_eq!(away["in_agent"], true, "{away:#}");
+    assert_eq!(away["accounts"][0]["account"], "GitLab", "{away:#}");
+    assert_eq!(away["local_paths"], serde_json::json!([]), "{away:#}");
+    assert_eq!(group(&inventory, &sha256_of(&spare))["in_agent"], false);
+    assert!(inventory.get("agent_error").is_none(), "{inventory:#}");
+
+    let output = setup.run(&["inventory", "--local"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let human = text(&output.stdout);
+    let header = human.lines().next().unwrap_or_default();
+    assert!(header.trim_end().ends_with("AGENT"), "{human}");
+    let away_line = human.lines().find(|line| line.starts_with("away")).unwrap();
+    assert!(away_line.trim_end().ends_with("yes"), "{human}");
+
+    // No agent: every key says "unknown" and the document says why.
+    let output = setup
+        .command(&["inventory", "--local", "--json"])
+        .env_remove("SSH_AUTH_SOCK")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let inventory: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        inventory["agent_error"], "no agent: SSH_AUTH_SOCK is not set",
+        "{inventory:#}"
+    );
+    for key in inventory["keys"].as_array().unwrap() {
+        assert_eq!(key["in_agent"], serde_json::Value::Null, "{key:#}");
+    }
+    // Without --local this computer is not looked at, the agent neither.
+    let output = setup.run(&["inventory", "--json"]);
+    let inventory: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for key in inventory["keys"].as_array().unwrap() {
+        assert!(key.get("in_agent").is_none(), "{key:#}");
+    }
+}

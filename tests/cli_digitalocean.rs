@@ -57,6 +57,17 @@ fn keys_lists_every_page_and_publish_counts_a_key_already_there() {
     assert_eq!(keys.len(), 10, "{listed:#}");
     let laptop = keys.iter().find(|k| k["name"] == "laptop").unwrap();
     assert_eq!(laptop["sha256"], sha256(&shared), "{laptop:#}");
+    // …and says why the server's MD5 is in doubt; honest keys say nothing.
+    let warning = laptop["fingerprint_warning"].as_str().unwrap_or_default();
+    assert!(
+        warning.contains("00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff"),
+        "{laptop:#}"
+    );
+    for key in keys.iter().filter(|k| k["name"] != "laptop") {
+        assert!(key.get("fingerprint_warning").is_none(), "{key:#}");
+        assert!(key.get("labels").is_none(), "DigitalOcean has no labels");
+        assert_eq!(key["expires_at"], Value::Null, "{key:#}");
+    }
 
     let pub_file = home.path().join("laptop.pub");
     std::fs::write(&pub_file, public_line(&shared)).unwrap();

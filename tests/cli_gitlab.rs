@@ -59,6 +59,20 @@ fn keys_and_inventory_show_gitlab_keys_and_their_expiry() {
         .collect();
     names.sort_unstable();
     assert_eq!(names, ["expired", "later", "never", "soon"]);
+    let listed_expiry = |name: &str| {
+        keys["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|key| key["name"] == name)
+            .map(|key| key["expires_at"].clone())
+    };
+    assert_eq!(
+        listed_expiry("soon"),
+        Some(Value::from(format!("{}T00:00:00Z", day(20)))),
+        "{keys:#}"
+    );
+    assert_eq!(listed_expiry("never"), Some(Value::Null), "{keys:#}");
 
     let inventory = run(
         config.path(),

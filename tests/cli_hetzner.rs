@@ -131,3 +131,66 @@ fn a_rotation_gives_the_new_key_the_old_keys_labels() {
         "the old key keeps them until removed"
     );
 }
+
+#[test]
+fn keys_json_shows_labels_and_a_fingerprint_the_server_got_wrong() {
+    let sandbox = Sandbox::start().unwrap();
+    let labelled = sandbox
+        .hetzner
+        .add_key("labelled", &public_line(&fresh_key("a")));
+    sandbox.hetzner.set_labels(
+        labelled,
+        [("env", "prod"), ("team", "")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into(),
+    );
+    let lying = sandbox
+        .hetzner
+        .add_key("lying", &public_line(&fresh_key("b")));
+    let wrong_md5 = "de:ad:be:ef:de:ad:be:ef:de:ad:be:ef:de:ad:be:ef";
+    sandbox.hetzner.set_reported_fingerprint(lying, wrong_md5);
+    let config = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut profile = sandbox.profile(ProviderKind::Hetzner, "Hetzner lab");
+    profile.token_source = TokenSource::EnvVar(token_variable(SUITE, ProviderKind::Hetzner));
+    ProfileStore::new(config.path()).save(&[profile]).unwrap();
+    let folders = Folders {
+        config: config.path(),
+        home: home.path(),
+        cwd: home.path(),
+    };
+
+    let output = keyfleet_command(SUITE, &folders, &["keys", "Hetzner lab", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let key = |name: &str| {
+        listed["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {listed:#}"))
+            .clone()
+    };
+    let labelled = key("labelled");
+    assert_eq!(
+        labelled["labels"],
+        serde_json::json!({"env": "prod", "team": ""}),
+        "{labelled:#}"
+    );
+    assert!(
+        labelled.get("fingerprint_warning").is_none(),
+        "{labelled:#}"
+    );
+    let lying = key("lying");
+    assert_eq!(lying["labels"], serde_json::json!({}), "{lying:#}");
+    let warning = lying["fingerprint_warning"].as_str().unwrap_or_default();
+    assert!(warning.contains(wrong_md5), "{lying:#}");
+    assert_eq!(
+        lying["expires_at"],
+        Value::Null,
+        "Hetzner keys never expire"
+    );
+}

@@ -485,7 +485,7 @@ fn the_export_names_keys_and_accounts_and_holds_no_secret() {
         move |_| out.exists()
     });
     let csv = std::fs::read_to_string(&out).unwrap();
-    assert!(csv.starts_with("sha256,algorithm,bits,comment,flags,local_paths,account,provider,key_id,name,created_at\n"), "{csv}");
+    assert!(csv.starts_with("sha256,algorithm,bits,comment,flags,local_paths,account,provider,key_id,name,created_at,expires_at\n"), "{csv}");
     let shared_sha = sha256(&fleet.shared);
     assert_eq!(
         csv.lines()

@@ -169,7 +169,9 @@ impl AgentCli {
 struct InventoryCli {
     #[command(flatten)]
     output: Output,
-    /// Also scan ~/.ssh (read-only) for keys on this computer.
+    /// Also look at this computer (read-only): the keys in ~/.ssh, which
+    /// of them the ssh-agent holds, and the hosts ~/.ssh/config uses them
+    /// for.
     #[arg(long)]
     local: bool,
     /// Also scan DIR (implies --local; repeatable).

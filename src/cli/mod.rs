@@ -25,7 +25,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::backend::account_client;
-use crate::inventory::{Inventory, InventoryOptions, local};
+use crate::backend::fleet::{AccountKeys, FleetSnapshot, ThisComputer, build_snapshot_with};
+use crate::inventory::ssh_config::SshConfigSource;
+use crate::inventory::{AccountError, InventoryOptions, KeyGroup};
 use crate::providers::{ApiError, Http, HttpPolicy, ProviderClient, ProviderKind, RemoteKey};
 use crate::store::{Profile, ProfileStore, SecretStore, TokenSource};
 
@@ -154,6 +156,9 @@ pub struct Context {
     pub local_key_dirs: Vec<PathBuf>,
     /// The ssh-agent (`SSH_AUTH_SOCK`, or the demo's own).
     pub agent: crate::inventory::agent::AgentSocket,
+    /// `~/.ssh/config` (or the demo's), for `inventory --local`'s "Used
+    /// by hosts"; `None`: not read.
+    pub ssh_config: Option<SshConfigSource>,
 }
 
 impl std::fmt::Debug for Context {
@@ -222,8 +227,9 @@ pub fn run(command: &Command, context: &Context, out: &mut dyn Write, err: &mut 
     }
 }
 
-/// `keyfleet inventory`: every account's keys (and this computer's with
-/// `--local`), grouped by fingerprint.
+/// `keyfleet inventory`: every account's keys (and with `--local` this
+/// computer's: key files, the ssh-agent, `~/.ssh/config`), grouped by
+/// fingerprint by the same build as the window's All keys.
 fn inventory(
     args: &InventoryArgs,
     profiles: &[Profile],
@@ -231,7 +237,7 @@ fn inventory(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
-    let scan = if args.local {
+    let (folders, this_computer) = if args.local {
         // A missing ~/.ssh is normal; a missing --dir is reported.
         let folders: Vec<PathBuf> = context
             .local_key_dirs
@@ -240,19 +246,18 @@ fn inventory(
             .chain(&args.dirs)
             .cloned()
             .collect();
-        local::scan(&folders)
+        let this_computer = ThisComputer {
+            ssh_config: context.ssh_config.clone(),
+            agent: Some(Arc::new(crate::inventory::agent::list(&context.agent))),
+        };
+        (folders, this_computer)
     } else {
-        Default::default()
+        (Vec::new(), ThisComputer::default())
     };
-    for problem in &scan.problems {
-        let _ = writeln!(
-            err,
-            "keyfleet: {}: {}",
-            terminal::escape(&problem.path.display().to_string()),
-            terminal::escape(&problem.message)
-        );
-    }
-    let listed = list_all(profiles, context);
+    let listed: Vec<AccountKeys> = list_all(profiles, context)
+        .into_iter()
+        .map(|(profile, keys)| (profile, keys.map(Arc::new)))
+        .collect();
     let options = InventoryOptions {
         strict: args.strict,
         max_age_days: args.max_age_days,
@@ -261,8 +266,16 @@ fn inventory(
         expiring_days: args.expiring_days,
         ..InventoryOptions::default()
     };
-    let inventory = Inventory::build_with(&listed, &scan.keys, &options);
-    print_inventory(&inventory, args.json, out, err)
+    let snapshot = build_snapshot_with(&listed, folders, &options, &this_computer);
+    for problem in &snapshot.local_problems {
+        let _ = writeln!(
+            err,
+            "keyfleet: {}: {}",
+            terminal::escape(&problem.path.display().to_string()),
+            terminal::escape(&problem.message)
+        );
+    }
+    print_inventory(&snapshot, args.json, out, err)
 }
 
 /// The profiles `wanted` names, or every profile when it names none;
@@ -495,6 +508,16 @@ struct KeyJson<'a> {
     comment: Option<&'a str>,
     /// RFC 3339 in UTC (see [`crate::dates`]).
     created_at: Option<String>,
+    /// When the key stops working (RFC 3339, UTC); `null` where it never
+    /// expires or the provider has no expiry, as in `inventory --json`.
+    expires_at: Option<String>,
+    /// The key's `key=value` labels (Hetzner Cloud); left out where the
+    /// provider has no labels, `{}` where it has none for this key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<&'a std::collections::BTreeMap<String, String>>,
+    /// Why the provider's MD5 is in doubt; left out where it agrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint_warning: Option<&'a str>,
     public_key: Option<&'a str>,
 }
 
@@ -520,6 +543,9 @@ fn print_keys(
                     .and_then(crate::inventory::label_bits),
                 comment: k.comment.as_deref(),
                 created_at: k.created_at.as_deref().map(crate::dates::rfc3339),
+                expires_at: k.expires_at.as_deref().map(crate::dates::rfc3339),
+                labels: k.labels.as_ref(),
+                fingerprint_warning: k.fingerprint_warning.as_deref(),
                 public_key: k.public_key.as_deref(),
             })
             .collect();
@@ -571,55 +597,68 @@ fn print_keys(
     Ok(EXIT_OK)
 }
 
+/// `inventory --json`: the inventory document, each key with its agent
+/// state when the agent was asked.
+#[derive(Serialize)]
+struct InventoryJson<'a> {
+    keys: Vec<GroupJson<'a>>,
+    errors: &'a [AccountError],
+    /// Why the ssh-agent could not be asked ("no agent: SSH_AUTH_SOCK is
+    /// not set"); left out when it answered or was not asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct GroupJson<'a> {
+    #[serde(flatten)]
+    key: &'a KeyGroup,
+    /// The window's "In agent": `true`/`false`; `null` when there is no
+    /// agent (see `agent_error`); left out when it was not asked (no
+    /// `--local`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    in_agent: Option<Option<bool>>,
+}
+
+impl<'a> InventoryJson<'a> {
+    fn of(snapshot: &'a FleetSnapshot) -> Self {
+        let agent = snapshot.agent.as_deref();
+        let in_agent = |index: usize| match agent {
+            None => None,
+            Some(Err(_)) => Some(None),
+            Some(Ok(_)) => Some(Some(
+                snapshot.in_agent.get(index).is_some_and(Option::is_some),
+            )),
+        };
+        Self {
+            keys: (snapshot.inventory.keys.iter().enumerate())
+                .map(|(index, key)| GroupJson {
+                    key,
+                    in_agent: in_agent(index),
+                })
+                .collect(),
+            errors: &snapshot.inventory.errors,
+            agent_error: agent
+                .and_then(|listing| listing.as_ref().err())
+                .map(ToString::to_string),
+        }
+    }
+}
+
 fn print_inventory(
-    inventory: &Inventory,
+    snapshot: &FleetSnapshot,
     json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<u8> {
+    let inventory = &snapshot.inventory;
     if json {
-        terminal::write_json(out, inventory)?;
+        terminal::write_json(out, &InventoryJson::of(snapshot))?;
     } else {
-        let rows: Vec<Vec<String>> = inventory
-            .keys
-            .iter()
-            .map(|g| {
-                let mut accounts: Vec<&str> =
-                    g.accounts.iter().map(|h| h.account.as_str()).collect();
-                accounts.dedup();
-                vec![
-                    g.display_name(),
-                    g.algorithm.clone().unwrap_or_else(|| "?".into()),
-                    g.sha256
-                        .clone()
-                        .unwrap_or_else(|| "fingerprint unknown".into()),
-                    accounts.join(", "),
-                    g.local_paths.join(", "),
-                    g.oldest_created_at
-                        .as_deref()
-                        .map(crate::dates::human)
-                        .unwrap_or_default(),
-                    g.flags
-                        .iter()
-                        .map(|f| f.label())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                ]
-            })
-            .collect();
-        table(
-            out,
-            &[
-                "NAME",
-                "ALGORITHM",
-                "SHA256",
-                "ACCOUNTS",
-                "LOCAL",
-                "OLDEST",
-                "FLAGS",
-            ],
-            &rows,
-        )?;
+        inventory_table(snapshot, out)?;
+        if let Some(Err(why)) = snapshot.agent.as_deref() {
+            writeln!(err, "keyfleet: {}", terminal::escape(&why.to_string()))?;
+        }
     }
     for error in &inventory.errors {
         writeln!(
@@ -633,6 +672,53 @@ fn print_inventory(
     } else {
         EXIT_ACCOUNT_FAILED
     })
+}
+
+/// The human `inventory` table; with an AGENT column (the window's "In
+/// agent" cell) when the agent was asked.
+fn inventory_table(snapshot: &FleetSnapshot, out: &mut dyn Write) -> std::io::Result<()> {
+    let with_agent = snapshot.agent.is_some();
+    let rows: Vec<Vec<String>> = (snapshot.inventory.keys.iter().zip(&snapshot.rows))
+        .map(|(g, row)| {
+            let mut accounts: Vec<&str> = g.accounts.iter().map(|h| h.account.as_str()).collect();
+            accounts.dedup();
+            let mut cells = vec![
+                g.display_name(),
+                g.algorithm.clone().unwrap_or_else(|| "?".into()),
+                g.sha256
+                    .clone()
+                    .unwrap_or_else(|| "fingerprint unknown".into()),
+                accounts.join(", "),
+                g.local_paths.join(", "),
+                g.oldest_created_at
+                    .as_deref()
+                    .map(crate::dates::human)
+                    .unwrap_or_default(),
+                g.flags
+                    .iter()
+                    .map(|f| f.label())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ];
+            if with_agent {
+                cells.push(row.agent.clone());
+            }
+            cells
+        })
+        .collect();
+    let mut header = vec![
+        "NAME",
+        "ALGORITHM",
+        "SHA256",
+        "ACCOUNTS",
+        "LOCAL",
+        "OLDEST",
+        "FLAGS",
+    ];
+    if with_agent {
+        header.push("AGENT");
+    }
+    table(out, &header, &rows)
 }
 
 /// `label: message` for an error line (an account or a file, and what

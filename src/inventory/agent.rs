@@ -160,10 +160,99 @@ fn connect(socket: &AgentSocket) -> Result<Stream, AgentError> {
     ))
 }
 
-type Client = ssh_agent_lib::blocking::Client<Stream>;
+type Client = ssh_agent_lib::blocking::Client<CappedReplies<Stream>>;
 
 fn client(socket: &AgentSocket) -> Result<Client, AgentError> {
-    connect(socket).map(Client::new)
+    connect(socket).map(|stream| Client::new(CappedReplies::new(stream)))
+}
+
+/// The largest agent reply read: OpenSSH's own limit (`MAX_AGENT_REPLY_LEN`
+/// in `authfd.c`, `AGENT_MAX_LEN` in `ssh-agent.c`, both 256 KiB).
+const MAX_AGENT_REPLY: u32 = 256 * 1024;
+
+/// The agent's socket as the blocking client reads it, refusing a reply
+/// whose length prefix is over [`MAX_AGENT_REPLY`]. ssh-agent-lib 0.6's
+/// blocking client sizes its buffer from that prefix unchecked, so a
+/// hostile agent could otherwise make Keyfleet allocate 4 GB. Every reply
+/// is `u32` length then body (draft-miller-ssh-agent, "Protocol Messages");
+/// the prefix is read whole and checked before the client sees any of it.
+#[derive(Debug)]
+struct CappedReplies<S> {
+    inner: S,
+    /// The current reply's length prefix.
+    prefix: [u8; 4],
+    /// How much of `prefix` the client has read (4: none pending).
+    prefix_read: usize,
+    /// Bytes of the current reply's body not yet read.
+    body_left: usize,
+}
+
+impl<S> CappedReplies<S> {
+    fn new(inner: S) -> Self {
+        Self {
+            inner,
+            prefix: [0; 4],
+            prefix_read: 4,
+            body_left: 0,
+        }
+    }
+}
+
+impl<S: std::io::Read> std::io::Read for CappedReplies<S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.prefix_read == 4 && self.body_left == 0 {
+            self.inner.read_exact(&mut self.prefix)?;
+            let length = u32::from_be_bytes(self.prefix);
+            if length > MAX_AGENT_REPLY {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "the agent sent a {} reply ({length} bytes); refused: more than the {} \
+                         OpenSSH reads",
+                        size_text(length),
+                        size_text(MAX_AGENT_REPLY)
+                    ),
+                ));
+            }
+            self.prefix_read = 0;
+            self.body_left = length as usize;
+        }
+        if self.prefix_read < 4 {
+            let pending = &self.prefix[self.prefix_read..];
+            let n = pending.len().min(buf.len());
+            buf[..n].copy_from_slice(&pending[..n]);
+            self.prefix_read += n;
+            return Ok(n);
+        }
+        let wanted = buf.len().min(self.body_left);
+        let n = self.inner.read(&mut buf[..wanted])?;
+        self.body_left -= n;
+        Ok(n)
+    }
+}
+
+impl<S: std::io::Write> std::io::Write for CappedReplies<S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `bytes` in whole GB, MB or KB (1024-based, as the limits are).
+fn size_text(bytes: u32) -> String {
+    let bytes = f64::from(bytes);
+    let (unit, size) = [("GB", 30), ("MB", 20), ("KB", 10)]
+        .into_iter()
+        .map(|(unit, shift)| (unit, bytes / f64::from(1u32 << shift)))
+        .find(|(_, size)| *size >= 1.0)
+        .unwrap_or(("bytes", bytes));
+    format!("{size:.0} {unit}")
 }
 
 /// An agent error as this module words it: `what` names the request.
@@ -674,6 +763,90 @@ mod tests {
         let again = merge(&mut inventory, &held);
         assert_eq!(again, copies);
         assert_eq!(inventory.keys.len(), before + 1);
+    }
+
+    /// A socket whose replies are `agent_says` and which records requests.
+    struct Scripted {
+        replies: std::io::Cursor<Vec<u8>>,
+        sent: Vec<u8>,
+    }
+
+    impl std::io::Read for Scripted {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.replies.read(buf)
+        }
+    }
+
+    impl std::io::Write for Scripted {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.sent.write(buf)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn scripted(agent_says: &[u8]) -> CappedReplies<Scripted> {
+        CappedReplies::new(Scripted {
+            replies: std::io::Cursor::new(agent_says.to_vec()),
+            sent: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn replies_up_to_openssh_s_limit_pass_whole_and_longer_ones_are_refused() {
+        use std::io::{Read, Write};
+        // Two replies back to back, the second exactly at the limit, read
+        // the way the blocking client reads them: length, then body.
+        let mut agent_says = Vec::new();
+        agent_says.extend_from_slice(&1u32.to_be_bytes());
+        agent_says.push(6); // SSH_AGENT_SUCCESS
+        agent_says.extend_from_slice(&MAX_AGENT_REPLY.to_be_bytes());
+        agent_says.extend(std::iter::repeat_n(7u8, MAX_AGENT_REPLY as usize));
+        agent_says.extend_from_slice(&(MAX_AGENT_REPLY + 1).to_be_bytes());
+        let mut stream = scripted(&agent_says);
+        stream.write_all(b"request").unwrap();
+        assert_eq!(stream.inner.sent, b"request");
+        for expected in [1, MAX_AGENT_REPLY] {
+            let mut length = [0; 4];
+            stream.read_exact(&mut length).unwrap();
+            assert_eq!(u32::from_be_bytes(length), expected);
+            let mut body = vec![0; expected as usize];
+            stream.read_exact(&mut body).unwrap();
+        }
+        let mut length = [0; 4];
+        let refused = stream.read_exact(&mut length).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData);
+        assert_eq!(
+            refused.to_string(),
+            "the agent sent a 256 KB reply (262145 bytes); refused: more than the 256 KB \
+             OpenSSH reads"
+        );
+        assert_eq!(length, [0; 4], "the client saw nothing of the prefix");
+
+        let mut huge = scripted(&0xFFFF_FFF0u32.to_be_bytes());
+        let refused = huge.read(&mut [0; 1]).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .starts_with("the agent sent a 4 GB reply (4294967280 bytes); refused"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_reply_cut_short_is_an_error_not_a_wait() {
+        use std::io::Read;
+        let mut stream = scripted(&[0, 0]);
+        let mut length = [0; 4];
+        let cut = stream.read_exact(&mut length).unwrap_err();
+        assert_eq!(cut.kind(), std::io::ErrorKind::UnexpectedEof);
+        let mut stream = scripted(&[0, 0, 0, 9, 1, 2]);
+        stream.read_exact(&mut length).unwrap();
+        let mut body = [0; 9];
+        let cut = stream.read_exact(&mut body).unwrap_err();
+        assert_eq!(cut.kind(), std::io::ErrorKind::UnexpectedEof);
     }
 
     #[test]

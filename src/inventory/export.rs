@@ -24,8 +24,9 @@ impl ExportFormat {
     }
 }
 
-/// The CSV header.
-pub const CSV_HEADER: [&str; 11] = [
+/// The CSV header. Columns are only ever appended, so a script that reads
+/// them by position keeps working.
+pub const CSV_HEADER: [&str; 12] = [
     "sha256",
     "algorithm",
     "bits",
@@ -37,6 +38,7 @@ pub const CSV_HEADER: [&str; 11] = [
     "key_id",
     "name",
     "created_at",
+    "expires_at",
 ];
 
 impl Inventory {
@@ -70,7 +72,7 @@ impl Inventory {
                 key.local_paths.join(";"),
             ];
             if key.accounts.is_empty() {
-                let empty = std::iter::repeat_n(String::new(), 5);
+                let empty = std::iter::repeat_n(String::new(), CSV_HEADER.len() - common.len());
                 let record = common.iter().cloned().chain(empty);
                 writer
                     .write_record(record.map(|cell| neutralised(&cell).into_owned()))
@@ -83,6 +85,7 @@ impl Inventory {
                     holding.key_id.clone(),
                     holding.name.clone(),
                     holding.created_at.clone().unwrap_or_default(),
+                    holding.expires_at.clone().unwrap_or_default(),
                 ];
                 let record = common.iter().cloned().chain(account);
                 writer
@@ -133,7 +136,10 @@ mod tests {
         shared.algorithm = Some("ED25519".into());
         shared.comment = Some("alice, \"laptop\"".into());
         shared.flags = vec![Flag::Old, Flag::Widespread];
-        for (account, id) in [("Prod", "1"), ("Dev", "2")] {
+        for (account, id, expires_at) in [
+            ("Prod", "1", None),
+            ("Dev", "2", Some("2030-01-31T00:00:00Z")),
+        ] {
             shared.accounts.push(Holding {
                 account: account.into(),
                 profile_id: "p".into(),
@@ -143,7 +149,7 @@ mod tests {
                 created_at: None,
                 matched_by_name_only: false,
                 fingerprint_warning: None,
-                expires_at: None,
+                expires_at: expires_at.map(Into::into),
             });
         }
         let mut local_only = KeyGroup::new(Some("SHA256:def".into()));
@@ -157,10 +163,15 @@ mod tests {
         assert_eq!(lines[0], CSV_HEADER.join(","));
         assert_eq!(
             lines[1],
-            r#"SHA256:abc,ED25519,,"alice, ""laptop""",old;widespread,,Prod,gcore,1,laptop,"#
+            r#"SHA256:abc,ED25519,,"alice, ""laptop""",old;widespread,,Prod,gcore,1,laptop,,"#
         );
-        assert!(lines[2].contains(",Dev,gcore,2,laptop,"));
-        assert_eq!(lines[3], "SHA256:def,,,,,/a/x.pub;/b/x,,,,,");
+        // `expires_at` is the last column, after `created_at`.
+        assert!(
+            lines[2].ends_with(",Dev,gcore,2,laptop,,2030-01-31T00:00:00Z"),
+            "{}",
+            lines[2]
+        );
+        assert_eq!(lines[3], "SHA256:def,,,,,/a/x.pub;/b/x,,,,,,");
         assert_eq!(lines.len(), 4);
         let json: serde_json::Value =
             serde_json::from_slice(&inventory.export(ExportFormat::Json).unwrap()).unwrap();

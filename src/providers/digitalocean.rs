@@ -18,10 +18,8 @@
 //! size. The `links` URLs are read for their page number only and never
 //! followed, so the token cannot be sent to another host.
 
-use std::collections::HashSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures::{StreamExt, TryStreamExt};
 use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::Value;
@@ -30,6 +28,7 @@ use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
 use super::http::{Http, ListBudget, RawResponse, RestClient, TokenHeader};
 use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::model::{CreatedKey, NewKey, NewKeyMaterial, RemoteKey};
+use super::paging::{self, Unique};
 use super::redact::Redactor;
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
 use crate::keys::SecretString;
@@ -248,6 +247,12 @@ fn announced_pages(first: &PageDto, step: usize) -> usize {
         .clamp(1, MAX_PAGES)
 }
 
+/// Adds a page's keys to a listing, each id once.
+fn add_page(keys: &mut Unique<RemoteKey>, page: PageDto) {
+    let page = page.ssh_keys.into_iter().map(KeyDto::into_remote);
+    keys.extend(page, |key| Some(key.id.clone()));
+}
+
 /// The create request body.
 #[derive(serde::Serialize)]
 struct CreateBody<'a> {
@@ -299,7 +304,8 @@ impl DigitaloceanClient {
     /// one onto two pages).
     pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
         let budget = ListBudget::new(self.rest.policy());
-        let first = self.get_page(1, &budget).await?;
+        let budget = &budget;
+        let first = self.get_page(1, budget).await?;
         let step = first.ssh_keys.len();
         let last = if step == 0 {
             1
@@ -307,34 +313,28 @@ impl DigitaloceanClient {
             announced_pages(&first, step)
         };
         let mut more_after = first.has_next() && last == 1;
-        let mut seen = HashSet::new();
-        let mut keys = Vec::new();
-        let mut take = |page: PageDto, keys: &mut Vec<RemoteKey>| {
-            for dto in page.ssh_keys {
-                if seen.insert(dto.id) {
-                    keys.push(dto.into_remote());
-                }
-            }
-        };
-        take(first, &mut keys);
-        let mut pages = std::pin::pin!(
-            futures::stream::iter(2..=last)
-                .map(|number| self.get_page(number, &budget))
-                .buffered(PAGE_CONCURRENCY)
-        );
-        while let Some(page) = pages.try_next().await? {
-            more_after = page.has_next() && !page.ssh_keys.is_empty();
-            take(page, &mut keys);
-        }
+        let mut keys = Unique::default();
+        add_page(&mut keys, first);
+        paging::fetch_in_order_at_most(
+            PAGE_CONCURRENCY,
+            2..=last,
+            |number| self.get_page(number, budget),
+            |_, page: PageDto| {
+                more_after = page.has_next() && !page.ssh_keys.is_empty();
+                add_page(&mut keys, page);
+                Ok(())
+            },
+        )
+        .await?;
         // Keys added while we paged land after the announced last page.
         let mut number = last;
         while more_after && number < last + MAX_TAIL_PAGES && number < MAX_PAGES {
             number += 1;
-            let page = self.get_page(number, &budget).await?;
+            let page = self.get_page(number, budget).await?;
             more_after = page.has_next() && !page.ssh_keys.is_empty();
-            take(page, &mut keys);
+            add_page(&mut keys, page);
         }
-        Ok(keys)
+        Ok(keys.into_vec())
     }
 
     /// Uploads a public key. Never retried: a lost answer may mean the key

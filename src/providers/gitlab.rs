@@ -11,10 +11,8 @@
 //! `PRIVATE-TOKEN`. A token without the scope an endpoint needs gets 403
 //! `insufficient_scope`: reading needs `read_user` (or `api`), writing `api`.
 
-use std::collections::HashSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures::{StreamExt, TryStreamExt};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, Url};
 use serde::Deserialize;
@@ -25,6 +23,7 @@ use super::http::Http;
 use super::http::{ListBudget, RawResponse, RestClient, TokenHeader};
 use super::model::{Capabilities, ProviderKind, StoredMaterial};
 use super::model::{CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
+use super::paging::{self, Unique};
 use super::redact::Redactor;
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
 use crate::keys::SecretString;
@@ -94,8 +93,6 @@ const USAGE_AUTH_AND_SIGNING: &str = "Authentication & signing";
 
 /// Keys per page we ask for (GitLab's maximum; its default is 20).
 const PAGE_SIZE: u32 = 100;
-/// Pages fetched at once after the first.
-const PAGE_CONCURRENCY: usize = 8;
 /// Most pages one listing reads, whatever the headers say.
 const MAX_PAGES: u32 = 1000;
 /// Pages followed after the counted ones when the list grew meanwhile.
@@ -320,31 +317,25 @@ impl GitlabClient {
     /// pages because the list shifted) are dropped by id.
     pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
         let budget = ListBudget::new(self.rest.policy());
-        let first = self.get_page(1, PAGE_SIZE, &budget).await?;
-        let mut seen = HashSet::new();
-        let mut keys = Vec::new();
-        let mut take = |page: Vec<KeyDto>, keys: &mut Vec<RemoteKey>| {
-            for dto in page {
-                if seen.insert(dto.id) {
-                    keys.push(dto.into_remote());
-                }
-            }
-        };
+        let budget = &budget;
+        let first = self.get_page(1, PAGE_SIZE, budget).await?;
+        let mut keys = Unique::default();
         let mut next = first.next_page;
         let mut last_read = 1;
         let first_empty = first.keys.is_empty();
-        take(first.keys, &mut keys);
+        add_page(&mut keys, first.keys);
         if let Some(total) = first.total_pages.filter(|total| *total > 1) {
             self.check_page_count(total)?;
-            let mut pages = std::pin::pin!(
-                futures::stream::iter(2..=total)
-                    .map(|number| self.get_page(number, PAGE_SIZE, &budget))
-                    .buffered(PAGE_CONCURRENCY)
-            );
-            while let Some(page) = pages.try_next().await? {
-                next = page.next_page;
-                take(page.keys, &mut keys);
-            }
+            paging::fetch_in_order(
+                2..=total,
+                |number| self.get_page(number, PAGE_SIZE, budget),
+                |_, page| {
+                    next = page.next_page;
+                    add_page(&mut keys, page.keys);
+                    Ok(())
+                },
+            )
+            .await?;
             last_read = total;
         } else if first_empty {
             next = None;
@@ -360,12 +351,12 @@ impl GitlabClient {
             if number <= last_read || number > limit {
                 return Err(self.endless_paging());
             }
-            let page = self.get_page(number, PAGE_SIZE, &budget).await?;
+            let page = self.get_page(number, PAGE_SIZE, budget).await?;
             last_read = number;
             next = page.next_page.filter(|_| !page.keys.is_empty());
-            take(page.keys, &mut keys);
+            add_page(&mut keys, page.keys);
         }
-        Ok(keys)
+        Ok(keys.into_vec())
     }
 
     /// Uploads a public key as an authentication & signing key
@@ -866,6 +857,12 @@ fn capitalise(text: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// Adds a page's keys to a listing, each id once.
+fn add_page(keys: &mut Unique<RemoteKey>, page: Vec<KeyDto>) {
+    let page = page.into_iter().map(KeyDto::into_remote);
+    keys.extend(page, |key| Some(key.id.clone()));
 }
 
 #[cfg(test)]

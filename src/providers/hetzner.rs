@@ -14,7 +14,6 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures::{StreamExt, TryStreamExt};
 use reqwest::{Method, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,6 +22,7 @@ use super::error::{ApiError, ApiErrorKind, ErrorRule, ErrorTable, FieldError};
 use super::http::{self, Http, ListBudget, RawResponse, RestClient, TokenHeader};
 use super::model::{self, Capabilities, ProviderKind, StoredMaterial};
 use super::model::{CreatedKey, KeyScope, NewKey, NewKeyMaterial, RemoteKey};
+use super::paging;
 use super::redact::Redactor;
 use super::spec::{self, KeyColumn, ProviderSettings, ProviderSpec};
 use crate::keys::SecretString;
@@ -76,8 +76,6 @@ pub static SPEC: ProviderSpec = ProviderSpec {
 pub const PAGE_SIZE: usize = 50;
 /// Most pages one listing reads, whatever `last_page` says.
 const MAX_PAGES: usize = 1000;
-/// Pages fetched at once after the first.
-const PAGE_CONCURRENCY: usize = 8;
 /// Longest server message we repeat in our own message.
 const MAX_MESSAGE_CHARS: usize = 300;
 /// Longest wait we believe from `RateLimit-Reset` (a garbled one is not a day).
@@ -265,39 +263,32 @@ impl HetznerClient {
     /// Every key of the project (all pages), deduplicated by id.
     pub async fn list_keys(&self) -> Result<Vec<RemoteKey>, ApiError> {
         let budget = ListBudget::new(self.rest.policy());
-        let first = self
-            .get_page(1, PAGE_SIZE, Some(&budget), Operation::List)
-            .await?;
-        let paging = first.pagination();
+        let budget = &budget;
+        let get = |number: usize| self.get_page(number, PAGE_SIZE, Some(budget), Operation::List);
+        let first = get(1).await?;
+        let announced = first.pagination();
         let mut keys = Collected::default();
         keys.take(1, first)?;
-        let last = paging.last_page.map_or(1, |last| {
+        let last = announced.last_page.map_or(1, |last| {
             usize::try_from(last).unwrap_or(MAX_PAGES).min(MAX_PAGES)
         });
-        let mut next = paging.next_page;
+        let mut next = announced.next_page;
         let mut current = 1;
-        let budget = &budget;
-        if last > 1 {
-            // Pages arrive in order; only those in flight are held.
-            let mut pages = std::pin::pin!(
-                futures::stream::iter(2..=last)
-                    .map(|number| async move {
-                        self.get_page(number, PAGE_SIZE, Some(budget), Operation::List)
-                            .await
-                            .map(|page| (number, page))
-                    })
-                    .buffered(PAGE_CONCURRENCY)
-            );
-            while let Some((number, page)) = pages.try_next().await? {
-                next = page.pagination().next_page;
-                current = number;
-                if !keys.take(number, page)? {
-                    // The list shrank meanwhile: the pages after are empty.
-                    next = None;
-                    break;
-                }
+        let mut ended = false;
+        paging::fetch_in_order(2..=last, get, |number, page: Page| {
+            if ended {
+                return Ok(());
             }
-        }
+            next = page.pagination().next_page;
+            current = number;
+            if !keys.take(number, page)? {
+                // The list shrank meanwhile: the pages after are empty.
+                next = None;
+                ended = true;
+            }
+            Ok(())
+        })
+        .await?;
         // No last page (or keys added meanwhile): follow `next_page`, only
         // forwards, so a page pointing back cannot loop.
         while let Some(number) = next
@@ -307,9 +298,7 @@ impl HetznerClient {
             if number > MAX_PAGES {
                 return Err(endless_paging());
             }
-            let page = self
-                .get_page(number, PAGE_SIZE, Some(budget), Operation::List)
-                .await?;
+            let page = get(number).await?;
             next = page.pagination().next_page;
             current = number;
             if !keys.take(number, page)? {

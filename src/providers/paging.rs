@@ -68,6 +68,23 @@ pub fn pages_after_first(
 /// dropped, which cancels their requests.
 pub async fn fetch_in_order<K, P, F, Fut>(
     pages: impl IntoIterator<Item = K>,
+    fetch: F,
+    take: impl FnMut(K, P) -> Result<(), ApiError>,
+) -> Result<(), ApiError>
+where
+    K: Clone,
+    F: FnMut(K) -> Fut,
+    Fut: Future<Output = Result<P, ApiError>>,
+{
+    fetch_in_order_at_most(PAGE_CONCURRENCY, pages, fetch, take).await
+}
+
+/// [`fetch_in_order`] with at most `concurrency` pages in flight (at least
+/// one), for a provider whose rate limit wants fewer than
+/// [`PAGE_CONCURRENCY`] (DigitalOcean allows 10 listings a minute).
+pub async fn fetch_in_order_at_most<K, P, F, Fut>(
+    concurrency: usize,
+    pages: impl IntoIterator<Item = K>,
     mut fetch: F,
     mut take: impl FnMut(K, P) -> Result<(), ApiError>,
 ) -> Result<(), ApiError>
@@ -82,7 +99,7 @@ where
                 let page = fetch(key.clone());
                 async move { page.await.map(|page| (key, page)) }
             })
-            .buffered(PAGE_CONCURRENCY)
+            .buffered(concurrency.max(1))
     );
     while let Some((key, page)) = pages.try_next().await? {
         take(key, page)?;

@@ -26,7 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 #[cfg(feature = "sandbox-faults")]
 use super::faults::Faults;
 use super::keytext::{self, Family};
+use super::wire::{self, BodyProblem};
 
 /// The token the DigitalOcean fake accepts (shaped like a personal access
 /// token).
@@ -222,21 +223,14 @@ impl DigitaloceanFake {
     }
 
     fn lock(&self) -> MutexGuard<'_, DigitaloceanState> {
-        // A panicking test must not poison the fake for the others.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        wire::lock(&self.state)
     }
 
     /// The bearer token, then the rate limits; returns the `ratelimit-*`
     /// headers every answer carries.
     fn check(&self, headers: &HeaderMap) -> Result<Vec<(&'static str, String)>, Reject> {
         let mut state = self.lock();
-        let given = headers
-            .get("authorization")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
-        if given != Some(state.token.as_str()) {
+        if wire::bearer(headers) != Some(state.token.as_str()) {
             return Err(Reject::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -375,18 +369,7 @@ fn json_response(
     body: &Value,
     headers: Vec<(&'static str, String)>,
 ) -> Response {
-    let mut response = (
-        status,
-        [("content-type", "application/json; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response();
-    for (name, value) in headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
+    wire::json_response(status, "application/json; charset=utf-8", body, headers)
 }
 
 async fn unknown_route() -> Response {
@@ -496,30 +479,21 @@ fn body_object(
     body: &Bytes,
     allowed: &[&str],
 ) -> Result<serde_json::Map<String, Value>, Reject> {
-    let content_type = headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    if !content_type.trim().starts_with("application/json") {
-        return Err(Reject::new(
+    wire::json_object(headers, body, allowed).map_err(|problem| match problem {
+        BodyProblem::NotJsonType => Reject::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Content-Type must be application/json",
-        ));
-    }
-    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
-        return Err(Reject::new(
+        ),
+        BodyProblem::NotJson | BodyProblem::NotAnObject => Reject::new(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "request body must be a JSON object",
-        ));
-    };
-    if let Some(unknown) = object.keys().find(|name| !allowed.contains(&name.as_str())) {
-        return Err(Reject::unprocessable(&format!(
+        ),
+        BodyProblem::UnknownField(unknown) => Reject::unprocessable(&format!(
             "request payload validation failed: unknown field \"{unknown}\""
-        )));
-    }
-    Ok(object)
+        )),
+    })
 }
 
 /// A required, non-blank string field.
@@ -601,10 +575,6 @@ async fn delete_key(
     state.reported.remove(&removed.id);
     drop(state);
     let mut response = StatusCode::NO_CONTENT.into_response();
-    for (name, value) in limits {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
-        }
-    }
+    wire::add_headers(&mut response, limits);
     Ok(response)
 }

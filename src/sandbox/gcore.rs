@@ -247,10 +247,7 @@ impl GcoreFake {
     }
 
     fn lock(&self) -> MutexGuard<'_, FakeState> {
-        // A panicking test thread must not poison the fake for the others.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        super::wire::lock(&self.state)
     }
 
     /// Fills the fake with a realistic set of keys for `--demo`: eight keys

@@ -363,22 +363,13 @@ impl GithubFake {
     }
 
     fn lock(&self) -> MutexGuard<'_, GithubState> {
-        // A panicking test must not poison the fake for the others.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        super::wire::lock(&self.state)
     }
 
     /// GitHub's checks, in its order: User-Agent, media type, API version,
     /// token, rate limits, then the classic scope `needed` (if any).
     fn check(&self, headers: &HeaderMap, needed: Option<(List, Level)>) -> Result<(), Reject> {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .map(str::trim)
-                .unwrap_or_default()
-        };
+        let header = |name: &str| super::wire::header(headers, name);
         if header("user-agent").is_empty() {
             return Err(Reject::message(
                 StatusCode::FORBIDDEN,

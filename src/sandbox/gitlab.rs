@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -32,6 +32,7 @@ use serde_json::{Value, json};
 #[cfg(feature = "sandbox-faults")]
 use super::faults::Faults;
 use super::keytext::{self, Family};
+use super::wire::{self, BodyProblem};
 
 /// The token the GitLab fake accepts (shaped like a personal access token).
 pub const GITLAB_TOKEN: &str = "glpat-sandboxGitlabToken01234";
@@ -259,30 +260,18 @@ impl GitlabFake {
     }
 
     fn lock(&self) -> MutexGuard<'_, GitlabState> {
-        // A panicking test must not poison the fake for the others.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        wire::lock(&self.state)
     }
 
     /// GitLab's checks, in its order: rate limit, token, then the scope.
     fn check(&self, headers: &HeaderMap, write: bool) -> Result<(), Reject> {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .map(str::trim)
-                .unwrap_or_default()
-        };
         let mut state = self.lock();
         if state.limit.0 > 0 {
             state.limit.0 -= 1;
             return Err(Reject::rate_limited(state.limit.1));
         }
-        let private = header("private-token");
-        let bearer = header("authorization")
-            .strip_prefix("Bearer ")
-            .map(str::trim);
+        let private = wire::header(headers, "private-token");
+        let bearer = wire::bearer(headers).map(str::trim);
         let given = if private.is_empty() {
             bearer
         } else {
@@ -427,18 +416,10 @@ impl IntoResponse for Reject {
         if let Value::String(text) = &self.body {
             // GitLab's throttle answers in plain text.
             let mut response = (self.status, text.clone()).into_response();
-            add_headers(&mut response, self.headers);
+            wire::add_headers(&mut response, self.headers);
             return response;
         }
         json_response(self.status, &self.body, self.headers)
-    }
-}
-
-fn add_headers(response: &mut Response, headers: Vec<(&'static str, String)>) {
-    for (name, value) in headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
-        }
     }
 }
 
@@ -447,14 +428,7 @@ fn json_response(
     body: &Value,
     headers: Vec<(&'static str, String)>,
 ) -> Response {
-    let mut response = (
-        status,
-        [("content-type", "application/json")],
-        body.to_string(),
-    )
-        .into_response();
-    add_headers(&mut response, headers);
-    response
+    wire::json_response(status, "application/json", body, headers)
 }
 
 async fn unknown_route() -> Response {
@@ -685,26 +659,17 @@ async fn create_key(
 
 /// The create body's parameters, or Grape's 400 naming what is wrong.
 fn read_create(headers: &HeaderMap, body: &[u8]) -> Result<CreateRequest, Reject> {
-    let json_type = headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|text| text.starts_with("application/json"));
-    if !json_type {
-        return Err(Reject::param("title is missing, key is missing"));
-    }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|_| Reject::message(StatusCode::BAD_REQUEST, "400 Bad request"))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| Reject::param("title is missing, key is missing"))?;
-    if let Some(unknown) = object
-        .keys()
-        .find(|name| !matches!(name.as_str(), "title" | "key" | "usage_type" | "expires_at"))
-    {
-        return Err(Reject::param(&format!(
+    let allowed = ["title", "key", "usage_type", "expires_at"];
+    let object = wire::json_object(headers, body, &allowed).map_err(|problem| match problem {
+        // Grape sees no parameters in a body it cannot read as JSON.
+        BodyProblem::NotJsonType | BodyProblem::NotAnObject => {
+            Reject::param("title is missing, key is missing")
+        }
+        BodyProblem::NotJson => Reject::message(StatusCode::BAD_REQUEST, "400 Bad request"),
+        BodyProblem::UnknownField(unknown) => Reject::param(&format!(
             "{unknown} is not a parameter this sandbox accepts"
-        )));
-    }
+        )),
+    })?;
     let text = |name: &str| match object.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.clone())),

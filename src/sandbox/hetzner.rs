@@ -21,7 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
@@ -29,6 +29,7 @@ use serde_json::{Map, Value, json};
 #[cfg(feature = "sandbox-faults")]
 use super::faults::Faults;
 use super::keytext::{self, Family};
+use super::wire::{self, BodyProblem};
 
 /// The project token the Hetzner fake accepts (64 characters, like
 /// Hetzner's).
@@ -235,20 +236,13 @@ impl HetznerFake {
     }
 
     fn lock(&self) -> MutexGuard<'_, HetznerState> {
-        // A panicking test must not poison the fake for the others.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        wire::lock(&self.state)
     }
 
     /// The token, then the rate limit.
     fn check(&self, headers: &HeaderMap) -> Result<(), Reject> {
         let mut state = self.lock();
-        let given = headers
-            .get("authorization")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
-        if given != Some(state.token.as_str()) {
+        if wire::bearer(headers) != Some(state.token.as_str()) {
             return Err(Reject::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -375,18 +369,7 @@ fn json_response(
     body: &Value,
     headers: Vec<(&'static str, String)>,
 ) -> Response {
-    let mut response = (
-        status,
-        [("content-type", "application/json")],
-        body.to_string(),
-    )
-        .into_response();
-    for (name, value) in headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
+    wire::json_response(status, "application/json", body, headers)
 }
 
 fn ok(status: StatusCode, body: &Value) -> Response {
@@ -526,28 +509,19 @@ fn object(
     body: &[u8],
     allowed: &[&str],
 ) -> Result<Map<String, Value>, Reject> {
-    let json_type = headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.trim().starts_with("application/json"));
-    if !json_type {
-        return Err(Reject::new(
+    wire::json_object(headers, body, allowed).map_err(|problem| match problem {
+        BodyProblem::NotJsonType => Reject::new(
             StatusCode::BAD_REQUEST,
             "json_error",
             "Content-Type must be application/json",
-        ));
-    }
-    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
-        return Err(Reject::new(
+        ),
+        BodyProblem::NotJson | BodyProblem::NotAnObject => Reject::new(
             StatusCode::BAD_REQUEST,
             "json_error",
             "invalid JSON in request body",
-        ));
-    };
-    if let Some(unknown) = object.keys().find(|name| !allowed.contains(&name.as_str())) {
-        return Err(Reject::invalid(unknown, "unknown field"));
-    }
-    Ok(object)
+        ),
+        BodyProblem::UnknownField(unknown) => Reject::invalid(&unknown, "unknown field"),
+    })
 }
 
 /// A required (or present) string field.

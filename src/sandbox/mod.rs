@@ -15,6 +15,7 @@ pub mod hetzner;
 pub mod keytext;
 pub mod sesterce;
 pub mod terraform;
+mod wire;
 
 use std::net::SocketAddr;
 
@@ -109,6 +110,42 @@ pub async fn serve(router: axum::Router) -> std::io::Result<String> {
         }
     });
     Ok(format!("http://{address}"))
+}
+
+/// The fakes a [`Sandbox`] serves, one field per provider.
+/// `Fakes::default()` is every fake empty; set a field to a fake prepared
+/// beforehand (`Fakes { github, ..Fakes::default() }`).
+#[derive(Clone, Debug, Default)]
+pub struct Fakes {
+    /// The Gcore fake.
+    pub gcore: gcore::GcoreFake,
+    /// The Sesterce fake.
+    pub sesterce: sesterce::SesterceFake,
+    /// The HCP Terraform fake.
+    pub terraform: terraform::TerraformFake,
+    /// The GitHub fake.
+    pub github: github::GithubFake,
+    /// The Hetzner Cloud fake.
+    pub hetzner: hetzner::HetznerFake,
+    /// The DigitalOcean fake.
+    pub digitalocean: digitalocean::DigitaloceanFake,
+    /// The GitLab fake.
+    pub gitlab: gitlab::GitlabFake,
+}
+
+impl Fakes {
+    /// Every fake filled with the demo's sample keys.
+    pub fn demo() -> Self {
+        let fakes = Self::default();
+        fakes.gcore.seed_demo();
+        fakes.sesterce.seed_demo();
+        fakes.terraform.seed_demo();
+        fakes.github.seed_demo();
+        fakes.hetzner.seed_demo();
+        fakes.digitalocean.seed_demo();
+        fakes.gitlab.seed_demo();
+        fakes
+    }
 }
 
 /// All fakes running on their own runtime, for synchronous callers (the
@@ -272,34 +309,22 @@ impl Sandbox {
     /// tests' starting point.
     #[cfg(feature = "sandbox-faults")]
     pub fn start() -> std::io::Result<Self> {
-        Self::start_with(
-            gcore::GcoreFake::new(),
-            sesterce::SesterceFake::new(),
-            terraform::TerraformFake::new(),
-            github::GithubFake::new(),
-            hetzner::HetznerFake::new(),
-            digitalocean::DigitaloceanFake::new(),
-            gitlab::GitlabFake::new(),
-        )
+        Self::start_with(Fakes::default())
     }
 
     /// Starts fakes filled with sample keys, for `--demo`.
     pub fn start_demo() -> std::io::Result<Self> {
-        let gcore = gcore::GcoreFake::new();
-        gcore.seed_demo();
-        let sesterce = sesterce::SesterceFake::new();
-        sesterce.seed_demo();
-        let terraform = terraform::TerraformFake::new();
-        terraform.seed_demo();
-        let github = github::GithubFake::new();
-        github.seed_demo();
-        let hetzner = hetzner::HetznerFake::new();
-        hetzner.seed_demo();
-        let digitalocean = digitalocean::DigitaloceanFake::new();
-        digitalocean.seed_demo();
-        let gitlab = gitlab::GitlabFake::new();
-        gitlab.seed_demo();
-        Self::start_with(
+        Self::start_with(Fakes::demo())
+    }
+
+    /// Starts the given fakes, each on its own loopback port.
+    pub fn start_with(fakes: Fakes) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("keyfleet-sandbox")
+            .enable_all()
+            .build()?;
+        let Fakes {
             gcore,
             sesterce,
             terraform,
@@ -307,36 +332,27 @@ impl Sandbox {
             hetzner,
             digitalocean,
             gitlab,
-        )
-    }
-
-    /// Starts the given fakes.
-    pub fn start_with(
-        gcore: gcore::GcoreFake,
-        sesterce: sesterce::SesterceFake,
-        terraform: terraform::TerraformFake,
-        github: github::GithubFake,
-        hetzner: hetzner::HetznerFake,
-        digitalocean: digitalocean::DigitaloceanFake,
-        gitlab: gitlab::GitlabFake,
-    ) -> std::io::Result<Self> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("keyfleet-sandbox")
-            .enable_all()
-            .build()?;
-        let (gcore_url, sesterce_url, terraform_url, github_url, hetzner_url, gitlab_url) = runtime
-            .block_on(async {
-                Ok::<_, std::io::Error>((
-                    serve(gcore.router()).await?,
-                    serve(sesterce.router()).await?,
-                    serve(terraform.router()).await?,
-                    serve(github.router()).await?,
-                    format!("{}/v1", serve(hetzner.router()).await?),
-                    serve(gitlab.router()).await?,
-                ))
-            })?;
-        let digitalocean_url = runtime.block_on(serve(digitalocean.router()))?;
+        } = fakes;
+        let urls = runtime.block_on(async {
+            Ok::<_, std::io::Error>([
+                serve(gcore.router()).await?,
+                serve(sesterce.router()).await?,
+                serve(terraform.router()).await?,
+                serve(github.router()).await?,
+                format!("{}/v1", serve(hetzner.router()).await?),
+                serve(digitalocean.router()).await?,
+                serve(gitlab.router()).await?,
+            ])
+        })?;
+        let [
+            gcore_url,
+            sesterce_url,
+            terraform_url,
+            github_url,
+            hetzner_url,
+            digitalocean_url,
+            gitlab_url,
+        ] = urls;
         Ok(Self {
             _runtime: runtime,
             gcore,
@@ -354,5 +370,34 @@ impl Sandbox {
             gitlab,
             gitlab_url,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_with_serves_the_fakes_it_is_given_each_on_its_own_port() {
+        let hetzner = hetzner::HetznerFake::new();
+        hetzner.add_key("prepared", "ssh-ed25519 AAAA prepared");
+        let sandbox = Sandbox::start_with(Fakes {
+            hetzner,
+            ..Fakes::default()
+        })
+        .unwrap();
+        assert_eq!(sandbox.key_names(ProviderKind::Hetzner), ["prepared"]);
+        assert!(sandbox.url(ProviderKind::Hetzner).ends_with("/v1"));
+        let urls: std::collections::HashSet<&str> = ProviderKind::ALL
+            .into_iter()
+            .map(|kind| sandbox.url(kind))
+            .collect();
+        assert_eq!(urls.len(), ProviderKind::ALL.len(), "{sandbox:?}");
+        for kind in ProviderKind::ALL
+            .into_iter()
+            .filter(|k| *k != ProviderKind::Hetzner)
+        {
+            assert!(sandbox.key_names(kind).is_empty(), "{kind:?}");
+        }
     }
 }

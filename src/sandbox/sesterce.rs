@@ -190,19 +190,13 @@ impl SesterceFake {
     }
 
     fn lock(&self) -> MutexGuard<'_, SesterceState> {
-        // A panicking test must not poison the fake for the others.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        super::wire::lock(&self.state)
     }
 
     /// NestJS guards run before anything else: 403 without a key, 404 for
     /// an unknown one.
     fn authorize(&self, headers: &HeaderMap, uri: &Uri) -> Result<(), Reject> {
-        let given = headers
-            .get("x-api-key")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default();
+        let given = super::wire::header(headers, "x-api-key");
         if given.is_empty() {
             return Err(guard_error(StatusCode::FORBIDDEN, uri, "API key invalid"));
         }
@@ -340,18 +334,7 @@ async fn create_key(
 ) -> Result<Response, Reject> {
     fake.authorize(&headers, &uri)?;
     // Express only parses JSON bodies; anything else arrives as `{}`.
-    let is_json = headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .map(|value| {
-            value
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .eq_ignore_ascii_case("application/json")
-        })
-        .unwrap_or(false);
+    let is_json = super::wire::media_type(&headers) == "application/json";
     let parsed = if is_json && !body.is_empty() {
         match serde_json::from_slice::<Value>(&body) {
             Ok(value) => value,

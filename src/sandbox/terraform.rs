@@ -247,18 +247,12 @@ impl TerraformFake {
     }
 
     fn lock(&self) -> MutexGuard<'_, TerraformState> {
-        // A panicking test must not poison the fake for the others.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        super::wire::lock(&self.state)
     }
 
     /// Checks the Bearer token: 401 when missing or unknown.
     fn authorize(&self, headers: &HeaderMap) -> Result<Caller, Reject> {
-        let token = headers
-            .get("authorization")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+        let token = super::wire::bearer(headers)
             .map(str::trim)
             .unwrap_or_default();
         let state = self.lock();
@@ -521,19 +515,7 @@ fn paginate(items: Vec<Value>, query: &HashMap<String, String>) -> Result<Value,
 
 /// Writes must be JSON:API; 415 otherwise.
 fn check_media_type(headers: &HeaderMap) -> Result<(), Reject> {
-    let essence = headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .map(|value| {
-            value
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
-    if essence == JSON_API {
+    if super::wire::media_type(headers) == JSON_API {
         Ok(())
     } else {
         Err(error_response(

@@ -60,6 +60,9 @@ pub fn keyfleet_command(suite: &str, folders: &Folders, args: &[&str]) -> Comman
         .env("KEYFLEET_CONFIG_DIR", folders.config)
         .env("HOME", folders.home)
         .env_remove("RUST_LOG")
+        // The user's own agent is not the test's: a test that wants one
+        // starts it and sets the variable.
+        .env_remove("SSH_AUTH_SOCK")
         .stdin(Stdio::null());
     for kind in ProviderKind::ALL {
         command.env(token_variable(suite, kind), sandbox::token(kind));
