@@ -86,6 +86,15 @@ impl ApiError {
         Self::new(ApiErrorKind::InvalidInput, message)
     }
 
+    /// Input refused locally before sending, with `reason` also as the
+    /// message of `field` (so a dialog shows it under that field).
+    pub fn invalid_field(field: &str, reason: String) -> Self {
+        Self::invalid_input(reason.clone()).with_fields(vec![FieldError {
+            field: field.into(),
+            messages: vec![reason],
+        }])
+    }
+
     /// Sets the HTTP status.
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);

@@ -130,14 +130,7 @@ pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
     };
     match reason {
         None => Ok(()),
-        Some(reason) => {
-            Err(
-                ApiError::invalid_input(reason.clone()).with_fields(vec![FieldError {
-                    field: "title".into(),
-                    messages: vec![reason],
-                }]),
-            )
-        }
+        Some(reason) => Err(ApiError::invalid_field("title", reason)),
     }
 }
 

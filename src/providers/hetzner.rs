@@ -92,12 +92,7 @@ pub fn validate_key_name(name: &str) -> Result<(), ApiError> {
 pub fn validate_labels(labels: &BTreeMap<String, String>) -> Result<(), ApiError> {
     for (key, value) in labels {
         if let Err(reason) = model::check_label(key, value) {
-            return Err(
-                ApiError::invalid_input(reason.clone()).with_fields(vec![FieldError {
-                    field: "labels".into(),
-                    messages: vec![reason],
-                }]),
-            );
+            return Err(ApiError::invalid_field("labels", reason));
         }
     }
     Ok(())
