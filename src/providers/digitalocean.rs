@@ -445,8 +445,7 @@ impl DigitaloceanClient {
         url: Url,
         json_body: Option<Vec<u8>>,
     ) -> Result<RawResponse, ApiError> {
-        let body = json_body.map(|bytes| (bytes, "application/json"));
-        self.rest.send(method, url, body, &self.redactor()).await
+        self.rest.send_json(method, url, json_body).await
     }
 
     /// `base/v2/account/keys/segments…`, each segment percent-encoded.

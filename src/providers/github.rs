@@ -644,8 +644,7 @@ impl GithubClient {
         url: Url,
         json_body: Option<Vec<u8>>,
     ) -> Result<RawResponse, ApiError> {
-        let body = json_body.map(|bytes| (bytes, "application/json"));
-        self.rest.send(method, url, body, &self.redactor()).await
+        self.rest.send_json(method, url, json_body).await
     }
 
     /// `base/segments…`, each segment percent-encoded.

@@ -483,8 +483,7 @@ impl GitlabClient {
         url: Url,
         json_body: Option<Vec<u8>>,
     ) -> Result<RawResponse, ApiError> {
-        let body = json_body.map(|bytes| (bytes, "application/json"));
-        self.rest.send(method, url, body, &self.redactor()).await
+        self.rest.send_json(method, url, json_body).await
     }
 
     /// `instance/api/v4/segments…`, each segment percent-encoded.

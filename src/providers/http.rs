@@ -514,6 +514,18 @@ impl RestClient {
         }
         send(request, redactor).await
     }
+
+    /// [`RestClient::send`] with an optional JSON body, cleaning error text
+    /// with this account's own [`RestClient::redactor`].
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        json_body: Option<Vec<u8>>,
+    ) -> Result<RawResponse, ApiError> {
+        let body = json_body.map(|bytes| (bytes, "application/json"));
+        self.send(method, url, body, &self.redactor()).await
+    }
 }
 
 /// A header value holding the token (`prefix` + token), marked sensitive so

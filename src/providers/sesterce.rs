@@ -250,8 +250,7 @@ impl SesterceClient {
         json_body: Option<Vec<u8>>,
     ) -> Result<RawResponse, ApiError> {
         let url = self.url(segments)?;
-        let body = json_body.map(|bytes| (bytes, "application/json"));
-        self.rest.send(method, url, body, &self.redactor()).await
+        self.rest.send_json(method, url, json_body).await
     }
 
     /// `/gpu-cloud/ssh-keys/segments…`, each segment percent-encoded.
